@@ -1,0 +1,82 @@
+"""Page bytes → a clean `Article`, with trafilatura (given bytes, never a URL to fetch).
+
+When the page yields no article text (an app shell, a paywall, a parser failure) the feed's
+own summary stands in, and the article says so (`extracted=False`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+
+import trafilatura
+from trafilatura.settings import use_config
+
+from .models import Article, Page
+from .urls import article_id, canonical_url
+
+log = logging.getLogger(__name__)
+
+MIN_WORDS = 40  # below this an "article" is a teaser or a cookie notice
+MAX_TREE_SIZE = "30000"  # elements; bounds the work on a hostile page (unset by default)
+MAX_TEXT_CHARS = 200_000
+
+_CONFIG = use_config()
+_CONFIG.set("DEFAULT", "MAX_TREE_SIZE", MAX_TREE_SIZE)
+_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signal-based; useless off the main thread
+
+
+def extract_article(page: Page, source: str) -> Article:
+    """Extract the article of a fetched page; fall back to the feed entry's summary."""
+    entry = page.entry
+    url = page.final_url or entry.link
+    canonical = canonical_url(url)
+    text, title, author, published = "", "", "", None
+    if page.body and page.error is None:
+        try:
+            doc = trafilatura.bare_extraction(page.body, url=url, with_metadata=True, config=_CONFIG)
+        except Exception as exc:  # trafilatura/lxml can raise on hostile markup; the run goes on
+            log.warning("extraction failed for %s: %s", url, exc)
+            doc = None
+        if doc is not None:
+            text = _clean(str(getattr(doc, "text", "") or ""))
+            title = str(getattr(doc, "title", "") or "")
+            author = str(getattr(doc, "author", "") or "")
+            published = _page_date(str(getattr(doc, "date", "") or ""))
+    title = " ".join((entry.title or title).split())
+    text = _drop_leading_title(text, title)
+    extracted = len(text.split()) >= MIN_WORDS
+    if not extracted:
+        text = entry.summary
+    return Article(
+        id=article_id(canonical),
+        url=url,
+        canonical_url=canonical,
+        source=source,
+        title=title or (text[:80] + "…" if len(text) > 80 else text),
+        text=text[:MAX_TEXT_CHARS],
+        published=entry.published or published,
+        author=entry.author or " ".join(author.split()),
+        extracted=extracted,
+        found_at=((source, url),),
+    )
+
+
+def _clean(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def _drop_leading_title(text: str, title: str) -> str:
+    first, _, rest = text.partition("\n")
+    if title and re.sub(r"\W+", "", first.lower()) == re.sub(r"\W+", "", title.lower()):
+        return rest
+    return text
+
+
+def _page_date(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,128 @@
+"""Feed bytes → plain-text entries, with feedparser (RSS 0.9x/1.0/2.0, Atom, RDF).
+
+feedparser is given a stream, never a string: a string that looks like a path or URL makes it
+open a file or the network. Titles and summaries come out as plain text (feedparser does not
+sanitize text/plain titles, and we render them escaped anyway); links are absolute http(s)
+or empty.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import re
+import warnings
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+
+from .models import ErrorKind, FeedEntry, FetchResult, ParsedFeed
+
+# Exceptions feedparser reports that still leave a usable document.
+_SURVIVABLE = ("CharacterEncodingOverride", "NonXMLContentType")
+FUTURE_TOLERANCE = timedelta(hours=24)
+
+
+def parse_feed(result: FetchResult, now: datetime, max_entries: int = 200) -> ParsedFeed:
+    """Parse a fetched feed body into at most `max_entries` newest entries."""
+    headers = dict(result.headers)
+    headers.setdefault("content-location", result.final_url)
+    try:
+        doc: Any = feedparser.parse(io.BytesIO(result.body), response_headers=headers)
+    except Exception as exc:  # feedparser is defensive, but a parser crash must not stop a run
+        return ParsedFeed(result.url, "", (), error=f"feed parser failed: {exc}", error_kind=ErrorKind.PARSE)
+    bozo = doc.get("bozo_exception") if doc.get("bozo") else None
+    entries_raw = list(doc.get("entries", []))
+    if not doc.get("version") and not entries_raw:
+        looks_html = b"<html" in result.body[:2048].lower()
+        hint = "an HTML page, not a feed" if looks_html else "no RSS, Atom or RDF document found"
+        return ParsedFeed(result.url, "", (), error=f"not a feed: {hint}", error_kind=ErrorKind.NOT_A_FEED)
+    if bozo is not None and not entries_raw and type(bozo).__name__ not in _SURVIVABLE:
+        return ParsedFeed(result.url, "", (), error=f"malformed feed: {bozo}", error_kind=ErrorKind.PARSE)
+
+    base = result.final_url
+    seen_ids: set[str] = set()
+    entries: list[FeedEntry] = []
+    for raw in entries_raw:
+        entry = _entry(raw, result.url, base, now)
+        if entry is None:
+            continue
+        if entry.entry_id in seen_ids:  # a duplicate GUID with another link is another entry
+            entry = FeedEntry(**{**entry.__dict__, "entry_id": f"{entry.entry_id}#{_digest(entry.link)}"})
+            if entry.entry_id in seen_ids:
+                continue
+        seen_ids.add(entry.entry_id)
+        entries.append(entry)
+    oldest = datetime.min.replace(tzinfo=UTC)
+    entries.sort(key=lambda e: e.published or oldest, reverse=True)
+    warning = f"feed is malformed but readable: {bozo}" if bozo is not None else None
+    title = plain_text(str(doc.get("feed", {}).get("title", "")))
+    return ParsedFeed(result.url, title, tuple(entries[:max_entries]), warning=warning)
+
+
+def _entry(raw: Any, feed_url: str, base: str, now: datetime) -> FeedEntry | None:
+    title = plain_text(str(raw.get("title", "")))
+    summary_html = str(raw.get("summary", "") or "")
+    if not summary_html and raw.get("content"):
+        summary_html = str(raw["content"][0].get("value", ""))
+    summary = plain_text(summary_html)
+    link = safe_link(str(raw.get("link", "") or ""), base)
+    entry_id = str(raw.get("id", "") or "").strip() or link
+    if not entry_id:
+        if not (title or summary):
+            return None
+        entry_id = "sha1:" + _digest(title + "\n" + summary)
+    return FeedEntry(
+        feed_url=feed_url,
+        entry_id=entry_id[:1000],
+        link=link,
+        title=title[:500],
+        summary=summary[:5000],
+        published=_date(raw, now),
+        author=plain_text(str(raw.get("author", "") or ""))[:200],
+    )
+
+
+def _date(raw: Any, now: datetime) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = raw.get(key)
+        if parsed:
+            try:
+                when = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            except (OverflowError, ValueError, OSError):
+                continue
+            # A date far in the future would pin the entry to the top forever: clamp it.
+            return min(when, now) if when > now + FUTURE_TOLERANCE else when
+    return None
+
+
+def safe_link(link: str, base: str) -> str:
+    """An absolute http(s) URL, or "" for anything else (javascript:, data:, mailto:, ...)."""
+    link = "".join(link.split())  # browsers ignore whitespace and control characters inside URLs
+    if not link:
+        return ""
+    absolute = urljoin(base, link)
+    parts = urlsplit(absolute)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return ""
+    return absolute
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment, whitespace collapsed."""
+    if "<" not in fragment and "&" not in fragment:
+        return " ".join(fragment.split())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(fragment, "html.parser")
+    for tag in soup(["script", "style", "noscript", "iframe", "object", "template"]):
+        tag.decompose()
+    return re.sub(r"\s+", " ", soup.get_text(" ")).strip()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:16]

@@ -1,0 +1,269 @@
+"""Fetch feeds and pages over HTTP: bounded, polite, concurrent.
+
+One `httpx.AsyncClient` per call of `fetch_all`, with `trust_env=False` (an inherited proxy
+must not do our DNS) and our own redirect loop, so every hop is checked. Each request has a
+total deadline that a server dribbling bytes cannot stretch, a cap on raw bytes and one on
+decoded bytes (we decompress ourselves, so a gzip bomb stops at the cap), a polite
+User-Agent, conditional GET, and a per-host concurrency limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from . import __version__
+from .models import ErrorKind, FetchRequest, FetchResult, Validators
+
+PROJECT_URL = "https://github.com/dailybrief/dailybrief"
+DEFAULT_USER_AGENT = f"dailybrief/{__version__} (+{PROJECT_URL})"
+FEED_ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"RIFF",
+    b"ID3",
+    b"OggS",
+    b"\x00\x00\x00",
+)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    user_agent: str = DEFAULT_USER_AGENT
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    feed_deadline: float = 30.0
+    page_deadline: float = 45.0
+    max_raw_bytes: int = 5 * 1024 * 1024
+    max_decoded_bytes: int = 15 * 1024 * 1024
+    max_redirects: int = 5
+    concurrency: int = 8
+    per_host: int = 2
+
+
+class _FetchFailed(Exception):
+    def __init__(self, kind: ErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def fetch_all(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings = FetchSettings(),
+    on_done: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    """Fetch every request concurrently; results in request order. Never raises for a bad URL."""
+    if not requests:
+        return []
+    return asyncio.run(_fetch_all(requests, settings, on_done))
+
+
+async def _fetch_all(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings,
+    on_done: Callable[[FetchResult], None] | None,
+) -> list[FetchResult]:
+    timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
+    limits = httpx.Limits(
+        max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
+    )
+    overall = asyncio.Semaphore(settings.concurrency)
+    hosts: dict[str, asyncio.Semaphore] = {}
+
+    async with httpx.AsyncClient(
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=False,
+        trust_env=False,
+        verify=ssl.create_default_context(),
+        headers={"User-Agent": settings.user_agent},
+    ) as client:
+
+        async def one(req: FetchRequest) -> FetchResult:
+            host = (urlsplit(req.url).hostname or "").lower()
+            per_host = hosts.setdefault(host, asyncio.Semaphore(settings.per_host))
+            async with overall, per_host:
+                result = await _fetch_one(client, req, settings)
+            if on_done is not None:
+                on_done(result)
+            return result
+
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+async def _fetch_one(client: httpx.AsyncClient, req: FetchRequest, settings: FetchSettings) -> FetchResult:
+    started = time.monotonic()
+    deadline = settings.feed_deadline if req.kind == "feed" else settings.page_deadline
+    url = req.url
+    try:
+        async with asyncio.timeout(deadline):
+            return await _follow(client, req, settings, started)
+    except TimeoutError:
+        return _failure(req, url, ErrorKind.TIMEOUT, f"no complete answer within {deadline:.0f} s", started)
+    except _FetchFailed as exc:
+        return _failure(req, url, exc.kind, str(exc), started)
+
+
+async def _follow(
+    client: httpx.AsyncClient, req: FetchRequest, settings: FetchSettings, started: float
+) -> FetchResult:
+    url = req.url
+    seen: set[str] = set()
+    headers = {
+        "Accept": FEED_ACCEPT if req.kind == "feed" else PAGE_ACCEPT,
+        "Accept-Encoding": "gzip, deflate",
+    }
+    if req.validators.etag:
+        headers["If-None-Match"] = req.validators.etag
+    if req.validators.last_modified:
+        headers["If-Modified-Since"] = req.validators.last_modified
+    for _hop in range(settings.max_redirects + 1):
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise _FetchFailed(ErrorKind.REFUSED, f"refused scheme {scheme!r} in {url}")
+        seen.add(url)
+        try:
+            request = client.build_request("GET", url, headers=headers)
+            response = await client.send(request, stream=True)
+        except httpx.ConnectTimeout as exc:
+            raise _FetchFailed(ErrorKind.TIMEOUT, f"connect timed out: {exc}") from exc
+        except httpx.TimeoutException as exc:
+            raise _FetchFailed(ErrorKind.TIMEOUT, f"timed out: {exc}") from exc
+        except httpx.ConnectError as exc:
+            raise _connect_failure(exc) from exc
+        except httpx.HTTPError as exc:
+            raise _FetchFailed(ErrorKind.CONNECT, f"{type(exc).__name__}: {exc}") from exc
+        try:
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("location", "")
+                if not location:
+                    raise _FetchFailed(ErrorKind.HTTP_4XX, f"HTTP {response.status_code} without a Location")
+                target = urljoin(url, location)
+                if scheme == "https" and urlsplit(target).scheme.lower() == "http":
+                    raise _FetchFailed(ErrorKind.REFUSED, f"refused redirect from https to http ({target})")
+                if target in seen:
+                    raise _FetchFailed(ErrorKind.TOO_MANY_REDIRECTS, f"redirect loop at {target}")
+                url = target
+                continue
+            return await _read(response, req, url, settings, started)
+        finally:
+            await response.aclose()
+    raise _FetchFailed(ErrorKind.TOO_MANY_REDIRECTS, f"more than {settings.max_redirects} redirects")
+
+
+async def _read(
+    response: httpx.Response, req: FetchRequest, url: str, settings: FetchSettings, started: float
+) -> FetchResult:
+    status = response.status_code
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    validators = Validators(headers.get("etag"), headers.get("last-modified"))
+    if status == 304:
+        # A 304 may carry fresh validators; keep the stored ones for what it leaves out.
+        merged = Validators(
+            validators.etag or req.validators.etag, validators.last_modified or req.validators.last_modified
+        )
+        return FetchResult(req.url, url, 304, b"", headers, merged, elapsed=time.monotonic() - started)
+    if status >= 400:
+        kind = ErrorKind.HTTP_5XX if status >= 500 else ErrorKind.HTTP_4XX
+        return FetchResult(
+            req.url,
+            url,
+            status,
+            b"",
+            headers,
+            error=f"HTTP {status} {response.reason_phrase}",
+            error_kind=kind,
+            elapsed=time.monotonic() - started,
+        )
+    if status != 200:
+        return FetchResult(
+            req.url,
+            url,
+            status,
+            b"",
+            headers,
+            error=f"unexpected HTTP {status}",
+            error_kind=ErrorKind.HTTP_4XX,
+            elapsed=time.monotonic() - started,
+        )
+    length = headers.get("content-length", "")
+    if length.isdigit() and int(length) > settings.max_raw_bytes:
+        raise _FetchFailed(
+            ErrorKind.TOO_LARGE,
+            f"response of {int(length):,} bytes is over the {settings.max_raw_bytes:,}-byte cap",
+        )
+    ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+    if (
+        req.kind == "page"
+        and ctype
+        and not ctype.startswith(HTML_TYPES)
+        and "xml" not in ctype
+        and not ctype.startswith("text/")
+    ):
+        raise _FetchFailed(ErrorKind.NOT_HTML, f"not a web page ({ctype})")
+    body = await _read_body(response, headers.get("content-encoding", "").lower(), settings)
+    if req.kind == "page" and (body.startswith(BINARY_MAGIC) or b"\x00" in body[:1024]):
+        raise _FetchFailed(ErrorKind.NOT_HTML, "not a web page (binary content)")
+    if not body.strip():
+        raise _FetchFailed(ErrorKind.EMPTY, "empty response")
+    return FetchResult(req.url, url, 200, body, headers, validators, elapsed=time.monotonic() - started)
+
+
+async def _read_body(response: httpx.Response, encoding: str, settings: FetchSettings) -> bytes:
+    """Read raw bytes and decode them ourselves, counting both against their caps."""
+    decoder: zlib._Decompress | None = None
+    if encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(wbits=47)
+    elif encoding == "deflate":
+        decoder = zlib.decompressobj(wbits=15)
+    raw_total = 0
+    out = bytearray()
+    too_large = _FetchFailed(ErrorKind.TOO_LARGE, "response is over the size cap")
+    async for chunk in response.aiter_raw():
+        raw_total += len(chunk)
+        if raw_total > settings.max_raw_bytes:
+            raise too_large
+        if decoder is None:
+            out += chunk
+        else:
+            try:
+                room = settings.max_decoded_bytes - len(out) + 1
+                out += decoder.decompress(chunk, room)
+                if decoder.unconsumed_tail:
+                    raise too_large
+            except zlib.error as exc:
+                raise _FetchFailed(ErrorKind.PARSE, f"bad {encoding} encoding: {exc}") from exc
+        if len(out) > settings.max_decoded_bytes:
+            raise too_large
+    return bytes(out)
+
+
+def _connect_failure(exc: httpx.ConnectError) -> _FetchFailed:
+    text = str(exc)
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, ssl.SSLError) or "SSL" in text or "certificate" in text.lower():
+        return _FetchFailed(ErrorKind.TLS, f"TLS error: {text}")
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return _FetchFailed(ErrorKind.DNS, f"DNS lookup failed: {text}")
+    return _FetchFailed(ErrorKind.CONNECT, f"cannot connect: {text or type(exc).__name__}")
+
+
+def _failure(req: FetchRequest, url: str, kind: ErrorKind, message: str, started: float) -> FetchResult:
+    return FetchResult(req.url, url, 0, error=message, error_kind=kind, elapsed=time.monotonic() - started)

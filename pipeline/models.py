@@ -1,0 +1,249 @@
+"""The values that flow between stages: frozen dataclasses, no behaviour beyond small helpers.
+
+FetchResult ─▶ FeedEntry ─▶ Article ─▶ Thread ─▶ ThreadDigest ─▶ Brief
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """Why a fetch or a parse failed, in words a user can act on."""
+
+    TIMEOUT = "timeout"
+    TLS = "tls"
+    DNS = "dns"
+    CONNECT = "connect"
+    HTTP_4XX = "http-4xx"
+    HTTP_5XX = "http-5xx"
+    TOO_LARGE = "too-large"
+    TOO_MANY_REDIRECTS = "redirects"
+    REFUSED = "refused-address"
+    NOT_A_FEED = "not-a-feed"
+    NOT_HTML = "not-html"
+    EMPTY = "empty"
+    PARSE = "parse"
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP cache validators, stored verbatim and sent back unchanged."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    url: str
+    validators: Validators = Validators()
+    kind: str = "page"  # "feed" or "page": picks the deadline and the Accept header
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One HTTP exchange. `body` is empty unless status is 200; `error` is set on any failure."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    validators: Validators = Validators()
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    elapsed: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status in (200, 304)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One item of a feed, with plain-text title and summary."""
+
+    feed_url: str
+    entry_id: str
+    link: str
+    title: str
+    summary: str
+    published: datetime | None
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    url: str
+    title: str
+    entries: tuple[FeedEntry, ...]
+    error: str | None = None
+    error_kind: ErrorKind | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched article page, or the reason there is none."""
+
+    entry: FeedEntry
+    final_url: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article. `id` is stable: derived from the canonical URL."""
+
+    id: str
+    url: str
+    canonical_url: str
+    source: str  # publisher (feed name)
+    title: str
+    text: str
+    published: datetime | None
+    author: str = ""
+    extracted: bool = True  # False when the text is the feed summary (extraction failed)
+    found_at: tuple[tuple[str, str], ...] = ()  # (publisher, url) of every copy, itself first
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True)
+class ThreadSpec:
+    """A story thread the user follows, as configured in sources.yaml."""
+
+    id: str
+    title: str
+    description: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Thread:
+    """Articles filed under one story thread for this brief."""
+
+    id: str
+    title: str
+    kind: str  # "configured" or "emergent"
+    article_ids: tuple[str, ...]
+    description: str = ""
+    scores: tuple[float, ...] = ()  # membership score per article, same order
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence shown in a brief, verbatim from the article it cites."""
+
+    text: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    number: int
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: datetime | None
+    extracted: bool = True
+    copies: tuple[tuple[str, str], ...] = ()  # (publisher, url) of syndicated copies
+
+
+@dataclass(frozen=True)
+class ThreadDigest:
+    thread_id: str
+    title: str
+    kind: str
+    headline: Sentence
+    overview: tuple[Sentence, ...]
+    why_it_matters: tuple[Sentence, ...]
+    tldr: tuple[Sentence, ...]
+    sources: tuple[SourceRef, ...]
+    new_articles: int
+    reading_minutes: int
+
+    def source_number(self, article_id: str) -> int:
+        for ref in self.sources:
+            if ref.article_id == article_id:
+                return ref.number
+        raise KeyError(article_id)
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    url: str
+    name: str
+    last_success: datetime | None
+    last_error: str | None
+    last_error_kind: str | None
+    entries_seen: int
+
+
+@dataclass(frozen=True)
+class RunStats:
+    feeds_total: int
+    feeds_ok: int
+    feeds_failed: int
+    entries_new: int
+    pages_fetched: int
+    pages_failed: int
+    articles_new: int
+    duplicates: int
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Brief:
+    """Everything one brief shows; rendered to the page, the email and brief.json."""
+
+    id: str  # "2026-11-23T1500Z"
+    slot: datetime
+    title: str
+    audience: str
+    generated_at: datetime
+    status_line: str
+    digests: tuple[ThreadDigest, ...]
+    stats: RunStats
+    feed_errors: tuple[tuple[str, str], ...] = ()  # (feed name, error)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    message_id: str
+    eml_path: str
+    sent: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class ArchivedBrief:
+    """An entry of the archive index."""
+
+    id: str
+    slot: datetime
+    path: str  # relative to the output folder, e.g. "2026/11/23/1500/index.html"
+    headline: str
+    threads: tuple[str, ...]
+    articles: int
+
+
+@dataclass(frozen=True)
+class DedupeResult:
+    """Unique new articles, and where each duplicate went (duplicate id → kept id)."""
+
+    unique: tuple[Article, ...]
+    merged_into: dict[str, str]
+    known: dict[str, Article] = field(default_factory=dict)  # stored articles that gained links

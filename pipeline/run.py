@@ -1,0 +1,334 @@
+"""One run of the pipeline, start to finish. The only module that calls the stages.
+
+    feeds ─ fetch ─▶ parse ─▶ new entries ─ fetch pages ─▶ extract ─▶ dedupe ─▶ store
+          ─▶ threads ─▶ summarize ─▶ render ─▶ message ─▶ archive ─▶ deliver
+
+It owns the error policy: a feed or a page that fails is recorded and skipped; the run fails
+only when nothing at all could be read. Each stage's results are committed before the next
+starts, so a crash loses only the stage in flight and the next run picks up what is pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from . import archive, deliver, render
+from .config import Config, SmtpSettings
+from .dedupe import dedupe
+from .errors import DeliveryError, NothingToDoError
+from .extract import extract_article
+from .feeds import parse_feed
+from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
+from .models import (
+    ArchivedBrief,
+    Article,
+    Brief,
+    Delivery,
+    FeedEntry,
+    FetchRequest,
+    FetchResult,
+    Page,
+    RunStats,
+    Thread,
+)
+from .schedule import slot_id, status_line
+from .store import Store
+from .summarize import summarize_thread
+from .threads import assign_threads
+
+log = logging.getLogger(__name__)
+
+CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
+MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
+
+
+class Progress(Protocol):
+    """What a run reports while it works; the CLI draws it, tests ignore it."""
+
+    def stage(self, name: str, total: int | None = None) -> None: ...
+    def advance(self, detail: str = "") -> None: ...
+    def note(self, message: str) -> None: ...
+
+
+class QuietProgress:
+    def stage(self, name: str, total: int | None = None) -> None:
+        log.info("%s%s", name, f" ({total})" if total else "")
+
+    def advance(self, detail: str = "") -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        log.info("%s", message)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    brief_id: str
+    brief_dir: Path
+    stats: RunStats
+    delivery: Delivery
+    threads: tuple[str, ...]
+    feed_errors: tuple[tuple[str, str], ...]
+
+
+def run_brief(
+    config: Config,
+    *,
+    slot: datetime,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    smtp: SmtpSettings | None = None,
+    send: bool = True,
+    progress: Progress | None = None,
+    fetch_settings: FetchSettings | None = None,
+) -> RunResult:
+    """Make the brief of `slot` from the configured feeds, archive it, and deliver it."""
+    progress = progress or QuietProgress()
+    settings = fetch_settings or FetchSettings(
+        user_agent=config.user_agent or DEFAULT_USER_AGENT,
+        concurrency=config.concurrency,
+        per_host=config.per_host,
+    )
+    started = time.monotonic()
+    now = clock()
+    store = Store(config.state_dir)
+    try:
+        archive.clean_staging(config.output_dir)
+        run_id = store.start_run(slot_id(slot), now)
+        try:
+            result = _run(config, store, run_id, slot, now, smtp, send, progress, settings, started)
+        except BaseException as exc:
+            store.finish_run(run_id, clock(), "failed", {}, error=str(exc) or type(exc).__name__)
+            raise
+        store.finish_run(run_id, clock(), "done", asdict(result.stats))
+        return result
+    finally:
+        store.close()
+
+
+def _run(
+    config: Config,
+    store: Store,
+    run_id: int,
+    slot: datetime,
+    now: datetime,
+    smtp: SmtpSettings | None,
+    send: bool,
+    progress: Progress,
+    settings: FetchSettings,
+    started: float,
+) -> RunResult:
+    # feeds ───────────────────────────────────────────────────────────────────────────────
+    progress.stage("Fetching feeds", len(config.feeds))
+    requests = [FetchRequest(f.url, store.validators(f.url), kind="feed") for f in config.feeds]
+    fetched = fetch_all(requests, settings, on_done=lambda r: progress.advance(r.url))
+    feed_errors: list[tuple[str, str]] = []
+    feeds_ok = entries_new = 0
+    for feed, result in zip(config.feeds, fetched, strict=True):
+        error = _read_feed(store, feed.url, feed.name, result, now, config.max_entries_per_feed)
+        if error:
+            feed_errors.append((feed.name, error))
+            progress.note(f"feed failed: {feed.name}: {error}")
+        else:
+            feeds_ok += 1
+    pending = store.pending_entries()
+    entries_new = len(pending)
+    if feeds_ok == 0 and not pending:
+        raise NothingToDoError(
+            f"none of the {len(config.feeds)} feeds could be read",
+            hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
+        )
+
+    # pages ───────────────────────────────────────────────────────────────────────────────
+    names = {f.url: f.name for f in config.feeds}
+    with_link = [e for e in pending if e.link]
+    progress.stage("Fetching articles", len(with_link))
+    page_results = fetch_all(
+        [FetchRequest(e.link, kind="page") for e in with_link],
+        settings,
+        on_done=lambda r: progress.advance(r.url),
+    )
+    by_entry = {id(e): r for e, r in zip(with_link, page_results, strict=True)}
+    progress.stage("Extracting", len(pending))
+    articles: list[Article] = []
+    origin: dict[str, list[FeedEntry]] = {}
+    pages_failed = 0
+    for entry in pending:
+        page = _page(entry, by_entry.get(id(entry)))
+        if page.error:
+            pages_failed += 1
+        article = extract_article(page, names.get(entry.feed_url, entry.feed_url))
+        origin.setdefault(article.id, []).append(entry)
+        articles.append(article)
+        progress.advance(entry.title)
+
+    # dedupe and store ──────────────────────────────────────────────────────────────────────
+    recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
+    deduped = dedupe(articles, recent)
+    for dup, kept in deduped.merged_into.items():
+        origin.setdefault(kept, []).extend(origin.pop(dup, []))
+    store.save_articles([*deduped.unique, *deduped.known.values()], run_id, now, origin)
+    unique = list(deduped.unique)
+    duplicates = len(articles) - len(unique)
+
+    # threads ───────────────────────────────────────────────────────────────────────────────
+    progress.stage("Filing into threads")
+    memberships = store.thread_members()
+    members = {t.id: store.articles(memberships.get(t.id, [])[-MEMBERS_PER_THREAD:]) for t in config.threads}
+    threaded = {a for ids in memberships.values() for a in ids}
+    unthreaded = [a for a in recent if a.id not in threaded]
+    threads = assign_threads(unique, config.threads, members, unthreaded)
+    store.save_memberships(threads, run_id)
+
+    # summarize ─────────────────────────────────────────────────────────────────────────────
+    progress.stage("Summarizing", len(threads))
+    by_id = {a.id: a for a in unique}
+    digests = [summarize_thread(t, [by_id[i] for i in t.article_ids]) for t in _rank(threads, by_id)]
+    digests = digests[: config.max_threads]
+
+    stats = RunStats(
+        feeds_total=len(config.feeds),
+        feeds_ok=feeds_ok,
+        feeds_failed=len(feed_errors),
+        entries_new=entries_new,
+        pages_fetched=len(with_link) - pages_failed,
+        pages_failed=pages_failed,
+        articles_new=len(unique),
+        duplicates=duplicates,
+        seconds=round(time.monotonic() - started, 2),
+    )
+    last = store.last_brief()
+    brief = Brief(
+        id=slot_id(slot),
+        slot=slot,
+        title=config.title,
+        audience=config.audience,
+        generated_at=now,
+        status_line=status_line(last.slot if last else None, now, config.schedule),
+        digests=tuple(digests),
+        stats=stats,
+        feed_errors=tuple(feed_errors),
+    )
+
+    # render, archive, deliver ──────────────────────────────────────────────────────────────
+    progress.stage("Writing the brief")
+    rendered = render.render_brief(brief, config.path.parent / "templates")
+    raw, message_id = deliver.build_message(
+        subject=rendered.subject,
+        text=rendered.email_txt,
+        html=rendered.email_html,
+        mail_from=config.mail_from,
+        mail_to=config.mail_to,
+        brief_id=brief.id,
+        when=now,
+    )
+    folder = archive.write_brief(
+        config.output_dir,
+        slot,
+        {
+            "index.html": rendered.page_html.encode(),
+            "email.html": rendered.email_html.encode(),
+            "email.txt": rendered.email_txt.encode(),
+            "brief.json": rendered.brief_json.encode(),
+            "message.eml": raw,
+        },
+    )
+    archived = ArchivedBrief(
+        id=brief.id,
+        slot=slot,
+        path=folder.relative_to(config.output_dir).as_posix() + "/index.html",
+        headline=digests[0].headline.text if digests else "No new stories",
+        threads=tuple(d.title for d in digests),
+        articles=len(unique),
+    )
+    store.save_brief(archived, run_id, now)
+    index_status = status_line(slot, now, config.schedule)
+    archive.write_file(
+        config.output_dir,
+        "index.html",
+        render.render_index(store.briefs(), config.title, index_status).encode(),
+    )
+
+    delivery = _deliver(raw, message_id, folder, config, smtp, send, progress)
+    store.mark_delivered(brief.id, message_id, delivery.detail)
+    return RunResult(
+        brief_id=brief.id,
+        brief_dir=folder,
+        stats=stats,
+        delivery=delivery,
+        threads=tuple(d.thread_id for d in digests),
+        feed_errors=tuple(feed_errors),
+    )
+
+
+def _read_feed(
+    store: Store, url: str, name: str, result: FetchResult, now: datetime, max_entries: int
+) -> str | None:
+    """Record one feed's fetch; return the error shown to the user, or None."""
+    if result.error or not result.ok:
+        error = result.error or f"HTTP {result.status}"
+        store.record_feed_failure(url, name, now, error, str(result.error_kind or "http"))
+        return error
+    if result.not_modified:
+        store.record_feed_success(url, name, now, result.validators, [])
+        return None
+    parsed = parse_feed(result, now, max_entries)
+    if parsed.error:
+        # validators are not stored: the next run must fetch the body again
+        store.record_feed_failure(url, name, now, parsed.error, str(parsed.error_kind or "parse"))
+        return parsed.error
+    store.record_feed_success(url, name, now, result.validators, parsed.entries)
+    return None
+
+
+def _page(entry: FeedEntry, result: FetchResult | None) -> Page:
+    if result is None:
+        return Page(entry, entry.link, b"", error="no link")
+    if result.error or result.status != 200:
+        return Page(
+            entry, result.final_url, b"", result.headers, error=result.error or f"HTTP {result.status}"
+        )
+    return Page(entry, result.final_url, result.body, result.headers)
+
+
+def _rank(threads: Sequence[Thread], articles: dict[str, Article]) -> list[Thread]:
+    """Configured threads with news first, then emerging stories by distinct sources."""
+
+    def key(t: Thread) -> tuple[int, int, int]:
+        sources = {s for i in t.article_ids for s, _ in articles[i].found_at}
+        return (0 if t.kind == "configured" else 1, -len(sources), -len(t.article_ids))
+
+    return sorted(threads, key=key)
+
+
+def _deliver(
+    raw: bytes,
+    message_id: str,
+    folder: Path,
+    config: Config,
+    smtp: SmtpSettings | None,
+    send: bool,
+    progress: Progress,
+) -> Delivery:
+    eml = str(folder / "message.eml")
+    if not send:
+        return Delivery(message_id, eml, False, "not sent (--no-send)")
+    if smtp is None:
+        return Delivery(
+            message_id, eml, False, "no SMTP server configured (BRIEF_SMTP_HOST); message written"
+        )
+    if not config.mail_to:
+        return Delivery(message_id, eml, False, "no recipients (delivery.to); message written")
+    progress.stage("Sending")
+    try:
+        detail = deliver.send_message(raw, config.mail_from, config.mail_to, smtp)
+    except DeliveryError as exc:
+        # the brief is archived; a failed send is reported, not fatal
+        progress.note(f"delivery failed: {exc}")
+        return Delivery(message_id, eml, False, f"delivery failed: {exc}")
+    return Delivery(message_id, eml, True, detail)

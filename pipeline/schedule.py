@@ -1,0 +1,44 @@
+"""Slots: the UTC times of day a brief is due, and the line that says where we are."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+
+
+def slot_id(slot: datetime) -> str:
+    """ "2026-11-23T1500Z": the id of a brief, its folder and its Message-ID."""
+    return slot.astimezone(UTC).strftime("%Y-%m-%dT%H%MZ")
+
+
+def parse_slot(text: str) -> datetime:
+    """Parse "2026-11-23T15:00Z", "2026-11-23T1500Z" or any ISO time (taken as UTC)."""
+    cleaned = text.strip().upper().removesuffix("Z")
+    if len(cleaned) == 15 and cleaned[10] == "T" and cleaned[11:].isdigit():  # 2026-11-23T1500
+        cleaned = f"{cleaned[:13]}:{cleaned[13:]}"
+    value = datetime.fromisoformat(cleaned)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def current_slot(now: datetime, times: Sequence[time]) -> datetime:
+    """The latest scheduled slot at or before `now`."""
+    now = now.astimezone(UTC)
+    candidates = [
+        datetime.combine(now.date() - timedelta(days=back), t, tzinfo=UTC) for back in (0, 1) for t in times
+    ]
+    return max(c for c in candidates if c <= now)
+
+
+def next_slot(now: datetime, times: Sequence[time]) -> datetime:
+    """The first scheduled slot strictly after `now`."""
+    now = now.astimezone(UTC)
+    candidates = [
+        datetime.combine(now.date() + timedelta(days=ahead), t, tzinfo=UTC) for ahead in (0, 1) for t in times
+    ]
+    return min(c for c in candidates if c > now)
+
+
+def status_line(last: datetime | None, now: datetime, times: Sequence[time], state: str = "Active") -> str:
+    """ "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC"."""
+    last_text = last.astimezone(UTC).strftime("%H:%M UTC") if last else "never"
+    return f"Pipeline {state} · Last: {last_text} | Next: {next_slot(now, times).strftime('%H:%M UTC')}"

@@ -1,0 +1,424 @@
+"""The state database: SQLite in WAL mode, schema versioned with `PRAGMA user_version`.
+
+All SQL of dailybrief lives here. Each write is one explicit `BEGIN IMMEDIATE` transaction, so a
+crash loses at most the stage in flight: a feed's validators are committed together with its
+new entries, and an entry stays `pending` until its article is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .errors import StoreError
+from .models import ArchivedBrief, Article, FeedEntry, FeedHealth, Thread, Validators
+
+
+def _migration_1(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            slot TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,          -- running | done | failed
+            stats TEXT,
+            error TEXT
+        );
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            last_attempt TEXT,
+            last_success TEXT,
+            last_error TEXT,
+            last_error_kind TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE entries (
+            feed_url TEXT NOT NULL REFERENCES feeds(url),
+            entry_id TEXT NOT NULL,
+            link TEXT NOT NULL,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            published TEXT,
+            author TEXT NOT NULL DEFAULT '',
+            first_seen TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',   -- pending | done
+            article_id TEXT,
+            PRIMARY KEY (feed_url, entry_id)
+        );
+        CREATE INDEX entries_pending ON entries(status) WHERE status = 'pending';
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            canonical_url TEXT NOT NULL UNIQUE,
+            source TEXT NOT NULL,
+            title TEXT NOT NULL,
+            author TEXT NOT NULL,
+            published TEXT,
+            text TEXT NOT NULL,
+            extracted INTEGER NOT NULL,
+            found_at TEXT NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            stored_at TEXT NOT NULL
+        );
+        CREATE TABLE memberships (
+            thread_id TEXT NOT NULL,
+            article_id TEXT NOT NULL REFERENCES articles(id),
+            thread_title TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            score REAL NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            PRIMARY KEY (thread_id, article_id)
+        );
+        CREATE TABLE briefs (
+            id TEXT PRIMARY KEY,
+            slot TEXT NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            path TEXT NOT NULL,
+            headline TEXT NOT NULL,
+            threads TEXT NOT NULL,
+            articles INTEGER NOT NULL,
+            message_id TEXT,
+            delivered TEXT,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Store:
+    """Open (creating and migrating) the state database in `state_dir`."""
+
+    def __init__(self, state_dir: Path) -> None:
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            self.path = state_dir / "dailybrief.sqlite3"
+            self.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the state database is schema {version}, newer than this dailybrief ({len(MIGRATIONS)})",
+                hint="upgrade dailybrief, or point brief.state at another folder",
+            )
+        if version < len(MIGRATIONS) and version > 0:
+            backup = self.path.with_suffix(f".v{version}.bak")
+            with sqlite3.connect(backup) as dst:
+                self.db.backup(dst)
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction() as db:
+                MIGRATIONS[number](db)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(self, slot: str, now: datetime) -> int:
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO runs (slot, started_at, status) VALUES (?, ?, 'running')",
+                (slot, _ts(now)),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_run(
+        self, run_id: int, now: datetime, status: str, stats: dict[str, object], error: str = ""
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats = ?, error = ? WHERE id = ?",
+                (_ts(now), status, json.dumps(stats), error or None, run_id),
+            )
+
+    def last_run(self) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return row
+
+    # -- feeds and entries ----------------------------------------------------------------------
+
+    def validators(self, url: str) -> Validators:
+        row = self.db.execute("SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)).fetchone()
+        return Validators(row["etag"], row["last_modified"]) if row else Validators()
+
+    def _upsert_feed(self, db: sqlite3.Connection, url: str, name: str, now: datetime) -> None:
+        db.execute(
+            "INSERT INTO feeds (url, name, last_attempt) VALUES (?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET name = excluded.name, last_attempt = excluded.last_attempt",
+            (url, name, _ts(now)),
+        )
+
+    def record_feed_success(
+        self,
+        url: str,
+        name: str,
+        now: datetime,
+        validators: Validators | None,
+        entries: Iterable[FeedEntry],
+    ) -> list[FeedEntry]:
+        """Store the feed's unseen entries and its validators in one transaction; return the new ones.
+
+        `validators` None means "keep the stored ones" (a 304 without new validators).
+        """
+        new: list[FeedEntry] = []
+        with self.transaction() as db:
+            self._upsert_feed(db, url, name, now)
+            for e in entries:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO entries (feed_url, entry_id, link, title, summary, "
+                    "published, author, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (url, e.entry_id, e.link, e.title, e.summary, _ts(e.published), e.author, _ts(now)),
+                )
+                if cur.rowcount:
+                    new.append(e)
+            if validators is not None:
+                db.execute(
+                    "UPDATE feeds SET etag = ?, last_modified = ? WHERE url = ?",
+                    (validators.etag, validators.last_modified, url),
+                )
+            db.execute(
+                "UPDATE feeds SET last_success = ?, last_error = NULL, last_error_kind = NULL, "
+                "consecutive_failures = 0 WHERE url = ?",
+                (_ts(now), url),
+            )
+        return new
+
+    def record_feed_failure(self, url: str, name: str, now: datetime, error: str, kind: str) -> None:
+        """Record a failed fetch or parse; entries already seen are kept (never pruned on error)."""
+        with self.transaction() as db:
+            self._upsert_feed(db, url, name, now)
+            db.execute(
+                "UPDATE feeds SET last_error = ?, last_error_kind = ?, "
+                "consecutive_failures = consecutive_failures + 1 WHERE url = ?",
+                (error, kind, url),
+            )
+
+    def pending_entries(self) -> list[FeedEntry]:
+        """Entries seen but not yet turned into an article (this run's, or a crashed run's)."""
+        rows = self.db.execute(
+            "SELECT * FROM entries WHERE status = 'pending' ORDER BY first_seen, rowid"
+        ).fetchall()
+        return [
+            FeedEntry(
+                feed_url=r["feed_url"],
+                entry_id=r["entry_id"],
+                link=r["link"],
+                title=r["title"],
+                summary=r["summary"],
+                published=_dt(r["published"]),
+                author=r["author"],
+            )
+            for r in rows
+        ]
+
+    def feed_health(self) -> list[FeedHealth]:
+        rows = self.db.execute(
+            "SELECT f.*, (SELECT COUNT(*) FROM entries e WHERE e.feed_url = f.url) AS seen "
+            "FROM feeds f ORDER BY f.name"
+        ).fetchall()
+        return [
+            FeedHealth(
+                url=r["url"],
+                name=r["name"],
+                last_success=_dt(r["last_success"]),
+                last_error=r["last_error"],
+                last_error_kind=r["last_error_kind"],
+                entries_seen=int(r["seen"]),
+            )
+            for r in rows
+        ]
+
+    # -- articles -------------------------------------------------------------------------------
+
+    def known_canonical_urls(self, urls: Iterable[str]) -> dict[str, str]:
+        """Map each already-stored canonical URL among `urls` to its article id."""
+        out: dict[str, str] = {}
+        for url in set(urls):
+            row = self.db.execute("SELECT id FROM articles WHERE canonical_url = ?", (url,)).fetchone()
+            if row:
+                out[url] = row["id"]
+        return out
+
+    def save_articles(
+        self, articles: Iterable[Article], run_id: int, now: datetime, entries: dict[str, list[FeedEntry]]
+    ) -> None:
+        """Store articles and mark the entries they came from done, in one transaction.
+
+        `entries` maps an article id to the feed entries it absorbed (itself and its duplicates).
+        """
+        with self.transaction() as db:
+            for a in articles:
+                db.execute(
+                    "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
+                    "text, extracted, found_at, run_id, stored_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET found_at = excluded.found_at",
+                    (
+                        a.id,
+                        a.url,
+                        a.canonical_url,
+                        a.source,
+                        a.title,
+                        a.author,
+                        _ts(a.published),
+                        a.text,
+                        int(a.extracted),
+                        json.dumps([list(c) for c in a.found_at]),
+                        run_id,
+                        _ts(now),
+                    ),
+                )
+            self._mark_done(db, entries)
+
+    def mark_entries_done(self, entries: dict[str, list[FeedEntry]]) -> None:
+        """Mark entries whose article is already stored (a re-post of a known URL) as done."""
+        with self.transaction() as db:
+            self._mark_done(db, entries)
+
+    @staticmethod
+    def _mark_done(db: sqlite3.Connection, entries: dict[str, list[FeedEntry]]) -> None:
+        for article_id, group in entries.items():
+            for e in group:
+                db.execute(
+                    "UPDATE entries SET status = 'done', article_id = ? WHERE feed_url = ? AND entry_id = ?",
+                    (article_id, e.feed_url, e.entry_id),
+                )
+
+    def articles(self, ids: Iterable[str]) -> list[Article]:
+        out = []
+        for article_id in ids:
+            row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row:
+                out.append(_article(row))
+        return out
+
+    def recent_articles(self, since: datetime, exclude_run: int) -> list[Article]:
+        """Articles stored since `since` by earlier runs: context for dedupe and threading."""
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE stored_at >= ? AND run_id != ? ORDER BY stored_at",
+            (_ts(since), exclude_run),
+        ).fetchall()
+        return [_article(r) for r in rows]
+
+    # -- threads --------------------------------------------------------------------------------
+
+    def thread_members(self) -> dict[str, list[str]]:
+        """Article ids already filed under each thread, oldest first."""
+        out: dict[str, list[str]] = {}
+        for r in self.db.execute("SELECT thread_id, article_id FROM memberships ORDER BY rowid"):
+            out.setdefault(r["thread_id"], []).append(r["article_id"])
+        return out
+
+    def save_memberships(self, threads: Iterable[Thread], run_id: int) -> None:
+        with self.transaction() as db:
+            for t in threads:
+                scores = t.scores or tuple(1.0 for _ in t.article_ids)
+                for article_id, score in zip(t.article_ids, scores, strict=True):
+                    db.execute(
+                        "INSERT OR IGNORE INTO memberships (thread_id, article_id, thread_title, kind, "
+                        "score, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                        (t.id, article_id, t.title, t.kind, score, run_id),
+                    )
+
+    # -- briefs ---------------------------------------------------------------------------------
+
+    def save_brief(self, entry: ArchivedBrief, run_id: int, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO briefs (id, slot, run_id, path, headline, threads, articles, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, "
+                "path = excluded.path, headline = excluded.headline, threads = excluded.threads, "
+                "articles = excluded.articles, created_at = excluded.created_at",
+                (
+                    entry.id,
+                    _ts(entry.slot),
+                    run_id,
+                    entry.path,
+                    entry.headline,
+                    json.dumps(list(entry.threads)),
+                    entry.articles,
+                    _ts(now),
+                ),
+            )
+
+    def mark_delivered(self, brief_id: str, message_id: str, detail: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE briefs SET message_id = ?, delivered = ? WHERE id = ?",
+                (message_id, detail, brief_id),
+            )
+
+    def briefs(self) -> list[ArchivedBrief]:
+        """Every archived brief, newest first."""
+        rows = self.db.execute("SELECT * FROM briefs ORDER BY slot DESC, id DESC").fetchall()
+        return [
+            ArchivedBrief(
+                id=r["id"],
+                slot=datetime.fromisoformat(r["slot"]),
+                path=r["path"],
+                headline=r["headline"],
+                threads=tuple(json.loads(r["threads"])),
+                articles=r["articles"],
+            )
+            for r in rows
+        ]
+
+    def last_brief(self) -> ArchivedBrief | None:
+        found = self.briefs()
+        return found[0] if found else None
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        source=row["source"],
+        title=row["title"],
+        text=row["text"],
+        published=_dt(row["published"]),
+        author=row["author"],
+        extracted=bool(row["extracted"]),
+        found_at=tuple((str(s), str(u)) for s, u in json.loads(row["found_at"])),
+    )

@@ -1,0 +1,266 @@
+"""A thread's articles → a `ThreadDigest` of sentences picked verbatim from them.
+
+Offline and extractive: nothing is written that is not in a source. Sentences are scored by
+how central they are to the thread (TF-IDF cosine to the thread's centroid), how much other
+sources say the same, and where they sit in their article (news puts the point first); the
+overview and the TL;DR are chosen with maximal marginal relevance so they do not repeat each
+other, and "why it matters" prefers sentences that speak to consequences.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from .models import Article, Sentence, SourceRef, Thread, ThreadDigest
+
+WORDS_PER_MINUTE = 230
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "gov",
+        "sen",
+        "rep",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "u.n",
+        "a.m",
+        "p.m",
+        "approx",
+        "est",
+        "fig",
+    ]
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])([\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9$€£])")
+_CONSEQUENCE = re.compile(
+    r"\b(means?|could|would|will|signals?|because|implications?|risks?|matters?|shifts?|threat\w*|"
+    r"opportunit\w*|impact\w*|expect\w*|likely|consequences?|raises? questions?|pressure|"
+    r"for developers|for the industry|customers|users|investors|competition|compet\w+)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class SummaryTuning:
+    overview_sentences: int = 3
+    why_sentences: int = 2
+    tldr_bullets: int = 4
+    min_words: int = 8
+    max_words: int = 45
+    diversity: float = 0.65  # MMR: weight on relevance against redundancy
+    lead_bonus: float = 0.15  # bonus for the first sentences of an article
+    agreement_weight: float = 0.3  # weight on similarity to other sources' sentences
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    text: str
+    article_index: int
+    position: int
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split text into sentences, keeping each one verbatim (a substring of `text`)."""
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        paragraph = paragraph.strip()
+        if not paragraph:
+            continue
+        start = 0
+        for match in _SENTENCE_END.finditer(paragraph):
+            end = match.end(1)
+            candidate = paragraph[start:end]
+            last_word = re.findall(r"([A-Za-z.]+)\.[\"”’')\]]*$", candidate)
+            if last_word and last_word[0].lower().rstrip(".") in _ABBREVIATIONS:
+                continue
+            if last_word and len(last_word[0]) == 1 and last_word[0].isupper():  # an initial: "J. Smith"
+                continue
+            out.append(candidate.strip())
+            start = match.end()
+        tail = paragraph[start:].strip()
+        if tail:
+            out.append(tail)
+    return out
+
+
+def summarize_thread(
+    thread: Thread,
+    articles: Sequence[Article],
+    tuning: SummaryTuning = SummaryTuning(),
+) -> ThreadDigest:
+    """Digest of one thread from its articles (in the thread's order, most relevant first)."""
+    if not articles:
+        raise ValueError(f"thread {thread.id} has no articles")
+    ordered = sorted(articles, key=lambda a: (a.published is None, a.published, a.id))
+    refs = tuple(
+        SourceRef(
+            number=n,
+            article_id=a.id,
+            title=a.title,
+            source=a.source,
+            url=a.url,
+            published=a.published,
+            extracted=a.extracted,
+            copies=tuple(c for c in a.found_at if c[1] != a.url),
+        )
+        for n, a in enumerate(ordered, start=1)
+    )
+    candidates = _candidates(articles, tuning)
+    used: set[str] = set()
+    picks: dict[str, list[Sentence]] = {"overview": [], "why": [], "tldr": []}
+    if candidates:
+        scores, sims = _score(candidates, articles, tuning)
+        chosen: list[int] = []
+        overview = _mmr(scores, sims, chosen, tuning.overview_sentences, tuning, candidates)
+        chosen += overview
+        cue = np.array(
+            [
+                1.0 + min(2, len(_CONSEQUENCE.findall(c.text))) if _CONSEQUENCE.search(c.text) else 0.0
+                for c in candidates
+            ]
+        )
+        why = _mmr(scores * cue, sims, chosen, tuning.why_sentences, tuning, candidates, require=cue > 0)
+        chosen += why
+        tldr = _mmr(
+            scores,
+            sims,
+            chosen,
+            tuning.tldr_bullets,
+            tuning,
+            candidates,
+            require=np.array([len(c.text.split()) <= 35 for c in candidates]),
+        )
+        # keep the overview in reading order: by article, then position
+        overview.sort(key=lambda i: (candidates[i].article_index, candidates[i].position))
+        for key, indexes in (("overview", overview), ("why", why), ("tldr", tldr)):
+            for i in indexes:
+                c = candidates[i]
+                picks[key].append(Sentence(c.text, articles[c.article_index].id))
+                used.add(c.text)
+    lead = articles[0]
+    words = sum(a.word_count for a in articles)
+    return ThreadDigest(
+        thread_id=thread.id,
+        title=thread.title,
+        kind=thread.kind,
+        headline=Sentence(lead.title, lead.id),
+        overview=tuple(picks["overview"]) or (Sentence(lead.text.split("\n")[0][:400], lead.id),),
+        why_it_matters=tuple(picks["why"]),
+        tldr=tuple(picks["tldr"]),
+        sources=refs,
+        new_articles=len(articles),
+        reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
+    )
+
+
+def _candidates(articles: Sequence[Article], tuning: SummaryTuning) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    seen: set[str] = set()
+    for index, article in enumerate(articles):
+        for position, sentence in enumerate(split_sentences(article.text)):
+            n = len(sentence.split())
+            key = " ".join(sentence.lower().split())
+            if not tuning.min_words <= n <= tuning.max_words or key in seen:
+                continue
+            if sentence.endswith(("?", ":")) or sentence[-1:] not in '.!"”’)':
+                continue  # questions, lead-ins and fragments make poor summary sentences
+            seen.add(key)
+            out.append(_Candidate(sentence, index, position))
+    return out
+
+
+def _score(
+    candidates: Sequence[_Candidate], articles: Sequence[Article], tuning: SummaryTuning
+) -> tuple[np.ndarray, np.ndarray]:
+    texts = [c.text for c in candidates]
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform(texts + [a.title for a in articles])
+    except ValueError:  # only stop words
+        n = len(candidates)
+        return np.ones(n), np.eye(n)
+    sent = matrix[: len(texts)]
+    centroid = np.asarray(sent.mean(axis=0))
+    titles = matrix[len(texts) :]
+    relevance = cosine_similarity(sent, centroid).ravel()
+    title_sim = cosine_similarity(sent, titles).max(axis=1).ravel() if titles.shape[0] else 0
+    sims = cosine_similarity(sent)
+    owners = np.array([c.article_index for c in candidates])
+    other = owners[:, None] != owners[None, :]
+    agreement = np.where(other, sims, 0).max(axis=1) if len(articles) > 1 else np.zeros(len(texts))
+    lead = np.array([tuning.lead_bonus * max(0.0, 1 - c.position / 4) for c in candidates])
+    scores = relevance + 0.5 * title_sim + tuning.agreement_weight * agreement + lead
+    return np.asarray(scores, dtype=float), np.asarray(sims, dtype=float)
+
+
+def _mmr(
+    scores: np.ndarray,
+    sims: np.ndarray,
+    chosen: Sequence[int],
+    k: int,
+    tuning: SummaryTuning,
+    candidates: Sequence[_Candidate],
+    require: np.ndarray | None = None,
+) -> list[int]:
+    picked: list[int] = []
+    taken = list(chosen)
+    per_article: dict[int, int] = {}
+    for _ in range(k):
+        best, best_value = -1, -math.inf
+        for i in range(len(scores)):
+            if i in taken or (require is not None and not require[i]):
+                continue
+            redundancy = max((sims[i, j] for j in taken), default=0.0)
+            if redundancy > 0.6:  # says the same as a sentence already shown
+                continue
+            # spread picks over sources: a second sentence of one article costs a little
+            spread = 0.05 * per_article.get(candidates[i].article_index, 0)
+            value = tuning.diversity * scores[i] - (1 - tuning.diversity) * redundancy - spread
+            if value > best_value:
+                best, best_value = i, value
+        if best < 0:
+            break
+        picked.append(best)
+        taken.append(best)
+        per_article[candidates[best].article_index] = per_article.get(candidates[best].article_index, 0) + 1
+    return picked

@@ -1,0 +1,185 @@
+"""File articles under story threads: the configured ones, then emergent ones for the rest.
+
+An article joins a configured thread on three kinds of evidence, not on a keyword alone: the
+thread's keywords and names found in it (a hit in the title counts double), its TF-IDF
+similarity to the thread's title and description, and its similarity to articles already in
+the thread (from earlier runs, and the strongest members of this run). Articles in no
+configured thread are grouped by average-linkage clustering on TF-IDF cosine; a group of two
+or more becomes an emergent thread.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from .models import Article, Thread, ThreadSpec
+
+
+@dataclass(frozen=True)
+class ThreadTuning:
+    keyword_weight: float = 0.5
+    description_weight: float = 0.25
+    member_weight: float = 0.25
+    description_scale: float = 0.25  # a cosine this high to the description counts fully
+    member_scale: float = 0.5  # a cosine this high to a member counts fully
+    join_threshold: float = 0.42
+    emergent_distance: float = 0.8  # average-linkage cosine distance to merge two groups
+    max_text_chars: int = 20_000  # long texts are cut before vectorizing
+
+
+def assign_threads(
+    articles: Sequence[Article],
+    specs: Sequence[ThreadSpec],
+    members: Mapping[str, Sequence[Article]] | None = None,
+    unthreaded: Sequence[Article] = (),
+    tuning: ThreadTuning = ThreadTuning(),
+) -> tuple[Thread, ...]:
+    """Threads holding the new `articles`; `members` are earlier articles of each configured
+    thread, `unthreaded` recent earlier articles in none (both only as context)."""
+    if not articles:
+        return ()
+    members = members or {}
+    context = [a for ms in members.values() for a in ms]
+    docs = [_doc(a, tuning) for a in articles]
+    ctx_docs = [_doc(a, tuning) for a in context] + [_doc(a, tuning) for a in unthreaded]
+    spec_docs = [" ".join((s.title, s.description, " ".join(s.keywords))) for s in specs]
+    vectorizer = TfidfVectorizer(
+        stop_words="english",
+        sublinear_tf=True,
+        ngram_range=(1, 2),
+        min_df=1,
+        max_df=0.9 if len(docs) + len(ctx_docs) > 20 else 1.0,
+    )
+    matrix = vectorizer.fit_transform(docs + ctx_docs + spec_docs)
+    new_vecs = matrix[: len(docs)]
+    unthreaded_vecs = matrix[len(docs) + len(context) : len(docs) + len(ctx_docs)]
+    spec_vecs = matrix[len(docs) + len(ctx_docs) :]
+
+    threads: list[Thread] = []
+    placed: set[int] = set()
+    offset = len(docs)
+    for s_index, spec in enumerate(specs):
+        kw = np.array([_keyword_score(a, spec) for a in articles])
+        desc = cosine_similarity(new_vecs, spec_vecs[s_index]).ravel()
+        desc_score = np.minimum(1.0, desc / tuning.description_scale)
+        spec_members = list(members.get(spec.id, ()))
+        start = offset + sum(len(members.get(s.id, ())) for s in specs[:s_index])
+        member_vecs = matrix[start : start + len(spec_members)]
+        base = tuning.keyword_weight * kw + tuning.description_weight * desc_score
+        # seed with this run's clear members when the thread has no history yet
+        seeds = [i for i in range(len(articles)) if base[i] >= tuning.join_threshold + 0.15]
+        member_sim = np.zeros(len(articles))
+        for i in range(len(articles)):
+            sims: list[float] = []
+            if member_vecs.shape[0]:
+                sims.append(float(cosine_similarity(new_vecs[i], member_vecs).max()))
+            others = [j for j in seeds if j != i]
+            if others:
+                sims.append(float(cosine_similarity(new_vecs[i], new_vecs[others]).max()))
+            member_sim[i] = max(sims) if sims else 0.0
+        score = base + tuning.member_weight * np.minimum(1.0, member_sim / tuning.member_scale)
+        chosen = [i for i in range(len(articles)) if score[i] >= tuning.join_threshold and kw[i] > 0]
+        if chosen:
+            chosen.sort(key=lambda i: -score[i])
+            threads.append(
+                Thread(
+                    id=spec.id,
+                    title=spec.title,
+                    kind="configured",
+                    description=spec.description,
+                    article_ids=tuple(articles[i].id for i in chosen),
+                    scores=tuple(round(float(score[i]), 4) for i in chosen),
+                )
+            )
+            placed.update(chosen)
+
+    rest = [i for i in range(len(articles)) if i not in placed]
+    threads.extend(_emergent(articles, rest, new_vecs, unthreaded, unthreaded_vecs, tuning))
+    return tuple(threads)
+
+
+def _emergent(
+    articles: Sequence[Article],
+    rest: list[int],
+    new_vecs: object,
+    unthreaded: Sequence[Article],
+    unthreaded_vecs: object,
+    tuning: ThreadTuning,
+) -> list[Thread]:
+    pool = [articles[i] for i in rest] + list(unthreaded)
+    if len(pool) < 2:
+        return []
+    from scipy.sparse import vstack
+
+    vecs = vstack([new_vecs[rest], unthreaded_vecs])  # type: ignore[index]
+    sims = cosine_similarity(vecs)
+    distance = np.clip(1.0 - sims, 0.0, 2.0)
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        metric="precomputed",
+        linkage="average",
+        distance_threshold=tuning.emergent_distance,
+    ).fit_predict(distance)
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    out: list[Thread] = []
+    n_new = len(rest)
+    for group in groups.values():
+        new_members = [i for i in group if i < n_new]
+        if len(group) < 2 or not new_members:
+            continue
+        # the most central member names the thread; the earliest gives a stable id
+        centrality = sims[np.ix_(group, group)].mean(axis=1)
+        central = pool[group[int(np.argmax(centrality))]]
+        earliest = min(group, key=lambda i: (pool[i].published is None, pool[i].published, pool[i].id))
+        ordered = sorted(new_members, key=lambda i: -centrality[group.index(i)])
+        out.append(
+            Thread(
+                id=f"story-{pool[earliest].id}",
+                title=central.title,
+                kind="emergent",
+                article_ids=tuple(pool[i].id for i in ordered),
+                scores=tuple(round(float(centrality[group.index(i)]), 4) for i in ordered),
+            )
+        )
+    out.sort(key=lambda t: -len(t.article_ids))
+    return out
+
+
+def _doc(article: Article, tuning: ThreadTuning) -> str:
+    # the title is repeated: it says what the article is about more densely than the body
+    return f"{article.title}. {article.title}. {article.text[: tuning.max_text_chars]}"
+
+
+def _keyword_score(article: Article, spec: ThreadSpec) -> float:
+    """0..1: distinct keywords found, a title hit counting double; case matters for names."""
+    if not spec.keywords:
+        return 0.5
+    hits = 0.0
+    for kw in spec.keywords:
+        pattern = _pattern(kw)
+        if pattern.search(article.title):
+            hits += 2
+        elif pattern.search(article.text):
+            hits += 1
+    return min(1.0, hits / 4)
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(keyword: str) -> re.Pattern[str]:
+    pattern = _PATTERNS.get(keyword)
+    if pattern is None:
+        flags = 0 if any(c.isupper() for c in keyword) else re.IGNORECASE
+        pattern = re.compile(rf"(?<!\w){re.escape(keyword)}(?!\w)", flags)
+        _PATTERNS[keyword] = pattern
+    return pattern
