@@ -202,14 +202,13 @@ def _run(
         duplicates=duplicates,
         seconds=round(time.monotonic() - started, 2),
     )
-    last = store.last_brief()
     brief = Brief(
         id=slot_id(slot),
         slot=slot,
         title=config.title,
         audience=config.audience,
         generated_at=now,
-        status_line=status_line(last.slot if last else None, now, config.schedule),
+        status_line=status_line(slot, now, config.schedule),
         digests=tuple(digests),
         stats=stats,
         feed_errors=tuple(feed_errors),
@@ -247,11 +246,10 @@ def _run(
         articles=len(unique),
     )
     store.save_brief(archived, run_id, now)
-    index_status = status_line(slot, now, config.schedule)
     archive.write_file(
         config.output_dir,
         "index.html",
-        render.render_index(store.briefs(), config.title, index_status).encode(),
+        render.render_index(store.briefs(), config.title, brief.status_line).encode(),
     )
 
     delivery = _deliver(raw, message_id, folder, config, smtp, send, progress)

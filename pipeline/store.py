@@ -19,7 +19,8 @@ from .models import ArchivedBrief, Article, FeedEntry, FeedHealth, Thread, Valid
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
-    db.executescript(
+    _script(
+        db,
         """
         CREATE TABLE runs (
             id INTEGER PRIMARY KEY,
@@ -90,8 +91,15 @@ def _migration_1(db: sqlite3.Connection) -> None:
             delivered TEXT,
             created_at TEXT NOT NULL
         );
-        """
+        """,
     )
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    # executescript() would COMMIT first; one statement at a time stays in our transaction
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
 
 
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)

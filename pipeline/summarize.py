@@ -80,6 +80,14 @@ _CONSEQUENCE = re.compile(
 )
 
 
+# A sentence opening on one of these leans on the sentence before it: it reads badly alone.
+_DANGLING = re.compile(
+    r"^(he|she|it|they|this|that|these|those|his|her|its|their|but|and|also|still|yet|such|"
+    r"then|there|here|so|instead|meanwhile|however|the move|the company|the firm)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class SummaryTuning:
     overview_sentences: int = 3
@@ -90,6 +98,7 @@ class SummaryTuning:
     diversity: float = 0.65  # MMR: weight on relevance against redundancy
     lead_bonus: float = 0.15  # bonus for the first sentences of an article
     agreement_weight: float = 0.3  # weight on similarity to other sources' sentences
+    dangling_penalty: float = 0.6  # score factor for a sentence that needs the one before it
 
 
 @dataclass(frozen=True)
@@ -202,8 +211,8 @@ def _candidates(articles: Sequence[Article], tuning: SummaryTuning) -> list[_Can
             key = " ".join(sentence.lower().split())
             if not tuning.min_words <= n <= tuning.max_words or key in seen:
                 continue
-            if sentence.endswith(("?", ":")) or sentence[-1:] not in '.!"”’)':
-                continue  # questions, lead-ins and fragments make poor summary sentences
+            if sentence.endswith(("?", ":")) or sentence[-1:] not in '.!"”’)' or not sentence[0].isalnum():
+                continue  # questions, lead-ins, list items and fragments make poor summary sentences
             seen.add(key)
             out.append(_Candidate(sentence, index, position))
     return out
@@ -230,6 +239,7 @@ def _score(
     agreement = np.where(other, sims, 0).max(axis=1) if len(articles) > 1 else np.zeros(len(texts))
     lead = np.array([tuning.lead_bonus * max(0.0, 1 - c.position / 4) for c in candidates])
     scores = relevance + 0.5 * title_sim + tuning.agreement_weight * agreement + lead
+    scores = scores * np.array([tuning.dangling_penalty if _DANGLING.match(t) else 1.0 for t in texts])
     return np.asarray(scores, dtype=float), np.asarray(sims, dtype=float)
 
 

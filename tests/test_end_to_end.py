@@ -1,0 +1,281 @@
+"""A reader's story: the demo corpus served on loopback, full runs, and what the brief shows.
+
+The corpus (pipeline/demo/corpus) carries gold labels: which configured threads each article
+belongs to, which article is a syndicated copy of which, and which page cannot be extracted.
+"""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import Message
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import SmtpSettings, load_config
+from pipeline.demo import (
+    DEMO_SLOTS,
+    CorpusServer,
+    demo_config_text,
+    load_corpus,
+    serve_corpus,
+    slot_clock,
+    smtp_sink,
+)
+from pipeline.run import RunResult, run_brief
+from pipeline.schedule import parse_slot
+from pipeline.urls import article_id, canonical_url
+
+CORPUS = load_corpus()
+SLOTS = [parse_slot(s) for s in DEMO_SLOTS]
+
+
+@dataclass
+class DemoRuns:
+    server: CorpusServer
+    results: list[RunResult]
+    output: Path
+    state: Path
+    messages: list[bytes]
+
+
+def _published(article: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(article["published"]).replace("Z", "+00:00"))
+
+
+def _gold_id(demo: DemoRuns, article: dict[str, object]) -> str:
+    """The id the pipeline gives the article: from its canonical URL, tracking dropped."""
+    return article_id(canonical_url(f"{demo.server.base}/{article['id']}"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRuns]:
+    folder = tmp_path_factory.mktemp("demo")
+    output, state = folder / "output", folder / "state"
+    with serve_corpus(slot_clock(SLOTS[0])) as server, smtp_sink() as sink:
+        config_path = folder / "sources.yaml"
+        config_path.write_text(demo_config_text(server, output, state), encoding="utf-8")
+        config = load_config(config_path)
+        smtp = SmtpSettings("127.0.0.1", sink.port, None, None, "none")
+        results = []
+        for slot in SLOTS:
+            server.now = slot_clock(slot)
+            now = server.now
+            results.append(run_brief(config, slot=slot, clock=lambda now=now: now, smtp=smtp))
+        yield DemoRuns(server, results, output, state, sink.messages)
+
+
+def _db(demo: DemoRuns) -> sqlite3.Connection:
+    db = sqlite3.connect(demo.state / "dailybrief.sqlite3")
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def _brief_json(result: RunResult) -> dict[str, object]:
+    return json.loads((result.brief_dir / "brief.json").read_text(encoding="utf-8"))
+
+
+def _members(demo: DemoRuns, thread_id: str) -> set[str]:
+    with _db(demo) as db:
+        rows = db.execute("SELECT article_id FROM memberships WHERE thread_id = ?", (thread_id,))
+        return {r["article_id"] for r in rows}
+
+
+def _canonical_articles(demo: DemoRuns) -> dict[str, str]:
+    """Stored article id → text."""
+    with _db(demo) as db:
+        return {r["id"]: r["text"] for r in db.execute("SELECT id, text FROM articles")}
+
+
+def test_every_run_writes_a_brief_and_delivers_it_over_smtp(demo: DemoRuns) -> None:
+    assert len(demo.results) == 3
+    for result in demo.results:
+        assert result.delivery.sent, result.delivery.detail
+        for name in ("index.html", "email.html", "email.txt", "message.eml", "brief.json"):
+            assert (result.brief_dir / name).is_file(), name
+    assert len(demo.messages) == 3
+    assert [r.brief_dir.relative_to(demo.output).as_posix() for r in demo.results] == [
+        "2026/04/08/2100",
+        "2026/04/09/2100",
+        "2026/04/10/1500",
+    ]
+
+
+@pytest.mark.parametrize("thread_id", ["meta-closed-pivot", "lecun-exit"])
+def test_configured_threads_hold_their_articles_and_no_unrelated_ones(demo: DemoRuns, thread_id: str) -> None:
+    last_now = slot_clock(SLOTS[-1])
+    published = [a for a in CORPUS["articles"] if _published(a) <= last_now]
+    originals = [a for a in published if not a["gold"]["duplicate_of"]]
+    expected = {_gold_id(demo, a) for a in originals if thread_id in a["gold"]["threads"]}
+    unrelated = {_gold_id(demo, a) for a in originals if not a["gold"]["threads"]}
+    members = _members(demo, thread_id)
+    assert expected, "the corpus has articles for this thread"
+    assert not members & unrelated, "an unrelated article was filed under a configured thread"
+    missing = expected - members
+    assert not missing, f"{len(missing)} of {len(expected)} thread articles were not filed"
+
+
+def test_an_article_about_both_threads_is_in_both(demo: DemoRuns) -> None:
+    both = [a for a in CORPUS["articles"] if len(a["gold"]["threads"]) == 2 and not a["gold"]["duplicate_of"]]
+    assert both
+    meta, lecun = _members(demo, "meta-closed-pivot"), _members(demo, "lecun-exit")
+    for article in both:
+        assert _gold_id(demo, article) in meta and _gold_id(demo, article) in lecun, article["id"]
+
+
+def test_unrelated_story_told_by_several_outlets_becomes_an_emergent_thread(demo: DemoRuns) -> None:
+    stories: dict[str, list[str]] = {}
+    for a in CORPUS["articles"]:
+        if not a["gold"]["threads"] and not a["gold"]["duplicate_of"]:
+            stories.setdefault(a["gold"]["story"], []).append(_gold_id(demo, a))
+    multi = {story: set(ids) for story, ids in stories.items() if len(ids) >= 3}
+    assert multi, "the corpus has an unrelated story told by three outlets"
+    with _db(demo) as db:
+        rows = db.execute("SELECT thread_id, article_id FROM memberships WHERE kind = 'emergent'").fetchall()
+    emergent: dict[str, set[str]] = {}
+    for r in rows:
+        emergent.setdefault(r["thread_id"], set()).add(r["article_id"])
+    for story, ids in multi.items():
+        best = max(emergent.values(), key=lambda members: len(members & ids), default=set())
+        assert len(best & ids) >= 2, f"story {story} was not grouped"
+        singles = {i for s, group in stories.items() if len(group) == 1 for i in group}
+        assert not best & singles, "a one-off article was grouped into the story"
+
+
+def test_syndicated_copy_is_collapsed_and_both_links_are_kept(demo: DemoRuns) -> None:
+    copies = [a for a in CORPUS["articles"] if a["gold"]["duplicate_of"]]
+    assert copies
+    by_id = {a["id"]: a for a in CORPUS["articles"]}
+    stored = _canonical_articles(demo)
+    for copy in copies:
+        original = by_id[copy["gold"]["duplicate_of"]]
+        assert _gold_id(demo, copy) not in stored, "the copy was stored as an article of its own"
+        assert _gold_id(demo, original) in stored
+        with _db(demo) as db:
+            found_at = json.loads(
+                db.execute(
+                    "SELECT found_at FROM articles WHERE id = ?", (_gold_id(demo, original),)
+                ).fetchone()[0]
+            )
+        urls = " ".join(url for _, url in found_at)
+        assert f"/{copy['id']}" in urls and f"/{original['id']}" in urls
+        # and the reader sees both outlets in the brief that carried it
+        page = next(
+            r.brief_dir / "email.txt"
+            for r in demo.results
+            if f"/{original['id']}" in (r.brief_dir / "email.txt").read_text()
+        )
+        assert f"/{copy['id']}" in page.read_text()
+
+
+def test_every_sentence_shown_is_verbatim_in_the_article_it_cites(demo: DemoRuns) -> None:
+    texts = _canonical_articles(demo)
+    with _db(demo) as db:
+        titles = {r["id"]: r["title"] for r in db.execute("SELECT id, title FROM articles")}
+    checked = 0
+    for result in demo.results:
+        brief = _brief_json(result)
+        for digest in brief["digests"]:
+            cited = {s["article_id"] for s in digest["sources"]}
+            assert titles[digest["headline"]["article_id"]] == digest["headline"]["text"]
+            for field in ("overview", "why_it_matters", "tldr"):
+                for sentence in digest[field]:
+                    assert sentence["article_id"] in cited
+                    assert sentence["text"] in texts[sentence["article_id"]], sentence
+                    checked += 1
+            assert 2 <= len(digest["overview"]) <= 4 or len(digest["sources"]) == 1
+    assert checked > 20
+
+
+def test_summary_sentences_do_not_repeat_within_a_thread(demo: DemoRuns) -> None:
+    for result in demo.results:
+        for digest in _brief_json(result)["digests"]:
+            shown = [s["text"] for f in ("overview", "why_it_matters", "tldr") for s in digest[f]]
+            assert len(shown) == len(set(shown))
+
+
+def test_page_that_cannot_be_extracted_falls_back_to_its_feed_summary(demo: DemoRuns) -> None:
+    shells = [a for a in CORPUS["articles"] if a["gold"]["extraction_fails"]]
+    assert shells
+    with _db(demo) as db:
+        for shell in shells:
+            row = db.execute(
+                "SELECT text, extracted FROM articles WHERE id = ?", (_gold_id(demo, shell),)
+            ).fetchone()
+            assert row is not None
+            assert row["extracted"] == 0
+            assert row["text"] == " ".join(shell["summary"].split())
+
+
+def _parts(message: Message) -> list[str]:
+    return [p.get_content_type() for p in message.walk() if not p.is_multipart()]
+
+
+def test_delivered_email_is_multipart_text_then_html_with_the_headers(demo: DemoRuns) -> None:
+    received = email.message_from_bytes(demo.messages[-1])
+    assert received.get_content_type() == "multipart/alternative"
+    assert _parts(received) == ["text/plain", "text/html"]
+    for header in ("Date", "Message-ID", "List-Id", "List-Unsubscribe", "Subject", "From", "To"):
+        assert received[header], header
+    stored = email.message_from_bytes((demo.results[-1].brief_dir / "message.eml").read_bytes())
+    assert stored["Message-ID"] == received["Message-ID"]
+    html = received.get_payload()[1].get_payload(decode=True).decode()
+    assert "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC" in html
+    assert 'style="' in html  # CSS inlined for mail clients
+
+
+def test_archive_index_links_every_brief_newest_first(demo: DemoRuns) -> None:
+    index = (demo.output / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+/index\.html)"', index)
+    assert links == ["2026/04/10/1500/index.html", "2026/04/09/2100/index.html", "2026/04/08/2100/index.html"]
+    for link in links:
+        assert (demo.output / link).is_file()
+    page = (demo.output / links[0]).read_text(encoding="utf-8")
+    assert 'href="../../../../index.html"' in page
+
+
+def test_both_threads_lead_the_brief_and_the_page_shows_them(demo: DemoRuns) -> None:
+    first = _brief_json(demo.results[0])
+    ids = [d["thread_id"] for d in first["digests"]]
+    assert ids[:2] == ["meta-closed-pivot", "lecun-exit"] or ids[:2] == ["lecun-exit", "meta-closed-pivot"]
+    page = (demo.results[0].brief_dir / "index.html").read_text(encoding="utf-8")
+    assert "Meta&#39;s closed pivot" in page and "Yann LeCun&#39;s exit" in page
+
+
+def test_a_second_run_with_nothing_new_stores_no_duplicate_articles(demo: DemoRuns) -> None:
+    with _db(demo) as db:
+        before = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    config = load_config(demo.output.parent / "sources.yaml")
+    now = slot_clock(SLOTS[-1])
+    demo.server.now = now
+    result = run_brief(config, slot=SLOTS[-1], clock=lambda: now, send=False)
+    with _db(demo) as db:
+        after = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    assert after == before
+    assert result.stats.articles_new == 0
+    assert "Nothing new" in (result.brief_dir / "email.txt").read_text()
+
+
+def test_brief_demo_command_prints_where_the_brief_and_email_are(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "demo", "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Brief:" in proc.stdout and "Delivered:" in proc.stdout
+    delivered = Path(proc.stdout.split("Delivered:")[1].split()[0])
+    assert delivered.is_file()
+    assert email.message_from_bytes(delivered.read_bytes()).get_content_type() == "multipart/alternative"
+    assert (folder / "output" / "index.html").is_file()
