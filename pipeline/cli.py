@@ -123,11 +123,16 @@ def status(config_path: Path) -> None:
     store = Store(config.state_dir)
     try:
         last = store.last_brief()
+        last_run = store.last_run()
         health = {h.url: h for h in store.feed_health()}
     finally:
         store.close()
     now = datetime.now(UTC)
-    click.echo(status_line(last.slot if last else None, now, config.schedule))
+    failing = last_run is not None and last_run["status"] == "failed"
+    state = "Failing" if failing else "Active"
+    click.echo(status_line(last.slot if last else None, now, config.schedule, state=state))
+    if failing and last_run is not None:
+        click.echo(f"Last run ({last_run['slot']}) failed: {last_run['error']}")
     if last:
         click.echo(
             f"Last brief: {last.id} ({last.articles} articles) · "

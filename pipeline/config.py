@@ -35,7 +35,7 @@ class Key:
 
 BRIEF_KEYS: dict[str, Key] = {
     "title": Key("Title of the brief, shown in the subject and the page header.", "Daily Brief"),
-    "audience": Key('Who reads it; used by "What this means for <audience>".', "readers"),
+    "audience": Key("Who reads the brief; named in it.", "readers"),
     "schedule": Key('Times of day (UTC, "HH:MM") a brief is made.', list(DEFAULT_SCHEDULE)),
     "output": Key("Folder of the archive of briefs.", "output"),
     "state": Key("Folder of the state database; must be outside the output folder.", ".state"),
@@ -62,7 +62,8 @@ THREAD_KEYS: dict[str, Key] = {
     "id": Key("Short identifier, lower-case letters, digits and dashes.", required=True),
     "title": Key("Title shown in the brief.", required=True),
     "description": Key("A sentence or two on what the thread is about.", ""),
-    "keywords": Key("Names and phrases that signal the thread.", []),
+    "keywords": Key("Words and phrases that signal the thread.", []),
+    "entities": Key("People, organisations and products at the heart of the thread.", []),
 }
 TOP_KEYS: dict[str, Key] = {
     "brief": Key("The brief: title, audience, schedule, folders."),
@@ -226,9 +227,13 @@ def parse_config(text: str, path: Path) -> Config:
         if tid in seen_ids:
             raise ConfigError(f"{where}.id {tid!r} is used twice", path=str(path), line=_line(item["id"]))
         seen_ids.add(tid)
+        # entities and keywords score alike; they are two keys so the file reads naturally
         keywords = tuple(
-            v.string(n, f"{where}.keywords[{j}]")
-            for j, n in enumerate(v.seq(item.get("keywords"), f"{where}.keywords"))
+            dict.fromkeys(
+                v.string(n, f"{where}.{key}[{j}]")
+                for key in ("entities", "keywords")
+                for j, n in enumerate(v.seq(item.get(key), f"{where}.{key}"))
+            )
         )
         threads.append(
             ThreadSpec(

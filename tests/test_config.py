@@ -1,0 +1,234 @@
+"""sources.yaml: what loads, and how a mistake is reported (key, line, what is allowed)."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from pipeline.config import load_config, smtp_from_env
+from pipeline.errors import ConfigError
+
+FEEDS = "feeds:\n  - url: https://news.example/feed.xml\n"
+
+
+def write(tmp_path: Path, text: str, name: str = "sources.yaml") -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def config_error(tmp_path: Path, text: str) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    return info.value
+
+
+def test_the_shipped_sources_yaml_loads_with_its_two_threads_and_the_default_schedule() -> None:
+    config = load_config(ROOT / "sources.yaml")
+
+    assert [t.id for t in config.threads] == ["meta-closed-pivot", "lecun-exit"]
+    assert config.schedule == (time(15, 0), time(21, 0))
+    assert len(config.feeds) == 7
+    assert all(f.url.startswith("https://") and f.name for f in config.feeds)
+    assert config.output_dir == ROOT / "output"
+    assert config.state_dir == ROOT / ".state"
+    lecun = config.threads[1]
+    assert "LeCun" in lecun.keywords
+    assert "\n" not in lecun.description  # the folded description is one line of text
+
+
+def test_a_minimal_config_gets_the_documented_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, FEEDS))
+
+    assert config.schedule == (time(15, 0), time(21, 0))
+    assert config.title == "Daily Brief"
+    assert config.feeds[0].name == "news.example"  # the host stands in for a missing name
+    assert config.threads == ()
+    assert config.mail_to == ()
+
+
+def test_an_unknown_key_is_refused_with_its_line_and_the_keys_allowed_there(tmp_path: Path) -> None:
+    error = config_error(tmp_path, 'brief:\n  title: "Morning"\n  titel: "typo"\n' + FEEDS)
+
+    assert error.line == 3
+    assert "sources.yaml:3:" in str(error)
+    assert "'brief.titel'" in str(error)
+    assert error.hint is not None
+    assert "title, audience, schedule, output, state, max_threads" in error.hint
+
+
+def test_an_unknown_key_inside_a_feed_names_the_feed_keys(tmp_path: Path) -> None:
+    error = config_error(tmp_path, "feeds:\n  - url: https://a.example/rss\n    nmae: A\n")
+
+    assert error.line == 3
+    assert "feeds[0].nmae" in str(error)
+    assert error.hint == "allowed here: url, name"
+
+
+def test_a_bad_schedule_time_names_the_key_and_its_line(tmp_path: Path) -> None:
+    error = config_error(tmp_path, 'brief:\n  schedule:\n    - "15:00"\n    - "25:00"\n' + FEEDS)
+
+    assert error.line == 4
+    assert "brief.schedule[1]" in str(error)
+    assert "'25:00'" in str(error)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://files.example/feed.xml", "news.example/rss"])
+def test_a_feed_url_that_is_not_http_is_refused(tmp_path: Path, url: str) -> None:
+    error = config_error(tmp_path, f"feeds:\n  - url: https://ok.example/rss\n  - url: {url}\n")
+
+    assert error.line == 3
+    assert "feeds[1].url" in str(error)
+    assert "not an http(s) URL" in str(error)
+
+
+def test_the_same_thread_id_twice_is_refused_at_the_second(tmp_path: Path) -> None:
+    text = FEEDS + (
+        "threads:\n"
+        "  - id: port-strike\n    title: Port strike\n"
+        "  - id: port-strike\n    title: Port strike again\n"
+    )
+    error = config_error(tmp_path, text)
+
+    assert error.line == 6
+    assert "'port-strike' is used twice" in str(error)
+
+
+def test_a_thread_id_with_capitals_or_spaces_is_refused(tmp_path: Path) -> None:
+    error = config_error(tmp_path, FEEDS + "threads:\n  - id: Port Strike\n    title: Port strike\n")
+
+    assert error.line == 4
+    assert "not a valid id" in str(error)
+
+
+def test_the_same_feed_twice_is_refused(tmp_path: Path) -> None:
+    error = config_error(tmp_path, FEEDS + "  - url: https://news.example/feed.xml\n")
+
+    assert error.line == 3
+    assert "repeats a feed" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("output", "state"), [("archive", "archive/state"), ("archive", "archive"), (".", ".state")]
+)
+def test_a_state_folder_inside_the_output_folder_is_refused(tmp_path: Path, output: str, state: str) -> None:
+    error = config_error(tmp_path, f"brief:\n  output: {output}\n  state: {state}\n" + FEEDS)
+
+    assert "brief.state must be outside brief.output" in str(error)
+    assert error.line == 3
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n"])
+def test_an_empty_file_says_it_is_empty(tmp_path: Path, text: str) -> None:
+    error = config_error(tmp_path, text)
+
+    assert "the file is empty" in str(error)
+
+
+def test_a_config_without_feeds_is_refused(tmp_path: Path) -> None:
+    error = config_error(tmp_path, "feeds: []\n")
+
+    assert "no feeds configured" in str(error)
+
+
+def test_invalid_yaml_reports_the_line_of_the_problem(tmp_path: Path) -> None:
+    error = config_error(tmp_path, "brief:\n  title: a\n   audience: b\n" + FEEDS)
+
+    assert "not valid YAML" in str(error)
+    assert error.line == 3
+    assert "sources.yaml:3:" in str(error)
+
+
+def test_a_missing_config_file_says_so_and_how_to_point_at_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "nowhere.yaml")
+
+    assert "config file not found" in str(info.value)
+    assert info.value.hint is not None
+    assert "--config" in info.value.hint
+
+
+def test_relative_folders_are_resolved_against_the_config_files_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write(tmp_path / "conf", "brief:\n  output: site\n  state: ../var/brief\n" + FEEDS)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    config = load_config(Path("..") / "conf" / "sources.yaml")
+
+    assert config.output_dir == (tmp_path / "conf" / "site").resolve()
+    assert config.state_dir == (tmp_path / "var" / "brief").resolve()
+    assert config.path == path.resolve()
+
+
+def test_the_schedule_is_sorted_and_duplicates_dropped(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, 'brief:\n  schedule: ["21:00", "7:30", "21:00"]\n' + FEEDS))
+
+    assert config.schedule == (time(7, 30), time(21, 0))
+
+
+def test_a_recipient_without_an_at_sign_is_refused(tmp_path: Path) -> None:
+    error = config_error(tmp_path, "delivery:\n  to: [me@example.com, nobody]\n" + FEEDS)
+
+    assert "delivery.to[1]" in str(error)
+    assert "not an email address" in str(error)
+
+
+# -- SMTP settings come from the environment only ------------------------------------------------
+
+
+def test_no_smtp_host_means_no_smtp_settings() -> None:
+    assert smtp_from_env({}) is None
+    assert smtp_from_env({"BRIEF_SMTP_HOST": "  ", "BRIEF_SMTP_USER": "me"}) is None
+
+
+@pytest.mark.parametrize(
+    ("tls", "port"), [("ssl", 465), ("starttls", 587), ("none", 25), ("", 587), ("SSL", 465)]
+)
+def test_the_default_port_follows_the_tls_mode(tls: str, port: int) -> None:
+    settings = smtp_from_env({"BRIEF_SMTP_HOST": "mail.example", "BRIEF_SMTP_TLS": tls})
+
+    assert settings is not None
+    assert settings.port == port
+    assert settings.tls == (tls.lower() or "starttls")
+
+
+def test_an_explicit_smtp_port_wins_over_the_default() -> None:
+    settings = smtp_from_env({"BRIEF_SMTP_HOST": "mail.example", "BRIEF_SMTP_PORT": "2525"})
+
+    assert settings is not None
+    assert settings.port == 2525
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BRIEF_SMTP_TLS": "tls"}, "BRIEF_SMTP_TLS='tls' is not one of ssl, starttls, none"),
+        ({"BRIEF_SMTP_PORT": "smtp"}, "BRIEF_SMTP_PORT='smtp' is not a port number"),
+        ({"BRIEF_SMTP_PORT": "70000"}, "BRIEF_SMTP_PORT=70000 is out of range"),
+    ],
+)
+def test_bad_smtp_settings_are_refused_by_name(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        smtp_from_env({"BRIEF_SMTP_HOST": "mail.example", **env})
+
+
+def test_the_smtp_password_never_shows_in_the_settings_repr() -> None:
+    settings = smtp_from_env(
+        {
+            "BRIEF_SMTP_HOST": "mail.example",
+            "BRIEF_SMTP_USER": "brief-bot",
+            "BRIEF_SMTP_PASSWORD": "hunter2-correct-horse",
+        }
+    )
+
+    assert settings is not None
+    assert settings.password == "hunter2-correct-horse"
+    assert "hunter2-correct-horse" not in repr(settings)
+    assert "brief-bot" in repr(settings)
