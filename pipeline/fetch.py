@@ -17,10 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from . import __version__
 from .models import ErrorKind, FetchRequest, FetchResult, Validators
+from .netguard import REFUSED_MARK, GuardedBackend, normalize_allow
 
 PROJECT_URL = "https://github.com/dailybrief/dailybrief"
 DEFAULT_USER_AGENT = f"dailybrief/{__version__} (+{PROJECT_URL})"
@@ -56,6 +58,7 @@ class FetchSettings:
     max_redirects: int = 5
     concurrency: int = 8
     per_host: int = 2
+    allow: tuple[str, ...] = ()  # private "host:port" pairs that may be fetched
 
 
 class _FetchFailed(Exception):
@@ -81,18 +84,23 @@ async def _fetch_all(
     on_done: Callable[[FetchResult], None] | None,
 ) -> list[FetchResult]:
     timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
-    limits = httpx.Limits(
-        max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-    )
     overall = asyncio.Semaphore(settings.concurrency)
     hosts: dict[str, asyncio.Semaphore] = {}
 
+    context = ssl.create_default_context()
+    transport = httpx.AsyncHTTPTransport(verify=context)
+    # httpx has no public hook for the network backend; the pool is where connections are made
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=context,
+        max_connections=settings.concurrency,
+        max_keepalive_connections=settings.concurrency,
+        network_backend=GuardedBackend(normalize_allow(settings.allow)),
+    )
     async with httpx.AsyncClient(
+        transport=transport,
         timeout=timeout,
-        limits=limits,
         follow_redirects=False,
         trust_env=False,
-        verify=ssl.create_default_context(),
         headers={"User-Agent": settings.user_agent},
     ) as client:
 
@@ -258,6 +266,10 @@ async def _read_body(response: httpx.Response, encoding: str, settings: FetchSet
 def _connect_failure(exc: httpx.ConnectError) -> _FetchFailed:
     text = str(exc)
     cause = exc.__cause__ or exc.__context__
+    if REFUSED_MARK in text:
+        return _FetchFailed(ErrorKind.REFUSED, text)
+    if text.startswith("DNS lookup failed"):
+        return _FetchFailed(ErrorKind.DNS, text)
     if isinstance(cause, ssl.SSLError) or "SSL" in text or "certificate" in text.lower():
         return _FetchFailed(ErrorKind.TLS, f"TLS error: {text}")
     if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:

@@ -93,6 +93,7 @@ def run_brief(
         user_agent=config.user_agent or DEFAULT_USER_AGENT,
         concurrency=config.concurrency,
         per_host=config.per_host,
+        allow=config.network_allow,
     )
     started = time.monotonic()
     now = clock()
