@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -25,6 +26,7 @@ from pipeline.demo import (
     DEMO_SLOTS,
     CorpusServer,
     demo_config_text,
+    free_port,
     load_corpus,
     serve_corpus,
     slot_clock,
@@ -279,3 +281,52 @@ def test_brief_demo_command_prints_where_the_brief_and_email_are(tmp_path: Path)
     assert delivered.is_file()
     assert email.message_from_bytes(delivered.read_bytes()).get_content_type() == "multipart/alternative"
     assert (folder / "output" / "index.html").is_file()
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_SMTP")}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def test_brief_run_with_one_broken_feed_still_writes_the_brief_and_names_the_feed(tmp_path: Path) -> None:
+    with serve_corpus(slot_clock(SLOTS[0])) as server:
+        text = demo_config_text(server, tmp_path / "output", tmp_path / "state")
+        broken = f"  - url: {server.base}/feeds/no-such-feed.xml\n    name: Broken Feed\n"
+        text = text.replace("feeds:\n", "feeds:\n" + broken, 1)
+        (tmp_path / "sources.yaml").write_text(text, encoding="utf-8")
+        proc = _cli("run", "--slot", "2026-04-08T21:00Z", "--no-send", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "feed failed: Broken Feed: HTTP 404" in proc.stdout
+    written = tmp_path / "output" / "2026" / "04" / "08" / "2100"
+    assert "Written to" in proc.stdout and (written / "index.html").is_file()
+    assert "Broken Feed: HTTP 404" in (written / "email.txt").read_text()
+    status = _cli("status", cwd=tmp_path)
+    assert status.returncode == 0
+    assert "Pipeline Active · Last: 21:00 UTC | Next:" in status.stdout
+    broken_line = next(line for line in status.stdout.splitlines() if line.startswith("Broken Feed"))
+    assert "never" in broken_line and "http-4xx" in broken_line
+    listed = _cli("list", cwd=tmp_path)
+    assert listed.stdout.startswith("2026-04-08T2100Z")
+    shown = _cli("show", "2026-04-08T21:00Z", cwd=tmp_path)
+    assert shown.returncode == 0 and "META'S CLOSED PIVOT" in shown.stdout
+
+
+def test_brief_run_with_no_reachable_feed_fails_with_a_clear_message(tmp_path: Path) -> None:
+    port = free_port()
+    (tmp_path / "sources.yaml").write_text(
+        f'network:\n  allow: ["127.0.0.1:{port}"]\nfeeds:\n  - url: http://127.0.0.1:{port}/feed.xml\n',
+        encoding="utf-8",
+    )
+    proc = _cli("run", "--no-send", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "Error: none of the 1 feeds could be read" in proc.stderr
+    assert "cannot connect" in proc.stderr
+    assert not list(tmp_path.rglob("brief.json")), "no brief is written when nothing could be read"
