@@ -32,7 +32,6 @@ def build_message(
     mail_to: Sequence[str],
     brief_id: str,
     when: datetime,
-    archive_hint: str = "",
 ) -> tuple[bytes, str]:
     """The message as bytes, and its Message-ID (stable for a brief and its recipients)."""
     domain = _domain(mail_from)
@@ -47,8 +46,6 @@ def build_message(
     msg["List-Id"] = f"dailybrief <brief.{domain}>"
     sender = getaddresses([mail_from])[0][1]
     msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
-    if archive_hint:
-        msg["X-Brief-Archive"] = archive_hint
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg.as_bytes(), message_id

@@ -41,6 +41,7 @@ from .schedule import slot_id, status_line
 from .store import Store
 from .summarize import summarize_thread
 from .threads import assign_threads
+from .urls import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,18 @@ def run_brief(
         store.close()
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every step of one run needs: passed explicitly, never global."""
+
+    config: Config
+    store: Store
+    run_id: int
+    now: datetime
+    progress: Progress
+    settings: FetchSettings
+
+
 def _run(
     config: Config,
     store: Store,
@@ -124,60 +137,23 @@ def _run(
     settings: FetchSettings,
     started: float,
 ) -> RunResult:
-    # feeds ───────────────────────────────────────────────────────────────────────────────
-    progress.stage("Fetching feeds", len(config.feeds))
-    requests = [FetchRequest(f.url, store.validators(f.url), kind="feed") for f in config.feeds]
-    fetched = fetch_all(requests, settings, on_done=lambda r: progress.advance(r.url))
-    feed_errors: list[tuple[str, str]] = []
-    feeds_ok = entries_new = 0
-    for feed, result in zip(config.feeds, fetched, strict=True):
-        error = _read_feed(store, feed.url, feed.name, result, now, config.max_entries_per_feed)
-        if error:
-            feed_errors.append((feed.name, error))
-            progress.note(f"feed failed: {feed.name}: {error}")
-        else:
-            feeds_ok += 1
+    ctx = _Context(config, store, run_id, now, progress, settings)
+    feeds_ok, feed_errors = _read_feeds(ctx)
     pending = store.pending_entries()
-    entries_new = len(pending)
     if feeds_ok == 0 and not pending:
         raise NothingToDoError(
             f"none of the {len(config.feeds)} feeds could be read",
             hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
         )
+    articles, origin, pages_failed = _articles(ctx, pending)
 
-    # pages ───────────────────────────────────────────────────────────────────────────────
-    names = {f.url: f.name for f in config.feeds}
-    with_link = [e for e in pending if e.link]
-    progress.stage("Fetching articles", len(with_link))
-    page_results = fetch_all(
-        [FetchRequest(e.link, kind="page") for e in with_link],
-        settings,
-        on_done=lambda r: progress.advance(r.url),
-    )
-    by_entry = {id(e): r for e, r in zip(with_link, page_results, strict=True)}
-    progress.stage("Extracting", len(pending))
-    articles: list[Article] = []
-    origin: dict[str, list[FeedEntry]] = {}
-    pages_failed = 0
-    for entry in pending:
-        page = _page(entry, by_entry.get(id(entry)))
-        if page.error:
-            pages_failed += 1
-        article = extract_article(page, names.get(entry.feed_url, entry.feed_url))
-        origin.setdefault(article.id, []).append(entry)
-        articles.append(article)
-        progress.advance(entry.title)
-
-    # dedupe and store ──────────────────────────────────────────────────────────────────────
     recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
     deduped = dedupe(articles, recent)
     for dup, kept in deduped.merged_into.items():
         origin.setdefault(kept, []).extend(origin.pop(dup, []))
     store.save_articles([*deduped.unique, *deduped.known.values()], run_id, now, origin)
     unique = list(deduped.unique)
-    duplicates = len(articles) - len(unique)
 
-    # threads ───────────────────────────────────────────────────────────────────────────────
     progress.stage("Filing into threads")
     memberships = store.thread_members()
     members = {t.id: store.articles(memberships.get(t.id, [])[-MEMBERS_PER_THREAD:]) for t in config.threads}
@@ -186,21 +162,20 @@ def _run(
     threads = assign_threads(unique, config.threads, members, unthreaded)
     store.save_memberships(threads, run_id)
 
-    # summarize ─────────────────────────────────────────────────────────────────────────────
     progress.stage("Summarizing", len(threads))
     by_id = {a.id: a for a in unique}
-    digests = [summarize_thread(t, [by_id[i] for i in t.article_ids]) for t in _rank(threads, by_id)]
-    digests = digests[: config.max_threads]
+    ranked = _rank(threads, by_id)[: config.max_threads]
+    digests = tuple(summarize_thread(t, [by_id[i] for i in t.article_ids]) for t in ranked)
 
     stats = RunStats(
         feeds_total=len(config.feeds),
         feeds_ok=feeds_ok,
         feeds_failed=len(feed_errors),
-        entries_new=entries_new,
-        pages_fetched=len(with_link) - pages_failed,
+        entries_new=len(pending),
+        pages_fetched=len(articles) - pages_failed,
         pages_failed=pages_failed,
         articles_new=len(unique),
-        duplicates=duplicates,
+        duplicates=len(articles) - len(unique),
         seconds=round(time.monotonic() - started, 2),
     )
     brief = Brief(
@@ -210,49 +185,11 @@ def _run(
         audience=config.audience,
         generated_at=now,
         status_line=status_line(slot, now, config.schedule),
-        digests=tuple(digests),
+        digests=digests,
         stats=stats,
         feed_errors=tuple(feed_errors),
     )
-
-    # render, archive, deliver ──────────────────────────────────────────────────────────────
-    progress.stage("Writing the brief")
-    rendered = render.render_brief(brief, config.path.parent / "templates")
-    raw, message_id = deliver.build_message(
-        subject=rendered.subject,
-        text=rendered.email_txt,
-        html=rendered.email_html,
-        mail_from=config.mail_from,
-        mail_to=config.mail_to,
-        brief_id=brief.id,
-        when=now,
-    )
-    folder = archive.write_brief(
-        config.output_dir,
-        slot,
-        {
-            "index.html": rendered.page_html.encode(),
-            "email.html": rendered.email_html.encode(),
-            "email.txt": rendered.email_txt.encode(),
-            "brief.json": rendered.brief_json.encode(),
-            "message.eml": raw,
-        },
-    )
-    archived = ArchivedBrief(
-        id=brief.id,
-        slot=slot,
-        path=folder.relative_to(config.output_dir).as_posix() + "/index.html",
-        headline=digests[0].headline.text if digests else "No new stories",
-        threads=tuple(d.title for d in digests),
-        articles=len(unique),
-    )
-    store.save_brief(archived, run_id, now)
-    archive.write_file(
-        config.output_dir,
-        "index.html",
-        render.render_index(store.briefs(), config.title, brief.status_line).encode(),
-    )
-
+    folder, raw, message_id = _write(ctx, brief)
     delivery = _deliver(raw, message_id, folder, config, smtp, send, progress)
     store.mark_delivered(brief.id, message_id, delivery.detail)
     return RunResult(
@@ -263,6 +200,96 @@ def _run(
         threads=tuple(d.thread_id for d in digests),
         feed_errors=tuple(feed_errors),
     )
+
+
+def _read_feeds(ctx: _Context) -> tuple[int, list[tuple[str, str]]]:
+    """Fetch and parse every feed, storing new entries; return (feeds read, errors)."""
+    feeds = ctx.config.feeds
+    ctx.progress.stage("Fetching feeds", len(feeds))
+    requests = [FetchRequest(f.url, ctx.store.validators(f.url), kind="feed") for f in feeds]
+    fetched = fetch_all(requests, ctx.settings, on_done=lambda r: ctx.progress.advance(r.url))
+    errors: list[tuple[str, str]] = []
+    for feed, result in zip(feeds, fetched, strict=True):
+        error = _read_feed(ctx.store, feed.url, feed.name, result, ctx.now, ctx.config.max_entries_per_feed)
+        if error:
+            errors.append((feed.name, error))
+            ctx.progress.note(f"feed failed: {feed.name}: {error}")
+    return len(feeds) - len(errors), errors
+
+
+def _articles(
+    ctx: _Context, pending: Sequence[FeedEntry]
+) -> tuple[list[Article], dict[str, list[FeedEntry]], int]:
+    """Fetch and extract the pages of pending entries; return (articles, entries per article
+    id, pages that failed). An entry whose link is an article already stored (the same story
+    under a new GUID) is marked done without being fetched or shown again."""
+    known = ctx.store.known_canonical_urls(canonical_url(e.link) for e in pending if e.link)
+    if known:
+        repeats: dict[str, list[FeedEntry]] = {}
+        for e in pending:
+            if e.link and canonical_url(e.link) in known:
+                repeats.setdefault(known[canonical_url(e.link)], []).append(e)
+        ctx.store.mark_entries_done(repeats)
+        pending = [e for e in pending if not (e.link and canonical_url(e.link) in known)]
+    names = {f.url: f.name for f in ctx.config.feeds}
+    with_link = [e for e in pending if e.link]
+    ctx.progress.stage("Fetching articles", len(with_link))
+    results = fetch_all(
+        [FetchRequest(e.link, kind="page") for e in with_link],
+        ctx.settings,
+        on_done=lambda r: ctx.progress.advance(r.url),
+    )
+    by_entry = {id(e): r for e, r in zip(with_link, results, strict=True)}
+    ctx.progress.stage("Extracting", len(pending))
+    articles: list[Article] = []
+    origin: dict[str, list[FeedEntry]] = {}
+    failed = 0
+    for entry in pending:
+        page = _page(entry, by_entry.get(id(entry)))
+        failed += page.error is not None
+        article = extract_article(page, names.get(entry.feed_url, entry.feed_url))
+        origin.setdefault(article.id, []).append(entry)
+        articles.append(article)
+        ctx.progress.advance(entry.title)
+    return articles, origin, failed
+
+
+def _write(ctx: _Context, brief: Brief) -> tuple[Path, bytes, str]:
+    """Render the brief, build its message, archive both; return (folder, message, Message-ID)."""
+    config = ctx.config
+    ctx.progress.stage("Writing the brief")
+    rendered = render.render_brief(brief, config.path.parent / "templates")
+    raw, message_id = deliver.build_message(
+        subject=rendered.subject,
+        text=rendered.email_txt,
+        html=rendered.email_html,
+        mail_from=config.mail_from,
+        mail_to=config.mail_to,
+        brief_id=brief.id,
+        when=ctx.now,
+    )
+    files = {
+        "index.html": rendered.page_html.encode(),
+        "email.html": rendered.email_html.encode(),
+        "email.txt": rendered.email_txt.encode(),
+        "brief.json": rendered.brief_json.encode(),
+        "message.eml": raw,
+    }
+    folder = archive.write_brief(config.output_dir, brief.slot, files)
+    archived = ArchivedBrief(
+        id=brief.id,
+        slot=brief.slot,
+        path=folder.relative_to(config.output_dir).as_posix() + "/index.html",
+        headline=brief.digests[0].headline.text if brief.digests else "No new stories",
+        threads=tuple(d.title for d in brief.digests),
+        articles=brief.stats.articles_new,
+    )
+    ctx.store.save_brief(archived, ctx.run_id, ctx.now)
+    index = render.render_index(
+        ctx.store.briefs(), config.title, brief.status_line, config.path.parent / "templates"
+    )
+    archive.write_file(config.output_dir, "index.html", index.encode())
+    return folder, raw, message_id
 
 
 def _read_feed(

@@ -10,11 +10,13 @@ or more becomes an emergent thread.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import vstack
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
@@ -116,8 +118,6 @@ def _emergent(
     pool = [articles[i] for i in rest] + list(unthreaded)
     if len(pool) < 2:
         return []
-    from scipy.sparse import vstack
-
     vecs = vstack([new_vecs[rest], unthreaded_vecs])  # type: ignore[index]
     sims = cosine_similarity(vecs)
     distance = np.clip(1.0 - sims, 0.0, 2.0)
@@ -173,13 +173,7 @@ def _keyword_score(article: Article, spec: ThreadSpec) -> float:
     return min(1.0, hits / 4)
 
 
-_PATTERNS: dict[str, re.Pattern[str]] = {}
-
-
+@functools.lru_cache(maxsize=1024)
 def _pattern(keyword: str) -> re.Pattern[str]:
-    pattern = _PATTERNS.get(keyword)
-    if pattern is None:
-        flags = 0 if any(c.isupper() for c in keyword) else re.IGNORECASE
-        pattern = re.compile(rf"(?<!\w){re.escape(keyword)}(?!\w)", flags)
-        _PATTERNS[keyword] = pattern
-    return pattern
+    flags = 0 if any(c.isupper() for c in keyword) else re.IGNORECASE
+    return re.compile(rf"(?<!\w){re.escape(keyword)}(?!\w)", flags)
