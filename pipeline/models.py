@@ -218,6 +218,7 @@ class Brief:
     digests: tuple[ThreadDigest, ...]
     stats: RunStats
     feed_errors: tuple[tuple[str, str], ...] = ()  # (feed name, error)
+    others: tuple[SourceRef, ...] = ()  # new articles in no thread: listed, not summarized
 
 
 @dataclass(frozen=True)

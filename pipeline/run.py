@@ -35,6 +35,7 @@ from .models import (
     FetchResult,
     Page,
     RunStats,
+    SourceRef,
     Thread,
 )
 from .schedule import slot_id, status_line
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
+MAX_OTHERS = 15  # articles in no thread listed at the end of a brief
 
 
 class Progress(Protocol):
@@ -166,6 +168,8 @@ def _run(
     by_id = {a.id: a for a in unique}
     ranked = _rank(threads, by_id)[: config.max_threads]
     digests = tuple(summarize_thread(t, [by_id[i] for i in t.article_ids]) for t in ranked)
+    shown = {i for t in ranked for i in t.article_ids}
+    others = _others([a for a in unique if a.id not in shown])
 
     stats = RunStats(
         feeds_total=len(config.feeds),
@@ -188,6 +192,7 @@ def _run(
         digests=digests,
         stats=stats,
         feed_errors=tuple(feed_errors),
+        others=others,
     )
     folder, raw, message_id = _write(ctx, brief)
     delivery = _deliver(raw, message_id, folder, config, smtp, send, progress)
@@ -330,6 +335,17 @@ def _rank(threads: Sequence[Thread], articles: dict[str, Article]) -> list[Threa
         return (0 if t.kind == "configured" else 1, -len(sources), -len(t.article_ids))
 
     return sorted(threads, key=key)
+
+
+def _others(articles: Sequence[Article]) -> tuple[SourceRef, ...]:
+    """New articles in no thread shown, newest first: a list of links under the threads."""
+    oldest = datetime.min.replace(tzinfo=UTC)
+    newest = sorted(articles, key=lambda a: a.published or oldest, reverse=True)[:MAX_OTHERS]
+    return tuple(
+        SourceRef(number=n, article_id=a.id, title=a.title, source=a.source, url=a.url,
+                  published=a.published, extracted=a.extracted)
+        for n, a in enumerate(newest, start=1)
+    )  # fmt: skip
 
 
 def _deliver(
