@@ -23,13 +23,14 @@ def brief_dir(output_dir: Path, slot: datetime) -> Path:
 
 def write_brief(output_dir: Path, slot: datetime, files: Mapping[str, bytes]) -> Path:
     """Write one brief's files as `output/YYYY/MM/DD/HHMM/`; replaces an earlier one of the slot."""
+    for name in files:
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"refusing to write {name!r} outside the brief folder")
     final = brief_dir(output_dir, slot)
     staging_root = output_dir / STAGING
     staging_root.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=final.name + "-", dir=staging_root))
     for name, data in files.items():
-        if "/" in name or name.startswith("."):
-            raise ValueError(f"refusing to write {name!r} outside the brief folder")
         _write_synced(stage / name, data)
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists():  # a forced re-run of the slot: move the old brief aside, then drop it

@@ -18,6 +18,7 @@ from .models import Article, DedupeResult
 SHINGLE = 5  # words per shingle
 NEAR_DUPLICATE = 0.8  # share of the shorter text's shingles found in the other
 COMMON_SHINGLE = 50  # a shingle in more texts than this is boilerplate, not evidence
+MIN_SHINGLES = 20  # shorter texts (teasers, paywall notices) are too thin to call copies
 _WORD = re.compile(r"\w+")
 
 
@@ -55,7 +56,7 @@ def dedupe(new: Sequence[Article], known: Sequence[Article] = ()) -> DedupeResul
         for h in s:
             postings[h].append(i)
     for i in range(n_known, len(pool)):
-        if not shingles[i]:
+        if len(shingles[i]) < MIN_SHINGLES:
             continue
         overlap: dict[int, int] = defaultdict(int)
         for h in shingles[i]:
@@ -67,7 +68,7 @@ def dedupe(new: Sequence[Article], known: Sequence[Article] = ()) -> DedupeResul
                     overlap[j] += 1
         for j, count in overlap.items():
             smaller = min(len(shingles[i]), len(shingles[j]))
-            if smaller and count / smaller >= NEAR_DUPLICATE:
+            if smaller >= MIN_SHINGLES and count / smaller >= NEAR_DUPLICATE:
                 union(i, j)
 
     groups: dict[int, list[int]] = defaultdict(list)

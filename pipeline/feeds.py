@@ -13,6 +13,7 @@ import hashlib
 import io
 import re
 import warnings
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -46,15 +47,15 @@ def parse_feed(result: FetchResult, now: datetime, max_entries: int = 200) -> Pa
 
     base = result.final_url
     seen_ids: set[str] = set()
+    seen_items: set[tuple[str, str]] = set()
     entries: list[FeedEntry] = []
     for raw in entries_raw:
         entry = _entry(raw, result.url, base, now)
-        if entry is None:
-            continue
-        if entry.entry_id in seen_ids:  # a duplicate GUID with another link is another entry
-            entry = FeedEntry(**{**entry.__dict__, "entry_id": f"{entry.entry_id}#{_digest(entry.link)}"})
-            if entry.entry_id in seen_ids:
-                continue
+        if entry is None or (entry.entry_id, entry.link) in seen_items:
+            continue  # the same item listed twice
+        seen_items.add((entry.entry_id, entry.link))
+        if entry.entry_id in seen_ids:  # a repeated GUID with another link is another entry
+            entry = replace(entry, entry_id=f"{entry.entry_id}#{_digest(entry.link)}")
         seen_ids.add(entry.entry_id)
         entries.append(entry)
     oldest = datetime.min.replace(tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from pathlib import Path
 
@@ -180,6 +181,35 @@ def test_a_recipient_without_an_at_sign_is_refused(tmp_path: Path) -> None:
     assert "not an email address" in str(error)
 
 
+def test_a_threads_entities_and_keywords_both_signal_it(tmp_path: Path) -> None:
+    text = FEEDS + (
+        "threads:\n"
+        "  - id: port-strike\n"
+        "    title: Port strike\n"
+        "    entities: [Dockers Union, Ines Okafor]\n"
+        "    keywords: [walkout, Dockers Union]\n"
+    )
+
+    (thread,) = load_config(write(tmp_path, text)).threads
+
+    assert thread.keywords == ("Dockers Union", "Ines Okafor", "walkout")
+
+
+def test_private_feed_servers_can_be_allowed_by_host_and_port(tmp_path: Path) -> None:
+    text = 'network:\n  allow: ["127.0.0.1:8080", "[::1]:9000", "Feeds.LAN:80"]\n' + FEEDS
+
+    config = load_config(write(tmp_path, text))
+
+    assert config.network_allow == ("127.0.0.1:8080", "[::1]:9000", "feeds.lan:80")
+
+
+def test_an_allowed_server_without_a_port_is_refused(tmp_path: Path) -> None:
+    error = config_error(tmp_path, "network:\n  allow:\n    - 192.168.1.20\n" + FEEDS)
+
+    assert error.line == 3
+    assert "network.allow[0] '192.168.1.20' must be \"host:port\"" in str(error)
+
+
 # -- SMTP settings come from the environment only ------------------------------------------------
 
 
@@ -215,7 +245,7 @@ def test_an_explicit_smtp_port_wins_over_the_default() -> None:
     ],
 )
 def test_bad_smtp_settings_are_refused_by_name(env: dict[str, str], message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         smtp_from_env({"BRIEF_SMTP_HOST": "mail.example", **env})
 
 

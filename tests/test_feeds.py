@@ -17,7 +17,9 @@ FEED_URL = "https://harbor.example/feed"
 FINAL_URL = "https://harbor.example/rss/feed.xml"  # where the feed ended up after redirects
 
 HOSTILE_TITLE = "Dock strike ends &lt;script&gt;alert(1)&lt;/script&gt; after late talks"
-HTML_SUMMARY = "&lt;p&gt;The &lt;b&gt;dock&lt;/b&gt; workers &lt;a href='/x'&gt;return&lt;/a&gt; on Monday.&lt;/p&gt;"
+HTML_SUMMARY = (
+    "&lt;p&gt;The &lt;b&gt;dock&lt;/b&gt; workers &lt;a href='/x'&gt;return&lt;/a&gt; on Monday.&lt;/p&gt;"
+)
 
 RSS = f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Harbor Gazette</title><link>https://harbor.example/</link>

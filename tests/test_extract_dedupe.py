@@ -1,0 +1,250 @@
+"""Pages become clean articles; the same story behind other links or outlets becomes one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import DATA, make_article, utc
+
+from pipeline.dedupe import dedupe
+from pipeline.extract import extract_article
+from pipeline.models import FeedEntry, Page
+from pipeline.urls import article_id, canonical_url
+
+FERRY_URL = "https://harbor.example/news/ferry?utm_source=rss&utm_medium=feed"
+ENTRY = FeedEntry(
+    feed_url="https://harbor.example/feed",
+    entry_id="ferry-1",
+    link=FERRY_URL,
+    title="Night ferry returns to Pier 9",
+    summary="The night ferry sails again from Monday after an autumn of repairs.",
+    published=utc(2026, 11, 23, 9, 0),
+)
+
+
+def page(name: str, error: str | None = None) -> Page:
+    return Page(ENTRY, FERRY_URL, (DATA / name).read_bytes(), error=error)
+
+
+# -- extraction --------------------------------------------------------------------------------
+
+
+def test_an_article_page_gives_its_text_without_navigation_or_footer() -> None:
+    article = extract_article(page("article_with_boilerplate.html"), "Harbor Gazette")
+
+    assert article.extracted
+    assert article.text.startswith("The night ferry between Pier 9 and the island villages")
+    assert "publish the results" in article.text
+    for boilerplate in ("Shipping desk", "Subscribe", "Copyright", "Privacy policy", "newsletter"):
+        assert boilerplate not in article.text
+    assert article.title == "Night ferry returns to Pier 9"
+    assert not article.text.startswith(article.title)  # the page's h1 is not repeated as text
+    assert article.source == "Harbor Gazette"
+    assert article.published == ENTRY.published
+    assert article.found_at == (("Harbor Gazette", FERRY_URL),)
+
+
+def test_an_app_shell_page_falls_back_to_the_feed_summary() -> None:
+    article = extract_article(page("app_shell.html"), "Harbor Gazette")
+
+    assert not article.extracted
+    assert article.text == ENTRY.summary
+    assert article.title == ENTRY.title
+
+
+def test_a_page_that_failed_to_download_falls_back_to_the_feed_summary() -> None:
+    failed = Page(ENTRY, FERRY_URL, b"", error="HTTP 503 SERVICE UNAVAILABLE")
+
+    article = extract_article(failed, "Harbor Gazette")
+
+    assert not article.extracted
+    assert article.text == ENTRY.summary
+
+
+def test_an_article_is_identified_by_its_canonical_url() -> None:
+    via_feed = extract_article(page("article_with_boilerplate.html"), "Harbor Gazette")
+    shared = Page(ENTRY, "http://www.harbor.example/news/ferry/?fbclid=IwAR0x#comments", b"", error="x")
+
+    via_social = extract_article(shared, "Harbor Gazette")
+
+    assert via_feed.canonical_url == "https://harbor.example/news/ferry"
+    assert via_feed.id == via_social.id == article_id("https://harbor.example/news/ferry")
+
+
+# -- canonical URLs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        (
+            "https://News.Example.COM/a/story?utm_source=x&utm_campaign=y&fbclid=abc#top",
+            "https://news.example.com/a/story",
+        ),
+        ("https://example.com/story?page=2&utm_medium=rss&id=7", "https://example.com/story?id=7&page=2"),
+        ("http://www.example.com:80/story/", "https://example.com/story"),
+        ("https://example.com:8443/story", "https://example.com:8443/story"),
+        ("https://example.com", "https://example.com/"),
+    ],
+)
+def test_canonical_url_drops_tracking_fragment_and_case_of_host(url: str, canonical: str) -> None:
+    assert canonical_url(url) == canonical
+
+
+def test_the_path_keeps_its_case_because_servers_care() -> None:
+    assert canonical_url("https://EXAMPLE.com/News/Story") == "https://example.com/News/Story"
+
+
+def test_article_id_is_stable_and_differs_between_articles() -> None:
+    first = article_id(canonical_url("https://example.com/story?utm_source=a"))
+    again = article_id(canonical_url("https://example.com/story?utm_source=b"))
+    other = article_id(canonical_url("https://example.com/another-story"))
+
+    assert first == again
+    assert first != other
+    assert len(first) == 12 and int(first, 16) >= 0
+
+
+# -- dedupe --------------------------------------------------------------------------------------
+
+FERRY_TEXT = (
+    "The night ferry between Pier 9 and the island villages will sail again from Monday, the port "
+    "authority said, ending a closure that lasted most of the autumn. Engineers replaced the worn "
+    "hinges of the loading ramp after an inspection in September found cracks in two of its four "
+    "supports. Commuters who work late shifts at the fish market had relied on a single bus that "
+    "takes almost two hours around the bay."
+)
+BRIDGE_TEXT = (
+    "The council voted on Tuesday to repaint the old swing bridge in its original green, after a "
+    "survey found that most residents preferred the colour it wore in the 1930s. Work starts in "
+    "March and the bridge will close to cars for three weekends while painters climb the towers."
+)
+
+
+def test_two_links_to_the_same_page_become_one_article_crediting_both() -> None:
+    gazette = make_article(
+        "https://harbor.example/news/ferry?utm_source=rss",
+        FERRY_TEXT,
+        source="Harbor Gazette",
+        published=utc(2026, 11, 23, 9),
+    )
+    aggregator = make_article(
+        "https://harbor.example/news/ferry?fbclid=xyz",
+        FERRY_TEXT[:120],
+        source="Port Digest",
+        published=utc(2026, 11, 23, 11),
+    )
+
+    result = dedupe([aggregator, gazette])
+
+    (kept,) = result.unique
+    assert kept.source == "Harbor Gazette"  # the earliest copy is the one kept
+    assert set(kept.found_at) == {
+        ("Harbor Gazette", "https://harbor.example/news/ferry?utm_source=rss"),
+        ("Port Digest", "https://harbor.example/news/ferry?fbclid=xyz"),
+    }
+    assert result.merged_into == {}  # same canonical URL, same id: nothing to redirect
+
+
+def test_a_syndicated_copy_merges_into_the_earliest_publication() -> None:
+    original = make_article(
+        "https://harbor.example/news/ferry",
+        FERRY_TEXT,
+        source="Harbor Gazette",
+        published=utc(2026, 11, 23, 8),
+    )
+    wire_copy = make_article(
+        "https://coastnews.example/2026/11/23/ferry-returns",
+        FERRY_TEXT + " Tickets go on sale on Saturday.",
+        source="Coast News",
+        published=utc(2026, 11, 23, 10),
+    )
+
+    result = dedupe([wire_copy, original])
+
+    (kept,) = result.unique
+    assert kept.id == original.id
+    assert result.merged_into == {wire_copy.id: original.id}
+    assert kept.found_at == (
+        ("Harbor Gazette", "https://harbor.example/news/ferry"),
+        ("Coast News", "https://coastnews.example/2026/11/23/ferry-returns"),
+    )
+
+
+def test_different_articles_stay_apart() -> None:
+    ferry = make_article("https://harbor.example/news/ferry", FERRY_TEXT)
+    bridge = make_article("https://harbor.example/news/bridge", BRIDGE_TEXT)
+
+    result = dedupe([ferry, bridge])
+
+    assert {a.id for a in result.unique} == {ferry.id, bridge.id}
+    assert result.merged_into == {}
+
+
+def test_articles_sharing_a_few_phrases_are_not_merged() -> None:
+    ferry = make_article("https://harbor.example/news/ferry", FERRY_TEXT)
+    follow_up = make_article(
+        "https://harbor.example/news/ferry-fares",
+        "The night ferry between Pier 9 and the island villages will cost more from January, the "
+        "operator said, blaming fuel prices and the autumn repairs. A monthly pass rises by a fifth, "
+        "while pensioners keep their free crossings on weekdays.",
+    )
+
+    assert len(dedupe([ferry, follow_up]).unique) == 2
+
+
+def test_two_stories_sharing_only_a_boilerplate_teaser_are_not_merged() -> None:
+    """A paywalled feed gives every item the same teaser; when extraction fails that teaser is
+    all the text there is, and it is no evidence that two different stories are one."""
+    teaser = "Subscribe to read the full story from The Daily Courier."
+    fares = make_article(
+        "https://courier.example/news/ferry-fares",
+        teaser,
+        title="Ferry fares rise in January",
+        extracted=False,
+    )
+    paint = make_article(
+        "https://courier.example/news/bridge-paint",
+        teaser,
+        title="Council picks green for the swing bridge",
+        extracted=False,
+    )
+
+    result = dedupe([fares, paint])
+
+    assert {a.title for a in result.unique} == {fares.title, paint.title}
+    assert result.merged_into == {}
+
+
+def test_a_new_copy_of_a_stored_article_updates_the_stored_one_and_is_not_new() -> None:
+    stored = make_article(
+        "https://harbor.example/news/ferry", FERRY_TEXT, source="Harbor Gazette", published=utc(2026, 11, 22)
+    )
+    reposted = make_article(
+        "https://islandtimes.example/ferry-back",
+        FERRY_TEXT,
+        source="Island Times",
+        published=utc(2026, 11, 22) + timedelta(days=1),
+    )
+    bridge = make_article("https://harbor.example/news/bridge", BRIDGE_TEXT)
+
+    result = dedupe([reposted, bridge], known=[stored])
+
+    assert [a.id for a in result.unique] == [bridge.id]
+    assert list(result.known) == [stored.id]
+    assert result.known[stored.id].found_at == (
+        ("Harbor Gazette", "https://harbor.example/news/ferry"),
+        ("Island Times", "https://islandtimes.example/ferry-back"),
+    )
+    assert result.merged_into == {reposted.id: stored.id}
+
+
+def test_stored_articles_without_new_copies_are_left_alone() -> None:
+    stored = make_article("https://harbor.example/news/ferry", FERRY_TEXT)
+    bridge = make_article("https://harbor.example/news/bridge", BRIDGE_TEXT)
+
+    result = dedupe([bridge], known=[stored])
+
+    assert [a.id for a in result.unique] == [bridge.id]
+    assert result.known == {}

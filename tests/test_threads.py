@@ -1,0 +1,185 @@
+"""Filing articles under story threads: configured threads first, emerging stories for the rest."""
+
+from __future__ import annotations
+
+from conftest import make_article
+
+from pipeline.models import Article, Thread, ThreadSpec
+from pipeline.threads import assign_threads
+
+MERGER = ThreadSpec(
+    id="orchard-merger",
+    title="Orchard Foods buys Bellwether",
+    description=(
+        "Orchard Foods' takeover bid for the grocery chain Bellwether: the price, the shareholder "
+        "vote and the antitrust review."
+    ),
+    keywords=("Orchard Foods", "Bellwether", "takeover", "antitrust"),
+)
+ROCKET = ThreadSpec(
+    id="kestrel-rocket",
+    title="The Kestrel rocket",
+    description=(
+        "Vantage Aerospace's reusable Kestrel rocket: test flights, launch delays and the booster "
+        "landing programme."
+    ),
+    keywords=("Kestrel", "Vantage Aerospace", "booster", "launch pad"),
+)
+SPECS = (MERGER, ROCKET)
+
+MERGER_REVIEW = make_article(
+    "https://news.example/merger-review",
+    "Competition regulators opened an antitrust review of the Orchard Foods takeover of Bellwether on "
+    "Monday. The watchdog will study whether the combined grocery chain would control too many stores "
+    "in rural towns. Orchard Foods said it expected the review to finish by spring and that shoppers "
+    "would see lower prices.",
+    title="Regulators open antitrust review of Orchard Foods bid for Bellwether",
+)
+MERGER_VOTE = make_article(
+    "https://news.example/merger-vote",
+    "Shareholders of Bellwether voted by a wide margin to accept the takeover offer from Orchard Foods. "
+    "The price values the grocery chain at four billion dollars, including its debts. The deal still "
+    "needs approval from competition regulators before it can close.",
+    title="Bellwether shareholders approve Orchard Foods takeover",
+)
+ROCKET_DELAY = make_article(
+    "https://news.example/kestrel-delay",
+    "Vantage Aerospace postponed the third test flight of its Kestrel rocket after engineers found a "
+    "leaking valve in the booster. The company said the launch pad was undamaged and a new date would "
+    "be set within weeks. The reusable booster is meant to land upright after each flight.",
+    title="Vantage Aerospace delays Kestrel launch over booster leak",
+)
+ROCKET_LANDING = make_article(
+    "https://news.example/kestrel-landing",
+    "The Kestrel booster landed upright on its barge for the first time, Vantage Aerospace said, after "
+    "two earlier attempts ended in the sea. Engineers will inspect the booster before flying it again "
+    "from the coastal launch pad next month.",
+    title="Kestrel booster lands on barge at last",
+)
+BOTH = make_article(
+    "https://news.example/crew-meals",
+    "Orchard Foods will supply the crew meals for the first crewed Kestrel flight under a contract "
+    "signed with Vantage Aerospace. The grocery group, which is still waiting for the antitrust ruling "
+    "on its Bellwether takeover, said the deal showed its ambitions beyond supermarkets. The Kestrel "
+    "booster will carry the food in a sealed locker.",
+    title="Orchard Foods to feed Kestrel crew in Vantage Aerospace deal",
+)
+PASSING_MENTION = make_article(
+    "https://news.example/marathon",
+    "More than twelve thousand runners finished the city marathon on Sunday in cool and dry weather. "
+    "The winner crossed the line in two hours and nine minutes, a course record, and said the crowds "
+    "along the river had carried her through the last miles. Volunteers handed out water at twenty "
+    "stations, one of them beside the old Kestrel cinema.",
+    title="Record falls at the city marathon",
+)
+HEATWAVE_DEMAND = make_article(
+    "https://news.example/heatwave-demand",
+    "A heatwave in Lisbon pushed electricity demand to a record on Wednesday as air conditioners ran "
+    "through the night. The grid operator REN warned of rolling blackouts in Lisbon if temperatures "
+    "stay above forty degrees. Hospitals were told to test their backup generators before the heatwave "
+    "peaks.",
+    title="Lisbon heatwave pushes electricity demand to a record",
+)
+HEATWAVE_BLACKOUTS = make_article(
+    "https://other.example/heatwave-blackouts",
+    "Rolling blackouts hit parts of Lisbon on Thursday as the heatwave kept electricity demand at a "
+    "record for a second day. The grid operator REN asked households to run air conditioners and "
+    "washing machines after dark, when temperatures fall below forty degrees.",
+    title="Heatwave brings rolling blackouts to Lisbon",
+)
+CHESS = make_article(
+    "https://news.example/chess",
+    "A sixteen-year-old from Tromso won the national chess championship after a tense final round that "
+    "lasted six hours. She sacrificed a rook early and held on to a narrow advantage in the endgame.",
+    title="Teenager wins national chess title",
+)
+
+ALL = (
+    MERGER_REVIEW,
+    MERGER_VOTE,
+    ROCKET_DELAY,
+    ROCKET_LANDING,
+    BOTH,
+    PASSING_MENTION,
+    HEATWAVE_DEMAND,
+    HEATWAVE_BLACKOUTS,
+    CHESS,
+)
+
+
+def by_id(threads: tuple[Thread, ...]) -> dict[str, Thread]:
+    return {t.id: t for t in threads}
+
+
+def threads_of(article: Article, threads: tuple[Thread, ...]) -> list[str]:
+    return [t.id for t in threads if article.id in t.article_ids]
+
+
+def test_on_topic_articles_land_in_their_configured_thread() -> None:
+    threads = by_id(assign_threads(ALL, SPECS))
+
+    merger, rocket = threads["orchard-merger"], threads["kestrel-rocket"]
+    assert merger.kind == rocket.kind == "configured"
+    assert merger.title == "Orchard Foods buys Bellwether"
+    assert {MERGER_REVIEW.id, MERGER_VOTE.id} <= set(merger.article_ids)
+    assert {ROCKET_DELAY.id, ROCKET_LANDING.id} <= set(rocket.article_ids)
+    assert ROCKET_DELAY.id not in merger.article_ids
+    assert MERGER_VOTE.id not in rocket.article_ids
+
+
+def test_an_article_about_both_stories_lands_in_both_threads() -> None:
+    threads = assign_threads(ALL, SPECS)
+
+    assert threads_of(BOTH, threads) == ["orchard-merger", "kestrel-rocket"]
+
+
+def test_an_unrelated_article_lands_in_no_configured_thread() -> None:
+    threads = assign_threads(ALL, SPECS)
+
+    assert threads_of(CHESS, threads) == []
+
+
+def test_a_keyword_mentioned_in_passing_does_not_file_an_article() -> None:
+    """The marathon story names the "Kestrel cinema"; it is not news about the rocket."""
+    threads = assign_threads(ALL, SPECS)
+
+    assert threads_of(PASSING_MENTION, threads) == []
+
+
+def test_two_reports_of_another_story_form_an_emerging_thread() -> None:
+    threads = assign_threads(ALL, SPECS)
+
+    emergent = [t for t in threads if t.kind == "emergent"]
+    assert len(emergent) == 1
+    (story,) = emergent
+    assert set(story.article_ids) == {HEATWAVE_DEMAND.id, HEATWAVE_BLACKOUTS.id}
+    assert story.title in (HEATWAVE_DEMAND.title, HEATWAVE_BLACKOUTS.title)
+    assert story.id.startswith("story-")
+
+
+def test_an_emerging_thread_keeps_its_id_from_run_to_run() -> None:
+    first = [t for t in assign_threads(ALL, SPECS) if t.kind == "emergent"]
+    shuffled = [t for t in assign_threads(tuple(reversed(ALL)), SPECS) if t.kind == "emergent"]
+
+    assert [t.id for t in first] == [t.id for t in shuffled]
+
+
+def test_a_lone_unrelated_article_forms_no_thread() -> None:
+    assert assign_threads([CHESS], SPECS) == ()
+    assert threads_of(CHESS, assign_threads([CHESS, MERGER_VOTE, HEATWAVE_DEMAND], SPECS)) == []
+
+
+def test_articles_in_a_thread_are_listed_most_relevant_first() -> None:
+    for thread in assign_threads(ALL, SPECS):
+        assert len(thread.scores) == len(thread.article_ids)
+        assert list(thread.scores) == sorted(thread.scores, reverse=True)
+
+
+def test_without_configured_threads_stories_still_group() -> None:
+    threads = assign_threads([HEATWAVE_DEMAND, CHESS, HEATWAVE_BLACKOUTS], [])
+
+    assert [set(t.article_ids) for t in threads] == [{HEATWAVE_DEMAND.id, HEATWAVE_BLACKOUTS.id}]
+
+
+def test_no_articles_no_threads() -> None:
+    assert assign_threads([], SPECS) == ()
