@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+CODE   := pipeline tests $(wildcard benchmarks)
 DATA   ?= ../shared/data
 
 .PHONY: venv demo test lint bench clean
@@ -18,8 +19,8 @@ demo: venv
 	$(BIN)/brief demo
 
 lint: venv
-	$(BIN)/ruff check pipeline tests benchmarks
-	$(BIN)/ruff format --check pipeline tests benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
 test: venv lint
