@@ -16,6 +16,7 @@ import click
 from . import __version__
 from .config import load_config, smtp_from_env
 from .errors import BriefError
+from .health import describe
 from .schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from .store import Store
 
@@ -125,9 +126,10 @@ def status(config_path: Path) -> None:
         last = store.last_brief()
         last_run = store.last_run()
         health = {h.url: h for h in store.feed_health()}
+        now = datetime.now(UTC)
+        paused = store.paused_hosts(now)
     finally:
         store.close()
-    now = datetime.now(UTC)
     failing = last_run is not None and last_run["status"] == "failed"
     state = "Failing" if failing else "Active"
     click.echo(status_line(last.slot if last else None, now, config.schedule, state=state))
@@ -139,12 +141,15 @@ def status(config_path: Path) -> None:
             f"next due {next_slot(now, config.schedule):%Y-%m-%d %H:%M UTC}"
         )
     click.echo("")
-    click.echo(f"{'feed':<32} {'last success':<18} {'entries':>7}  last error")
+    click.echo(f"{'feed':<28} {'last success':<16} {'entries':>7}  state · last error")
     for feed in config.feeds:
         h = health.get(feed.url)
         ok = h.last_success.strftime("%Y-%m-%d %H:%M") if h and h.last_success else "never"
-        error = f"[{h.last_error_kind}] {h.last_error}" if h and h.last_error else "-"
-        click.echo(f"{feed.name[:32]:<32} {ok:<18} {h.entries_seen if h else 0:>7}  {error}")
+        error = f" · [{h.last_error_kind}] {h.last_error}" if h and h.last_error else ""
+        seen = h.entries_seen if h else 0
+        click.echo(f"{feed.name[:28]:<28} {ok:<16} {seen:>7}  {describe(h, now)}{error}")
+    for host, (until, reason) in sorted(paused.items()):
+        click.echo(f"Host {host} asked us to wait ({reason}) until {until:%Y-%m-%d %H:%M} UTC")
 
 
 @cli.command(name="list")

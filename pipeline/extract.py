@@ -47,6 +47,9 @@ def extract_article(page: Page, source: str) -> Article:
     title = " ".join((entry.title or title).split())
     text = _drop_leading_title(text, title)
     extracted = len(text.split()) >= MIN_WORDS
+    # the page's own date stands in when the feed gave none (or a false one)
+    # (trafilatura only accepts dates up to today)
+    page_dated = published if entry.date_note and published else None
     if not extracted:
         text = entry.summary
     return Article(
@@ -56,10 +59,11 @@ def extract_article(page: Page, source: str) -> Article:
         source=source,
         title=title or (text[:80] + "…" if len(text) > 80 else text),
         text=text[:MAX_TEXT_CHARS],
-        published=entry.published or published,
+        published=page_dated if page_dated else entry.published,
         author=entry.author or " ".join(author.split()),
         extracted=extracted,
         found_at=((source, url),),
+        date_note="" if page_dated else entry.date_note,
     )
 
 

@@ -77,18 +77,21 @@ def _entry(raw: Any, feed_url: str, base: str, now: datetime) -> FeedEntry | Non
         if not (title or summary):
             return None
         entry_id = "sha1:" + _digest(title + "\n" + summary)
+    published, date_note = _date(raw, now)
     return FeedEntry(
         feed_url=feed_url,
         entry_id=entry_id[:1000],
         link=link,
         title=title[:500],
         summary=summary[:5000],
-        published=_date(raw, now),
+        published=published,
         author=plain_text(str(raw.get("author", "") or ""))[:200],
+        date_note=date_note,
     )
 
 
-def _date(raw: Any, now: datetime) -> datetime | None:
+def _date(raw: Any, now: datetime) -> tuple[datetime, str]:
+    """The entry's date and "" — or the fetch time and why ("missing", "unparsable", "future")."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = raw.get(key)
         if parsed:
@@ -97,8 +100,9 @@ def _date(raw: Any, now: datetime) -> datetime | None:
             except (OverflowError, ValueError, OSError):
                 continue
             # A date far in the future would pin the entry to the top forever: clamp it.
-            return min(when, now) if when > now + FUTURE_TOLERANCE else when
-    return None
+            return (now, "future") if when > now + FUTURE_TOLERANCE else (when, "")
+    given = any(raw.get(key) for key in ("published", "updated", "created"))
+    return now, "unparsable" if given else "missing"
 
 
 def safe_link(link: str, base: str) -> str:

@@ -13,8 +13,10 @@ import asyncio
 import ssl
 import time
 import zlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
@@ -30,6 +32,7 @@ FEED_ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
+SNIFF_BYTES = 16  # enough of a body to recognise a binary format by its magic bytes
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 BINARY_MAGIC = (
@@ -61,6 +64,10 @@ class FetchSettings:
     allow: tuple[str, ...] = ()  # private "host:port" pairs that may be fetched
 
 
+DEFAULT_PAUSE = timedelta(hours=1)  # a 429 that names no time
+MAX_PAUSE = timedelta(days=7)
+
+
 class _FetchFailed(Exception):
     def __init__(self, kind: ErrorKind, message: str) -> None:
         super().__init__(message)
@@ -71,17 +78,23 @@ def fetch_all(
     requests: Sequence[FetchRequest],
     settings: FetchSettings = FetchSettings(),
     on_done: Callable[[FetchResult], None] | None = None,
+    paused: Mapping[str, datetime] | None = None,
 ) -> list[FetchResult]:
-    """Fetch every request concurrently; results in request order. Never raises for a bad URL."""
+    """Fetch every request concurrently; results in request order. Never raises for a bad URL.
+
+    `paused` maps hosts that asked us to wait to the time they named; their requests are not
+    sent. A 429 or 503 during the call pauses its host for the rest of the call.
+    """
     if not requests:
         return []
-    return asyncio.run(_fetch_all(requests, settings, on_done))
+    return asyncio.run(_fetch_all(requests, settings, on_done, dict(paused or {})))
 
 
 async def _fetch_all(
     requests: Sequence[FetchRequest],
     settings: FetchSettings,
     on_done: Callable[[FetchResult], None] | None,
+    paused: dict[str, datetime],
 ) -> list[FetchResult]:
     timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
     overall = asyncio.Semaphore(settings.concurrency)
@@ -108,7 +121,15 @@ async def _fetch_all(
             host = (urlsplit(req.url).hostname or "").lower()
             per_host = hosts.setdefault(host, asyncio.Semaphore(settings.per_host))
             async with overall, per_host:
-                result = await _fetch_one(client, req, settings)
+                if host in paused:
+                    until = paused[host].strftime("%Y-%m-%d %H:%M UTC")
+                    result = _failure(
+                        req, req.url, ErrorKind.PAUSED, f"{host} asked us to wait until {until}", 0
+                    )
+                else:
+                    result = await _fetch_one(client, req, settings)
+                    if result.retry_after is not None:
+                        paused[host] = result.retry_after
             if on_done is not None:
                 on_done(result)
             return result
@@ -134,6 +155,7 @@ async def _follow(
 ) -> FetchResult:
     url = req.url
     seen: set[str] = set()
+    moved_to: str | None = None
     headers = {
         "Accept": FEED_ACCEPT if req.kind == "feed" else PAGE_ACCEPT,
         "Accept-Encoding": "gzip, deflate",
@@ -142,7 +164,7 @@ async def _follow(
         headers["If-None-Match"] = req.validators.etag
     if req.validators.last_modified:
         headers["If-Modified-Since"] = req.validators.last_modified
-    for _hop in range(settings.max_redirects + 1):
+    for hop in range(settings.max_redirects + 1):
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("http", "https"):
             raise _FetchFailed(ErrorKind.REFUSED, f"refused scheme {scheme!r} in {url}")
@@ -168,9 +190,12 @@ async def _follow(
                     raise _FetchFailed(ErrorKind.REFUSED, f"refused redirect from https to http ({target})")
                 if target in seen:
                     raise _FetchFailed(ErrorKind.TOO_MANY_REDIRECTS, f"redirect loop at {target}")
+                if hop == 0 and response.status_code in (301, 308):
+                    moved_to = target
                 url = target
                 continue
-            return await _read(response, req, url, settings, started)
+            result = await _read(response, req, url, settings, started)
+            return replace(result, moved_to=moved_to) if moved_to and result.ok else result
         finally:
             await response.aclose()
     raise _FetchFailed(ErrorKind.TOO_MANY_REDIRECTS, f"more than {settings.max_redirects} redirects")
@@ -199,6 +224,7 @@ async def _read(
             error=f"HTTP {status} {response.reason_phrase}",
             error_kind=kind,
             elapsed=time.monotonic() - started,
+            retry_after=retry_after(status, headers.get("retry-after", "")),
         )
     if status != 200:
         return FetchResult(
@@ -226,16 +252,21 @@ async def _read(
         and not ctype.startswith("text/")
     ):
         raise _FetchFailed(ErrorKind.NOT_HTML, f"not a web page ({ctype})")
-    body = await _read_body(response, headers.get("content-encoding", "").lower(), settings)
-    if req.kind == "page" and (body.startswith(BINARY_MAGIC) or b"\x00" in body[:1024]):
+    body = await _read_body(
+        response, headers.get("content-encoding", "").lower(), settings, req.kind == "page"
+    )
+    if req.kind == "page" and _binary(body[:1024]):
         raise _FetchFailed(ErrorKind.NOT_HTML, "not a web page (binary content)")
     if not body.strip():
         raise _FetchFailed(ErrorKind.EMPTY, "empty response")
     return FetchResult(req.url, url, 200, body, headers, validators, elapsed=time.monotonic() - started)
 
 
-async def _read_body(response: httpx.Response, encoding: str, settings: FetchSettings) -> bytes:
-    """Read raw bytes and decode them ourselves, counting both against their caps."""
+async def _read_body(
+    response: httpx.Response, encoding: str, settings: FetchSettings, page: bool = False
+) -> bytes:
+    """Read raw bytes and decode them ourselves, counting both against their caps. For a page,
+    stop at the first bytes if they are a PDF, an image, an archive or other binary."""
     decoder: zlib._Decompress | None = None
     if encoding in ("gzip", "x-gzip"):
         decoder = zlib.decompressobj(wbits=47)
@@ -260,7 +291,39 @@ async def _read_body(response: httpx.Response, encoding: str, settings: FetchSet
                 raise _FetchFailed(ErrorKind.PARSE, f"bad {encoding} encoding: {exc}") from exc
         if len(out) > settings.max_decoded_bytes:
             raise too_large
+        if page and len(out) >= SNIFF_BYTES and _binary(bytes(out[:1024])):
+            raise _FetchFailed(ErrorKind.NOT_HTML, "not a web page (binary content)")
+        page = page and len(out) < SNIFF_BYTES  # sniff once, at the start
     return bytes(out)
+
+
+def _binary(head: bytes) -> bool:
+    return head.startswith(BINARY_MAGIC) or b"\x00" in head
+
+
+def retry_after(status: int, value: str, now: datetime | None = None) -> datetime | None:
+    """When a 429 or 503 says to come back: Retry-After in seconds or as an HTTP date.
+
+    A 429 without the header still pauses the host, for DEFAULT_PAUSE; a 503 without it
+    is an ordinary failure. A pause is capped at MAX_PAUSE.
+    """
+    if status not in (429, 503):
+        return None
+    now = now or datetime.now(UTC)
+    value = value.strip()
+    when: datetime | None = None
+    if value.isdigit():
+        when = now + timedelta(seconds=int(value))
+    elif value:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    if when is None:
+        return now + DEFAULT_PAUSE if status == 429 else None
+    return min(max(when, now), now + MAX_PAUSE)
 
 
 def _connect_failure(exc: httpx.ConnectError) -> _FetchFailed:

@@ -26,6 +26,7 @@ class ErrorKind(StrEnum):
     NOT_HTML = "not-html"
     EMPTY = "empty"
     PARSE = "parse"
+    PAUSED = "host-paused"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class FetchResult:
     error: str | None = None
     error_kind: ErrorKind | None = None
     elapsed: float = 0.0
+    moved_to: str | None = None  # target of a permanent redirect (301/308) on the first hop
+    retry_after: datetime | None = None  # when a 429/503 said to come back
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,7 @@ class FeedEntry:
     summary: str
     published: datetime | None
     author: str = ""
+    date_note: str = ""  # "missing", "unparsable" or "future": published is then the fetch time
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class Article:
     author: str = ""
     extracted: bool = True  # False when the text is the feed summary (extraction failed)
     found_at: tuple[tuple[str, str], ...] = ()  # (publisher, url) of every copy, itself first
+    date_note: str = ""  # set when the feed gave no usable date (see FeedEntry)
 
     @property
     def word_count(self) -> int:
@@ -160,6 +165,7 @@ class SourceRef:
     published: datetime | None
     extracted: bool = True
     copies: tuple[tuple[str, str], ...] = ()  # (publisher, url) of syndicated copies
+    date_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,17 @@ class ThreadDigest:
 
 
 @dataclass(frozen=True)
+class FeedState:
+    """What the next fetch of a feed needs to know."""
+
+    validators: Validators = Validators()
+    failures: int = 0
+    next_attempt: datetime | None = None  # backing off until then
+    disabled: str | None = None  # why the feed is no longer fetched (410 Gone)
+    moved_to: str | None = None  # where a permanent redirect pointed
+
+
+@dataclass(frozen=True)
 class FeedHealth:
     url: str
     name: str
@@ -190,6 +207,10 @@ class FeedHealth:
     last_error: str | None
     last_error_kind: str | None
     entries_seen: int
+    failures: int = 0
+    next_attempt: datetime | None = None
+    disabled: str | None = None
+    moved_to: str | None = None
 
 
 @dataclass(frozen=True)

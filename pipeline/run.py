@@ -11,26 +11,31 @@ starts, so a crash loses only the stage in flight and the next run picks up what
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from . import archive, deliver, render
-from .config import Config, SmtpSettings
+from .config import Config, FeedSource, SmtpSettings
 from .dedupe import dedupe
 from .errors import DeliveryError, NothingToDoError
 from .extract import extract_article
 from .feeds import parse_feed
 from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
+from .health import backoff
 from .models import (
     ArchivedBrief,
     Article,
     Brief,
     Delivery,
+    ErrorKind,
     FeedEntry,
+    FeedState,
     FetchRequest,
     FetchResult,
     Page,
@@ -125,6 +130,8 @@ class _Context:
     now: datetime
     progress: Progress
     settings: FetchSettings
+    paused: dict[str, datetime]  # hosts that asked us to wait, and until when
+    rng: random.Random
 
 
 def _run(
@@ -139,7 +146,8 @@ def _run(
     settings: FetchSettings,
     started: float,
 ) -> RunResult:
-    ctx = _Context(config, store, run_id, now, progress, settings)
+    paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
+    ctx = _Context(config, store, run_id, now, progress, settings, paused, random.Random())
     feeds_ok, feed_errors = _read_feeds(ctx)
     pending = store.pending_entries()
     if feeds_ok == 0 and not pending:
@@ -208,18 +216,50 @@ def _run(
 
 
 def _read_feeds(ctx: _Context) -> tuple[int, list[tuple[str, str]]]:
-    """Fetch and parse every feed, storing new entries; return (feeds read, errors)."""
+    """Fetch and parse every feed that is due, storing new entries; return (feeds read, errors).
+
+    A disabled feed (410 Gone), one backing off after failures, or one on a host that asked
+    us to wait is not fetched, and is listed with the reason.
+    """
+    store, now = ctx.store, ctx.now
     feeds = ctx.config.feeds
-    ctx.progress.stage("Fetching feeds", len(feeds))
-    requests = [FetchRequest(f.url, ctx.store.validators(f.url), kind="feed") for f in feeds]
-    fetched = fetch_all(requests, ctx.settings, on_done=lambda r: ctx.progress.advance(r.url))
     errors: list[tuple[str, str]] = []
-    for feed, result in zip(feeds, fetched, strict=True):
-        error = _read_feed(ctx.store, feed.url, feed.name, result, ctx.now, ctx.config.max_entries_per_feed)
+    due: list[tuple[FeedSource, FeedState]] = []
+    for feed in feeds:
+        state = store.feed_state(feed.url)
+        if state.disabled:
+            errors.append((feed.name, f"disabled ({state.disabled}): remove it from sources.yaml"))
+        elif state.next_attempt is not None and state.next_attempt > now:
+            errors.append(
+                (
+                    feed.name,
+                    f"resting after {state.failures} failures, until {state.next_attempt:%Y-%m-%d %H:%M} UTC",
+                )
+            )
+        else:
+            due.append((feed, state))
+    ctx.progress.stage("Fetching feeds", len(due))
+    requests = [FetchRequest(s.moved_to or f.url, s.validators, kind="feed") for f, s in due]
+    fetched = fetch_all(
+        requests, ctx.settings, on_done=lambda r: ctx.progress.advance(r.url), paused=ctx.paused
+    )
+    for (feed, state), result in zip(due, fetched, strict=True):
+        _note_pause(ctx, result)
+        if result.moved_to and result.moved_to != state.moved_to:
+            store.record_feed_moved(feed.url, feed.name, now, result.moved_to)
+        error = _read_feed(ctx, feed, state, result)
         if error:
             errors.append((feed.name, error))
             ctx.progress.note(f"feed failed: {feed.name}: {error}")
     return len(feeds) - len(errors), errors
+
+
+def _note_pause(ctx: _Context, result: FetchResult) -> None:
+    """Remember a host's Retry-After, so the next runs leave it alone until then too."""
+    host = (urlsplit(result.final_url).hostname or "").lower()
+    if result.retry_after is not None and host:
+        ctx.paused[host] = result.retry_after
+        ctx.store.pause_host(host, result.retry_after, f"HTTP {result.status}")
 
 
 def _articles(
@@ -243,7 +283,10 @@ def _articles(
         [FetchRequest(e.link, kind="page") for e in with_link],
         ctx.settings,
         on_done=lambda r: ctx.progress.advance(r.url),
+        paused=ctx.paused,
     )
+    for result in results:
+        _note_pause(ctx, result)
     by_entry = {id(e): r for e, r in zip(with_link, results, strict=True)}
     ctx.progress.stage("Extracting", len(pending))
     articles: list[Article] = []
@@ -297,23 +340,31 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, bytes, str]:
     return folder, raw, message_id
 
 
-def _read_feed(
-    store: Store, url: str, name: str, result: FetchResult, now: datetime, max_entries: int
-) -> str | None:
+def _read_feed(ctx: _Context, feed: FeedSource, state: FeedState, result: FetchResult) -> str | None:
     """Record one feed's fetch; return the error shown to the user, or None."""
+    store, now = ctx.store, ctx.now
     if result.error or not result.ok:
         error = result.error or f"HTTP {result.status}"
-        store.record_feed_failure(url, name, now, error, str(result.error_kind or "http"))
+        kind = str(result.error_kind or "http")
+        if result.status == 410:
+            store.record_feed_failure(feed.url, feed.name, now, error, kind, disabled="HTTP 410 Gone")
+            return f"{error}: the feed is gone and will not be fetched again"
+        # a host that asked us to wait is not the feed's failure: no backoff on top
+        rest = None if result.error_kind == ErrorKind.PAUSED else now + backoff(state.failures + 1, ctx.rng)
+        store.record_feed_failure(feed.url, feed.name, now, error, kind, next_attempt=rest)
         return error
     if result.not_modified:
-        store.record_feed_success(url, name, now, result.validators, [])
+        store.record_feed_success(feed.url, feed.name, now, result.validators, [])
         return None
-    parsed = parse_feed(result, now, max_entries)
+    parsed = parse_feed(result, now, ctx.config.max_entries_per_feed)
     if parsed.error:
         # validators are not stored: the next run must fetch the body again
-        store.record_feed_failure(url, name, now, parsed.error, str(parsed.error_kind or "parse"))
+        rest = now + backoff(state.failures + 1, ctx.rng)
+        store.record_feed_failure(
+            feed.url, feed.name, now, parsed.error, str(parsed.error_kind or "parse"), next_attempt=rest
+        )
         return parsed.error
-    store.record_feed_success(url, name, now, result.validators, parsed.entries)
+    store.record_feed_success(feed.url, feed.name, now, result.validators, parsed.entries)
     return None
 
 
@@ -342,10 +393,17 @@ def _others(articles: Sequence[Article]) -> tuple[SourceRef, ...]:
     oldest = datetime.min.replace(tzinfo=UTC)
     newest = sorted(articles, key=lambda a: a.published or oldest, reverse=True)[:MAX_OTHERS]
     return tuple(
-        SourceRef(number=n, article_id=a.id, title=a.title, source=a.source, url=a.url,
-                  published=a.published, extracted=a.extracted)
+        SourceRef(
+            number=n,
+            article_id=a.id,
+            title=a.title,
+            source=a.source,
+            url=a.url,
+            published=a.published,
+            extracted=a.extracted,
+        )
         for n, a in enumerate(newest, start=1)
-    )  # fmt: skip
+    )
 
 
 def _deliver(

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import StoreError
-from .models import ArchivedBrief, Article, FeedEntry, FeedHealth, Thread, Validators
+from .models import ArchivedBrief, Article, FeedEntry, FeedHealth, FeedState, Thread, Validators
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -102,7 +102,26 @@ def _script(db: sqlite3.Connection, sql: str) -> None:
             db.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1,)
+def _migration_2(db: sqlite3.Connection) -> None:
+    """Feed health (backoff, 410, permanent moves), host pauses, and flagged dates."""
+    _script(
+        db,
+        """
+        ALTER TABLE feeds ADD COLUMN next_attempt TEXT;
+        ALTER TABLE feeds ADD COLUMN disabled TEXT;
+        ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+        CREATE TABLE hosts (
+            host TEXT PRIMARY KEY,
+            paused_until TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+        ALTER TABLE entries ADD COLUMN date_note TEXT NOT NULL DEFAULT '';
+        ALTER TABLE articles ADD COLUMN date_note TEXT NOT NULL DEFAULT ''
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -186,9 +205,37 @@ class Store:
 
     # -- feeds and entries ----------------------------------------------------------------------
 
-    def validators(self, url: str) -> Validators:
-        row = self.db.execute("SELECT etag, last_modified FROM feeds WHERE url = ?", (url,)).fetchone()
-        return Validators(row["etag"], row["last_modified"]) if row else Validators()
+    def feed_state(self, url: str) -> FeedState:
+        """What the next fetch of a feed needs: validators, backoff, disabled, moved."""
+        row = self.db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return FeedState()
+        return FeedState(
+            validators=Validators(row["etag"], row["last_modified"]),
+            failures=int(row["consecutive_failures"]),
+            next_attempt=_dt(row["next_attempt"]),
+            disabled=row["disabled"],
+            moved_to=row["moved_to"],
+        )
+
+    def paused_hosts(self, now: datetime) -> dict[str, tuple[datetime, str]]:
+        """Hosts that asked us to wait (429/503 Retry-After), with until when and why."""
+        rows = self.db.execute("SELECT * FROM hosts WHERE paused_until > ?", (_ts(now),)).fetchall()
+        return {r["host"]: (datetime.fromisoformat(r["paused_until"]), r["reason"]) for r in rows}
+
+    def pause_host(self, host: str, until: datetime, reason: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO hosts (host, paused_until, reason) VALUES (?, ?, ?) ON CONFLICT(host) "
+                "DO UPDATE SET paused_until = excluded.paused_until, reason = excluded.reason",
+                (host, _ts(until), reason),
+            )
+
+    def record_feed_moved(self, url: str, name: str, now: datetime, moved_to: str) -> None:
+        """A permanent redirect: fetch `moved_to` from now on (the user is told to update)."""
+        with self.transaction() as db:
+            self._upsert_feed(db, url, name, now)
+            db.execute("UPDATE feeds SET moved_to = ? WHERE url = ?", (moved_to, url))
 
     def _upsert_feed(self, db: sqlite3.Connection, url: str, name: str, now: datetime) -> None:
         db.execute(
@@ -215,8 +262,18 @@ class Store:
             for e in entries:
                 cur = db.execute(
                     "INSERT OR IGNORE INTO entries (feed_url, entry_id, link, title, summary, "
-                    "published, author, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (url, e.entry_id, e.link, e.title, e.summary, _ts(e.published), e.author, _ts(now)),
+                    "published, author, first_seen, date_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        url,
+                        e.entry_id,
+                        e.link,
+                        e.title,
+                        e.summary,
+                        _ts(e.published),
+                        e.author,
+                        _ts(now),
+                        e.date_note,
+                    ),
                 )
                 if cur.rowcount:
                     new.append(e)
@@ -227,19 +284,30 @@ class Store:
                 )
             db.execute(
                 "UPDATE feeds SET last_success = ?, last_error = NULL, last_error_kind = NULL, "
-                "consecutive_failures = 0 WHERE url = ?",
+                "consecutive_failures = 0, next_attempt = NULL WHERE url = ?",
                 (_ts(now), url),
             )
         return new
 
-    def record_feed_failure(self, url: str, name: str, now: datetime, error: str, kind: str) -> None:
+    def record_feed_failure(
+        self,
+        url: str,
+        name: str,
+        now: datetime,
+        error: str,
+        kind: str,
+        *,
+        next_attempt: datetime | None = None,
+        disabled: str | None = None,
+    ) -> None:
         """Record a failed fetch or parse; entries already seen are kept (never pruned on error)."""
         with self.transaction() as db:
             self._upsert_feed(db, url, name, now)
             db.execute(
-                "UPDATE feeds SET last_error = ?, last_error_kind = ?, "
-                "consecutive_failures = consecutive_failures + 1 WHERE url = ?",
-                (error, kind, url),
+                "UPDATE feeds SET last_error = ?, last_error_kind = ?, next_attempt = ?, "
+                "disabled = COALESCE(?, disabled), consecutive_failures = consecutive_failures + 1 "
+                "WHERE url = ?",
+                (error, kind, _ts(next_attempt), disabled, url),
             )
 
     def pending_entries(self) -> list[FeedEntry]:
@@ -256,6 +324,7 @@ class Store:
                 summary=r["summary"],
                 published=_dt(r["published"]),
                 author=r["author"],
+                date_note=r["date_note"],
             )
             for r in rows
         ]
@@ -273,6 +342,10 @@ class Store:
                 last_error=r["last_error"],
                 last_error_kind=r["last_error_kind"],
                 entries_seen=int(r["seen"]),
+                failures=int(r["consecutive_failures"]),
+                next_attempt=_dt(r["next_attempt"]),
+                disabled=r["disabled"],
+                moved_to=r["moved_to"],
             )
             for r in rows
         ]
@@ -299,8 +372,8 @@ class Store:
             for a in articles:
                 db.execute(
                     "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
-                    "text, extracted, found_at, run_id, stored_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "text, extracted, found_at, run_id, stored_at, date_note) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET found_at = excluded.found_at",
                     (
                         a.id,
@@ -315,6 +388,7 @@ class Store:
                         json.dumps([list(c) for c in a.found_at]),
                         run_id,
                         _ts(now),
+                        a.date_note,
                     ),
                 )
             self._mark_done(db, entries)
@@ -429,4 +503,5 @@ def _article(row: sqlite3.Row) -> Article:
         author=row["author"],
         extracted=bool(row["extracted"]),
         found_at=tuple((str(s), str(u)) for s, u in json.loads(row["found_at"])),
+        date_note=row["date_note"],
     )

@@ -151,6 +151,7 @@ def summarize_thread(
             published=a.published,
             extracted=a.extracted,
             copies=tuple(c for c in a.found_at if c[1] != a.url),
+            date_note=a.date_note,
         )
         for n, a in enumerate(ordered, start=1)
     )

@@ -114,7 +114,7 @@ def test_status_on_a_fresh_state_shows_never_and_one_row_per_feed(
     rows = [line for line in lines if line.startswith(("Harbor Gazette", "Coast News"))]
     assert len(rows) == 2
     for row in rows:
-        assert re.search(r"\bnever\s+0\s+-$", row), row
+        assert re.search(r"\bnever\s+0\s+not fetched yet$", row), row
 
 
 def test_status_shows_the_last_brief_and_a_failing_feed(

@@ -12,7 +12,7 @@ from conftest import make_article, utc
 
 from pipeline.errors import StoreError
 from pipeline.models import ArchivedBrief, FeedEntry, Validators
-from pipeline.store import Store
+from pipeline.store import MIGRATIONS, Store
 
 NOW = utc(2026, 11, 23, 15, 0)
 FEED = "https://harbor.example/feed"
@@ -53,20 +53,42 @@ def failures(store: Store, url: str = FEED) -> int:
 # -- schema --------------------------------------------------------------------------------------
 
 
-def test_a_new_database_is_created_at_schema_1_and_reopens_cleanly(tmp_path: Path) -> None:
+def test_a_new_database_is_created_at_the_latest_schema_and_reopens_cleanly(tmp_path: Path) -> None:
     first = Store(tmp_path / "state")
     first.record_feed_success(FEED, "Harbor Gazette", NOW, V1, [entry(1)])
     first.close()
-    assert user_version(tmp_path / "state" / "dailybrief.sqlite3") == 1
+    assert user_version(tmp_path / "state" / "dailybrief.sqlite3") == len(MIGRATIONS)
 
     again = Store(tmp_path / "state")
     try:
-        assert again.validators(FEED) == V1
+        assert again.feed_state(FEED).validators == V1
         assert [e.entry_id for e in again.pending_entries()] == ["item-1"]
     finally:
         again.close()
-    assert user_version(tmp_path / "state" / "dailybrief.sqlite3") == 1
+    assert user_version(tmp_path / "state" / "dailybrief.sqlite3") == len(MIGRATIONS)
     assert not list((tmp_path / "state").glob("*.bak"))  # nothing to migrate, nothing backed up
+
+
+def test_an_older_database_is_backed_up_and_migrated_keeping_its_data(tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()
+    path = tmp_path / "state" / "dailybrief.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN")
+    MIGRATIONS[0](db)
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO feeds (url, name, etag) VALUES (?, 'Harbor Gazette', '\"v1\"')", (FEED,))
+    db.execute("COMMIT")
+    db.close()
+
+    store = Store(tmp_path / "state")
+    try:
+        assert store.feed_state(FEED).validators.etag == '"v1"'
+        assert store.feed_state(FEED).disabled is None
+    finally:
+        store.close()
+    assert user_version(path) == len(MIGRATIONS)
+    backups = list((tmp_path / "state").glob("*.v1.bak"))
+    assert len(backups) == 1 and user_version(backups[0]) == 1
 
 
 def test_a_database_from_a_newer_dailybrief_is_refused(tmp_path: Path) -> None:
@@ -92,14 +114,14 @@ def test_a_state_folder_that_cannot_hold_a_database_is_a_store_error(tmp_path: P
 def test_a_feed_read_stores_its_validators_and_the_second_read_returns_only_new_entries(
     store: Store,
 ) -> None:
-    assert store.validators(FEED) == Validators()
+    assert store.feed_state(FEED).validators == Validators()
 
     first = store.record_feed_success(FEED, "Harbor Gazette", NOW, V1, [entry(1), entry(2)])
     second = store.record_feed_success(FEED, "Harbor Gazette", NOW, V1, [entry(2), entry(3)])
 
     assert [e.entry_id for e in first] == ["item-1", "item-2"]
     assert [e.entry_id for e in second] == ["item-3"]
-    assert store.validators(FEED) == V1
+    assert store.feed_state(FEED).validators == V1
 
 
 def test_a_not_modified_answer_keeps_the_stored_validators(store: Store) -> None:
@@ -107,7 +129,7 @@ def test_a_not_modified_answer_keeps_the_stored_validators(store: Store) -> None
 
     store.record_feed_success(FEED, "Harbor Gazette", NOW, None, [])
 
-    assert store.validators(FEED) == V1
+    assert store.feed_state(FEED).validators == V1
 
 
 def test_the_same_entry_id_in_two_feeds_is_two_entries(store: Store) -> None:
@@ -132,7 +154,7 @@ def test_a_failed_read_keeps_the_entries_seen_and_counts_the_failures(store: Sto
     assert health.last_error_kind == "timeout"
     assert failures(store) == 2
     assert len(store.pending_entries()) == 2
-    assert store.validators(FEED) == V1
+    assert store.feed_state(FEED).validators == V1
 
 
 def test_a_success_after_failures_clears_the_error(store: Store) -> None:
