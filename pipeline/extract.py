@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import trafilatura
 from trafilatura.settings import use_config
@@ -21,24 +23,22 @@ log = logging.getLogger(__name__)
 MIN_WORDS = 40  # below this an "article" is a teaser or a cookie notice
 MAX_TREE_SIZE = "30000"  # elements; bounds the work on a hostile page (unset by default)
 MAX_TEXT_CHARS = 200_000
+EXTRACT_BUDGET = 20.0  # seconds one page may take to extract
 
 _CONFIG = use_config()
 _CONFIG.set("DEFAULT", "MAX_TREE_SIZE", MAX_TREE_SIZE)
 _CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signal-based; useless off the main thread
 
 
-def extract_article(page: Page, source: str) -> Article:
-    """Extract the article of a fetched page; fall back to the feed entry's summary."""
+def extract_article(page: Page, source: str, budget: float = EXTRACT_BUDGET) -> Article:
+    """Extract the article of a fetched page; fall back to the feed entry's summary when the
+    page yields no article or takes longer than `budget` seconds."""
     entry = page.entry
     url = page.final_url or entry.link
     canonical = canonical_url(url)
     text, title, author, published = "", "", "", None
     if page.body and page.error is None:
-        try:
-            doc = trafilatura.bare_extraction(page.body, url=url, with_metadata=True, config=_CONFIG)
-        except Exception as exc:  # trafilatura/lxml can raise on hostile markup; the run goes on
-            log.warning("extraction failed for %s: %s", url, exc)
-            doc = None
+        doc = _bare_extraction(page.body, url, budget)
         if doc is not None:
             text = _clean(str(getattr(doc, "text", "") or ""))
             title = str(getattr(doc, "title", "") or "")
@@ -65,6 +65,26 @@ def extract_article(page: Page, source: str) -> Article:
         found_at=((source, url),),
         date_note="" if page_dated else entry.date_note,
     )
+
+
+def _bare_extraction(body: bytes, url: str, budget: float) -> Any:
+    """trafilatura in a worker thread, given up on after `budget` seconds (the thread is a
+    daemon: a pathological page costs CPU, never the run)."""
+    box: list[Any] = []
+
+    def work() -> None:
+        try:
+            box.append(trafilatura.bare_extraction(body, url=url, with_metadata=True, config=_CONFIG))
+        except Exception as exc:  # trafilatura/lxml can raise on hostile markup; the run goes on
+            log.warning("extraction failed for %s: %s", url, exc)
+
+    worker = threading.Thread(target=work, name="extract", daemon=True)
+    worker.start()
+    worker.join(budget)
+    if worker.is_alive():
+        log.warning("extraction of %s took over %.0f s; using the feed summary", url, budget)
+        return None
+    return box[0] if box else None
 
 
 def _clean(text: str) -> str:
