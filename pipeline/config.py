@@ -83,7 +83,14 @@ SECTIONS: dict[str, dict[str, Key]] = {
     "threads[]": THREAD_KEYS,
 }
 
-SMTP_ENV = ("BRIEF_SMTP_HOST", "BRIEF_SMTP_PORT", "BRIEF_SMTP_USER", "BRIEF_SMTP_PASSWORD", "BRIEF_SMTP_TLS")
+SMTP_ENV = (
+    "BRIEF_SMTP_HOST",
+    "BRIEF_SMTP_PORT",
+    "BRIEF_SMTP_USER",
+    "BRIEF_SMTP_PASSWORD",
+    "BRIEF_SMTP_TLS",
+    "BRIEF_SMTP_CA_FILE",
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class SmtpSettings:
     user: str | None
     password: str | None = field(repr=False)
     tls: str  # "ssl" | "starttls" | "none"
+    ca_file: str | None = None  # a private CA to trust, besides the system's
 
 
 @dataclass(frozen=True)
@@ -304,6 +312,7 @@ def smtp_from_env(env: Mapping[str, str] = os.environ) -> SmtpSettings | None:
         user=env.get("BRIEF_SMTP_USER") or None,
         password=env.get("BRIEF_SMTP_PASSWORD") or None,
         tls=tls,
+        ca_file=env.get("BRIEF_SMTP_CA_FILE") or None,
     )
 
 

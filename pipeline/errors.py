@@ -5,7 +5,9 @@
      ├── StoreError         the state database cannot be opened or migrated
      ├── TemplateError      a template is missing or fails to render
      ├── DeliveryError      the message could not be handed to the SMTP server
-     └── NothingToDoError   no feed could be read, so no brief can be written
+     ├── NothingToDoError   no feed could be read, so no brief can be written
+     ├── BusyError          another run holds the lock
+     └── StoppedError       asked to stop; stopped between two stages
 
 Only the CLI catches them, to print the message (and the hint) and exit non-zero.
 """
@@ -47,6 +49,27 @@ class TemplateError(BriefError):
 class DeliveryError(BriefError):
     """The message could not be handed to the SMTP server."""
 
+    def __init__(self, message: str, hint: str | None = None, *, temporary: bool = False) -> None:
+        super().__init__(message, hint)
+        self.temporary = temporary  # a 4xx reply or a dropped connection: worth trying again
+
 
 class NothingToDoError(BriefError):
     """No feed could be read, so no brief can be written."""
+
+
+class BusyError(BriefError):
+    """Another dailybrief run holds the lock on this state folder."""
+
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+    def __init__(self, pid: str) -> None:
+        who = f" (pid {pid})" if pid else ""
+        super().__init__(
+            f"another dailybrief run is in progress{who}",
+            hint="wait for it to finish; runs never overlap",
+        )
+
+
+class StoppedError(BriefError):
+    """The run was asked to stop (SIGTERM/SIGINT) and stopped between two stages."""

@@ -240,6 +240,9 @@ class Brief:
     stats: RunStats
     feed_errors: tuple[tuple[str, str], ...] = ()  # (feed name, error)
     others: tuple[SourceRef, ...] = ()  # new articles in no thread: listed, not summarized
+    covers: tuple[str, ...] = ()  # missed slots this brief makes up for
+    overflow: tuple[SourceRef, ...] = ()  # threads moved out of the email to keep it small
+    overflow_digests: tuple[ThreadDigest, ...] = ()  # ...and their digests, for the archive page
 
 
 @dataclass(frozen=True)

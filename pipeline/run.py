@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from . import archive, deliver, render
 from .config import Config, FeedSource, SmtpSettings
 from .dedupe import dedupe
-from .errors import DeliveryError, NothingToDoError
+from .errors import NothingToDoError, StoppedError
 from .extract import extract_article
 from .feeds import parse_feed
 from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
@@ -43,6 +43,7 @@ from .models import (
     SourceRef,
     Thread,
 )
+from .outbox import SendPolicy, deliver_brief
 from .schedule import slot_id, status_line
 from .store import Store
 from .summarize import summarize_thread
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
 MAX_OTHERS = 15  # articles in no thread listed at the end of a brief
+EMAIL_HTML_BUDGET = 90_000  # bytes of encoded HTML part; Gmail clips messages at about 102 KB
 
 
 class Progress(Protocol):
@@ -83,6 +85,18 @@ class RunResult:
     delivery: Delivery
     threads: tuple[str, ...]
     feed_errors: tuple[tuple[str, str], ...]
+    already_delivered: bool = False  # nothing was done: the slot was delivered before
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a slot, beyond which slot it is."""
+
+    send: bool = True  # False: write the brief and its message, send nothing (--no-send)
+    force: bool = False  # make and send the slot again although it was delivered
+    covers: tuple[str, ...] = ()  # earlier slots that were missed and that this brief makes up
+    should_stop: Callable[[], bool] = lambda: False  # checked between stages (SIGTERM)
+    send_policy: SendPolicy = field(default_factory=SendPolicy)
 
 
 def run_brief(
@@ -94,8 +108,13 @@ def run_brief(
     send: bool = True,
     progress: Progress | None = None,
     fetch_settings: FetchSettings | None = None,
+    options: RunOptions | None = None,
 ) -> RunResult:
-    """Make the brief of `slot` from the configured feeds, archive it, and deliver it."""
+    """Make the brief of `slot` from the configured feeds, archive it, and deliver it.
+
+    The caller holds the run lock. A slot already delivered is left alone unless forced.
+    """
+    options = options or RunOptions(send=send)
     progress = progress or QuietProgress()
     settings = fetch_settings or FetchSettings(
         user_agent=config.user_agent or DEFAULT_USER_AGENT,
@@ -105,14 +124,27 @@ def run_brief(
     )
     started = time.monotonic()
     now = clock()
+    sid = slot_id(slot)
     store = Store(config.state_dir)
     try:
+        ledger = store.slot(sid)
+        if ledger is not None and ledger["state"] == "delivered" and not options.force:
+            return _already_delivered(config, store, sid, slot)
         archive.clean_staging(config.output_dir)
-        run_id = store.start_run(slot_id(slot), now)
+        run_id = store.start_run(sid, now)
+        store.set_slot(sid, "running", now, attempt=True)
+        paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
+        ctx = _Context(config, store, run_id, now, progress, settings, paused, random.Random(), options)
         try:
-            result = _run(config, store, run_id, slot, now, smtp, send, progress, settings, started)
+            result = _run(ctx, slot, smtp, started)
+        except StoppedError as exc:
+            store.finish_run(run_id, clock(), "stopped", {}, error=str(exc))
+            store.set_slot(sid, "interrupted", clock(), error=str(exc))
+            raise
         except BaseException as exc:
-            store.finish_run(run_id, clock(), "failed", {}, error=str(exc) or type(exc).__name__)
+            error = str(exc) or type(exc).__name__
+            store.finish_run(run_id, clock(), "failed", {}, error=error)
+            store.set_slot(sid, "failed", clock(), error=error)
             raise
         store.finish_run(run_id, clock(), "done", asdict(result.stats))
         return result
@@ -132,47 +164,53 @@ class _Context:
     settings: FetchSettings
     paused: dict[str, datetime]  # hosts that asked us to wait, and until when
     rng: random.Random
+    options: RunOptions
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        """Start a stage, unless the run was asked to stop: then stop here, between two."""
+        if self.options.should_stop():
+            raise StoppedError(f"stopped before {name.lower()}")
+        self.progress.stage(name, total)
 
 
-def _run(
-    config: Config,
-    store: Store,
-    run_id: int,
-    slot: datetime,
-    now: datetime,
-    smtp: SmtpSettings | None,
-    send: bool,
-    progress: Progress,
-    settings: FetchSettings,
-    started: float,
-) -> RunResult:
-    paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
-    ctx = _Context(config, store, run_id, now, progress, settings, paused, random.Random())
+def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: float) -> RunResult:
+    config, store, now = ctx.config, ctx.store, ctx.now
+    sid = slot_id(slot)
     feeds_ok, feed_errors = _read_feeds(ctx)
     pending = store.pending_entries()
-    if feeds_ok == 0 and not pending:
+    fresh = store.unbriefed_articles(sid)
+    if feeds_ok == 0 and not pending and not fresh:
         raise NothingToDoError(
             f"none of the {len(config.feeds)} feeds could be read",
             hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
         )
     articles, origin, pages_failed = _articles(ctx, pending)
 
-    recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
+    recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
     deduped = dedupe(articles, recent)
     for dup, kept in deduped.merged_into.items():
         origin.setdefault(kept, []).extend(origin.pop(dup, []))
-    store.save_articles([*deduped.unique, *deduped.known.values()], run_id, now, origin)
-    unique = list(deduped.unique)
+    store.save_articles([*deduped.unique, *deduped.known.values()], ctx.run_id, now, origin)
+    # what this brief shows: every article no brief has shown yet (this run's, and any a
+    # crashed or stopped run stored), or this slot's own when it is made again
+    unique = store.unbriefed_articles(sid)
+    showing = {a.id for a in unique}
+    recent = [a for a in recent if a.id not in showing]
 
-    progress.stage("Filing into threads")
+    ctx.stage("Filing into threads")
     memberships = store.thread_members()
-    members = {t.id: store.articles(memberships.get(t.id, [])[-MEMBERS_PER_THREAD:]) for t in config.threads}
+    members = {
+        t.id: [
+            a for a in store.articles(memberships.get(t.id, [])[-MEMBERS_PER_THREAD:]) if a.id not in showing
+        ]
+        for t in config.threads
+    }
     threaded = {a for ids in memberships.values() for a in ids}
     unthreaded = [a for a in recent if a.id not in threaded]
     threads = assign_threads(unique, config.threads, members, unthreaded)
-    store.save_memberships(threads, run_id)
+    store.save_memberships(threads, ctx.run_id)
 
-    progress.stage("Summarizing", len(threads))
+    ctx.stage("Summarizing", len(threads))
     by_id = {a.id: a for a in unique}
     ranked = _rank(threads, by_id)[: config.max_threads]
     digests = tuple(summarize_thread(t, [by_id[i] for i in t.article_ids]) for t in ranked)
@@ -187,11 +225,11 @@ def _run(
         pages_fetched=len(articles) - pages_failed,
         pages_failed=pages_failed,
         articles_new=len(unique),
-        duplicates=len(articles) - len(unique),
+        duplicates=len(articles) - len(deduped.unique),
         seconds=round(time.monotonic() - started, 2),
     )
     brief = Brief(
-        id=slot_id(slot),
+        id=sid,
         slot=slot,
         title=config.title,
         audience=config.audience,
@@ -201,18 +239,49 @@ def _run(
         stats=stats,
         feed_errors=tuple(feed_errors),
         others=others,
+        covers=ctx.options.covers,
     )
-    folder, raw, message_id = _write(ctx, brief)
-    delivery = _deliver(raw, message_id, folder, config, smtp, send, progress)
-    store.mark_delivered(brief.id, message_id, delivery.detail)
+    folder, message_id = _write(ctx, brief)
+    store.mark_briefed(showing, sid)
+    store.set_slot(sid, "built", now, brief_id=sid)
+    for covered in ctx.options.covers:
+        store.set_slot(covered, "skipped", now, covered_by=sid)
+    ctx.stage("Sending")
+    delivery = deliver_brief(
+        store,
+        sid,
+        folder / "message.eml",
+        message_id,
+        config,
+        smtp,
+        now,
+        send=ctx.options.send,
+        policy=ctx.options.send_policy,
+    )
+    if not delivery.sent and delivery.detail.startswith("delivery failed"):
+        ctx.progress.note(delivery.detail)
+    store.mark_delivered(sid, message_id, delivery.detail)
     return RunResult(
-        brief_id=brief.id,
+        brief_id=sid,
         brief_dir=folder,
         stats=stats,
         delivery=delivery,
         threads=tuple(d.thread_id for d in digests),
         feed_errors=tuple(feed_errors),
     )
+
+
+def _already_delivered(config: Config, store: Store, sid: str, slot: datetime) -> RunResult:
+    row = store.delivery(sid)
+    folder = archive.brief_dir(config.output_dir, slot)
+    delivery = Delivery(
+        message_id=row["message_id"] if row else "",
+        eml_path=str(folder / "message.eml"),
+        sent=False,
+        detail="already delivered",
+    )
+    stats = RunStats(len(config.feeds), 0, 0, 0, 0, 0, 0, 0)
+    return RunResult(sid, folder, stats, delivery, (), (), already_delivered=True)
 
 
 def _read_feeds(ctx: _Context) -> tuple[int, list[tuple[str, str]]]:
@@ -238,7 +307,7 @@ def _read_feeds(ctx: _Context) -> tuple[int, list[tuple[str, str]]]:
             )
         else:
             due.append((feed, state))
-    ctx.progress.stage("Fetching feeds", len(due))
+    ctx.stage("Fetching feeds", len(due))
     requests = [FetchRequest(s.moved_to or f.url, s.validators, kind="feed") for f, s in due]
     fetched = fetch_all(
         requests, ctx.settings, on_done=lambda r: ctx.progress.advance(r.url), paused=ctx.paused
@@ -278,7 +347,7 @@ def _articles(
         pending = [e for e in pending if not (e.link and canonical_url(e.link) in known)]
     names = {f.url: f.name for f in ctx.config.feeds}
     with_link = [e for e in pending if e.link]
-    ctx.progress.stage("Fetching articles", len(with_link))
+    ctx.stage("Fetching articles", len(with_link))
     results = fetch_all(
         [FetchRequest(e.link, kind="page") for e in with_link],
         ctx.settings,
@@ -288,7 +357,7 @@ def _articles(
     for result in results:
         _note_pause(ctx, result)
     by_entry = {id(e): r for e, r in zip(with_link, results, strict=True)}
-    ctx.progress.stage("Extracting", len(pending))
+    ctx.stage("Extracting", len(pending))
     articles: list[Article] = []
     origin: dict[str, list[FeedEntry]] = {}
     failed = 0
@@ -302,42 +371,80 @@ def _articles(
     return articles, origin, failed
 
 
-def _write(ctx: _Context, brief: Brief) -> tuple[Path, bytes, str]:
-    """Render the brief, build its message, archive both; return (folder, message, Message-ID)."""
+def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
+    """Render the brief, build its message once, archive both; return (folder, Message-ID).
+
+    The email is kept under Gmail's clipping size: while its HTML part is over the budget, the
+    lowest-ranked thread moves to a list of links at the end.
+    """
     config = ctx.config
-    ctx.progress.stage("Writing the brief")
-    rendered = render.render_brief(brief, config.path.parent / "templates")
-    raw, message_id = deliver.build_message(
-        subject=rendered.subject,
-        text=rendered.email_txt,
-        html=rendered.email_html,
-        mail_from=config.mail_from,
-        mail_to=config.mail_to,
-        brief_id=brief.id,
-        when=ctx.now,
-    )
+    ctx.stage("Writing the brief")
+    previous = ctx.store.delivery(brief.id)
+    resend = ctx.options.force and previous is not None and previous["sends"] > 0
+    nonce = f"r{previous['sends'] + 1}" if resend and previous is not None else ""
+    templates = config.path.parent / "templates"
+    while True:
+        rendered = render.render_brief(brief, templates)
+        raw, message_id = deliver.build_message(
+            subject=rendered.subject,
+            text=rendered.email_txt,
+            html=rendered.email_html,
+            mail_from=config.mail_from,
+            mail_to=config.mail_to,
+            brief_id=brief.id,
+            when=ctx.now,
+            nonce=nonce,
+        )
+        if deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET or len(brief.digests) <= 1:
+            break
+        brief = _overflow(brief)
+    page = render.render_brief(_full(brief), templates).page_html if brief.overflow else rendered.page_html
     files = {
-        "index.html": rendered.page_html.encode(),
+        "index.html": page.encode(),
         "email.html": rendered.email_html.encode(),
         "email.txt": rendered.email_txt.encode(),
-        "brief.json": rendered.brief_json.encode(),
+        "brief.json": render.brief_to_json(_full(brief)).encode(),
         "message.eml": raw,
     }
     folder = archive.write_brief(config.output_dir, brief.slot, files)
+    full = _full(brief)
     archived = ArchivedBrief(
         id=brief.id,
         slot=brief.slot,
         path=folder.relative_to(config.output_dir).as_posix() + "/index.html",
-        headline=brief.digests[0].headline.text if brief.digests else "No new stories",
-        threads=tuple(d.title for d in brief.digests),
+        headline=full.digests[0].headline.text if full.digests else "No new stories",
+        threads=tuple(d.title for d in full.digests),
         articles=brief.stats.articles_new,
     )
     ctx.store.save_brief(archived, ctx.run_id, ctx.now)
-    index = render.render_index(
-        ctx.store.briefs(), config.title, brief.status_line, config.path.parent / "templates"
-    )
+    index = render.render_index(ctx.store.briefs(), config.title, brief.status_line, templates)
     archive.write_file(config.output_dir, "index.html", index.encode())
-    return folder, raw, message_id
+    return folder, message_id
+
+
+def _overflow(brief: Brief) -> Brief:
+    """The brief with its lowest-ranked thread moved from the email to the overflow list."""
+    last = brief.digests[-1]
+    top = last.sources[0]
+    moved = SourceRef(
+        number=len(brief.overflow) + 1,
+        article_id=last.headline.article_id,
+        title=last.headline.text,
+        source=last.title,
+        url=next((s.url for s in last.sources if s.article_id == last.headline.article_id), top.url),
+        published=top.published,
+    )
+    return replace(
+        brief,
+        digests=brief.digests[:-1],
+        overflow=(moved, *brief.overflow),
+        overflow_digests=(last, *brief.overflow_digests),
+    )
+
+
+def _full(brief: Brief) -> Brief:
+    """The brief as the archive page shows it: every thread, none moved to the overflow list."""
+    return replace(brief, digests=brief.digests + brief.overflow_digests, overflow=(), overflow_digests=())
 
 
 def _read_feed(ctx: _Context, feed: FeedSource, state: FeedState, result: FetchResult) -> str | None:
@@ -404,31 +511,3 @@ def _others(articles: Sequence[Article]) -> tuple[SourceRef, ...]:
         )
         for n, a in enumerate(newest, start=1)
     )
-
-
-def _deliver(
-    raw: bytes,
-    message_id: str,
-    folder: Path,
-    config: Config,
-    smtp: SmtpSettings | None,
-    send: bool,
-    progress: Progress,
-) -> Delivery:
-    eml = str(folder / "message.eml")
-    if not send:
-        return Delivery(message_id, eml, False, "not sent (--no-send)")
-    if smtp is None:
-        return Delivery(
-            message_id, eml, False, "no SMTP server configured (BRIEF_SMTP_HOST); message written"
-        )
-    if not config.mail_to:
-        return Delivery(message_id, eml, False, "no recipients (delivery.to); message written")
-    progress.stage("Sending")
-    try:
-        detail = deliver.send_message(raw, config.mail_from, config.mail_to, smtp)
-    except DeliveryError as exc:
-        # the brief is archived; a failed send is reported, not fatal
-        progress.note(f"delivery failed: {exc}")
-        return Delivery(message_id, eml, False, f"delivery failed: {exc}")
-    return Delivery(message_id, eml, True, detail)

@@ -121,7 +121,43 @@ def _migration_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2)
+def _migration_3(db: sqlite3.Connection) -> None:
+    """The slot ledger, the delivery outbox, the scheduler's heartbeat, and which brief
+    showed each article (so a brief rebuilt after a crash shows the same articles)."""
+    _script(
+        db,
+        """
+        ALTER TABLE articles ADD COLUMN brief_id TEXT;
+        UPDATE articles SET brief_id = 'before-schema-3';
+        CREATE INDEX articles_brief ON articles(brief_id);
+        CREATE TABLE slots (
+            slot TEXT PRIMARY KEY,             -- 2026-11-23T1500Z
+            state TEXT NOT NULL,               -- running | built | delivered | failed | skipped
+            brief_id TEXT,
+            covered_by TEXT,                   -- for a skipped slot: the brief that covered it
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE deliveries (
+            brief_id TEXT PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            eml_path TEXT NOT NULL,
+            state TEXT NOT NULL,               -- built | sending | sent | written | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            sends INTEGER NOT NULL DEFAULT 0,  -- messages accepted by a server, over all time
+            last_error TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE service (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -442,6 +478,107 @@ class Store:
                         "score, run_id) VALUES (?, ?, ?, ?, ?, ?)",
                         (t.id, article_id, t.title, t.kind, score, run_id),
                     )
+
+    def unbriefed_articles(self, brief_id: str) -> list[Article]:
+        """Articles no brief has shown yet, and those this brief showed before (a rebuild)."""
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE brief_id IS NULL OR brief_id = ? ORDER BY stored_at, rowid",
+            (brief_id,),
+        ).fetchall()
+        return [_article(r) for r in rows]
+
+    def mark_briefed(self, article_ids: Iterable[str], brief_id: str) -> None:
+        with self.transaction() as db:
+            for article_id in article_ids:
+                db.execute("UPDATE articles SET brief_id = ? WHERE id = ?", (brief_id, article_id))
+
+    # -- the slot ledger ---------------------------------------------------------------------------
+
+    def slot(self, slot: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute("SELECT * FROM slots WHERE slot = ?", (slot,)).fetchone()
+        return row
+
+    def set_slot(
+        self,
+        slot: str,
+        state: str,
+        now: datetime,
+        *,
+        brief_id: str | None = None,
+        covered_by: str | None = None,
+        error: str | None = None,
+        attempt: bool = False,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO slots (slot, state, brief_id, covered_by, attempts, error, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(slot) DO UPDATE SET state = excluded.state, "
+                "brief_id = COALESCE(excluded.brief_id, brief_id), "
+                "covered_by = COALESCE(excluded.covered_by, covered_by), "
+                "attempts = attempts + excluded.attempts, error = excluded.error, "
+                "updated_at = excluded.updated_at",
+                (slot, state, brief_id, covered_by, int(attempt), error, _ts(now)),
+            )
+
+    def recent_slots(self, limit: int = 6) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM slots ORDER BY slot DESC LIMIT ?", (limit,)).fetchall()
+
+    def last_delivered_slot(self) -> str | None:
+        row = self.db.execute(
+            "SELECT slot FROM slots WHERE state = 'delivered' ORDER BY slot DESC LIMIT 1"
+        ).fetchone()
+        return str(row["slot"]) if row else None
+
+    # -- the delivery outbox -------------------------------------------------------------------------
+
+    def delivery(self, brief_id: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM deliveries WHERE brief_id = ?", (brief_id,)
+        ).fetchone()
+        return row
+
+    def set_delivery(
+        self,
+        brief_id: str,
+        state: str,
+        now: datetime,
+        *,
+        message_id: str | None = None,
+        eml_path: str | None = None,
+        error: str | None = None,
+        attempt: bool = False,
+        sent: bool = False,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries (brief_id, message_id, eml_path, state, attempts, sends, last_error, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(brief_id) DO UPDATE SET "
+                "message_id = COALESCE(excluded.message_id, message_id), "
+                "eml_path = COALESCE(excluded.eml_path, eml_path), state = excluded.state, "
+                "attempts = attempts + excluded.attempts, sends = sends + excluded.sends, "
+                "last_error = excluded.last_error, updated_at = excluded.updated_at",
+                (brief_id, message_id or "", eml_path or "", state, int(attempt), int(sent), error, _ts(now)),
+            )
+
+    def unfinished_deliveries(self) -> list[sqlite3.Row]:
+        """Messages built but not known to be sent: a crash between 'built' and 'sent'."""
+        return self.db.execute(
+            "SELECT * FROM deliveries WHERE state IN ('built', 'sending') ORDER BY brief_id"
+        ).fetchall()
+
+    # -- the service ---------------------------------------------------------------------------------
+
+    def set_service(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO service (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def service(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM service WHERE key = ?", (key,)).fetchone()
+        return str(row["value"]) if row else None
 
     # -- briefs ---------------------------------------------------------------------------------
 

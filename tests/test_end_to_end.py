@@ -256,9 +256,11 @@ def test_a_second_run_with_nothing_new_stores_no_duplicate_articles(demo: DemoRu
     with _db(demo) as db:
         before = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     config = load_config(demo.output.parent / "sources.yaml")
-    now = slot_clock(SLOTS[-1])
-    demo.server.now = now
-    result = run_brief(config, slot=SLOTS[-1], clock=lambda: now, send=False)
+    demo.server.now = slot_clock(SLOTS[-1])  # the feeds have not changed since the last brief
+    again = run_brief(config, slot=SLOTS[-1], clock=lambda: slot_clock(SLOTS[-1]), send=False)
+    assert again.already_delivered, "a delivered slot is not made twice"
+    evening = parse_slot("2026-04-10T21:00Z")
+    result = run_brief(config, slot=evening, clock=lambda: slot_clock(evening), send=False)
     with _db(demo) as db:
         after = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     assert after == before

@@ -1,0 +1,278 @@
+"""Speed on this machine, each figure against a reference measured in the same run.
+
+- overhead: the dev pages of data/extraction/ served on loopback as the articles of 4 RSS
+  feeds; a whole `run_brief` (fetch → brief written) against `extract_article` alone on the
+  same bytes, in articles per second.
+- concurrency: 200 pages that each take 100 ms, fetched with `fetch_all`; wall time against
+  the ideal ceil(200 / C) × 0.1 s. All pages are on one host (127.0.0.1), so per_host is set
+  to C: this measures the fetcher, not the politeness limit.
+- idle: 100 feeds that answer 304 to a conditional GET; the second `run_brief` over them.
+- scaling: `run_brief` over 1× and 4× the dev pages (distinct variants, so nothing dedupes),
+  each in its own process for its peak RSS; and, unless --no-large or --limit, ~5,000 pages.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import load_config
+from pipeline.extract import extract_article
+from pipeline.fetch import FetchSettings, fetch_all
+from pipeline.models import FeedEntry, FetchRequest, Page
+from pipeline.run import run_brief
+
+from . import loopback
+from .core import Figure, Options, Report, at_most, ratio_at_least, ratio_at_most
+from .extraction import load_pages
+
+SLOT = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+LARGE = 5000
+FEEDS_PER_85 = 4  # 4 feeds for the 85 dev pages; as many per page at every size
+ROOT = Path(__file__).resolve().parent.parent
+HTML = "text/html; charset=utf-8"
+RSS = "application/rss+xml"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Pages and feeds to serve, by path."""
+
+    pages: dict[str, bytes]
+    items: list[loopback.Item]
+
+
+def _feeds(items: list[loopback.Item], n_feeds: int, base: str) -> dict[str, bytes]:
+    out = {}
+    for k in range(n_feeds):
+        mine = [it for j, it in enumerate(items) if j % n_feeds == k]
+        out[f"/feeds/{k}.xml"] = loopback.rss(f"Feed {k}", mine, base)
+    return out
+
+
+def _extraction_pages(opts: Options, report: Report, name: str) -> list[Any] | None:
+    folder = opts.data / "extraction"
+    if not (folder / "ground-truth.json").is_file():
+        report.skip(name, f"{name} (needs extraction/)", f"{folder}/ground-truth.json not found")
+        return None
+    pages = load_pages(folder, opts.limit)
+    if not pages:
+        report.skip(name, f"{name} (needs extraction/)", "no extraction page found")
+        return None
+    return pages
+
+
+# -- pipeline overhead ----------------------------------------------------------------------------
+
+
+def overhead(opts: Options, report: Report) -> None:
+    pages = _extraction_pages(opts, report, "overhead")
+    if pages is None:
+        return
+    bodies = {f"/a/{p.id}": p.html for p in pages}
+    items = [
+        loopback.Item(f"/a/{p.id}", loopback.page_title(p.html, f"Article {p.id[:8]}"), SLOT - timedelta(minutes=i + 1))
+        for i, p in enumerate(pages)
+    ]
+    served: dict[str, tuple[bytes, str]] = {path: (body, HTML) for path, body in bodies.items()}
+    n_feeds = max(1, min(FEEDS_PER_85, len(items)))
+    with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp, loopback.serve(served.get) as server:
+        for path, feed in _feeds(items, n_feeds, server.base).items():
+            served[path] = (feed, RSS)
+        config = load_config(loopback.write_config(Path(tmp), server, [f"/feeds/{k}.xml" for k in range(n_feeds)]))
+        entries = [
+            FeedEntry(f"{server.base}/feeds/{j % n_feeds}.xml", it.path, server.base + it.path, it.title, it.title, it.published)
+            for j, it in enumerate(items)
+        ]
+        extract_article(Page(entries[0], entries[0].link, bodies[items[0].path]), "warm-up")
+        started = time.perf_counter()
+        for j, (entry, it) in enumerate(zip(entries, items, strict=True)):
+            extract_article(Page(entry, entry.link, bodies[it.path]), f"Feed {j % n_feeds}")
+        alone = time.perf_counter() - started
+        started = time.perf_counter()
+        result = run_brief(config, slot=SLOT, clock=lambda: SLOT, send=False)
+        whole = time.perf_counter() - started
+    n = len(pages)
+    stats = result.stats
+    if stats.articles_new != n:
+        report.note("overhead", f"the run kept {stats.articles_new} of {n} articles ({stats.duplicates} duplicates, {stats.pages_failed} pages failed)")
+    report.note("overhead", f"whole run {whole:.2f} s for {n} articles; extraction alone {alone:.2f} s; fetch.per_host 2 (the default), {n_feeds} feeds")
+    report.add(
+        Figure("speed.overhead", "pipeline articles/s vs extraction alone", n / whole, n / alone, "(extract_article alone)", "articles/s", "extraction dev pages", n, ratio_at_least(0.85))
+    )
+    report.details["overhead"] = {"run_seconds": whole, "extract_seconds": alone, "articles": n, "stats": stats.__dict__}
+
+
+# -- fetch concurrency ----------------------------------------------------------------------------
+
+
+def concurrency(opts: Options, report: Report) -> None:
+    n = 200 if opts.limit is None else min(200, opts.limit)
+    delay = 0.1
+    body = b"<html><body><p>" + b"word " * 200 + b"</p></body></html>"
+    details = {}
+    with loopback.serve(lambda path: (body + path.encode(), HTML) if path.startswith("/slow/") else None, delay) as server:
+        requests = [FetchRequest(f"{server.base}/slow/{i}", kind="page") for i in range(n)]
+        for c in (8, 32):
+            settings = FetchSettings(allow=(server.host_port,), concurrency=c, per_host=c)
+            started = time.perf_counter()
+            results = fetch_all(requests, settings)
+            wall = time.perf_counter() - started
+            failed = [r for r in results if not r.ok]
+            ideal = math.ceil(n / c) * delay
+            note = f"{len(failed)} failed: {failed[0].error}" if failed else ""
+            report.add(
+                Figure(f"speed.fetch_c{c}", f"fetch {n} pages × 100 ms, concurrency {c} (per_host {c})", wall, ideal, "(ideal)", "s", "loopback", n, ratio_at_most(1.3), note)
+            )
+            details[str(c)] = {"wall": wall, "ideal": ideal, "failed": len(failed)}
+    report.details["concurrency"] = details
+
+
+# -- idle rerun -----------------------------------------------------------------------------------
+
+
+def _small_page(i: int) -> bytes:
+    rng = random.Random(i)
+    words = "market city council report water energy school price team plan court vote season study".split()
+    paragraphs = "".join(
+        "<p>" + " ".join(rng.choice(words) for _ in range(40)).capitalize() + ".</p>" for _ in range(4)
+    )
+    return f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>{paragraphs}</article></body></html>".encode()
+
+
+def idle(opts: Options, report: Report) -> None:
+    n = 100 if opts.limit is None else min(100, opts.limit)
+    served: dict[str, tuple[bytes, str]] = {f"/p/{i}": (_small_page(i), HTML) for i in range(n)}
+    with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp, loopback.serve(served.get) as server:
+        for i in range(n):
+            item = loopback.Item(f"/p/{i}", f"Story {i}", SLOT - timedelta(hours=1, minutes=i))
+            served[f"/feeds/{i}.xml"] = (loopback.rss(f"Feed {i}", [item], server.base), RSS)
+        config = load_config(loopback.write_config(Path(tmp), server, [f"/feeds/{i}.xml" for i in range(n)]))
+        started = time.perf_counter()
+        run_brief(config, slot=SLOT, clock=lambda: SLOT, send=False)
+        first = time.perf_counter() - started
+        later = SLOT + timedelta(hours=6)
+        before = server.not_modified
+        started = time.perf_counter()
+        second = run_brief(config, slot=later, clock=lambda: later, send=False)
+        rerun = time.perf_counter() - started
+        answered_304 = server.not_modified - before
+    report.note("idle", f"first run {first:.2f} s; rerun {rerun:.2f} s with {answered_304} of {n} feeds answering 304, {second.stats.entries_new} new entries")
+    report.add(
+        Figure("speed.idle_rerun", f"idle rerun, {n} feeds all 304", rerun, first, "(first run)", "s", "loopback", n, at_most(1.0))
+    )
+    report.details["idle"] = {"first_seconds": first, "rerun_seconds": rerun, "answered_304": answered_304}
+
+
+# -- scaling --------------------------------------------------------------------------------------
+
+
+def _worker(args: list[str]) -> dict[str, Any]:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.scaling_worker", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=1800,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"scaling worker failed ({done.returncode}): {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _scaled_run(pages: list[Any], copies: int, vocab: list[str], lazy: bool) -> dict[str, Any]:
+    """One run_brief in a worker process over `copies` variants of every page."""
+    originals = {p.id: p.html for p in pages}
+    items = []
+    for c in range(copies):
+        for i, p in enumerate(pages):
+            title = loopback.page_title(p.html, f"Article {p.id[:8]}") + (f" ({c})" if c else "")
+            items.append(loopback.Item(f"/a/{c}/{p.id}", title, SLOT - timedelta(minutes=c * len(pages) + i + 1)))
+
+    def page(path: str) -> bytes | None:
+        _, _, c, pid = path.split("/", 3)
+        if pid not in originals or not c.isdigit() or int(c) >= copies:
+            return None
+        return originals[pid] if c == "0" else loopback.variant(originals[pid], f"{pid}:{c}", vocab)
+
+    served: dict[str, tuple[bytes, str]] = {}
+    if not lazy:
+        served.update({it.path: (body, HTML) for it in items if (body := page(it.path)) is not None})
+
+    def resolve(path: str) -> tuple[bytes, str] | None:
+        if path in served:
+            return served[path]
+        if lazy and path.startswith("/a/") and path.count("/") == 3:
+            body = page(path)
+            return (body, HTML) if body is not None else None
+        return None
+
+    n_feeds = max(1, min(len(items), round(FEEDS_PER_85 * len(items) / 85)))
+    with tempfile.TemporaryDirectory(prefix="bench-scaling-") as tmp, loopback.serve(resolve) as server:
+        served.update({path: (feed, RSS) for path, feed in _feeds(items, n_feeds, server.base).items()})
+        config = loopback.write_config(Path(tmp), server, [f"/feeds/{k}.xml" for k in range(n_feeds)])
+        result = _worker([str(config), SLOT.isoformat()])
+    result["pages"] = len(items)
+    result["feeds"] = n_feeds
+    return result
+
+
+def scaling(opts: Options, report: Report) -> None:
+    pages = _extraction_pages(opts, report, "scaling")
+    if pages is None:
+        return
+    vocab = loopback.vocabulary([p.html for p in pages])
+    base = _worker(["--import-only"])
+    one = _scaled_run(pages, 1, vocab, lazy=False)
+    four = _scaled_run(pages, 4, vocab, lazy=False)
+    for size, r in (("1×", one), ("4×", four)):
+        report.note(
+            "scaling",
+            f"{size}: {r['pages']} pages in {r['feeds']} feeds → {r['articles_new']} articles "
+            f"({r['duplicates']} duplicates, {r['pages_failed']} failed) in {r['seconds']:.2f} s, peak RSS {r['maxrss_mb']:.0f} MB",
+        )
+    report.add(
+        Figure("speed.scaling_time", "run time at 4× the articles vs 1×", four["seconds"], one["seconds"], "(1×)", "s", "dev page variants", four["pages"], ratio_at_most(4.4))
+    )
+    import_only = f"(import only, {base['maxrss_mb']:.0f} MB)"
+    report.add(
+        Figure("speed.rss_1x", "peak RSS, 1× articles", one["maxrss_mb"], base["maxrss_mb"], "(import only)", "MB", "dev page variants", one["pages"])
+    )
+    report.add(
+        Figure("speed.rss_4x", "peak RSS, 4× articles", four["maxrss_mb"], one["maxrss_mb"], "(1×)", "MB", "dev page variants", four["pages"])
+    )
+    details: dict[str, Any] = {"import_only": base, "1x": one, "4x": four}
+    if opts.large and opts.limit is None:
+        copies = math.ceil(LARGE / len(pages))
+        large = _scaled_run(pages, copies, vocab, lazy=True)
+        details["large"] = large
+        report.note(
+            "scaling",
+            f"~{LARGE}: {large['pages']} pages in {large['feeds']} feeds → {large['articles_new']} articles in "
+            f"{large['seconds']:.1f} s (pages made on request by the server), peak RSS {large['maxrss_mb']:.0f} MB",
+        )
+        report.add(
+            Figure("speed.rss_large", f"peak RSS, ~{LARGE} articles", large["maxrss_mb"], base["maxrss_mb"], "(import only)", "MB", "dev page variants", large["pages"], at_most(400))
+        )
+    else:
+        why = "--limit given" if opts.limit is not None else "--no-large given"
+        report.note("scaling", f"peak RSS at ~{LARGE} articles: not run ({why})")
+        report.add(
+            Figure("speed.rss_large", f"peak RSS, ~{LARGE} articles", None, base["maxrss_mb"], "(import only)", "MB", "not run", 0, at_most(400), f"not run: {why}")
+        )
+    del import_only
+    report.details["scaling"] = details
