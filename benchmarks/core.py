@@ -27,7 +27,8 @@ class Target:
         parts = []
         if self.on:
             shown = _format(self.threshold, unit if self.on == "value" else "")
-            parts.append(f"{'ratio ' if self.on == 'ratio' else ''}{self.op.replace('>=', '≥').replace('<=', '≤')} {shown}")
+            op = {">=": "≥", "<=": "≤"}[self.op]
+            parts.append(f"{'ratio ' if self.on == 'ratio' else ''}{op} {shown}")
         if self.ahead:
             parts.append("< baseline" if self.lower_is_better else "> baseline")
         return ", ".join(parts)
@@ -149,7 +150,9 @@ class Report:
                     f.label,
                     f"{f.set} ({f.n})",
                     _format(f.value, f.unit),
-                    (_format(f.baseline, f.unit) + f" {f.baseline_name}").strip() if f.baseline is not None else "-",
+                    (_format(f.baseline, f.unit) + f" {f.baseline_name}").strip()
+                    if f.baseline is not None
+                    else "-",
                     f"{f.ratio:.2f}" if f.ratio is not None else "-",
                     f.target.text(f.unit) if f.target else "-",
                     {True: "yes", False: "NO", None: "-"}[f.met],

@@ -48,7 +48,12 @@ def load_pages(folder: Path, limit: int | None = None) -> list[DevPage]:
         path = folder / "html" / f"{page_id}.html.gz"
         if path.is_file():
             pages.append(
-                DevPage(page_id, truth[page_id].get("url", ""), truth[page_id].get("articleBody", ""), gzip.decompress(path.read_bytes()))
+                DevPage(
+                    page_id,
+                    truth[page_id].get("url", ""),
+                    truth[page_id].get("articleBody", ""),
+                    gzip.decompress(path.read_bytes()),
+                )
             )
     return capped(pages, limit)
 
@@ -145,7 +150,9 @@ def run(opts: Options, report: Report) -> None:
         ("accuracy", "extraction accuracy (exact)", None),
     ):
         report.add(Figure(f"extraction.{key}", label, mine[key], base[key], version, "", where, n, target))
-    report.note(NAME, f"F1 bootstrap sd: ours ±{mine['f1_sd']:.3f}, baseline ±{base['f1_sd']:.3f} (1000 resamples)")
+    report.note(
+        NAME, f"F1 bootstrap sd: ours ±{mine['f1_sd']:.3f}, baseline ±{base['f1_sd']:.3f} (1000 resamples)"
+    )
 
     checks: dict[str, Any] = {}
     for name in ("trafilatura", "html-text"):
@@ -159,7 +166,8 @@ def run(opts: Options, report: Report) -> None:
             report.note(
                 NAME,
                 f"scorer check: stored {name} {stored.get('version')} output scores F1 {got['f1']:.3f} "
-                f"(P {got['precision']:.3f}, R {got['recall']:.3f}, accuracy {got['accuracy']:.3f}) on these {n} pages",
+                f"(P {got['precision']:.3f}, R {got['recall']:.3f}, accuracy {got['accuracy']:.3f}) "
+                f"on these {n} pages",
             )
 
     worst = sorted(
@@ -177,12 +185,21 @@ def run(opts: Options, report: Report) -> None:
         key=lambda r: _f1(r[2], r[3]),
     )
     for pid, url, p, r, bp, br in worst[:5]:
-        report.note(NAME, f"weak page {pid[:12]} P {_num(p)} R {_num(r)} (baseline P {_num(bp)} R {_num(br)}) {url}")
+        report.note(
+            NAME, f"weak page {pid[:12]} P {_num(p)} R {_num(r)} (baseline P {_num(bp)} R {_num(br)}) {url}"
+        )
     report.details[NAME] = {
         "reference_checks": checks,
         "f1_sd": {"ours": mine["f1_sd"], "baseline": base["f1_sd"]},
         "pages": [
-            {"id": pid, "url": url, "precision": p, "recall": r, "baseline_precision": bp, "baseline_recall": br}
+            {
+                "id": pid,
+                "url": url,
+                "precision": p,
+                "recall": r,
+                "baseline_precision": bp,
+                "baseline_recall": br,
+            }
             for pid, url, p, r, bp, br in worst
         ],
     }

@@ -104,7 +104,9 @@ def undated_in_source(body: bytes) -> int:
         doc: Any = feedparser.parse(io.BytesIO(body))
     except Exception:
         return 0
-    return sum(1 for e in doc.get("entries", []) if not any(e.get(k) for k in ("published", "updated", "created")))
+    return sum(
+        1 for e in doc.get("entries", []) if not any(e.get(k) for k in ("published", "updated", "created"))
+    )
 
 
 def check(outcome: Outcome, expected: int | None, may_be_undated: int) -> dict[str, str | None]:
@@ -174,12 +176,33 @@ def run(opts: Options, report: Report) -> None:
         rate = {who: sum(r[c] is None for r in results[who].values()) / n for who in results}
         target = at_least(1.0) if c == "no crash" else None
         report.add(
-            Figure(f"feeds.{c.replace(' ', '_')}", f"feeds pass: {c}", rate["ours"], rate["baseline"], "(raw feedparser)", "share", "feeds", n, target)
+            Figure(
+                f"feeds.{c.replace(' ', '_')}",
+                f"feeds pass: {c}",
+                rate["ours"],
+                rate["baseline"],
+                "(raw feedparser)",
+                "share",
+                "feeds",
+                n,
+                target,
+            )
         )
     gated = CHECKS[:-1]
-    all_ok = {who: sum(all(r[c] is None for c in gated) for r in results[who].values()) / n for who in results}
+    all_ok = {
+        who: sum(all(r[c] is None for c in gated) for r in results[who].values()) / n for who in results
+    }
     report.add(
-        Figure("feeds.all_checks", "feeds pass: all checks above but titles", all_ok["ours"], all_ok["baseline"], "(raw feedparser)", "share", "feeds", n)
+        Figure(
+            "feeds.all_checks",
+            "feeds pass: all checks above but titles",
+            all_ok["ours"],
+            all_ok["baseline"],
+            "(raw feedparser)",
+            "share",
+            "feeds",
+            n,
+        )
     )
     failures = [
         {"file": name, "check": c, "reason": reason}

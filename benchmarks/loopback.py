@@ -107,7 +107,8 @@ def rss(title: str, items: Sequence[Item], base: str) -> bytes:
     for it in items:
         out.append(
             f"<item><title>{escape(it.title)}</title><link>{escape(base + it.path)}</link>"
-            f'<guid isPermaLink="false">{escape(it.path)}</guid><pubDate>{format_datetime(it.published)}</pubDate>'
+            f'<guid isPermaLink="false">{escape(it.path)}</guid>'
+            f"<pubDate>{format_datetime(it.published)}</pubDate>"
             f"<description>{escape(it.title)}</description></item>"
         )
     return ("".join(out) + "</channel></rss>\n").encode("utf-8")
@@ -139,7 +140,9 @@ def page_title(body: bytes, fallback: str) -> str:
 
 # -- distinct variants of a page ------------------------------------------------------------------
 
-_MARKUP = re.compile(r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>)", re.IGNORECASE | re.DOTALL)
+_MARKUP = re.compile(
+    r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->|<[^>]*>)", re.IGNORECASE | re.DOTALL
+)
 _WORD = re.compile(r"[A-Za-z]{3,}")
 REPLACED = 0.35  # share of words replaced: a 5-word shingle survives with p ≈ 0.12, far below dedupe's 0.8
 

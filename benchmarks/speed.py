@@ -81,7 +81,9 @@ def overhead(opts: Options, report: Report) -> None:
         return
     bodies = {f"/a/{p.id}": p.html for p in pages}
     items = [
-        loopback.Item(f"/a/{p.id}", loopback.page_title(p.html, f"Article {p.id[:8]}"), SLOT - timedelta(minutes=i + 1))
+        loopback.Item(
+            f"/a/{p.id}", loopback.page_title(p.html, f"Article {p.id[:8]}"), SLOT - timedelta(minutes=i + 1)
+        )
         for i, p in enumerate(pages)
     ]
     served: dict[str, tuple[bytes, str]] = {path: (body, HTML) for path, body in bodies.items()}
@@ -89,9 +91,18 @@ def overhead(opts: Options, report: Report) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp, loopback.serve(served.get) as server:
         for path, feed in _feeds(items, n_feeds, server.base).items():
             served[path] = (feed, RSS)
-        config = load_config(loopback.write_config(Path(tmp), server, [f"/feeds/{k}.xml" for k in range(n_feeds)]))
+        config = load_config(
+            loopback.write_config(Path(tmp), server, [f"/feeds/{k}.xml" for k in range(n_feeds)])
+        )
         entries = [
-            FeedEntry(f"{server.base}/feeds/{j % n_feeds}.xml", it.path, server.base + it.path, it.title, it.title, it.published)
+            FeedEntry(
+                f"{server.base}/feeds/{j % n_feeds}.xml",
+                it.path,
+                server.base + it.path,
+                it.title,
+                it.title,
+                it.published,
+            )
             for j, it in enumerate(items)
         ]
         extract_article(Page(entries[0], entries[0].link, bodies[items[0].path]), "warm-up")
@@ -105,12 +116,35 @@ def overhead(opts: Options, report: Report) -> None:
     n = len(pages)
     stats = result.stats
     if stats.articles_new != n:
-        report.note("overhead", f"the run kept {stats.articles_new} of {n} articles ({stats.duplicates} duplicates, {stats.pages_failed} pages failed)")
-    report.note("overhead", f"whole run {whole:.2f} s for {n} articles; extraction alone {alone:.2f} s; fetch.per_host 2 (the default), {n_feeds} feeds")
-    report.add(
-        Figure("speed.overhead", "pipeline articles/s vs extraction alone", n / whole, n / alone, "(extract_article alone)", "articles/s", "extraction dev pages", n, ratio_at_least(0.85))
+        report.note(
+            "overhead",
+            f"the run kept {stats.articles_new} of {n} articles "
+            f"({stats.duplicates} duplicates, {stats.pages_failed} pages failed)",
+        )
+    report.note(
+        "overhead",
+        f"whole run {whole:.2f} s for {n} articles; extraction alone {alone:.2f} s; "
+        f"{n_feeds} feeds, fetch settings the defaults (per_host 2)",
     )
-    report.details["overhead"] = {"run_seconds": whole, "extract_seconds": alone, "articles": n, "stats": stats.__dict__}
+    report.add(
+        Figure(
+            "speed.overhead",
+            "pipeline articles/s vs extraction alone",
+            n / whole,
+            n / alone,
+            "(extract_article alone)",
+            "articles/s",
+            "extraction dev pages",
+            n,
+            ratio_at_least(0.85),
+        )
+    )
+    report.details["overhead"] = {
+        "run_seconds": whole,
+        "extract_seconds": alone,
+        "articles": n,
+        "stats": stats.__dict__,
+    }
 
 
 # -- fetch concurrency ----------------------------------------------------------------------------
@@ -121,7 +155,9 @@ def concurrency(opts: Options, report: Report) -> None:
     delay = 0.1
     body = b"<html><body><p>" + b"word " * 200 + b"</p></body></html>"
     details = {}
-    with loopback.serve(lambda path: (body + path.encode(), HTML) if path.startswith("/slow/") else None, delay) as server:
+    with loopback.serve(
+        lambda path: (body + path.encode(), HTML) if path.startswith("/slow/") else None, delay
+    ) as server:
         requests = [FetchRequest(f"{server.base}/slow/{i}", kind="page") for i in range(n)]
         for c in (8, 32):
             settings = FetchSettings(allow=(server.host_port,), concurrency=c, per_host=c)
@@ -132,7 +168,18 @@ def concurrency(opts: Options, report: Report) -> None:
             ideal = math.ceil(n / c) * delay
             note = f"{len(failed)} failed: {failed[0].error}" if failed else ""
             report.add(
-                Figure(f"speed.fetch_c{c}", f"fetch {n} pages × 100 ms, concurrency {c} (per_host {c})", wall, ideal, "(ideal)", "s", "loopback", n, ratio_at_most(1.3), note)
+                Figure(
+                    f"speed.fetch_c{c}",
+                    f"fetch {n} pages × 100 ms, concurrency {c} (per_host {c})",
+                    wall,
+                    ideal,
+                    "(ideal)",
+                    "s",
+                    "loopback",
+                    n,
+                    ratio_at_most(1.3),
+                    note,
+                )
             )
             details[str(c)] = {"wall": wall, "ideal": ideal, "failed": len(failed)}
     report.details["concurrency"] = details
@@ -143,11 +190,12 @@ def concurrency(opts: Options, report: Report) -> None:
 
 def _small_page(i: int) -> bytes:
     rng = random.Random(i)
-    words = "market city council report water energy school price team plan court vote season study".split()
+    words = ["market", "city", "council", "report", "water", "energy", "school", "price", "team", "plan"]
     paragraphs = "".join(
         "<p>" + " ".join(rng.choice(words) for _ in range(40)).capitalize() + ".</p>" for _ in range(4)
     )
-    return f"<html><head><title>Story {i}</title></head><body><article><h1>Story {i}</h1>{paragraphs}</article></body></html>".encode()
+    head = f"<html><head><title>Story {i}</title></head>"
+    return f"{head}<body><article><h1>Story {i}</h1>{paragraphs}</article></body></html>".encode()
 
 
 def idle(opts: Options, report: Report) -> None:
@@ -167,9 +215,23 @@ def idle(opts: Options, report: Report) -> None:
         second = run_brief(config, slot=later, clock=lambda: later, send=False)
         rerun = time.perf_counter() - started
         answered_304 = server.not_modified - before
-    report.note("idle", f"first run {first:.2f} s; rerun {rerun:.2f} s with {answered_304} of {n} feeds answering 304, {second.stats.entries_new} new entries")
+    report.note(
+        "idle",
+        f"first run {first:.2f} s; rerun {rerun:.2f} s with {answered_304} of {n} feeds answering 304, "
+        f"{second.stats.entries_new} new entries",
+    )
     report.add(
-        Figure("speed.idle_rerun", f"idle rerun, {n} feeds all 304", rerun, first, "(first run)", "s", "loopback", n, at_most(1.0))
+        Figure(
+            "speed.idle_rerun",
+            f"idle rerun, {n} feeds all 304",
+            rerun,
+            first,
+            "(first run)",
+            "s",
+            "loopback",
+            n,
+            at_most(1.0),
+        )
     )
     report.details["idle"] = {"first_seconds": first, "rerun_seconds": rerun, "answered_304": answered_304}
 
@@ -178,7 +240,9 @@ def idle(opts: Options, report: Report) -> None:
 
 
 def _worker(args: list[str]) -> dict[str, Any]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    )
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.scaling_worker", *args],
         capture_output=True,
@@ -201,7 +265,9 @@ def _scaled_run(pages: list[Any], copies: int, vocab: list[str], lazy: bool) -> 
     for c in range(copies):
         for i, p in enumerate(pages):
             title = loopback.page_title(p.html, f"Article {p.id[:8]}") + (f" ({c})" if c else "")
-            items.append(loopback.Item(f"/a/{c}/{p.id}", title, SLOT - timedelta(minutes=c * len(pages) + i + 1)))
+            items.append(
+                loopback.Item(f"/a/{c}/{p.id}", title, SLOT - timedelta(minutes=c * len(pages) + i + 1))
+            )
 
     def page(path: str) -> bytes | None:
         _, _, c, pid = path.split("/", 3)
@@ -243,17 +309,45 @@ def scaling(opts: Options, report: Report) -> None:
         report.note(
             "scaling",
             f"{size}: {r['pages']} pages in {r['feeds']} feeds → {r['articles_new']} articles "
-            f"({r['duplicates']} duplicates, {r['pages_failed']} failed) in {r['seconds']:.2f} s, peak RSS {r['maxrss_mb']:.0f} MB",
+            f"({r['duplicates']} duplicates, {r['pages_failed']} failed) in {r['seconds']:.2f} s, "
+            f"peak RSS {r['maxrss_mb']:.0f} MB",
         )
     report.add(
-        Figure("speed.scaling_time", "run time at 4× the articles vs 1×", four["seconds"], one["seconds"], "(1×)", "s", "dev page variants", four["pages"], ratio_at_most(4.4))
+        Figure(
+            "speed.scaling_time",
+            "run time at 4× the articles vs 1×",
+            four["seconds"],
+            one["seconds"],
+            "(1×)",
+            "s",
+            "dev page variants",
+            four["pages"],
+            ratio_at_most(4.4),
+        )
     )
-    import_only = f"(import only, {base['maxrss_mb']:.0f} MB)"
     report.add(
-        Figure("speed.rss_1x", "peak RSS, 1× articles", one["maxrss_mb"], base["maxrss_mb"], "(import only)", "MB", "dev page variants", one["pages"])
+        Figure(
+            "speed.rss_1x",
+            "peak RSS, 1× articles",
+            one["maxrss_mb"],
+            base["maxrss_mb"],
+            "(import only)",
+            "MB",
+            "dev page variants",
+            one["pages"],
+        )
     )
     report.add(
-        Figure("speed.rss_4x", "peak RSS, 4× articles", four["maxrss_mb"], one["maxrss_mb"], "(1×)", "MB", "dev page variants", four["pages"])
+        Figure(
+            "speed.rss_4x",
+            "peak RSS, 4× articles",
+            four["maxrss_mb"],
+            one["maxrss_mb"],
+            "(1×)",
+            "MB",
+            "dev page variants",
+            four["pages"],
+        )
     )
     details: dict[str, Any] = {"import_only": base, "1x": one, "4x": four}
     if opts.large and opts.limit is None:
@@ -262,17 +356,38 @@ def scaling(opts: Options, report: Report) -> None:
         details["large"] = large
         report.note(
             "scaling",
-            f"~{LARGE}: {large['pages']} pages in {large['feeds']} feeds → {large['articles_new']} articles in "
-            f"{large['seconds']:.1f} s (pages made on request by the server), peak RSS {large['maxrss_mb']:.0f} MB",
+            f"~{LARGE}: {large['pages']} pages in {large['feeds']} feeds → {large['articles_new']} "
+            f"articles in {large['seconds']:.1f} s (pages made on request by the server), "
+            f"peak RSS {large['maxrss_mb']:.0f} MB",
         )
         report.add(
-            Figure("speed.rss_large", f"peak RSS, ~{LARGE} articles", large["maxrss_mb"], base["maxrss_mb"], "(import only)", "MB", "dev page variants", large["pages"], at_most(400))
+            Figure(
+                "speed.rss_large",
+                f"peak RSS, ~{LARGE} articles",
+                large["maxrss_mb"],
+                base["maxrss_mb"],
+                "(import only)",
+                "MB",
+                "dev page variants",
+                large["pages"],
+                at_most(400),
+            )
         )
     else:
         why = "--limit given" if opts.limit is not None else "--no-large given"
         report.note("scaling", f"peak RSS at ~{LARGE} articles: not run ({why})")
         report.add(
-            Figure("speed.rss_large", f"peak RSS, ~{LARGE} articles", None, base["maxrss_mb"], "(import only)", "MB", "not run", 0, at_most(400), f"not run: {why}")
+            Figure(
+                "speed.rss_large",
+                f"peak RSS, ~{LARGE} articles",
+                None,
+                base["maxrss_mb"],
+                "(import only)",
+                "MB",
+                "not run",
+                0,
+                at_most(400),
+                f"not run: {why}",
+            )
         )
-    del import_only
     report.details["scaling"] = details

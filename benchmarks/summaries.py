@@ -80,7 +80,9 @@ def lead(article: Article, k: int) -> list[str]:
 
 def lexrank(article: Article, k: int, summarizer: LexRankSummarizer) -> list[str]:
     paragraphs = [
-        Paragraph([SumySentence(s, _TOKENIZER) for s in split_sentences(p)]) for p in article.text.split("\n") if p.strip()
+        Paragraph([SumySentence(s, _TOKENIZER) for s in split_sentences(p)])
+        for p in article.text.split("\n")
+        if p.strip()
     ]
     document = ObjectDocumentModel(paragraphs)
     return [str(s) for s in summarizer(document, k)]
@@ -134,21 +136,59 @@ def run(opts: Options, report: Report) -> None:
         for m, label in (("rouge1", "ROUGE-1 F1"), ("rouge2", "ROUGE-2 F1"), ("rougeL", "ROUGE-L F1")):
             target = ahead_of_baseline() if m == "rouge2" else None
             report.add(
-                Figure(f"summaries.{where}.{m}", f"summaries {where}: {label} vs LexRank", mean["ours"][m], mean["lexrank-k"][m], "(LexRank, same k)", "", where, n, target)
+                Figure(
+                    f"summaries.{where}.{m}",
+                    f"summaries {where}: {label} vs LexRank",
+                    mean["ours"][m],
+                    mean["lexrank-k"][m],
+                    "(LexRank, same k)",
+                    "",
+                    where,
+                    n,
+                    target,
+                )
             )
         report.add(
-            Figure(f"summaries.{where}.rouge2_vs_lead", f"summaries {where}: ROUGE-2 F1 vs Lead-k", mean["ours"]["rouge2"], mean["lead-k"]["rouge2"], "(Lead, same k)", "", where, n)
+            Figure(
+                f"summaries.{where}.rouge2_vs_lead",
+                f"summaries {where}: ROUGE-2 F1 vs Lead-k",
+                mean["ours"]["rouge2"],
+                mean["lead-k"]["rouge2"],
+                "(Lead, same k)",
+                "",
+                where,
+                n,
+            )
         )
         report.add(
-            Figure(f"summaries.{where}.rouge2_vs_lead3", f"summaries {where}: ROUGE-2 F1 vs Lead-3", mean["ours"]["rouge2"], mean["lead-3"]["rouge2"], "(Lead-3)", "", where, n)
+            Figure(
+                f"summaries.{where}.rouge2_vs_lead3",
+                f"summaries {where}: ROUGE-2 F1 vs Lead-3",
+                mean["ours"]["rouge2"],
+                mean["lead-3"]["rouge2"],
+                "(Lead-3)",
+                "",
+                where,
+                n,
+            )
         )
         report.add(
-            Figure(f"summaries.{where}.words", f"summaries {where}: mean length", _mean(words["ours"]), _mean(words["lexrank-k"]), "(LexRank)", "words", where, n)
+            Figure(
+                f"summaries.{where}.words",
+                f"summaries {where}: mean length",
+                _mean(words["ours"]),
+                _mean(words["lexrank-k"]),
+                "(LexRank)",
+                "words",
+                where,
+                n,
+            )
         )
         for s in systems:
             report.note(
                 NAME,
-                f"{where} {s}: R-1/R-2/R-L F1 {mean[s]['rouge1']:.3f}/{mean[s]['rouge2']:.3f}/{mean[s]['rougeL']:.3f}, "
+                f"{where} {s}: R-1/R-2/R-L F1 "
+                f"{mean[s]['rouge1']:.3f}/{mean[s]['rouge2']:.3f}/{mean[s]['rougeL']:.3f}, "
                 f"{_mean(words[s]):.0f} words",
             )
         report.note(NAME, f"{where}: ours picks {_mean(sentences):.1f} sentences on average (k); {n} items")

@@ -82,8 +82,9 @@ def to_article(doc: dict[str, Any], set_name: str, index: int) -> Article:
 # -- ours -----------------------------------------------------------------------------------------
 
 
-def cluster_ours(articles: Sequence[Article], mode: str, tuning: ThreadTuning = ThreadTuning()) -> list[str]:
+def cluster_ours(articles: Sequence[Article], mode: str, tuning: ThreadTuning | None = None) -> list[str]:
     """A label per article, in order."""
+    tuning = tuning or ThreadTuning()
     label: dict[str, str] = {}
 
     def take(threads: Sequence[Any], known: set[str]) -> None:
@@ -166,7 +167,11 @@ def _line(s: dict[str, Any]) -> str:
     text = f"story P/R/F1 {st['precision']:.3f}/{st['recall']:.3f}/{st['f1']:.3f}"
     if "topic" in s:
         text += f", topic F1 {s['topic']['f1']:.3f}"
-    return text + f", V {s['v_measure']:.3f}, ARI {s['ari']:.3f}, {s['clusters']} clusters ({s['singletons']} singletons)"
+    return (
+        text
+        + f", V {s['v_measure']:.3f}, ARI {s['ari']:.3f}, "
+        + f"{s['clusters']} clusters ({s['singletons']} singletons)"
+    )
 
 
 # -- the benchmark --------------------------------------------------------------------------------
@@ -216,11 +221,29 @@ def run(opts: Options, report: Report) -> None:
         label = MODES["runpy"]
         if topic is not None:
             report.add(
-                Figure(f"threads.{set_name}.runpy.topic_f1", f"threads {set_name}: topic BCubed F1, {label}", head["topic"]["f1"], base["topic"]["f1"], f"(single-pass t={BASELINE_THRESHOLD})", "", set_name, n)
+                Figure(
+                    f"threads.{set_name}.runpy.topic_f1",
+                    f"threads {set_name}: topic BCubed F1, {label}",
+                    head["topic"]["f1"],
+                    base["topic"]["f1"],
+                    f"(single-pass t={BASELINE_THRESHOLD})",
+                    "",
+                    set_name,
+                    n,
+                )
             )
         for key, name in (("v_measure", "story V-measure"), ("ari", "story ARI")):
             report.add(
-                Figure(f"threads.{set_name}.runpy.{key}", f"threads {set_name}: {name}, {label}", head[key], base[key], f"(single-pass t={BASELINE_THRESHOLD})", "", set_name, n)
+                Figure(
+                    f"threads.{set_name}.runpy.{key}",
+                    f"threads {set_name}: {name}, {label}",
+                    head[key],
+                    base[key],
+                    f"(single-pass t={BASELINE_THRESHOLD})",
+                    "",
+                    set_name,
+                    n,
+                )
             )
 
         sweep: dict[str, dict[str, float]] = {}
@@ -229,9 +252,19 @@ def run(opts: Options, report: Report) -> None:
                 sweep[mode] = {}
                 for distance in SWEEP:
                     tuning = ThreadTuning(emergent_distance=distance)
-                    sweep[mode][str(distance)] = scores(cluster_ours(articles, mode, tuning), story, topic)["story"]["f1"]
+                    sweep[mode][str(distance)] = scores(cluster_ours(articles, mode, tuning), story, topic)[
+                        "story"
+                    ]["f1"]
                 best = max(sweep[mode], key=lambda d: sweep[mode][d])
                 shown = ", ".join(f"{d}: {f:.3f}" for d, f in sweep[mode].items())
-                report.note(NAME, f"{set_name} [{MODES[mode]}] story F1 by emergent_distance: {shown}; best {best}")
-        details[set_name] = {"n": n, "story_label": story_key, "baseline": base, "ours": results, "sweep_story_f1": sweep}
+                report.note(
+                    NAME, f"{set_name} [{MODES[mode]}] story F1 by emergent_distance: {shown}; best {best}"
+                )
+        details[set_name] = {
+            "n": n,
+            "story_label": story_key,
+            "baseline": base,
+            "ours": results,
+            "sweep_story_f1": sweep,
+        }
     report.details[NAME] = details

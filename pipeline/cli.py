@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,14 @@ import click
 
 from . import __version__
 from .config import load_config, smtp_from_env
-from .errors import BriefError
+from .errors import BriefError, BusyError
 from .health import describe
+from .lock import RunLock
 from .schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from .store import Store
 
 DEFAULT_CONFIG = "sources.yaml"
+STOPPED_AFTER_MINUTES = 5  # no scheduler heartbeat for this long: the service is not running
 config_option = click.option(
     "--config",
     "config_path",
@@ -85,23 +87,36 @@ def cli() -> None:
 @config_option
 @click.option("--slot", help='The slot to make, e.g. "2026-11-23T15:00Z" (default: the latest one due).')
 @click.option("--no-send", is_flag=True, help="Write the brief and its message, but do not send it.")
-def run(config_path: Path, slot: str | None, no_send: bool) -> None:
+@click.option("--force", is_flag=True, help="Make and send the slot again even if it was delivered.")
+def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None:
     """Make one brief now, archive it, and send it.
 
     Example: brief run --config sources.yaml --no-send
     """
-    from .run import run_brief
+    from .outbox import resume_deliveries
+    from .run import RunOptions, run_brief
 
     config = load_config(config_path)
+    smtp = None if no_send else smtp_from_env()
     now = datetime.now(UTC)
     when = _slot(slot) if slot else current_slot(now, config.schedule)
     progress = _Progress(live=sys.stderr.isatty())
     try:
-        result = run_brief(
-            config, slot=when, smtp=None if no_send else smtp_from_env(), send=not no_send, progress=progress
-        )
+        with RunLock(config.state_dir):
+            store = Store(config.state_dir)
+            try:
+                for resent in resume_deliveries(store, config, smtp, now):
+                    click.echo(f"Finished an interrupted delivery: {resent.detail} ({resent.eml_path})")
+            finally:
+                store.close()
+            options = RunOptions(send=not no_send, force=force)
+            result = run_brief(config, slot=when, smtp=smtp, progress=progress, options=options)
     finally:
         progress.close()
+    if result.already_delivered:
+        click.echo(f"Brief {result.brief_id} was already delivered; nothing to do (--force sends it again).")
+        click.echo(f"It is at {result.brief_dir / 'index.html'}")
+        return
     s = result.stats
     click.echo(
         f"Brief {result.brief_id}: {s.articles_new} new articles ({s.duplicates} duplicates merged), "
@@ -111,35 +126,146 @@ def run(config_path: Path, slot: str | None, no_send: bool) -> None:
         click.echo(f"  feed failed: {name}: {error}")
     click.echo(f"Written to {result.brief_dir / 'index.html'}")
     click.echo(f"Email: {result.delivery.detail} ({result.delivery.eml_path})")
+    if result.delivery.detail.startswith("delivery failed"):
+        raise click.exceptions.Exit(2)
+
+
+@cli.command()
+@config_option
+def schedule(config_path: Path) -> None:
+    """Run as a service: a brief at each scheduled time, missed slots made up once on start.
+
+    Stops cleanly on SIGTERM or Ctrl-C, after the stage in flight.
+
+    Example: brief schedule --config /etc/dailybrief/sources.yaml
+    """
+    from .service import serve
+
+    config = load_config(config_path)
+    serve(config, smtp_from_env())
+
+
+@cli.command()
+@config_option
+@click.argument("brief_id")
+def send(config_path: Path, brief_id: str) -> None:
+    """Send an archived brief again, on purpose, with a new Message-ID.
+
+    Example: brief send 2026-11-23T1500Z
+    """
+    from .outbox import resend_brief
+
+    config = load_config(config_path)
+    smtp = smtp_from_env()
+    if smtp is None:
+        raise click.ClickException("BRIEF_SMTP_HOST is not set: there is no server to send to")
+    wanted = slot_id(_slot(brief_id))
+    with RunLock(config.state_dir):
+        store = Store(config.state_dir)
+        try:
+            found = next((b for b in store.briefs() if b.id == wanted), None)
+            if found is None:
+                raise click.ClickException(f"no brief {brief_id!r}; `brief list` shows them")
+            eml = config.output_dir / Path(found.path).parent / "message.eml"
+            delivery = resend_brief(store, wanted, eml, config, smtp, datetime.now(UTC))
+        finally:
+            store.close()
+    click.echo(f"Brief {wanted}: {delivery.detail} (Message-ID {delivery.message_id})")
+    if not delivery.sent:
+        raise click.exceptions.Exit(2)
+
+
+@cli.command()
+@config_option
+def check(config_path: Path) -> None:
+    """Check the config, the SMTP server and login, and every feed; say what to fix.
+
+    Example: brief check --config sources.yaml
+    """
+    from .errors import DeliveryError
+    from .feeds import parse_feed
+    from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
+    from .models import FetchRequest
+
+    config = load_config(config_path)
+    problems = 0
+    click.echo(f"config    ok: {config.path} ({len(config.feeds)} feeds, {len(config.threads)} threads)")
+    smtp = smtp_from_env()
+    if smtp is None:
+        click.echo("smtp      not configured: briefs are written as message.eml only (set BRIEF_SMTP_HOST)")
+    else:
+        from .deliver import send_message
+
+        try:
+            click.echo(
+                f"smtp      ok: {send_message(b'', config.mail_from, config.mail_to, smtp, send=False)}"
+            )
+        except DeliveryError as exc:
+            problems += 1
+            click.echo(f"smtp      FAILED: {exc}" + (f" (fix: {exc.hint})" if exc.hint else ""))
+    if not config.mail_to:
+        click.echo("recipients none: set delivery.to in sources.yaml to receive the brief")
+    settings = FetchSettings(
+        user_agent=config.user_agent or DEFAULT_USER_AGENT,
+        allow=config.network_allow,
+        per_host=config.per_host,
+    )
+    now = datetime.now(UTC)
+    results = fetch_all([FetchRequest(f.url, kind="feed") for f in config.feeds], settings)
+    for feed, result in zip(config.feeds, results, strict=True):
+        if result.error:
+            problems += 1
+            click.echo(f"feed      FAILED: {feed.name}: [{result.error_kind}] {result.error}")
+            continue
+        parsed = parse_feed(result, now, config.max_entries_per_feed)
+        if parsed.error:
+            problems += 1
+            click.echo(f"feed      FAILED: {feed.name}: [{parsed.error_kind}] {parsed.error}")
+        else:
+            moved = f" (moved to {result.moved_to}: update sources.yaml)" if result.moved_to else ""
+            click.echo(f"feed      ok: {feed.name}: {len(parsed.entries)} entries{moved}")
+    if problems:
+        click.echo(f"{problems} problem{'s' if problems != 1 else ''} to fix")
+        raise click.exceptions.Exit(1)
+    click.echo("all good")
 
 
 @cli.command()
 @config_option
 def status(config_path: Path) -> None:
-    """Show when the last brief ran, when the next is due, and the health of each feed.
+    """Show whether the pipeline is running, its recent slots, and the health of each feed.
 
     Example: brief status --config sources.yaml
     """
     config = load_config(config_path)
     store = Store(config.state_dir)
     try:
-        last = store.last_brief()
-        last_run = store.last_run()
-        health = {h.url: h for h in store.feed_health()}
         now = datetime.now(UTC)
+        last = store.last_brief()
+        slots = store.recent_slots(6)
+        heartbeat = store.service("heartbeat")
+        health = {h.url: h for h in store.feed_health()}
         paused = store.paused_hosts(now)
+        last_delivered = store.last_delivered_slot()
     finally:
         store.close()
-    failing = last_run is not None and last_run["status"] == "failed"
-    state = "Failing" if failing else "Active"
-    click.echo(status_line(last.slot if last else None, now, config.schedule, state=state))
-    if failing and last_run is not None:
-        click.echo(f"Last run ({last_run['slot']}) failed: {last_run['error']}")
+    state, reason = _pipeline_state(slots, heartbeat, now)
+    last_slot = parse_slot(last_delivered) if last_delivered else (last.slot if last else None)
+    click.echo(status_line(last_slot, now, config.schedule, state=state))
+    if reason:
+        click.echo(reason)
     if last:
         click.echo(
             f"Last brief: {last.id} ({last.articles} articles) · "
             f"next due {next_slot(now, config.schedule):%Y-%m-%d %H:%M UTC}"
         )
+    if slots:
+        click.echo("")
+        click.echo("Recent slots:")
+        for row in slots:
+            detail = f" · covered by {row['covered_by']}" if row["covered_by"] else ""
+            detail += f" · {row['error']}" if row["error"] else ""
+            click.echo(f"  {row['slot']}  {row['state']}{detail}")
     click.echo("")
     click.echo(f"{'feed':<28} {'last success':<16} {'entries':>7}  state · last error")
     for feed in config.feeds:
@@ -148,8 +274,20 @@ def status(config_path: Path) -> None:
         error = f" · [{h.last_error_kind}] {h.last_error}" if h and h.last_error else ""
         seen = h.entries_seen if h else 0
         click.echo(f"{feed.name[:28]:<28} {ok:<16} {seen:>7}  {describe(h, now)}{error}")
-    for host, (until, reason) in sorted(paused.items()):
-        click.echo(f"Host {host} asked us to wait ({reason}) until {until:%Y-%m-%d %H:%M} UTC")
+    for host, (until, why) in sorted(paused.items()):
+        click.echo(f"Host {host} asked us to wait ({why}) until {until:%Y-%m-%d %H:%M} UTC")
+
+
+def _pipeline_state(slots: list[Any], heartbeat: str | None, now: datetime) -> tuple[str, str]:
+    """Active, Stopped (no scheduler heartbeat lately) or Failing (the last slot failed)."""
+    latest = next((r for r in slots if r["state"] != "skipped"), None)
+    if latest is not None and latest["state"] == "failed":
+        return "Failing", f"Slot {latest['slot']} failed: {latest['error']}"
+    beat = datetime.fromisoformat(heartbeat) if heartbeat else None
+    if beat is None or now - beat > timedelta(minutes=STOPPED_AFTER_MINUTES):
+        since = f" since {beat:%Y-%m-%d %H:%M} UTC" if beat else ""
+        return "Stopped", f"The scheduler is not running{since}: start it with `brief schedule`."
+    return "Active", ""
 
 
 @cli.command(name="list")
@@ -255,6 +393,6 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {exc}", err=True)
         if exc.hint:
             click.echo(f"Hint: {exc.hint}", err=True)
-        sys.exit(1)
+        sys.exit(BusyError.exit_code if isinstance(exc, BusyError) else 1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

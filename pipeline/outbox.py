@@ -13,6 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email import message_from_bytes
+from email.policy import SMTP
+from email.utils import format_datetime
 from pathlib import Path
 
 from .config import Config, SmtpSettings
@@ -94,3 +97,35 @@ def _send(
     store.set_delivery(brief_id, "sent", now, sent=True)
     store.set_slot(brief_id, "delivered", now, brief_id=brief_id)
     return Delivery(message_id, str(eml), True, detail)
+
+
+def resend_brief(
+    store: Store,
+    brief_id: str,
+    eml: Path,
+    config: Config,
+    smtp: SmtpSettings,
+    now: datetime,
+    policy: SendPolicy = SendPolicy(),
+) -> Delivery:
+    """Send an archived brief again on purpose: the same message with a new Date and a new
+    Message-ID, so it is not mistaken for a duplicate of the first sending."""
+    if not eml.is_file():
+        raise DeliveryError(f"{eml} is missing from the archive", hint="`brief list` shows the briefs kept")
+    message = message_from_bytes(eml.read_bytes(), policy=SMTP)
+    row = store.delivery(brief_id)
+    sends = int(row["sends"]) if row is not None else 0
+    old = str(message["Message-ID"] or f"<brief.{brief_id}@localhost>")
+    local, _, domain = old.strip("<>").partition("@")
+    message_id = f"<{local}.r{sends + 1}@{domain or 'localhost'}>"
+    del message["Message-ID"], message["Date"]
+    message["Message-ID"] = message_id
+    message["Date"] = format_datetime(now)
+    try:
+        detail = send_with_retries(
+            message.as_bytes(), config.mail_from, config.mail_to, smtp, policy.delays, policy.sleep
+        )
+    except DeliveryError as exc:
+        return Delivery(message_id, str(eml), False, f"delivery failed: {exc}")
+    store.set_delivery(brief_id, "sent", now, sent=True)
+    return Delivery(message_id, str(eml), True, f"sent again: {detail}")

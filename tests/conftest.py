@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import email
+import email.policy
+import io
+import re
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from pipeline.cli import main as cli_main
+from pipeline.config import load_config
+from pipeline.fetch import FetchSettings
 from pipeline.models import Article
+from pipeline.run import RunResult, run_brief
 from pipeline.urls import article_id, canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,3 +82,299 @@ def silent_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         listener.close()
+
+
+# -- hostile input: a loopback web site the test scripts, and a newsroom to run briefs in ----------
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+_FIXTURE_HEADER = re.compile(rb"<!--\s*Description:\s*(?P<what>.+?)\s*Expect:\s*(?P<expect>.+?)\s*-->", re.S)
+
+
+@dataclass(frozen=True)
+class HostileFixture:
+    """A hostile body from tests/data/hostile, with what its header comment says about it."""
+
+    name: str
+    body: bytes
+    description: str
+    expect: str
+
+
+def hostile(name: str, base: str = "http://127.0.0.1") -> HostileFixture:
+    """Load tests/data/hostile/NAME; `{{site}}` in it becomes `base` (the serving site)."""
+    raw = (HOSTILE / name).read_bytes()
+    header = _FIXTURE_HEADER.search(raw)
+    if header is None:
+        raise AssertionError(f"{name} lacks its <!-- Description: ... Expect: ... --> header")
+    return HostileFixture(
+        name,
+        raw.replace(b"{{site}}", base.encode()),
+        " ".join(header["what"].decode("ascii").split()),
+        " ".join(header["expect"].decode("ascii").split()),
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the loopback site answers on one path. `body` may be an iterable of chunks (streamed
+    until it ends or the client hangs up); `length=False` leaves out Content-Length."""
+
+    status: int = 200
+    body: bytes | Iterable[bytes] = b""
+    content_type: str | None = "application/rss+xml"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    length: bool = True
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    path: str
+    headers: dict[str, str]  # names in lower case
+
+
+class LoopbackSite(ThreadingHTTPServer):
+    """A web site on 127.0.0.1 whose answers the test sets per path; it records every request."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _SiteHandler)
+        self.routes: dict[str, Reply | Callable[[SeenRequest], Reply]] = {}
+        self.requests: list[SeenRequest] = []
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def allow(self, host: str = "127.0.0.1") -> str:
+        """The network.allow entry that lets dailybrief fetch from this site."""
+        return f"{host}:{self.port}"
+
+    def serve(self, path: str, reply: Reply | Callable[[SeenRequest], Reply] | bytes) -> None:
+        self.routes[path] = Reply(body=reply) if isinstance(reply, bytes) else reply
+
+    def hits(self, path: str | None = None) -> int:
+        return sum(1 for r in self.requests if path is None or r.path == path)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hangs up mid-answer is what these tests are about
+
+
+class _SiteHandler(BaseHTTPRequestHandler):
+    server: LoopbackSite
+
+    def do_GET(self) -> None:
+        seen = SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()})
+        self.server.requests.append(seen)
+        route = self.server.routes.get(self.path)
+        if route is None:
+            reply = Reply(404, b"not found", "text/plain")
+        else:
+            reply = route(seen) if callable(route) else route
+        self.send_response(reply.status)
+        if reply.content_type:
+            self.send_header("Content-Type", reply.content_type)
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        if isinstance(reply.body, bytes):
+            if reply.length:
+                self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+            return
+        self.end_headers()  # HTTP/1.0 without a length: the body ends when the connection does
+        try:
+            for chunk in reply.body:
+                self.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def make_site() -> Iterator[Callable[[], LoopbackSite]]:
+    """Start loopback web sites on demand; all are shut down after the test."""
+    sites: list[LoopbackSite] = []
+
+    def start() -> LoopbackSite:
+        site = LoopbackSite()
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        sites.append(site)
+        return site
+
+    yield start
+    for site in sites:
+        site.shutdown()
+        site.server_close()
+
+
+@pytest.fixture
+def site(make_site: Callable[[], LoopbackSite]) -> LoopbackSite:
+    return make_site()
+
+
+STORIES = {
+    "dredging": (
+        "Lindqvist approves northern channel dredging",
+        "The harbour authority of Lindqvist approved a plan on Monday to dredge the northern channel. "
+        "The work will let container ships with a draught of up to 16 metres reach the new terminal. "
+        "Officials said the project would cost about 240 million euros over four years. "
+        "Fishing groups warned that the dredging could disturb spawning grounds near the estuary.",
+    ),
+    "ferry": (
+        "Island ferry adds two summer crossings",
+        "The island ferry company published its summer timetable on Tuesday with two extra crossings. "
+        "Boats will leave the mainland pier every ninety minutes from the first of June until August. "
+        "Fares rise by three percent, the first increase since the company replaced its oldest vessel. "
+        "Residents of the outer islands asked for an earlier morning sailing to reach jobs on the coast.",
+    ),
+    "lighthouse": (
+        "Volunteers restore the Skarv lighthouse lens",
+        "A group of forty volunteers finished restoring the nineteenth century lens of the Skarv lighthouse. "
+        "The brass frame was polished by hand and three cracked prisms were replaced with glass from Leipzig. "
+        "The lamp will be lit again in October for the first time since the keeper retired in 1987. "
+        "Visitors can climb the tower on weekends once the railing on the gallery has been repaired.",
+    ),
+    "orchard": (
+        "Frost spares most of the valley apple orchards",
+        "Growers in the Ostra valley said the late frost on Thursday night damaged fewer blossoms than feared. "
+        "Wind machines and sprinklers kept temperatures above freezing in most of the larger orchards. "
+        "Smaller farms on the northern slope lost up to a third of their early varieties to the cold. "
+        "The regional cooperative expects the harvest to be close to the average of the last ten years.",
+    ),
+    "library": (
+        "City library opens a repair cafe for broken toasters",
+        "The central library will host a repair cafe every second Saturday starting next month. "
+        "Retired electricians and tailors offer to fix toasters, lamps, bicycles and torn coats for free. "
+        "Organisers hope to keep several tonnes of household goods out of the municipal landfill each year. "
+        "Visitors must bring the broken item themselves and stay while the volunteers work on it.",
+    ),
+    "glacier": (
+        "Survey finds the Hvit glacier retreated forty metres",
+        "Researchers from the polar institute measured the snout of the Hvit glacier in late September. "
+        "It had retreated about forty metres since last year, faster than the average of the past decade. "
+        "Meltwater from the glacier feeds the river that powers two small hydroelectric plants downstream. "
+        "The team will install automatic cameras to photograph the ice front every day through the winter.",
+    ),
+}
+
+
+def article_page(title: str, text: str) -> bytes:
+    """A plain article page trafilatura extracts: a heading and one paragraph per sentence."""
+    paragraphs = "".join(f"<p>{s.strip()}.</p>" for s in text.split(". ") if s.strip())
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def rss_item(
+    title: str,
+    link: str = "",
+    guid: str = "",
+    when: datetime | None = None,
+    summary: str = "",
+) -> str:
+    parts = [f"<title>{title}</title>"]
+    if link:
+        parts.append(f"<link>{link}</link>")
+    if guid:
+        parts.append(f'<guid isPermaLink="false">{guid}</guid>')
+    if when is not None:
+        parts.append(f"<pubDate>{format_datetime(when, usegmt=True)}</pubDate>")
+    if summary:
+        parts.append(f"<description>{summary}</description>")
+    return "<item>" + "".join(parts) + "</item>"
+
+
+def rss_feed(*items: str, title: str = "Harbour News") -> bytes:
+    channel = f"<channel><title>{title}</title><link>http://harbour.example/</link>{''.join(items)}</channel>"
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{channel}</rss>'.encode()
+
+
+def story_item(site: LoopbackSite, key: str, when: datetime, guid: str = "") -> str:
+    """A feed item for STORIES[key], its page served by `site` at /KEY."""
+    title, text = STORIES[key]
+    site.serve(f"/{key}", Reply(body=article_page(title, text), content_type="text/html; charset=utf-8"))
+    return rss_item(title, site.url(f"/{key}"), guid or key, when, text.split(". ")[0] + ".")
+
+
+class Newsroom:
+    """A sources.yaml in a temporary folder, real runs of the pipeline on it, and what a user
+    then sees: the files of each brief and `brief status`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.config_path = root / "sources.yaml"
+        self.output = root / "output"
+
+    def configure(
+        self,
+        feeds: Sequence[tuple[str, str]],
+        allow: Sequence[str] = (),
+        threads: str = "",
+        fetch: str = "",
+    ) -> Path:
+        """Write sources.yaml: (name, url) feeds, allowed host:port pairs, raw YAML extras."""
+        lines = ["brief:", "  title: Harbour Brief", "  output: output", "  state: state"]
+        if allow:
+            lines += ["network:", "  allow: [" + ", ".join(f'"{a}"' for a in allow) + "]"]
+        if fetch:
+            lines += ["fetch:", *(f"  {line}" for line in fetch.strip().splitlines())]
+        lines.append("feeds:")
+        for name, url in feeds:
+            lines += [f'  - url: "{url}"', f'    name: "{name}"']
+        if threads:
+            lines += ["threads:", *(f"  {line}" for line in threads.strip().splitlines())]
+        self.config_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return self.config_path
+
+    def run(self, at: datetime | None = None, fetch_settings: FetchSettings | None = None) -> RunResult:
+        """One run at `at` (now by default); the slot is that minute, so each run has its folder."""
+        when = at or datetime.now(UTC).replace(microsecond=0)
+        slot = when.replace(second=0, microsecond=0)
+        return run_brief(
+            load_config(self.config_path),
+            slot=slot,
+            clock=lambda: when,
+            send=False,
+            fetch_settings=fetch_settings,
+        )
+
+    def status(self) -> str:
+        """What `brief status` prints."""
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cli_main(["status", "--config", str(self.config_path)])
+        return out.getvalue()
+
+    def feed_line(self, name: str) -> str:
+        """The line of `brief status` about the feed called `name`."""
+        return next(line for line in self.status().splitlines() if line.startswith(name[:28]))
+
+    def written(self) -> dict[str, str]:
+        """Every file the runs wrote under output/, as text (message.eml with its parts decoded)."""
+        files: dict[str, str] = {}
+        for path in sorted(self.output.rglob("*")):
+            if not path.is_file():
+                continue
+            name = path.relative_to(self.output).as_posix()
+            if path.suffix == ".eml":
+                message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                parts = [str(message)] + [
+                    part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+                ]
+                files[name] = "\n".join(parts)
+            else:
+                files[name] = path.read_text(encoding="utf-8")
+        return files
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path) -> Newsroom:
+    return Newsroom(tmp_path)

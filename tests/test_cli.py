@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 import subprocess
 import sys
 from pathlib import Path
@@ -110,7 +111,8 @@ def test_status_on_a_fresh_state_shows_never_and_one_row_per_feed(
     assert brief("status", "--config", str(config)) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    assert re.fullmatch(rf"Pipeline Active · Last: never \| Next: {NEXT}", lines[0])
+    assert re.fullmatch(rf"Pipeline Stopped · Last: never \| Next: {NEXT}", lines[0])
+    assert lines[1] == "The scheduler is not running: start it with `brief schedule`."
     rows = [line for line in lines if line.startswith(("Harbor Gazette", "Coast News"))]
     assert len(rows) == 2
     for row in rows:
@@ -126,6 +128,7 @@ def test_status_shows_the_last_brief_and_a_failing_feed(
         store.record_feed_failure(
             "https://coast.example/rss", "Coast News", utc(2026, 11, 23, 15), "HTTP 503", "http-5xx"
         )
+        store.set_service("heartbeat", datetime.now(UTC).isoformat())  # the scheduler is running
     finally:
         store.close()
 
@@ -143,9 +146,8 @@ def test_status_says_failing_when_the_last_run_failed(
 ) -> None:
     store = Store(config.parent / "state")
     try:
-        run = store.start_run("2026-11-23T1500Z", utc(2026, 11, 23, 15))
-        store.finish_run(
-            run, utc(2026, 11, 23, 15, 1), "failed", {}, error="none of the 2 feeds could be read"
+        store.set_slot(
+            "2026-11-23T1500Z", "failed", utc(2026, 11, 23, 15, 1), error="none of the 2 feeds could be read"
         )
     finally:
         store.close()
@@ -154,7 +156,7 @@ def test_status_says_failing_when_the_last_run_failed(
 
     lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(rf"Pipeline Failing · Last: never \| Next: {NEXT}", lines[0])
-    assert lines[1] == "Last run (2026-11-23T1500Z) failed: none of the 2 feeds could be read"
+    assert lines[1] == "Slot 2026-11-23T1500Z failed: none of the 2 feeds could be read"
 
 
 def test_list_with_no_briefs_says_so(config: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -312,7 +312,7 @@ def test_brief_run_with_one_broken_feed_still_writes_the_brief_and_names_the_fee
     assert "Broken Feed: HTTP 404" in (written / "email.txt").read_text()
     status = _cli("status", cwd=tmp_path)
     assert status.returncode == 0
-    assert "Pipeline Active · Last: 21:00 UTC | Next:" in status.stdout
+    assert "Pipeline Stopped · Last: 21:00 UTC | Next:" in status.stdout  # no scheduler running here
     broken_line = next(line for line in status.stdout.splitlines() if line.startswith("Broken Feed"))
     assert "never" in broken_line and "http-4xx" in broken_line
     listed = _cli("list", cwd=tmp_path)
