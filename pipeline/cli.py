@@ -336,6 +336,21 @@ def show(config_path: Path, brief_id: str | None) -> None:
 
 
 @cli.command()
+@config_option
+def rebuild(config_path: Path) -> None:
+    """Write the archive (every brief, thread page, index and feed) again from the database.
+
+    Example: brief rebuild --config sources.yaml
+    """
+    from .run import rebuild_archive
+
+    config = load_config(config_path)
+    with RunLock(config.state_dir):
+        count = rebuild_archive(config)
+    click.echo(f"Rebuilt {count} brief{'s' if count != 1 else ''} in {config.output_dir / 'index.html'}")
+
+
+@cli.command()
 @click.option(
     "--dir",
     "folder",

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import Enum
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import css_inline
 import jinja2
 
 from .errors import TemplateError
-from .models import ArchivedBrief, Brief
+from .models import ArchivedBrief, Brief, ThreadDigest
+from .serialize import brief_to_json
 
 _PACKAGE = Path(__file__).resolve().parent
+FEED_ENTRIES = 50  # briefs in feed.xml
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
 
 
@@ -61,7 +61,7 @@ def make_environments(extra: Path | None = None) -> tuple[jinja2.Environment, ji
         keep_trailing_newline=True,
     )
     for env in (html, text):
-        env.filters.update(safe_url=safe_url, date=_date, datetime=_datetime, host=_host)
+        env.filters.update(safe_url=safe_url, date=_date, datetime=_datetime, host=_host, isotime=_isotime)
     return html, text
 
 
@@ -86,7 +86,9 @@ def render_brief(brief: Brief, templates: Path | None = None) -> RenderedBrief:
     try:
         email_html = _INLINER.inline(html_env.get_template("email.html").render(context))
         email_txt = text_env.get_template("email.txt").render(context)
-        page_html = html_env.get_template("brief.html").render(context, root="../../../../")
+        page_html = html_env.get_template("brief.html").render(
+            brief=full_brief(brief), root="../../../../", previous=None, next=None
+        )
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(
             f"template {exc.name!r} not found in {', '.join(map(str, template_dirs(templates)))}"
@@ -96,32 +98,90 @@ def render_brief(brief: Brief, templates: Path | None = None) -> RenderedBrief:
     return RenderedBrief(email_html, email_txt, page_html, brief_to_json(brief), subject)
 
 
-def render_index(
-    briefs: Sequence[ArchivedBrief], title: str, status: str, templates: Path | None = None
-) -> str:
-    """The archive's index.html: every brief, newest first."""
+def render_site(
+    briefs: Sequence[tuple[ArchivedBrief, Brief]], title: str, templates: Path | None = None
+) -> dict[str, bytes]:
+    """Every page of the archive, from the briefs kept (oldest first), keyed by path in the
+    output folder: each brief's page (with previous/next links), one page per thread, the
+    index, the Atom feed, the search index and the stylesheet. Links are relative, and
+    nothing depends on the clock, so rebuilding gives the same bytes."""
     html_env, _ = make_environments(templates)
+    newest_first = list(reversed(briefs))
+    threads = _threads(briefs)
+    search = _search_index(newest_first, threads)
+    status = newest_first[0][1].status_line if newest_first else ""
+    files: dict[str, bytes] = {}
     try:
-        return html_env.get_template("index.html").render(briefs=briefs, title=title, status=status, root="")
+        for i, (entry, brief) in enumerate(briefs):
+            page = html_env.get_template("brief.html").render(
+                brief=full_brief(brief),
+                root="../../../../",
+                previous=briefs[i - 1][0] if i > 0 else None,
+                next=briefs[i + 1][0] if i + 1 < len(briefs) else None,
+            )
+            files[entry.path] = page.encode()
+        for thread_id, appearances in threads.items():
+            page = html_env.get_template("thread.html").render(
+                thread_id=thread_id, appearances=appearances, title=title, root="../"
+            )
+            files[f"threads/{thread_id}.html"] = page.encode()
+        days: dict[str, list[tuple[ArchivedBrief, Brief]]] = {}
+        for entry, brief in newest_first:
+            days.setdefault(entry.slot.astimezone(UTC).strftime("%A %d %B %Y"), []).append((entry, brief))
+        index = html_env.get_template("index.html").render(
+            days=days,
+            title=title,
+            status=status,
+            root="",
+            search=search,
+            count=len(briefs),
+            threads=sorted(threads.items(), key=lambda kv: -len(kv[1])),
+        )
+        files["index.html"] = index.encode()
+        feed = html_env.get_template("feed.xml").render(briefs=newest_first[:FEED_ENTRIES], title=title)
+        files["feed.xml"] = feed.encode()
+        files["assets/style.css"] = html_env.loader.get_source(html_env, "style.css")[0].encode()  # type: ignore[union-attr]
     except jinja2.TemplateError as exc:
-        raise TemplateError(f"template error in index.html: {exc}") from exc
+        raise TemplateError(f"template error while writing the archive: {exc}") from exc
+    files["search-index.json"] = (json.dumps(search, ensure_ascii=False, indent=1) + "\n").encode()
+    return files
 
 
-def brief_to_json(brief: Brief) -> str:
-    """brief.json: everything the brief shows, with the source id of every sentence."""
-    return json.dumps(_plain(asdict(brief)), indent=2, ensure_ascii=False) + "\n"
+def full_brief(brief: Brief) -> Brief:
+    """The brief as its page shows it: threads moved out of the email are back in."""
+    if not brief.overflow_digests:
+        return brief
+    return replace(brief, digests=brief.digests + brief.overflow_digests, overflow=(), overflow_digests=())
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, Enum):
-        return value.value
-    return value
+def _threads(
+    briefs: Sequence[tuple[ArchivedBrief, Brief]],
+) -> dict[str, list[tuple[ArchivedBrief, ThreadDigest]]]:
+    """Each thread's appearances, newest brief first."""
+    out: dict[str, list[tuple[ArchivedBrief, ThreadDigest]]] = {}
+    for entry, brief in reversed(briefs):
+        for digest in full_brief(brief).digests:
+            out.setdefault(digest.thread_id, []).append((entry, digest))
+    return out
+
+
+def _search_index(
+    briefs: Sequence[tuple[ArchivedBrief, Brief]],
+    threads: dict[str, list[tuple[ArchivedBrief, ThreadDigest]]],
+) -> list[dict[str, str]]:
+    """What the archive's search box filters: one item per brief and per thread."""
+    items = []
+    for entry, brief in briefs:
+        words = [
+            d.title + " " + d.headline.text + " " + " ".join(s.text for s in d.tldr)
+            for d in full_brief(brief).digests
+        ]
+        items.append({"kind": "brief", "id": entry.id, "url": entry.path, "text": " ".join(words)})
+    for thread_id, appearances in threads.items():
+        latest = appearances[0][1]
+        text = latest.title + " " + " ".join(d.headline.text for _, d in appearances)
+        items.append({"kind": "thread", "id": thread_id, "url": f"threads/{thread_id}.html", "text": text})
+    return items
 
 
 def _date(value: datetime | None) -> str:
@@ -130,6 +190,11 @@ def _date(value: datetime | None) -> str:
 
 def _datetime(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC") if value else "undated"
+
+
+def _isotime(value: datetime | None) -> str:
+    when = value or datetime(1970, 1, 1, tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _host(url: str) -> str:

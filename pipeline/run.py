@@ -45,6 +45,7 @@ from .models import (
 )
 from .outbox import SendPolicy, deliver_brief
 from .schedule import slot_id, status_line
+from .serialize import brief_from_json
 from .store import Store
 from .summarize import summarize_thread
 from .threads import assign_threads
@@ -398,16 +399,9 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
         if deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET or len(brief.digests) <= 1:
             break
         brief = _overflow(brief)
-    page = render.render_brief(_full(brief), templates).page_html if brief.overflow else rendered.page_html
-    files = {
-        "index.html": page.encode(),
-        "email.html": rendered.email_html.encode(),
-        "email.txt": rendered.email_txt.encode(),
-        "brief.json": render.brief_to_json(_full(brief)).encode(),
-        "message.eml": raw,
-    }
+    files = _brief_files(rendered, raw)
     folder = archive.write_brief(config.output_dir, brief.slot, files)
-    full = _full(brief)
+    full = render.full_brief(brief)
     archived = ArchivedBrief(
         id=brief.id,
         slot=brief.slot,
@@ -417,9 +411,45 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
         articles=brief.stats.articles_new,
     )
     ctx.store.save_brief(archived, ctx.run_id, ctx.now)
-    index = render.render_index(ctx.store.briefs(), config.title, brief.status_line, templates)
-    archive.write_file(config.output_dir, "index.html", index.encode())
+    ctx.store.save_brief_content(brief.id, files["brief.json"].decode(), raw)
+    write_site(ctx.store, config)
     return folder, message_id
+
+
+def _brief_files(rendered: render.RenderedBrief, raw: bytes) -> dict[str, bytes]:
+    return {
+        "index.html": rendered.page_html.encode(),
+        "email.html": rendered.email_html.encode(),
+        "email.txt": rendered.email_txt.encode(),
+        "brief.json": rendered.brief_json.encode(),
+        "message.eml": raw,
+    }
+
+
+def rebuild_archive(config: Config) -> int:
+    """Write the whole archive again from the database (after a template change, or if it was
+    deleted); the message of each brief is the one that was built. Returns the briefs written."""
+    store = Store(config.state_dir)
+    try:
+        kept = store.brief_contents()
+        templates = config.path.parent / "templates"
+        for _, data, raw in kept:
+            brief = brief_from_json(data)
+            archive.write_brief(
+                config.output_dir, brief.slot, _brief_files(render.render_brief(brief, templates), raw)
+            )
+        write_site(store, config)
+    finally:
+        store.close()
+    return len(kept)
+
+
+def write_site(store: Store, config: Config) -> None:
+    """Regenerate the archive's pages, thread pages, index and feed from the database."""
+    kept = [(entry, brief_from_json(data)) for entry, data, _ in store.brief_contents()]
+    pages = render.render_site(kept, config.title, config.path.parent / "templates")
+    for path, content in pages.items():
+        archive.write_file(config.output_dir, path, content)
 
 
 def _overflow(brief: Brief) -> Brief:
@@ -440,11 +470,6 @@ def _overflow(brief: Brief) -> Brief:
         overflow=(moved, *brief.overflow),
         overflow_digests=(last, *brief.overflow_digests),
     )
-
-
-def _full(brief: Brief) -> Brief:
-    """The brief as the archive page shows it: every thread, none moved to the overflow list."""
-    return replace(brief, digests=brief.digests + brief.overflow_digests, overflow=(), overflow_digests=())
 
 
 def _read_feed(ctx: _Context, feed: FeedSource, state: FeedState, result: FetchResult) -> str | None:

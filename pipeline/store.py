@@ -157,7 +157,23 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migration_1, _migration_2, _migration_3)
+def _migration_4(db: sqlite3.Connection) -> None:
+    """Keep each brief's data and message, so the archive can be rebuilt from the database."""
+    _script(
+        db,
+        """
+        ALTER TABLE briefs ADD COLUMN data TEXT;
+        ALTER TABLE briefs ADD COLUMN message BLOB
+        """,
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migration_1,
+    _migration_2,
+    _migration_3,
+    _migration_4,
+)
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -601,6 +617,16 @@ class Store:
                 ),
             )
 
+    def save_brief_content(self, brief_id: str, data: str, message: bytes) -> None:
+        """The brief as data (brief.json) and its message as built: what `brief rebuild` needs."""
+        with self.transaction() as db:
+            db.execute("UPDATE briefs SET data = ?, message = ? WHERE id = ?", (data, message, brief_id))
+
+    def brief_contents(self) -> list[tuple[ArchivedBrief, str, bytes]]:
+        """Every brief with its data and message, oldest first."""
+        rows = self.db.execute("SELECT * FROM briefs WHERE data IS NOT NULL ORDER BY slot, id").fetchall()
+        return [(_archived(r), str(r["data"]), bytes(r["message"] or b"")) for r in rows]
+
     def mark_delivered(self, brief_id: str, message_id: str, detail: str) -> None:
         with self.transaction() as db:
             db.execute(
@@ -611,21 +637,22 @@ class Store:
     def briefs(self) -> list[ArchivedBrief]:
         """Every archived brief, newest first."""
         rows = self.db.execute("SELECT * FROM briefs ORDER BY slot DESC, id DESC").fetchall()
-        return [
-            ArchivedBrief(
-                id=r["id"],
-                slot=datetime.fromisoformat(r["slot"]),
-                path=r["path"],
-                headline=r["headline"],
-                threads=tuple(json.loads(r["threads"])),
-                articles=r["articles"],
-            )
-            for r in rows
-        ]
+        return [_archived(r) for r in rows]
 
     def last_brief(self) -> ArchivedBrief | None:
         found = self.briefs()
         return found[0] if found else None
+
+
+def _archived(row: sqlite3.Row) -> ArchivedBrief:
+    return ArchivedBrief(
+        id=row["id"],
+        slot=datetime.fromisoformat(row["slot"]),
+        path=row["path"],
+        headline=row["headline"],
+        threads=tuple(json.loads(row["threads"])),
+        articles=row["articles"],
+    )
 
 
 def _article(row: sqlite3.Row) -> Article:

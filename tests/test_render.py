@@ -11,7 +11,7 @@ from conftest import utc
 
 from pipeline.errors import TemplateError
 from pipeline.models import ArchivedBrief, Brief, RunStats, Sentence, SourceRef, ThreadDigest
-from pipeline.render import render_brief, render_index, safe_url, subject_of
+from pipeline.render import render_brief, render_site, safe_url, subject_of
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -265,25 +265,31 @@ def test_a_template_using_an_unknown_value_fails_loudly(tmp_path: Path) -> None:
         render_brief(make_brief(), tmp_path)
 
 
-def test_the_archive_index_lists_briefs_with_escaped_headlines() -> None:
-    briefs = [
-        ArchivedBrief(
-            "2026-11-23T2100Z", utc(2026, 11, 23, 21), "2026/11/23/2100/index.html", f"Late {SCRIPT}", (), 1
-        ),
-        ArchivedBrief(
-            "2026-11-23T1500Z",
-            utc(2026, 11, 23, 15),
-            "2026/11/23/1500/index.html",
-            "Dredging approved",
-            ("Harbor dredging",),
-            3,
-        ),
-    ]
+def test_the_archive_index_lists_briefs_newest_first_with_escaped_headlines() -> None:
+    older = ArchivedBrief(
+        "2026-11-23T1500Z",
+        utc(2026, 11, 23, 15),
+        "2026/11/23/1500/index.html",
+        "Dredging approved",
+        ("Harbor dredging",),
+        3,
+    )
+    newer = ArchivedBrief(
+        "2026-11-23T2100Z", utc(2026, 11, 23, 21), "2026/11/23/2100/index.html", f"Late {SCRIPT}", (), 1
+    )
+    brief = make_brief()
 
-    html = render_index(briefs, "Harbor Brief", STATUS)
+    files = render_site(
+        [(older, brief), (newer, replace(brief, id=newer.id, slot=newer.slot))], "Harbor Brief"
+    )
 
-    assert '<a href="2026/11/23/2100/index.html">' in html
-    assert html.index("2026/11/23/2100") < html.index("2026/11/23/1500")
-    assert ESCAPED_SCRIPT in html and "<script" not in html
-    assert "3 articles · Harbor dredging" in html
+    html = files["index.html"].decode()
+    assert html.index('href="2026/11/23/2100/index.html"') < html.index('href="2026/11/23/1500/index.html"')
+    assert ESCAPED_SCRIPT in html and SCRIPT not in html
+    assert "3 articles · 1 thread" in html
     assert "2 briefs, newest first" in html
+    assert 'href="threads/harbor-dredging.html"' in html
+    assert {"threads/harbor-dredging.html", "feed.xml", "search-index.json", "assets/style.css"} <= set(files)
+    newer_page = files["2026/11/23/2100/index.html"].decode()
+    assert 'rel="prev" href="../../../../2026/11/23/1500/index.html"' in newer_page
+    assert "Latest brief" in newer_page

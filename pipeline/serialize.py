@@ -1,0 +1,81 @@
+"""A `Brief` to brief.json and back: the archive is rebuilt from what the database keeps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from .models import Brief, RunStats, Sentence, SourceRef, ThreadDigest
+
+
+def brief_to_json(brief: Brief) -> str:
+    """brief.json: everything the brief shows, with the source id of every sentence."""
+    return json.dumps(_plain(asdict(brief)), indent=2, ensure_ascii=False) + "\n"
+
+
+def brief_from_json(text: str) -> Brief:
+    """The inverse of brief_to_json."""
+    d = json.loads(text)
+    return Brief(
+        id=d["id"],
+        slot=_when(d["slot"]) or datetime.now(UTC),
+        title=d["title"],
+        audience=d["audience"],
+        generated_at=_when(d["generated_at"]) or datetime.now(UTC),
+        status_line=d["status_line"],
+        digests=tuple(_digest(x) for x in d["digests"]),
+        stats=RunStats(**d["stats"]),
+        feed_errors=tuple((str(a), str(b)) for a, b in d.get("feed_errors", [])),
+        others=tuple(_ref(x) for x in d.get("others", [])),
+        covers=tuple(d.get("covers", [])),
+        overflow=tuple(_ref(x) for x in d.get("overflow", [])),
+        overflow_digests=tuple(_digest(x) for x in d.get("overflow_digests", [])),
+    )
+
+
+def _digest(d: dict[str, Any]) -> ThreadDigest:
+    return ThreadDigest(
+        thread_id=d["thread_id"],
+        title=d["title"],
+        kind=d["kind"],
+        headline=Sentence(**d["headline"]),
+        overview=tuple(Sentence(**s) for s in d["overview"]),
+        why_it_matters=tuple(Sentence(**s) for s in d["why_it_matters"]),
+        tldr=tuple(Sentence(**s) for s in d["tldr"]),
+        sources=tuple(_ref(s) for s in d["sources"]),
+        new_articles=d["new_articles"],
+        reading_minutes=d["reading_minutes"],
+    )
+
+
+def _ref(d: dict[str, Any]) -> SourceRef:
+    return SourceRef(
+        number=d["number"],
+        article_id=d["article_id"],
+        title=d["title"],
+        source=d["source"],
+        url=d["url"],
+        published=_when(d.get("published")),
+        extracted=d.get("extracted", True),
+        copies=tuple((str(a), str(b)) for a, b in d.get("copies", [])),
+        date_note=d.get("date_note", ""),
+    )
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, Enum):
+        return value.value
+    return value
