@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 CODE   := pipeline tests $(wildcard benchmarks)
 DATA   ?= ../shared/data
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench clean browser
 
 $(BIN)/brief: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,19 @@ lint: venv
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
-test: venv lint
+test: venv lint browser
 	$(BIN)/pytest -q
+
+# The archive's browser checks need Debian's chromium and chromium-driver: install them when
+# missing and we can (root with apt-get); otherwise those tests are skipped and say why.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium and chromium-driver for the browser checks"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	      >/dev/null 2>&1 || echo "could not install chromium: the browser checks will be skipped"; \
+	  else echo "chromium is not installed: the browser checks will be skipped"; fi; \
+	fi
 
 bench: venv
 	$(BIN)/python -m benchmarks --data $(DATA)
