@@ -393,7 +393,11 @@ class _Validator:
 
     def url(self, node: yaml.Node | None, where: str) -> str:
         text = self.string(node, where)
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError:
+            raise self.fail(node, f"{where} {text!r} is not a valid URL") from None
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             raise self.fail(
                 node,

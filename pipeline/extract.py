@@ -35,7 +35,8 @@ def extract_article(page: Page, source: str, budget: float = EXTRACT_BUDGET) -> 
     page yields no article or takes longer than `budget` seconds."""
     entry = page.entry
     url = page.final_url or entry.link
-    canonical = canonical_url(url)
+    # an entry with no usable link is an article of its own, known by its feed and GUID
+    canonical = canonical_url(url) if url else f"entry:{entry.feed_url}#{entry.entry_id}"
     text, title, author, published = "", "", "", None
     if page.body and page.error is None:
         doc = _bare_extraction(page.body, url, budget)

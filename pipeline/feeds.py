@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import httpx
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
 from .models import ErrorKind, FeedEntry, FetchResult, ParsedFeed
@@ -110,8 +111,13 @@ def safe_link(link: str, base: str) -> str:
     link = "".join(link.split())  # browsers ignore whitespace and control characters inside URLs
     if not link:
         return ""
-    absolute = urljoin(base, link)
-    parts = urlsplit(absolute)
+    try:
+        absolute = urljoin(base, link)
+        parts = urlsplit(absolute)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        httpx.URL(absolute)  # what the fetcher will have to parse
+    except (ValueError, httpx.InvalidURL):
+        return ""
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return ""
     return absolute

@@ -25,6 +25,7 @@ import httpx
 from . import __version__
 from .models import ErrorKind, FetchRequest, FetchResult, Validators
 from .netguard import REFUSED_MARK, GuardedBackend, normalize_allow
+from .urls import host_of
 
 PROJECT_URL = "https://github.com/dailybrief/dailybrief"
 DEFAULT_USER_AGENT = f"dailybrief/{__version__} (+{PROJECT_URL})"
@@ -118,7 +119,7 @@ async def _fetch_all(
     ) as client:
 
         async def one(req: FetchRequest) -> FetchResult:
-            host = (urlsplit(req.url).hostname or "").lower()
+            host = host_of(req.url)
             per_host = hosts.setdefault(host, asyncio.Semaphore(settings.per_host))
             async with overall, per_host:
                 if host in paused:
@@ -144,6 +145,8 @@ async def _fetch_one(client: httpx.AsyncClient, req: FetchRequest, settings: Fet
     try:
         async with asyncio.timeout(deadline):
             return await _follow(client, req, settings, started)
+    except (ValueError, httpx.InvalidURL) as exc:  # a URL httpx cannot even parse
+        return _failure(req, url, ErrorKind.REFUSED, f"invalid URL: {exc}", started)
     except TimeoutError:
         return _failure(req, url, ErrorKind.TIMEOUT, f"no complete answer within {deadline:.0f} s", started)
     except _FetchFailed as exc:

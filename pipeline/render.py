@@ -19,7 +19,7 @@ import css_inline
 import jinja2
 
 from .errors import TemplateError
-from .models import ArchivedBrief, Brief, ThreadDigest
+from .models import ArchivedBrief, Brief, SourceRef, ThreadDigest
 from .serialize import brief_to_json
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -61,7 +61,14 @@ def make_environments(extra: Path | None = None) -> tuple[jinja2.Environment, ji
         keep_trailing_newline=True,
     )
     for env in (html, text):
-        env.filters.update(safe_url=safe_url, date=_date, datetime=_datetime, host=_host, isotime=_isotime)
+        env.filters.update(
+            safe_url=safe_url,
+            date=_date,
+            datetime=_datetime,
+            host=_host,
+            isotime=_isotime,
+            source_date=_source_date,
+        )
     return html, text
 
 
@@ -190,6 +197,11 @@ def _date(value: datetime | None) -> str:
 
 def _datetime(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%a %d %b %Y, %H:%M UTC") if value else "undated"
+
+
+def _source_date(ref: SourceRef) -> str:
+    """A source's date, or "undated (seen …)" when the feed gave none (or a false one)."""
+    return f"undated (seen {_date(ref.published)})" if ref.date_note else _date(ref.published)
 
 
 def _isotime(value: datetime | None) -> str:

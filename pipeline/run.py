@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from . import archive, deliver, render
 from .config import Config, FeedSource, SmtpSettings
@@ -49,7 +48,7 @@ from .serialize import brief_from_json
 from .store import Store
 from .summarize import summarize_thread
 from .threads import assign_threads
-from .urls import canonical_url
+from .urls import canonical_url, host_of
 
 log = logging.getLogger(__name__)
 
@@ -326,7 +325,7 @@ def _read_feeds(ctx: _Context) -> tuple[int, list[tuple[str, str]]]:
 
 def _note_pause(ctx: _Context, result: FetchResult) -> None:
     """Remember a host's Retry-After, so the next runs leave it alone until then too."""
-    host = (urlsplit(result.final_url).hostname or "").lower()
+    host = host_of(result.final_url)
     if result.retry_after is not None and host:
         ctx.paused[host] = result.retry_after
         ctx.store.pause_host(host, result.retry_after, f"HTTP {result.status}")
@@ -533,6 +532,7 @@ def _others(articles: Sequence[Article]) -> tuple[SourceRef, ...]:
             url=a.url,
             published=a.published,
             extracted=a.extracted,
+            date_note=a.date_note,
         )
         for n, a in enumerate(newest, start=1)
     )

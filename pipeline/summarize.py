@@ -194,13 +194,19 @@ def summarize_thread(
         title=thread.title,
         kind=thread.kind,
         headline=Sentence(lead.title, lead.id),
-        overview=tuple(picks["overview"]) or (Sentence(lead.text.split("\n")[0][:400], lead.id),),
+        overview=tuple(picks["overview"]) or _first_paragraph(lead),
         why_it_matters=tuple(picks["why"]),
         tldr=tuple(picks["tldr"]),
         sources=refs,
         new_articles=len(articles),
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
     )
+
+
+def _first_paragraph(article: Article) -> tuple[Sentence, ...]:
+    """The overview of last resort: the article's first paragraph, if it has any text."""
+    first = next((p.strip() for p in article.text.split("\n") if p.strip()), "")
+    return (Sentence(first, article.id),) if first else ()
 
 
 def _candidates(articles: Sequence[Article], tuning: SummaryTuning) -> list[_Candidate]:

@@ -46,7 +46,10 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: keep the URL as it came
+        return url.strip()
     netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
     query = [
         (k, v)
@@ -65,3 +68,11 @@ def canonical_url(url: str) -> str:
 def article_id(canonical: str) -> str:
     """A short stable id for an article, from its canonical URL."""
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def host_of(url: str) -> str:
+    """The lower-case host of a URL, or "" when it has none or does not parse."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""

@@ -203,7 +203,7 @@ def make_site() -> Iterator[Callable[[], LoopbackSite]]:
 
     def start() -> LoopbackSite:
         site = LoopbackSite()
-        threading.Thread(target=site.serve_forever, daemon=True).start()
+        threading.Thread(target=site.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         sites.append(site)
         return site
 
@@ -236,13 +236,13 @@ STORIES = {
     "lighthouse": (
         "Volunteers restore the Skarv lighthouse lens",
         "A group of forty volunteers finished restoring the nineteenth century lens of the Skarv lighthouse. "
-        "The brass frame was polished by hand and three cracked prisms were replaced with glass from Leipzig. "
+        "The brass frame was polished by hand and three cracked prisms were replaced with new glass. "
         "The lamp will be lit again in October for the first time since the keeper retired in 1987. "
         "Visitors can climb the tower on weekends once the railing on the gallery has been repaired.",
     ),
     "orchard": (
         "Frost spares most of the valley apple orchards",
-        "Growers in the Ostra valley said the late frost on Thursday night damaged fewer blossoms than feared. "
+        "Growers in the Ostra valley said the late frost on Thursday damaged fewer blossoms than feared. "
         "Wind machines and sprinklers kept temperatures above freezing in most of the larger orchards. "
         "Smaller farms on the northern slope lost up to a third of their early varieties to the cold. "
         "The regional cooperative expects the harvest to be close to the average of the last ten years.",
@@ -378,3 +378,270 @@ class Newsroom:
 @pytest.fixture
 def newsroom(tmp_path: Path) -> Newsroom:
     return Newsroom(tmp_path)
+
+
+# == Delivery and scheduling: a newsroom feed, scripted SMTP servers on loopback, the ledger ======
+# (this section was appended; its imports live here so that the file above stays as it was)
+
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import sqlite3  # noqa: E402
+import ssl  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+import trustme  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
+
+from pipeline.config import SmtpSettings  # noqa: E402
+from pipeline.outbox import SendPolicy  # noqa: E402
+
+MAIL_FROM = "Karsholm Brief <brief@karsholm.example>"
+MAIL_TO = "reader@karsholm.example"
+SMTP_USER = "brief-bot"
+SMTP_PASSWORD = "tide-table-42"
+
+# Three original stories: two about one bridge (a configured thread), one about a bakery.
+BRIDGE_VOTE = (
+    "Karsholm council votes to replace the swing bridge",
+    "The Karsholm town council voted on Tuesday to replace the swing bridge over the Vessel canal. "
+    "The bridge has opened for barges since 1931, but its turning gear failed twice last winter. "
+    "A new fixed span would sit high enough for most barges to pass underneath without stopping traffic. "
+    "Shop owners on the east bank fear months of detours while the old bridge is taken apart. "
+    "The council expects construction to start next spring and to last about fourteen months.",
+)
+BRIDGE_COST = (
+    "Engineers say repairing the Karsholm swing bridge would cost more than a new span",
+    "An engineering report presented in Karsholm found that repairing the swing bridge would cost "
+    "31 million kroner. "
+    "A new fixed span over the Vessel canal is estimated at 27 million kroner, including the ramps. "
+    "The report warns that the turning gear of the old bridge could fail again without warning. "
+    "Barge operators said a higher span would spare them long waits at the canal entrance. "
+    "The engineers recommended closing the bridge to heavy lorries until the council decides.",
+)
+BAKERY = (
+    "Tallvik bakery cooperative starts a night shift",
+    "The bakery cooperative in Tallvik will bake through the night from next month to supply the ferry "
+    "kiosks. "
+    "Six bakers have been hired, most of them apprentices who finished their training in June. "
+    "The cooperative says demand for rye bread on the early crossings has doubled in two years. "
+    "Neighbours asked that the delivery vans avoid the narrow lane behind the church before six.",
+)
+BRIDGE_THREAD = """\
+- id: karsholm-bridge
+  title: Karsholm bridge
+  description: The replacement of the swing bridge over the Vessel canal in Karsholm.
+  entities: [Karsholm]
+  keywords: [swing bridge, span, turning gear]
+"""
+NO_WAIT = SendPolicy(delays=(0, 0, 0), sleep=lambda seconds: None)
+
+
+def story_page(title: str, text: str) -> bytes:
+    """An article page: a heading and one paragraph per sentence, as written."""
+    paragraphs = "".join(f"<p>{s}</p>" for s in re.split(r"(?<=\.) ", text.strip()))
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+def publish_news(site: LoopbackSite, when: datetime = datetime(2026, 11, 9, 8, 0, tzinfo=UTC)) -> str:
+    """Serve the three stories (pages and an RSS feed) on `site`; return the feed's URL."""
+    items = []
+    for n, (title, text) in enumerate((BRIDGE_VOTE, BRIDGE_COST, BAKERY)):
+        path = f"/news/{n}"
+        site.serve(path, Reply(body=story_page(title, text), content_type="text/html; charset=utf-8"))
+        items.append(rss_item(title, site.url(path), f"karsholm-{n}", when, text.split(". ")[0] + "."))
+    site.serve("/feed.xml", rss_feed(*items, title="Karsholm Courier"))
+    return site.url("/feed.xml")
+
+
+def write_sources(
+    root: Path,
+    feeds: Sequence[str],
+    allow: Sequence[str],
+    *,
+    schedule: Sequence[str] = (),
+    max_threads: int | None = None,
+    threads: str = BRIDGE_THREAD,
+) -> Path:
+    """A sources.yaml in `root` with output/ and state/ beside it, mailing MAIL_TO."""
+    lines = ["brief:", "  title: Karsholm Brief", "  output: output", "  state: state"]
+    if schedule:
+        lines.append("  schedule: [" + ", ".join(f'"{t}"' for t in schedule) + "]")
+    if max_threads is not None:
+        lines.append(f"  max_threads: {max_threads}")
+    lines += ["delivery:", f'  to: ["{MAIL_TO}"]', f'  from: "{MAIL_FROM}"']
+    lines += ["network:", "  allow: [" + ", ".join(f'"{a}"' for a in allow) + "]", "feeds:"]
+    for n, url in enumerate(feeds):
+        lines += [f'  - url: "{url}"', f'    name: "{"Karsholm Courier" if n == 0 else f"Feed {n}"}"']
+    if threads:
+        lines += ["threads:", *(f"  {line}" for line in threads.strip().splitlines())]
+    path = root / "sources.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class ScriptedMailbox:
+    """What a loopback SMTP server does with each DATA: the next answer of `script`, then `default`.
+
+    A scripted answer is an SMTP reply ("451 4.3.0 try later"), "DROP" (close the connection
+    after reading the message, without answering) or "HOLD" (wait until `release` is set, then
+    answer 451; the client that sent it is usually gone by then). Every message that arrives is
+    kept in `data`, those answered 250 in `accepted`; `wait_data(n)` and `wait_accepted(n)` block
+    until there are n of them (or a timeout passes, returning False).
+    """
+
+    def __init__(self) -> None:
+        self.script: list[str] = []
+        self.default = "250 2.0.0 accepted"
+        self.data: list[bytes] = []
+        self.accepted: list[bytes] = []
+        self.logins: list[tuple[str, bool, int]] = []  # (user, accepted, session)
+        self.release = threading.Event()
+        self._changed = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        content = bytes(envelope.content)
+        reply = self.script.pop(0) if self.script else self.default
+        self._record(self.data, content)
+        if reply == "HOLD":
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 120)
+            return "451 4.3.0 held"
+        if reply == "DROP":
+            server.transport.close()
+            return "451 4.3.0 never heard"
+        if reply.startswith("250"):
+            self._record(self.accepted, content)
+        return reply
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            SMTP_USER.encode(),
+            SMTP_PASSWORD.encode(),
+        )
+        user = data.login.decode() if isinstance(data, LoginPassword) else "?"
+        self.logins.append((user, ok, id(session)))
+        # handled=False: aiosmtpd answers 535 itself (handled=True would leave the client waiting)
+        return AuthResult(success=ok, handled=False)
+
+    def _record(self, into: list[bytes], content: bytes) -> None:
+        with self._changed:
+            into.append(content)
+            self._changed.notify_all()
+
+    def wait_data(self, n: int, timeout: float = 60) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.data) >= n, timeout)
+
+    def wait_accepted(self, n: int, timeout: float = 60) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.accepted) >= n, timeout)
+
+
+@dataclass
+class SmtpServer:
+    """A running aiosmtpd on 127.0.0.1: plain, or STARTTLS + AUTH with a trustme certificate."""
+
+    mailbox: ScriptedMailbox
+    port: int
+    ca_file: str | None  # the CA that signed the server's certificate (TLS servers only)
+
+    def settings(self, password: str = SMTP_PASSWORD) -> SmtpSettings:
+        if self.ca_file is None:
+            return SmtpSettings("127.0.0.1", self.port, None, None, "none")
+        return SmtpSettings("127.0.0.1", self.port, SMTP_USER, password, "starttls", ca_file=self.ca_file)
+
+    def env(self, password: str = SMTP_PASSWORD) -> dict[str, str]:
+        """BRIEF_SMTP_* for the command line."""
+        s = self.settings(password)
+        env = {"BRIEF_SMTP_HOST": s.host, "BRIEF_SMTP_PORT": str(s.port), "BRIEF_SMTP_TLS": s.tls}
+        if s.user:
+            env |= {"BRIEF_SMTP_USER": s.user, "BRIEF_SMTP_PASSWORD": s.password or ""}
+        if s.ca_file:
+            env["BRIEF_SMTP_CA_FILE"] = s.ca_file
+        return env
+
+
+@pytest.fixture
+def make_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., SmtpServer]]:
+    """Start SMTP servers on loopback: `make_smtp()` plain, `make_smtp(tls=True)` STARTTLS with
+    AUTH required (after TLS). Held handlers are released and servers stopped after the test."""
+    started: list[tuple[Controller, ScriptedMailbox]] = []
+
+    def start(*, tls: bool = False, auth_require_tls: bool = True, auth: bool | None = None) -> SmtpServer:
+        mailbox = ScriptedMailbox()
+        port = free_port()  # aiosmtpd cannot bind port 0 itself
+        kwargs: dict[str, Any] = {}
+        ca_file = None
+        if tls:
+            ca = trustme.CA()
+            server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_ctx)
+            ca_path = tmp_path_factory.mktemp("smtp-ca") / "ca.pem"
+            ca.cert_pem.write_to_path(str(ca_path))
+            ca_file = str(ca_path)
+            kwargs |= {"tls_context": server_ctx, "require_starttls": True}
+        if auth if auth is not None else tls:
+            kwargs |= {
+                "authenticator": mailbox.authenticate,
+                "auth_required": True,  # no MAIL FROM before a successful AUTH
+                "auth_require_tls": auth_require_tls,
+            }
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port, **kwargs)
+        controller.start()
+        started.append((controller, mailbox))
+        return SmtpServer(mailbox, port, ca_file)
+
+    yield start
+    for controller, mailbox in started:
+        mailbox.release.set()
+        controller.stop()
+
+
+def ledger(state_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The rows of the slots and deliveries tables, by slot and by brief id."""
+    db = sqlite3.connect(state_dir / "dailybrief.sqlite3")
+    db.row_factory = sqlite3.Row
+    try:
+        slots = {r["slot"]: dict(r) for r in db.execute("SELECT * FROM slots")}
+        deliveries = {r["brief_id"]: dict(r) for r in db.execute("SELECT * FROM deliveries")}
+    finally:
+        db.close()
+    return slots, deliveries
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def brief_cli(*args: str) -> CliResult:
+    """`brief ARGS` in this process, as main() runs it: exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            cli_main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def brief_process(*args: str, env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[str]:
+    """`python -m pipeline ARGS` as a child process, BRIEF_SMTP_* taken from `env` only."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_SMTP")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args],
+        env=clean | dict(env or {}),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
