@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CODE   := pipeline tests $(wildcard benchmarks)
 DATA   ?= ../shared/data
+BENCH  := $(VENV)/.bench-installed
 
 .PHONY: venv demo test lint bench clean browser
 
@@ -15,6 +16,10 @@ $(BIN)/brief: pyproject.toml
 
 venv: $(BIN)/brief
 
+$(BENCH): $(BIN)/brief pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
 demo: venv
 	$(BIN)/brief demo
 
@@ -23,7 +28,7 @@ lint: venv
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 
-test: venv lint browser
+test: venv lint browser $(BENCH)
 	$(BIN)/pytest -q
 
 # The archive's browser checks need Debian's chromium and chromium-driver: install them when
@@ -37,7 +42,7 @@ browser:
 	  else echo "chromium is not installed: the browser checks will be skipped"; fi; \
 	fi
 
-bench: venv
+bench: venv $(BENCH)
 	$(BIN)/python -m benchmarks --data $(DATA)
 
 clean:

@@ -111,6 +111,11 @@ def main(argv: Sequence[str] | None = None, echo: Callable[[str], None] = print)
         f"dailybrief benchmarks on {args.data}"
         + (f", at most {args.limit} documents per set" if args.limit else "")
     )
+    load = os.getloadavg()[0]
+    if load >= 1.0:
+        echo(
+            f"note: load average {load:.1f} at the start: other work on this machine slows the speed figures"
+        )
     data_missing = not args.data.is_dir()
     if data_missing:
         echo(f"data folder {args.data} not found: every set is skipped")
@@ -152,7 +157,12 @@ def main(argv: Sequence[str] | None = None, echo: Callable[[str], None] = print)
         "data": str(args.data),
         "options": {"only": selected, "limit": args.limit, "large": opts.large},
         "versions": versions(),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": round(load, 2),
+            "load_average_at_end": round(os.getloadavg()[0], 2),
+        },
         "wall_seconds": round(wall, 2),
         "seconds_per_benchmark": report.timings,
         "figures": [f.to_json() for f in report.figures],

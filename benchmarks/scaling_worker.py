@@ -12,9 +12,19 @@ import sys
 import time
 from dataclasses import asdict
 from datetime import datetime
+from pathlib import Path
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process. Linux's VmHWM first: ru_maxrss of a child starts
+    at its parent's RSS at fork time (kept across exec), so a small child of a big parent
+    would report the parent's size."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 

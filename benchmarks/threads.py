@@ -17,6 +17,9 @@ would be with real dates.
 Baseline: TF-IDF (fitted on the whole set) with single-pass clustering: each document joins the
 most similar cluster centroid if the cosine is at least 0.3, else starts a new cluster.
 
+Also a sweep of `ThreadTuning.emergent_distance` (story F1 per value, one batch and streamed as
+run.py), to show where the stage's threshold stands.
+
 Scores: BCubed precision/recall/F1 at story level (`subtopic` for ECB+, `cluster` for
 WikiRef) and topic level (`topic`, where the set has it), V-measure (= NMI, arithmetic mean)
 and ARI from scikit-learn.
@@ -44,7 +47,7 @@ from .core import Figure, Options, Report, at_least, capped
 NAME = "threads"
 BATCH = 25
 BASELINE_THRESHOLD = 0.3
-SWEEP = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
+SWEEP = (0.8, 0.85, 0.9, 0.92, 0.94, 0.96, 0.98)
 MODES = {
     "one batch": "one batch",
     "runpy": f"streamed {BATCH}/run, context as run.py",

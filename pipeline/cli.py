@@ -283,7 +283,7 @@ def _pipeline_state(slots: list[Any], heartbeat: str | None, now: datetime) -> t
     latest = next((r for r in slots if r["state"] != "skipped"), None)
     if latest is not None and latest["state"] == "failed":
         return "Failing", f"Slot {latest['slot']} failed: {latest['error']}"
-    beat = datetime.fromisoformat(heartbeat) if heartbeat else None
+    beat = datetime.fromisoformat(heartbeat) if heartbeat else None  # "" when stopped cleanly
     if beat is None or now - beat > timedelta(minutes=STOPPED_AFTER_MINUTES):
         since = f" since {beat:%Y-%m-%d %H:%M} UTC" if beat else ""
         return "Stopped", f"The scheduler is not running{since}: start it with `brief schedule`."
@@ -397,7 +397,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of `brief` and `python -m pipeline`."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        cli.main(args=argv, prog_name="brief", standalone_mode=False)
+        # outside standalone mode, click returns a command's exit code instead of exiting
+        code = cli.main(args=argv, prog_name="brief", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -411,3 +412,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(BusyError.exit_code if isinstance(exc, BusyError) else 1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -83,7 +83,12 @@ def send_message(
             "refusing to send the SMTP password over an unencrypted connection",
             hint="set BRIEF_SMTP_TLS=starttls (port 587) or ssl (port 465)",
         )
-    context = ssl.create_default_context(cafile=smtp.ca_file)
+    try:
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError(
+            f"cannot read the CA file {smtp.ca_file}: {exc}", hint="check BRIEF_SMTP_CA_FILE"
+        ) from exc
     try:
         client: smtplib.SMTP
         if smtp.tls == "ssl":

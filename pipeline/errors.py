@@ -63,12 +63,10 @@ class BusyError(BriefError):
 
     exit_code = 75  # EX_TEMPFAIL: try again later
 
-    def __init__(self, pid: str) -> None:
+    def __init__(self, pid: str, what: str = "run") -> None:
         who = f" (pid {pid})" if pid else ""
-        super().__init__(
-            f"another dailybrief run is in progress{who}",
-            hint="wait for it to finish; runs never overlap",
-        )
+        hint = "wait for it to finish; runs never overlap" if what == "run" else "one scheduler is enough"
+        super().__init__(f"another dailybrief {what} is in progress{who}", hint=hint)
 
 
 class StoppedError(BriefError):

@@ -18,8 +18,11 @@ from .errors import BusyError
 class RunLock:
     """`with RunLock(state_dir):` runs the block alone, or raises BusyError at once."""
 
+    name = "run.lock"
+    what = "run"
+
     def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / "run.lock"
+        self.path = state_dir / self.name
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
@@ -30,7 +33,7 @@ class RunLock:
         except BlockingIOError:
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
-            raise BusyError(pid) from None
+            raise BusyError(pid, self.what) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
@@ -43,3 +46,10 @@ class RunLock:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+
+class ServiceLock(RunLock):
+    """Held by `brief schedule` for as long as it runs: one scheduler per state folder."""
+
+    name = "schedule.lock"
+    what = "scheduler"

@@ -169,6 +169,60 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class KeyFigure:
+    """A figure the thread turns on, with the sentence it came from."""
+
+    value: str  # as written: "$14.3 billion"
+    label: str  # a few words from around it: "investment in Scale AI"
+    context: Sentence
+    sources: int  # how many articles report it
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    date: str  # ISO, as precise as the text: "2026-04-08", "2025-11", "2013"
+    kind: str  # product launch | financial | organizational | strategy | revelation | legal | research
+    text: Sentence
+    cited: tuple[tuple[str, str], ...]  # (publisher, url) of every source that reports it
+
+
+@dataclass(frozen=True)
+class Involved:
+    name: str
+    kind: str  # person | org
+    role: str  # as the sources put it, or ""
+    context: Sentence
+
+
+@dataclass(frozen=True)
+class Voice:
+    quote: str  # verbatim, without the quote marks
+    speaker: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The same measure given for several entities, as a small table."""
+
+    measure: str
+    rows: tuple[tuple[str, str, str], ...]  # (entity, value, article id)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Two threads of one brief tied together by a sentence of a source."""
+
+    source_thread: str
+    target_thread: str
+    source_title: str
+    target_title: str
+    shared: tuple[str, ...]  # the people or organizations both involve
+    sentence: Sentence
+    cited: tuple[str, str] = ("", "")  # (publisher, url) of the sentence's article
+
+
+@dataclass(frozen=True)
 class ThreadDigest:
     thread_id: str
     title: str
@@ -180,6 +234,19 @@ class ThreadDigest:
     sources: tuple[SourceRef, ...]
     new_articles: int
     reading_minutes: int
+    category: str = ""
+    figures: tuple[KeyFigure, ...] = ()
+    timeline: tuple[TimelineEvent, ...] = ()
+    people: tuple[Involved, ...] = ()
+    orgs: tuple[Involved, ...] = ()
+    voices: tuple[Voice, ...] = ()
+    tags: tuple[str, ...] = ()
+    impact: str = ""  # High | Medium | Low
+    horizon: str = ""  # Short-term | Medium-term | Long-term
+    tone: str = ""  # Cautionary | Positive | Neutral
+    audience: tuple[Sentence, ...] = ()  # "What this means for <audience>"
+    comparison: Comparison | None = None
+    date: datetime | None = None  # the newest source's date
 
     def source_number(self, article_id: str) -> int:
         for ref in self.sources:
@@ -243,6 +310,7 @@ class Brief:
     covers: tuple[str, ...] = ()  # missed slots this brief makes up for
     overflow: tuple[SourceRef, ...] = ()  # threads moved out of the email to keep it small
     overflow_digests: tuple[ThreadDigest, ...] = ()  # ...and their digests, for the archive page
+    connections: tuple[Connection, ...] = ()
 
 
 @dataclass(frozen=True)

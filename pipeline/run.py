@@ -22,8 +22,10 @@ from typing import Protocol
 from . import archive, deliver, render
 from .config import Config, FeedSource, SmtpSettings
 from .dedupe import dedupe
+from .digest import connections
 from .errors import NothingToDoError, StoppedError
 from .extract import extract_article
+from .facts import extract_facts
 from .feeds import parse_feed
 from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
 from .health import backoff
@@ -210,10 +212,25 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     threads = assign_threads(unique, config.threads, members, unthreaded)
     store.save_memberships(threads, ctx.run_id)
 
+    ctx.stage("Reading the facts", len(unique))
+    facts = {a.id: extract_facts(a) for a in unique}
+
     ctx.stage("Summarizing", len(threads))
     by_id = {a.id: a for a in unique}
     ranked = _rank(threads, by_id)[: config.max_threads]
-    digests = tuple(summarize_thread(t, [by_id[i] for i in t.article_ids]) for t in ranked)
+    keywords = {s.id: s.keywords for s in config.threads}
+    digests = tuple(
+        summarize_thread(
+            t,
+            [by_id[i] for i in t.article_ids],
+            facts=facts,
+            keywords=keywords.get(t.id, ()),
+            earlier_events=store.thread_events(t.id),
+        )
+        for t in ranked
+    )
+    for d in digests:
+        store.save_thread_events(d.thread_id, d.timeline)
     shown = {i for t in ranked for i in t.article_ids}
     others = _others([a for a in unique if a.id not in shown])
 
@@ -240,6 +257,7 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
         feed_errors=tuple(feed_errors),
         others=others,
         covers=ctx.options.covers,
+        connections=connections(digests, by_id, facts),
     )
     folder, message_id = _write(ctx, brief)
     store.mark_briefed(showing, sid)

@@ -8,7 +8,19 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from .models import Brief, RunStats, Sentence, SourceRef, ThreadDigest
+from .models import (
+    Brief,
+    Comparison,
+    Connection,
+    Involved,
+    KeyFigure,
+    RunStats,
+    Sentence,
+    SourceRef,
+    ThreadDigest,
+    TimelineEvent,
+    Voice,
+)
 
 
 def brief_to_json(brief: Brief) -> str:
@@ -33,6 +45,17 @@ def brief_from_json(text: str) -> Brief:
         covers=tuple(d.get("covers", [])),
         overflow=tuple(_ref(x) for x in d.get("overflow", [])),
         overflow_digests=tuple(_digest(x) for x in d.get("overflow_digests", [])),
+        connections=tuple(
+            Connection(
+                **{
+                    **c,
+                    "shared": tuple(c["shared"]),
+                    "sentence": Sentence(**c["sentence"]),
+                    "cited": tuple(c.get("cited", ("", ""))),
+                }
+            )
+            for c in d.get("connections", [])
+        ),
     )
 
 
@@ -48,7 +71,39 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
         sources=tuple(_ref(s) for s in d["sources"]),
         new_articles=d["new_articles"],
         reading_minutes=d["reading_minutes"],
+        category=d.get("category", ""),
+        figures=tuple(
+            KeyFigure(f["value"], f["label"], Sentence(**f["context"]), f["sources"])
+            for f in d.get("figures", [])
+        ),
+        timeline=tuple(
+            TimelineEvent(
+                e["date"], e["kind"], Sentence(**e["text"]), tuple((str(a), str(b)) for a, b in e["cited"])
+            )
+            for e in d.get("timeline", [])
+        ),
+        people=tuple(_involved(x) for x in d.get("people", [])),
+        orgs=tuple(_involved(x) for x in d.get("orgs", [])),
+        voices=tuple(Voice(**v) for v in d.get("voices", [])),
+        tags=tuple(d.get("tags", [])),
+        impact=d.get("impact", ""),
+        horizon=d.get("horizon", ""),
+        tone=d.get("tone", ""),
+        audience=tuple(Sentence(**s) for s in d.get("audience", [])),
+        comparison=(
+            Comparison(
+                d["comparison"]["measure"],
+                tuple((str(e), str(v), str(a)) for e, v, a in d["comparison"]["rows"]),
+            )
+            if d.get("comparison")
+            else None
+        ),
+        date=_when(d.get("date")),
     )
+
+
+def _involved(d: dict[str, Any]) -> Involved:
+    return Involved(d["name"], d["kind"], d["role"], Sentence(**d["context"]))
 
 
 def _ref(d: dict[str, Any]) -> SourceRef:

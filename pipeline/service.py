@@ -20,7 +20,7 @@ from types import FrameType
 
 from .config import Config, SmtpSettings
 from .errors import BriefError, BusyError, StoppedError
-from .lock import RunLock
+from .lock import RunLock, ServiceLock
 from .outbox import SendPolicy, resume_deliveries
 from .run import Progress, RunOptions, RunResult, run_brief
 from .schedule import current_slot, parse_slot, slot_id
@@ -77,6 +77,9 @@ def run_due_slots(
             if row is not None and row["state"] in DONE:
                 return None
             if row is not None and row["state"] == "failed":
+                delivery = store.delivery(slot_id(slot))
+                if delivery is not None and delivery["state"] == "failed":
+                    return None  # the server refused the message for good: shown, not retried
                 last_try = datetime.fromisoformat(row["updated_at"])
                 if row["attempts"] >= MAX_ATTEMPTS or now - last_try < RETRY_AFTER:
                     return None
@@ -94,6 +97,18 @@ def run_due_slots(
 def serve(config: Config, smtp: SmtpSettings | None) -> None:
     """Run until SIGTERM or SIGINT: a cron trigger per scheduled time plus a 60 s heartbeat,
     all calling run_due_slots. A stop request lets the stage in flight finish."""
+    with ServiceLock(config.state_dir):
+        try:
+            _serve(config, smtp)
+        finally:
+            store = Store(config.state_dir)
+            try:
+                store.set_service("heartbeat", "")  # stopped: `brief status` says so at once
+            finally:
+                store.close()
+
+
+def _serve(config: Config, smtp: SmtpSettings | None) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
@@ -108,7 +123,7 @@ def serve(config: Config, smtp: SmtpSettings | None) -> None:
         if stop.is_set():
             return
         try:
-            result = run_due_slots(config, smtp=smtp, should_stop=stop.is_set)
+            result = run_due_slots(config, smtp=smtp, should_stop=stop.is_set, policy=policy)
         except BusyError:
             log.info("a run is already in progress; this tick leaves it alone")
             return
@@ -120,6 +135,14 @@ def serve(config: Config, smtp: SmtpSettings | None) -> None:
             return
         if result is not None:
             log.warning("brief %s: %s", result.brief_id, result.delivery.detail)
+
+    def pause(seconds: float) -> None:
+        # a retry's pause ends early on SIGTERM; the message stays 'sending' and the next
+        # start sends it
+        if stop.wait(seconds):
+            raise StoppedError("stopped while waiting to retry a delivery")
+
+    policy = SendPolicy(sleep=pause)
 
     for t in config.schedule:
         scheduler.add_job(tick, CronTrigger(hour=t.hour, minute=t.minute, timezone=UTC), id=f"slot-{t:%H%M}")

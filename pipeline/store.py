@@ -15,7 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import StoreError
-from .models import ArchivedBrief, Article, FeedEntry, FeedHealth, FeedState, Thread, Validators
+from .models import (
+    ArchivedBrief,
+    Article,
+    FeedEntry,
+    FeedHealth,
+    FeedState,
+    Sentence,
+    Thread,
+    TimelineEvent,
+    Validators,
+)
 
 
 def _migration_1(db: sqlite3.Connection) -> None:
@@ -168,11 +178,30 @@ def _migration_4(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_5(db: sqlite3.Connection) -> None:
+    """Each thread's timeline, so it grows across briefs."""
+    _script(
+        db,
+        """
+        CREATE TABLE events (
+            thread_id TEXT NOT NULL,
+            date TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            cited TEXT NOT NULL,
+            PRIMARY KEY (thread_id, date, text)
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
+    _migration_5,
 )
 
 
@@ -508,6 +537,38 @@ class Store:
             for article_id in article_ids:
                 db.execute("UPDATE articles SET brief_id = ? WHERE id = ?", (brief_id, article_id))
 
+    def thread_events(self, thread_id: str) -> list[TimelineEvent]:
+        """The thread's timeline as kept from earlier briefs, oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM events WHERE thread_id = ? ORDER BY date, rowid", (thread_id,)
+        ).fetchall()
+        return [
+            TimelineEvent(
+                date=r["date"],
+                kind=r["kind"],
+                text=Sentence(r["text"], r["article_id"]),
+                cited=tuple((str(s), str(u)) for s, u in json.loads(r["cited"])),
+            )
+            for r in rows
+        ]
+
+    def save_thread_events(self, thread_id: str, events: Iterable[TimelineEvent]) -> None:
+        with self.transaction() as db:
+            for e in events:
+                db.execute(
+                    "INSERT INTO events (thread_id, date, kind, text, article_id, cited) "
+                    "VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(thread_id, date, text) DO UPDATE SET cited = excluded.cited",
+                    (
+                        thread_id,
+                        e.date,
+                        e.kind,
+                        e.text.text,
+                        e.text.article_id,
+                        json.dumps([list(c) for c in e.cited]),
+                    ),
+                )
+
     # -- the slot ledger ---------------------------------------------------------------------------
 
     def slot(self, slot: str) -> sqlite3.Row | None:
@@ -569,8 +630,8 @@ class Store:
             db.execute(
                 "INSERT INTO deliveries (brief_id, message_id, eml_path, state, attempts, sends, last_error, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(brief_id) DO UPDATE SET "
-                "message_id = COALESCE(excluded.message_id, message_id), "
-                "eml_path = COALESCE(excluded.eml_path, eml_path), state = excluded.state, "
+                "message_id = COALESCE(NULLIF(excluded.message_id, ''), message_id), "
+                "eml_path = COALESCE(NULLIF(excluded.eml_path, ''), eml_path), state = excluded.state, "
                 "attempts = attempts + excluded.attempts, sends = sends + excluded.sends, "
                 "last_error = excluded.last_error, updated_at = excluded.updated_at",
                 (brief_id, message_id or "", eml_path or "", state, int(attempt), int(sent), error, _ts(now)),

@@ -9,69 +9,23 @@ other, and "why it matters" prefers sentences that speak to consequences.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from .models import Article, Sentence, SourceRef, Thread, ThreadDigest
+from .digest import digest_fields
+from .facts import ArticleFacts
+from .models import Article, Sentence, SourceRef, Thread, ThreadDigest, TimelineEvent
+from .sentences import split_sentences
 
 WORDS_PER_MINUTE = 230
 
-# Abbreviations after which a full stop does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "no",
-        "vs",
-        "etc",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "gov",
-        "sen",
-        "rep",
-        "gen",
-        "col",
-        "lt",
-        "sgt",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-        "a.m",
-        "p.m",
-        "approx",
-        "est",
-        "fig",
-    ]
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?])([\"”’')\]]*)\s+(?=[\"“‘'(\[]?[A-Z0-9$€£])")
 _CONSEQUENCE = re.compile(
     r"\b(means?|could|would|will|signals?|because|implications?|risks?|matters?|shifts?|threat\w*|"
     r"opportunit\w*|impact\w*|expect\w*|likely|consequences?|raises? questions?|pressure|"
@@ -108,36 +62,17 @@ class _Candidate:
     position: int
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split text into sentences, keeping each one verbatim (a substring of `text`)."""
-    out: list[str] = []
-    for paragraph in text.split("\n"):
-        paragraph = paragraph.strip()
-        if not paragraph:
-            continue
-        start = 0
-        for match in _SENTENCE_END.finditer(paragraph):
-            end = match.end(1)
-            candidate = paragraph[start:end]
-            last_word = re.findall(r"([A-Za-z.]+)\.[\"”’')\]]*$", candidate)
-            if last_word and last_word[0].lower().rstrip(".") in _ABBREVIATIONS:
-                continue
-            if last_word and len(last_word[0]) == 1 and last_word[0].isupper():  # an initial: "J. Smith"
-                continue
-            out.append(candidate.strip())
-            start = match.end()
-        tail = paragraph[start:].strip()
-        if tail:
-            out.append(tail)
-    return out
-
-
 def summarize_thread(
     thread: Thread,
     articles: Sequence[Article],
     tuning: SummaryTuning = SummaryTuning(),
+    *,
+    facts: Mapping[str, ArticleFacts] | None = None,
+    keywords: Sequence[str] = (),
+    earlier_events: Sequence[TimelineEvent] = (),
 ) -> ThreadDigest:
-    """Digest of one thread from its articles (in the thread's order, most relevant first)."""
+    """Digest of one thread from its articles (in the thread's order, most relevant first),
+    and, given their facts, its figures, timeline, people, voices and badges."""
     if not articles:
         raise ValueError(f"thread {thread.id} has no articles")
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published, a.id))
@@ -189,18 +124,28 @@ def summarize_thread(
                 used.add(c.text)
     lead = articles[0]
     words = sum(a.word_count for a in articles)
+    summary = tuple(picks["overview"]) or _first_paragraph(lead)
+    shown = [s.text for s in (*summary, *picks["why"], *picks["tldr"])]
+    fields = digest_fields(articles, facts or {}, keywords or _title_words(thread), shown, earlier_events)
+    dates = [a.published for a in articles if a.published is not None]
     return ThreadDigest(
         thread_id=thread.id,
         title=thread.title,
         kind=thread.kind,
         headline=Sentence(lead.title, lead.id),
-        overview=tuple(picks["overview"]) or _first_paragraph(lead),
+        overview=summary,
         why_it_matters=tuple(picks["why"]),
         tldr=tuple(picks["tldr"]),
         sources=refs,
         new_articles=len(articles),
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
+        date=max(dates) if dates else None,
+        **{f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)},
     )
+
+
+def _title_words(thread: Thread) -> tuple[str, ...]:
+    return tuple(w for w in re.findall(r"[A-Z][\w'’-]+", thread.title) if len(w) > 2)
 
 
 def _first_paragraph(article: Article) -> tuple[Sentence, ...]:

@@ -32,7 +32,9 @@ class ThreadTuning:
     description_scale: float = 0.25  # a cosine this high to the description counts fully
     member_scale: float = 0.5  # a cosine this high to a member counts fully
     join_threshold: float = 0.42
-    emergent_distance: float = 0.8  # average-linkage cosine distance to merge two groups
+    # average-linkage cosine distance to merge two groups; 0.92 is best on ECB+ stories
+    # (BCubed F1 0.88 in one batch, against 0.47 at 0.8; `make bench`)
+    emergent_distance: float = 0.92
     max_text_chars: int = 20_000  # long texts are cut before vectorizing
 
 

@@ -1,0 +1,697 @@
+"""Fact extraction: figures, dated events, people and organisations, quotes.
+
+Unit tests use short original sentences with invented names (the extractor has no list of
+names, so it must work on ones it has never seen). The gold tests score the extractor on the
+hand-annotated demo articles (tests/data/demo_gold.json) and hold it to thresholds set just
+below what it achieves.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from conftest import make_article, utc
+
+from pipeline.demo import BASE_PLACEHOLDER, CORPUS, load_corpus
+from pipeline.extract import extract_article
+from pipeline.facts import (
+    ArticleFacts,
+    Event,
+    Figure,
+    Mention,
+    extract_facts,
+    names_match,
+    roles_match,
+    score_facts,
+)
+from pipeline.models import Article, FeedEntry, Page
+
+GOLD = json.loads((Path(__file__).parent / "data" / "demo_gold.json").read_text(encoding="utf-8"))
+FRIDAY = utc(2026, 4, 10, 9)  # the anchor of most unit tests: Friday 10 April 2026
+
+
+def facts_of(text: str, published: datetime | None = FRIDAY) -> ArticleFacts:
+    return extract_facts(make_article("https://news.example/story", text, published=published))
+
+
+def figure(text: str, value: str) -> Figure:
+    found = [f for f in facts_of(text).figures if f.value == value]
+    assert found, f"no figure {value!r} in {[f.value for f in facts_of(text).figures]}"
+    return found[0]
+
+
+def events_of(text: str, published: datetime | None = FRIDAY) -> list[Event]:
+    return list(facts_of(text, published).events)
+
+
+def dated(text: str, published: datetime | None = FRIDAY) -> list[tuple[date, str]]:
+    return [(e.date, e.precision) for e in events_of(text, published)]
+
+
+def mention(text: str, name: str) -> Mention:
+    found = [m for m in facts_of(text).mentions if m.name == name]
+    assert found, f"no mention {name!r} in {[(m.name, m.kind) for m in facts_of(text).mentions]}"
+    return found[0]
+
+
+def names(text: str, kind: str) -> set[str]:
+    return {m.name for m in facts_of(text).mentions if m.kind == kind}
+
+
+def quotes_of(text: str) -> list[tuple[str, str]]:
+    return [(q.speaker, q.text) for q in facts_of(text).quotes]
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+def test_money_in_billions_is_normalised() -> None:
+    f = figure("Zentrix paid $14.3 billion for the unit.", "$14.3 billion")
+    assert (f.kind, f.amount, f.unit) == ("money", 14.3e9, "USD")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "amount", "unit"),
+    [
+        ("Regulators fined Sornic €870 million.", "€870 million", 870e6, "EUR"),
+        ("The club sold the striker for £5m.", "£5m", 5e6, "GBP"),
+        ("The board raised the dividend to 9.4 pence a share.", "9.4 pence", 0.094, "GBP"),
+        ("Brixel reported revenue of 14.2 billion Norwegian kroner.", "14.2 billion", 14.2e9, "NOK"),
+    ],
+)
+def test_money_in_other_currencies(text: str, value: str, amount: float, unit: str) -> None:
+    f = figure(text, value)
+    assert f.kind == "money" and f.unit == unit
+    assert f.amount == pytest.approx(amount)
+
+
+def test_a_range_gives_two_figures_and_the_first_takes_the_scale_of_the_second() -> None:
+    facts = facts_of("Vantor expects capital expenditure of $115 to $135 billion next year.")
+    money = [(f.value, f.amount, f.label) for f in facts.figures if f.kind == "money"]
+    assert money == [
+        ("$115", 115e9, "capital expenditure"),
+        ("$135 billion", 135e9, "capital expenditure"),
+    ]
+
+
+def test_percent() -> None:
+    f = figure("Kelvara shares fell 6.5% in Oslo.", "6.5%")
+    assert (f.kind, f.amount, f.unit, f.label) == ("percent", 6.5, "%", "Kelvara shares fell")
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "label"),
+    [
+        ("Orla claims 10x less training compute than its rival.", "10x", "less training compute"),
+        ("The Quill engine runs ten times faster on old laptops.", "ten times", "faster"),
+    ],
+)
+def test_multiples(text: str, value: str, label: str) -> None:
+    f = figure(text, value)
+    assert (f.kind, f.amount, f.unit) == ("multiple", 10.0, "x")
+    assert f.label.startswith(label)
+
+
+def test_counts_take_the_counted_noun_as_unit() -> None:
+    f = figure("The Lumen model reads a context window of 262,000 tokens.", "262,000")
+    assert (f.kind, f.amount, f.unit, f.label) == ("count", 262000.0, "tokens", "context window of tokens")
+    g = figure("Across its apps, Tessaro counts more than 3.9 billion daily users.", "3.9 billion")
+    assert (g.kind, g.amount, g.unit, g.label) == ("count", 3.9e9, "users", "daily users")
+
+
+def test_scores_and_results() -> None:
+    f = figure("The index placed the Orla model at 52 on its Helix Index.", "52")
+    assert (f.kind, f.amount, f.label) == ("score", 52.0, "Helix Index score")
+    g = figure("Dunmore Rovers beat Castleford 3–1 on Saturday.", "3–1")
+    assert (g.kind, g.unit) == ("score", "result")
+
+
+def test_years_dates_durations_ages_versions_and_measurements_are_not_figures() -> None:
+    text = (
+        "In 2025 the 28-year-old founder of Brixel shipped Orla 4 on April 8 after 12 years of work. "
+        "The phone is 9.1 millimetres thick, charges at 67 watts and finished 3rd in two tests."
+    )
+    assert facts_of(text).figures == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "label"),
+    [
+        ("Marrowind raised money at a valuation of $3.5 billion.", "$3.5 billion", "valuation"),
+        ("Tessaro agreed to invest $2 billion in Nimbrel Labs.", "$2 billion", "investment in Nimbrel Labs"),
+        ("Tessaro bought a 49% stake in Nimbrel Labs last year.", "49%", "stake in Nimbrel Labs"),
+        ("The Orla model posted 86.4% on TarnBench Hard.", "86.4%", "TarnBench Hard score"),
+        ("Over 1,200 readers took part in a poll of 1,200 readers.", "1,200", "readers took part"),
+    ],
+)
+def test_labels_come_from_the_words_around_the_figure(text: str, value: str, label: str) -> None:
+    f = figure(text, value)
+    assert f.label == label or (value == "1,200" and f.label.startswith("readers"))
+    assert 1 <= len(f.label.split()) <= 6
+
+
+def test_one_figure_per_value() -> None:
+    facts = facts_of("Brixel raised $40 million. Investors liked the $40 million round.")
+    assert [f.value for f in facts.figures] == ["$40 million"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "precision"),
+    [
+        ("Vantor launched the Q7 on April 8, 2026.", date(2026, 4, 8), "day"),
+        ("Vantor launched the Q7 on 8 April 2025.", date(2025, 4, 8), "day"),
+        ("Vantor launched the Q7 on April 8.", date(2026, 4, 8), "day"),
+        ("Vantor launched the Q7 on Wednesday, April 8.", date(2026, 4, 8), "day"),
+        ("Vantor launched the Q7 in November 2025.", date(2025, 11, 1), "month"),
+        ("Vantor launched the Q7 in 2013.", date(2013, 1, 1), "year"),
+        ("Vantor launched the Q7 in mid-2024.", date(2024, 1, 1), "year"),
+        ("Vantor launched the Q7 in the summer of 2023.", date(2023, 1, 1), "year"),
+        ("Vantor launched the Q7 yesterday.", date(2026, 4, 9), "day"),
+        ("Vantor launched the Q7 last week.", date(2026, 4, 3), "week"),
+        ("Vantor launched the Q7 last month.", date(2026, 3, 1), "month"),
+        ("Vantor launched the Q7 late last year.", date(2025, 1, 1), "year"),
+        ("Vantor launched the Q7 this year.", date(2026, 1, 1), "year"),
+        ("Vantor launched the Q7 last summer.", date(2025, 1, 1), "year"),
+    ],
+)
+def test_absolute_and_relative_dates(text: str, when: date, precision: str) -> None:
+    assert dated(text) == [(when, precision)]
+
+
+def test_a_bare_month_is_the_most_recent_one_not_after_the_article() -> None:
+    assert dated("Vantor launched the Q7 in March.") == [(date(2026, 3, 1), "month")]
+    assert dated("Vantor launched the Q7 in April.") == [(date(2026, 4, 1), "month")]
+    assert dated("Vantor launched the Q7 in June.") == [(date(2025, 6, 1), "month")]
+    # "last June" in June is a year ago; "in June" is this one
+    june = utc(2026, 6, 20)
+    assert dated("Vantor launched the Q7 last June.", june) == [(date(2025, 6, 1), "month")]
+    assert dated("Vantor launched the Q7 in June.", june) == [(date(2026, 6, 1), "month")]
+
+
+def test_weekdays_are_the_most_recent_on_or_before_the_article() -> None:
+    assert dated("Vantor launched the Q7 on Wednesday.") == [(date(2026, 4, 8), "day")]
+    assert dated("Vantor launched the Q7 on Friday.") == [(date(2026, 4, 10), "day")]  # the article's day
+    assert dated("Vantor launched the Q7 on Saturday.") == [(date(2026, 4, 4), "day")]
+
+
+def test_a_clause_about_the_future_looks_forward() -> None:
+    assert dated("Vantor will launch the Q7 on Monday.") == [(date(2026, 4, 13), "day")]
+    assert dated("Pathwise buses will begin carrying passengers in September, the launch plan says.") == [
+        (date(2026, 9, 1), "month")
+    ]
+
+
+def test_without_an_article_date_only_dates_with_a_year_resolve() -> None:
+    text = "Vantor launched the Q7 on Wednesday. It released the Q8 in June 2025. It shipped the Q9 in March."
+    assert dated(text, published=None) == [(date(2025, 6, 1), "month")]
+
+
+def test_words_that_look_like_dates_but_are_not() -> None:
+    assert dated("Vantor released last year’s model again, and the 2018 Turing Award winner joined.") == []
+    assert dated("Vantor may release more phones.") == []
+
+
+def test_two_years_in_one_phrase_are_two_events() -> None:
+    assert dated("Researchers at Vantor published papers in 2023 and 2024.") == [
+        (date(2023, 1, 1), "year"),
+        (date(2024, 1, 1), "year"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Event kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("The regulator fined Sornic €20 million on Tuesday.", "legal"),
+        ("Sornic said on Tuesday it would appeal the ruling in court.", "legal"),
+        ("A study published on Monday compared the two chips.", "research"),
+        ("Leaked documents revealed on Monday that Sornic paid the carmakers.", "revelation"),
+        ("Vantor unveiled the Q7 handset on Tuesday.", "product launch"),
+        ("Brixel raised $40 million from investors on Tuesday.", "financial"),
+        ("Mara Quill joined Vantor as chief executive in March.", "organizational"),
+        ("Vantor cut 300 jobs in its devices unit on Monday.", "organizational"),
+        ("On Tuesday the board decided to shift the company’s strategy toward cars.", "strategy"),
+    ],
+)
+def test_event_kinds(text: str, kind: str) -> None:
+    assert [e.kind for e in events_of(text)] == [kind]
+
+
+def test_the_clause_around_the_date_decides_the_kind() -> None:
+    events = events_of("Brixel, which raised $40 million in 2024, launched its first app on Tuesday.")
+    assert [(e.date, e.kind) for e in events] == [
+        (date(2024, 1, 1), "financial"),
+        (date(2026, 4, 7), "product launch"),
+    ]
+
+
+def test_a_dated_sentence_without_a_kind_is_not_an_event() -> None:
+    assert events_of("Aarewald beat Lakeport on Thursday night in front of a full stadium.") == []
+
+
+def test_event_text_is_the_sentence() -> None:
+    text = "Vantor is a phone maker. It unveiled the Q7 on Tuesday in Lisbon."
+    (event,) = events_of(text)
+    assert event.text == "It unveiled the Q7 on Tuesday in Lisbon."
+
+
+# ---------------------------------------------------------------------------------------------
+# People and organisations
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        (
+            "“The numbers are better than we feared,” said Talia Voskuijlen, an analyst at Marrow & Pike.",
+            "Talia Voskuijlen",
+            "an analyst at Marrow & Pike",
+        ),
+        (
+            "Chief technology officer Oren Blaskowitz said the chip was late.",
+            "Oren Blaskowitz",
+            "Chief technology officer",
+        ),
+        (
+            "Ines Okonkwo-Hale, head of research at Dunmore Capital, said demand was weak.",
+            "Ines Okonkwo-Hale",
+            "head of research at Dunmore Capital",
+        ),
+        (
+            "A Kelvara spokesperson, Dario Fenwick, said the plant would reopen.",
+            "Dario Fenwick",
+            "Kelvara spokesperson",
+        ),
+        (
+            "Priya Anandakrishnan, who leads the Solace robotics team, said the arm was ready.",
+            "Priya Anandakrishnan",
+            "leads the Solace robotics team",
+        ),
+        (
+            "Zentrix hired Mallory Quince as chief financial officer last month.",
+            "Mallory Quince",
+            "chief financial officer",
+        ),
+        (
+            "Sornic said chief executive Anouk Verbraeken would stay, and Verbraeken said she was pleased.",
+            "Anouk Verbraeken",
+            "chief executive",
+        ),
+    ],
+)
+def test_people_and_their_roles(text: str, name: str, role: str) -> None:
+    m = mention(text, name)
+    assert (m.kind, m.role) == ("person", role)
+    assert m.role in m.sentence
+
+
+def test_a_person_without_a_role_given() -> None:
+    m = mention("“We were lucky,” Tomasz Brzeczek said after the final.", "Tomasz Brzeczek")
+    assert (m.kind, m.role) == ("person", "")
+
+
+def test_a_surname_is_merged_with_the_full_name() -> None:
+    text = (
+        "Odile Marchetti, the founder of Brixel, left the company in March. "
+        "Marchetti said she wanted to build robots. Later, Marchetti joined Vantor."
+    )
+    people = [m for m in facts_of(text).mentions if m.kind == "person"]
+    assert [(m.name, m.role) for m in people] == [("Odile Marchetti", "the founder of Brixel")]
+
+
+@pytest.mark.parametrize(
+    ("text", "org", "role"),
+    [
+        ("Shares in Harrowgate Partners rose after the deal.", "Harrowgate Partners", ""),
+        ("Demand is falling, according to the consultancy Quillmore.", "Quillmore", "consultancy"),
+        ("Brixel, the Oslo-based startup, raised money.", "Brixel", "Oslo-based startup"),
+        ("Mara Quill joined Kelvara last year after a decade at Sornic.", "Kelvara", ""),
+        ("Tessaro’s Orla phone sold well in Lisbon.", "Tessaro", ""),
+        ("Engineers from Dravik, Nimbrel and Ostrava joined the project.", "Ostrava", ""),
+    ],
+)
+def test_organisations(text: str, org: str, role: str) -> None:
+    m = mention(text, org)
+    assert (m.kind, m.role) == ("org", role)
+
+
+def test_not_organisations_adjectives_products_and_places() -> None:
+    text = (
+        "The Belgian chipmaker Sornic released the Q7 Orbit phone and the Lumen app in Lisbon. "
+        "Lisbon residents queued for the Lumen app."
+    )
+    orgs = names(text, "org")
+    assert "Sornic" in orgs
+    assert not orgs & {"Belgian", "Q7 Orbit", "Lumen", "Lisbon"}
+    assert names(text, "person") == set()
+
+
+def test_a_short_form_of_an_organisation_is_merged() -> None:
+    text = "Veltravia Semiconductors lost a case. Veltravia said it would appeal. Veltravia shares fell."
+    orgs = [m.name for m in facts_of(text).mentions if m.kind == "org"]
+    assert orgs == ["Veltravia Semiconductors"]
+
+
+def test_an_acronym_is_merged_with_its_expansion() -> None:
+    text = "The Northern Robotics Lab (NRL) was founded in 2019. NRL researchers said the arm works."
+    orgs = [m.name for m in facts_of(text).mentions if m.kind == "org"]
+    assert orgs == ["Northern Robotics Lab"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Quotes
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "quote"),
+    [
+        ("“The chip is two years late,” said Hedda Sørlie.", "Hedda Sørlie", "The chip is two years late"),
+        ("“The chip is two years late,” Hedda Sørlie said.", "Hedda Sørlie", "The chip is two years late"),
+        ("Hedda Sørlie said: “The chip is two years late.”", "Hedda Sørlie", "The chip is two years late."),
+        (
+            "“The chip is two years late,” said Hedda Sørlie, an analyst at Ternwick.",
+            "Hedda Sørlie",
+            "The chip is two years late",
+        ),
+        (
+            "According to Hedda Sørlie, “the chip is two years late.”",
+            "Hedda Sørlie",
+            "the chip is two years late.",
+        ),
+        (
+            "“The chip is two years late,” said Sornic spokesperson Ruben Claessens.",
+            "Ruben Claessens",
+            "The chip is two years late",
+        ),
+        ('"The chip is two years late," said Hedda Sorlie.', "Hedda Sorlie", "The chip is two years late"),
+    ],
+)
+def test_quote_attributions(text: str, speaker: str, quote: str) -> None:
+    assert quotes_of(text) == [(speaker, quote)]
+
+
+def test_a_pronoun_speaker_is_the_last_person_named_in_the_sentence_before() -> None:
+    text = (
+        "Sornic hired Hedda Sørlie in March. “We will ship the chip before the summer,” she said on Tuesday."
+    )
+    assert quotes_of(text) == [("Hedda Sørlie", "We will ship the chip before the summer")]
+
+
+def test_a_surname_speaker_is_the_full_name() -> None:
+    text = "Hedda Sørlie runs the plant. “We will ship the chip before the summer,” Sørlie said."
+    assert quotes_of(text) == [("Hedda Sørlie", "We will ship the chip before the summer")]
+
+
+def test_a_quote_that_follows_an_attributed_quote_has_the_same_speaker() -> None:
+    text = "“The chip is late,” said Hedda Sørlie, an analyst. “Nobody should be surprised by that.”"
+    assert quotes_of(text) == [
+        ("Hedda Sørlie", "The chip is late"),
+        ("Hedda Sørlie", "Nobody should be surprised by that."),
+    ]
+
+
+def test_no_quote_without_quote_marks_a_speaker_or_four_words() -> None:
+    assert quotes_of("Hedda Sørlie said the chip is two years late.") == []
+    assert quotes_of("“The chip is two years late,” the report said.") == []
+    assert quotes_of("Hedda Sørlie called the chip a “dead end” for the firm.") == []
+    assert quotes_of("“The chip is two years late.”") == []
+
+
+def test_a_quote_of_several_sentences_cites_all_of_them() -> None:
+    text = "“The chip is late. We told the board in March,” said Hedda Sørlie. Nobody answered."
+    (quote,) = facts_of(text).quotes
+    assert quote.text == "The chip is late. We told the board in March"
+    assert quote.sentence == "“The chip is late. We told the board in March,” said Hedda Sørlie."
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "org"),
+    [
+        (
+            "“Demand is soft this quarter,” said Ilse Brandhorst of Kettering Ridge Securities.",
+            "Ilse Brandhorst",
+            "Kettering Ridge Securities",
+        ),
+        (
+            "Tobiah Renner left Quillmore for the research group Ostwind last year, he said.",
+            "Tobiah Renner",
+            "Ostwind",
+        ),
+        (
+            "Northgate Athletic, who lost the final, said coach Bram Oyelaran would stay.",
+            "Bram Oyelaran",
+            "Northgate Athletic",
+        ),
+        ("Documents seen by The Harbour Ledger show that Kestrava cut prices.", "", "The Harbour Ledger"),
+    ],
+)
+def test_more_people_and_organisations(text: str, person: str, org: str) -> None:
+    assert names(text, "person") == ({person} if person else set())
+    assert org in names(text, "org")
+
+
+def test_a_list_or_table_is_not_read_as_a_sentence() -> None:
+    row = "Kestrava $14 million 12% Quillmore said Hedda Sørlie on Monday "
+    text = row * 40  # one 2,500-character "sentence"
+    assert facts_of(text) == ArticleFacts()
+
+
+def test_a_long_article_stays_fast(demo: dict[str, Article]) -> None:
+    text = ("\n".join(a.text for a in demo.values()) * 6)[:200_000]
+    started = time.perf_counter()
+    facts = facts_of(text)
+    assert time.perf_counter() - started < 10.0
+    assert len(facts.figures) > 50 and len(facts.quotes) > 100
+
+
+# ---------------------------------------------------------------------------------------------
+# Verbatim and the whole article
+
+STORY = "\n".join(
+    [
+        "Kestrava unveiled the Orla 5 handset in Lisbon on Wednesday, April 8, priced at €1,199.",
+        "The company said it sold 2.4 million units of the Orla 4 last year, up 18%, and expects to hire "
+        "300 engineers in 2026.",
+        "“This is the thinnest phone we have made,” said Kestrava chief executive Mirela Dascălu. "
+        "“It will not be the last.”",
+        "Analysts at Quarrow Research said the launch puts pressure on Tessaro, whose Pixelmark line has "
+        "lost share since 2024.",
+        "Dascălu joined Kestrava in March 2021 from the chipmaker Sornic.",
+    ]
+)
+
+
+def test_every_text_field_is_verbatim_in_the_article() -> None:
+    article = make_article("https://news.example/orla-5", STORY, published=FRIDAY)
+    facts = extract_facts(article)
+    assert facts.figures and facts.events and facts.mentions and facts.quotes
+    for f in facts.figures:
+        assert f.sentence in article.text and f.value in f.sentence
+    for e in facts.events:
+        assert e.text in article.text
+    for m in facts.mentions:
+        assert m.sentence in article.text and m.role in m.sentence
+    for q in facts.quotes:
+        assert q.text in article.text and q.sentence in article.text and q.text in q.sentence
+    assert {f.article_id for f in facts.figures} == {article.id}
+
+
+def test_the_whole_story() -> None:
+    facts = extract_facts(make_article("https://news.example/orla-5", STORY, published=FRIDAY))
+    assert {f.value for f in facts.figures} == {"€1,199", "2.4 million", "18%", "300"}
+    assert {(e.date, e.kind) for e in facts.events} >= {
+        (date(2026, 4, 8), "product launch"),
+        (date(2021, 3, 1), "organizational"),
+    }
+    people = {m.name: m.role for m in facts.mentions if m.kind == "person"}
+    assert people == {"Mirela Dascălu": "Kestrava chief executive"}
+    assert {"Kestrava", "Quarrow Research", "Sornic"} <= names(STORY, "org")
+    assert [q.speaker for q in facts.quotes] == ["Mirela Dascălu", "Mirela Dascălu"]
+
+
+WIRE = "\n".join(
+    [
+        "Corvane Inc. said on Tuesday it would acquire the Austin-based chip designer Lumora for "
+        "$2.1 billion in cash, its largest deal since it bought Helix Systems in 2019.",
+        "The deal values Lumora at roughly 14 times its 2025 revenue of $150 million.",
+        '"We think inference is where the money will be," Corvane CEO Dana Whitcombe told analysts '
+        "on a call. Mr. Whitcombe added that the deal should close this year.",
+        "Lumora, founded in 2017 by former Stanford researchers Amir Sadeghi and Li Wen, employs "
+        "about 320 people.",
+        "Shares of Corvane fell 4.2% to $88.10 in New York.",
+        "Analyst Roberta Kiel of Pinegate Partners said the price was "
+        '"steep but defensible given the growth."',
+        "On Jan. 5, Corvane had warned that its data-center sales would slow.",
+    ]
+)
+
+
+def test_a_wire_story_in_another_house_style() -> None:
+    facts = extract_facts(make_article("https://wire.example/corvane", WIRE, published=utc(2026, 4, 9, 15)))
+    figures = {f.value: (f.kind, f.amount) for f in facts.figures}
+    assert figures["14 times"] == ("multiple", 14.0)  # "N times its revenue"
+    assert figures["$88.10"] == ("money", 88.1)
+    assert {(e.date, e.kind) for e in facts.events} == {
+        (date(2026, 4, 7), "financial"),  # "said on Tuesday it would ...": the Tuesday that has been
+        (date(2019, 1, 1), "financial"),
+        (date(2026, 1, 1), "financial"),  # "the deal should close this year"
+        (date(2017, 1, 1), "organizational"),
+        (date(2026, 1, 5), "financial"),  # "Jan. 5"
+    }
+    people = {m.name: m.role for m in facts.mentions if m.kind == "person"}
+    assert people["Dana Whitcombe"] == "Corvane CEO"  # a title inside a run of capitals
+    assert people["Roberta Kiel"] == "Analyst"
+    orgs = {m.name: m.role for m in facts.mentions if m.kind == "org"}
+    assert orgs["Lumora"] == "Austin-based chip designer"
+    assert {"Corvane Inc", "Helix Systems", "Pinegate Partners"} <= set(orgs)
+    assert [(q.speaker, q.text) for q in facts.quotes] == [
+        ("Dana Whitcombe", "We think inference is where the money will be"),
+        ("Roberta Kiel", "steep but defensible given the growth."),  # a partial quote
+    ]
+
+
+def test_an_empty_article() -> None:
+    assert facts_of("") == ArticleFacts()
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+def test_names_and_roles_match_leniently() -> None:
+    assert names_match("LeCun", "Yann LeCun") and names_match("The Compute Desk", "Compute Desk")
+    assert names_match("Fundamental AI Research", "FAIR") and not names_match("Yann LeCun", "Yann Tiersen")
+    assert roles_match("former Meta chief AI scientist", "chief AI scientist")
+    assert roles_match("analyst", "an analyst at Halberd Research | partner")
+    assert not roles_match("", "analyst") and not roles_match("founder", "chief executive")
+
+
+def test_score_facts_counts_precision_and_recall() -> None:
+    article = make_article(
+        "https://news.example/a", "Brixel raised $40 million. It grew 12%.", published=FRIDAY
+    )
+    gold = {article.id: {"figures": [{"value": "$40 million"}, {"value": "$7 million"}]}}
+    scores = score_facts({article.id: extract_facts(article)}, gold)
+    assert scores["figures"]["precision"] == 0.5 and scores["figures"]["recall"] == 0.5
+    assert scores["quotes"]["precision"] == 1.0  # nothing predicted, nothing expected
+
+
+# ---------------------------------------------------------------------------------------------
+# The annotated demo articles
+
+
+def _demo_articles() -> dict[str, Article]:
+    base = "http://127.0.0.1:1"
+    out: dict[str, Article] = {}
+    for a in load_corpus()["articles"]:
+        url = f"{base}/{a['id']}"
+        body = (CORPUS / str(a["page"])).read_text(encoding="utf-8").replace(BASE_PLACEHOLDER, base)
+        published = datetime.fromisoformat(str(a["published"]).replace("Z", "+00:00"))
+        entry = FeedEntry(f"{base}/feeds/{a['feed']}.xml", a["id"], url, a["title"], a["summary"], published)
+        article = extract_article(Page(entry, url, body.encode("utf-8")), a["feed"])
+        out[a["id"]] = article
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, Article]:
+    return _demo_articles()
+
+
+@pytest.fixture(scope="module")
+def predicted(demo: dict[str, Article]) -> dict[str, ArticleFacts]:
+    return {key: extract_facts(article) for key, article in demo.items()}
+
+
+def _report(name: str, scores: dict[str, dict[str, float]]) -> None:
+    print(f"\n{name}")
+    for field, s in scores.items():
+        extra = f"  roles {s['role_accuracy']:.2f} of {s['roles_scored']:.0f}" if "role_accuracy" in s else ""
+        print(
+            f"  {field:13s} precision {s['precision']:.2f}  recall {s['recall']:.2f}  "
+            f"({s['matched']:.0f} of {s['gold']:.0f} gold, {s['predicted']:.0f} predicted){extra}"
+        )
+
+
+# Thresholds just below what the extractor achieves (precision, recall, role accuracy).
+# Thread articles (the rules were tuned on them): figures 1.00/1.00, events 0.94/0.92,
+# people 1.00/0.97 (roles 1.00), orgs 0.99/0.97 (roles 0.95), quotes 1.00/1.00.
+GOLD_THRESHOLDS = {
+    "figures": (0.95, 0.95, None),
+    "events": (0.90, 0.88, None),
+    "events_dated": (0.95, 0.95, None),
+    "people": (0.95, 0.93, 0.95),
+    "orgs": (0.95, 0.92, 0.90),
+    "quotes": (0.95, 0.95, None),
+}
+# The ten unrelated articles, annotated before the extractor ever ran on them. At that first
+# look it scored figures 0.93/0.88, events 0.67/0.61, people 0.89/0.85, orgs 0.74/0.69, quotes
+# 0.80/0.80; the general fixes that followed (units of measure, "said ORG spokesperson NAME",
+# nationality adjectives, short names of companies, future weekdays) brought it to figures
+# 1.00/0.98, events 0.85/0.74, people 1.00/0.95, orgs 0.90/0.97, quotes 1.00/1.00.
+HELDOUT_THRESHOLDS = {
+    "figures": (0.95, 0.95, None),
+    "events": (0.80, 0.70, None),
+    "events_dated": (0.90, 0.80, None),
+    "people": (0.95, 0.90, 0.95),
+    "orgs": (0.85, 0.90, 0.60),
+    "quotes": (0.95, 0.95, None),
+}
+
+
+@pytest.mark.parametrize(
+    ("part", "thresholds"), [("articles", GOLD_THRESHOLDS), ("heldout", HELDOUT_THRESHOLDS)]
+)
+def test_gold_precision_and_recall(
+    predicted: dict[str, ArticleFacts], part: str, thresholds: dict[str, tuple[float, float, float | None]]
+) -> None:
+    scores = score_facts(predicted, GOLD[part])
+    _report(f"demo gold ({part})", scores)
+    for field, (precision, recall, roles) in thresholds.items():
+        s = scores[field]
+        assert s["precision"] >= precision, (field, s)
+        assert s["recall"] >= recall, (field, s)
+        if roles is not None:
+            assert s["role_accuracy"] >= roles, (field, s)
+
+
+def test_gold_covers_the_thread_articles(demo: dict[str, Article]) -> None:
+    corpus = {a["id"]: a["gold"] for a in load_corpus()["articles"]}
+    expected = {
+        key
+        for key, g in corpus.items()
+        if g["threads"] and not g["duplicate_of"] and not g["extraction_fails"]
+    }
+    assert set(GOLD["articles"]) == expected
+    for part in ("articles", "heldout"):
+        for key, g in GOLD[part].items():  # the gold is faithful to the text
+            text = demo[key].text
+            assert all(f["value"] in text for f in g["figures"]), key
+            assert all(e["contains"] in text for e in g["events"]), key
+            assert all(q["starts"] in text for q in g["quotes"]), key
+
+
+def test_demo_facts_are_verbatim_and_fast(demo: dict[str, Article]) -> None:
+    started = time.perf_counter()
+    facts = {key: extract_facts(article) for key, article in demo.items()}
+    elapsed = time.perf_counter() - started
+    assert len(facts) == 35
+    assert elapsed < 2.0, f"{elapsed:.2f} s for 35 articles"
+    for key, f in facts.items():
+        text = demo[key].text
+        assert all(x.sentence in text and x.value in x.sentence for x in f.figures)
+        assert all(e.text in text for e in f.events)
+        assert all(m.sentence in text and m.role in m.sentence for m in f.mentions)
+        assert all(q.text in text and q.sentence in text for q in f.quotes)
