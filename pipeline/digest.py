@@ -137,8 +137,9 @@ def connections(
             if sentence is not None:
                 origin = articles[sentence.article_id]
                 cited = (origin.source, origin.url)
+                named = sorted(shared, key=lambda n: n not in sentence.text)[:4]  # those it names first
                 out.append(
-                    Connection(a.thread_id, b.thread_id, a.title, b.title, tuple(shared[:4]), sentence, cited)
+                    Connection(a.thread_id, b.thread_id, a.title, b.title, tuple(named), sentence, cited)
                 )
     return tuple(out)
 

@@ -197,6 +197,55 @@ def test_every_sentence_shown_is_verbatim_in_the_article_it_cites(demo: DemoRuns
     assert checked > 20
 
 
+def test_every_figure_event_person_voice_and_audience_line_is_in_its_source(demo: DemoRuns) -> None:
+    texts = _canonical_articles(demo)
+    with _db(demo) as db:
+        urls = {r["url"]: r["id"] for r in db.execute("SELECT id, url FROM articles")}
+    counts = {"figures": 0, "timeline": 0, "people": 0, "voices": 0}
+    for result in demo.results:
+        for d in _brief_json(result)["digests"]:
+            for f in d["figures"]:
+                assert f["value"] in f["context"]["text"]
+                assert f["context"]["text"] in texts[f["context"]["article_id"]]
+                counts["figures"] += 1
+            for e in d["timeline"]:
+                assert e["text"]["text"] in texts[e["text"]["article_id"]]
+                assert e["kind"] in (
+                    "product launch",
+                    "financial",
+                    "organizational",
+                    "strategy",
+                    "revelation",
+                    "legal",
+                    "research",
+                )
+                for _, url in e["cited"]:
+                    assert url in urls
+                counts["timeline"] += 1
+            for i in d["people"] + d["orgs"]:
+                context = i["context"]["text"]
+                assert context in texts[i["context"]["article_id"]]
+                assert not i["role"] or i["role"] in texts[i["context"]["article_id"]]
+                counts["people"] += 1
+            for v in d["voices"]:
+                assert v["quote"] in texts[v["article_id"]]
+                assert v["speaker"] in texts[v["article_id"]]
+                counts["voices"] += 1
+            for s in d["audience"]:
+                assert s["text"] in texts[s["article_id"]]
+            assert d["impact"] in ("High", "Medium", "Low") and d["tone"] and d["horizon"]
+    assert all(n > 3 for n in counts.values()), counts
+
+
+def test_the_two_threads_are_connected_by_a_sentence_of_a_source(demo: DemoRuns) -> None:
+    texts = _canonical_articles(demo)
+    found = [c for r in demo.results for c in _brief_json(r)["connections"]]
+    assert any({c["source_thread"], c["target_thread"]} == {"meta-closed-pivot", "lecun-exit"} for c in found)
+    for c in found:
+        assert c["sentence"]["text"] in texts[c["sentence"]["article_id"]]
+        assert any(name in c["sentence"]["text"] for name in c["shared"])
+
+
 def test_summary_sentences_do_not_repeat_within_a_thread(demo: DemoRuns) -> None:
     for result in demo.results:
         for digest in _brief_json(result)["digests"]:
