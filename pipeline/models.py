@@ -311,6 +311,8 @@ class Brief:
     overflow: tuple[SourceRef, ...] = ()  # threads moved out of the email to keep it small
     overflow_digests: tuple[ThreadDigest, ...] = ()  # ...and their digests, for the archive page
     connections: tuple[Connection, ...] = ()
+    publishers: int = 0  # distinct outlets among the new articles
+    reading_minutes: int = 0  # of the threads' sources, all together
 
 
 @dataclass(frozen=True)

@@ -258,6 +258,8 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
         others=others,
         covers=ctx.options.covers,
         connections=connections(digests, by_id, facts),
+        publishers=len({source for a in unique for source, _ in a.found_at}),
+        reading_minutes=sum(d.reading_minutes for d in digests),
     )
     folder, message_id = _write(ctx, brief)
     store.mark_briefed(showing, sid)

@@ -45,6 +45,8 @@ def brief_from_json(text: str) -> Brief:
         covers=tuple(d.get("covers", [])),
         overflow=tuple(_ref(x) for x in d.get("overflow", [])),
         overflow_digests=tuple(_digest(x) for x in d.get("overflow_digests", [])),
+        publishers=d.get("publishers", 0),
+        reading_minutes=d.get("reading_minutes", 0),
         connections=tuple(
             Connection(
                 **{

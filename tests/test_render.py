@@ -165,18 +165,21 @@ def test_the_text_email_has_the_headline_and_numbered_sources() -> None:
 
 def test_the_text_email_counts_in_the_singular_when_there_is_one() -> None:
     brief = make_brief()
-    one_article = replace(brief, stats=replace(brief.stats, articles_new=1))
+    one_article = replace(brief, stats=replace(brief.stats, articles_new=1), publishers=1, reading_minutes=1)
 
     text = render_brief(one_article).email_txt
 
-    assert "Mon 23 Nov 2026, 15:00 UTC · 1 new article from 2 of 3 feeds · 1 thread\n" in text
+    assert (
+        "Mon 23 Nov 2026, 15:00 UTC · 1 new article from 1 source (2 of 3 feeds read) · 1 thread"
+        " · about 1 minute of reading\n" in text
+    )
 
 
 def test_the_page_says_which_sources_are_only_feed_summaries() -> None:
     page = render_brief(make_brief()).page_html
 
     assert page.count("from the feed summary") == 1
-    assert "2 new articles from 2 of 3 feeds · 1 thread" in page
+    assert "2 new articles from 0 sources (2 of 3 feeds read) · 1 thread" in page
 
 
 def test_the_subject_names_the_brief_the_slot_and_the_top_story() -> None:
