@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from .facts import ArticleFacts, Event, Figure, Mention, Quote
 from .models import (
     Article,
+    Claim,
     Comparison,
     Connection,
+    Disagreement,
     Involved,
     KeyFigure,
     Sentence,
@@ -82,6 +84,7 @@ class Fields:
     tone: str
     audience: tuple[Sentence, ...]
     comparison: Comparison | None
+    disagreements: tuple[Disagreement, ...]
 
 
 def digest_fields(
@@ -116,6 +119,7 @@ def digest_fields(
         tone=_tone(text),
         audience=_audience_sentences(articles, used),
         comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people),
+        disagreements=disagreements(articles, facts),
     )
 
 
@@ -383,3 +387,129 @@ def _comparison(figures: Sequence[Figure], involved: Sequence[Involved]) -> Comp
         return None
     (measure, _), rows = best
     return Comparison(measure, tuple((e, v, a) for e, (v, a) in rows.items()))
+
+
+# -- where sources disagree --------------------------------------------------------------------
+
+# Verbs that name the same one-off happening in a person's career, so two dates for it can be
+# compared. (A company launches and raises many times: its dates are not compared.)
+_HAPPENINGS = {
+    "leaving": re.compile(r"\b(left|leav\w*|depart\w*|exit\w*|quit|resign\w*|stepped down|ended)\b", re.I),
+    "joining": re.compile(r"\b(joined|joins|hired|appointed)\b", re.I),
+}
+MAX_DATE_GAP_DAYS = 120  # two dates further apart are two events, not a disagreement
+
+
+def disagreements(articles: Sequence[Article], facts: Mapping[str, ArticleFacts]) -> tuple[Disagreement, ...]:
+    """Figures and dates that different sources give differently for the same thing."""
+    by_id = {a.id: a for a in articles}
+    found = _figure_disagreements(
+        [f for a in articles for f in facts.get(a.id, ArticleFacts()).figures], by_id
+    )
+    found += _date_disagreements(
+        [e for a in articles for e in facts.get(a.id, ArticleFacts()).events],
+        [m for a in articles for m in facts.get(a.id, ArticleFacts()).mentions],
+        by_id,
+    )
+    return tuple(found)
+
+
+def _claim(value: str, article: Article, sentence: str) -> Claim:
+    return Claim(value, article.source, article.url, Sentence(sentence, article.id))
+
+
+# What a money figure measures, from the words of its sentence.
+_MONEY_MEASURES = {
+    "valuation": re.compile(r"\bvalu\w*", re.I),
+    "investment": re.compile(r"\b(invest\w*|stake|acqui\w*|deal|bought|paid)\b", re.I),
+    "funding": re.compile(r"\b(rais\w*|round|seed|funding)\b", re.I),
+    "spending": re.compile(r"\b(spend\w*|spent|capex|capital expenditure)\b", re.I),
+}
+MAX_SPREAD = 1.6  # two amounts further apart than this ratio measure different things
+
+
+def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Article]) -> list[Disagreement]:
+    """Two articles giving different amounts for the same thing: a money figure of the same
+    measure (valuation, investment, funding, spending: from its sentence) about the same named
+    subject, the amounts within a factor of 1.6 of each other. A range ("$115 billion to $135
+    billion") or two values in one sentence are never a disagreement; nor is one article."""
+    money = [f for f in figures if f.kind == "money" and f.amount > 0]
+    measured: list[tuple[str, Figure]] = []
+    for f in money:
+        # the measure named closest to the figure's label wins; then any named in the sentence
+        measure = next((m for m, p in _MONEY_MEASURES.items() if p.search(f.label)), None) or next(
+            (m for m, p in _MONEY_MEASURES.items() if p.search(f.sentence)), None
+        )
+        if measure is not None:
+            measured.append((measure, f))
+    groups: list[tuple[str, list[Figure]]] = []
+    for measure, f in measured:
+        for g_measure, group in groups:
+            first = group[0]
+            if (
+                g_measure == measure
+                and f.unit == first.unit
+                and f.article_id != first.article_id
+                and f"{f.amount:.3g}" != f"{first.amount:.3g}"
+                and max(f.amount, first.amount) / min(f.amount, first.amount) <= MAX_SPREAD
+                and _names_in(f.sentence) & _names_in(first.sentence)
+                and first.value not in f.sentence
+                and f.value not in first.sentence
+            ):
+                if all(f"{f.amount:.3g}" != f"{g.amount:.3g}" for g in group):
+                    group.append(f)
+                break
+        else:
+            groups.append((measure, [f]))
+    return [
+        Disagreement(measure, tuple(_claim(f.value, articles[f.article_id], f.sentence) for f in group))
+        for measure, group in groups
+        if len(group) > 1 and all(f.article_id in articles for f in group)
+    ]
+
+
+def _names_in(sentence: str) -> set[str]:
+    """Capitalised words past the first: the names a sentence is about."""
+    words = _WORD.findall(sentence)
+    return {w for w in words[1:] if w[0].isupper() and w.lower() not in _STOP}
+
+
+def _date_disagreements(
+    events: Sequence[Event], mentions: Sequence[Mention], articles: Mapping[str, Article]
+) -> list[Disagreement]:
+    """The same happening (left, joined) of the same person dated differently by different
+    articles, the dates close enough to be one event."""
+    people = {m.name for m in mentions if m.kind == "person" and len(m.name) > 3}
+    keyed: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
+    for e in events:
+        if e.precision not in ("day", "month"):
+            continue
+        for happening, pattern in _HAPPENINGS.items():
+            if not pattern.search(e.text):
+                continue
+            for name in people:
+                if name in e.text:
+                    keyed[(happening, name, e.precision)].append(e)
+    out: list[Disagreement] = []
+    seen: set[frozenset[str]] = set()
+    for (happening, name, _), group in sorted(keyed.items()):
+        dates = {_iso(e): e for e in group}
+        if len(dates) < 2 or len({e.article_id for e in dates.values()}) < 2:
+            continue
+        span = max(e.date for e in dates.values()) - min(e.date for e in dates.values())
+        if span.days > MAX_DATE_GAP_DAYS:
+            continue
+        key = frozenset(e.text for e in dates.values())
+        if key in seen:
+            continue
+        seen.add(key)
+        claims = tuple(
+            _claim(date, articles[e.article_id], e.text)
+            for date, e in sorted(dates.items())
+            if e.article_id in articles
+        )
+        out.append(Disagreement(f"the date {name} {_VERB[happening]}", claims))
+    return out
+
+
+_VERB = {"leaving": "left", "joining": "joined"}

@@ -275,6 +275,10 @@ _NUMBER_WORDS = {
     "a thousand": 1000,
 }
 _SCALES = {
+    "T": 1e12,
+    "B": 1e9,
+    "M": 1e6,
+    "K": 1e3,
     "trillion": 1e12,
     "tn": 1e12,
     "billion": 1e9,
@@ -399,7 +403,7 @@ def _word_count(text: str) -> int:
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MONEY = re.compile(
     rf"(?<![\w$€£])(?P<cur>US\$|\$|€|£|USD ?|EUR ?|GBP ?)(?P<num>{_NUM})"
-    r"(?:\s?(?P<scale>trillion|billion|million|thousand|bn|tn|m|k)\b)?"
+    r"(?:\s?(?P<scale>trillion|billion|million|thousand|bn|tn|m|k|B|M|T|K)\b)?"
     r"|(?<![\w$€£.,])(?P<num2>" + _NUM + r")(?:\s(?P<scale2>trillion|billion|million|thousand))?"
     r"\s(?P<word>dollars|euros|pounds|pence|cents|yen|yuan|rupees|francs|(?:Norwegian |Danish )?kroner|"
     r"(?:Swedish )?kronor)\b"
@@ -761,7 +765,9 @@ def _numbers(text: str) -> list[tuple[int, int, str, float, str]]:
             end = m.end()  # "9.4 pence": the unit is part of the value
         else:
             end = m.end("scale2") if m.group("scale2") else m.end("num2")
-        amount = _to_float(number) * _SCALES.get((scale or "").lower(), 1.0) / (100 if small else 1)
+        scale = scale or ""
+        factor = _SCALES.get(scale, _SCALES.get(scale.lower(), 1.0))  # "$4.5B" and "$4.5 bn" alike
+        amount = _to_float(number) * factor / (100 if small else 1)
         keep(m.start(), m.end(), end, "money", amount, unit)
     for m in _PERCENT.finditer(text):
         if not _overlaps(taken, m.start(), m.end()):

@@ -167,6 +167,21 @@ class SourceRef:
     copies: tuple[tuple[str, str], ...] = ()  # (publisher, url) of syndicated copies
     date_note: str = ""
 
+    @classmethod
+    def of(cls, number: int, article: Article) -> SourceRef:
+        """Source number `number` of a digest: the article and the copies other outlets ran."""
+        return cls(
+            number=number,
+            article_id=article.id,
+            title=article.title,
+            source=article.source,
+            url=article.url,
+            published=article.published,
+            extracted=article.extracted,
+            copies=tuple(c for c in article.found_at if c[1] != article.url),
+            date_note=article.date_note,
+        )
+
 
 @dataclass(frozen=True)
 class KeyFigure:
@@ -199,6 +214,24 @@ class Voice:
     quote: str  # verbatim, without the quote marks
     speaker: str
     article_id: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One source's version of a figure or a date."""
+
+    value: str  # "$3.5 billion", "2025-11"
+    source: str  # publisher
+    url: str
+    sentence: Sentence
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Sources give different values for the same thing."""
+
+    about: str  # "valuation", "the date of: Yann LeCun left Meta"
+    claims: tuple[Claim, ...]
 
 
 @dataclass(frozen=True)
@@ -247,6 +280,7 @@ class ThreadDigest:
     audience: tuple[Sentence, ...] = ()  # "What this means for <audience>"
     comparison: Comparison | None = None
     date: datetime | None = None  # the newest source's date
+    disagreements: tuple[Disagreement, ...] = ()
 
     def source_number(self, article_id: str) -> int:
         for ref in self.sources:

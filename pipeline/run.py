@@ -543,16 +543,4 @@ def _others(articles: Sequence[Article]) -> tuple[SourceRef, ...]:
     """New articles in no thread shown, newest first: a list of links under the threads."""
     oldest = datetime.min.replace(tzinfo=UTC)
     newest = sorted(articles, key=lambda a: a.published or oldest, reverse=True)[:MAX_OTHERS]
-    return tuple(
-        SourceRef(
-            number=n,
-            article_id=a.id,
-            title=a.title,
-            source=a.source,
-            url=a.url,
-            published=a.published,
-            extracted=a.extracted,
-            date_note=a.date_note,
-        )
-        for n, a in enumerate(newest, start=1)
-    )
+    return tuple(SourceRef.of(n, a) for n, a in enumerate(newest, start=1))

@@ -10,8 +10,10 @@ from typing import Any
 
 from .models import (
     Brief,
+    Claim,
     Comparison,
     Connection,
+    Disagreement,
     Involved,
     KeyFigure,
     RunStats,
@@ -101,6 +103,15 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
             else None
         ),
         date=_when(d.get("date")),
+        disagreements=tuple(
+            Disagreement(
+                x["about"],
+                tuple(
+                    Claim(c["value"], c["source"], c["url"], Sentence(**c["sentence"])) for c in x["claims"]
+                ),
+            )
+            for x in d.get("disagreements", [])
+        ),
     )
 
 

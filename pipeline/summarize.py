@@ -76,20 +76,7 @@ def summarize_thread(
     if not articles:
         raise ValueError(f"thread {thread.id} has no articles")
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published, a.id))
-    refs = tuple(
-        SourceRef(
-            number=n,
-            article_id=a.id,
-            title=a.title,
-            source=a.source,
-            url=a.url,
-            published=a.published,
-            extracted=a.extracted,
-            copies=tuple(c for c in a.found_at if c[1] != a.url),
-            date_note=a.date_note,
-        )
-        for n, a in enumerate(ordered, start=1)
-    )
+    refs = tuple(SourceRef.of(n, a) for n, a in enumerate(ordered, start=1))
     candidates = _candidates(articles, tuning)
     used: set[str] = set()
     picks: dict[str, list[Sentence]] = {"overview": [], "why": [], "tldr": []}

@@ -381,3 +381,25 @@ def test_brief_run_with_no_reachable_feed_fails_with_a_clear_message(tmp_path: P
     assert "Error: none of the 1 feeds could be read" in proc.stderr
     assert "cannot connect" in proc.stderr
     assert not list(tmp_path.rglob("brief.json")), "no brief is written when nothing could be read"
+
+
+def test_sources_that_disagree_are_shown_with_both_versions_and_none_is_invented(demo: DemoRuns) -> None:
+    found = [
+        (d["thread_id"], x)
+        for r in demo.results
+        for d in _brief_json(r)["digests"]
+        for x in d["disagreements"]
+    ]
+    # the corpus plants one figure two outlets report differently: the AMI Labs valuation
+    assert [(thread, x["about"]) for thread, x in found] == [("lecun-exit", "valuation")]
+    claims = found[0][1]["claims"]
+    assert {c["value"] for c in claims} == {"$3.5 billion", "$4.5 billion"}
+    assert {c["source"] for c in claims} == {"Northwind Business", "The Compute Desk"}
+    texts = _canonical_articles(demo)
+    for c in claims:
+        assert c["sentence"]["text"] in texts[c["sentence"]["article_id"]]
+    text = next(r for r in demo.results if "SOURCES DISAGREE" in (r.brief_dir / "email.txt").read_text())
+    assert (
+        "On valuation: $3.5 billion (Northwind Business) vs $4.5 billion (The Compute Desk)"
+        in (text.brief_dir / "email.txt").read_text()
+    )
