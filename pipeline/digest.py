@@ -376,7 +376,7 @@ def _comparison(figures: Sequence[Figure], involved: Sequence[Involved]) -> Comp
     by_measure: dict[tuple[str, str], dict[str, tuple[str, str]]] = defaultdict(dict)
     for f in figures:
         words = _WORD.findall(f.label.lower())
-        if not words or f.kind == "count":
+        if not words:
             continue
         entity = next((n for n in names if n in f.sentence), None)
         if entity is None:

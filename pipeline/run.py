@@ -530,11 +530,14 @@ def _page(entry: FeedEntry, result: FetchResult | None) -> Page:
 
 
 def _rank(threads: Sequence[Thread], articles: dict[str, Article]) -> list[Thread]:
-    """Configured threads with news first, then emerging stories by distinct sources."""
+    """Configured threads with news first, then by importance: distinct sources, growth since
+    the last brief (new articles), and recency (the newest article)."""
+    oldest = datetime.min.replace(tzinfo=UTC)
 
-    def key(t: Thread) -> tuple[int, int, int]:
+    def key(t: Thread) -> tuple[int, int, int, float]:
         sources = {s for i in t.article_ids for s, _ in articles[i].found_at}
-        return (0 if t.kind == "configured" else 1, -len(sources), -len(t.article_ids))
+        newest = max((articles[i].published or oldest for i in t.article_ids), default=oldest)
+        return (0 if t.kind == "configured" else 1, -len(sources), -len(t.article_ids), -newest.timestamp())
 
     return sorted(threads, key=key)
 
