@@ -93,6 +93,7 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
 
     Example: brief run --config sources.yaml --no-send
     """
+    from .llm import llm_from_env
     from .outbox import resume_deliveries
     from .run import RunOptions, run_brief
 
@@ -109,7 +110,7 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
                     click.echo(f"Finished an interrupted delivery: {resent.detail} ({resent.eml_path})")
             finally:
                 store.close()
-            options = RunOptions(send=not no_send, force=force)
+            options = RunOptions(send=not no_send, force=force, llm=llm_from_env())
             result = run_brief(config, slot=when, smtp=smtp, progress=progress, options=options)
     finally:
         progress.close()

@@ -281,6 +281,8 @@ class ThreadDigest:
     comparison: Comparison | None = None
     date: datetime | None = None  # the newest source's date
     disagreements: tuple[Disagreement, ...] = ()
+    written_by: str = ""  # the model that wrote the overview and why it matters, if one did
+    llm_note: str = ""  # why a configured model's text was not used
 
     def source_number(self, article_id: str) -> int:
         for ref in self.sources:

@@ -29,6 +29,7 @@ from .facts import extract_facts
 from .feeds import parse_feed
 from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
 from .health import backoff
+from .llm import LlmSettings, rewrite_all
 from .models import (
     ArchivedBrief,
     Article,
@@ -98,6 +99,7 @@ class RunOptions:
     force: bool = False  # make and send the slot again although it was delivered
     covers: tuple[str, ...] = ()  # earlier slots that were missed and that this brief makes up
     should_stop: Callable[[], bool] = lambda: False  # checked between stages (SIGTERM)
+    llm: LlmSettings | None = None  # a model that may rewrite overviews, grounded (None: offline)
     send_policy: SendPolicy = field(default_factory=SendPolicy)
 
 
@@ -231,6 +233,9 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     )
     for d in digests:
         store.save_thread_events(d.thread_id, d.timeline)
+    if ctx.options.llm is not None:
+        ctx.stage("Rewriting with the model", len(digests))
+        digests = rewrite_all(digests, by_id, ctx.options.llm)
     shown = {i for t in ranked for i in t.article_ids}
     others = _others([a for a in unique if a.id not in shown])
 

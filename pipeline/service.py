@@ -20,6 +20,7 @@ from types import FrameType
 
 from .config import Config, SmtpSettings
 from .errors import BriefError, BusyError, StoppedError
+from .llm import llm_from_env
 from .lock import RunLock, ServiceLock
 from .outbox import SendPolicy, resume_deliveries
 from .run import Progress, RunOptions, RunResult, run_brief
@@ -90,7 +91,7 @@ def run_due_slots(
             )
         finally:
             store.close()
-        options = RunOptions(covers=covers, should_stop=should_stop, send_policy=policy)
+        options = RunOptions(covers=covers, should_stop=should_stop, send_policy=policy, llm=llm_from_env())
         return run_brief(config, slot=slot, clock=clock, smtp=smtp, progress=progress, options=options)
 
 
