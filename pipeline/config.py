@@ -40,6 +40,7 @@ BRIEF_KEYS: dict[str, Key] = {
     "output": Key("Folder of the archive of briefs.", "output"),
     "state": Key("Folder of the state database; must be outside the output folder.", ".state"),
     "max_threads": Key("Most threads shown in one brief.", 8),
+    "unchanged_threads": Key('A thread with nothing new: "line" (one line, linked) or "drop".', "line"),
 }
 DELIVERY_KEYS: dict[str, Key] = {
     "to": Key("Recipient address, or a list of them.", []),
@@ -127,6 +128,7 @@ class Config:
     network_allow: tuple[str, ...] = ()
     user_agent: str | None = None
     max_entries_per_feed: int = 200
+    unchanged_threads: str = "line"
     concurrency: int = 8
     per_host: int = 2
 
@@ -273,6 +275,9 @@ def parse_config(text: str, path: Path) -> Config:
         schedule=tuple(sorted(set(schedule))),
         output_dir=output_dir,
         state_dir=state_dir,
+        unchanged_threads=v.choice(
+            brief.get("unchanged_threads"), "brief.unchanged_threads", ("line", "drop"), "line"
+        ),
         max_threads=v.integer(
             brief.get("max_threads"), "brief.max_threads", BRIEF_KEYS["max_threads"].default, 1, 100
         ),
@@ -369,6 +374,12 @@ class _Validator:
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
             raise self.fail(node, f"{where} must be text")
         return str(node.value).strip()
+
+    def choice(self, node: yaml.Node | None, where: str, allowed: tuple[str, ...], default: str) -> str:
+        text = self.string(node, where, default)
+        if text not in allowed:
+            raise self.fail(node, f"{where} must be one of {', '.join(allowed)}, got {text!r}")
+        return text
 
     def integer(self, node: yaml.Node | None, where: str, default: int, lo: int, hi: int) -> int:
         if node is None:

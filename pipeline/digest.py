@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .facts import ArticleFacts, Event, Figure, Mention, Quote
 from .models import (
@@ -513,3 +513,42 @@ def _date_disagreements(
 
 
 _VERB = {"leaving": "left", "joining": "joined"}
+
+
+# -- what is new since the last brief ---------------------------------------------------------
+
+
+def shown_keys(digest: ThreadDigest) -> set[str]:
+    """What a digest shows a reader, as keys a later brief can compare against."""
+    sentences = (*digest.overview, *digest.why_it_matters, *digest.tldr, *digest.audience)
+    keys = {"sentence:" + _norm(s.text) for s in sentences}
+    keys |= {"figure:" + _norm(f.value) for f in digest.figures}
+    return keys
+
+
+def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDigest:
+    """The digest without what earlier briefs already showed of its thread; `unchanged` when no
+    new sentence or figure is left (a story is never sent again without a new fact)."""
+    if not earlier:
+        return digest
+
+    def fresh(items: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
+        return tuple(s for s in items if "sentence:" + _norm(s.text) not in earlier)
+
+    overview, why, tldr = fresh(digest.overview), fresh(digest.why_it_matters), fresh(digest.tldr)
+    figures = tuple(f for f in digest.figures if "figure:" + _norm(f.value) not in earlier)
+    unchanged = not (overview or tldr or figures)
+    return replace(
+        digest,
+        overview=overview,
+        why_it_matters=why,
+        tldr=tldr,
+        figures=figures,
+        audience=fresh(digest.audience),
+        since=since,
+        unchanged=unchanged,
+    )
+
+
+def _norm(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))

@@ -281,6 +281,8 @@ class ThreadDigest:
     comparison: Comparison | None = None
     date: datetime | None = None  # the newest source's date
     disagreements: tuple[Disagreement, ...] = ()
+    since: str = ""  # "New since Thu 09 Apr, 21:00 UTC": what the thread showed before is left out
+    unchanged: bool = False  # nothing new since the last brief: shown as one line
     written_by: str = ""  # the model that wrote the overview and why it matters, if one did
     llm_note: str = ""  # why a configured model's text was not used
 

@@ -22,7 +22,7 @@ from typing import Protocol
 from . import archive, deliver, render
 from .config import Config, FeedSource, SmtpSettings
 from .dedupe import dedupe
-from .digest import connections
+from .digest import connections, only_new, shown_keys
 from .errors import NothingToDoError, StoppedError
 from .extract import extract_article
 from .facts import extract_facts
@@ -233,6 +233,11 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     )
     for d in digests:
         store.save_thread_events(d.thread_id, d.timeline)
+    previous = next((b for b in store.briefs() if b.slot < slot), None)
+    since = f"New since {previous.slot:%a %d %b, %H:%M} UTC" if previous else ""
+    digests = tuple(only_new(d, store.shown_before(d.thread_id, sid), since) for d in digests)
+    if config.unchanged_threads == "drop":
+        digests = tuple(d for d in digests if not d.unchanged)
     if ctx.options.llm is not None:
         ctx.stage("Rewriting with the model", len(digests))
         digests = rewrite_all(digests, by_id, ctx.options.llm)
@@ -268,6 +273,8 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     )
     folder, message_id = _write(ctx, brief)
     store.mark_briefed(showing, sid)
+    for d in digests:
+        store.remember_shown(d.thread_id, shown_keys(d), sid)
     store.set_slot(sid, "built", now, brief_id=sid)
     for covered in ctx.options.covers:
         store.set_slot(covered, "skipped", now, covered_by=sid)

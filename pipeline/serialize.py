@@ -103,6 +103,8 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
             else None
         ),
         date=_when(d.get("date")),
+        since=d.get("since", ""),
+        unchanged=d.get("unchanged", False),
         written_by=d.get("written_by", ""),
         llm_note=d.get("llm_note", ""),
         disagreements=tuple(

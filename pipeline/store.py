@@ -196,12 +196,28 @@ def _migration_5(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_6(db: sqlite3.Connection) -> None:
+    """What each thread has shown readers, so a later brief does not repeat it."""
+    _script(
+        db,
+        """
+        CREATE TABLE shown (
+            thread_id TEXT NOT NULL,
+            key TEXT NOT NULL,                 -- "figure:<value>" or "sentence:<normalised text>"
+            brief_id TEXT NOT NULL,
+            PRIMARY KEY (thread_id, key)
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 )
 
 
@@ -567,6 +583,21 @@ class Store:
                         e.text.article_id,
                         json.dumps([list(c) for c in e.cited]),
                     ),
+                )
+
+    def shown_before(self, thread_id: str, brief_id: str) -> set[str]:
+        """What earlier briefs showed of this thread (keys as `remember_shown` stored them)."""
+        rows = self.db.execute(
+            "SELECT key FROM shown WHERE thread_id = ? AND brief_id != ?", (thread_id, brief_id)
+        ).fetchall()
+        return {str(r["key"]) for r in rows}
+
+    def remember_shown(self, thread_id: str, keys: Iterable[str], brief_id: str) -> None:
+        with self.transaction() as db:
+            for key in keys:
+                db.execute(
+                    "INSERT OR IGNORE INTO shown (thread_id, key, brief_id) VALUES (?, ?, ?)",
+                    (thread_id, key, brief_id),
                 )
 
     # -- the slot ledger ---------------------------------------------------------------------------

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from conftest import make_article, utc
+from dataclasses import replace
 
-from pipeline.digest import digest_fields
+from conftest import make_article, utc
+from test_render import make_brief
+
+from pipeline.digest import digest_fields, only_new, shown_keys
 from pipeline.facts import extract_facts
+from pipeline.models import Thread
+from pipeline.render import render_brief
+from pipeline.summarize import summarize_thread
 
 SCORES = (
     "The Lindqvist Institute published its harbour benchmark on Monday. "
@@ -37,3 +43,17 @@ def test_badges_follow_their_documented_rules() -> None:
     assert fields.tone == "Cautionary"
     assert fields.impact == "Low"  # one source, no large money figure
     assert fields.horizon == "Medium-term"
+
+
+def test_a_thread_with_nothing_new_is_one_line_that_says_so() -> None:
+    article = make_article("https://harbour.example/benchmark", SCORES, published=utc(2026, 4, 8, 12))
+    digest = summarize_thread(Thread("bench", "Harbour benchmark", "configured", (article.id,)), [article])
+
+    again = only_new(digest, shown_keys(digest), "New since Wed 08 Apr, 21:00 UTC")
+
+    assert again.unchanged and not again.overview and not again.figures
+    brief = replace(make_brief(), digests=(again,))
+    rendered = render_brief(brief)
+    assert "No new developments since the last brief" in rendered.email_txt
+    assert "No new developments since the last brief" in rendered.page_html
+    assert "71 points" not in rendered.email_txt

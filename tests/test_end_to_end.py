@@ -403,3 +403,17 @@ def test_sources_that_disagree_are_shown_with_both_versions_and_none_is_invented
         "On valuation: $3.5 billion (Northwind Business) vs $4.5 billion (The Compute Desk)"
         in (text.brief_dir / "email.txt").read_text()
     )
+
+
+def test_no_sentence_or_figure_of_a_thread_is_shown_in_two_briefs(demo: DemoRuns) -> None:
+    seen: dict[tuple[str, str], str] = {}
+    for result in demo.results[:3]:
+        for d in _brief_json(result)["digests"]:
+            items = [s["text"] for f in ("overview", "why_it_matters", "tldr") for s in d[f]]
+            items += [f["value"] for f in d["figures"]]
+            for item in items:
+                key = (d["thread_id"], item)
+                assert key not in seen, f"{item!r} was already shown in {seen[key]}"
+                seen[key] = result.brief_id
+    later = [d for r in demo.results[1:3] for d in _brief_json(r)["digests"] if d["kind"] == "configured"]
+    assert later and all(d["since"].startswith("New since ") for d in later)

@@ -215,3 +215,13 @@ def test_the_archive_reads_without_javascript(site: Path) -> None:
     # every brief is a plain link in the HTML; only the search box waits for the script
     assert body.count('class="when" href=') == 3
     assert '<form class="search" role="search" hidden>' in body
+
+
+def test_a_thread_page_links_every_brief_it_was_in_and_keeps_its_timeline_and_disputes(site: Path) -> None:
+    output = site / "output"
+    page = (output / "threads" / "lecun-exit.html").read_text(encoding="utf-8")
+    briefs = sorted(p.parent.relative_to(output).as_posix() for p in output.glob("20*/*/*/*/index.html"))
+    for folder in briefs:
+        assert f'href="../{folder}/index.html#thread-lecun-exit"' in page, folder
+    assert "Timeline" in page and "Figures over time" in page
+    assert "Where sources disagree" in page and "$3.5 billion" in page and "$4.5 billion" in page
