@@ -452,7 +452,7 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
                 and f.article_id != first.article_id
                 and f"{f.amount:.3g}" != f"{first.amount:.3g}"
                 and max(f.amount, first.amount) / min(f.amount, first.amount) <= MAX_SPREAD
-                and _names_in(f.sentence) & _names_in(first.sentence)
+                and _subjects(f, articles) & _subjects(first, articles)
                 and first.value not in f.sentence
                 and f.value not in first.sentence
             ):
@@ -466,6 +466,14 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
         for measure, group in groups
         if len(group) > 1 and all(f.article_id in articles for f in group)
     ]
+
+
+def _subjects(figure: Figure, articles: Mapping[str, Article]) -> set[str]:
+    """The names around a figure: in every sentence of its article that gives the same value
+    (an article often states its key figure twice, naming the subject only once)."""
+    article = articles.get(figure.article_id)
+    sentences = [s for s in split_sentences(article.text) if figure.value in s] if article else []
+    return set().union(*(_names_in(s) for s in sentences or [figure.sentence]))
 
 
 def _names_in(sentence: str) -> set[str]:

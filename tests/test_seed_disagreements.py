@@ -1,5 +1,6 @@
-"""The real seed articles (../shared/seeds, when present) report the size of Meta's Scale AI
-investment differently; served as pages and read by the pipeline, the brief must say so."""
+"""The real seed documents (../shared/seeds, when present) report the size of Meta's Scale AI
+investment and the valuation of AMI Labs differently; served as pages and read by the
+pipeline, the brief must say so, with both sources."""
 
 from __future__ import annotations
 
@@ -15,20 +16,22 @@ from pipeline.facts import extract_facts
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
-def test_the_seed_articles_disagree_on_the_scale_ai_investment() -> None:
-    files = sorted(SEEDS.glob("00[013]_*.txt"))
-    if len(files) < 3:
-        pytest.skip(f"the seed articles are not beside the project ({SEEDS})")
+@pytest.mark.parametrize(
+    ("about", "values"),
+    [("investment", {"$14.3 billion", "$15 billion"}), ("valuation", {"$4.5B", "$3.5 billion"})],
+)
+def test_the_seed_documents_disagree_and_the_brief_says_so(about: str, values: set[str]) -> None:
+    files = sorted(SEEDS.glob("00[0-4]_*.txt"))
+    if len(files) < 5:
+        pytest.skip(f"the seed documents are not beside the project ({SEEDS})")
     articles = [seed_article(p, datetime(2026, 5, 26, tzinfo=UTC)) for p in files]
     facts = {a.id: extract_facts(a) for a in articles}
 
-    found = disagreements(articles, facts)
+    found = [d for d in disagreements(articles, facts) if d.about == about]
 
-    investment = [d for d in found if d.about == "investment"]
-    assert investment, [d.about for d in found]
-    values = {c.value for c in investment[0].claims}
-    assert {"$14.3 billion", "$15 billion"} <= values
-    assert len({c.sentence.article_id for c in investment[0].claims}) >= 2  # two different sources
-    for claim in investment[0].claims:
+    assert found, about
+    assert values <= {c.value for c in found[0].claims}
+    assert len({c.sentence.article_id for c in found[0].claims}) >= 2  # two different sources
+    for claim in found[0].claims:
         article = next(a for a in articles if a.id == claim.sentence.article_id)
         assert claim.sentence.text in article.text
