@@ -78,6 +78,8 @@ def send_message(
     """
     sender = getaddresses([mail_from])[0][1]
     recipients = [addr for _, addr in getaddresses(list(mail_to)) if addr]
+    if send and not recipients:
+        raise DeliveryError("no valid recipient address", hint="check delivery.to in sources.yaml")
     if smtp.user and smtp.tls == "none" and smtp.host not in ("localhost", "127.0.0.1", "::1"):
         raise DeliveryError(
             "refusing to send the SMTP password over an unencrypted connection",

@@ -106,6 +106,9 @@ def _drop_leading_title(text: str, title: str) -> str:
 
 def _page_date(value: str) -> datetime | None:
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+        if not value:
+            return None
+        when = datetime.fromisoformat(value)
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     except ValueError:
         return None

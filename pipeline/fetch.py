@@ -125,7 +125,11 @@ async def _fetch_all(
                 if host in paused:
                     until = paused[host].strftime("%Y-%m-%d %H:%M UTC")
                     result = _failure(
-                        req, req.url, ErrorKind.PAUSED, f"{host} asked us to wait until {until}", 0
+                        req,
+                        req.url,
+                        ErrorKind.PAUSED,
+                        f"{host} asked us to wait until {until}",
+                        time.monotonic(),
                     )
                 else:
                     result = await _fetch_one(client, req, settings)
@@ -151,6 +155,10 @@ async def _fetch_one(client: httpx.AsyncClient, req: FetchRequest, settings: Fet
         return _failure(req, url, ErrorKind.TIMEOUT, f"no complete answer within {deadline:.0f} s", started)
     except _FetchFailed as exc:
         return _failure(req, url, exc.kind, str(exc), started)
+    except httpx.TimeoutException as exc:  # while reading the body
+        return _failure(req, url, ErrorKind.TIMEOUT, f"timed out reading the body: {exc}", started)
+    except httpx.HTTPError as exc:  # the server hung up mid-body, broke the protocol...
+        return _failure(req, url, ErrorKind.CONNECT, f"connection broken while reading: {exc}", started)
 
 
 async def _follow(
@@ -274,7 +282,9 @@ async def _read_body(
     if encoding in ("gzip", "x-gzip"):
         decoder = zlib.decompressobj(wbits=47)
     elif encoding == "deflate":
-        decoder = zlib.decompressobj(wbits=15)
+        decoder = zlib.decompressobj(wbits=47)  # zlib-wrapped, as the standard says
+    elif encoding not in ("", "identity"):
+        raise _FetchFailed(ErrorKind.PARSE, f"unsupported Content-Encoding {encoding!r} (we asked for gzip)")
     raw_total = 0
     out = bytearray()
     too_large = _FetchFailed(ErrorKind.TOO_LARGE, "response is over the size cap")

@@ -127,6 +127,6 @@ def resend_brief(
         )
     except DeliveryError as exc:
         return Delivery(message_id, str(eml), False, f"delivery failed: {exc}")
-    store.set_delivery(brief_id, "sent", now, sent=True)
+    store.set_delivery(brief_id, "sent", now, message_id=message_id, sent=True)
     store.set_slot(brief_id, "delivered", now, brief_id=brief_id)
     return Delivery(message_id, str(eml), True, f"sent again: {detail}")

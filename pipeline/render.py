@@ -65,7 +65,6 @@ def make_environments(extra: Path | None = None) -> tuple[jinja2.Environment, ji
             safe_url=safe_url,
             date=_date,
             datetime=_datetime,
-            host=_host,
             isotime=_isotime,
             source_date=_source_date,
         )
@@ -207,8 +206,3 @@ def _source_date(ref: SourceRef) -> str:
 def _isotime(value: datetime | None) -> str:
     when = value or datetime(1970, 1, 1, tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _host(url: str) -> str:
-    host = urlsplit(url).hostname or ""
-    return host.removeprefix("www.")

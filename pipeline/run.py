@@ -427,7 +427,11 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
             when=ctx.now,
             nonce=nonce,
         )
-        if deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET or len(brief.digests) <= 1:
+        if (
+            deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET
+            or len(brief.digests) <= 1
+            or not brief.digests[-1].sources
+        ):
             break
         brief = _overflow(brief)
     files = _brief_files(rendered, raw)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -237,14 +237,20 @@ class Store:
             state_dir.mkdir(parents=True, exist_ok=True)
             self.path = state_dir / "dailybrief.sqlite3"
             self.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+        try:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("PRAGMA busy_timeout=5000")
             self._migrate()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+        except BaseException as exc:
+            self.db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -268,7 +274,7 @@ class Store:
             )
         if version < len(MIGRATIONS) and version > 0:
             backup = self.path.with_suffix(f".v{version}.bak")
-            with sqlite3.connect(backup) as dst:
+            with closing(sqlite3.connect(backup)) as dst:
                 self.db.backup(dst)
         for number in range(version, len(MIGRATIONS)):
             with self.transaction() as db:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -103,7 +104,7 @@ def test_article_id_is_stable_and_differs_between_articles() -> None:
 
     assert first == again
     assert first != other
-    assert len(first) == 12 and int(first, 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{12}", first)
 
 
 # -- dedupe --------------------------------------------------------------------------------------

@@ -151,3 +151,46 @@ def test_a_feed_that_fails_then_recovers_repeats_nothing(tmp_path: Path, site: S
     text = (recovered.brief_dir / "email.txt").read_text()
     assert "Ferry timetable changes for the summer" in text
     assert "Lindqvist approves channel dredging" not in text
+
+
+class _HangUp(BaseHTTPRequestHandler):
+    """Promises 1,000 bytes, sends a few, hangs up."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        self.wfile.write(b"<rss>")
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_a_feed_that_hangs_up_mid_body_is_one_failed_feed_not_a_failed_run(
+    tmp_path: Path, site: Site
+) -> None:
+    broken = ThreadingHTTPServer(("127.0.0.1", 0), _HangUp)
+    threading.Thread(target=broken.serve_forever, daemon=True).start()
+    try:
+        site.pages["/dredging"] = (200, _page("Lindqvist approves channel dredging"))
+        site.pages["/feed.xml"] = (
+            200,
+            _feed(site, [("guid-1", "/dredging", "Lindqvist approves channel dredging")]),
+        )
+        port = broken.server_address[1]
+        (tmp_path / "sources.yaml").write_text(
+            f'network:\n  allow: ["127.0.0.1:{site.server_address[1]}", "127.0.0.1:{port}"]\n'
+            f"feeds:\n  - url: {site.base}/feed.xml\n    name: Harbour News\n"
+            f"  - url: http://127.0.0.1:{port}/feed.xml\n    name: Broken Wire\n",
+            encoding="utf-8",
+        )
+        result = _run(tmp_path, site, 15)
+    finally:
+        broken.shutdown()
+        broken.server_close()
+    assert result.stats.articles_new == 1
+    assert [name for name, _ in result.feed_errors] == ["Broken Wire"]
+    assert "connection broken while reading" in result.feed_errors[0][1]
