@@ -214,12 +214,13 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     threads = assign_threads(unique, config.threads, members, unthreaded)
     store.save_memberships(threads, ctx.run_id)
 
-    ctx.stage("Reading the facts", len(unique))
-    facts = {a.id: extract_facts(a) for a in unique}
-
-    ctx.stage("Summarizing", len(threads))
     by_id = {a.id: a for a in unique}
     ranked = _rank(threads, by_id)[: config.max_threads]
+    in_brief = [by_id[i] for t in ranked for i in t.article_ids]
+    ctx.stage("Reading the facts", len(in_brief))
+    facts = {a.id: extract_facts(a) for a in in_brief}  # only what the digests will show
+
+    ctx.stage("Summarizing", len(ranked))
     keywords = {s.id: s.keywords for s in config.threads}
     digests = tuple(
         summarize_thread(

@@ -1,0 +1,55 @@
+"""The facts of one article, as `extract_facts` returns them.
+
+Every `sentence` / `text` field is a verbatim substring of the article's text; `role` is verbatim
+from its `sentence` (or ""). Amounts are normalised (14.3e9, 49.0, 10.0), `value` is as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: str  # as written: "$14.3 billion", "49%", "10x", "3 billion"
+    kind: str  # money | percent | multiple | count | score
+    amount: float  # normalised: 14.3e9, 49.0, 10.0
+    unit: str  # USD | EUR | GBP | % | x | points | the counted noun
+    label: str
+    sentence: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class Event:
+    date: date
+    precision: str  # day | week | month | year
+    text: str  # the sentence, verbatim
+    kind: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class Mention:
+    name: str
+    kind: str  # person | org
+    role: str  # verbatim from `sentence`, or ""
+    sentence: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    speaker: str
+    sentence: str
+    article_id: str
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    figures: tuple[Figure, ...] = ()
+    events: tuple[Event, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    quotes: tuple[Quote, ...] = ()
