@@ -110,7 +110,7 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
                     click.echo(f"Finished an interrupted delivery: {resent.detail} ({resent.eml_path})")
             finally:
                 store.close()
-            options = RunOptions(send=not no_send, force=force, llm=llm_from_env())
+            options = RunOptions(send=not no_send, force=force, llm=llm_from_env(), manual=True)
             result = run_brief(config, slot=when, smtp=smtp, progress=progress, options=options)
     finally:
         progress.close()

@@ -100,6 +100,7 @@ class RunOptions:
     covers: tuple[str, ...] = ()  # earlier slots that were missed and that this brief makes up
     should_stop: Callable[[], bool] = lambda: False  # checked between stages (SIGTERM)
     llm: LlmSettings | None = None  # a model that may rewrite overviews, grounded (None: offline)
+    manual: bool = False  # `brief run` by hand: failing feeds are tried again now, not after their rest
     send_policy: SendPolicy = field(default_factory=SendPolicy)
 
 
@@ -331,7 +332,7 @@ def _read_feeds(ctx: _Context) -> tuple[int, list[tuple[str, str]]]:
         state = store.feed_state(feed.url)
         if state.disabled:
             errors.append((feed.name, f"disabled ({state.disabled}): remove it from sources.yaml"))
-        elif state.next_attempt is not None and state.next_attempt > now:
+        elif state.next_attempt is not None and state.next_attempt > now and not ctx.options.manual:
             errors.append(
                 (
                     feed.name,

@@ -194,3 +194,35 @@ def test_a_feed_that_hangs_up_mid_body_is_one_failed_feed_not_a_failed_run(
     assert result.stats.articles_new == 1
     assert [name for name, _ in result.feed_errors] == ["Broken Wire"]
     assert "connection broken while reading" in result.feed_errors[0][1]
+
+
+def test_a_resting_feed_waits_for_the_scheduler_but_not_for_a_run_by_hand(tmp_path: Path, site: Site) -> None:
+    from pipeline.run import RunOptions
+
+    site.pages["/dredging"] = (200, _page("Lindqvist approves channel dredging"))
+    site.pages["/feed.xml"] = (503, b"busy")
+    (tmp_path / "sources.yaml").write_text(
+        f'network:\n  allow: ["127.0.0.1:{site.server_address[1]}"]\n'
+        f"feeds:\n  - url: {site.base}/feed.xml\n    name: Harbour News\n"
+        f"  - url: {site.base}/other.xml\n    name: Other\n",
+        encoding="utf-8",
+    )
+    site.pages["/other.xml"] = (200, _feed(site, []))
+    config = load_config(tmp_path / "sources.yaml")
+    first = datetime(2026, 4, 20, 15, 0, tzinfo=UTC)
+    run_brief(config, slot=first, clock=lambda: first, send=False)  # Harbour News now rests
+
+    site.pages["/feed.xml"] = (
+        200,
+        _feed(site, [("guid-1", "/dredging", "Lindqvist approves channel dredging")]),
+    )
+    soon = datetime(2026, 4, 20, 15, 5, tzinfo=UTC)
+    scheduled = run_brief(config, slot=first, clock=lambda: soon, options=RunOptions(send=False, force=True))
+    assert any("resting after 1 failures" in error for _, error in scheduled.feed_errors)
+    assert scheduled.stats.articles_new == 0
+
+    by_hand = run_brief(
+        config, slot=first, clock=lambda: soon, options=RunOptions(send=False, force=True, manual=True)
+    )
+    assert by_hand.feed_errors == ()
+    assert by_hand.stats.articles_new == 1
