@@ -396,6 +396,16 @@ def test_an_acronym_is_merged_with_its_expansion() -> None:
             "The chip is two years late",
         ),
         ('"The chip is two years late," said Hedda Sorlie.', "Hedda Sorlie", "The chip is two years late"),
+        (
+            "“The chip is two years late,” Hedda Sørlie declared.",
+            "Hedda Sørlie",
+            "The chip is two years late",
+        ),
+        (
+            "“The chip is two years late,” Hedda Sørlie famously tweeted.",
+            "Hedda Sørlie",
+            "The chip is two years late",
+        ),
     ],
 )
 def test_quote_attributions(text: str, speaker: str, quote: str) -> None:

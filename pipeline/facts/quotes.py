@@ -28,9 +28,9 @@ _AFTER_SAID_NAME = re.compile(
     rf"^\s*,?\s*(?:{_SPEECH_VERBS})\s+(?:(?:[A-Z][\w&’'-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{0,3}}"
     rf"(?i:{_ROLE_NOUN_RE})\s+(?=[A-Z]))?{_NAME_RE}"
 )
-_AFTER_NAME_SAID = re.compile(rf"^\s*,?\s*{_NAME_RE}\s+(?:{_SPEECH_VERBS})\b")
+_AFTER_NAME_SAID = re.compile(rf"^\s*,?\s*{_NAME_RE}\s+(?:[a-z]+ly\s+)?(?:{_SPEECH_VERBS})\b")
 _AFTER_PRONOUN = re.compile(
-    rf"^\s*,?\s*(?:he|she)\s+(?:{_SPEECH_VERBS})\b|^\s*,?\s*(?:{_SPEECH_VERBS})\s+(?:he|she)\b"
+    rf"^\s*,?\s*(?:he|she)\s+(?:[a-z]+ly\s+)?(?:{_SPEECH_VERBS})\b|^\s*,?\s*(?:{_SPEECH_VERBS})\s+(?:he|she)\b"
 )
 _BEFORE_NAME_SAID = re.compile(
     rf"{_NAME_RE}\s+(?:has\s+|had\s+)?(?:{_SPEECH_VERBS})(?:\s+(?:that|reporters|the\s+\w+|in\s+a\s+\w+))?\s*[:,]?\s*$"
@@ -40,7 +40,7 @@ _BEFORE_PARTIAL = re.compile(
     r"\s+(?!that\s+[A-Z])[^“”\".!?;]{1,80}$"
 )
 _BEFORE_ACCORDING = re.compile(rf"[Aa]ccording to\s+{_NAME_RE}\s*,?\s*$")
-_BEFORE_PRONOUN = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+(?:{_SPEECH_VERBS})\s*[:,]?\s*$")
+_BEFORE_PRONOUN = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+(?:[a-z]+ly\s+)?(?:{_SPEECH_VERBS})\s*[:,]?\s*$")
 
 
 def _clean_name(name: str) -> str:

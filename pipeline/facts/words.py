@@ -152,7 +152,9 @@ _STOPCAPS = (
 _NAME_CONNECTORS = frozenset("de van von der den da di du la le del della bin al".split())
 _SPEECH_VERBS = (
     "said|says|told|tells|added|adds|argued|argues|wrote|writes|noted|notes|explained|warned|insisted|"
-    "recalled|acknowledged|replied|asked|stressed|claimed|commented|continued|remarked"
+    "recalled|acknowledged|replied|asked|stressed|claimed|commented|continued|remarked|declared|"
+    "tweeted|posted|observed|stated|conceded|predicted|cautioned|countered|concluded|admitted|"
+    "emphasi[sz]ed|joked|quipped"
 )
 _CORPORATE_VERBS = (
     "announced|announces|launched|launches|released|releases|unveiled|unveils|raised|raises|invested|"
