@@ -534,6 +534,8 @@ def _read_feed(ctx: _Context, feed: FeedSource, state: FeedState, result: FetchR
         )
         return parsed.error
     store.record_feed_success(feed.url, feed.name, now, result.validators, parsed.entries)
+    if parsed.warning:
+        ctx.progress.note(f"{feed.name}: {parsed.warning}")
     return None
 
 
