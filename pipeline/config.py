@@ -129,6 +129,12 @@ class Config:
     user_agent: str | None = None
     max_entries_per_feed: int = 200
     unchanged_threads: str = "line"
+
+    @property
+    def templates_dir(self) -> Path:
+        """A `templates/` folder beside sources.yaml overrides the built-in templates."""
+        return self.path.parent / "templates"
+
     concurrency: int = 8
     per_host: int = 2
 

@@ -57,6 +57,7 @@ log = logging.getLogger(__name__)
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
+OLDEST = datetime.min.replace(tzinfo=UTC)  # sorts undated articles last
 MAX_OTHERS = 15  # articles in no thread listed at the end of a brief
 EMAIL_HTML_BUDGET = 90_000  # bytes of encoded HTML part; Gmail clips messages at about 102 KB
 
@@ -416,7 +417,7 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
     previous = ctx.store.delivery(brief.id)
     resend = ctx.options.force and previous is not None and previous["sends"] > 0
     nonce = f"r{previous['sends'] + 1}" if resend and previous is not None else ""
-    templates = config.path.parent / "templates"
+    templates = config.templates_dir
     while True:
         rendered = render.render_brief(brief, templates)
         raw, message_id = deliver.build_message(
@@ -469,7 +470,7 @@ def rebuild_archive(config: Config) -> int:
     store = Store(config.state_dir)
     try:
         kept = store.brief_contents()
-        templates = config.path.parent / "templates"
+        templates = config.templates_dir
         for _, data, raw in kept:
             brief = brief_from_json(data)
             archive.write_brief(
@@ -484,7 +485,7 @@ def rebuild_archive(config: Config) -> int:
 def write_site(store: Store, config: Config) -> None:
     """Regenerate the archive's pages, thread pages, index and feed from the database."""
     kept = [(entry, brief_from_json(data)) for entry, data, _ in store.brief_contents()]
-    pages = render.render_site(kept, config.title, config.path.parent / "templates")
+    pages = render.render_site(kept, config.title, config.templates_dir)
     for path, content in pages.items():
         archive.write_file(config.output_dir, path, content)
 
@@ -552,11 +553,10 @@ def _page(entry: FeedEntry, result: FetchResult | None) -> Page:
 def _rank(threads: Sequence[Thread], articles: dict[str, Article]) -> list[Thread]:
     """Configured threads with news first, then by importance: distinct sources, growth since
     the last brief (new articles), and recency (the newest article)."""
-    oldest = datetime.min.replace(tzinfo=UTC)
 
     def key(t: Thread) -> tuple[int, int, int, float]:
         sources = {s for i in t.article_ids for s, _ in articles[i].found_at}
-        newest = max((articles[i].published or oldest for i in t.article_ids), default=oldest)
+        newest = max((articles[i].published or OLDEST for i in t.article_ids), default=OLDEST)
         return (0 if t.kind == "configured" else 1, -len(sources), -len(t.article_ids), -newest.timestamp())
 
     return sorted(threads, key=key)
@@ -564,6 +564,5 @@ def _rank(threads: Sequence[Thread], articles: dict[str, Article]) -> list[Threa
 
 def _others(articles: Sequence[Article]) -> tuple[SourceRef, ...]:
     """New articles in no thread shown, newest first: a list of links under the threads."""
-    oldest = datetime.min.replace(tzinfo=UTC)
-    newest = sorted(articles, key=lambda a: a.published or oldest, reverse=True)[:MAX_OTHERS]
+    newest = sorted(articles, key=lambda a: a.published or OLDEST, reverse=True)[:MAX_OTHERS]
     return tuple(SourceRef.of(n, a) for n, a in enumerate(newest, start=1))
