@@ -43,18 +43,25 @@ def _articles(ids: set[str]) -> dict[str, Article]:
     return out
 
 
-def seed_article(path: Path, published: datetime | None) -> Article:
-    """A seed file as the pipeline would see it: its paragraphs wrapped in a minimal page,
-    extracted by `extract_article` (the id is the pipeline's own; callers key by the file stem)."""
+def seed_page(path: Path) -> tuple[str, bytes]:
+    """A seed file (the title on the first line, then one paragraph a line) as a minimal
+    article page: its title and the page's bytes."""
     lines = [" ".join(line.split()) for line in path.read_text(encoding="utf-8").splitlines()]
     title, paragraphs = lines[0], [line for line in lines[1:] if line]
     t = html.escape(title)
     body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     page = f"<html><head><title>{t}</title></head><body><article><h1>{t}</h1>{body}</article></body></html>"
+    return title, page.encode("utf-8")
+
+
+def seed_article(path: Path, published: datetime | None) -> Article:
+    """A seed file as the pipeline would see it: its page (`seed_page`) extracted by
+    `extract_article` (the id is the pipeline's own; callers key by the file stem)."""
+    title, page = seed_page(path)
     base = "http://127.0.0.1:1/seeds"
     url = f"{base}/{path.stem}"
     entry = FeedEntry(f"{base}/feed.xml", path.stem, url, title, "", published)
-    return extract_article(Page(entry, url, page.encode("utf-8")), "Seed")
+    return extract_article(Page(entry, url, page), "Seed")
 
 
 def _seed_articles(folder: Path, gold: dict[str, Any]) -> dict[str, Article]:

@@ -13,6 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from .facts import ArticleFacts, Event, Figure, Mention, Quote
 from .models import (
@@ -119,7 +120,7 @@ def digest_fields(
         tone=_tone(text),
         audience=_audience_sentences(articles, used),
         comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people),
-        disagreements=disagreements(articles, facts),
+        disagreements=disagreements(articles, facts, earlier_events),
     )
 
 
@@ -397,11 +398,19 @@ _HAPPENINGS = {
     "leaving": re.compile(r"\b(left|leav\w*|depart\w*|exit\w*|quit|resign\w*|stepped down|ended)\b", re.I),
     "joining": re.compile(r"\b(joined|joins|hired|appointed)\b", re.I),
 }
+_INTENT = re.compile(r"\b(announc\w*|plan\w*|will|expect\w*|intend\w*|reported(?:ly)?)\b", re.I)
 MAX_DATE_GAP_DAYS = 120  # two dates further apart are two events, not a disagreement
 
 
-def disagreements(articles: Sequence[Article], facts: Mapping[str, ArticleFacts]) -> tuple[Disagreement, ...]:
-    """Figures and dates that different sources give differently for the same thing."""
+def disagreements(
+    articles: Sequence[Article],
+    facts: Mapping[str, ArticleFacts],
+    earlier_events: Sequence[TimelineEvent] = (),
+) -> tuple[Disagreement, ...]:
+    """Figures and dates that different sources give differently for the same thing. Dates are
+    also compared with the thread's events from earlier briefs (`earlier_events`): a source
+    today that dates a departure differently from one last week is a disagreement too, shown
+    once a new article takes part in it."""
     by_id = {a.id: a for a in articles}
     found = _figure_disagreements(
         [f for a in articles for f in facts.get(a.id, ArticleFacts()).figures], by_id
@@ -410,6 +419,7 @@ def disagreements(articles: Sequence[Article], facts: Mapping[str, ArticleFacts]
         [e for a in articles for e in facts.get(a.id, ArticleFacts()).events],
         [m for a in articles for m in facts.get(a.id, ArticleFacts()).mentions],
         by_id,
+        earlier_events,
     )
     return tuple(found)
 
@@ -482,42 +492,113 @@ def _names_in(sentence: str) -> set[str]:
     return {w for w in words[1:] if w[0].isupper() and w.lower() not in _STOP}
 
 
+@dataclass(frozen=True)
+class _Dated:
+    """One source's dated sentence: from this brief's facts or the thread's stored timeline."""
+
+    when: str  # ISO, as precise as the text: "2026-01-22" or "2025-11"
+    text: str
+    article_id: str
+    source: str
+    url: str
+    new: bool  # from an article of this brief
+
+
 def _date_disagreements(
-    events: Sequence[Event], mentions: Sequence[Mention], articles: Mapping[str, Article]
+    events: Sequence[Event],
+    mentions: Sequence[Mention],
+    articles: Mapping[str, Article],
+    earlier: Sequence[TimelineEvent] = (),
 ) -> list[Disagreement]:
     """The same happening (left, joined) of the same person dated differently by different
-    articles, the dates close enough to be one event."""
+    articles: to the day or the month, compared at the coarser of the two ("November 2025"
+    agrees with "12 November 2025", not with "22 January 2026"), the dates close enough to be
+    one event. A person is found by full name or by surname ("LeCun departs Meta")."""
+    dated = [
+        _Dated(_iso(e), e.text, e.article_id, articles[e.article_id].source, articles[e.article_id].url, True)
+        for e in events
+        if e.precision in ("day", "month") and e.article_id in articles
+    ]
+    dated += [
+        _Dated(t.date, t.text.text, t.text.article_id, t.cited[0][0], t.cited[0][1], False)
+        for t in earlier
+        if len(t.date) in (7, 10) and t.cited and t.text.article_id not in articles
+    ]
     people = {m.name for m in mentions if m.kind == "person" and len(m.name) > 3}
-    keyed: dict[tuple[str, str, str], list[Event]] = defaultdict(list)
-    for e in events:
-        if e.precision not in ("day", "month"):
-            continue
+    keyed: dict[tuple[str, str], dict[tuple[str, str], _Dated]] = defaultdict(dict)
+    for d in dated:
         for happening, pattern in _HAPPENINGS.items():
-            if not pattern.search(e.text):
-                continue
-            for name in people:
-                if name in e.text:
-                    keyed[(happening, name, e.precision)].append(e)
+            if pattern.search(d.text):
+                for name in people:
+                    if _names(name, d.text):
+                        keyed[(happening, name)].setdefault((d.when, d.text), d)
     out: list[Disagreement] = []
     seen: set[frozenset[str]] = set()
-    for (happening, name, _), group in sorted(keyed.items()):
-        dates = {_iso(e): e for e in group}
-        if len(dates) < 2 or len({e.article_id for e in dates.values()}) < 2:
+    for (happening, name), found in sorted(keyed.items()):
+        by_date: dict[str, _Dated] = {}
+        # a source's own claim first: this brief's, then one that states it (not an announcement)
+        for d in sorted(
+            found.values(),
+            key=lambda d: (not d.new, _INTENT.search(d.text) is not None, d.when, d.article_id),
+        ):
+            by_date.setdefault(d.when, d)
+        # a month another source gives to the day is not a second value
+        dates = {
+            w: d
+            for w, d in by_date.items()
+            if not (len(w) == 7 and any(o.startswith(w) for o in by_date if o != w))
+        }
+        whens = sorted(dates)
+        if len(whens) < 2 or len({d.article_id for d in dates.values()}) < 2:
             continue
-        span = max(e.date for e in dates.values()) - min(e.date for e in dates.values())
-        if span.days > MAX_DATE_GAP_DAYS:
+        if not any(d.new for d in dates.values()) or not _any_differ(whens):
             continue
-        key = frozenset(e.text for e in dates.values())
+        if (_month(whens[-1]) - _month(whens[0])).days > MAX_DATE_GAP_DAYS:
+            continue
+        key = frozenset(d.text for d in dates.values())
         if key in seen:
             continue
         seen.add(key)
         claims = tuple(
-            _claim(date, articles[e.article_id], e.text)
-            for date, e in sorted(dates.items())
-            if e.article_id in articles
+            Claim(readable_date(w), d.source, d.url, Sentence(d.text, d.article_id))
+            for w, d in sorted(dates.items())
         )
         out.append(Disagreement(f"the date {name} {_VERB[happening]}", claims))
     return out
+
+
+def _names(name: str, text: str) -> bool:
+    """Whether a text names the person: in full, or by a surname of four letters or more."""
+    if name in text:
+        return True
+    surname = name.split()[-1]
+    return len(surname) >= 4 and re.search(rf"(?<![A-Za-z]){re.escape(surname)}(?![a-z])", text) is not None
+
+
+def _any_differ(whens: Sequence[str]) -> bool:
+    """Whether two of the ISO dates name different days or months, compared at the coarser."""
+    return any(
+        a[: min(len(a), len(b))] != b[: min(len(a), len(b))]
+        for i, a in enumerate(whens)
+        for b in whens[i + 1 :]
+    )
+
+
+def _month(when: str) -> date:
+    return date(int(when[:4]), int(when[5:7]), 1)
+
+
+def readable_date(when: str) -> str:
+    """An ISO date as a reader writes it: "22 January 2026", "November 2025", "2013"."""
+    try:
+        if len(when) == 10:
+            d = date.fromisoformat(when)
+            return f"{d.day} {d:%B %Y}"
+        if len(when) == 7:
+            return f"{_month(when):%B %Y}"
+    except ValueError:
+        pass
+    return when
 
 
 _VERB = {"leaving": "left", "joining": "joined"}

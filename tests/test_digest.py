@@ -7,9 +7,9 @@ from dataclasses import replace
 from conftest import make_article, utc
 from test_render import make_brief
 
-from pipeline.digest import digest_fields, only_new, shown_keys
+from pipeline.digest import digest_fields, disagreements, only_new, shown_keys
 from pipeline.facts import extract_facts
-from pipeline.models import Thread
+from pipeline.models import Sentence, Thread, TimelineEvent
 from pipeline.render import render_brief
 from pipeline.summarize import summarize_thread
 
@@ -57,3 +57,67 @@ def test_a_thread_with_nothing_new_is_one_line_that_says_so() -> None:
     assert "No new developments since the last brief" in rendered.email_txt
     assert "No new developments since the last brief" in rendered.page_html
     assert "71 points" not in rendered.email_txt
+
+
+def _leaving(url: str, source: str, text: str) -> tuple:
+    article = make_article(url, text, source=source, published=utc(2026, 4, 9, 12))
+    return article, extract_facts(article)
+
+
+def test_a_departure_dated_differently_is_a_disagreement_found_by_surname_and_at_the_coarser_date() -> None:
+    told = [
+        _leaving(
+            "https://a.example/1",
+            "Harbour News",
+            "Mara Quill, the chief scientist of Vantor, left the company in November 2025 after 12 years.",
+        ),
+        _leaving(
+            "https://b.example/2", "Quay Daily", "Timeline. Jan 22Quill Departs Vantor. Feb 15Other things."
+        ),
+        _leaving(
+            "https://c.example/3",
+            "Tide Post",
+            "Mara Quill left Vantor on November 20, 2025, colleagues said.",
+        ),
+    ]
+    articles = [a for a, _ in told]
+    facts = {a.id: f for a, f in told}
+
+    found = disagreements(articles, facts)
+
+    assert [d.about for d in found] == ["the date Mara Quill left"]
+    # "November 2025" and "20 November 2025" agree: the month is not a second value
+    assert [(c.value, c.source) for c in found[0].claims] == [
+        ("20 November 2025", "Tide Post"),
+        ("22 January 2026", "Quay Daily"),
+    ]
+    # the same month, or the same day, from two sources is no disagreement
+    assert not disagreements([articles[0], articles[2]], facts)
+
+
+def test_a_date_is_compared_with_the_threads_earlier_briefs_but_an_old_disagreement_is_not_repeated() -> None:
+    article, facts = _leaving(
+        "https://b.example/2",
+        "Quay Daily",
+        "Mara Quill, the chief scientist of Vantor, left the company in December 2025.",
+    )
+    earlier = TimelineEvent(
+        "2025-11",
+        "organizational",
+        Sentence("Quill left Vantor in November 2025.", "earlier-id"),
+        (("Harbour News", "https://a.example/1"),),
+    )
+
+    found = disagreements([article], {article.id: facts}, [earlier])
+
+    assert [(c.value, c.source) for c in found[0].claims] == [
+        ("November 2025", "Harbour News"),
+        ("December 2025", "Quay Daily"),
+    ]
+    # a brief with no new article in the disagreement does not show it again
+    twice = replace(earlier, date="2025-12", text=Sentence("Quill left Vantor in December 2025.", "x"))
+    later, facts = _leaving(
+        "https://c.example/3", "Tide Post", "Mara Quill, who left Vantor, spoke on Monday."
+    )
+    assert "Mara Quill" in {m.name for m in facts.mentions}  # she is named, so it could be found
+    assert not disagreements([later], {later.id: facts}, [earlier, twice])

@@ -390,14 +390,27 @@ def test_sources_that_disagree_are_shown_with_both_versions_and_none_is_invented
         for d in _brief_json(r)["digests"]
         for x in d["disagreements"]
     ]
-    # the corpus plants one figure two outlets report differently: the AMI Labs valuation
-    assert [(thread, x["about"]) for thread, x in found] == [("lecun-exit", "valuation")]
-    claims = found[0][1]["claims"]
-    assert {c["value"] for c in claims} == {"$3.5 billion", "$4.5 billion"}
-    assert {c["source"] for c in claims} == {"Northwind Business", "The Compute Desk"}
+    # the corpus plants a figure two outlets report differently (the AMI Labs valuation, in one
+    # brief) and a date (when LeCun left Meta: November on day 1, December on day 2, so found by
+    # comparing with the thread's earlier brief); nothing else
+    assert sorted((thread, x["about"]) for thread, x in found) == [
+        ("lecun-exit", "the date Yann LeCun left"),
+        ("lecun-exit", "valuation"),
+    ]
+    planted = {
+        "valuation": ({"$3.5 billion", "$4.5 billion"}, {"Northwind Business", "The Compute Desk"}),
+        "the date Yann LeCun left": (
+            {"November 2025", "December 2025"},
+            {"Signal Ledger", "Open Models Weekly"},
+        ),
+    }
     texts = _canonical_articles(demo)
-    for c in claims:
-        assert c["sentence"]["text"] in texts[c["sentence"]["article_id"]]
+    for _, x in found:
+        values, sources = planted[x["about"]]
+        assert {c["value"] for c in x["claims"]} == values
+        assert {c["source"] for c in x["claims"]} == sources
+        for c in x["claims"]:
+            assert c["sentence"]["text"] in texts[c["sentence"]["article_id"]]
     text = next(r for r in demo.results if "SOURCES DISAGREE" in (r.brief_dir / "email.txt").read_text())
     assert (
         "On valuation: $3.5 billion (Northwind Business) vs $4.5 billion (The Compute Desk)"

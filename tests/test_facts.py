@@ -181,6 +181,10 @@ def test_one_figure_per_value() -> None:
         ("Vantor launched the Q7 late last year.", date(2025, 1, 1), "year"),
         ("Vantor launched the Q7 this year.", date(2026, 1, 1), "year"),
         ("Vantor launched the Q7 last summer.", date(2025, 1, 1), "year"),
+        ("Vantor launched the Q7 on Apr 8.", date(2026, 4, 8), "day"),
+        # a timeline's date glued to its item; a day well past the article is last year's
+        ("Dec 3Vantor Launches The Q7", date(2025, 12, 3), "day"),
+        ("Vantor will launch the Q8 on December 3.", date(2026, 12, 3), "day"),
     ],
 )
 def test_absolute_and_relative_dates(text: str, when: date, precision: str) -> None:

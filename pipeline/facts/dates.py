@@ -3,8 +3,10 @@
 The article's `published` date is the anchor; without one, only dates that carry a year resolve.
 
     written                                          resolves to                          precision
-    April 8, 2026 / 8 April 2026 / Wednesday,        that day (the anchor's year when     day
-      April 8 / on April 8                             none is given)
+    April 8, 2026 / 8 April 2026 / Wednesday,        that day (without a year: the        day
+      April 8 / on April 8 / Apr 8 / Jan 22LeCun       anchor's year, or the year before
+      (a timeline's date glued to its item)            when that is over 120 days past the
+                                                       anchor and the clause is not future)
     November 2025                                    that month                           month
     in / since / during / that / early / late June   the most recent June not after the   month
                                                        anchor
@@ -47,7 +49,8 @@ class _DateHit:
 
 _D_MDY = re.compile(
     rf"(?:\b(?P<wd>{_WEEKDAY_RE}),?\s+)?\b(?P<month>{_MONTH_RE}|{_MONTH_ABBR_RE})\s+(?P<day>\d{{1,2}})"
-    r"(?:st|nd|rd|th)?\b"
+    # a timeline glues its date to the item's first word: "Jan 22LeCun departs Meta"
+    r"(?:st|nd|rd|th)?(?:\b|(?=[A-Z][a-z]))"
     rf"(?!\s*(?:%|,\d))(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
 )
 _D_DMY = re.compile(
@@ -80,6 +83,9 @@ _D_RELATIVE = re.compile(
     rf"|last (?:{_SEASON}))\b(?![’']s)",
     re.IGNORECASE,
 )
+# a day without a year further than this past the anchor is last year's ("Dec 3" in January);
+# nearer, it is an upcoming date ("sales begin on April 24" in an article of April 8)
+_SLACK = timedelta(days=120)
 _SEASON_END = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11, "winter": 2}
 
 
@@ -108,9 +114,12 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
             if year is None or not 1 <= day <= 31:
                 continue
             try:
-                add(m.start(), m.end(), date(year, month, day), "day")
+                when = date(year, month, day)
+                if anchor and not m.group("year") and when > anchor + _SLACK and not _future(text, *m.span()):
+                    when = date(year - 1, month, day)  # "Dec 3" in a January article: last December
             except ValueError:
                 continue
+            add(m.start(), m.end(), when, "day")
     for m in _D_MY.finditer(text):
         add(m.start(), m.end(), date(int(m.group("year")), _MONTHS[m.group("month")], 1), "month")
     if anchor is not None:

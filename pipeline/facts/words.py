@@ -21,6 +21,9 @@ _MONTH_RE = "|".join(_MONTHS)
 _MONTH_ABBREVIATIONS = {
     "Jan.": 1, "Feb.": 2, "Mar.": 3, "Apr.": 4, "Jun.": 6, "Jul.": 7, "Aug.": 8, "Sep.": 9, "Sept.": 9,
     "Oct.": 10, "Nov.": 11, "Dec.": 12, "Sept": 9,
+    # without the period, as timelines and datelines write them ("Jan 22", "Dec 3, 2025")
+    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10,
+    "Nov": 11, "Dec": 12,
 }  # fmt: skip
 _MONTH_ABBR_RE = "|".join(re.escape(m) for m in sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True))
 _WEEKDAY_RE = "|".join(_WEEKDAYS)
