@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from . import novelty
 from .facts import ArticleFacts, Event, Figure, Mention, Quote
 from .models import (
     Article,
@@ -608,24 +609,39 @@ _VERB = {"leaving": "left", "joining": "joined"}
 
 
 def shown_keys(digest: ThreadDigest) -> set[str]:
-    """What a digest shows a reader, as keys a later brief can compare against."""
+    """What a digest shows a reader, as keys a later brief can compare against: each sentence
+    as text and as its meaning (`novelty.key`), each figure as text and as its amount."""
     sentences = (*digest.overview, *digest.why_it_matters, *digest.tldr, *digest.audience)
     keys = {"sentence:" + _norm(s.text) for s in sentences}
+    keys |= {"meaning:" + novelty.key(s.text) for s in sentences}
     keys |= {"figure:" + _norm(f.value) for f in digest.figures}
+    keys |= {"figure:" + a for f in digest.figures if (a := _amount(f.value))}
     return keys
 
 
 def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDigest:
-    """The digest without what earlier briefs already showed of its thread; `unchanged` when no
-    new sentence or figure is left (a story is never sent again without a new fact)."""
+    """The digest without what earlier briefs already showed of its thread, in the same words
+    or in others (a sentence that repeats one shown, `novelty.repeats`; a figure of the same
+    amount); `unchanged` when no new sentence or figure is left (a story is never sent again
+    without a new fact)."""
     if not earlier:
         return digest
+    meanings = [novelty.from_key(k[len("meaning:") :]) for k in earlier if k.startswith("meaning:")]
+
+    def known(text: str) -> bool:
+        if "sentence:" + _norm(text) in earlier:
+            return True
+        return novelty.repeats_any(novelty.signature(text), meanings)
 
     def fresh(items: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
-        return tuple(s for s in items if "sentence:" + _norm(s.text) not in earlier)
+        return tuple(s for s in items if not known(s.text))
 
     overview, why, tldr = fresh(digest.overview), fresh(digest.why_it_matters), fresh(digest.tldr)
-    figures = tuple(f for f in digest.figures if "figure:" + _norm(f.value) not in earlier)
+    figures = tuple(
+        f
+        for f in digest.figures
+        if "figure:" + _norm(f.value) not in earlier and "figure:" + _amount(f.value) not in earlier
+    )
     unchanged = not (overview or tldr or figures)
     return replace(
         digest,
@@ -637,6 +653,11 @@ def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDiges
         since=since,
         unchanged=unchanged,
     )
+
+
+def _amount(value: str) -> str:
+    """A figure's kind and amount, so "$14.3B" and "$14.3 billion" are one figure ("" if none)."""
+    return next((t for t in novelty.signature(value) if t.startswith("#")), "")
 
 
 def _norm(text: str) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from . import novelty
 from .digest import digest_fields
 from .facts import ArticleFacts
 from .models import Article, Sentence, SourceRef, Thread, ThreadDigest, TimelineEvent
@@ -193,11 +194,20 @@ def _mmr(
 ) -> list[int]:
     picked: list[int] = []
     taken = list(chosen)
+    repeated: set[int] = set()  # says in other words what a taken sentence says
+    meaning: dict[int, frozenset[str]] = {}
+
+    def says_again(i: int) -> bool:
+        for j in (i, *taken):
+            if j not in meaning:
+                meaning[j] = novelty.signature(candidates[j].text)
+        return novelty.repeats_any(meaning[i], [meaning[j] for j in taken])
+
     per_article: dict[int, int] = {}
-    for _ in range(k):
+    while len(picked) < k:
         best, best_value = -1, -math.inf
         for i in range(len(scores)):
-            if i in taken or (require is not None and not require[i]):
+            if i in taken or i in repeated or (require is not None and not require[i]):
                 continue
             redundancy = max((sims[i, j] for j in taken), default=0.0)
             if redundancy > 0.6:  # says the same as a sentence already shown
@@ -209,6 +219,9 @@ def _mmr(
                 best, best_value = i, value
         if best < 0:
             break
+        if says_again(best):
+            repeated.add(best)
+            continue
         picked.append(best)
         taken.append(best)
         per_article[candidates[best].article_index] = per_article.get(candidates[best].article_index, 0) + 1

@@ -121,3 +121,66 @@ def test_a_date_is_compared_with_the_threads_earlier_briefs_but_an_old_disagreem
     )
     assert "Mara Quill" in {m.name for m in facts.mentions}  # she is named, so it could be found
     assert not disagreements([later], {later.id: facts}, [earlier, twice])
+
+
+# -- the same fact in other words -----------------------------------------------------------------
+
+DAY_ONE = (
+    "Brixel, a battery startup in Lindqvist, raised $40 million in a round led by Harbour Capital on Monday. "
+    "The company makes sodium cells for delivery vans. "
+    "Founder Ada Moen said the money would pay for a pilot factory near the port."
+)
+# another outlet, the next day: the round in other words, then two things that are new
+DAY_TWO = (
+    "Harbour Capital led the $40 million funding round that Brixel, the Lindqvist battery startup, raised. "
+    "Brixel will hire 120 engineers for the pilot factory by the end of the year. "
+    "The city council approved the factory site on the old ferry quay on Tuesday."
+)
+
+
+def _digest(url: str, source: str, text: str, day: int) -> tuple:
+    article = make_article(url, text, source=source, published=utc(2026, 4, day, 9))
+    thread = Thread("brixel", "Brixel", "configured", (article.id,))
+    return summarize_thread(thread, [article], facts={article.id: extract_facts(article)}), article
+
+
+def test_a_fact_already_sent_in_other_words_is_not_sent_again_but_new_facts_are() -> None:
+    first, _ = _digest("https://a.example/brixel", "Harbour News", DAY_ONE, 6)
+    second, _ = _digest("https://b.example/brixel-round", "Quay Daily", DAY_TWO, 7)
+    assert any("$40 million funding round" in s.text for s in second.overview)  # before the memory
+
+    again = only_new(second, shown_keys(first), "New since Mon 06 Apr, 21:00 UTC")
+
+    shown = [s.text for s in (*again.overview, *again.why_it_matters, *again.tldr)]
+    assert not any("$40 million" in text for text in shown), shown
+    assert any("120 engineers" in text for text in shown)
+    assert any("ferry quay" in text for text in shown)
+    assert not any(f.value == "$40 million" for f in again.figures)
+    assert not again.unchanged
+
+
+def test_one_fact_told_by_two_outlets_in_one_brief_is_shown_once() -> None:
+    a = make_article(
+        "https://a.example/q7",
+        "Vantor released the Q7 phone on Wednesday, April 8, the first handset built by its Kesteven "
+        "design studio. Reviewers praised the battery, which lasted two full days in their tests of the "
+        "new handset. Shops in Oslo sold out of the phone within hours of opening their doors on Wednesday "
+        "morning. The company said a second production line would open in the summer to meet the demand.",
+        source="Harbour News",
+        published=utc(2026, 4, 8, 12),
+    )
+    # the launch again, in words TF-IDF finds far apart (cosine under the summarizer's 0.6)
+    b = make_article(
+        "https://b.example/q7",
+        "Vantor's Q7 went on sale on Wednesday, April 8, as the debut phone of the company's Kesteven "
+        "studio. The price starts at 499 euros for the model with the smaller of the two screens on offer. "
+        "Carriers in Sweden and Denmark will stock the handset from May, the company told reporters. "
+        "Analysts expect the phone to win back buyers who left the brand after last year's recall.",
+        source="Quay Daily",
+        published=utc(2026, 4, 8, 13),
+    )
+    digest = summarize_thread(Thread("q7", "Vantor Q7", "configured", (a.id, b.id)), [a, b])
+
+    shown = [s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)]
+    assert sum("April 8" in text for text in shown) == 1, shown
+    assert any("499 euros" in text for text in shown)  # the second outlet's own news stays
