@@ -616,14 +616,19 @@ def shown_keys(digest: ThreadDigest) -> set[str]:
     keys |= {"meaning:" + novelty.key(s.text) for s in sentences}
     keys |= {"figure:" + _norm(f.value) for f in digest.figures}
     keys |= {"figure:" + a for f in digest.figures if (a := _amount(f.value))}
+    keys |= {_event_key(e) for e in digest.timeline}
     return keys
+
+
+def _event_key(event: TimelineEvent) -> str:
+    return f"event:{event.date}:{_norm(event.text.text)}"
 
 
 def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDigest:
     """The digest without what earlier briefs already showed of its thread, in the same words
     or in others (a sentence that repeats one shown, `novelty.repeats`; a figure of the same
-    amount); `unchanged` when no new sentence or figure is left (a story is never sent again
-    without a new fact)."""
+    amount; a timeline event, which the thread page keeps); `unchanged` when no new sentence
+    or figure is left (a story is never sent again without a new fact)."""
     if not earlier:
         return digest
     meanings = [novelty.from_key(k[len("meaning:") :]) for k in earlier if k.startswith("meaning:")]
@@ -645,6 +650,7 @@ def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDiges
     unchanged = not (overview or tldr or figures)
     return replace(
         digest,
+        timeline=tuple(e for e in digest.timeline if _event_key(e) not in earlier),
         overview=overview,
         why_it_matters=why,
         tldr=tldr,

@@ -19,7 +19,7 @@ import css_inline
 import jinja2
 
 from .errors import TemplateError
-from .models import ArchivedBrief, Brief, SourceRef, ThreadDigest
+from .models import ArchivedBrief, Brief, SourceRef, ThreadDigest, TimelineEvent
 from .serialize import brief_to_json
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -128,7 +128,11 @@ def render_site(
             files[entry.path] = page.encode()
         for thread_id, appearances in threads.items():
             page = html_env.get_template("thread.html").render(
-                thread_id=thread_id, appearances=appearances, title=title, root="../"
+                thread_id=thread_id,
+                appearances=appearances,
+                timeline=_timeline(appearances),
+                title=title,
+                root="../",
             )
             files[f"threads/{thread_id}.html"] = page.encode()
         days: dict[str, list[tuple[ArchivedBrief, Brief]]] = {}
@@ -169,6 +173,16 @@ def _threads(
         for digest in full_brief(brief).digests:
             out.setdefault(digest.thread_id, []).append((entry, digest))
     return out
+
+
+def _timeline(appearances: Sequence[tuple[ArchivedBrief, ThreadDigest]]) -> list[TimelineEvent]:
+    """A thread's timeline over all its briefs (each brief shows only its new events), oldest
+    first; an event told in several briefs once, with the sources of its latest telling."""
+    events: dict[tuple[str, str], TimelineEvent] = {}
+    for _, digest in reversed(appearances):  # oldest brief first, so the latest telling wins
+        for e in digest.timeline:
+            events[(e.date, e.text.text)] = e
+    return sorted(events.values(), key=lambda e: e.date)
 
 
 def _search_index(

@@ -7,6 +7,7 @@ belongs to, which article is a syndicated copy of which, and which page cannot b
 from __future__ import annotations
 
 import email
+import html
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,6 +34,7 @@ from pipeline.demo import (
     slot_clock,
     smtp_sink,
 )
+from pipeline.novelty import repeats_any, signature
 from pipeline.run import RunResult, run_brief
 from pipeline.schedule import parse_slot
 from pipeline.urls import article_id, canonical_url
@@ -430,3 +433,45 @@ def test_no_sentence_or_figure_of_a_thread_is_shown_in_two_briefs(demo: DemoRuns
                 seen[key] = result.brief_id
     later = [d for r in demo.results[1:3] for d in _brief_json(r)["digests"] if d["kind"] == "configured"]
     assert later and all(d["since"].startswith("New since ") for d in later)
+
+
+def test_a_second_brief_on_the_same_day_repeats_nothing_already_sent(tmp_path: Path) -> None:
+    """Day 3 at 15:00, then at 21:00 with the articles published in between: the evening brief
+    shows their news and nothing the afternoon (or an earlier) brief sent, in the same words
+    or in others, no figure of the same amount, no timeline event again."""
+    slots = [*SLOTS, parse_slot("2026-04-10T21:00Z")]
+    config_path = tmp_path / "sources.yaml"
+    with serve_corpus(slot_clock(slots[0])) as server:
+        config_path.write_text(demo_config_text(server, tmp_path / "output", tmp_path / "state"), "utf-8")
+        config = load_config(config_path)
+        results = []
+        for slot in slots:
+            server.now = now = slot_clock(slot)
+            results.append(run_brief(config, slot=slot, clock=lambda now=now: now, send=False))
+
+    sent: dict[str, set[str]] = {}
+    amounts: dict[str, set[frozenset[str]]] = {}
+    events: dict[str, set[str]] = {}
+    for result in results[:-1]:
+        for d in _brief_json(result)["digests"]:
+            sent.setdefault(d["thread_id"], set()).update(_shown_sentences(d))
+            amounts.setdefault(d["thread_id"], set()).update(signature(f["value"]) for f in d["figures"])
+            events.setdefault(d["thread_id"], set()).update(e["text"]["text"] for e in d["timeline"])
+    evening = _brief_json(results[-1])
+    assert evening["stats"]["articles_new"] == 3  # the three published after 15:00
+    shown = [(d, text) for d in evening["digests"] for text in _shown_sentences(d)]
+    assert shown, "the evening brief shows the news of the articles published since 15:00"
+    for d, text in shown:
+        earlier = sent.get(d["thread_id"], set())
+        assert text not in earlier
+        assert not repeats_any(signature(text), [signature(e) for e in earlier]), text
+    for d in evening["digests"]:
+        assert not {signature(f["value"]) for f in d["figures"]} & amounts.get(d["thread_id"], set())
+        assert not {e["text"]["text"] for e in d["timeline"]} & events.get(d["thread_id"], set())
+    # the thread page still tells the whole timeline, from every brief
+    page = html.unescape((tmp_path / "output" / "threads" / "lecun-exit.html").read_text("utf-8"))
+    assert events["lecun-exit"] and all(text in page for text in events["lecun-exit"])
+
+
+def _shown_sentences(digest: dict[str, Any]) -> list[str]:
+    return [s["text"] for f in ("overview", "why_it_matters", "tldr", "audience") for s in digest[f]]
