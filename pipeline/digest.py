@@ -444,9 +444,15 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
     measure (valuation, investment, funding, spending: from its sentence) about the same named
     subject, the amounts within a factor of 1.6 of each other. A range ("$115 billion to $135
     billion") or two values in one sentence are never a disagreement; nor is one article."""
-    money = [f for f in figures if f.kind == "money" and f.amount > 0]
     measured: list[tuple[str, Figure]] = []
-    for f in money:
+    for f in figures:
+        if f.amount <= 0:
+            continue
+        if f.kind == "count" and f.unit and not _approximate(f):
+            measured.append((f"the number of {f.unit}", f))  # 600 jobs against 700 jobs
+            continue
+        if f.kind != "money":
+            continue
         # the measure named closest to the figure's label wins; then any named in the sentence
         measure = next((m for m, p in _MONEY_MEASURES.items() if p.search(f.label)), None) or next(
             (m for m, p in _MONEY_MEASURES.items() if p.search(f.sentence)), None
@@ -477,6 +483,20 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
         for measure, group in groups
         if len(group) > 1 and all(f.article_id in articles for f in group)
     ]
+
+
+_APPROXIMATE = re.compile(
+    r"\b(?:about|around|roughly|nearly|almost|some|over|more than|at least|up to|fewer than|less than|"
+    r"approximately|an estimated|as many as)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _approximate(figure: Figure) -> bool:
+    """Whether a count is given as a bound or an estimate ("at least 14"), which a different
+    exact count does not contradict."""
+    at = figure.sentence.find(figure.value)
+    return at >= 0 and _APPROXIMATE.search(figure.sentence[max(0, at - 30) : at]) is not None
 
 
 def _subjects(figure: Figure, articles: Mapping[str, Article]) -> set[str]:

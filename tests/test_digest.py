@@ -184,3 +184,19 @@ def test_one_fact_told_by_two_outlets_in_one_brief_is_shown_once() -> None:
     shown = [s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)]
     assert sum("April 8" in text for text in shown) == 1, shown
     assert any("499 euros" in text for text in shown)  # the second outlet's own news stays
+
+
+def test_two_counts_of_the_same_thing_disagree_unless_one_is_a_bound() -> None:
+    told = [
+        _leaving("https://a.example/1", "Harbour News", "Vantor cut 600 jobs in its devices unit on Monday."),
+        _leaving("https://b.example/2", "Quay Daily", "Vantor said on Monday it would cut 750 jobs."),
+        _leaving("https://c.example/3", "Tide Post", "Vantor will cut at least 500 jobs, unions said."),
+    ]
+    articles = [a for a, _ in told]
+    facts = {a.id: f for a, f in told}
+
+    found = disagreements(articles, facts)
+
+    assert [(d.about, [(c.value, c.source) for c in d.claims]) for d in found] == [
+        ("the number of jobs", [("600", "Harbour News"), ("750", "Quay Daily")])
+    ]
