@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pipeline.demo import BASE_PLACEHOLDER, CORPUS, load_corpus
+from pipeline.digest import disagreements
 from pipeline.extract import extract_article
 from pipeline.facts import extract_facts, score_facts
-from pipeline.models import Article, FeedEntry, Page
+from pipeline.models import Article, Disagreement, FeedEntry, Page
 
 from .core import Figure, Options, Report, at_least
 
 GOLD = Path(__file__).resolve().parent.parent / "tests" / "data" / "demo_gold.json"
 SEED_GOLD = GOLD.with_name("seed_gold.json")
-FIELDS = ("figures", "events", "people", "orgs", "quotes")
+FIELDS = ("figures", "events", "people", "orgs", "quotes", "disagreements")
 
 
 def _articles(ids: set[str]) -> dict[str, Article]:
@@ -64,15 +66,32 @@ def seed_article(path: Path, published: datetime | None) -> Article:
     return extract_article(Page(entry, url, page), "Seed")
 
 
-def _seed_articles(folder: Path, gold: dict[str, Any]) -> dict[str, Article]:
-    """The seed articles the gold set annotates, keyed by file stem, with the feed dates the gold
-    file gives them (its "published"; why each, in its "_about")."""
+def _seed_articles(folder: Path, gold: dict[str, Any], stems: Iterable[str]) -> dict[str, Article]:
+    """Seed articles keyed by file stem, with the feed dates the gold file gives them (its
+    "published"; why each, in its "_about")."""
     dates = gold.get("published", {})
     out: dict[str, Article] = {}
-    for stem in gold.get("articles", {}):
+    for stem in stems:
         published = datetime.fromisoformat(dates[stem]).replace(tzinfo=UTC) if stem in dates else None
         out[stem] = seed_article(folder / f"{stem}.txt", published)
     return out
+
+
+def score_disagreements(found: Sequence[Disagreement], gold: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Precision and recall of disagreements: a found one matches a gold one when two of its
+    values are the gold's (what it is "about" may be worded differently)."""
+
+    def matches(d: Disagreement, g: dict[str, Any]) -> bool:
+        return len({c.value for c in d.claims} & set(g["values"])) >= 2
+
+    right = sum(any(matches(d, g) for g in gold) for d in found)
+    recalled = sum(any(matches(d, g) for d in found) for g in gold)
+    return {
+        "precision": right / len(found) if found else 1.0,
+        "recall": recalled / len(gold) if gold else 1.0,
+        "predicted": float(len(found)),
+        "gold": float(len(gold)),
+    }
 
 
 def _report(report: Report, part: str, name: str, scores: dict[str, dict[str, float]], n: int) -> None:
@@ -101,12 +120,28 @@ def run(opts: Options, report: Report) -> None:
         report.skip("digest", "digest fields", f"{GOLD} is missing")
         return
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
+    everything: dict[str, Article] = {}
     for part, name in (("articles", "demo thread articles"), ("heldout", "demo held-out articles")):
         wanted = gold.get(part, {})
         articles = _articles(set(wanted))
+        everything |= articles
         predicted = {key: extract_facts(article) for key, article in articles.items()}
         _report(report, part, name, score_facts(predicted, wanted), len(articles))
+    if "disagreements" in gold:
+        _report(
+            report,
+            "demo",
+            "demo, all annotated articles",
+            {"disagreements": _disagreements(everything.values(), gold["disagreements"])},
+            len(everything),
+        )
     _seeds(opts, report)
+
+
+def _disagreements(articles: Iterable[Article], gold: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """The articles read together, as one thread of one brief would be."""
+    chosen = list(articles)
+    return score_disagreements(disagreements(chosen, {a.id: extract_facts(a) for a in chosen}), gold)
 
 
 def _seeds(opts: Options, report: Report) -> None:
@@ -122,6 +157,11 @@ def _seeds(opts: Options, report: Report) -> None:
         what = ", ".join(f"{m}.txt" for m in missing) if missing else "no annotated articles"
         report.skip("digest", name, f"{folder} lacks {what}" if folder.is_dir() else f"{folder} is missing")
         return
-    articles = _seed_articles(folder, gold)
+    articles = _seed_articles(folder, gold, wanted)
     predicted = {key: extract_facts(article) for key, article in articles.items()}
     _report(report, "seeds", name, score_facts(predicted, wanted), len(articles))
+    every = sorted(p.stem for p in folder.glob("[0-9][0-9][0-9]_*.txt"))
+    if "disagreements" in gold and set(gold.get("published", {})) <= set(every):
+        seeds = _seed_articles(folder, gold, gold["published"])
+        scores = {"disagreements": _disagreements(seeds.values(), gold["disagreements"])}
+        _report(report, "seeds", "all seed articles", scores, len(seeds))
