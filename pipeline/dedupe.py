@@ -6,12 +6,13 @@ brief can still credit each outlet.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+
+import numpy as np
 
 from .models import Article, DedupeResult
 
@@ -50,26 +51,8 @@ def dedupe(new: Sequence[Article], known: Sequence[Article] = ()) -> DedupeResul
         else:
             by_url[a.canonical_url] = i
 
-    shingles = [_shingles(a.text) for a in pool]
-    postings: dict[int, list[int]] = defaultdict(list)
-    for i, s in enumerate(shingles):
-        for h in s:
-            postings[h].append(i)
-    for i in range(n_known, len(pool)):
-        if len(shingles[i]) < MIN_SHINGLES:
-            continue
-        overlap: dict[int, int] = defaultdict(int)
-        for h in shingles[i]:
-            posting = postings[h]
-            if len(posting) > COMMON_SHINGLE:
-                continue
-            for j in posting:
-                if j != i:
-                    overlap[j] += 1
-        for j, count in overlap.items():
-            smaller = min(len(shingles[i]), len(shingles[j]))
-            if smaller >= MIN_SHINGLES and count / smaller >= NEAR_DUPLICATE:
-                union(i, j)
+    for i, j in _near_duplicates([a.text for a in pool], n_known):
+        union(i, j)
 
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(pool)):
@@ -107,9 +90,65 @@ def _keep_first(pool: Sequence[Article], a: int, b: int, n_known: int) -> bool:
     )
 
 
-def _shingles(text: str) -> set[int]:
+def _near_duplicates(texts: Sequence[str], n_known: int) -> list[tuple[int, int]]:
+    """Pairs of texts, one of them new (index `n_known` or more), that share most of their
+    shingles: of the shorter text's, a NEAR_DUPLICATE share or more, counting only shingles
+    found in COMMON_SHINGLE texts or fewer. Shingles are counted in arrays, never as sets of
+    Python integers, so thousands of articles stay within a few megabytes."""
+    vocabulary: dict[str, int] = {}
+    shingles = [_shingles(text, vocabulary) for text in texts]
+    sizes = np.array([len(s) for s in shingles], dtype=np.int64)
+    if not len(texts) or not sizes.any():
+        return []
+    hashes = np.concatenate(shingles)
+    owners = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    counts = np.diff(np.r_[starts, len(hashes)])
+    # a pair is counted once per shingle both texts hold; texts too thin to judge take no part
+    thick = sizes >= MIN_SHINGLES
+    codes: list[np.ndarray] = []
+    for shared_by in range(2, COMMON_SHINGLE + 1):
+        first = starts[counts == shared_by]
+        if not len(first):
+            continue
+        groups = owners[first[:, None] + np.arange(shared_by)]  # one row per shingle, ascending
+        a, b = np.triu_indices(shared_by, k=1)
+        left, right = groups[:, a].ravel(), groups[:, b].ravel()
+        keep = thick[left] & thick[right] & (right >= n_known)
+        codes.append(left[keep] * len(texts) + right[keep])
+    if not codes:
+        return []
+    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
+    left, right = np.divmod(pairs, len(texts))
+    close = shared >= NEAR_DUPLICATE * np.minimum(sizes[left], sizes[right])
+    return list(zip(left[close].tolist(), right[close].tolist(), strict=True))
+
+
+def _shingles(text: str, vocabulary: dict[str, int]) -> np.ndarray:
+    """The distinct shingles of a text as 64-bit hashes: each word gets a number in
+    `vocabulary` (shared by the texts compared), scrambled, and SHINGLE of them are combined."""
     words = _WORD.findall(text.lower())
-    return {
-        int.from_bytes(hashlib.blake2b(" ".join(words[i : i + SHINGLE]).encode(), digest_size=8).digest())
-        for i in range(max(0, len(words) - SHINGLE + 1))
-    }
+    if len(words) < SHINGLE:
+        return np.empty(0, dtype=np.uint64)
+    ids = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.uint64)
+    mixed = _scramble(ids)
+    n = len(words) - SHINGLE + 1
+    combined = mixed[:n].copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, SHINGLE):
+            combined = combined * _MULTIPLIER + mixed[k : k + n]
+    return np.unique(_scramble(combined))
+
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _scramble(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: nearby numbers become unrelated 64-bit values (wrapping)."""
+    with np.errstate(over="ignore"):
+        z = values + _MULTIPLIER
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
