@@ -10,10 +10,12 @@ User-Agent, conditional GET, and a per-host concurrency limit.
 from __future__ import annotations
 
 import asyncio
+import queue
 import ssl
+import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -86,17 +88,111 @@ def fetch_all(
     `paused` maps hosts that asked us to wait to the time they named; their requests are not
     sent. A 429 or 503 during the call pauses its host for the rest of the call.
     """
+    results: dict[int, FetchResult] = {}
+
+    def done(index: int, result: FetchResult) -> None:
+        results[index] = result
+        if on_done is not None:
+            on_done(result)
+
+    if requests:
+        asyncio.run(_fetch_all(requests, settings, done, dict(paused or {})))
+    return [results[i] for i in range(len(requests))]
+
+
+def fetch_each(
+    requests: Sequence[FetchRequest],
+    settings: FetchSettings = FetchSettings(),
+    paused: Mapping[str, datetime] | None = None,
+    window: int = 0,
+) -> Generator[tuple[int, FetchResult], None, None]:
+    """Fetch every request as `fetch_all` does, in a thread of its own, yielding (index in
+    `requests`, result) as each completes, so the caller works on one page while the next
+    ones arrive. At most `window` results (default: the concurrency) wait for the caller:
+    the bodies held at once stay bounded however many pages there are. Closing the
+    generator early stops the fetching."""
     if not requests:
-        return []
-    return asyncio.run(_fetch_all(requests, settings, on_done, dict(paused or {})))
+        return
+    handoff = _Handoff(window or settings.concurrency)
+    worker = threading.Thread(
+        target=handoff.run, args=(requests, settings, dict(paused or {})), name="fetch", daemon=True
+    )
+    worker.start()
+    try:
+        for _ in requests:
+            item = handoff.results.get()
+            if isinstance(item, BaseException):
+                raise item
+            handoff.taken()
+            yield item
+    finally:
+        handoff.stop()
+        worker.join()
+
+
+class _Handoff:
+    """The fetching side of `fetch_each`: an event loop in its own thread, and a gate that a
+    request passes before it starts and that opens again only when the caller takes a result."""
+
+    def __init__(self, window: int) -> None:
+        self.results: queue.SimpleQueue[tuple[int, FetchResult] | BaseException] = queue.SimpleQueue()
+        self._window = window
+        self._lock = threading.Lock()  # guards the loop's lifetime against `taken` and `stop`
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._gate: asyncio.Semaphore | None = None
+        self._stopped = False
+
+    def run(
+        self, requests: Sequence[FetchRequest], settings: FetchSettings, paused: dict[str, datetime]
+    ) -> None:
+        try:
+            asyncio.run(self._fetch(requests, settings, paused))
+        except asyncio.CancelledError:
+            pass  # stopped by the caller, who no longer reads the results
+        except BaseException as exc:  # raised in the caller's thread, where it can be handled
+            self.results.put(exc)
+
+    async def _fetch(
+        self, requests: Sequence[FetchRequest], settings: FetchSettings, paused: dict[str, datetime]
+    ) -> None:
+        gate = asyncio.Semaphore(self._window)
+        with self._lock:
+            if self._stopped:
+                return
+            self._loop, self._gate = asyncio.get_running_loop(), gate
+            self._task = asyncio.ensure_future(
+                _fetch_all(requests, settings, lambda i, r: self.results.put((i, r)), paused, gate)
+            )
+        try:
+            await self._task
+        finally:
+            with self._lock:
+                self._loop = None
+
+    def taken(self) -> None:
+        """The caller took a result: one more request may start."""
+        with self._lock:
+            if self._loop is not None and self._gate is not None:
+                self._loop.call_soon_threadsafe(self._gate.release)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._loop is not None and self._task is not None:
+                self._loop.call_soon_threadsafe(self._task.cancel)
 
 
 async def _fetch_all(
     requests: Sequence[FetchRequest],
     settings: FetchSettings,
-    on_done: Callable[[FetchResult], None] | None,
+    on_done: Callable[[int, FetchResult], None],
     paused: dict[str, datetime],
-) -> list[FetchResult]:
+    gate: asyncio.Semaphore | None = None,
+) -> None:
+    """Fetch concurrently, handing each result to `on_done` (results are not kept here: a
+    caller that drops them frees their bodies); a request first passes `gate`, if any,
+    which the caller releases."""
     timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
     overall = asyncio.Semaphore(settings.concurrency)
     hosts: dict[str, asyncio.Semaphore] = {}
@@ -118,7 +214,9 @@ async def _fetch_all(
         headers={"User-Agent": settings.user_agent},
     ) as client:
 
-        async def one(req: FetchRequest) -> FetchResult:
+        async def one(index: int, req: FetchRequest) -> None:
+            if gate is not None:
+                await gate.acquire()
             host = host_of(req.url)
             per_host = hosts.setdefault(host, asyncio.Semaphore(settings.per_host))
             async with overall, per_host:
@@ -135,11 +233,9 @@ async def _fetch_all(
                     result = await _fetch_one(client, req, settings)
                     if result.retry_after is not None:
                         paused[host] = result.retry_after
-            if on_done is not None:
-                on_done(result)
-            return result
+            on_done(index, result)
 
-        return list(await asyncio.gather(*(one(r) for r in requests)))
+        await asyncio.gather(*(one(i, r) for i, r in enumerate(requests)))
 
 
 async def _fetch_one(client: httpx.AsyncClient, req: FetchRequest, settings: FetchSettings) -> FetchResult:

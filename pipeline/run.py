@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ from .errors import NothingToDoError, StoppedError
 from .extract import extract_article
 from .facts import extract_facts
 from .feeds import parse_feed
-from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
+from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all, fetch_each
 from .health import backoff
 from .llm import LlmSettings, rewrite_all
 from .models import (
@@ -381,28 +382,33 @@ def _articles(
         ctx.store.mark_entries_done(repeats)
         pending = [e for e in pending if not (e.link and canonical_url(e.link) in known)]
     names = {f.url: f.name for f in ctx.config.feeds}
-    with_link = [e for e in pending if e.link]
-    ctx.stage("Fetching articles", len(with_link))
-    results = fetch_all(
-        [FetchRequest(e.link, kind="page") for e in with_link],
-        ctx.settings,
-        on_done=lambda r: ctx.progress.advance(r.url),
-        paused=ctx.paused,
-    )
-    for result in results:
-        _note_pause(ctx, result)
-    by_entry = {id(e): r for e, r in zip(with_link, results, strict=True)}
-    ctx.stage("Extracting", len(pending))
-    articles: list[Article] = []
-    origin: dict[str, list[FeedEntry]] = {}
+    with_link = [i for i, e in enumerate(pending) if e.link]
+    ctx.stage("Fetching and extracting articles", len(pending))
+    found: dict[int, Article] = {}
     failed = 0
-    for entry in pending:
-        page = _page(entry, by_entry.get(id(entry)))
+
+    def extract(index: int, result: FetchResult | None) -> None:
+        nonlocal failed
+        entry = pending[index]
+        page = _page(entry, result)
         failed += page.error is not None
-        article = extract_article(page, names.get(entry.feed_url, entry.feed_url))
-        origin.setdefault(article.id, []).append(entry)
-        articles.append(article)
+        found[index] = extract_article(page, names.get(entry.feed_url, entry.feed_url))
         ctx.progress.advance(entry.title)
+
+    # each page is extracted as soon as it arrives and its bytes dropped: fetching goes on
+    # meanwhile, and only a window of pages is held at once
+    requests = [FetchRequest(pending[i].link, kind="page") for i in with_link]
+    with closing(fetch_each(requests, ctx.settings, paused=ctx.paused)) as fetched:
+        for k, result in fetched:
+            _note_pause(ctx, result)
+            extract(with_link[k], result)
+    for index in range(len(pending)):
+        if index not in found:
+            extract(index, None)
+    articles = [found[i] for i in range(len(pending))]
+    origin: dict[str, list[FeedEntry]] = {}
+    for entry, article in zip(pending, articles, strict=True):
+        origin.setdefault(article.id, []).append(entry)
     return articles, origin, failed
 
 

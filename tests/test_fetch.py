@@ -12,7 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from pipeline.fetch import FetchSettings, fetch_all
+from pipeline.fetch import FetchSettings, fetch_all, fetch_each
 from pipeline.models import ErrorKind, FetchRequest, FetchResult, Validators
 from pipeline.netguard import is_public
 
@@ -98,6 +98,33 @@ def test_results_come_back_in_request_order(httpserver: HTTPServer) -> None:
     )
 
     assert [r.body for r in results] == [f"<p>page {n}</p>".encode() for n in range(5)]
+
+
+def test_pages_handed_over_one_by_one_are_each_fetched_once(httpserver: HTTPServer) -> None:
+    for n in range(20):
+        httpserver.expect_request(f"/p{n}").respond_with_data(f"<p>page {n}</p>", content_type="text/html")
+    requests = [FetchRequest(httpserver.url_for(f"/p{n}")) for n in range(20)]
+
+    handed = dict(fetch_each(requests, allowing(httpserver.url_for("/"), concurrency=2), window=3))
+
+    assert sorted(handed) == list(range(20))
+    assert all(handed[n].body == f"<p>page {n}</p>".encode() for n in range(20))
+
+
+def test_a_caller_that_stops_taking_pages_stops_the_fetching(httpserver: HTTPServer) -> None:
+    for n in range(50):
+        httpserver.expect_request(f"/p{n}").respond_with_data(f"<p>page {n}</p>", content_type="text/html")
+    requests = [FetchRequest(httpserver.url_for(f"/p{n}")) for n in range(50)]
+    settings = allowing(httpserver.url_for("/"), concurrency=2)
+
+    pages = fetch_each(requests, settings, window=3)
+    taken = [next(pages) for _ in range(4)]
+    pages.close()  # returns once the fetching has stopped
+    served = len(httpserver.log)
+
+    assert all(result.ok for _, result in taken)
+    # at most what was taken and the window that waited to be taken: not all 50
+    assert served <= len(taken) + 3
 
 
 def redirect(httpserver: HTTPServer, path: str, to: str, status: int = 302) -> None:
