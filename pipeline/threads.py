@@ -14,14 +14,18 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy.sparse import vstack
+from scipy.sparse import csr_matrix, vstack
+from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from .models import Article, Thread, ThreadSpec
+
+BLOCK = 512  # rows of similarities computed at once: bounds memory at BLOCK × articles
 
 
 @dataclass(frozen=True)
@@ -79,15 +83,7 @@ def assign_threads(
         base = tuning.keyword_weight * kw + tuning.description_weight * desc_score
         # seed with this run's clear members when the thread has no history yet
         seeds = [i for i in range(len(articles)) if base[i] >= tuning.join_threshold + 0.15]
-        member_sim = np.zeros(len(articles))
-        for i in range(len(articles)):
-            sims: list[float] = []
-            if member_vecs.shape[0]:
-                sims.append(float(cosine_similarity(new_vecs[i], member_vecs).max()))
-            others = [j for j in seeds if j != i]
-            if others:
-                sims.append(float(cosine_similarity(new_vecs[i], new_vecs[others]).max()))
-            member_sim[i] = max(sims) if sims else 0.0
+        member_sim = np.maximum(_closest(new_vecs, member_vecs), _closest(new_vecs, new_vecs[seeds], seeds))
         score = base + tuning.member_weight * np.minimum(1.0, member_sim / tuning.member_scale)
         chosen = [i for i in range(len(articles)) if score[i] >= tuning.join_threshold and kw[i] > 0]
         if chosen:
@@ -109,26 +105,35 @@ def assign_threads(
     return tuple(threads)
 
 
+def _closest(vecs: Any, others: Any, same: Sequence[int] = ()) -> np.ndarray:
+    """Each row's highest cosine to a row of `others` (0 when there is none); `same[k]` is the
+    row of `vecs` that `others[k]` is, which does not count as its own closest. Computed a block
+    of rows at a time, so the memory is bounded however many articles there are."""
+    best = np.zeros(vecs.shape[0])
+    if not others.shape[0]:
+        return best
+    same_rows = np.asarray(same, dtype=np.int64)
+    for start in range(0, vecs.shape[0], BLOCK):
+        sims = cosine_similarity(vecs[start : start + BLOCK], others)
+        inside = (same_rows >= start) & (same_rows < start + len(sims))
+        sims[same_rows[inside] - start, np.flatnonzero(inside)] = 0.0  # cosines are never negative
+        best[start : start + len(sims)] = sims.max(axis=1)
+    return best
+
+
 def _emergent(
     articles: Sequence[Article],
     rest: list[int],
-    new_vecs: object,
+    new_vecs: Any,
     unthreaded: Sequence[Article],
-    unthreaded_vecs: object,
+    unthreaded_vecs: Any,
     tuning: ThreadTuning,
 ) -> list[Thread]:
     pool = [articles[i] for i in rest] + list(unthreaded)
     if len(pool) < 2:
         return []
-    vecs = vstack([new_vecs[rest], unthreaded_vecs])  # type: ignore[index]
-    sims = cosine_similarity(vecs)
-    distance = np.clip(1.0 - sims, 0.0, 2.0)
-    labels = AgglomerativeClustering(
-        n_clusters=None,
-        metric="precomputed",
-        linkage="average",
-        distance_threshold=tuning.emergent_distance,
-    ).fit_predict(distance)
+    vecs = vstack([new_vecs[rest], unthreaded_vecs]).tocsr()
+    labels = _average_linkage(vecs, tuning.emergent_distance)
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
@@ -139,7 +144,7 @@ def _emergent(
         if len(group) < 2 or not new_members:
             continue
         # the most central member names the thread; the earliest gives a stable id
-        centrality = sims[np.ix_(group, group)].mean(axis=1)
+        centrality = cosine_similarity(vecs[group]).mean(axis=1)
         central = pool[group[int(np.argmax(centrality))]]
         earliest = min(group, key=lambda i: (pool[i].published is None, pool[i].published, pool[i].id))
         ordered = sorted(new_members, key=lambda i: -centrality[group.index(i)])
@@ -154,6 +159,48 @@ def _emergent(
         )
     out.sort(key=lambda t: -len(t.article_ids))
     return out
+
+
+def _average_linkage(vecs: Any, distance: float) -> np.ndarray:
+    """A cluster label per row of `vecs`: average-linkage clustering on cosine distance,
+    merging while the distance is under `distance`, without an n × n matrix of all the rows.
+
+    Two groups merge only if some pair across them is that close, so every cluster lies
+    within one connected component of the graph of close pairs, and clustering each
+    component on its own gives the clusters the whole matrix would (for unrelated articles,
+    components stay small)."""
+    n_parts, part = connected_components(_close_pairs(vecs, 1.0 - distance), directed=False)
+    labels = np.empty(vecs.shape[0], dtype=np.int64)
+    order = np.argsort(part, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(part, minlength=n_parts))]
+    next_label = 0
+    for c in range(n_parts):
+        members = order[bounds[c] : bounds[c + 1]]
+        if len(members) == 1:
+            labels[members] = next_label
+            next_label += 1
+            continue
+        dist = np.clip(1.0 - cosine_similarity(vecs[members]), 0.0, 2.0)
+        found = AgglomerativeClustering(
+            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance
+        ).fit_predict(dist)
+        labels[members] = found + next_label
+        next_label += int(found.max()) + 1
+    return labels
+
+
+def _close_pairs(vecs: Any, floor: float) -> csr_matrix:
+    """The sparse graph of row pairs whose cosine is above `floor` (rows L2-normalised),
+    computed a block of rows at a time. The floor is lowered by a hair so that rounding
+    never drops a pair the clustering would merge: an extra edge only joins components."""
+    blocks = []
+    for start in range(0, vecs.shape[0], BLOCK):
+        sims = csr_matrix(vecs[start : start + BLOCK] @ vecs.T)
+        sims.data[sims.data <= floor - 1e-9] = 0.0
+        sims.eliminate_zeros()
+        blocks.append(sims)
+    graph: csr_matrix = vstack(blocks).tocsr()
+    return graph
 
 
 def _doc(article: Article, tuning: ThreadTuning) -> str:
