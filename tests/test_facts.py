@@ -185,6 +185,8 @@ def test_one_figure_per_value() -> None:
         # a timeline's date glued to its item; a day well past the article is last year's
         ("Dec 3Vantor Launches The Q7", date(2025, 12, 3), "day"),
         ("Vantor will launch the Q8 on December 3.", date(2026, 12, 3), "day"),
+        ("The March exit of its design chief left Vantor without a studio head.", date(2026, 3, 1), "month"),
+        ("The Q9 is due to arrive in summer 2026.", date(2026, 1, 1), "year"),
     ],
 )
 def test_absolute_and_relative_dates(text: str, when: date, precision: str) -> None:
@@ -247,6 +249,9 @@ def test_two_years_in_one_phrase_are_two_events() -> None:
         ("Mara Quill joined Vantor as chief executive in March.", "organizational"),
         ("Vantor cut 300 jobs in its devices unit on Monday.", "organizational"),
         ("On Tuesday the board decided to shift the company’s strategy toward cars.", "strategy"),
+        # a date that opens the sentence belongs to the clause it introduces
+        ("In March 2025, Vantor released the Q6, which reviewers tested in a benchmark.", "product launch"),
+        ("Axios reported on April 6, 2026, that Vantor plans to sell its chip unit.", "revelation"),
     ],
 )
 def test_event_kinds(text: str, kind: str) -> None:

@@ -8,13 +8,13 @@ The article's `published` date is the anchor; without one, only dates that carry
       (a timeline's date glued to its item)            when that is over 120 days past the
                                                        anchor and the clause is not future)
     November 2025                                    that month                           month
-    in / since / during / that / early / late June   the most recent June not after the   month
-                                                       anchor
+    in / since / during / that / the / early / late  the most recent June not after the   month
+      June ("the April exit")                          anchor
     last June                                        the most recent June before the      month
                                                        anchor's month
     in / since / for / by / until / between 2013,    that year                            year
-      mid-2025, the summer of 2025, the first
-      quarter of 2026, "in 2023 and 2024"
+      mid-2025, the summer of 2025, summer 2026,
+      the first quarter of 2026, "in 2023 and 2024"
     Wednesday (alone)                                the most recent Wednesday on or      day
                                                        before the anchor (the anchor if
                                                        it is one)
@@ -59,7 +59,7 @@ _D_DMY = re.compile(
 )
 _D_MY = re.compile(rf"\b(?P<month>{_MONTH_RE}),?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b")
 _D_M = re.compile(
-    rf"\b(?P<pre>[Ii]n|[Ll]ast|[Tt]his|[Tt]hat|[Ss]ince|[Dd]uring|[Ee]arly|[Ll]ate|[Mm]id|[Mm]id-|[Ff]rom)"
+    rf"\b(?P<pre>[Ii]n|[Ll]ast|[Tt]his|[Tt]hat|[Tt]he|[Ss]ince|[Dd]uring|[Ee]arly|[Ll]ate|[Mm]id|[Mm]id-|[Ff]rom)"
     rf"(?:\s+|(?<=-))(?P<month>{_MONTH_RE})\b(?!\s*,?\s*\d)"
 )
 _SEASON = r"summer|spring|autumn|fall|winter"
@@ -68,7 +68,7 @@ _D_Y = re.compile(
     r"[Bb]etween)\s+"
     rf"(?:the\s+(?:(?:early|late)\s+)?(?:{_SEASON}|first|second|third|fourth|final|last)\s+(?:half\s+|quarter\s+)?of\s+)?"
     r"|\b[Mm]id-|\b(?:(?:first|second|third|fourth|final|last)\s+(?:half|quarter)|"
-    rf"{_SEASON})\s+of\s+)(?P<year>(?:19|20)\d\d)\b(?!\s*(?:%|percent|per cent|-))"
+    rf"{_SEASON})\s+(?:of\s+)?)(?P<year>(?:19|20)\d\d)\b(?!\s*(?:%|percent|per cent|-))"
 )
 _D_YEAR_MORE = re.compile(r"^\s*(?:,|and|or|,\s*and)\s*(?P<year>(?:19|20)\d\d)\b(?!\s*%)")
 _D_WEEKDAY = re.compile(rf"\b(?P<wd>{_WEEKDAY_RE})\b(?!s\b)(?![’']s)")

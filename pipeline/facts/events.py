@@ -2,8 +2,9 @@
 
 A sentence becomes one event per distinct date in it (see `dates`). Its kind is the first rule,
 in this order, whose keywords occur in the clause around the date (between commas, dashes, colons
-and words such as when / after / which / who / while / but); when the clause has none the whole
-sentence is read, and when the sentence has none either it is not an event (nothing is guessed).
+and words such as when / after / which / who / while / but); when the clause has none and the
+date opens the sentence ("In April 2025, ..."), the clauses after it, nearest first; then the
+whole sentence; and when the sentence has none either it is not an event (nothing is guessed).
 
     order  kind            keywords (stems, case-insensitive)
     1      legal           court, lawsuit, sue, fine(d), regulator, antitrust, appeal, ruling,
@@ -11,7 +12,7 @@ sentence is read, and when the sentence has none either it is not an event (noth
                            injunction, sanction
     2      research        paper, study, survey, poll, benchmark, leaderboard, preprint, peer
                            review, findings, experiment, architecture, evaluation, published
-    3      revelation      report(ed) that, reveal, leak, disclose, document(s), found that,
+    3      revelation      report(ed) (on <date>,) that, reveal, leak, disclose, document(s), found that,
                            showed that, review of, according to people / documents / materials
     4      product launch  launch, release, unveil, roll out, rollout, debut, ship, went / goes
                            live, introduce, arrive, pre-order, on sale, sales begin
@@ -36,7 +37,7 @@ from datetime import date
 
 from .dates import _resolve_dates
 from .models import Event
-from .text import _clause_around, _Sentence
+from .text import _EVENT_CLAUSE_STOP, _clause_around, _Sentence
 
 
 def _kw(pattern: str) -> re.Pattern[str]:
@@ -63,7 +64,8 @@ EVENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "revelation",
         _kw(
-            r"\b(?:report(?:s|ed)? (?:that|found|showed)|reveal\w*|leak\w*|disclos\w+|documents?|"
+            r"\b(?:report(?:s|ed)?(?: on [^.]{3,25}?,)? (?:that|found|showed)|"
+            r"reveal\w*|leak\w*|disclos\w+|documents?|"
             r"found that|showed that|review of|"
             r"according to (?:people|documents|materials|filings|a report))\b"
         ),
@@ -125,9 +127,24 @@ def _events(article_id: str, sentences: Sequence[_Sentence], anchor: date | None
         for hit in _resolve_dates(s.text, anchor):
             if (hit.when, hit.precision) in seen:
                 continue
-            kind = event_kind(_clause_around(s.text, hit.start, hit.end)) or event_kind(s.text)
+            kind = event_kind(_clause_around(s.text, hit.start, hit.end))
+            if kind is None and len(s.text[: hit.start].split()) <= 2:
+                kind = _kind_after(s.text, hit.end)  # "In April 2025, Meta released Llama 4, ..."
+            kind = kind or event_kind(s.text)
             if kind is None:
                 continue
             seen.add((hit.when, hit.precision))
             out.append(Event(hit.when, hit.precision, s.text, kind, article_id))
     return out
+
+
+def _kind_after(sentence: str, end: int) -> str | None:
+    """The kind of the text after a date that opens its sentence, one clause more at a time (a
+    date that opens a sentence belongs to the clause it introduces: "In April 2025, Meta
+    released Llama 4, which researchers ..." is a launch)."""
+    rest = sentence[end:]
+    for stop in [*(m.start() for m in _EVENT_CLAUSE_STOP.finditer(rest)), len(rest)]:
+        kind = event_kind(rest[:stop])
+        if kind is not None:
+            return kind
+    return None
