@@ -548,11 +548,10 @@ def _date_disagreements(
     people = {m.name for m in mentions if m.kind == "person" and len(m.name) > 3}
     keyed: dict[tuple[str, str], dict[tuple[str, str], _Dated]] = defaultdict(dict)
     for d in dated:
+        named = _nearest_person(d, people)
         for happening, pattern in _HAPPENINGS.items():
-            if pattern.search(d.text):
-                for name in people:
-                    if _names(name, d.text):
-                        keyed[(happening, name)].setdefault((d.when, d.text), d)
+            if named and pattern.search(d.text):
+                keyed[(happening, named)].setdefault((d.when, d.text), d)
     out: list[Disagreement] = []
     seen: set[frozenset[str]] = set()
     for (happening, name), found in sorted(keyed.items()):
@@ -588,12 +587,21 @@ def _date_disagreements(
     return out
 
 
-def _names(name: str, text: str) -> bool:
-    """Whether a text names the person: in full, or by a surname of four letters or more."""
-    if name in text:
-        return True
-    surname = name.split()[-1]
-    return len(surname) >= 4 and re.search(rf"(?<![A-Za-z]){re.escape(surname)}(?![a-z])", text) is not None
+def _nearest_person(dated: _Dated, people: Iterable[str]) -> str | None:
+    """The person a dated sentence dates: of those it names (in full, or by a surname of four
+    letters or more), the one named nearest the date's month ("LeCun's departure follows the
+    April exit of Joelle Pineau" dates Pineau's exit, not LeCun's)."""
+    month = _month(dated.when)
+    at = re.search(rf"\b(?:{month:%B}|{month:%b})", dated.text)
+    best: tuple[int, str] | None = None
+    for name in people:
+        surname = name.split()[-1]
+        pattern = re.escape(name) if len(surname) < 4 else rf"(?<![A-Za-z]){re.escape(surname)}(?![a-z])"
+        for m in re.finditer(pattern, dated.text):
+            distance = min(abs(m.start() - at.end()), abs(at.start() - m.end())) if at else 0
+            if best is None or distance < best[0]:
+                best = (distance, name)
+    return best[1] if best else None
 
 
 def _any_differ(whens: Sequence[str]) -> bool:

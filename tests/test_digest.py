@@ -79,6 +79,12 @@ def test_a_departure_dated_differently_is_a_disagreement_found_by_surname_and_at
             "Tide Post",
             "Mara Quill left Vantor on November 20, 2025, colleagues said.",
         ),
+        # the date of someone else's exit, in a sentence that also names her departure
+        _leaving(
+            "https://d.example/4",
+            "Dock Wire",
+            "Quill's departure follows the March exit of Ivo Brandt, the lab head.",
+        ),
     ]
     articles = [a for a, _ in told]
     facts = {a.id: f for a, f in told}
