@@ -331,6 +331,22 @@ def test_a_person_without_a_role_given() -> None:
     assert (m.kind, m.role) == ("person", "")
 
 
+def test_a_name_the_next_sentence_calls_he_or_she_is_a_person() -> None:
+    opening = "Ada Moen, one of the field’s early pioneers, left Vantor in 2025 to start a lab."
+    assert mention(opening + " Her departure surprised investors.", "Ada Moen").kind == "person"
+    # without the pronoun nothing says what Ada Moen is; what only a person has says it too
+    assert "Ada Moen" not in names(opening + " The move surprised investors.", "person")
+    assert "Ada Moen" in names(opening + " Moen’s vision and Moen’s stature made news.", "person")
+
+
+def test_a_role_ends_where_its_clause_does() -> None:
+    text = "In May, Ivo Brandt, newly appointed chief executive after Vantor bought the startup, spoke."
+    assert (mention(text, "Ivo Brandt").kind, mention(text, "Ivo Brandt").role) == (
+        "person",
+        "newly appointed chief executive",
+    )
+
+
 def test_a_surname_is_merged_with_the_full_name() -> None:
     text = (
         "Odile Marchetti, the founder of Brixel, left the company in March. "

@@ -58,7 +58,9 @@ _TWO_NAMES = re.compile(r"[A-Z][\w-]+\s+[A-Z][\w-]+")
 
 def _trim_role(role: str) -> str:
     role = re.split(
-        r"\s+(?:who|which|that|whose|where|said|says|and\s+(?:a|an|the)\s+\w+\s+(?:at|of))\b", role
+        r"\s+(?:who|which|that|whose|where|said|says|after|before|when|while|since|until|"
+        r"and\s+(?:a|an|the)\s+\w+\s+(?:at|of))\b",
+        role,
     )[0]
     role = re.sub(r"^(?:as)\s+", "", role.strip())
     return role.strip(" ,;:")
@@ -210,6 +212,18 @@ def _person_cues(occ: _Occ, before: str, after: str) -> None:
         occ.person += 3
 
 
+# What only an organisation has, or only a person, after "X's" (other nouns say nothing).
+_CORPORATE_POSSESSION = re.compile(
+    r"^\s+(?:[a-z-]+\s+)?(?:shares?|stock|revenue|sales|profits?|earnings|apps?|platforms?|products?|"
+    r"models?|users|customers|employees|staff|board|investors|shareholders|divisions?|units?|labs?|"
+    r"headquarters|subsidiar\w+|market|business|strategy|plans?|spending|capex|valuation)\b"
+)
+_PERSONAL_POSSESSION = re.compile(
+    r"^\s+(?:[a-z-]+\s+)?(?:departure|exit|career|life|wife|husband|family|childhood|vision|stature|"
+    r"brainchild|tenure|retirement|resignation|own)\b"
+)
+
+
 def _org_cues(occ: _Occ, before: str, after: str, after_np: str) -> bool:
     """Organisation cues; False when the name only modifies an organisation named next."""
     tokens = occ.tokens
@@ -284,8 +298,13 @@ def _org_cues(occ: _Occ, before: str, after: str, after_np: str) -> bool:
         occ.pre_org = max(occ.pre_org, 2)
     if occ.possessive:
         capital_next = re.match(r"^\s+[A-Z]", after_np) is not None  # "OpenAI's GPT-5.4"
-        occ.org += 2 if capital_next else 0.5
-        occ.product += 0.5 if capital_next else 0
+        if capital_next:
+            occ.org += 2
+            occ.product += 0.5
+        elif _CORPORATE_POSSESSION.match(after_np):
+            occ.org += 0.5  # "Meta's shares", "Meta's apps"
+        elif _PERSONAL_POSSESSION.match(after_np):
+            occ.person += 0.5  # "LeCun's departure", "LeCun's vision"
     elif not org_after:  # "the Dutch chipmaker abused its ...": the subject is the noun, not the name
         if re.match(
             rf"^\s+(?:has\s+|have\s+|had\s+|is\s+|was\s+|also\s+|now\s+)?(?:{_CORPORATE_VERBS})\b", after

@@ -116,9 +116,33 @@ def _merge_target(single: _Entity, index: Mapping[str, Sequence[_Entity]]) -> tu
     return (longer[0], False) if len(longer) == 1 else (None, False)
 
 
+_OPENS_WITH_PRONOUN = re.compile(r"^[“\"‘(]?(?:He|She|His|Her)\b")
+
+
+def _next_sentence_pronoun(occs: Sequence[_Occ], sentences: Sequence[_Sentence]) -> None:
+    """A person-shaped name that opens a sentence, the only one there, is a person when the next
+    sentence of its paragraph opens with he / she / his / her ("Yann LeCun ... left Meta. His
+    departure came ...")."""
+    by_sentence: dict[int, list[_Occ]] = {}
+    for occ in occs:
+        by_sentence.setdefault(occ.sent, []).append(occ)
+    for number, found in by_sentence.items():
+        shaped = [o for o in found if _person_shaped(list(o.tokens))]
+        following = sentences[number + 1] if number + 1 < len(sentences) else None
+        if (
+            len(shaped) == 1
+            and shaped[0].start == 0
+            and following is not None
+            and following.paragraph == sentences[number].paragraph
+            and _OPENS_WITH_PRONOUN.match(following.text)
+        ):
+            shaped[0].person += 1.5
+
+
 def _entities(occs: list[_Occ], sentences: Sequence[_Sentence]) -> list[_Entity]:
     for occ in occs:
         _cues(occ, sentences[occ.sent].text)
+    _next_sentence_pronoun(occs, sentences)
     listed = _share_list_cues(occs, sentences)
     groups: dict[str, _Entity] = {}
     for occ in occs:
