@@ -339,6 +339,19 @@ def test_a_name_the_next_sentence_calls_he_or_she_is_a_person() -> None:
     assert "Ada Moen" in names(opening + " Moen’s vision and Moen’s stature made news.", "person")
 
 
+def test_companies_like_and_reports_from_name_organisations() -> None:
+    text = (
+        "Reports from Harwick Post said the deal was close. "
+        "While companies like Ostrava Systems and Kesteven pour billions into chips, Vantor waits."
+    )
+    assert {"Harwick Post", "Ostrava Systems", "Kesteven"} <= names(text, "org")
+
+
+def test_a_title_case_heading_gives_no_cues() -> None:
+    # "Research" would make an organisation of the heading's words
+    assert names("The Open Research Promise\nVantor said on Monday it would publish less.", "org") == set()
+
+
 def test_a_role_ends_where_its_clause_does() -> None:
     text = "In May, Ivo Brandt, newly appointed chief executive after Vantor bought the startup, spoke."
     assert (mention(text, "Ivo Brandt").kind, mention(text, "Ivo Brandt").role) == (

@@ -9,7 +9,8 @@ Each occurrence collects cues from the words around it:
 - organisation: an organisation word in the name (Labs, Inc, Capital, Partners, Research,
   University, ...; AI as its last word; "&"), an organisation noun beside it (the consultancy X,
   X, the startup, X lab), a role of it (analyst at X, X spokesperson), joined / left / at X,
-  years at X, stake in X, researchers from X, rivalry (compete with X, racing X), X's before a
+  years at X, stake in X, researchers from X, companies like X, reports from X, rivalry
+  (compete with X, racing X), X's before a
   name, X <verb> ... its, a corporate verb (announced, raised, hired, said, ...), "The" inside
   a sentence, "calling itself X".
 - product (not reported): digits (Llama 4), a product noun after it (X model, X app, X podcast),
@@ -285,6 +286,13 @@ def _org_cues(occ: _Occ, before: str, after: str, after_np: str) -> bool:
         occ.org += 1
     if re.search(r"\b(?:stakes?|invest\w*|shares)\s+in\s+$", before):
         occ.org += 2
+    if re.search(
+        r"\b(?:companies|firms|labs|rivals|competitors|startups|outlets|publications|newspapers)"
+        r"\s+(?:like|such as|including)\s+$|\b(?:[Rr]eports?|[Rr]eporting)\s+(?:from|by)\s+(?:the\s+)?$",
+        before,
+    ):
+        occ.org += 3  # "companies like OpenAI and Google", "reports from TechCrunch"
+        occ.pre_org = max(occ.pre_org, 3)
     if re.search(
         r"\b(?:researchers|engineers|staff|employees|executives|models|weights|families|family|talent|offers?)"
         r"\s+from\s+$",

@@ -116,6 +116,13 @@ def _merge_target(single: _Entity, index: Mapping[str, Sequence[_Entity]]) -> tu
     return (longer[0], False) if len(longer) == 1 else (None, False)
 
 
+def _headline(sentence: str) -> bool:
+    """A heading in title case ("The Open Research Promise"): every word of four letters or more
+    capitalised. Its capitals say nothing about what a name is, so it gives no cues."""
+    words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", sentence) if len(w) >= 4]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
 _OPENS_WITH_PRONOUN = re.compile(r"^[“\"‘(]?(?:He|She|His|Her)\b")
 
 
@@ -141,7 +148,8 @@ def _next_sentence_pronoun(occs: Sequence[_Occ], sentences: Sequence[_Sentence])
 
 def _entities(occs: list[_Occ], sentences: Sequence[_Sentence]) -> list[_Entity]:
     for occ in occs:
-        _cues(occ, sentences[occ.sent].text)
+        if not _headline(sentences[occ.sent].text):
+            _cues(occ, sentences[occ.sent].text)
     _next_sentence_pronoun(occs, sentences)
     listed = _share_list_cues(occs, sentences)
     groups: dict[str, _Entity] = {}
