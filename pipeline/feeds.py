@@ -1,4 +1,5 @@
-"""Feed bytes → plain-text entries, with feedparser (RSS 0.9x/1.0/2.0, Atom, RDF).
+"""Feed bytes → plain-text entries, with feedparser (RSS 0.9x/1.0/2.0, Atom, RDF), and JSON Feed
+(1.0 and 1.1), which feedparser does not read, mapped to the same shape.
 
 feedparser is given a stream, never a string: a string that looks like a path or URL makes it
 open a file or the network. Titles and summaries come out as plain text (feedparser does not
@@ -9,8 +10,10 @@ or empty.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import hashlib
 import io
+import json
 import re
 import warnings
 from dataclasses import replace
@@ -34,7 +37,9 @@ def parse_feed(result: FetchResult, now: datetime, max_entries: int = 200) -> Pa
     headers = dict(result.headers)
     headers.setdefault("content-location", result.final_url)
     try:
-        doc: Any = feedparser.parse(io.BytesIO(result.body), response_headers=headers)
+        doc: Any = _json_feed(result.body) or feedparser.parse(
+            io.BytesIO(result.body), response_headers=headers
+        )
     except Exception as exc:  # feedparser is defensive, but a parser crash must not stop a run
         return ParsedFeed(result.url, "", (), error=f"feed parser failed: {exc}", error_kind=ErrorKind.PARSE)
     bozo = doc.get("bozo_exception") if doc.get("bozo") else None
@@ -64,6 +69,50 @@ def parse_feed(result: FetchResult, now: datetime, max_entries: int = 200) -> Pa
     warning = f"feed is malformed but readable: {bozo}" if bozo is not None else None
     title = plain_text(str(doc.get("feed", {}).get("title", "")))
     return ParsedFeed(result.url, title, tuple(entries[:max_entries]), warning=warning)
+
+
+def _json_feed(body: bytes) -> dict[str, Any] | None:
+    """A JSON Feed (jsonfeed.org, 1.0 and 1.1) in the shape feedparser gives a document, or None
+    when the body is not one (feedparser does not read JSON)."""
+    if not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return None
+    try:
+        feed = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not (isinstance(feed, dict) and "jsonfeed.org" in str(feed.get("version", ""))):
+        return None
+    items = feed.get("items")
+    entries = [
+        _json_item(item) for item in (items if isinstance(items, list) else []) if isinstance(item, dict)
+    ]
+    return {"version": "json", "feed": {"title": _text(feed.get("title"))}, "entries": entries}
+
+
+def _json_item(item: dict[str, Any]) -> dict[str, Any]:
+    """One JSON Feed item with feedparser's keys, so `_entry` reads it like any other."""
+    raw: dict[str, Any] = {
+        "id": _text(item.get("id")),
+        "link": _text(item.get("url")) or _text(item.get("external_url")),
+        "title": _text(item.get("title")),
+        "summary": _text(item.get("summary"))
+        or _text(item.get("content_html"))
+        or _text(item.get("content_text")),
+    }
+    authors = item.get("authors") if isinstance(item.get("authors"), list) else [item.get("author")]
+    if authors and isinstance(authors[0], dict):
+        raw["author"] = _text(authors[0].get("name"))
+    for key, field in (("published", "date_published"), ("updated", "date_modified")):
+        written = _text(item.get(field))
+        if written:
+            raw[key] = written
+            with contextlib.suppress(ValueError):  # else "undated (unparsable)", as a feed's bad date
+                raw[f"{key}_parsed"] = datetime.fromisoformat(written.replace("Z", "+00:00")).utctimetuple()
+    return raw
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _entry(raw: Any, feed_url: str, base: str, now: datetime) -> FeedEntry | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 from datetime import timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -77,7 +79,25 @@ def parse(body: str | bytes, **kwargs: object) -> ParsedFeed:
     return parse_feed(fetched(body), NOW, **kwargs)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("document", [RSS, ATOM, RDF], ids=["rss2", "atom", "rdf"])
+JSON_FEED = json.dumps(
+    {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Harbor Gazette",
+        "items": [
+            {
+                "id": "https://harbor.example/news/dock",
+                "url": "https://harbor.example/news/dock",
+                "title": html.unescape(HOSTILE_TITLE),  # JSON holds the text itself, not XML-escaped
+                "content_html": html.unescape(HTML_SUMMARY),
+                "date_published": "2026-11-23T10:00:00Z",
+                "authors": [{"name": "Ines Varga"}],
+            }
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize("document", [RSS, ATOM, RDF, JSON_FEED], ids=["rss2", "atom", "rdf", "json-feed"])
 def test_each_feed_format_gives_plain_text_entries(document: str) -> None:
     feed = parse(document)
 
@@ -203,3 +223,28 @@ def test_max_entries_keeps_the_newest() -> None:
     entries = parse(rss(items), max_entries=2).entries
 
     assert [e.title for e in entries] == ["Shipping update 1", "Shipping update 2"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"version": "https://jsonfeed.org/version/1", "items": "not a list"}',
+        '{"version": "https://jsonfeed.org/version/1", "items": [1, null, {"title": 7, "url": ["x"]}]}',
+        '{"version": "https://jsonfeed.org/version/1", "items": [' + "[" * 50_000 + "]" * 50_000 + "]}",
+        '{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "javascript:alert(1)", '
+        '"date_published": "yesterday"}]}',
+    ],
+    ids=["items-not-a-list", "odd-types", "deep-nesting", "script-link-bad-date"],
+)
+def test_a_hostile_json_feed_gives_what_it_can_and_never_crashes(body: str) -> None:
+    feed = parse(body)
+
+    for entry in feed.entries:
+        assert entry.link == ""  # never javascript: or a list
+        assert isinstance(entry.title, str)
+        assert entry.date_note in ("", "missing", "unparsable")
+    assert feed.error is None or "not a feed" in feed.error
+
+
+def test_json_that_is_not_a_json_feed_is_not_a_feed() -> None:
+    assert "not a feed" in (parse('{"data": [1, 2, 3]}').error or "")
