@@ -41,6 +41,11 @@ BRIEF_KEYS: dict[str, Key] = {
     "state": Key("Folder of the state database; must be outside the output folder.", ".state"),
     "max_threads": Key("Most threads shown in one brief.", 8),
     "unchanged_threads": Key('A thread with nothing new: "line" (one line, linked) or "drop".', "line"),
+    "archive_url": Key(
+        "Public address where the output folder is served (e.g. https://news.example/brief/), so "
+        "emails link to the brief's page and thread pages; unset, they link to articles only.",
+        "",
+    ),
 }
 DELIVERY_KEYS: dict[str, Key] = {
     "to": Key("Recipient address, or a list of them.", []),
@@ -129,6 +134,7 @@ class Config:
     user_agent: str | None = None
     max_entries_per_feed: int = 200
     unchanged_threads: str = "line"
+    archive_url: str = ""  # ends with "/" when set
 
     @property
     def templates_dir(self) -> Path:
@@ -284,6 +290,7 @@ def parse_config(text: str, path: Path) -> Config:
         unchanged_threads=v.choice(
             brief.get("unchanged_threads"), "brief.unchanged_threads", ("line", "drop"), "line"
         ),
+        archive_url=_folder_url(v, brief.get("archive_url")),
         max_threads=v.integer(
             brief.get("max_threads"), "brief.max_threads", BRIEF_KEYS["max_threads"].default, 1, 100
         ),
@@ -325,6 +332,14 @@ def smtp_from_env(env: Mapping[str, str] = os.environ) -> SmtpSettings | None:
         tls=tls,
         ca_file=env.get("BRIEF_SMTP_CA_FILE") or None,
     )
+
+
+def _folder_url(v: _Validator, node: yaml.Node | None) -> str:
+    """brief.archive_url as a folder address ("" when unset): http(s), ending with "/"."""
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
+        return ""
+    url = v.url(node, "brief.archive_url", hint="the address readers open the archive at")
+    return url if url.endswith("/") else url + "/"
 
 
 def _parse_clock(text: str) -> time:
@@ -408,7 +423,9 @@ class _Validator:
                 node, f'{where} {text!r} is not a UTC time "HH:MM"', hint='e.g. "15:00"'
             ) from None
 
-    def url(self, node: yaml.Node | None, where: str) -> str:
+    def url(
+        self, node: yaml.Node | None, where: str, hint: str = "feeds are fetched over http or https only"
+    ) -> str:
         text = self.string(node, where)
         try:
             parts = urlsplit(text)
@@ -419,7 +436,7 @@ class _Validator:
             raise self.fail(
                 node,
                 f"{where} {text!r} is not an http(s) URL",
-                hint="feeds are fetched over http or https only",
+                hint=hint,
             )
         return text
 

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import css_inline
 import jinja2
 
+from .archive import brief_dir
 from .errors import TemplateError
 from .models import ArchivedBrief, Brief, SourceRef, ThreadDigest, TimelineEvent
 from .serialize import brief_to_json
@@ -84,11 +85,14 @@ def subject_of(brief: Brief) -> str:
     return " ".join(f"{brief.title} · {slot}: {top}".split())[:200]
 
 
-def render_brief(brief: Brief, templates: Path | None = None) -> RenderedBrief:
-    """Render one brief to the email (HTML, text), the page and brief.json."""
+def render_brief(brief: Brief, templates: Path | None = None, archive_url: str = "") -> RenderedBrief:
+    """Render one brief to the email (HTML, text), the page and brief.json. With the public
+    address of the archive (`archive_url`, ending with "/"), the email links to the brief's
+    page and to each thread's page there."""
     html_env, text_env = make_environments(templates)
     subject = subject_of(brief)
-    context = {"brief": brief, "subject": subject}
+    page = archive_url + brief_dir(Path(), brief.slot).as_posix() + "/index.html" if archive_url else ""
+    context = {"brief": brief, "subject": subject, "archive": archive_url, "page": page}
     try:
         email_html = _INLINER.inline(html_env.get_template("email.html").render(context))
         email_txt = text_env.get_template("email.txt").render(context)

@@ -262,3 +262,12 @@ def test_the_smtp_password_never_shows_in_the_settings_repr() -> None:
     assert settings.password == "hunter2-correct-horse"
     assert "hunter2-correct-horse" not in repr(settings)
     assert "brief-bot" in repr(settings)
+
+
+def test_the_archive_address_is_an_http_folder(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "brief:\n  archive_url: https://news.example/brief\n" + FEEDS))
+    assert config.archive_url == "https://news.example/brief/"
+    assert load_config(write(tmp_path, FEEDS)).archive_url == ""
+
+    error = config_error(tmp_path, "brief:\n  archive_url: file:///srv/brief/\n" + FEEDS)
+    assert error.line == 2 and "brief.archive_url" in str(error) and "not an http(s) URL" in str(error)

@@ -296,3 +296,20 @@ def test_the_archive_index_lists_briefs_newest_first_with_escaped_headlines() ->
     newer_page = files["2026/11/23/2100/index.html"].decode()
     assert 'rel="prev" href="../../../../2026/11/23/1500/index.html"' in newer_page
     assert "Latest brief" in newer_page
+
+
+def test_with_an_archive_address_the_email_links_the_brief_page_and_a_quiet_threads_page() -> None:
+    brief = make_brief()
+    quiet = replace(brief.digests[0], unchanged=True, since="New since Sun 22 Nov, 21:00 UTC")
+    brief = replace(brief, digests=(quiet,))
+
+    linked = render_brief(brief, archive_url="https://news.example/brief/")
+    plain = render_brief(brief)
+
+    page = "https://news.example/brief/" + brief.slot.strftime("%Y/%m/%d/%H%M") + "/index.html"
+    thread = "https://news.example/brief/threads/harbor-dredging.html"
+    for text in (linked.email_txt, linked.email_html):
+        assert page in text and thread in text
+    for text in (plain.email_txt, plain.email_html):
+        assert "news.example" not in text and "Read this brief in the archive" not in text
+    assert "threads/harbor-dredging.html" in plain.page_html  # the archive page links it either way
