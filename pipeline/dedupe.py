@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from .models import Article, DedupeResult
 
@@ -20,6 +21,7 @@ SHINGLE = 5  # words per shingle
 NEAR_DUPLICATE = 0.8  # share of the shorter text's shingles found in the other
 COMMON_SHINGLE = 50  # a shingle in more texts than this is boilerplate, not evidence
 MIN_SHINGLES = 20  # shorter texts (teasers, paywall notices) are too thin to call copies
+SHARES = 8  # shared shingles are counted an eighth at a time (a power of two): bounds memory
 _WORD = re.compile(r"\w+")
 
 
@@ -93,37 +95,38 @@ def _keep_first(pool: Sequence[Article], a: int, b: int, n_known: int) -> bool:
 def _near_duplicates(texts: Sequence[str], n_known: int) -> list[tuple[int, int]]:
     """Pairs of texts, one of them new (index `n_known` or more), that share most of their
     shingles: of the shorter text's, a NEAR_DUPLICATE share or more, counting only shingles
-    found in COMMON_SHINGLE texts or fewer. Shingles are counted in arrays, never as sets of
-    Python integers, so thousands of articles stay within a few megabytes."""
+    found in COMMON_SHINGLE texts or fewer. Shingles are held in arrays, never as sets of
+    Python integers, and shared ones are counted an eighth of them at a time, as a sparse
+    product (a shingle in 40 texts would otherwise be 780 pairs to count)."""
     vocabulary: dict[str, int] = {}
     shingles = [_shingles(text, vocabulary) for text in texts]
     sizes = np.array([len(s) for s in shingles], dtype=np.int64)
-    if not len(texts) or not sizes.any():
-        return []
-    hashes = np.concatenate(shingles)
-    owners = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
+    hashes = np.concatenate([np.empty(0, dtype=np.uint64), *shingles])
+    owners = np.repeat(np.arange(len(texts), dtype=np.int32), sizes)
+    del shingles
+    shared = csr_matrix((len(texts) - n_known, len(texts)), dtype=np.int32)
+    share = hashes.astype(np.uint8) & (SHARES - 1)  # the low bits, without a copy of 64-bit values
+    for k in range(SHARES):
+        mine = share == k
+        incidence = _evidence(hashes[mine], owners[mine], sizes >= MIN_SHINGLES, len(texts))
+        shared = shared + incidence[n_known:] @ incidence.T
+    found = shared.tocoo()
+    left, right = found.row.astype(np.int64) + n_known, found.col.astype(np.int64)
+    close = (left != right) & (found.data >= NEAR_DUPLICATE * np.minimum(sizes[left], sizes[right]))
+    return list(zip(left[close].tolist(), right[close].tolist(), strict=True))
+
+
+def _evidence(hashes: np.ndarray, owners: np.ndarray, thick: np.ndarray, n_texts: int) -> csr_matrix:
+    """Which texts hold which shingles, for the shingles that are evidence (in 2 to
+    COMMON_SHINGLE texts) and the texts thick enough to judge."""
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    counts = np.diff(np.r_[starts, len(hashes)])
-    # a pair is counted once per shingle both texts hold; texts too thin to judge take no part
-    thick = sizes >= MIN_SHINGLES
-    codes: list[np.ndarray] = []
-    for shared_by in range(2, COMMON_SHINGLE + 1):
-        first = starts[counts == shared_by]
-        if not len(first):
-            continue
-        groups = owners[first[:, None] + np.arange(shared_by)]  # one row per shingle, ascending
-        a, b = np.triu_indices(shared_by, k=1)
-        left, right = groups[:, a].ravel(), groups[:, b].ravel()
-        keep = thick[left] & thick[right] & (right >= n_known)
-        codes.append(left[keep] * len(texts) + right[keep])
-    if not codes:
-        return []
-    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
-    left, right = np.divmod(pairs, len(texts))
-    close = shared >= NEAR_DUPLICATE * np.minimum(sizes[left], sizes[right])
-    return list(zip(left[close].tolist(), right[close].tolist(), strict=True))
+    held_by = np.diff(np.r_[starts, len(hashes)])
+    column = np.repeat(np.arange(len(starts)), held_by)
+    keep = np.repeat((held_by >= 2) & (held_by <= COMMON_SHINGLE), held_by) & thick[owners]
+    ones = np.ones(int(keep.sum()), dtype=np.int32)
+    return csr_matrix((ones, (owners[keep], column[keep])), shape=(n_texts, len(starts)))
 
 
 def _shingles(text: str, vocabulary: dict[str, int]) -> np.ndarray:
