@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import chain
 
 import numpy as np
-from scipy.sparse import csr_matrix, vstack
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
+from sklearn.preprocessing import normalize
 
 from .models import Article, Thread, ThreadSpec
 
-BLOCK = 512  # rows of similarities computed at once: bounds memory at BLOCK × articles
+BLOCK = 256  # rows of similarities computed at once: bounds memory at BLOCK × articles
+TERM_SHARES = 8  # terms are numbered an eighth at a time (a power of two)
 
 
 @dataclass(frozen=True)
@@ -54,97 +56,171 @@ def assign_threads(
     if not articles:
         return ()
     members = members or {}
-    context = [a for ms in members.values() for a in ms]
-    docs = [_doc(a, tuning) for a in articles]
-    ctx_docs = [_doc(a, tuning) for a in context] + [_doc(a, tuning) for a in unthreaded]
-    spec_docs = [" ".join((s.title, s.description, " ".join(s.keywords))) for s in specs]
-    vectorizer = TfidfVectorizer(
-        stop_words="english",
-        sublinear_tf=True,
-        ngram_range=(1, 2),
-        min_df=1,
-        max_df=0.9 if len(docs) + len(ctx_docs) > 20 else 1.0,
+    context = [a for spec in specs for a in members.get(spec.id, ())]
+    # rows of the matrix: the new articles, the members of each spec in turn, the unthreaded
+    # articles, then the specs themselves
+    every = [*articles, *context, *unthreaded]
+    texts = chain(
+        (_doc(a, tuning) for a in every),
+        (" ".join((s.title, s.description, " ".join(s.keywords))) for s in specs),
     )
-    matrix = vectorizer.fit_transform(docs + ctx_docs + spec_docs)
-    new_vecs = matrix[: len(docs)]
-    unthreaded_vecs = matrix[len(docs) + len(context) : len(docs) + len(ctx_docs)]
-    spec_vecs = matrix[len(docs) + len(ctx_docs) :]
-
+    matrix = _tfidf(texts, max_df=0.9 if len(every) > 20 else 1.0)
     threads: list[Thread] = []
     placed: set[int] = set()
-    offset = len(docs)
+    member_row = len(articles)
     for s_index, spec in enumerate(specs):
-        kw = np.array([_keyword_score(a, spec) for a in articles])
-        desc = cosine_similarity(new_vecs, spec_vecs[s_index]).ravel()
-        desc_score = np.minimum(1.0, desc / tuning.description_scale)
-        spec_members = list(members.get(spec.id, ()))
-        start = offset + sum(len(members.get(s.id, ())) for s in specs[:s_index])
-        member_vecs = matrix[start : start + len(spec_members)]
-        base = tuning.keyword_weight * kw + tuning.description_weight * desc_score
-        # seed with this run's clear members when the thread has no history yet
-        seeds = [i for i in range(len(articles)) if base[i] >= tuning.join_threshold + 0.15]
-        member_sim = np.maximum(_closest(new_vecs, member_vecs), _closest(new_vecs, new_vecs[seeds], seeds))
-        score = base + tuning.member_weight * np.minimum(1.0, member_sim / tuning.member_scale)
-        chosen = [i for i in range(len(articles)) if score[i] >= tuning.join_threshold and kw[i] > 0]
-        if chosen:
-            chosen.sort(key=lambda i: -score[i])
-            threads.append(
-                Thread(
-                    id=spec.id,
-                    title=spec.title,
-                    kind="configured",
-                    description=spec.description,
-                    article_ids=tuple(articles[i].id for i in chosen),
-                    scores=tuple(round(float(score[i]), 4) for i in chosen),
-                )
-            )
-            placed.update(chosen)
-
+        spec_members = range(member_row, member_row + len(members.get(spec.id, ())))
+        member_row = spec_members.stop
+        found = _configured(articles, spec, matrix, spec_members, len(every) + s_index, tuning)
+        if found is not None:
+            threads.append(found.thread)
+            placed.update(found.rows)
     rest = [i for i in range(len(articles)) if i not in placed]
-    threads.extend(_emergent(articles, rest, new_vecs, unthreaded, unthreaded_vecs, tuning))
+    loose = range(len(articles) + len(context), len(every))
+    threads.extend(_emergent([*rest, *loose], [articles[i] for i in rest], unthreaded, matrix, tuning))
     return tuple(threads)
 
 
-def _closest(vecs: Any, others: Any, same: Sequence[int] = ()) -> np.ndarray:
-    """Each row's highest cosine to a row of `others` (0 when there is none); `same[k]` is the
-    row of `vecs` that `others[k]` is, which does not count as its own closest. Computed a block
-    of rows at a time, so the memory is bounded however many articles there are."""
-    best = np.zeros(vecs.shape[0])
-    if not others.shape[0]:
+@dataclass(frozen=True)
+class _Found:
+    thread: Thread
+    rows: tuple[int, ...]  # the new articles it holds, by index
+
+
+def _configured(
+    articles: Sequence[Article],
+    spec: ThreadSpec,
+    matrix: csr_matrix,
+    member_rows: range,
+    spec_row: int,
+    tuning: ThreadTuning,
+) -> _Found | None:
+    """The new articles that join a configured thread: keywords found, similarity to its
+    description, and similarity to its members (earlier ones, or this run's clearest)."""
+    n = len(articles)
+    kw = np.array([_keyword_score(a, spec) for a in articles])
+    desc = _closest(matrix, n, np.array([spec_row]))
+    desc_score = np.minimum(1.0, desc / tuning.description_scale)
+    base = tuning.keyword_weight * kw + tuning.description_weight * desc_score
+    # seed with this run's clear members when the thread has no history yet
+    seeds = np.flatnonzero(base >= tuning.join_threshold + 0.15)
+    member_sim = np.maximum(_closest(matrix, n, np.array(member_rows)), _closest(matrix, n, seeds))
+    score = base + tuning.member_weight * np.minimum(1.0, member_sim / tuning.member_scale)
+    chosen = [i for i in range(n) if score[i] >= tuning.join_threshold and kw[i] > 0]
+    if not chosen:
+        return None
+    chosen.sort(key=lambda i: -score[i])
+    thread = Thread(
+        id=spec.id,
+        title=spec.title,
+        kind="configured",
+        description=spec.description,
+        article_ids=tuple(articles[i].id for i in chosen),
+        scores=tuple(round(float(score[i]), 4) for i in chosen),
+    )
+    return _Found(thread, tuple(chosen))
+
+
+def _tfidf(texts: Iterable[str], max_df: float) -> csr_matrix:
+    """TF-IDF rows of words and word pairs, as sklearn's TfidfVectorizer makes them (English
+    stop words out, sublinear tf, smoothed idf, terms in more than `max_df` of the texts
+    dropped, rows L2-normalised), without its vocabulary: for a few thousand articles that is
+    over a million strings, hundreds of MB. A term is known by a 64-bit hash instead, only
+    while the matrix is made (within one process, so Python's own hash serves). The texts
+    are read one at a time and not kept."""
+    analyze = TfidfVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
+    keys: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+    counts: list[np.ndarray] = [np.empty(0, dtype=np.int32)]
+    for text in texts:
+        row_keys, row_counts = np.unique(
+            np.fromiter(map(hash, analyze(text)), dtype=np.int64), return_counts=True
+        )
+        keys.append(row_keys)
+        counts.append(row_counts.astype(np.int32))
+    n_texts = len(keys) - 1
+    indptr = np.cumsum([0] + [len(k) for k in keys[1:]])
+    column, df = _number_terms(keys)
+    idf = np.log((1 + n_texts) / (1 + df)) + 1.0
+    idf[df > max_df * n_texts] = 0.0
+    weights = np.log(np.concatenate(counts))
+    counts.clear()
+    weights += 1.0
+    weights *= idf[column]
+    matrix = csr_matrix((weights, column, indptr), shape=(n_texts, len(df)))
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    normalized: csr_matrix = normalize(matrix, copy=False)
+    return normalized
+
+
+def _number_terms(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's term number (`rows` of keys, emptied as they are read), terms numbered
+    0..k-1 in order of first use (so the matrix does not depend on the hash seed), and each
+    term's count of keys (its document frequency, as a text's keys are distinct). Keys are
+    sorted a share at a time, which bounds the memory."""
+    keys = np.concatenate(rows)
+    rows.clear()
+    column = np.empty(len(keys), dtype=np.int32)
+    share = keys.astype(np.uint8) & (TERM_SHARES - 1)  # the low bits, without a 64-bit copy
+    firsts, dfs, start = [], [], 0
+    for k in range(TERM_SHARES):
+        where = np.flatnonzero(share == k)
+        _, first, inverse, df = np.unique(
+            keys[where], return_index=True, return_inverse=True, return_counts=True
+        )
+        column[where] = inverse + start
+        firsts.append(where[first].astype(np.int32))
+        dfs.append(df.astype(np.int32))
+        start += len(df)
+    del keys, share
+    order = np.argsort(np.concatenate(firsts), kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    np.take(rank, column, out=column, mode="wrap")  # in place: each number is read, then replaced
+    return column, np.concatenate(dfs)[order]
+
+
+def _closest(matrix: csr_matrix, n: int, others: np.ndarray) -> np.ndarray:
+    """For each of the first `n` rows of `matrix`, its highest cosine to one of the rows
+    `others` other than itself (0 when there is none). Computed a block of rows at a time, so
+    the memory is bounded however many articles there are."""
+    best = np.zeros(n)
+    if not len(others):
         return best
-    same_rows = np.asarray(same, dtype=np.int64)
-    for start in range(0, vecs.shape[0], BLOCK):
-        sims = cosine_similarity(vecs[start : start + BLOCK], others)
-        inside = (same_rows >= start) & (same_rows < start + len(sims))
-        sims[same_rows[inside] - start, np.flatnonzero(inside)] = 0.0  # cosines are never negative
-        best[start : start + len(sims)] = sims.max(axis=1)
+    against = matrix[others]
+    for start in range(0, n, BLOCK):
+        stop = min(n, start + BLOCK)
+        sims = cosine_similarity(matrix[start:stop], against)
+        itself = (others >= start) & (others < stop)
+        sims[others[itself] - start, np.flatnonzero(itself)] = 0.0  # cosines are never negative
+        best[start:stop] = sims.max(axis=1)
     return best
 
 
 def _emergent(
-    articles: Sequence[Article],
-    rest: list[int],
-    new_vecs: Any,
+    rows: list[int],
+    new: Sequence[Article],
     unthreaded: Sequence[Article],
-    unthreaded_vecs: Any,
+    matrix: csr_matrix,
     tuning: ThreadTuning,
 ) -> list[Thread]:
-    pool = [articles[i] for i in rest] + list(unthreaded)
+    """Groups of the `new` articles (in no configured thread) and the `unthreaded` earlier
+    ones: `rows` are theirs in `matrix`, in that order."""
+    pool = [*new, *unthreaded]
     if len(pool) < 2:
         return []
-    vecs = vstack([new_vecs[rest], unthreaded_vecs]).tocsr()
-    labels = _average_linkage(vecs, tuning.emergent_distance)
+    labels = _average_linkage(matrix, np.array(rows), tuning.emergent_distance)
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
     out: list[Thread] = []
-    n_new = len(rest)
     for group in groups.values():
-        new_members = [i for i in group if i < n_new]
+        new_members = [i for i in group if i < len(new)]
         if len(group) < 2 or not new_members:
             continue
-        # the most central member names the thread; the earliest gives a stable id
-        centrality = cosine_similarity(vecs[group]).mean(axis=1)
+        # the most central member names the thread (rounded: a tie, as between the two members
+        # of a pair, goes to the first, not to rounding noise); the earliest gives a stable id
+        centrality = np.round(cosine_similarity(matrix[[rows[i] for i in group]]).mean(axis=1), 9)
         central = pool[group[int(np.argmax(centrality))]]
         earliest = min(group, key=lambda i: (pool[i].published is None, pool[i].published, pool[i].id))
         ordered = sorted(new_members, key=lambda i: -centrality[group.index(i)])
@@ -161,16 +237,16 @@ def _emergent(
     return out
 
 
-def _average_linkage(vecs: Any, distance: float) -> np.ndarray:
-    """A cluster label per row of `vecs`: average-linkage clustering on cosine distance,
-    merging while the distance is under `distance`, without an n × n matrix of all the rows.
+def _average_linkage(matrix: csr_matrix, rows: np.ndarray, distance: float) -> np.ndarray:
+    """A cluster label for each of `rows` of `matrix`: average-linkage clustering on cosine
+    distance, merging while the distance is under `distance`, without an n × n matrix.
 
     Two groups merge only if some pair across them is that close, so every cluster lies
     within one connected component of the graph of close pairs, and clustering each
     component on its own gives the clusters the whole matrix would (for unrelated articles,
     components stay small)."""
-    n_parts, part = connected_components(_close_pairs(vecs, 1.0 - distance), directed=False)
-    labels = np.empty(vecs.shape[0], dtype=np.int64)
+    n_parts, part = connected_components(_close_pairs(matrix, rows, 1.0 - distance), directed=False)
+    labels = np.empty(len(rows), dtype=np.int64)
     order = np.argsort(part, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(part, minlength=n_parts))]
     next_label = 0
@@ -180,7 +256,7 @@ def _average_linkage(vecs: Any, distance: float) -> np.ndarray:
             labels[members] = next_label
             next_label += 1
             continue
-        dist = np.clip(1.0 - cosine_similarity(vecs[members]), 0.0, 2.0)
+        dist = np.clip(1.0 - cosine_similarity(matrix[rows[members]]), 0.0, 2.0)
         found = AgglomerativeClustering(
             n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance
         ).fit_predict(dist)
@@ -189,17 +265,23 @@ def _average_linkage(vecs: Any, distance: float) -> np.ndarray:
     return labels
 
 
-def _close_pairs(vecs: Any, floor: float) -> csr_matrix:
-    """The sparse graph of row pairs whose cosine is above `floor` (rows L2-normalised),
-    computed a block of rows at a time. The floor is lowered by a hair so that rounding
-    never drops a pair the clustering would merge: an extra edge only joins components."""
-    blocks = []
-    for start in range(0, vecs.shape[0], BLOCK):
-        sims = csr_matrix(vecs[start : start + BLOCK] @ vecs.T)
-        sims.data[sims.data <= floor - 1e-9] = 0.0
-        sims.eliminate_zeros()
-        blocks.append(sims)
-    graph: csr_matrix = vstack(blocks).tocsr()
+def _close_pairs(matrix: csr_matrix, rows: np.ndarray, floor: float) -> csr_matrix:
+    """The graph over `rows` (positions 0..len(rows)-1) of the pairs whose cosine is above
+    `floor` (rows are L2-normalised), computed against a block of rows at a time and never as
+    a copy of the matrix. The floor is lowered by a hair so that rounding never drops a pair
+    the clustering would merge: an extra edge only joins two components."""
+    position = np.full(matrix.shape[0], -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    for start in range(0, len(rows), BLOCK):
+        sims = (matrix @ matrix[rows[start : start + BLOCK]].T).tocoo()
+        close = (sims.data > floor - 1e-9) & (position[sims.row] >= 0)
+        left.append(position[sims.row[close]])
+        right.append(sims.col[close].astype(np.int64) + start)
+    pairs = np.concatenate(left)
+    edges = np.ones(len(pairs), dtype=np.int8)
+    graph: csr_matrix = csr_matrix((edges, (pairs, np.concatenate(right))), shape=(len(rows), len(rows)))
     return graph
 
 
