@@ -185,19 +185,13 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     sid = slot_id(slot)
     feeds_ok, feed_errors = _read_feeds(ctx)
     pending = store.pending_entries()
-    fresh = store.unbriefed_articles(sid)
-    if feeds_ok == 0 and not pending and not fresh:
+    if feeds_ok == 0 and not pending and not store.has_unbriefed_articles(sid):
         raise NothingToDoError(
             f"none of the {len(config.feeds)} feeds could be read",
             hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
         )
-    articles, origin, pages_failed = _articles(ctx, pending)
-
     recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
-    deduped = dedupe(articles, recent)
-    for dup, kept in deduped.merged_into.items():
-        origin.setdefault(kept, []).extend(origin.pop(dup, []))
-    store.save_articles([*deduped.unique, *deduped.known.values()], ctx.run_id, now, origin)
+    read, pages_failed, kept = _ingest(ctx, pending, recent)
     # what this brief shows: every article no brief has shown yet (this run's, and any a
     # crashed or stopped run stored), or this slot's own when it is made again
     unique = store.unbriefed_articles(sid)
@@ -253,10 +247,10 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
         feeds_ok=feeds_ok,
         feeds_failed=len(feed_errors),
         entries_new=len(pending),
-        pages_fetched=len(articles) - pages_failed,
+        pages_fetched=read - pages_failed,
         pages_failed=pages_failed,
         articles_new=len(unique),
-        duplicates=len(articles) - len(deduped.unique),
+        duplicates=read - kept,
         seconds=round(time.monotonic() - started, 2),
     )
     brief = Brief(
@@ -365,6 +359,19 @@ def _note_pause(ctx: _Context, result: FetchResult) -> None:
     if result.retry_after is not None and host:
         ctx.paused[host] = result.retry_after
         ctx.store.pause_host(host, result.retry_after, f"HTTP {result.status}")
+
+
+def _ingest(ctx: _Context, pending: Sequence[FeedEntry], recent: Sequence[Article]) -> tuple[int, int, int]:
+    """Read the pending entries' articles, merge duplicates (among them, and into `recent`
+    stored ones) and store them; return (articles read, pages that failed, articles kept).
+    The articles are not returned: the brief reads what is stored, and the texts read here
+    are freed before it does."""
+    articles, origin, pages_failed = _articles(ctx, pending)
+    deduped = dedupe(articles, recent)
+    for dup, kept in deduped.merged_into.items():
+        origin.setdefault(kept, []).extend(origin.pop(dup, []))
+    ctx.store.save_articles([*deduped.unique, *deduped.known.values()], ctx.run_id, ctx.now, origin)
+    return len(articles), pages_failed, len(deduped.unique)
 
 
 def _articles(

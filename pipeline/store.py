@@ -457,12 +457,11 @@ class Store:
 
     def known_canonical_urls(self, urls: Iterable[str]) -> dict[str, str]:
         """Map each already-stored canonical URL among `urls` to its article id."""
-        out: dict[str, str] = {}
-        for url in set(urls):
-            row = self.db.execute("SELECT id FROM articles WHERE canonical_url = ?", (url,)).fetchone()
-            if row:
-                out[url] = row["id"]
-        return out
+        rows = self.db.execute(
+            "SELECT canonical_url, id FROM articles WHERE canonical_url IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(urls))),),
+        )
+        return {r["canonical_url"]: r["id"] for r in rows}
 
     def save_articles(
         self, articles: Iterable[Article], run_id: int, now: datetime, entries: dict[str, list[FeedEntry]]
@@ -553,6 +552,13 @@ class Store:
             (brief_id,),
         ).fetchall()
         return [_article(r) for r in rows]
+
+    def has_unbriefed_articles(self, brief_id: str) -> bool:
+        """Whether `unbriefed_articles` would return any, without reading them."""
+        row = self.db.execute(
+            "SELECT 1 FROM articles WHERE brief_id IS NULL OR brief_id = ? LIMIT 1", (brief_id,)
+        ).fetchone()
+        return row is not None
 
     def mark_briefed(self, article_ids: Iterable[str], brief_id: str) -> None:
         with self.transaction() as db:
