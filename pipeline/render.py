@@ -8,6 +8,7 @@ reaches an href goes through `safe_url`: only http, https and mailto survive.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -45,10 +46,17 @@ def template_dirs(extra: Path | None = None) -> list[Path]:
 
 
 def make_environments(extra: Path | None = None) -> tuple[jinja2.Environment, jinja2.Environment]:
-    """The HTML environment (autoescaped) and the plain-text one, sharing filters."""
+    """The HTML environment (autoescaped) and the plain-text one, sharing filters. Made once per
+    set of template folders: an environment keeps its compiled templates, and recompiles one
+    whose file changed (a long-running `brief schedule` sees an edited template)."""
     dirs = template_dirs(extra)
     if not dirs:
         raise TemplateError("no templates folder found", hint="reinstall dailybrief")
+    return _environments(tuple(dirs))
+
+
+@functools.lru_cache(maxsize=8)
+def _environments(dirs: tuple[Path, ...]) -> tuple[jinja2.Environment, jinja2.Environment]:
     loader = jinja2.FileSystemLoader([str(d) for d in dirs])
     html = jinja2.Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True

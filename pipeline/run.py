@@ -432,7 +432,7 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
     nonce = f"r{previous['sends'] + 1}" if resend and previous is not None else ""
     templates = config.templates_dir
     while True:
-        rendered = render.render_brief(brief, templates)
+        rendered = render.render_brief(brief, templates, config.archive_url)
         raw, message_id = deliver.build_message(
             subject=rendered.subject,
             text=rendered.email_txt,
@@ -486,9 +486,8 @@ def rebuild_archive(config: Config) -> int:
         templates = config.templates_dir
         for _, data, raw in kept:
             brief = brief_from_json(data)
-            archive.write_brief(
-                config.output_dir, brief.slot, _brief_files(render.render_brief(brief, templates), raw)
-            )
+            rendered = render.render_brief(brief, templates, config.archive_url)
+            archive.write_brief(config.output_dir, brief.slot, _brief_files(rendered, raw))
         write_site(store, config)
     finally:
         store.close()

@@ -475,3 +475,21 @@ def test_a_second_brief_on_the_same_day_repeats_nothing_already_sent(tmp_path: P
 
 def _shown_sentences(digest: dict[str, Any]) -> list[str]:
     return [s["text"] for f in ("overview", "why_it_matters", "tldr", "audience") for s in digest[f]]
+
+
+def test_with_an_archive_address_the_delivered_email_links_the_brief_page(tmp_path: Path) -> None:
+    config_path = tmp_path / "sources.yaml"
+    with serve_corpus(slot_clock(SLOTS[0])) as server, smtp_sink() as sink:
+        text = demo_config_text(server, tmp_path / "output", tmp_path / "state")
+        archive_url = "brief:\n  archive_url: https://news.example/brief\n"
+        config_path.write_text(text.replace("brief:\n", archive_url, 1), encoding="utf-8")
+        config = load_config(config_path)
+        smtp = SmtpSettings("127.0.0.1", sink.port, None, None, "none")
+        run_brief(config, slot=SLOTS[0], clock=lambda: slot_clock(SLOTS[0]), smtp=smtp)
+
+    (received,) = sink.messages
+    message = email.message_from_bytes(received, policy=email.policy.default)
+    parts = [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
+    link = "https://news.example/brief/2026/04/08/2100/index.html"
+    assert parts and all(link in part for part in parts)
+    assert (tmp_path / "output" / "2026" / "04" / "08" / "2100" / "index.html").is_file()  # what it points to
