@@ -5,7 +5,8 @@ its emergent (average-linkage) clustering. Three ways to feed it:
 
 - one batch: every document at once;
 - streamed as run.py does: batches of 25 documents in file order, each run given as context
-  the earlier documents that are in no thread yet (run.py passes only those as `unthreaded`);
+  the earlier documents in no thread (`unthreaded`) and those of each emergent thread
+  (`stories`), so a story that goes on keeps its thread;
 - streamed, all earlier as context: the same batches, with every earlier document as context.
 
 A document takes the first thread id it is given: as a new member of a returned thread, or as
@@ -92,7 +93,7 @@ def cluster_ours(articles: Sequence[Article], mode: str, tuning: ThreadTuning | 
 
     def take(threads: Sequence[Any], known: set[str]) -> None:
         for t in threads:
-            for aid in t.article_ids:
+            for aid in (*t.article_ids, *t.joined):
                 label.setdefault(aid, t.id)
             earliest = t.id.removeprefix("story-")
             if earliest in known:
@@ -100,16 +101,23 @@ def cluster_ours(articles: Sequence[Article], mode: str, tuning: ThreadTuning | 
 
     ids = {a.id for a in articles}
     if mode == "one batch":
-        take(assign_threads(articles, (), {}, (), tuning), ids)
+        take(assign_threads(articles, (), {}, (), tuning=tuning), ids)
         return [label.get(a.id, f"single-{a.id}") for a in articles]
-    filed: set[str] = set()  # ids returned as members of a thread: what run.py's store records
+    filed: dict[str, str] = {}  # article id → the thread it was filed under, as run.py's store records
     for start in range(0, len(articles), BATCH):
         batch, earlier = articles[start : start + BATCH], articles[:start]
-        # run.py gives as context only the recent articles not yet filed under a thread
-        context = [a for a in earlier if a.id not in filed] if mode == "runpy" else list(earlier)
-        threads = assign_threads(batch, (), {}, context, tuning)
+        if mode == "runpy":
+            # run.py gives as context the recent articles in no thread, and those of each story
+            context = [a for a in earlier if a.id not in filed]
+            stories: dict[str, list[Article]] = {}
+            for a in earlier:
+                if a.id in filed:
+                    stories.setdefault(filed[a.id], []).append(a)
+            threads = assign_threads(batch, (), {}, context, stories, tuning=tuning)
+        else:
+            threads = assign_threads(batch, (), {}, list(earlier), tuning=tuning)
         take(threads, ids)
-        filed |= {aid for t in threads for aid in t.article_ids}
+        filed |= {aid: t.id for t in threads for aid in (*t.article_ids, *t.joined)}
     return [label.get(a.id, f"single-{a.id}") for a in articles]
 
 

@@ -145,6 +145,9 @@ class Thread:
     article_ids: tuple[str, ...]
     description: str = ""
     scores: tuple[float, ...] = ()  # membership score per article, same order
+    # earlier articles (given as context, in no thread until now) it gathers: filed with it so
+    # later runs know the story, not shown again
+    joined: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

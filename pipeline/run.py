@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -208,7 +208,9 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     }
     threaded = {a for ids in memberships.values() for a in ids}
     unthreaded = [a for a in recent if a.id not in threaded]
-    threads = assign_threads(unique, config.threads, members, unthreaded)
+    threads = assign_threads(
+        unique, config.threads, members, unthreaded, _stories(memberships, recent, config)
+    )
     store.save_memberships(threads, ctx.run_id)
 
     by_id = {a.id: a for a in unique}
@@ -560,6 +562,22 @@ def _page(entry: FeedEntry, result: FetchResult | None) -> Page:
             entry, result.final_url, b"", result.headers, error=result.error or f"HTTP {result.status}"
         )
     return Page(entry, result.final_url, result.body, result.headers)
+
+
+def _stories(
+    memberships: Mapping[str, Sequence[str]], recent: Sequence[Article], config: Config
+) -> dict[str, list[Article]]:
+    """The recent articles of each emergent thread, so a story that goes on keeps its thread
+    (and its id, its "new since" memory and its page) instead of starting a new one."""
+    configured = {t.id for t in config.threads}
+    by_id = {a.id: a for a in recent}
+    out: dict[str, list[Article]] = {}
+    for thread_id, ids in memberships.items():
+        if thread_id.startswith("story-") and thread_id not in configured:
+            found = [by_id[i] for i in ids[-MEMBERS_PER_THREAD:] if i in by_id]
+            if found:
+                out[thread_id] = found
+    return out
 
 
 def _rank(threads: Sequence[Thread], articles: dict[str, Article]) -> list[Thread]:

@@ -538,7 +538,8 @@ class Store:
         with self.transaction() as db:
             for t in threads:
                 scores = t.scores or tuple(1.0 for _ in t.article_ids)
-                for article_id, score in zip(t.article_ids, scores, strict=True):
+                filed = [*zip(t.article_ids, scores, strict=True), *((i, 0.0) for i in t.joined)]
+                for article_id, score in filed:
                     db.execute(
                         "INSERT OR IGNORE INTO memberships (thread_id, article_id, thread_title, kind, "
                         "score, run_id) VALUES (?, ?, ?, ?, ?, ?)",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -49,17 +50,22 @@ def assign_threads(
     specs: Sequence[ThreadSpec],
     members: Mapping[str, Sequence[Article]] | None = None,
     unthreaded: Sequence[Article] = (),
+    stories: Mapping[str, Sequence[Article]] | None = None,
     tuning: ThreadTuning = ThreadTuning(),
 ) -> tuple[Thread, ...]:
     """Threads holding the new `articles`; `members` are earlier articles of each configured
-    thread, `unthreaded` recent earlier articles in none (both only as context)."""
+    thread, `unthreaded` recent earlier articles in none, `stories` recent earlier articles
+    of each emergent thread (all only as context: a new article that joins a story's earlier
+    articles is filed under that story's id)."""
     if not articles:
         return ()
     members = members or {}
     context = [a for spec in specs for a in members.get(spec.id, ())]
+    story_of = [(story_id, a) for story_id, found in (stories or {}).items() for a in found]
+    loose_context = [*unthreaded, *(a for _, a in story_of)]
     # rows of the matrix: the new articles, the members of each spec in turn, the unthreaded
-    # articles, then the specs themselves
-    every = [*articles, *context, *unthreaded]
+    # articles, the stories' articles, then the specs themselves
+    every = [*articles, *context, *loose_context]
     texts = chain(
         (_doc(a, tuning) for a in every),
         (" ".join((s.title, s.description, " ".join(s.keywords))) for s in specs),
@@ -77,7 +83,10 @@ def assign_threads(
             placed.update(found.rows)
     rest = [i for i in range(len(articles)) if i not in placed]
     loose = range(len(articles) + len(context), len(every))
-    threads.extend(_emergent([*rest, *loose], [articles[i] for i in rest], unthreaded, matrix, tuning))
+    earlier_story = {len(rest) + len(unthreaded) + k: story_id for k, (story_id, _) in enumerate(story_of)}
+    threads.extend(
+        _emergent([*rest, *loose], [articles[i] for i in rest], loose_context, earlier_story, matrix, tuning)
+    )
     return tuple(threads)
 
 
@@ -200,13 +209,16 @@ def _closest(matrix: csr_matrix, n: int, others: np.ndarray) -> np.ndarray:
 def _emergent(
     rows: list[int],
     new: Sequence[Article],
-    unthreaded: Sequence[Article],
+    earlier: Sequence[Article],
+    earlier_story: Mapping[int, str],
     matrix: csr_matrix,
     tuning: ThreadTuning,
 ) -> list[Thread]:
-    """Groups of the `new` articles (in no configured thread) and the `unthreaded` earlier
-    ones: `rows` are theirs in `matrix`, in that order."""
-    pool = [*new, *unthreaded]
+    """Groups of the `new` articles (in no configured thread) and the `earlier` ones: `rows` are
+    theirs in `matrix`, in that order. A group holding earlier articles of a story
+    (`earlier_story`: index in the pool → story id) goes on under that story's id; any
+    other group of two or more is named after its earliest article."""
+    pool = [*new, *earlier]
     if len(pool) < 2:
         return []
     labels = _average_linkage(matrix, np.array(rows), tuning.emergent_distance)
@@ -224,13 +236,17 @@ def _emergent(
         central = pool[group[int(np.argmax(centrality))]]
         earliest = min(group, key=lambda i: (pool[i].published is None, pool[i].published, pool[i].id))
         ordered = sorted(new_members, key=lambda i: -centrality[group.index(i)])
+        known = Counter(earlier_story[i] for i in group if i in earlier_story)
+        # the story most of its earlier articles belong to (between equals, the first named)
+        story_id = min(known, key=lambda s: (-known[s], s)) if known else f"story-{pool[earliest].id}"
         out.append(
             Thread(
-                id=f"story-{pool[earliest].id}",
+                id=story_id,
                 title=central.title,
                 kind="emergent",
                 article_ids=tuple(pool[i].id for i in ordered),
                 scores=tuple(round(float(centrality[group.index(i)]), 4) for i in ordered),
+                joined=tuple(pool[i].id for i in group if i >= len(new) and i not in earlier_story),
             )
         )
     out.sort(key=lambda t: -len(t.article_ids))

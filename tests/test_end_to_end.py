@@ -150,9 +150,22 @@ def test_unrelated_story_told_by_several_outlets_becomes_an_emergent_thread(demo
         emergent.setdefault(r["thread_id"], set()).add(r["article_id"])
     for story, ids in multi.items():
         best = max(emergent.values(), key=lambda members: len(members & ids), default=set())
-        assert len(best & ids) >= 2, f"story {story} was not grouped"
+        # every outlet's article, over the days it came out, in the one thread
+        assert best >= ids, f"story {story}: {len(best & ids)} of its {len(ids)} articles in one thread"
         singles = {i for s, group in stories.items() if len(group) == 1 for i in group}
         assert not best & singles, "a one-off article was grouped into the story"
+
+
+def test_a_story_that_goes_on_the_next_day_keeps_its_thread_and_says_what_is_new(demo: DemoRuns) -> None:
+    appearances: dict[str, list[dict[str, Any]]] = {}
+    for result in demo.results:
+        for d in _brief_json(result)["digests"]:
+            if d["kind"] == "emergent":
+                appearances.setdefault(d["thread_id"], []).append(d)
+    going_on = [found for found in appearances.values() if len(found) >= 2]
+    assert going_on, f"no emergent story in two briefs: {sorted(appearances)}"
+    for later in (d for found in going_on for d in found[1:]):
+        assert later["since"].startswith("New since ")
 
 
 def test_syndicated_copy_is_collapsed_and_both_links_are_kept(demo: DemoRuns) -> None:

@@ -183,3 +183,25 @@ def test_without_configured_threads_stories_still_group() -> None:
 
 def test_no_articles_no_threads() -> None:
     assert assign_threads([], SPECS) == ()
+
+
+def test_a_story_that_goes_on_in_a_later_run_keeps_its_thread_and_its_id() -> None:
+    # one article is no story yet: it waits as context for the next run
+    assert not [t for t in assign_threads([HEATWAVE_DEMAND, CHESS], SPECS) if t.kind == "emergent"]
+
+    (first,) = [
+        t for t in assign_threads([HEATWAVE_BLACKOUTS], SPECS, {}, [HEATWAVE_DEMAND]) if t.kind == "emergent"
+    ]
+    assert first.article_ids == (HEATWAVE_BLACKOUTS.id,) and first.joined == (HEATWAVE_DEMAND.id,)
+
+    later = make_article(
+        "https://news.example/heatwave-cooling",
+        "Cities opened cooling centres as the heatwave entered its second week and electricity demand "
+        "stayed near the record set on Tuesday. The grid operator asked households to delay running "
+        "washing machines until the evening to avoid more blackouts.",
+        title="Cooling centres open as heatwave strains the grid",
+    )
+    stories = {first.id: [HEATWAVE_BLACKOUTS, HEATWAVE_DEMAND]}
+    (again,) = [t for t in assign_threads([later, CHESS], SPECS, {}, [], stories) if t.kind == "emergent"]
+
+    assert again.id == first.id and again.article_ids == (later.id,)
