@@ -479,7 +479,13 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
         else:
             groups.append((measure, [f]))
     return [
-        Disagreement(measure, tuple(_claim(f.value, articles[f.article_id], f.sentence) for f in group))
+        Disagreement(
+            measure,
+            tuple(
+                _claim(f.value, articles[f.article_id], f.sentence)
+                for f in sorted(group, key=lambda f: f.amount)
+            ),
+        )
         for measure, group in groups
         if len(group) > 1 and all(f.article_id in articles for f in group)
     ]

