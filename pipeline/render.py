@@ -8,9 +8,10 @@ reaches an href goes through `safe_url`: only http, https and mailto survive.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,27 +94,50 @@ def subject_of(brief: Brief) -> str:
     return " ".join(f"{brief.title} · {slot}: {top}".split())[:200]
 
 
-def render_brief(brief: Brief, templates: Path | None = None, archive_url: str = "") -> RenderedBrief:
-    """Render one brief to the email (HTML, text), the page and brief.json. With the public
-    address of the archive (`archive_url`, ending with "/"), the email links to the brief's
-    page and to each thread's page there."""
+@dataclass(frozen=True)
+class RenderedEmail:
+    html: str
+    text: str
+    subject: str
+
+
+def render_email(brief: Brief, templates: Path | None = None, archive_url: str = "") -> RenderedEmail:
+    """The email of one brief (HTML with its CSS inlined, and plain text). With the public
+    address of the archive (`archive_url`, ending with "/"), it links to the brief's page and
+    to each thread's page there."""
     html_env, text_env = make_environments(templates)
     subject = subject_of(brief)
     page = archive_url + brief_dir(Path(), brief.slot).as_posix() + "/index.html" if archive_url else ""
     context = {"brief": brief, "subject": subject, "archive": archive_url, "page": page}
-    try:
-        email_html = _INLINER.inline(html_env.get_template("email.html").render(context))
-        email_txt = text_env.get_template("email.txt").render(context)
+    with _template_errors(templates):
+        html = _INLINER.inline(html_env.get_template("email.html").render(context))
+        text = text_env.get_template("email.txt").render(context)
+    return RenderedEmail(html, text, subject)
+
+
+def render_brief(
+    brief: Brief, templates: Path | None = None, archive_url: str = "", email: RenderedEmail | None = None
+) -> RenderedBrief:
+    """Render one brief to the email (`render_email`, unless given), the page and brief.json."""
+    email = email or render_email(brief, templates, archive_url)
+    html_env, _ = make_environments(templates)
+    with _template_errors(templates):
         page_html = html_env.get_template("brief.html").render(
             brief=full_brief(brief), root="../../../../", previous=None, next=None
         )
+    return RenderedBrief(email.html, email.text, page_html, brief_to_json(brief), email.subject)
+
+
+@contextlib.contextmanager
+def _template_errors(templates: Path | None) -> Iterator[None]:
+    try:
+        yield
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(
             f"template {exc.name!r} not found in {', '.join(map(str, template_dirs(templates)))}"
         ) from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template error: {exc}") from exc
-    return RenderedBrief(email_html, email_txt, page_html, brief_to_json(brief), subject)
 
 
 def render_site(

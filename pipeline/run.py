@@ -433,12 +433,12 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
     resend = ctx.options.force and previous is not None and previous["sends"] > 0
     nonce = f"r{previous['sends'] + 1}" if resend and previous is not None else ""
     templates = config.templates_dir
-    while True:
-        rendered = render.render_brief(brief, templates, config.archive_url)
+    while True:  # only the email is rendered again; the page once, below
+        email = render.render_email(brief, templates, config.archive_url)
         raw, message_id = deliver.build_message(
-            subject=rendered.subject,
-            text=rendered.email_txt,
-            html=rendered.email_html,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
             mail_from=config.mail_from,
             mail_to=config.mail_to,
             brief_id=brief.id,
@@ -452,7 +452,7 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
         ):
             break
         brief = _overflow(brief)
-    files = _brief_files(rendered, raw)
+    files = _brief_files(render.render_brief(brief, templates, config.archive_url, email), raw)
     folder = archive.write_brief(config.output_dir, brief.slot, files)
     full = render.full_brief(brief)
     archived = ArchivedBrief(
