@@ -21,6 +21,7 @@ import css_inline
 import jinja2
 
 from .archive import brief_dir
+from .digest import readable_date
 from .errors import TemplateError
 from .models import ArchivedBrief, Brief, SourceRef, ThreadDigest, TimelineEvent
 from .serialize import brief_to_json
@@ -77,6 +78,7 @@ def _environments(dirs: tuple[Path, ...]) -> tuple[jinja2.Environment, jinja2.En
             datetime=_datetime,
             isotime=_isotime,
             source_date=_source_date,
+            when=readable_date,  # a timeline's ISO date as a reader writes it: "22 January 2026"
         )
     return html, text
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import utc
 
 from pipeline.errors import TemplateError
-from pipeline.models import ArchivedBrief, Brief, RunStats, Sentence, SourceRef, ThreadDigest
+from pipeline.models import ArchivedBrief, Brief, RunStats, Sentence, SourceRef, ThreadDigest, TimelineEvent
 from pipeline.render import render_brief, render_site, safe_url, subject_of
 
 SCRIPT = "<script>alert(1)</script>"
@@ -313,3 +313,21 @@ def test_with_an_archive_address_the_email_links_the_brief_page_and_a_quiet_thre
     for text in (plain.email_txt, plain.email_html):
         assert "news.example" not in text and "Read this brief in the archive" not in text
     assert "threads/harbor-dredging.html" in plain.page_html  # the archive page links it either way
+
+
+def test_timeline_dates_are_written_as_a_reader_writes_them() -> None:
+    brief = make_brief()
+    events = (
+        TimelineEvent(
+            "2025-11", "organizational", Sentence("The harbor master left in November 2025.", "a1"), ()
+        ),
+        TimelineEvent("2026-01-22", "legal", Sentence("Farmers sued on January 22.", "b2"), ()),
+        TimelineEvent("2013", "organizational", Sentence("The port authority was set up in 2013.", "a1"), ()),
+    )
+    brief = replace(brief, digests=(replace(brief.digests[0], timeline=events),))
+
+    rendered = render_brief(brief)
+
+    for text in ("November 2025 (organizational)", "22 January 2026 (legal)", "2013 (organizational)"):
+        assert text in rendered.email_txt
+    assert '<time datetime="2026-01-22">22 January 2026</time>' in rendered.page_html
