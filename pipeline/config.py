@@ -246,6 +246,13 @@ def parse_config(text: str, path: Path) -> Config:
                 line=_line(item["id"]),
                 hint="use lower-case letters, digits and dashes, e.g. meta-closed-pivot",
             )
+        if tid.startswith("story-"):
+            raise ConfigError(
+                f"{where}.id {tid!r} starts with story-, which names emerging stories",
+                path=str(path),
+                line=_line(item["id"]),
+                hint="choose another id, e.g. " + tid.removeprefix("story-"),
+            )
         if tid in seen_ids:
             raise ConfigError(f"{where}.id {tid!r} is used twice", path=str(path), line=_line(item["id"]))
         seen_ids.add(tid)
@@ -339,6 +346,10 @@ def _folder_url(v: _Validator, node: yaml.Node | None) -> str:
     if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
         return ""
     url = v.url(node, "brief.archive_url", hint="the address readers open the archive at")
+    if urlsplit(url).query or urlsplit(url).fragment:
+        raise v.fail(
+            node, f"brief.archive_url {url!r} has a query or a fragment", hint="give the folder's address"
+        )
     return url if url.endswith("/") else url + "/"
 
 

@@ -399,7 +399,8 @@ _HAPPENINGS = {
     "leaving": re.compile(r"\b(left|leav\w*|depart\w*|exit\w*|quit|resign\w*|stepped down|ended)\b", re.I),
     "joining": re.compile(r"\b(joined|joins|hired|appointed)\b", re.I),
 }
-_INTENT = re.compile(r"\b(announc\w*|plan\w*|will|expect\w*|intend\w*|reported(?:ly)?)\b", re.I)
+# an announcement or a plan dates the news of a happening, not the happening itself
+_INTENT = re.compile(r"\b(announc\w*|plan\w*|will|would|set to|expect\w*|intend\w*|reported(?:ly)?)\b", re.I)
 MAX_DATE_GAP_DAYS = 120  # two dates further apart are two events, not a disagreement
 
 
@@ -441,15 +442,20 @@ MAX_SPREAD = 1.6  # two amounts further apart than this ratio measure different 
 
 def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Article]) -> list[Disagreement]:
     """Two articles giving different amounts for the same thing: a money figure of the same
-    measure (valuation, investment, funding, spending: from its sentence) about the same named
-    subject, the amounts within a factor of 1.6 of each other. A range ("$115 billion to $135
-    billion") or two values in one sentence are never a disagreement; nor is one article."""
+    measure (valuation, investment, funding, spending: from its sentence), or a count of the
+    same thing after the same verb told within two days, about the same named subject, the
+    amounts within a factor of 1.6 of each other. A range ("$115 billion to $135 billion"), a
+    bound ("at least 500"), a count that changes ("rose to") or two values in one sentence are
+    never a disagreement; nor is one article."""
     measured: list[tuple[str, Figure]] = []
     for f in figures:
         if f.amount <= 0:
             continue
-        if f.kind == "count" and f.unit and not _approximate(f):
-            measured.append((f"the number of {f.unit}", f))  # 600 jobs against 700 jobs
+        if f.kind == "count":
+            # "cut 600 jobs" against "cut 750 jobs": the same thing done, told at the same time
+            verb = _count_verb(f)
+            if f.unit and verb and not _approximate(f) and not _CHANGING.search(f.sentence):
+                measured.append((f"the number of {f.unit}\t{verb}", f))
             continue
         if f.kind != "money":
             continue
@@ -459,6 +465,7 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
         )
         if measure is not None:
             measured.append((measure, f))
+    subjects = {id(f): _subjects(f, articles) for _, f in measured}  # each article read once per figure
     groups: list[tuple[str, list[Figure]]] = []
     for measure, f in measured:
         for g_measure, group in groups:
@@ -469,9 +476,10 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
                 and f.article_id != first.article_id
                 and f"{f.amount:.3g}" != f"{first.amount:.3g}"
                 and max(f.amount, first.amount) / min(f.amount, first.amount) <= MAX_SPREAD
-                and _subjects(f, articles) & _subjects(first, articles)
+                and subjects[id(f)] & subjects[id(first)]
                 and first.value not in f.sentence
                 and f.value not in first.sentence
+                and _same_time(f, first, articles)
             ):
                 if all(f"{f.amount:.3g}" != f"{g.amount:.3g}" for g in group):
                     group.append(f)
@@ -480,7 +488,7 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
             groups.append((measure, [f]))
     return [
         Disagreement(
-            measure,
+            measure.split("\t")[0],
             tuple(
                 _claim(f.value, articles[f.article_id], f.sentence)
                 for f in sorted(group, key=lambda f: f.amount)
@@ -489,6 +497,34 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
         for measure, group in groups
         if len(group) > 1 and all(f.article_id in articles for f in group)
     ]
+
+
+# a count on its way somewhere is not a claim another count contradicts: a toll that rose
+_CHANGING = re.compile(
+    r"\b(?:rose|risen|rising|rises|climbed|climbing|increased|grew|jumped|fell|dropped|so far|"
+    r"up to|at least|now|reached|to date)\b",
+    re.IGNORECASE,
+)
+SAME_TIME = 2  # days: counts told further apart may both be right at their time
+
+
+def _count_verb(figure: Figure) -> str:
+    """The word just before a count, which says what was counted ("cut", "hired", "killed"), as
+    a stem; "" when none."""
+    at = figure.sentence.find(figure.value)
+    words = _WORD.findall(figure.sentence[:at]) if at > 0 else []
+    return words[-1].lower()[:5] if words else ""
+
+
+def _same_time(a: Figure, b: Figure, articles: Mapping[str, Article]) -> bool:
+    """Whether two figures were published within `SAME_TIME` days of each other (money measures
+    such as a valuation do not move from day to day; counts may, so only they are asked)."""
+    if a.kind != "count":
+        return True
+    when = [articles[f.article_id].published for f in (a, b) if f.article_id in articles]
+    if len(when) < 2 or when[0] is None or when[1] is None:
+        return True
+    return abs(when[0] - when[1]).days < SAME_TIME
 
 
 _APPROXIMATE = re.compile(
@@ -549,7 +585,7 @@ def _date_disagreements(
     dated += [
         _Dated(t.date, t.text.text, t.text.article_id, t.cited[0][0], t.cited[0][1], False)
         for t in earlier
-        if len(t.date) in (7, 10) and t.cited and t.text.article_id not in articles
+        if _ISO.fullmatch(t.date) and t.cited and t.text.article_id not in articles
     ]
     people = {m.name for m in mentions if m.kind == "person" and len(m.name) > 3}
     keyed: dict[tuple[str, str], dict[tuple[str, str], _Dated]] = defaultdict(dict)
@@ -561,12 +597,11 @@ def _date_disagreements(
     out: list[Disagreement] = []
     seen: set[frozenset[str]] = set()
     for (happening, name), found in sorted(keyed.items()):
+        # what a source states, not what was announced or planned ("announced in November that
+        # he would leave" agrees with "left on 22 January"), when any source states it
+        stated = [d for d in found.values() if not _INTENT.search(d.text)] or list(found.values())
         by_date: dict[str, _Dated] = {}
-        # a source's own claim first: this brief's, then one that states it (not an announcement)
-        for d in sorted(
-            found.values(),
-            key=lambda d: (not d.new, _INTENT.search(d.text) is not None, d.when, d.article_id),
-        ):
+        for d in sorted(stated, key=lambda d: (not d.new, d.when, d.article_id)):  # this brief's first
             by_date.setdefault(d.when, d)
         # a month another source gives to the day is not a second value
         dates = {
@@ -598,9 +633,9 @@ def _nearest_person(dated: _Dated, people: Iterable[str]) -> str | None:
     letters or more), the one named nearest the date's month ("LeCun's departure follows the
     April exit of Joelle Pineau" dates Pineau's exit, not LeCun's)."""
     month = _month(dated.when)
-    at = re.search(rf"\b(?:{month:%B}|{month:%b})", dated.text)
+    at = re.search(rf"\b(?:{month:%B}|{month:%b})(?![a-z])", dated.text)  # "Mar", not "Mark"
     best: tuple[int, str] | None = None
-    for name in people:
+    for name in sorted(people):  # between equals, the same one on every run
         surname = name.split()[-1]
         pattern = re.escape(name) if len(surname) < 4 else rf"(?<![A-Za-z]){re.escape(surname)}(?![a-z])"
         for m in re.finditer(pattern, dated.text):
@@ -617,6 +652,9 @@ def _any_differ(whens: Sequence[str]) -> bool:
         for i, a in enumerate(whens)
         for b in whens[i + 1 :]
     )
+
+
+_ISO = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?")  # a day or a month
 
 
 def _month(when: str) -> date:

@@ -106,7 +106,7 @@ def _json_item(item: dict[str, Any]) -> dict[str, Any]:
         written = _text(item.get(field))
         if written:
             raw[key] = written
-            with contextlib.suppress(ValueError):  # else "undated (unparsable)", as a feed's bad date
+            with contextlib.suppress(ValueError, OverflowError):  # else "undated (unparsable)"
                 raw[f"{key}_parsed"] = datetime.fromisoformat(written.replace("Z", "+00:00")).utctimetuple()
     return raw
 

@@ -49,16 +49,21 @@ def template_dirs(extra: Path | None = None) -> list[Path]:
 
 def make_environments(extra: Path | None = None) -> tuple[jinja2.Environment, jinja2.Environment]:
     """The HTML environment (autoescaped) and the plain-text one, sharing filters. Made once per
-    set of template folders: an environment keeps its compiled templates, and recompiles one
-    whose file changed (a long-running `brief schedule` sees an edited template)."""
+    set of template folders and of the user's template files: an environment keeps its compiled
+    templates and recompiles one whose file changed, so a long-running `brief schedule` sees a
+    template edited or added."""
     dirs = template_dirs(extra)
     if not dirs:
         raise TemplateError("no templates folder found", hint="reinstall dailybrief")
-    return _environments(tuple(dirs))
+    own = tuple(sorted(p.name for p in extra.iterdir())) if extra is not None and extra.is_dir() else ()
+    return _environments(tuple(dirs), own)
 
 
 @functools.lru_cache(maxsize=8)
-def _environments(dirs: tuple[Path, ...]) -> tuple[jinja2.Environment, jinja2.Environment]:
+def _environments(
+    dirs: tuple[Path, ...], own: tuple[str, ...]
+) -> tuple[jinja2.Environment, jinja2.Environment]:
+    """`own` (the user's template files) is only part of the cache key."""
     loader = jinja2.FileSystemLoader([str(d) for d in dirs])
     html = jinja2.Environment(
         loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True

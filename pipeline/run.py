@@ -414,6 +414,8 @@ def _articles(
     requests = [FetchRequest(pending[i].link, kind="page") for i in with_link]
     with closing(fetch_each(requests, ctx.settings, paused=ctx.paused)) as fetched:
         for k, result in fetched:
+            if ctx.options.should_stop():  # a long stage: a stop is not kept waiting for every page
+                raise StoppedError("stopped while fetching and extracting articles")
             _note_pause(ctx, result)
             extract(with_link[k], result)
     for index in range(len(pending)):

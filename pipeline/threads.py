@@ -226,20 +226,16 @@ def _emergent(
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
+    kept = [g for g in groups.values() if len(g) >= 2 and any(i < len(new) for i in g)]
+    ids = _story_ids(kept, pool, earlier_story)
     out: list[Thread] = []
-    for group in groups.values():
+    for group, story_id in zip(kept, ids, strict=True):
         new_members = [i for i in group if i < len(new)]
-        if len(group) < 2 or not new_members:
-            continue
         # the most central member names the thread (rounded: a tie, as between the two members
         # of a pair, goes to the first, not to rounding noise); the earliest gives a stable id
         centrality = np.round(cosine_similarity(matrix[[rows[i] for i in group]]).mean(axis=1), 9)
         central = pool[group[int(np.argmax(centrality))]]
-        earliest = min(group, key=lambda i: (pool[i].published is None, pool[i].published, pool[i].id))
         ordered = sorted(new_members, key=lambda i: -centrality[group.index(i)])
-        known = Counter(earlier_story[i] for i in group if i in earlier_story)
-        # the story most of its earlier articles belong to (between equals, the first named)
-        story_id = min(known, key=lambda s: (-known[s], s)) if known else f"story-{pool[earliest].id}"
         out.append(
             Thread(
                 id=story_id,
@@ -251,6 +247,29 @@ def _emergent(
             )
         )
     out.sort(key=lambda t: -len(t.article_ids))
+    return out
+
+
+def _story_ids(
+    groups: Sequence[list[int]], pool: Sequence[Article], earlier_story: Mapping[int, str]
+) -> list[str]:
+    """An id for each group: the story most of its earlier articles belong to, given to the
+    group that holds most of that story (a story can split in two: the other part is a new
+    story); otherwise "story-<id>" of its earliest article that names no story yet, so an id
+    stays the same from run to run."""
+    claims = [Counter(earlier_story[i] for i in g if i in earlier_story) for g in groups]
+    owner: dict[str, int] = {}
+    for index, known in enumerate(claims):
+        if known:
+            story = min(known, key=lambda s: (-known[s], s))  # between equals, the first named
+            if story not in owner or known[story] > claims[owner[story]][story]:
+                owner[story] = index
+    ids = {index: story for story, index in owner.items()}
+    out = []
+    for index, group in enumerate(groups):
+        fresh = [i for i in group if i not in earlier_story] or group
+        earliest = min(fresh, key=lambda i: (pool[i].published is None, pool[i].published, pool[i].id))
+        out.append(ids.get(index, f"story-{pool[earliest].id}"))
     return out
 
 

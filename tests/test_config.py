@@ -271,3 +271,10 @@ def test_the_archive_address_is_an_http_folder(tmp_path: Path) -> None:
 
     error = config_error(tmp_path, "brief:\n  archive_url: file:///srv/brief/\n" + FEEDS)
     assert error.line == 2 and "brief.archive_url" in str(error) and "not an http(s) URL" in str(error)
+    error = config_error(tmp_path, "brief:\n  archive_url: https://news.example/brief?x=1\n" + FEEDS)
+    assert "query or a fragment" in str(error)
+
+
+def test_a_configured_thread_may_not_take_an_emerging_storys_id(tmp_path: Path) -> None:
+    error = config_error(tmp_path, FEEDS + "threads:\n  - id: story-ports\n    title: Ports\n")
+    assert "story-" in str(error) and error.hint == "choose another id, e.g. ports"

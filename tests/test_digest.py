@@ -175,11 +175,11 @@ def test_one_fact_told_by_two_outlets_in_one_brief_is_shown_once() -> None:
         source="Harbour News",
         published=utc(2026, 4, 8, 12),
     )
-    # the launch again, in words TF-IDF finds far apart (cosine under the summarizer's 0.6)
+    # the launch again, in other words and order
     b = make_article(
         "https://b.example/q7",
-        "Vantor's Q7 went on sale on Wednesday, April 8, as the debut phone of the company's Kesteven "
-        "studio. The price starts at 499 euros for the model with the smaller of the two screens on offer. "
+        "On April 8 the Kesteven design studio of Vantor released its first handset, the Q7, to "
+        "shops. The price starts at 499 euros for the model with the smaller of the two screens on offer. "
         "Carriers in Sweden and Denmark will stock the handset from May, the company told reporters. "
         "Analysts expect the phone to win back buyers who left the brand after last year's recall.",
         source="Quay Daily",
@@ -206,3 +206,29 @@ def test_two_counts_of_the_same_thing_disagree_unless_one_is_a_bound() -> None:
     assert [(d.about, [(c.value, c.source) for c in d.claims]) for d in found] == [
         ("the number of jobs", [("600", "Harbour News"), ("750", "Quay Daily")])
     ]
+    # jobs cut and jobs made are two things; a count told days later may simply have moved on
+    made = _leaving("https://e.example/5", "Dock Wire", "Vantor will create 800 jobs in Oslo.")
+    later = make_article(
+        "https://f.example/6",
+        "Vantor cut 700 jobs in its devices unit.",
+        source="Tide Post",
+        published=utc(2026, 4, 14),
+    )
+    others = [articles[0], made[0], later]
+    assert not disagreements(others, {**facts, made[0].id: made[1], later.id: extract_facts(later)})
+
+
+def test_an_announcement_does_not_disagree_with_the_date_it_announced() -> None:
+    told = [
+        _leaving(
+            "https://a.example/1",
+            "Harbour News",
+            "Mara Quill, the chief scientist of Vantor, announced in November 2025 that she would leave.",
+        ),
+        _leaving(
+            "https://b.example/2",
+            "Quay Daily",
+            "Mara Quill, the chief scientist of Vantor, left the company on January 22, 2026.",
+        ),
+    ]
+    assert not disagreements([a for a, _ in told], {a.id: f for a, f in told})

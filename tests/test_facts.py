@@ -223,6 +223,7 @@ def test_without_an_article_date_only_dates_with_a_year_resolve() -> None:
 
 def test_words_that_look_like_dates_but_are_not() -> None:
     assert dated("Vantor released last year’s model again, and the 2018 Turing Award winner joined.") == []
+    assert dated("Vantor joined the March for Science and lobbied the May government.") == []
     assert dated("Vantor may release more phones.") == []
 
 

@@ -233,8 +233,10 @@ def test_max_entries_keeps_the_newest() -> None:
         '{"version": "https://jsonfeed.org/version/1", "items": [' + "[" * 50_000 + "]" * 50_000 + "]}",
         '{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "javascript:alert(1)", '
         '"date_published": "yesterday"}]}',
+        '{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "x", "title": "Old", '
+        '"date_published": "0001-01-01T00:00:00+14:00"}]}',
     ],
-    ids=["items-not-a-list", "odd-types", "deep-nesting", "script-link-bad-date"],
+    ids=["items-not-a-list", "odd-types", "deep-nesting", "script-link-bad-date", "date-out-of-range"],
 )
 def test_a_hostile_json_feed_gives_what_it_can_and_never_crashes(body: str) -> None:
     feed = parse(body)

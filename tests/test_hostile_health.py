@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -17,7 +18,10 @@ from email.utils import format_datetime
 import pytest
 from conftest import STORIES, LoopbackSite, Newsroom, Reply, article_page, rss_feed, rss_item, story_item
 
+from pipeline.config import load_config
+from pipeline.errors import StoppedError
 from pipeline.health import BACKOFF_CAP, backoff
+from pipeline.run import RunOptions, run_brief
 
 STATUS_TIME = "%Y-%m-%d %H:%M"
 
@@ -303,3 +307,57 @@ def test_a_permanent_move_is_followed_from_then_on_and_reported(
     else:
         assert state == "ok"
         assert (site.hits("/old.xml"), site.hits("/new.xml")) == (2, 2)
+
+
+def test_a_stop_while_pages_are_fetched_ends_the_run_without_waiting_for_every_page(
+    newsroom: Newsroom, site: LoopbackSite
+) -> None:
+    def slow(_: object) -> Reply:
+        time.sleep(0.3)
+        return Reply(
+            body=article_page("Dock news", "The dock reopened on Monday. " * 20), content_type="text/html"
+        )
+
+    items = []
+    for n in range(8):
+        site.serve(f"/slow/{n}", slow)
+        items.append(
+            rss_item(f"Dock news {n}", site.url(f"/slow/{n}"), f"g{n}", datetime(2026, 11, 23, 9, tzinfo=UTC))
+        )
+    site.serve("/feed.xml", rss_feed(*items))
+    newsroom.configure(
+        [("Harbour News", site.url("/feed.xml"))], allow=[site.allow()], fetch="concurrency: 1"
+    )
+    pages = []
+    # SIGTERM once the first page is done
+    options = RunOptions(send=False, should_stop=lambda: any(p.startswith("Dock news") for p in pages))
+    progress = _Recording(pages)
+
+    started = time.monotonic()
+    with pytest.raises(StoppedError, match="stopped while fetching and extracting"):
+        run_brief(
+            load_config(newsroom.config_path),
+            slot=datetime(2026, 11, 23, 15, tzinfo=UTC),
+            clock=lambda: datetime(2026, 11, 23, 15, 1, tzinfo=UTC),
+            progress=progress,
+            options=options,
+        )
+
+    assert time.monotonic() - started < 8 * 0.3  # not every page was waited for
+    assert sum(site.hits(f"/slow/{n}") for n in range(8)) < 8
+
+
+class _Recording:
+    """A progress display that notes each page done."""
+
+    def __init__(self, pages: list[str]) -> None:
+        self.pages = pages
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, detail: str = "") -> None:
+        self.pages.append(detail)
+
+    def note(self, message: str) -> None:
+        pass

@@ -19,6 +19,16 @@ LAUNCH = "Vantor released the Q7 phone on Wednesday, April 8, the first handset 
         ("Kesteven studio staff left Vantor on Wednesday, April 8.", False),
         # a new figure is a new fact, however familiar the words
         ("Vantor released the Q7 phone on Wednesday, April 8, at a price of 499 euros.", False),
+        # another name, another verb, a negation: news, though most words are the same
+        (
+            "Ostrava released the Q7 phone on Wednesday, April 8, the first handset of its Kesteven studio.",
+            False,
+        ),
+        (
+            "Vantor recalled the Q7 phone on Wednesday, April 8, the first handset built by its lab.",
+            False,
+        ),
+        ("Vantor has not released the Q7 phone built by its Kesteven studio.", False),
     ],
 )
 def test_a_sentence_repeats_another_by_its_facts_and_informative_words(sentence: str, repeat: bool) -> None:
@@ -27,6 +37,10 @@ def test_a_sentence_repeats_another_by_its_facts_and_informative_words(sentence:
 
 def test_amounts_are_compared_as_numbers_not_as_text() -> None:
     assert signature("Brixel raised $1.5B.") == signature("Brixel raised $1.5 billion.")
+    # an updated count is news, however close to the last one
+    assert not repeats(
+        signature("The toll rose to 1,204 people."), signature("The toll rose to 1,201 people.")
+    )
 
 
 def test_a_figure_stated_across_two_sentences_is_a_repeat_of_both_together() -> None:

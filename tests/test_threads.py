@@ -205,3 +205,13 @@ def test_a_story_that_goes_on_in_a_later_run_keeps_its_thread_and_its_id() -> No
     (again,) = [t for t in assign_threads([later, CHESS], SPECS, {}, [], stories) if t.kind == "emergent"]
 
     assert again.id == first.id and again.article_ids == (later.id,)
+
+
+def test_a_story_whose_articles_split_in_two_gives_its_id_to_one_part_only() -> None:
+    # a story that had gathered two unrelated articles: the next run's news pulls them apart
+    stories = {"story-mixed": [HEATWAVE_DEMAND, ROCKET_DELAY]}
+
+    threads = assign_threads([HEATWAVE_BLACKOUTS, ROCKET_LANDING], (), {}, [], stories)
+
+    assert len(threads) == 2
+    assert len({t.id for t in threads}) == 2 and "story-mixed" in {t.id for t in threads}

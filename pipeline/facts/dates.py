@@ -9,7 +9,8 @@ The article's `published` date is the anchor; without one, only dates that carry
                                                        anchor and the clause is not future)
     November 2025                                    that month                           month
     in / since / during / that / the / early / late  the most recent June not after the   month
-      June ("the April exit")                          anchor
+      June ("the April exit": after "the", only a      anchor
+      month followed by a happening)
     last June                                        the most recent June before the      month
                                                        anchor's month
     in / since / for / by / until / between 2013,    that year                            year
@@ -85,6 +86,13 @@ _D_RELATIVE = re.compile(
 )
 # a day without a year further than this past the anchor is last year's ("Dec 3" in January);
 # nearer, it is an upcoming date ("sales begin on April 24" in an article of April 8)
+# what "the <month>" must name to be a date: a happening ("the April exit")
+_HAPPENING_AFTER = re.compile(
+    r"\s+(?:exit|departure|launch|release|update|announcement|deal|round|layoffs|cuts|"
+    r"reorgani[sz]ation|restructuring|meeting|vote|election|deadline|report|ruling|decision|"
+    r"hearing|talks|summit|conference|keynote|earnings|results|sale|listing|filing|split|merger|"
+    r"acquisition|lawsuit|outage|attack|recall|rollout|debut|reshuffle|shake-up)\b"
+)
 _SLACK = timedelta(days=120)
 _SEASON_END = {"spring": 5, "summer": 8, "autumn": 11, "fall": 11, "winter": 2}
 
@@ -125,6 +133,8 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
     if anchor is not None:
         for m in _D_M.finditer(text):
             month = _MONTHS[m.group("month")]
+            if m.group("pre").lower() == "the" and not _HAPPENING_AFTER.match(text, m.end()):
+                continue  # "the April exit", not "the May government" or "the March for Science"
             if m.group("pre").lower() == "last":
                 year = anchor.year if month < anchor.month else anchor.year - 1
             elif _future(text, m.start(), m.end()):
