@@ -44,7 +44,7 @@ from .facts.words import _MONTHS, _WEEKDAYS
 
 COVERED = 0.65  # share of a sentence's weighted tokens found in the other to call it a repeat
 WORDS_COVERED = 0.6  # and share of its plain words (what is said of the names), unweighted
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*|\d+")  # "Q7" is one word
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d+")  # "Q7" and "Müller" are one word each
 _POSSESSIVE = re.compile(r"['’]s$")
 _STEM = 6  # letters kept of a stem: "investors" and "investment" meet
 _WEIGHTS = {"#": 3.0, "@": 3.0}

@@ -35,6 +35,10 @@ def test_a_sentence_repeats_another_by_its_facts_and_informative_words(sentence:
     assert repeats(signature(sentence), signature(LAUNCH)) is repeat
 
 
+def test_names_with_accents_and_digits_are_one_word() -> None:
+    assert {"^müller", "^q7"} <= signature("Vantor hired Jana Müller to lead the Q7 team.")
+
+
 def test_amounts_are_compared_as_numbers_not_as_text() -> None:
     assert signature("Brixel raised $1.5B.") == signature("Brixel raised $1.5 billion.")
     # an updated count is news, however close to the last one
