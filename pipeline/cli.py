@@ -14,10 +14,11 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import load_config, smtp_from_env
+from .config import Config, load_config, smtp_from_env
 from .errors import BriefError, BusyError
 from .health import describe
 from .lock import RunLock
+from .models import ArchivedBrief
 from .schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from .store import Store
 
@@ -291,6 +292,15 @@ def _pipeline_state(slots: list[Any], heartbeat: str | None, now: datetime) -> t
     return "Active", ""
 
 
+def _archived(config: Config) -> list[ArchivedBrief]:
+    """The briefs kept, newest first."""
+    store = Store(config.state_dir)
+    try:
+        return store.briefs()
+    finally:
+        store.close()
+
+
 @cli.command(name="list")
 @config_option
 def list_briefs(config_path: Path) -> None:
@@ -298,12 +308,7 @@ def list_briefs(config_path: Path) -> None:
 
     Example: brief list
     """
-    config = load_config(config_path)
-    store = Store(config.state_dir)
-    try:
-        briefs = store.briefs()
-    finally:
-        store.close()
+    briefs = _archived(load_config(config_path))
     if not briefs:
         click.echo("No briefs yet: run `brief run` to make one.")
     for b in briefs:
@@ -319,11 +324,7 @@ def show(config_path: Path, brief_id: str | None) -> None:
     Example: brief show 2026-11-23T1500Z
     """
     config = load_config(config_path)
-    store = Store(config.state_dir)
-    try:
-        briefs = store.briefs()
-    finally:
-        store.close()
+    briefs = _archived(config)
     if not briefs:
         raise click.ClickException("no briefs yet: run `brief run` to make one")
     wanted = slot_id(_slot(brief_id)) if brief_id else briefs[0].id

@@ -203,14 +203,6 @@ def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[Ke
     )
 
 
-def _iso(event: Event) -> str:
-    if event.precision == "year":
-        return f"{event.date:%Y}"
-    if event.precision == "month":
-        return f"{event.date:%Y-%m}"
-    return event.date.isoformat()
-
-
 def _timeline(
     events: Sequence[Event], articles: Mapping[str, Article], earlier: Sequence[TimelineEvent]
 ) -> tuple[TimelineEvent, ...]:
@@ -221,7 +213,7 @@ def _timeline(
         if article is None:
             continue
         cite = (article.source, article.url)
-        when = _iso(event)
+        when = event.iso
         if event.precision == "year" and article.published and event.date.year >= article.published.year:
             continue  # "this year", "in 2026": too vague to place on a timeline
         for i, known in enumerate(merged):
@@ -578,7 +570,7 @@ def _date_disagreements(
     agrees with "12 November 2025", not with "22 January 2026"), the dates close enough to be
     one event. A person is found by full name or by surname ("LeCun departs Meta")."""
     dated = [
-        _Dated(_iso(e), e.text, e.article_id, articles[e.article_id].source, articles[e.article_id].url, True)
+        _Dated(e.iso, e.text, e.article_id, articles[e.article_id].source, articles[e.article_id].url, True)
         for e in events
         if e.precision in ("day", "month") and e.article_id in articles
     ]

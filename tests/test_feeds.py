@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 import json
 from datetime import timedelta
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from conftest import rss_item as item
 from conftest import utc
 
 from pipeline.feeds import parse_feed
@@ -60,19 +60,6 @@ def rss(items: str) -> str:
         '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbor Gazette</title>'
         f"<link>https://harbor.example/</link>{items}</channel></rss>"
     )
-
-
-def item(title: str, link: str = "", guid: str = "", when: object = None, summary: str = "") -> str:
-    parts = [f"<title>{title}</title>"]
-    if link:
-        parts.append(f"<link>{link}</link>")
-    if guid:
-        parts.append(f'<guid isPermaLink="false">{guid}</guid>')
-    if when is not None:
-        parts.append(f"<pubDate>{format_datetime(when)}</pubDate>")  # type: ignore[arg-type]
-    if summary:
-        parts.append(f"<description>{summary}</description>")
-    return "<item>" + "".join(parts) + "</item>"
 
 
 def parse(body: str | bytes, **kwargs: object) -> ParsedFeed:

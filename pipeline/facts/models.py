@@ -29,6 +29,15 @@ class Event:
     kind: str
     article_id: str
 
+    @property
+    def iso(self) -> str:
+        """The date as precise as the text: "2026-04-08", "2025-11" or "2013"."""
+        if self.precision == "year":
+            return f"{self.date:%Y}"
+        if self.precision == "month":
+            return f"{self.date:%Y-%m}"
+        return self.date.isoformat()
+
 
 @dataclass(frozen=True)
 class Mention:

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .entities import _acronym
-from .models import ArticleFacts, Event
+from .models import ArticleFacts
 
 
 def _norm(text: str) -> str:
@@ -46,14 +46,6 @@ def roles_match(predicted: str, gold: str) -> bool:
     if not p:
         return False
     return any((g := _strip_article(option)) and (g in p or p in g) for option in gold.split(" | "))
-
-
-def _date_key(event: Event) -> str:
-    if event.precision == "year":
-        return f"{event.date.year:04d}"
-    if event.precision == "month":
-        return f"{event.date.year:04d}-{event.date.month:02d}"
-    return event.date.isoformat()
 
 
 def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict[str, float]:
@@ -116,15 +108,13 @@ def score_facts(
         pairs = _greedy(
             facts.events,
             gevents,
-            lambda p, q: (
-                _date_key(p) == q["date"] and p.kind == q["kind"] and _norm(q["contains"]) in _norm(p.text)
-            ),
+            lambda p, q: p.iso == q["date"] and p.kind == q["kind"] and _norm(q["contains"]) in _norm(p.text),
         )
         tally("events", pairs, len(facts.events), len(gevents))
         pairs = _greedy(
             facts.events,
             gevents,
-            lambda p, q: _date_key(p) == q["date"] and _norm(q["contains"]) in _norm(p.text),
+            lambda p, q: p.iso == q["date"] and _norm(q["contains"]) in _norm(p.text),
         )
         tally("events_dated", pairs, len(facts.events), len(gevents))
         for field_name, kind in (("people", "person"), ("orgs", "org")):
