@@ -35,12 +35,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from .facts import EVENT_RULES
 from .facts.dates import _resolve_dates
 from .facts.figures import _numbers
 from .facts.words import _MONTHS, _WEEKDAYS
+from .tfidf import STOP_WORDS
 
 COVERED = 0.65  # share of a sentence's weighted tokens found in the other to call it a repeat
 WORDS_COVERED = 0.6  # and share of its plain words (what is said of the names), unweighted
@@ -51,7 +50,7 @@ _WEIGHTS = {"#": 3.0, "@": 3.0}
 _NAME_WEIGHT = 1.5
 # a negation changes what is said: "will not spend" is not "will spend"
 _NEGATIONS = {"not", "no", "never", "nor", "none", "nothing", "cannot", "without"}
-_STOP = (frozenset(ENGLISH_STOP_WORDS) - _NEGATIONS) | {"said", "says", "say", "according", "told", "also"}
+_STOP = (STOP_WORDS - _NEGATIONS) | {"said", "says", "say", "according", "told", "also"}
 # capitalised, but words of a date, not names
 _CALENDAR = {m.lower() for m in _MONTHS} | {d.lower() for d in _WEEKDAYS}
 

@@ -16,14 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from . import novelty
 from .digest import digest_fields
 from .facts import ArticleFacts
 from .models import Article, Sentence, SourceRef, Thread, ThreadDigest, TimelineEvent
 from .sentences import split_sentences
+from .tfidf import cosine, tfidf_rows
 
 WORDS_PER_MINUTE = 230
 
@@ -162,18 +161,16 @@ def _score(
     candidates: Sequence[_Candidate], articles: Sequence[Article], tuning: SummaryTuning
 ) -> tuple[np.ndarray, np.ndarray]:
     texts = [c.text for c in candidates]
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
-    try:
-        matrix = vectorizer.fit_transform(texts + [a.title for a in articles])
-    except ValueError:  # only stop words
+    matrix = tfidf_rows(texts + [a.title for a in articles])
+    if not matrix.nnz:  # only stop words
         n = len(candidates)
         return np.ones(n), np.eye(n)
     sent = matrix[: len(texts)]
     centroid = np.asarray(sent.mean(axis=0))
     titles = matrix[len(texts) :]
-    relevance = cosine_similarity(sent, centroid).ravel()
-    title_sim = cosine_similarity(sent, titles).max(axis=1).ravel() if titles.shape[0] else 0
-    sims = cosine_similarity(sent)
+    relevance = cosine(sent, centroid).ravel()
+    title_sim = cosine(sent, titles).max(axis=1).ravel() if titles.shape[0] else 0
+    sims = cosine(sent)
     owners = np.array([c.article_index for c in candidates])
     other = owners[:, None] != owners[None, :]
     agreement = np.where(other, sims, 0).max(axis=1) if len(articles) > 1 else np.zeros(len(texts))

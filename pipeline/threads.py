@@ -14,22 +14,20 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
-from sklearn.preprocessing import normalize
+from scipy.spatial.distance import squareform
 
 from .models import Article, Thread, ThreadSpec
+from .tfidf import cosine, tfidf_rows
 
 BLOCK = 256  # rows of similarities computed at once: bounds memory at BLOCK × articles
-TERM_SHARES = 8  # terms are numbered an eighth at a time (a power of two)
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ def assign_threads(
         (_doc(a, tuning) for a in every),
         (" ".join((s.title, s.description, " ".join(s.keywords))) for s in specs),
     )
-    matrix = _tfidf(texts, max_df=0.9 if len(every) > 20 else 1.0)
+    matrix = tfidf_rows(texts, pairs=True, max_df=0.9 if len(every) > 20 else 1.0)
     threads: list[Thread] = []
     placed: set[int] = set()
     member_row = len(articles)
@@ -131,65 +129,6 @@ def _configured(
     return _Found(thread, tuple(chosen))
 
 
-def _tfidf(texts: Iterable[str], max_df: float) -> csr_matrix:
-    """TF-IDF rows of words and word pairs, as sklearn's TfidfVectorizer makes them (English
-    stop words out, sublinear tf, smoothed idf, terms in more than `max_df` of the texts
-    dropped, rows L2-normalised), without its vocabulary: for a few thousand articles that is
-    over a million strings, hundreds of MB. A term is known by a 64-bit hash instead, only
-    while the matrix is made (within one process, so Python's own hash serves). The texts
-    are read one at a time and not kept."""
-    analyze = TfidfVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
-    keys: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
-    counts: list[np.ndarray] = [np.empty(0, dtype=np.int32)]
-    for text in texts:
-        row_keys, row_counts = np.unique(
-            np.fromiter(map(hash, analyze(text)), dtype=np.int64), return_counts=True
-        )
-        keys.append(row_keys)
-        counts.append(row_counts.astype(np.int32))
-    n_texts = len(keys) - 1
-    indptr = np.cumsum([0] + [len(k) for k in keys[1:]])
-    column, df = _number_terms(keys)
-    idf = np.log((1 + n_texts) / (1 + df)) + 1.0
-    idf[df > max_df * n_texts] = 0.0
-    weights = np.log(np.concatenate(counts))
-    counts.clear()
-    weights += 1.0
-    weights *= idf[column]
-    matrix = csr_matrix((weights, column, indptr), shape=(n_texts, len(df)))
-    matrix.eliminate_zeros()
-    matrix.sort_indices()
-    normalized: csr_matrix = normalize(matrix, copy=False)
-    return normalized
-
-
-def _number_terms(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Each key's term number (`rows` of keys, emptied as they are read), terms numbered
-    0..k-1 in order of first use (so the matrix does not depend on the hash seed), and each
-    term's count of keys (its document frequency, as a text's keys are distinct). Keys are
-    sorted a share at a time, which bounds the memory."""
-    keys = np.concatenate(rows)
-    rows.clear()
-    column = np.empty(len(keys), dtype=np.int32)
-    share = keys.astype(np.uint8) & (TERM_SHARES - 1)  # the low bits, without a 64-bit copy
-    firsts, dfs, start = [], [], 0
-    for k in range(TERM_SHARES):
-        where = np.flatnonzero(share == k)
-        _, first, inverse, df = np.unique(
-            keys[where], return_index=True, return_inverse=True, return_counts=True
-        )
-        column[where] = inverse + start
-        firsts.append(where[first].astype(np.int32))
-        dfs.append(df.astype(np.int32))
-        start += len(df)
-    del keys, share
-    order = np.argsort(np.concatenate(firsts), kind="stable")
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    np.take(rank, column, out=column, mode="wrap")  # in place: each number is read, then replaced
-    return column, np.concatenate(dfs)[order]
-
-
 def _closest(matrix: csr_matrix, n: int, others: np.ndarray) -> np.ndarray:
     """For each of the first `n` rows of `matrix`, its highest cosine to one of the rows
     `others` other than itself (0 when there is none). Computed a block of rows at a time, so
@@ -200,7 +139,7 @@ def _closest(matrix: csr_matrix, n: int, others: np.ndarray) -> np.ndarray:
     against = matrix[others]
     for start in range(0, n, BLOCK):
         stop = min(n, start + BLOCK)
-        sims = cosine_similarity(matrix[start:stop], against)
+        sims = cosine(matrix[start:stop], against)
         itself = (others >= start) & (others < stop)
         sims[others[itself] - start, np.flatnonzero(itself)] = 0.0  # cosines are never negative
         best[start:stop] = sims.max(axis=1)
@@ -233,7 +172,7 @@ def _emergent(
         new_members = [i for i in group if i < len(new)]
         # the most central member names the thread (rounded: a tie, as between the two members
         # of a pair, goes to the first, not to rounding noise); the earliest gives a stable id
-        centrality = np.round(cosine_similarity(matrix[[rows[i] for i in group]]).mean(axis=1), 9)
+        centrality = np.round(cosine(matrix[[rows[i] for i in group]]).mean(axis=1), 9)
         central = pool[group[int(np.argmax(centrality))]]
         ordered = sorted(new_members, key=lambda i: -centrality[group.index(i)])
         out.append(
@@ -292,10 +231,11 @@ def _average_linkage(matrix: csr_matrix, rows: np.ndarray, distance: float) -> n
             labels[members] = next_label
             next_label += 1
             continue
-        dist = np.clip(1.0 - cosine_similarity(matrix[rows[members]]), 0.0, 2.0)
-        found = AgglomerativeClustering(
-            n_clusters=None, metric="precomputed", linkage="average", distance_threshold=distance
-        ).fit_predict(dist)
+        dist = np.clip(1.0 - cosine(matrix[rows[members]]), 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform(dist, checks=False), method="average")
+        # merged while under `distance` (fcluster keeps merges at or under its threshold)
+        found = fcluster(tree, np.nextafter(distance, 0.0), criterion="distance") - 1
         labels[members] = found + next_label
         next_label += int(found.max()) + 1
     return labels

@@ -1,0 +1,146 @@
+"""TF-IDF rows as scikit-learn's TfidfVectorizer makes them, and the cosine between rows.
+
+Words are runs of two or more word characters, lowercased, English stop words out; word pairs
+are formed after the stop words are dropped. Weights are sublinear (1 + log tf) times the
+smoothed idf (log((1 + n) / (1 + df)) + 1), and rows are L2-normalised.
+
+A run does not import scikit-learn for this: its import alone holds about 65 MB, a sixth of
+the 400 MB a run may peak at on 5,000 articles (`make bench`), and it has no way to make the
+matrix without a vocabulary of strings, which for a few thousand articles is over a million
+strings, hundreds of MB. Here a term is known by a 64-bit hash instead, only while the matrix
+is made (within one process, so Python's own hash serves). `tests/test_tfidf.py` checks the
+result against scikit-learn's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import pairwise
+
+import numpy as np
+from scipy.sparse import csr_matrix, issparse, spmatrix
+
+# scikit-learn's ENGLISH_STOP_WORDS (BSD-3-Clause), from the Glasgow Information Retrieval Group
+STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also although
+    always am among amongst amoungst amount an and another any anyhow anyone anything anyway
+    anywhere are around as at back be became because become becomes becoming been before beforehand
+    behind being below beside besides between beyond bill both bottom but by call can cannot cant co
+    con could couldnt cry de describe detail do done down due during each eg eight either eleven
+    else elsewhere empty enough etc even ever every everyone everything everywhere except few
+    fifteen fifty fill find fire first five for former formerly forty found four from front full
+    further get give go had has hasnt have he hence her here hereafter hereby herein hereupon hers
+    herself him himself his how however hundred i ie if in inc indeed interest into is it its itself
+    keep last latter latterly least less ltd made many may me meanwhile might mill mine more
+    moreover most mostly move much must my myself name namely neither never nevertheless next nine
+    no nobody none noone nor not nothing now nowhere of off often on once one only onto or other
+    others otherwise our ours ourselves out over own part per perhaps please put rather re same see
+    seem seemed seeming seems serious several she should show side since sincere six sixty so some
+    somehow someone something sometime sometimes somewhere still such system take ten than that the
+    their them themselves then thence there thereafter thereby therefore therein thereupon these
+    they thick thin third this those though three through throughout thru thus to together too top
+    toward towards twelve twenty two un under until up upon us very via was we well were what
+    whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever
+    whether which while whither who whoever whole whom whose why will with within without would yet
+    you your yours yourself yourselves
+    """.split()
+)
+
+TERM_SHARES = 8  # terms are numbered an eighth at a time (a power of two)
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` that TF-IDF counts: lowercased, stop words out."""
+    return [w for w in _TOKEN.findall(text.lower()) if w not in STOP_WORDS]
+
+
+def terms(text: str, pairs: bool = False) -> list[str]:
+    """The words of `text`, and with `pairs` each two neighbouring words as well."""
+    found = words(text)
+    if pairs:
+        found += [f"{a} {b}" for a, b in pairwise(found)]
+    return found
+
+
+def tfidf_rows(texts: Iterable[str], pairs: bool = False, max_df: float = 1.0) -> csr_matrix:
+    """A row of TF-IDF weights for each text (read one at a time and not kept); terms in more
+    than `max_df` of the texts are dropped. Columns are the terms in order of first use."""
+    keys: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+    counts: list[np.ndarray] = [np.empty(0, dtype=np.int32)]
+    for text in texts:
+        row_keys, row_counts = np.unique(
+            np.fromiter(map(hash, terms(text, pairs)), dtype=np.int64), return_counts=True
+        )
+        keys.append(row_keys)
+        counts.append(row_counts.astype(np.int32))
+    n_texts = len(keys) - 1
+    indptr = np.cumsum([0] + [len(k) for k in keys[1:]])
+    column, df = _number_terms(keys)
+    idf = np.log((1 + n_texts) / (1 + df)) + 1.0
+    idf[df > max_df * n_texts] = 0.0
+    weights = np.log(np.concatenate(counts))
+    counts.clear()
+    weights += 1.0
+    weights *= idf[column]
+    matrix = csr_matrix((weights, column, indptr), shape=(n_texts, len(df)))
+    matrix.eliminate_zeros()
+    matrix.sort_indices()
+    return unit_rows(matrix)
+
+
+def unit_rows(matrix: csr_matrix) -> csr_matrix:
+    """`matrix` with each row scaled to length 1, in place (a row of zeros stays so)."""
+    starts, stops = matrix.indptr[:-1], matrix.indptr[1:]
+    filled = np.flatnonzero(stops > starts)
+    lengths = np.ones(matrix.shape[0])
+    if len(filled):
+        lengths[filled] = np.sqrt(np.add.reduceat(np.square(matrix.data), starts[filled]))
+    matrix.data /= np.repeat(lengths, stops - starts)
+    return matrix
+
+
+def cosine(a: spmatrix | np.ndarray, b: spmatrix | np.ndarray | None = None) -> np.ndarray:
+    """The cosine of each row of `a` to each row of `b` (or of `a`), as a dense array."""
+    a = _unit(a)
+    b = a if b is None else _unit(b)
+    product = a @ b.T
+    return np.asarray(product.toarray() if issparse(product) else product, dtype=float)
+
+
+def _unit(rows: spmatrix | np.ndarray) -> csr_matrix | np.ndarray:
+    if issparse(rows):
+        return unit_rows(csr_matrix(rows, dtype=float, copy=True))
+    dense = np.array(rows, dtype=float, ndmin=2)
+    lengths = np.linalg.norm(dense, axis=1, keepdims=True)
+    return np.divide(dense, lengths, out=np.zeros_like(dense), where=lengths > 0)
+
+
+def _number_terms(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's term number (`rows` of keys, emptied as they are read), terms numbered
+    0..k-1 in order of first use (so the matrix does not depend on the hash seed), and each
+    term's count of keys (its document frequency, as a text's keys are distinct). Keys are
+    sorted a share at a time, which bounds the memory."""
+    keys = np.concatenate(rows)
+    rows.clear()
+    column = np.empty(len(keys), dtype=np.int32)
+    share = keys.astype(np.uint8) & (TERM_SHARES - 1)  # the low bits, without a 64-bit copy
+    firsts, dfs, start = [], [], 0
+    for k in range(TERM_SHARES):
+        where = np.flatnonzero(share == k)
+        _, first, inverse, df = np.unique(
+            keys[where], return_index=True, return_inverse=True, return_counts=True
+        )
+        column[where] = inverse + start
+        firsts.append(where[first].astype(np.int32))
+        dfs.append(df.astype(np.int32))
+        start += len(df)
+    del keys, share
+    order = np.argsort(np.concatenate(firsts), kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    np.take(rank, column, out=column, mode="wrap")  # in place: each number is read, then replaced
+    return column, np.concatenate(dfs)[order]
