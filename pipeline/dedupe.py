@@ -7,6 +7,7 @@ brief can still credit each outlet.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -99,16 +100,21 @@ def _near_duplicates(texts: Sequence[str], n_known: int) -> list[tuple[int, int]
     Python integers, and shared ones are counted an eighth of them at a time, as a sparse
     product (a shingle in 40 texts would otherwise be 780 pairs to count)."""
     vocabulary: dict[str, int] = {}
-    shingles = [_shingles(text, vocabulary) for text in texts]
-    sizes = np.array([len(s) for s in shingles], dtype=np.int64)
-    hashes = np.concatenate([np.empty(0, dtype=np.uint64), *shingles])
-    owners = np.repeat(np.arange(len(texts), dtype=np.int32), sizes)
-    del shingles
+    held, counts = array("I"), []  # grows in place, where joining numpy rows would copy them all
+    for text in texts:
+        found = _shingles(text, vocabulary)
+        held.frombytes(found.tobytes())
+        counts.append(len(found))
+    del vocabulary
+    sizes = np.array(counts, dtype=np.int64)
+    ends = np.cumsum(sizes)
+    hashes = np.frombuffer(held, dtype=np.uint32)
     shared = csr_matrix((len(texts) - n_known, len(texts)), dtype=np.int32)
-    share = hashes.astype(np.uint8) & (SHARES - 1)  # the low bits, without a copy of 64-bit values
+    share = hashes.astype(np.uint8) & (SHARES - 1)  # the low bits
     for k in range(SHARES):
-        mine = share == k
-        incidence = _evidence(hashes[mine], owners[mine], sizes >= MIN_SHINGLES, len(texts))
+        mine = np.flatnonzero(share == k)
+        owners = np.searchsorted(ends, mine, side="right").astype(np.int32)  # the text each is of
+        incidence = _evidence(hashes[mine], owners, sizes >= MIN_SHINGLES, len(texts))
         shared = shared + incidence[n_known:] @ incidence.T
     found = shared.tocoo()
     left, right = found.row.astype(np.int64) + n_known, found.col.astype(np.int64)
@@ -130,11 +136,11 @@ def _evidence(hashes: np.ndarray, owners: np.ndarray, thick: np.ndarray, n_texts
 
 
 def _shingles(text: str, vocabulary: dict[str, int]) -> np.ndarray:
-    """The distinct shingles of a text as 64-bit hashes: each word gets a number in
+    """The distinct shingles of a text as 32-bit hashes: each word gets a number in
     `vocabulary` (shared by the texts compared), scrambled, and SHINGLE of them are combined."""
     words = _WORD.findall(text.lower())
     if len(words) < SHINGLE:
-        return np.empty(0, dtype=np.uint64)
+        return np.empty(0, dtype=np.uint32)
     ids = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.uint64)
     mixed = _scramble(ids)
     n = len(words) - SHINGLE + 1
@@ -142,7 +148,9 @@ def _shingles(text: str, vocabulary: dict[str, int]) -> np.ndarray:
     with np.errstate(over="ignore"):
         for k in range(1, SHINGLE):
             combined = combined * _MULTIPLIER + mixed[k : k + n]
-    return np.unique(_scramble(combined))
+    # 32 bits of each: two shingles of the same value among millions are a handful of false
+    # matches, never the 80 % of a text's shingles that make a copy
+    return np.unique((_scramble(combined) >> np.uint64(32)).astype(np.uint32))
 
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)

@@ -4,17 +4,20 @@ Words are runs of two or more word characters, lowercased, English stop words ou
 are formed after the stop words are dropped. Weights are sublinear (1 + log tf) times the
 smoothed idf (log((1 + n) / (1 + df)) + 1), and rows are L2-normalised.
 
-A run does not import scikit-learn for this: its import alone holds about 65 MB, a sixth of
-the 400 MB a run may peak at on 5,000 articles (`make bench`), and it has no way to make the
-matrix without a vocabulary of strings, which for a few thousand articles is over a million
-strings, hundreds of MB. Here a term is known by a 64-bit hash instead, only while the matrix
-is made (within one process, so Python's own hash serves). `tests/test_tfidf.py` checks the
+A run does not import scikit-learn for this: its import alone holds about 55 MB of the 400 MB
+a run may peak at on 5,000 articles (`make bench`), and it has no way to make the matrix
+without a vocabulary of strings, which for a few thousand articles is over a million strings,
+hundreds of MB. Here a term is known by a 32-bit hash instead, only while the matrix is made
+(within one process, so Python's own hash serves). Among the 1.5 million terms of 5,000
+articles, a few hundred pairs of rare terms share a hash and count as one, as in
+scikit-learn's HashingVectorizer; weights are float32. `tests/test_tfidf.py` checks the
 result against scikit-learn's.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterable
 from itertools import pairwise
 
@@ -48,7 +51,9 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-TERM_SHARES = 8  # terms are numbered an eighth at a time (a power of two)
+TERM_SHARES = 16  # terms are numbered a sixteenth at a time (a power of two)
+CHUNK = 1 << 20  # weights scaled at once
+ROWS_AT_ONCE = 1024  # rows normalised at once
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -67,25 +72,31 @@ def terms(text: str, pairs: bool = False) -> list[str]:
 
 
 def tfidf_rows(texts: Iterable[str], pairs: bool = False, max_df: float = 1.0) -> csr_matrix:
-    """A row of TF-IDF weights for each text (read one at a time and not kept); terms in more
-    than `max_df` of the texts are dropped. Columns are the terms in order of first use."""
-    keys: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
-    counts: list[np.ndarray] = [np.empty(0, dtype=np.int32)]
+    """A row of TF-IDF weights (float32) for each text, read one at a time and not kept; terms
+    in more than `max_df` of the texts are dropped. Columns are the terms in order of first
+    use. The memory is about 16 bytes per distinct term of a text while the matrix is made,
+    and 8 in the matrix."""
+    keys, counts, sizes = array("I"), array("i"), [0]
     for text in texts:
-        row_keys, row_counts = np.unique(
-            np.fromiter(map(hash, terms(text, pairs)), dtype=np.int64), return_counts=True
-        )
-        keys.append(row_keys)
-        counts.append(row_counts.astype(np.int32))
-    n_texts = len(keys) - 1
-    indptr = np.cumsum([0] + [len(k) for k in keys[1:]])
-    column, df = _number_terms(keys)
-    idf = np.log((1 + n_texts) / (1 + df)) + 1.0
+        hashes = np.fromiter(map(hash, terms(text, pairs)), dtype=np.int64).astype(np.uint32)
+        row_keys, row_counts = np.unique(hashes, return_counts=True)
+        # an array grows in place (a large one is remapped, not copied), where concatenating
+        # numpy rows would need the memory twice
+        keys.frombytes(row_keys.tobytes())
+        counts.frombytes(row_counts.astype(np.int32).tobytes())
+        sizes.append(len(row_keys))
+    n_texts = len(sizes) - 1
+    indptr = np.cumsum(sizes)
+    column, df = _number_terms(np.frombuffer(keys, dtype=np.uint32))
+    del keys
+    idf = (np.log((1 + n_texts) / (1 + df)) + 1.0).astype(np.float32)
     idf[df > max_df * n_texts] = 0.0
-    weights = np.log(np.concatenate(counts))
-    counts.clear()
+    weights = np.frombuffer(counts, dtype=np.int32).astype(np.float32)
+    del counts
+    np.log(weights, out=weights)
     weights += 1.0
-    weights *= idf[column]
+    for start in range(0, len(weights), CHUNK):  # idf[column] for all would be a copy as large
+        weights[start : start + CHUNK] *= idf[column[start : start + CHUNK]]
     matrix = csr_matrix((weights, column, indptr), shape=(n_texts, len(df)))
     matrix.eliminate_zeros()
     matrix.sort_indices()
@@ -93,13 +104,18 @@ def tfidf_rows(texts: Iterable[str], pairs: bool = False, max_df: float = 1.0) -
 
 
 def unit_rows(matrix: csr_matrix) -> csr_matrix:
-    """`matrix` with each row scaled to length 1, in place (a row of zeros stays so)."""
-    starts, stops = matrix.indptr[:-1], matrix.indptr[1:]
-    filled = np.flatnonzero(stops > starts)
-    lengths = np.ones(matrix.shape[0])
-    if len(filled):
-        lengths[filled] = np.sqrt(np.add.reduceat(np.square(matrix.data), starts[filled]))
-    matrix.data /= np.repeat(lengths, stops - starts)
+    """`matrix` with each row scaled to length 1, in place (a row of zeros stays so), a block
+    of rows at a time."""
+    data, indptr = matrix.data, matrix.indptr
+    for start in range(0, matrix.shape[0], ROWS_AT_ONCE):
+        bounds = indptr[start : start + ROWS_AT_ONCE + 1]
+        block = data[bounds[0] : bounds[-1]]
+        sizes = np.diff(bounds)
+        filled = sizes > 0
+        lengths = np.ones(len(sizes), dtype=data.dtype)
+        if block.size:
+            lengths[filled] = np.sqrt(np.add.reduceat(np.square(block), bounds[:-1][filled] - bounds[0]))
+        block /= np.repeat(lengths, sizes)
     return matrix
 
 
@@ -119,15 +135,13 @@ def _unit(rows: spmatrix | np.ndarray) -> csr_matrix | np.ndarray:
     return np.divide(dense, lengths, out=np.zeros_like(dense), where=lengths > 0)
 
 
-def _number_terms(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Each key's term number (`rows` of keys, emptied as they are read), terms numbered
+def _number_terms(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each key's term number (the keys of each text in turn), terms numbered
     0..k-1 in order of first use (so the matrix does not depend on the hash seed), and each
     term's count of keys (its document frequency, as a text's keys are distinct). Keys are
     sorted a share at a time, which bounds the memory."""
-    keys = np.concatenate(rows)
-    rows.clear()
     column = np.empty(len(keys), dtype=np.int32)
-    share = keys.astype(np.uint8) & (TERM_SHARES - 1)  # the low bits, without a 64-bit copy
+    share = keys.astype(np.uint8) & (TERM_SHARES - 1)  # the low bits
     firsts, dfs, start = [], [], 0
     for k in range(TERM_SHARES):
         where = np.flatnonzero(share == k)
@@ -138,9 +152,10 @@ def _number_terms(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         firsts.append(where[first].astype(np.int32))
         dfs.append(df.astype(np.int32))
         start += len(df)
-    del keys, share
+    del share
     order = np.argsort(np.concatenate(firsts), kind="stable")
     rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32)
-    np.take(rank, column, out=column, mode="wrap")  # in place: each number is read, then replaced
+    for start in range(0, len(column), CHUNK):  # in place, a chunk at a time (indexing copies)
+        column[start : start + CHUNK] = rank[column[start : start + CHUNK]]
     return column, np.concatenate(dfs)[order]

@@ -252,7 +252,7 @@ def _close_pairs(matrix: csr_matrix, rows: np.ndarray, floor: float) -> csr_matr
     right: list[np.ndarray] = []
     for start in range(0, len(rows), BLOCK):
         sims = (matrix @ matrix[rows[start : start + BLOCK]].T).tocoo()
-        close = (sims.data > floor - 1e-9) & (position[sims.row] >= 0)
+        close = (sims.data > floor - 1e-6) & (position[sims.row] >= 0)  # float32 weights
         left.append(position[sims.row[close]])
         right.append(sims.col[close].astype(np.int64) + start)
     pairs = np.concatenate(left)

@@ -181,3 +181,31 @@ def test_an_article_with_only_a_teaser_still_gets_an_overview() -> None:
 def test_a_thread_without_articles_is_an_error() -> None:
     with pytest.raises(ValueError, match="no articles"):
         summarize_thread(THREAD, [])
+
+
+def test_a_thread_of_many_long_articles_is_summarized_in_bounded_memory() -> None:
+    """A big story (80 outlets, 150 sentences each) is summarized from its most relevant
+    articles' first sentences: the pairwise similarities of 12,000 sentences would be 1 GB."""
+    import tracemalloc
+
+    articles = [
+        make_article(
+            f"https://outlet{n}.example/harbor",
+            " ".join(
+                f"Harbor crews from district {n} dredged channel {k} for {k + n} hours on Monday. "
+                for k in range(150)
+            ),
+            title=f"Outlet {n} on the harbor",
+            published=utc(2026, 3, 1, n % 24),
+        )
+        for n in range(80)
+    ]
+    thread = Thread(id="harbor", title="Harbor", kind="emergent", article_ids=tuple(a.id for a in articles))
+    tracemalloc.start()
+    try:
+        d = summarize_thread(thread, articles)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert d.overview and d.new_articles == 80 and len(d.sources) == 80
+    assert peak < 100e6
