@@ -1,5 +1,9 @@
 """One `run_brief` in its own process, so its peak RSS is its own: prints one JSON line.
 
+The peak counts the run's extraction workers too (`pipeline/pool.py`): the resident memory
+of this process and its children is summed every 10 ms, and the figure is the higher of
+that sum's peak and this process's own high-water mark.
+
 python -m benchmarks.scaling_worker CONFIG SLOT   # run, then report seconds, stats, peak RSS
 python -m benchmarks.scaling_worker --import-only # peak RSS of loading the pipeline only
 """
@@ -7,8 +11,10 @@ python -m benchmarks.scaling_worker --import-only # peak RSS of loading the pipe
 from __future__ import annotations
 
 import json
+import os
 import resource
 import sys
+import threading
 import time
 from dataclasses import asdict
 from datetime import datetime
@@ -28,6 +34,53 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def _rss_mb(pid: int | str) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _children() -> list[str]:
+    me = str(os.getpid())
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # the parent's pid is the 2nd field after the command, which is in parentheses
+            if stat.read_text().rpartition(")")[2].split()[1] == me:
+                found.append(stat.parent.name)
+        except (OSError, IndexError):
+            continue
+    return found
+
+
+class _TreePeak:
+    """The highest sum of this process's and its children's resident memory, sampled."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.01):
+            total = _rss_mb("self") + sum(_rss_mb(pid) for pid in _children())
+            self.peak_mb = max(self.peak_mb, total)
+
+    def __enter__(self) -> _TreePeak:
+        if Path("/proc/self/status").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
 def main(argv: list[str]) -> int:
     from pipeline.config import load_config
     from pipeline.run import run_brief
@@ -38,10 +91,16 @@ def main(argv: list[str]) -> int:
     config_path, slot_text = argv
     slot = datetime.fromisoformat(slot_text)
     config = load_config(config_path)
-    started = time.perf_counter()
-    result = run_brief(config, slot=slot, clock=lambda: slot, send=False)
-    seconds = time.perf_counter() - started
-    print(json.dumps({**asdict(result.stats), "seconds": seconds, "maxrss_mb": _peak_mb()}))
+    with _TreePeak() as tree:
+        started = time.perf_counter()
+        result = run_brief(config, slot=slot, clock=lambda: slot, send=False)
+        seconds = time.perf_counter() - started
+    own = _peak_mb()
+    print(
+        json.dumps(
+            {**asdict(result.stats), "seconds": seconds, "maxrss_mb": max(own, tree.peak_mb), "own_mb": own}
+        )
+    )
     return 0
 
 

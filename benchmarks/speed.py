@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from pipeline.config import load_config
 from pipeline.extract import extract_article
 from pipeline.fetch import FetchSettings, fetch_all
 from pipeline.models import FeedEntry, FetchRequest, Page
+from pipeline.pool import ExtractPool
 from pipeline.run import run_brief
 
 from . import loopback
@@ -96,7 +97,9 @@ def overhead(opts: Options, report: Report) -> None:
     ]
     served: dict[str, tuple[bytes, str]] = {path: (body, HTML) for path, body in bodies.items()}
     n_feeds = max(1, min(FEEDS_PER_85, len(items)))
-    alone_times, whole_times = [], []
+    alone_times: list[float] = []
+    whole_times: list[float] = []
+    in_process_times: list[float] = []
     with loopback.serve(served.get) as server:
         for path, feed in _feeds(items, n_feeds, server.base).items():
             served[path] = (feed, RSS)
@@ -117,13 +120,17 @@ def overhead(opts: Options, report: Report) -> None:
             for j, (entry, it) in enumerate(zip(entries, items, strict=True)):
                 extract_article(Page(entry, entry.link, bodies[it.path]), f"Feed {j % n_feeds}")
             alone_times.append(time.perf_counter() - started)
-            with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp:  # a first run each time
-                feed_paths = [f"/feeds/{k}.xml" for k in range(n_feeds)]
-                config = load_config(loopback.write_config(Path(tmp), server, feed_paths))
-                started = time.perf_counter()
-                result = run_brief(config, slot=SLOT, clock=lambda: SLOT, send=False)
-                whole_times.append(time.perf_counter() - started)
-    alone, whole = min(alone_times), min(whole_times)
+            # the run as configured by default, then with every page extracted in its own process
+            for workers, times in ((None, whole_times), (0, in_process_times)):
+                with tempfile.TemporaryDirectory(prefix="bench-overhead-") as tmp:  # a first run each time
+                    feed_paths = [f"/feeds/{k}.xml" for k in range(n_feeds)]
+                    config = load_config(loopback.write_config(Path(tmp), server, feed_paths))
+                    if workers is not None:
+                        config = replace(config, extract_workers=workers)
+                    started = time.perf_counter()
+                    result = run_brief(config, slot=SLOT, clock=lambda: SLOT, send=False)
+                    times.append(time.perf_counter() - started)
+    alone, whole, in_process = min(alone_times), min(whole_times), min(in_process_times)
     n = len(pages)
     stats = result.stats
     if stats.articles_new != n:
@@ -132,10 +139,13 @@ def overhead(opts: Options, report: Report) -> None:
             f"the run kept {stats.articles_new} of {n} articles "
             f"({stats.duplicates} duplicates, {stats.pages_failed} pages failed)",
         )
+    workers = ExtractPool().workers  # as the default config makes it on this machine
     report.note(
         "overhead",
-        f"whole run {whole:.2f} s for {n} articles; extraction alone {alone:.2f} s (best of {repeats}); "
-        f"{n_feeds} feeds, fetch settings the defaults (per_host 2)",
+        f"whole run {whole:.2f} s for {n} articles, extracting in the run's process and {workers} "
+        f"worker process(es) (the default on this machine); {in_process:.2f} s extracting in the "
+        f"run's process only; extraction alone {alone:.2f} s (best of {repeats}); {n_feeds} feeds, "
+        "fetch settings the defaults (per_host 2)",
     )
     report.add(
         Figure(
@@ -150,8 +160,22 @@ def overhead(opts: Options, report: Report) -> None:
             ratio_at_least(0.85),
         )
     )
+    report.add(
+        Figure(
+            "speed.overhead_in_process",
+            "pipeline articles/s vs extraction alone, no extraction worker",
+            n / in_process,
+            n / alone,
+            "(extract_article alone)",
+            "articles/s",
+            "extraction dev pages",
+            n,
+        )
+    )
     report.details["overhead"] = {
         "run_seconds": whole,
+        "run_seconds_in_process": in_process,
+        "extract_workers": workers,
         "extract_seconds": alone,
         "articles": n,
         "stats": stats.__dict__,
@@ -339,7 +363,7 @@ def scaling(opts: Options, report: Report) -> None:
             f"{size}: {r['pages']} pages in {r['feeds']} feeds → {r['articles_new']} articles "
             f"({r['duplicates']} duplicates, {r['pages_failed']} failed) in {r['seconds']:.2f} s "
             f"(best of {repeats}), "
-            f"peak RSS {r['maxrss_mb']:.0f} MB",
+            f"peak RSS {r['maxrss_mb']:.0f} MB with its extraction worker ({r['own_mb']:.0f} MB its own)",
         )
     report.add(
         Figure(
@@ -387,7 +411,8 @@ def scaling(opts: Options, report: Report) -> None:
             "scaling",
             f"~{LARGE}: {large['pages']} pages in {large['feeds']} feeds → {large['articles_new']} "
             f"articles in {large['seconds']:.1f} s (pages made on request by the server), "
-            f"peak RSS {large['maxrss_mb']:.0f} MB",
+            f"peak RSS {large['maxrss_mb']:.0f} MB with its extraction worker "
+            f"({large['own_mb']:.0f} MB its own)",
         )
         report.add(
             Figure(

@@ -59,6 +59,11 @@ FETCH_KEYS: dict[str, Key] = {
     "max_entries_per_feed": Key("Newest entries read from one feed per run.", 200),
     "concurrency": Key("Pages fetched at once, in total.", 8),
     "per_host": Key("Pages fetched at once from one host.", 2),
+    "extract_workers": Key(
+        "Processes that extract pages beside the run's own (at most one per core beyond the first); "
+        "0 extracts in the run's process only.",
+        1,
+    ),
 }
 FEED_KEYS: dict[str, Key] = {
     "url": Key("Feed URL (http or https).", required=True),
@@ -143,6 +148,7 @@ class Config:
 
     concurrency: int = 8
     per_host: int = 2
+    extract_workers: int = 1
 
 
 def load_config(path: str | Path) -> Config:
@@ -312,6 +318,7 @@ def parse_config(text: str, path: Path) -> Config:
         ),
         concurrency=v.integer(fetch.get("concurrency"), "fetch.concurrency", 8, 1, 64),
         per_host=v.integer(fetch.get("per_host"), "fetch.per_host", 2, 1, 8),
+        extract_workers=v.integer(fetch.get("extract_workers"), "fetch.extract_workers", 1, 0, 16),
     )
 
 

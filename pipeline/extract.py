@@ -6,14 +6,12 @@ own summary stands in, and the article says so (`extracted=False`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
 from datetime import UTC, datetime
 from typing import Any
-
-import trafilatura
-from trafilatura.settings import use_config
 
 from .models import Article, Page
 from .urls import article_id, canonical_url
@@ -25,9 +23,18 @@ MAX_TREE_SIZE = "30000"  # elements; bounds the work on a hostile page (unset by
 MAX_TEXT_CHARS = 200_000
 EXTRACT_BUDGET = 20.0  # seconds one page may take to extract
 
-_CONFIG = use_config()
-_CONFIG.set("DEFAULT", "MAX_TREE_SIZE", MAX_TREE_SIZE)
-_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signal-based; useless off the main thread
+
+@functools.cache
+def _trafilatura() -> tuple[Any, Any]:
+    """trafilatura and our settings, imported on first use: a run that extracts in worker
+    processes never loads it (`pipeline/pool.py`)."""
+    import trafilatura
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "MAX_TREE_SIZE", MAX_TREE_SIZE)
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")  # signal-based; useless off the main thread
+    return trafilatura, config
 
 
 def extract_article(page: Page, source: str, budget: float = EXTRACT_BUDGET) -> Article:
@@ -72,12 +79,13 @@ def _bare_extraction(body: bytes, url: str, budget: float) -> Any:
     """trafilatura in a worker thread, given up on after `budget` seconds (the thread is a
     daemon: a pathological page costs CPU, never the run)."""
     box: list[Any] = []
+    trafilatura, config = _trafilatura()
 
     def work() -> None:
         try:
             # favor_precision: F1 0.974 against 0.964 by default on the extraction benchmark
             doc = trafilatura.bare_extraction(
-                body, url=url, with_metadata=True, favor_precision=True, config=_CONFIG
+                body, url=url, with_metadata=True, favor_precision=True, config=config
             )
             box.append(doc)
         except Exception as exc:  # trafilatura/lxml can raise on hostile markup; the run goes on

@@ -1,0 +1,120 @@
+"""Extraction in worker processes (pipeline/pool.py): real `python` workers on real pages.
+
+A worker gives the article the run's own process would; a worker that died between pages is
+replaced without losing a page; one that dies on a page costs that page its full text (the
+feed summary stands in) and says why; a page past its budget retires its worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import STORIES, story_page, utc
+
+from pipeline.models import Article, FeedEntry, Page
+from pipeline.pool import ExtractPool, _Worker
+
+
+def _page(key: str, repeat: int = 1) -> Page:
+    title, text = STORIES[key]
+    link = f"https://harbour.example/{key}"
+    entry = FeedEntry(
+        "https://harbour.example/feed.xml", key, link, title, "The feed's own summary.", utc(2026, 11, 9)
+    )
+    return Page(entry, link, story_page(title, " ".join([text] * repeat)))
+
+
+def _extract_all(pool: ExtractPool, pages: list[Page]) -> dict[int, Article]:
+    found: dict[int, Article] = {}
+    with pool:
+        for index, page in enumerate(pages):
+            pool.submit(index, page, "Harbour News")
+            found.update(pool.done())
+        found.update(pool.rest())
+    return found
+
+
+def test_a_worker_gives_the_article_the_runs_own_process_gives() -> None:
+    pages = [_page(key) for key in STORIES] * 2
+    pool = ExtractPool(workers=1, cores=2)
+
+    in_worker = _extract_all(pool, pages)
+    in_process = _extract_all(ExtractPool(workers=0), pages)
+
+    assert pool.started, "no worker was started"
+    assert in_worker == in_process
+    assert all(a.extracted for a in in_worker.values())
+    assert [in_worker[i].title for i in range(len(pages))] == [p.entry.title for p in pages]
+
+
+def test_no_worker_on_a_single_core_or_when_told() -> None:
+    assert ExtractPool(workers=1, cores=1).workers == 0
+    assert ExtractPool(workers=0, cores=8).workers == 0
+    assert ExtractPool(workers=3, cores=2).workers == 1
+
+
+def _dead(pid: int) -> bool:
+    """Gone, or a zombie its parent has not yet waited for."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_a_worker_that_died_between_pages_is_replaced_and_no_page_is_lost() -> None:
+    pool = ExtractPool(workers=1, cores=2)
+    with pool:
+        pool.submit(0, _page("dredging"), "Harbour News")
+        first = dict(pool.rest())
+        os.kill(pool.started[0], signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while not _dead(pool.started[0]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        pool.submit(1, _page("ferry"), "Harbour News")  # the worker's queue is empty: it goes there
+        second = dict(pool.rest())
+
+    assert first[0].extracted and second[1].extracted
+    assert len(pool.started) == 2 and pool.started[0] != pool.started[1]
+    assert all(_dead(pid) for pid in pool.started)  # closing the pool stops its workers
+
+
+def test_a_worker_that_dies_on_a_page_costs_that_page_its_text_and_says_why(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # a real process that reads a little of the request and exits, as a crash in lxml would
+    crashing = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read(8); sys.exit(3)"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    worker = _Worker(crashing)
+    page = _page("ferry")
+    with caplog.at_level(logging.WARNING):
+        article = worker.extract(page, "Harbour News", budget=5)
+    worker.close()
+
+    assert article is None  # the pool then uses the feed summary
+    assert "exit code 3" in caplog.text and page.final_url in caplog.text
+
+
+def test_a_page_past_its_budget_falls_back_retires_its_worker_and_the_warning_reaches_the_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    slow = _page("lighthouse", repeat=400)  # a long page: its extraction takes more than 1 ms
+    pool = ExtractPool(workers=1, budget=0.001, cores=2)
+    with caplog.at_level(logging.WARNING), pool:
+        pool.submit(0, slow, "Harbour News")
+        first = dict(pool.rest())
+        pool.submit(1, _page("ferry"), "Harbour News")
+        dict(pool.rest())
+
+    assert not first[0].extracted and first[0].text == "The feed's own summary."
+    assert "took over" in caplog.text and slow.final_url in caplog.text  # logged in the worker
+    assert len(pool.started) == 2  # the retired worker was not given the next page
