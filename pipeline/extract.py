@@ -26,8 +26,8 @@ EXTRACT_BUDGET = 20.0  # seconds one page may take to extract
 
 @functools.cache
 def _trafilatura() -> tuple[Any, Any]:
-    """trafilatura and our settings, imported on first use: a run that extracts in worker
-    processes never loads it (`pipeline/pool.py`)."""
+    """trafilatura and our settings, imported on first use (not on importing this module,
+    which `brief` does for every command; extraction workers load it themselves)."""
     import trafilatura
     from trafilatura.settings import use_config
 

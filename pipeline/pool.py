@@ -56,7 +56,7 @@ class ExtractPool:
     def __init__(
         self, workers: int = DEFAULT_WORKERS, budget: float = EXTRACT_BUDGET, cores: int | None = None
     ) -> None:
-        self.workers = max(0, min(workers, (cores or os.cpu_count() or 1) - 1))
+        self.workers = max(0, min(workers, (cores or _cores()) - 1))
         self.budget = budget
         self.started: list[int] = []  # the process id of every worker started
         # one page waits for each worker; a page that finds them all busy is extracted here
@@ -150,6 +150,15 @@ class ExtractPool:
         finally:
             if worker is not None:
                 worker.close()
+
+
+def _cores() -> int:
+    """The cores this process may run on (fewer than the machine's in a container or under
+    taskset)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 class _Worker:
