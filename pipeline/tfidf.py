@@ -71,11 +71,13 @@ def terms(text: str, pairs: bool = False) -> list[str]:
     return found
 
 
-def tfidf_rows(texts: Iterable[str], pairs: bool = False, max_df: float = 1.0) -> csr_matrix:
+def tfidf_rows(texts: Iterable[str], pairs: bool = False, max_df: float = 1.0, unseen: int = 0) -> csr_matrix:
     """A row of TF-IDF weights (float32) for each text, read one at a time and not kept; terms
-    in more than `max_df` of the texts are dropped. Columns are the terms in order of first
-    use. The memory is about 16 bytes per distinct term of a text while the matrix is made,
-    and 8 in the matrix."""
+    in more than `max_df` of the texts are dropped. `unseen` documents that hold none of the
+    terms are counted in the idf as well (log((1 + n + unseen) / (1 + df)) + 1): a prior that
+    keeps a few texts on one subject from weighing that subject's words as nearly nothing
+    (0 gives scikit-learn's idf). Columns are the terms in order of first use. The memory is
+    about 16 bytes per distinct term of a text while the matrix is made, and 8 in the matrix."""
     keys, counts, sizes = array("I"), array("i"), [0]
     for text in texts:
         hashes = np.fromiter(map(hash, terms(text, pairs)), dtype=np.int64).astype(np.uint32)
@@ -89,7 +91,7 @@ def tfidf_rows(texts: Iterable[str], pairs: bool = False, max_df: float = 1.0) -
     indptr = np.cumsum(sizes)
     column, df = _number_terms(np.frombuffer(keys, dtype=np.uint32))
     del keys
-    idf = (np.log((1 + n_texts) / (1 + df)) + 1.0).astype(np.float32)
+    idf = (np.log((1 + n_texts + unseen) / (1 + df)) + 1.0).astype(np.float32)
     idf[df > max_df * n_texts] = 0.0
     weights = np.frombuffer(counts, dtype=np.int32).astype(np.float32)
     del counts
