@@ -29,6 +29,7 @@ from .models import Article, Thread, ThreadSpec
 from .tfidf import cosine, tfidf_rows, words
 
 BLOCK = 256  # rows of similarities computed at once: bounds memory at BLOCK × articles
+PAIR_BLOCK = 128  # the same for the graph of close pairs, which holds more per pair
 
 
 @dataclass(frozen=True)
@@ -288,8 +289,8 @@ def _close_pairs(
     sizes = np.asarray(names.sum(axis=1), dtype=float).ravel() if names is not None else None
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
-    for start in range(0, len(rows), BLOCK):
-        block = rows[start : start + BLOCK]
+    for start in range(0, len(rows), PAIR_BLOCK):
+        block = rows[start : start + PAIR_BLOCK]
         sims = (matrix @ matrix[block].T).tocoo()
         mine = position[sims.row] >= 0
         score = csr_matrix(
