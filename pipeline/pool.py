@@ -198,8 +198,8 @@ class _Worker:
             why = f"exit code {code}" if code is not None else str(exc) or type(exc).__name__
             log.warning("an extraction worker stopped on %s (%s); using its summary", page.final_url, why)
             return None
-        for level, message in records:
-            log.log(level, "%s", message)
+        for name, level, message in records:  # as if logged here, under its own logger
+            logging.getLogger(name).log(level, "%s", message)
         self.retired = retired
         return article if isinstance(article, Article) else None
 
@@ -242,10 +242,10 @@ def _read_exactly(stream: IO[bytes], n: int, timeout: float | None) -> bytes:
 class _Records(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.found: list[tuple[int, str]] = []
+        self.found: list[tuple[str, int, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.found.append((record.levelno, record.getMessage()))
+        self.found.append((record.name, record.levelno, record.getMessage()))
 
 
 def main() -> int:
