@@ -148,8 +148,8 @@ def _shingles(text: str, vocabulary: dict[str, int]) -> np.ndarray:
     with np.errstate(over="ignore"):
         for k in range(1, SHINGLE):
             combined = combined * _MULTIPLIER + mixed[k : k + n]
-    # 32 bits of each: two shingles of the same value among millions are a handful of false
-    # matches, never the 80 % of a text's shingles that make a copy
+    # 32 bits of each: among millions of shingles a few thousand pairs share a value, scattered
+    # over texts, never the 80 % of a text's shingles that make a copy
     return np.unique((_scramble(combined) >> np.uint64(32)).astype(np.uint32))
 
 

@@ -214,7 +214,7 @@ def _mmr(
         # too close to a sentence already shown says the same; a second sentence of one
         # article costs a little, to spread the picks over sources
         value = tuning.diversity * scores - (1 - tuning.diversity) * redundancy - 0.05 * per_article[owner]
-        eligible = open_ & (redundancy <= 0.6)
+        eligible = open_ & (redundancy <= 0.6) & np.isfinite(value)
         if not eligible.any():
             break
         best = int(np.argmax(np.where(eligible, value, -np.inf)))

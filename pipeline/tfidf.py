@@ -10,8 +10,9 @@ without a vocabulary of strings, which for a few thousand articles is over a mil
 hundreds of MB. Here a term is known by a 32-bit hash instead, only while the matrix is made
 (within one process, so Python's own hash serves). Among the 1.5 million terms of 5,000
 articles, a few hundred pairs of rare terms share a hash and count as one, as in
-scikit-learn's HashingVectorizer; weights are float32. `tests/test_tfidf.py` checks the
-result against scikit-learn's.
+scikit-learn's HashingVectorizer; which ones changes with each process's hash seed, so
+similarities can differ between runs in their last digits. Weights are float32.
+`tests/test_tfidf.py` checks the result against scikit-learn's.
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ def unit_rows(matrix: csr_matrix) -> csr_matrix:
         lengths = np.ones(len(sizes), dtype=data.dtype)
         if block.size:
             lengths[filled] = np.sqrt(np.add.reduceat(np.square(block), bounds[:-1][filled] - bounds[0]))
+            lengths[lengths == 0] = 1.0  # a row of stored zeros
         block /= np.repeat(lengths, sizes)
     return matrix
 

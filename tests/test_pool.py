@@ -19,7 +19,7 @@ import pytest
 from conftest import STORIES, story_page, utc
 
 from pipeline.models import Article, FeedEntry, Page
-from pipeline.pool import ExtractPool, _Worker
+from pipeline.pool import ExtractPool, _Worker, _WorkerLost
 
 
 def _page(key: str, repeat: int = 1) -> Page:
@@ -85,9 +85,7 @@ def test_a_worker_that_died_between_pages_is_replaced_and_no_page_is_lost() -> N
     assert all(_dead(pid) for pid in pool.started)  # closing the pool stops its workers
 
 
-def test_a_worker_that_dies_on_a_page_costs_that_page_its_text_and_says_why(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+def test_a_worker_that_dies_on_a_page_is_lost_with_its_exit_code() -> None:
     # a real process that reads a little of the request and exits, as a crash in lxml would
     crashing = subprocess.Popen(
         [sys.executable, "-c", "import sys; sys.stdin.buffer.read(8); sys.exit(3)"],
@@ -95,13 +93,29 @@ def test_a_worker_that_dies_on_a_page_costs_that_page_its_text_and_says_why(
         stdout=subprocess.PIPE,
     )
     worker = _Worker(crashing)
-    page = _page("ferry")
-    with caplog.at_level(logging.WARNING):
-        article = worker.extract(page, "Harbour News", budget=5)
+    with pytest.raises(_WorkerLost, match="exit code 3"):  # the pool then uses the feed summary
+        worker.extract(_page("ferry"), "Harbour News", budget=5)
     worker.close()
 
-    assert article is None  # the pool then uses the feed summary
-    assert "exit code 3" in caplog.text and page.final_url in caplog.text
+
+def test_when_no_worker_can_start_pages_are_extracted_in_the_runs_process_and_the_warning_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # a broken install: the worker's Python finds a `pipeline` package that fails to import
+    broken = tmp_path / "pipeline"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise ImportError('half-installed package')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    pages = [_page(key) for key in STORIES]
+    pool = ExtractPool(workers=1, cores=2)
+
+    with caplog.at_level(logging.WARNING):
+        found = _extract_all(pool, pages)
+
+    assert not pool.started
+    assert all(a.extracted for a in found.values()) and len(found) == len(pages)
+    assert "no extraction worker could start" in caplog.text and "half-installed package" in caplog.text
+    assert caplog.text.count("no extraction worker could start") == 1  # not tried again
 
 
 def test_a_page_past_its_budget_falls_back_retires_its_worker_and_the_warning_reaches_the_run(

@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import pytest
+from scipy.sparse import csr_matrix
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
@@ -72,3 +73,36 @@ def test_average_linkage_finds_scikit_learns_clusters(distance: float) -> None:
     same_ours = ours[:, None] == ours[None, :]
     same_theirs = theirs[:, None] == theirs[None, :]
     assert (same_ours == same_theirs).all()
+
+
+def test_the_name_bonus_clusters_as_scikit_learn_does_on_the_same_distances(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Average linkage on cosine distance less 0.2 × the Jaccard index of the names, computed a
+    few rows at a time, finds the clusters of the whole matrix; a pair close only by its
+    names is merged."""
+    import pipeline.threads as threads
+
+    monkeypatch.setattr(threads, "PAIR_BLOCK", 7)  # many blocks
+    matrix = tfidf_rows(_texts(5, 60), pairs=True)
+    rng = random.Random(5)
+    names_dense = np.array([[float(rng.random() < 0.15) for _ in range(15)] for _ in range(matrix.shape[0])])
+    names_dense[:, 12:] = 0.0
+    names_dense[-2:] = 0.0
+    names_dense[-2:, 12:] = 1.0  # the last two texts (no terms at all) share names no other has
+    names = csr_matrix(names_dense)
+    rows = np.arange(matrix.shape[0])
+
+    ours = threads._average_linkage(matrix, rows, 0.9, names, 0.2)
+
+    shared = names_dense @ names_dense.T
+    sizes = names_dense.sum(axis=1)
+    union = sizes[:, None] + sizes[None, :] - shared
+    jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    dist = np.clip(1.0 - cosine_similarity(matrix) - 0.2 * jaccard, 0.0, 2.0)
+    np.fill_diagonal(dist, 0.0)
+    theirs = AgglomerativeClustering(
+        n_clusters=None, metric="precomputed", linkage="average", distance_threshold=0.9
+    ).fit_predict(dist)
+    assert ours[-1] == ours[-2] and (ours == ours[-1]).sum() == 2
+    assert ((ours[:, None] == ours[None, :]) == (theirs[:, None] == theirs[None, :])).all()
