@@ -247,8 +247,7 @@ def _average_linkage(
     within one connected component of the graph of close pairs, and clustering each
     component on its own gives the clusters the whole matrix would (for unrelated articles,
     components stay small)."""
-    bonus = name_bonus if names is not None else 0.0
-    graph = _close_pairs(matrix, rows, 1.0 - distance, names, bonus)
+    graph = _close_pairs(matrix, rows, 1.0 - distance, names, name_bonus)
     n_parts, part = connected_components(graph, directed=False)
     labels = np.empty(len(rows), dtype=np.int64)
     order = np.argsort(part, kind="stable")
@@ -261,8 +260,8 @@ def _average_linkage(
             next_label += 1
             continue
         dist = 1.0 - cosine(matrix[rows[members]])
-        if names is not None and bonus:
-            dist -= bonus * _jaccard(names[members])
+        if names is not None and name_bonus:
+            dist -= name_bonus * _jaccard(names[members], names[members]).toarray()
         dist = np.clip(dist, 0.0, 2.0)
         np.fill_diagonal(dist, 0.0)
         tree = linkage(squareform(dist, checks=False), method="average")
@@ -287,7 +286,6 @@ def _close_pairs(
     clustering would merge: an extra edge only joins two components."""
     position = np.full(matrix.shape[0], -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
-    sizes = np.asarray(names.sum(axis=1), dtype=float).ravel() if names is not None else None
     left: list[np.ndarray] = []
     right: list[np.ndarray] = []
     for start in range(0, len(rows), PAIR_BLOCK):
@@ -298,12 +296,8 @@ def _close_pairs(
             (sims.data[mine].astype(float), (position[sims.row[mine]], sims.col[mine])),
             shape=(len(rows), len(block)),
         )
-        if names is not None and sizes is not None and name_bonus:
-            shared = (names @ names[start : start + len(block)].T).tocoo()
-            union = sizes[shared.row] + sizes[shared.col + start] - shared.data
-            score = score + csr_matrix(
-                (name_bonus * shared.data / union, (shared.row, shared.col)), shape=score.shape
-            )
+        if names is not None and name_bonus:
+            score = score + name_bonus * _jaccard(names, names[start : start + len(block)])
         found = score.tocoo()
         close = found.data > floor - 1e-4  # float32 sums: an extra edge only joins components
         left.append(found.row[close].astype(np.int64))
@@ -350,12 +344,14 @@ def _name_sets(articles: Sequence[Article], tuning: ThreadTuning) -> csr_matrix:
     return found_names
 
 
-def _jaccard(names: csr_matrix) -> np.ndarray:
-    """The Jaccard index of each two rows of 0/1 (0 when both are empty)."""
-    shared = np.asarray((names @ names.T).toarray(), dtype=float)
+def _jaccard(names: csr_matrix, others: csr_matrix) -> csr_matrix:
+    """The Jaccard index of each row of `names` with each row of `others` (rows of 0/1), kept
+    only for the pairs that share a name (the others are 0)."""
+    shared = (names @ others.T).tocoo()
     sizes = np.asarray(names.sum(axis=1), dtype=float).ravel()
-    union = sizes[:, None] + sizes[None, :] - shared
-    jaccard: np.ndarray = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    other_sizes = np.asarray(others.sum(axis=1), dtype=float).ravel()
+    union = sizes[shared.row] + other_sizes[shared.col] - shared.data  # ≥ 1 where they share
+    jaccard: csr_matrix = csr_matrix((shared.data / union, (shared.row, shared.col)), shape=shared.shape)
     return jaccard
 
 

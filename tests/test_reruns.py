@@ -50,6 +50,13 @@ def _page(title: str, text: str = PARAGRAPH) -> bytes:
     return f"<html><body><article><h1>{title}</h1>{paragraphs}</article></body></html>".encode()
 
 
+def _publish_dredging(site: LoopbackSite) -> None:
+    """One story on `site`: its page and a feed that lists it."""
+    title = "Lindqvist approves channel dredging"
+    _serve(site, "/dredging", 200, _page(title))
+    _serve(site, "/feed.xml", 200, _feed(site, [("guid-1", "/dredging", title)]))
+
+
 def _run(tmp_path: Path, site: LoopbackSite, hour: int) -> RunResult:
     config_path = tmp_path / "sources.yaml"
     if not config_path.exists():
@@ -65,13 +72,7 @@ def _run(tmp_path: Path, site: LoopbackSite, hour: int) -> RunResult:
 def test_an_article_is_shown_once_even_when_its_feed_gives_it_a_new_guid(
     tmp_path: Path, site: LoopbackSite
 ) -> None:
-    _serve(site, "/dredging", 200, _page("Lindqvist approves channel dredging"))
-    _serve(
-        site,
-        "/feed.xml",
-        200,
-        _feed(site, [("guid-1", "/dredging", "Lindqvist approves channel dredging")]),
-    )
+    _publish_dredging(site)
     first = _run(tmp_path, site, 15)
     assert first.stats.articles_new == 1
     assert "Lindqvist approves channel dredging" in (first.brief_dir / "email.txt").read_text()
@@ -91,13 +92,7 @@ def test_an_article_is_shown_once_even_when_its_feed_gives_it_a_new_guid(
 
 
 def test_a_feed_that_fails_then_recovers_repeats_nothing(tmp_path: Path, site: LoopbackSite) -> None:
-    _serve(site, "/dredging", 200, _page("Lindqvist approves channel dredging"))
-    _serve(
-        site,
-        "/feed.xml",
-        200,
-        _feed(site, [("guid-1", "/dredging", "Lindqvist approves channel dredging")]),
-    )
+    _publish_dredging(site)
     assert _run(tmp_path, site, 15).stats.articles_new == 1
 
     _serve(site, "/feed.xml", 503, b"busy")
@@ -130,13 +125,7 @@ def test_a_feed_that_hangs_up_mid_body_is_one_failed_feed_not_a_failed_run(
     site, broken = make_site(), make_site()
     # the broken feed promises 1,000 bytes, sends a few, and hangs up
     broken.serve("/feed.xml", Reply(body=[b"<rss>"], headers={"Content-Length": "1000"}, length=False))
-    _serve(site, "/dredging", 200, _page("Lindqvist approves channel dredging"))
-    _serve(
-        site,
-        "/feed.xml",
-        200,
-        _feed(site, [("guid-1", "/dredging", "Lindqvist approves channel dredging")]),
-    )
+    _publish_dredging(site)
     (tmp_path / "sources.yaml").write_text(
         f'network:\n  allow: ["{site.allow()}", "{broken.allow()}"]\n'
         f"feeds:\n  - url: {site.url('/feed.xml')}\n    name: Harbour News\n"
