@@ -27,6 +27,7 @@ lint: venv
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: venv lint browser $(BENCH)
 	$(BIN)/pytest -q

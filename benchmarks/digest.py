@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.demo import BASE_PLACEHOLDER, CORPUS, load_corpus
-from pipeline.digest import disagreements
+from pipeline.disagreements import disagreements
 from pipeline.extract import extract_article
 from pipeline.facts import extract_facts, score_facts
 from pipeline.models import Article, Disagreement, FeedEntry, Page

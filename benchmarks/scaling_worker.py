@@ -80,7 +80,7 @@ class _TreePeak:
 
 def main(argv: list[str]) -> int:
     from pipeline.config import load_config
-    from pipeline.run import run_brief
+    from pipeline.run import RunOptions, run_brief
 
     if argv == ["--import-only"]:
         print(json.dumps({"maxrss_mb": _peak_mb()}))
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> int:
     config = load_config(config_path)
     with _TreePeak() as tree:
         started = time.perf_counter()
-        result = run_brief(config, slot=slot, clock=lambda: slot, send=False)
+        result = run_brief(config, slot=slot, clock=lambda: slot, options=RunOptions(send=False))
         seconds = time.perf_counter() - started
     own = _peak_mb()
     print(

@@ -31,7 +31,7 @@ from pipeline.extract import extract_article
 from pipeline.fetch import FetchSettings, fetch_all
 from pipeline.models import FeedEntry, FetchRequest, Page
 from pipeline.pool import ExtractPool
-from pipeline.run import RunResult, run_brief
+from pipeline.run import RunOptions, RunResult, run_brief
 
 from . import loopback
 from .core import Figure, Options, Report, at_most, ratio_at_least, ratio_at_most
@@ -130,7 +130,9 @@ def overhead(opts: Options, report: Report) -> None:
                     if workers is not None:
                         config = replace(config, extract_workers=workers)
                     started = time.perf_counter()
-                    kept.append(run_brief(config, slot=SLOT, clock=lambda: SLOT, send=False))
+                    kept.append(
+                        run_brief(config, slot=SLOT, clock=lambda: SLOT, options=RunOptions(send=False))
+                    )
                     times.append(time.perf_counter() - started)
     alone, whole, in_process = min(alone_times), min(whole_times), min(in_process_times)
     n = len(pages)
@@ -249,14 +251,16 @@ def idle(opts: Options, report: Report) -> None:
             served[f"/feeds/{i}.xml"] = (loopback.rss(f"Feed {i}", [item], server.base), RSS)
         config = load_config(loopback.write_config(Path(tmp), server, [f"/feeds/{i}.xml" for i in range(n)]))
         started = time.perf_counter()
-        run_brief(config, slot=SLOT, clock=lambda: SLOT, send=False)
+        run_brief(config, slot=SLOT, clock=lambda: SLOT, options=RunOptions(send=False))
         first = time.perf_counter() - started
         reruns = []
         for k in range(repeats):  # every rerun finds nothing new: each is an idle rerun
             later = SLOT + timedelta(hours=6 * (k + 1))
             before = server.not_modified
             started = time.perf_counter()
-            second = run_brief(config, slot=later, clock=lambda later=later: later, send=False)
+            second = run_brief(
+                config, slot=later, clock=lambda later=later: later, options=RunOptions(send=False)
+            )
             reruns.append(time.perf_counter() - started)
             answered_304 = server.not_modified - before
         rerun = min(reruns)

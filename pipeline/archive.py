@@ -11,14 +11,16 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+
+from .schedule import brief_folder
 
 STAGING = ".staging"
 
 
 def brief_dir(output_dir: Path, slot: datetime) -> Path:
-    return output_dir / slot.astimezone(UTC).strftime("%Y/%m/%d/%H%M")
+    return output_dir / brief_folder(slot)
 
 
 def write_brief(output_dir: Path, slot: datetime, files: Mapping[str, bytes]) -> Path:

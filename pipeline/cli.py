@@ -95,26 +95,22 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
     Example: brief run --config sources.yaml --no-send
     """
     from .llm import llm_from_env
-    from .outbox import resume_deliveries
-    from .run import RunOptions, run_brief
+    from .run import RunOptions, run_slot
 
     config = load_config(config_path)
     smtp = None if no_send else smtp_from_env()
     now = datetime.now(UTC)
     when = _slot(slot) if slot else current_slot(now, config.schedule)
     progress = _Progress(live=sys.stderr.isatty())
+    options = RunOptions(send=not no_send, force=force, llm=llm_from_env(), manual=True)
     try:
-        with RunLock(config.state_dir):
-            store = Store(config.state_dir)
-            try:
-                for resent in resume_deliveries(store, config, smtp, now):
-                    click.echo(f"Finished an interrupted delivery: {resent.detail} ({resent.eml_path})")
-            finally:
-                store.close()
-            options = RunOptions(send=not no_send, force=force, llm=llm_from_env(), manual=True)
-            result = run_brief(config, slot=when, smtp=smtp, progress=progress, options=options)
+        outcome = run_slot(config, slot=when, smtp=smtp, progress=progress, options=options)
     finally:
         progress.close()
+    for resent in outcome.resumed:
+        click.echo(f"Finished an interrupted delivery: {resent.detail} ({resent.eml_path})")
+    result = outcome.result
+    assert result is not None  # a slot was named: it is made, or said to be delivered
     if result.already_delivered:
         click.echo(f"Brief {result.brief_id} was already delivered; nothing to do (--force sends it again).")
         click.echo(f"It is at {result.brief_dir / 'index.html'}")
@@ -155,23 +151,15 @@ def send(config_path: Path, brief_id: str) -> None:
 
     Example: brief send 2026-11-23T1500Z
     """
-    from .outbox import resend_brief
+    from .run import run_slot
 
     config = load_config(config_path)
     smtp = smtp_from_env()
     if smtp is None:
         raise click.ClickException("BRIEF_SMTP_HOST is not set: there is no server to send to")
     wanted = slot_id(_slot(brief_id))
-    with RunLock(config.state_dir):
-        store = Store(config.state_dir)
-        try:
-            found = next((b for b in store.briefs() if b.id == wanted), None)
-            if found is None:
-                raise click.ClickException(f"no brief {brief_id!r}; `brief list` shows them")
-            eml = config.output_dir / Path(found.path).parent / "message.eml"
-            delivery = resend_brief(store, wanted, eml, config, smtp, datetime.now(UTC))
-        finally:
-            store.close()
+    delivery = run_slot(config, slot=_slot(brief_id), resend=True, smtp=smtp).resent
+    assert delivery is not None
     click.echo(f"Brief {wanted}: {delivery.detail} (Message-ID {delivery.message_id})")
     if not delivery.sent:
         raise click.exceptions.Exit(2)
@@ -185,9 +173,7 @@ def check(config_path: Path) -> None:
     Example: brief check --config sources.yaml
     """
     from .errors import DeliveryError
-    from .feeds import parse_feed
-    from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all
-    from .models import FetchRequest
+    from .reading import check_feeds
 
     config = load_config(config_path)
     problems = 0
@@ -207,20 +193,12 @@ def check(config_path: Path) -> None:
             click.echo(f"smtp      FAILED: {exc}" + (f" (fix: {exc.hint})" if exc.hint else ""))
     if not config.mail_to:
         click.echo("recipients none: set delivery.to in sources.yaml to receive the brief")
-    settings = FetchSettings(
-        user_agent=config.user_agent or DEFAULT_USER_AGENT,
-        allow=config.network_allow,
-        per_host=config.per_host,
-    )
-    now = datetime.now(UTC)
-    results = fetch_all([FetchRequest(f.url, kind="feed") for f in config.feeds], settings)
-    for feed, result in zip(config.feeds, results, strict=True):
-        if result.error:
+    for checked in check_feeds(config, datetime.now(UTC)):
+        feed, result, parsed = checked.feed, checked.result, checked.parsed
+        if parsed is None:
             problems += 1
             click.echo(f"feed      FAILED: {feed.name}: [{result.error_kind}] {result.error}")
-            continue
-        parsed = parse_feed(result, now, config.max_entries_per_feed)
-        if parsed.error:
+        elif parsed.error:
             problems += 1
             click.echo(f"feed      FAILED: {feed.name}: [{parsed.error_kind}] {parsed.error}")
         else:

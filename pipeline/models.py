@@ -5,6 +5,7 @@ FetchResult ─▶ FeedEntry ─▶ Article ─▶ Thread ─▶ ThreadDigest �
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -259,6 +260,56 @@ class Connection:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """What the summarizer picks for a thread: sentences taken verbatim from its articles."""
+
+    thread_id: str
+    title: str
+    kind: str
+    headline: Sentence
+    overview: tuple[Sentence, ...]
+    why_it_matters: tuple[Sentence, ...]
+    tldr: tuple[Sentence, ...]
+    sources: tuple[SourceRef, ...]
+    new_articles: int
+    reading_minutes: int
+    date: datetime | None = None  # the newest source's date
+
+    def sentences(self) -> tuple[Sentence, ...]:
+        """Every sentence it shows, in reading order."""
+        return (*self.overview, *self.why_it_matters, *self.tldr)
+
+    def source_number(self, article_id: str) -> int:
+        return _source_number(self.sources, article_id)
+
+
+def _source_number(sources: tuple[SourceRef, ...], article_id: str) -> int:
+    """The number an article is cited by in a thread's list of sources."""
+    for ref in sources:
+        if ref.article_id == article_id:
+            return ref.number
+    raise KeyError(article_id)
+
+
+@dataclass(frozen=True)
+class DigestFields:
+    """What the digest-fields stage adds to a thread's summary, from its articles' facts."""
+
+    category: str
+    figures: tuple[KeyFigure, ...]
+    timeline: tuple[TimelineEvent, ...]
+    people: tuple[Involved, ...]
+    orgs: tuple[Involved, ...]
+    voices: tuple[Voice, ...]
+    tags: tuple[str, ...]
+    impact: str
+    horizon: str
+    tone: str
+    audience: tuple[Sentence, ...]
+    comparison: Comparison | None
+
+
+@dataclass(frozen=True)
 class ThreadDigest:
     thread_id: str
     title: str
@@ -289,11 +340,17 @@ class ThreadDigest:
     written_by: str = ""  # the model that wrote the overview and why it matters, if one did
     llm_note: str = ""  # why a configured model's text was not used
 
+    @classmethod
+    def assemble(
+        cls, summary: Summary, fields: DigestFields, disagreements: tuple[Disagreement, ...] = ()
+    ) -> ThreadDigest:
+        """One thread's digest: its summary, its fields and where its sources disagree."""
+        parts = {f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)}
+        parts |= {f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)}
+        return cls(**parts, disagreements=disagreements)
+
     def source_number(self, article_id: str) -> int:
-        for ref in self.sources:
-            if ref.article_id == article_id:
-                return ref.number
-        raise KeyError(article_id)
+        return _source_number(self.sources, article_id)
 
 
 @dataclass(frozen=True)

@@ -1,128 +1,72 @@
-"""Whether a sentence says what another already said, in other words.
-
-Two outlets rarely report an event in the same words: "Meta released Muse Spark on Wednesday,
-April 8, the first model of its Superintelligence Labs" and "On Wednesday, April 8, Meta
-released Muse Spark, the first model from Meta Superintelligence Labs" are one fact. Exact text
-and TF-IDF cosine miss that; what the two share is their facts and their informative words. A
-sentence's *signature* is the set of them:
-
-    token                  from                                              weight
-    #money:14300000000usd  a figure, by kind and amount ("$14.3B" is          3
-                           "$14.3 billion")
-    @2026-04-08            a date with its year                              3
-    ^meta                  a capitalised word but a month or weekday (a      1.5
-                           name; "Meta’s" is "Meta")
-    %product-launch        a kind of happening the sentence names, by the    1
-                           facts stage's `EVENT_RULES` ("released", "went
-                           on sale" and "debuted" are one)
-    rais                   any other word, not a stop word (negations are    1
-                           kept), as a crude stem ("raised" = "raise")
-    ~rais                  and again for a past-tense verb (a word in -ed)   0
-
-A sentence *repeats* another when every figure, date, name, past-tense verb (a word in -ed:
-"recalled the phone" is not "released the phone") and negation of it is in the other, and the
-other holds at least `COVERED` of its weighted tokens and `WORDS_COVERED` of its words and kinds
-of happening (numbers aside, and one of them a word: the same names doing something else are
-news). Figures are compared exactly: a death toll of 1,204 is not one of 1,201. A sentence with
-figures may also repeat several sentences together (`repeats_any`): those that state its
-figures. When in doubt a sentence is shown: a repeat costs a line, a missed development costs
-trust. Used by the summarizer (one fact is shown once per thread) and by "what's new" (a fact
-already sent is not sent again in other words).
-"""
+"""What is new since the last brief: a digest without what earlier briefs of its thread showed,
+in the same words or in others (the rules of `pipeline/facts/meaning.py`)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from .facts import EVENT_RULES
-from .facts.dates import _resolve_dates
-from .facts.figures import _numbers
-from .facts.words import _MONTHS, _WEEKDAYS
-from .tfidf import STOP_WORDS
-
-COVERED = 0.65  # share of a sentence's weighted tokens found in the other to call it a repeat
-WORDS_COVERED = 0.6  # and share of its plain words (what is said of the names), unweighted
-_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d+")  # "Q7" and "Müller" are one word each
-_POSSESSIVE = re.compile(r"['’]s$")
-_STEM = 6  # letters kept of a stem: "investors" and "investment" meet
-_WEIGHTS = {"#": 3.0, "@": 3.0}
-_NAME_WEIGHT = 1.5
-# a negation changes what is said: "will not spend" is not "will spend"
-_NEGATIONS = {"not", "no", "never", "nor", "none", "nothing", "cannot", "without"}
-_STOP = (STOP_WORDS - _NEGATIONS) | {"said", "says", "say", "according", "told", "also"}
-# capitalised, but words of a date, not names
-_CALENDAR = {m.lower() for m in _MONTHS} | {d.lower() for d in _WEEKDAYS}
+from .facts import meaning
+from .models import Sentence, ThreadDigest, TimelineEvent
+from .text.words import WORD
 
 
-def signature(text: str) -> frozenset[str]:
-    """The facts and informative words of a sentence (see the module's table)."""
-    figures = _numbers(text)
-    dates = _resolve_dates(text, None)
-    tokens = {f"#{kind}:{amount:.12g}{unit.lower()}" for _, _, kind, amount, unit in figures}
-    tokens |= {f"@{hit.when.isoformat()[: _PRECISION[hit.precision]]}" for hit in dates}
-    rest = list(text)
-    for a, b in [(f[0], f[1]) for f in figures] + [(h.start, h.end) for h in dates]:
-        rest[a:b] = " " * (b - a)  # a figure's digits are not words too
-    # what happens, whatever the verb: "released", "went on sale" and "debuted" are one launch
-    tokens |= {"%" + kind.replace(" ", "-") for kind, pattern in EVENT_RULES if pattern.search(text)}
-    for word in _WORD.findall("".join(rest)):
-        lower = _POSSESSIVE.sub("", word.lower()).strip("'’-")
-        if not lower or lower in _STOP:
-            continue
-        if word[0].isupper() and lower not in _CALENDAR:
-            tokens.add("^" + lower)
-        else:
-            tokens.add(_stem(lower))
-            if lower.endswith("ed") and len(lower) > 4:
-                tokens.add("~" + _stem(lower))  # a verb in the past: what happened
-    return frozenset(tokens)
+def shown_keys(digest: ThreadDigest) -> set[str]:
+    """What a digest shows a reader, as keys a later brief can compare against: each sentence
+    as text and as its meaning (`meaning.key`), each figure as text and as its amount."""
+    sentences = (*digest.overview, *digest.why_it_matters, *digest.tldr, *digest.audience)
+    keys = {"sentence:" + _norm(s.text) for s in sentences}
+    keys |= {"meaning:" + meaning.key(s.text) for s in sentences}
+    keys |= {"figure:" + _norm(f.value) for f in digest.figures}
+    keys |= {"figure:" + a for f in digest.figures if (a := _amount(f.value))}
+    keys |= {_event_key(e) for e in digest.timeline}
+    return keys
 
 
-_PRECISION = {"day": 10, "week": 10, "month": 7, "year": 4}
-_SUFFIX = re.compile(r"(?:ing|ed|es|s|e)$")
+def _event_key(event: TimelineEvent) -> str:
+    return f"event:{event.date}:{_norm(event.text.text)}"
 
 
-def _stem(word: str) -> str:
-    """A crude stem: "raised", "raises" and "raise" are "rais"; then at most six letters."""
-    return (_SUFFIX.sub("", word) if len(word) > 4 else word)[:_STEM]
+def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDigest:
+    """The digest without what earlier briefs already showed of its thread, in the same words
+    or in others (a sentence that repeats one shown, `meaning.repeats`; a figure of the same
+    amount; a timeline event, which the thread page keeps); `unchanged` when no new sentence
+    or figure is left (a story is never sent again without a new fact)."""
+    if not earlier:
+        return digest
+    meanings = [meaning.from_key(k[len("meaning:") :]) for k in earlier if k.startswith("meaning:")]
+
+    def known(text: str) -> bool:
+        if "sentence:" + _norm(text) in earlier:
+            return True
+        return meaning.repeats_any(meaning.signature(text), meanings)
+
+    def fresh(items: tuple[Sentence, ...]) -> tuple[Sentence, ...]:
+        return tuple(s for s in items if not known(s.text))
+
+    overview, why, tldr = fresh(digest.overview), fresh(digest.why_it_matters), fresh(digest.tldr)
+    figures = tuple(
+        f
+        for f in digest.figures
+        if "figure:" + _norm(f.value) not in earlier and "figure:" + _amount(f.value) not in earlier
+    )
+    unchanged = not (overview or tldr or figures)
+    return replace(
+        digest,
+        timeline=tuple(e for e in digest.timeline if _event_key(e) not in earlier),
+        overview=overview,
+        why_it_matters=why,
+        tldr=tldr,
+        figures=figures,
+        audience=fresh(digest.audience),
+        since=since,
+        unchanged=unchanged,
+    )
 
 
-def _weight(tokens: Iterable[str]) -> float:
-    return sum(_WEIGHTS.get(t[0], _NAME_WEIGHT if t[0] == "^" else 1.0) for t in tokens if t[0] != "~")
+def _amount(value: str) -> str:
+    """A figure's kind and amount, so "$14.3B" and "$14.3 billion" are one figure ("" if none)."""
+    return next((t for t in meaning.signature(value) if t.startswith("#")), "")
 
 
-def repeats(sentence: frozenset[str], other: frozenset[str]) -> bool:
-    """Whether a sentence (its signature) says nothing the other does not."""
-    if not sentence or any((t[0] in "#@^~" or t in _NEGATIONS) and t not in other for t in sentence):
-        # a new figure, date, name, past-tense verb or negation is news: "Amazon will spend" is
-        # not "Meta will spend", "recalled the phone" not "released the phone"
-        return False
-    words = {t for t in sentence if t[0] not in "#@^~" and not t.isdigit()}
-    shared = words & other
-    if words and (len(shared) < WORDS_COVERED * len(words) or not any(t[0] != "%" for t in shared)):
-        return False  # the same names doing something else: "Wang left Meta" is not "Meta hired Wang"
-    return _weight(sentence & other) >= COVERED * _weight(sentence)
-
-
-def repeats_any(sentence: frozenset[str], others: Sequence[frozenset[str]]) -> bool:
-    """Whether a sentence repeats one of the others, or, when it states figures or dates, the
-    others that state them taken together ("paid $14.3 billion for a 49% stake" and "hired
-    Alexandr Wang" shown, "spent $14.3 billion on a 49% stake, which brought in Alexandr Wang"
-    is not news). Words alone are never pooled: old words can make a new claim."""
-    if any(repeats(sentence, other) for other in others):
-        return True
-    facts = {t for t in sentence if t[0] in "#@"}
-    if not facts:
-        return False
-    sharing = [o for o in others if facts & o]
-    return repeats(sentence, frozenset().union(*sharing)) if sharing else False
-
-
-def key(text: str) -> str:
-    """The signature as one string, to be kept with what a brief showed."""
-    return " ".join(sorted(signature(text)))
-
-
-def from_key(stored: str) -> frozenset[str]:
-    return frozenset(stored.split())
+def _norm(text: str) -> str:
+    return " ".join(WORD.findall(text.lower()))

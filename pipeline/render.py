@@ -20,11 +20,11 @@ from urllib.parse import urlsplit
 import css_inline
 import jinja2
 
-from .archive import brief_dir
-from .digest import readable_date
 from .errors import TemplateError
 from .models import ArchivedBrief, Brief, SourceRef, ThreadDigest, TimelineEvent
+from .schedule import brief_folder
 from .serialize import brief_to_json
+from .text.calendar import readable_date
 
 _PACKAGE = Path(__file__).resolve().parent
 FEED_ENTRIES = 50  # briefs in feed.xml
@@ -114,7 +114,7 @@ def render_email(brief: Brief, templates: Path | None = None, archive_url: str =
     to each thread's page there."""
     html_env, text_env = make_environments(templates)
     subject = subject_of(brief)
-    page = archive_url + brief_dir(Path(), brief.slot).as_posix() + "/index.html" if archive_url else ""
+    page = archive_url + brief_folder(brief.slot) + "/index.html" if archive_url else ""
     context = {"brief": brief, "subject": subject, "archive": archive_url, "page": page}
     with _template_errors(templates):
         html = _INLINER.inline(html_env.get_template("email.html").render(context))

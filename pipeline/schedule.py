@@ -1,4 +1,4 @@
-"""Slots: the UTC times of day a brief is due, and the line that says where we are."""
+"""Slots: the UTC times of day a brief is due, their ids and folders, and the line that says where we are."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ from datetime import UTC, datetime, time, timedelta
 def slot_id(slot: datetime) -> str:
     """ "2026-11-23T1500Z": the id of a brief, its folder and its Message-ID."""
     return slot.astimezone(UTC).strftime("%Y-%m-%dT%H%MZ")
+
+
+def brief_folder(slot: datetime) -> str:
+    """ "2026/11/23/1500": where the brief of a slot is kept, relative to the archive."""
+    return slot.astimezone(UTC).strftime("%Y/%m/%d/%H%M")
 
 
 def parse_slot(text: str) -> datetime:

@@ -1,12 +1,9 @@
-"""Every slot delivered exactly once: the due-slot check, and the `brief schedule` service.
+"""The `brief schedule` service: every slot delivered exactly once, whatever the clock does.
 
-The slot ledger in the state database is the source of truth, not APScheduler's job store
-(whose 3.x misfire handling drops a missed run when jobs are re-added on start).
-`run_due_slots` is idempotent: it finishes any delivery a crash left half-done, then makes
-the latest slot that is due unless the ledger says it is done. Slots missed while the
-machine was off are made up once, by that one brief, which says which slots it covers.
-The service calls it at start, at each scheduled time, and every 60 s (so a machine that
-wakes from sleep catches up within a minute).
+`run_due_slots` is idempotent: through `run_slot` it finishes any delivery a crash left
+half-done, then makes the latest slot that is due unless the slot ledger says it is done
+(the rules are in `pipeline/slots.py`). The service calls it at start, at each scheduled time,
+and every 60 s (so a machine that wakes from sleep catches up within a minute).
 """
 
 from __future__ import annotations
@@ -14,42 +11,22 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from types import FrameType
 
 from .config import Config, SmtpSettings
 from .errors import BriefError, BusyError, StoppedError
 from .llm import llm_from_env
-from .lock import RunLock, ServiceLock
-from .outbox import SendPolicy, resume_deliveries
-from .run import Progress, RunOptions, RunResult, run_brief
-from .schedule import current_slot, parse_slot, slot_id
+from .lock import ServiceLock
+from .outbox import SendPolicy
+from .progress import Progress
+from .run import RunOptions, RunResult, run_slot
 from .store import Store
 
 log = logging.getLogger(__name__)
 
-DONE = ("delivered", "skipped")
-MAX_ATTEMPTS = 3  # a slot whose run failed is tried this often...
-RETRY_AFTER = timedelta(minutes=10)  # ...this far apart
-LOOKBACK = timedelta(days=2)  # missed slots older than this are not named in a catch-up brief
 HEARTBEAT_SECONDS = 60
-
-
-def missed_slots(last_done: str | None, current: datetime, times: Sequence[time]) -> tuple[str, ...]:
-    """Scheduled slots after the last one done and before `current`, within LOOKBACK."""
-    if last_done is None:
-        return ()
-    start = max(parse_slot(last_done), current - LOOKBACK)
-    out: list[str] = []
-    day = start.date()
-    while day <= current.date():
-        for t in times:
-            at = datetime.combine(day, t, tzinfo=UTC)
-            if start < at < current and slot_id(at) != last_done:
-                out.append(slot_id(at))
-        day += timedelta(days=1)
-    return tuple(sorted(out))
 
 
 def run_due_slots(
@@ -66,33 +43,10 @@ def run_due_slots(
     Returns the run's result, or None when there was nothing to do. Raises BusyError when
     another run holds the lock.
     """
-    policy = policy or SendPolicy()
-    with RunLock(config.state_dir):
-        now = clock()
-        store = Store(config.state_dir)
-        try:
-            store.set_service("heartbeat", now.isoformat())
-            resume_deliveries(store, config, smtp, now, policy)
-            slot = current_slot(now, config.schedule)
-            row = store.slot(slot_id(slot))
-            if row is not None and row["state"] in DONE:
-                return None
-            if row is not None and row["state"] == "failed":
-                delivery = store.delivery(slot_id(slot))
-                if delivery is not None and delivery["state"] == "failed":
-                    return None  # the server refused the message for good: shown, not retried
-                last_try = datetime.fromisoformat(row["updated_at"])
-                if row["attempts"] >= MAX_ATTEMPTS or now - last_try < RETRY_AFTER:
-                    return None
-            covers = tuple(
-                s
-                for s in missed_slots(store.last_delivered_slot(), slot, config.schedule)
-                if (r := store.slot(s)) is None or r["state"] not in DONE
-            )
-        finally:
-            store.close()
-        options = RunOptions(covers=covers, should_stop=should_stop, send_policy=policy, llm=llm_from_env())
-        return run_brief(config, slot=slot, clock=clock, smtp=smtp, progress=progress, options=options)
+    options = RunOptions(
+        should_stop=should_stop, send_policy=policy or SendPolicy(), llm=llm_from_env(), heartbeat=True
+    )
+    return run_slot(config, clock=clock, smtp=smtp, progress=progress, options=options).result
 
 
 def serve(config: Config, smtp: SmtpSettings | None) -> None:

@@ -1,4 +1,4 @@
-"""A thread's articles → a `ThreadDigest` of sentences picked verbatim from them.
+"""A thread's articles → a `Summary` of sentences picked verbatim from them.
 
 Offline and extractive: nothing is written that is not in a source. Sentences are scored by
 how central they are to the thread (TF-IDF cosine to the thread's centroid), how much other
@@ -9,18 +9,15 @@ other, and "why it matters" prefers sentences that speak to consequences.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import novelty
-from .digest import digest_fields
-from .facts import ArticleFacts
-from .models import Article, Sentence, SourceRef, Thread, ThreadDigest, TimelineEvent
+from .facts import meaning
+from .models import Article, Sentence, SourceRef, Summary, Thread
 from .sentences import split_sentences
 from .tfidf import cosine, tfidf_rows
 
@@ -71,19 +68,14 @@ def summarize_thread(
     thread: Thread,
     articles: Sequence[Article],
     tuning: SummaryTuning = SummaryTuning(),
-    *,
-    facts: Mapping[str, ArticleFacts] | None = None,
-    keywords: Sequence[str] = (),
-    earlier_events: Sequence[TimelineEvent] = (),
-) -> ThreadDigest:
-    """Digest of one thread from its articles (in the thread's order, most relevant first),
-    and, given their facts, its figures, timeline, people, voices and badges."""
+) -> Summary:
+    """The summary of one thread from its articles (in the thread's order, most relevant
+    first): headline, overview, why it matters, TL;DR, and its sources numbered by date."""
     if not articles:
         raise ValueError(f"thread {thread.id} has no articles")
     ordered = sorted(articles, key=lambda a: (a.published is None, a.published, a.id))
     refs = tuple(SourceRef.of(n, a) for n, a in enumerate(ordered, start=1))
     candidates = _candidates(articles, tuning)
-    used: set[str] = set()
     picks: dict[str, list[Sentence]] = {"overview": [], "why": [], "tldr": []}
     if candidates:
         scores, sims = _score(candidates, articles, tuning)
@@ -113,31 +105,22 @@ def summarize_thread(
             for i in indexes:
                 c = candidates[i]
                 picks[key].append(Sentence(c.text, articles[c.article_index].id))
-                used.add(c.text)
     lead = articles[0]
     words = sum(a.word_count for a in articles)
-    summary = tuple(picks["overview"]) or _first_paragraph(lead)
-    shown = [s.text for s in (*summary, *picks["why"], *picks["tldr"])]
-    fields = digest_fields(articles, facts or {}, keywords or _title_words(thread), shown, earlier_events)
     dates = [a.published for a in articles if a.published is not None]
-    return ThreadDigest(
+    return Summary(
         thread_id=thread.id,
         title=thread.title,
         kind=thread.kind,
         headline=Sentence(lead.title, lead.id),
-        overview=summary,
+        overview=tuple(picks["overview"]) or _first_paragraph(lead),
         why_it_matters=tuple(picks["why"]),
         tldr=tuple(picks["tldr"]),
         sources=refs,
         new_articles=len(articles),
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         date=max(dates) if dates else None,
-        **{f.name: getattr(fields, f.name) for f in dataclasses.fields(fields)},
     )
-
-
-def _title_words(thread: Thread) -> tuple[str, ...]:
-    return tuple(w for w in re.findall(r"[A-Z][\w'’-]+", thread.title) if len(w) > 2)
 
 
 def _first_paragraph(article: Article) -> tuple[Sentence, ...]:
@@ -196,13 +179,13 @@ def _mmr(
 ) -> list[int]:
     picked: list[int] = []
     taken = list(chosen)
-    meaning: dict[int, frozenset[str]] = {}
+    said: dict[int, frozenset[str]] = {}
 
     def says_again(i: int) -> bool:
         for j in (i, *taken):
-            if j not in meaning:
-                meaning[j] = novelty.signature(candidates[j].text)
-        return novelty.repeats_any(meaning[i], [meaning[j] for j in taken])
+            if j not in said:
+                said[j] = meaning.signature(candidates[j].text)
+        return meaning.repeats_any(said[i], [said[j] for j in taken])
 
     # one pass over the candidates per pick, as arrays: a big thread has thousands of them
     open_ = np.ones(len(scores), dtype=bool) if require is None else np.array(require, dtype=bool)

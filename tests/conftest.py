@@ -22,7 +22,7 @@ from pipeline.cli import main as cli_main
 from pipeline.config import load_config
 from pipeline.fetch import FetchSettings
 from pipeline.models import Article
-from pipeline.run import RunResult, run_brief
+from pipeline.run import RunOptions, RunResult, run_brief
 from pipeline.urls import article_id, canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -342,8 +342,7 @@ class Newsroom:
             load_config(self.config_path),
             slot=slot,
             clock=lambda: when,
-            send=False,
-            fetch_settings=fetch_settings,
+            options=RunOptions(send=False, fetch=fetch_settings),
         )
 
     def status(self) -> str:

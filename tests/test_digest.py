@@ -7,11 +7,13 @@ from dataclasses import replace
 from conftest import make_article, utc
 from test_render import make_brief
 
-from pipeline.digest import digest_fields, disagreements, only_new, shown_keys
+from pipeline.disagreements import disagreements
 from pipeline.facts import extract_facts
+from pipeline.fields import digest_fields
 from pipeline.models import Sentence, Thread, TimelineEvent
+from pipeline.novelty import only_new, shown_keys
 from pipeline.render import render_brief
-from pipeline.summarize import summarize_thread
+from pipeline.run import digest_thread
 
 SCORES = (
     "The Lindqvist Institute published its harbour benchmark on Monday. "
@@ -47,7 +49,7 @@ def test_badges_follow_their_documented_rules() -> None:
 
 def test_a_thread_with_nothing_new_is_one_line_that_says_so() -> None:
     article = make_article("https://harbour.example/benchmark", SCORES, published=utc(2026, 4, 8, 12))
-    digest = summarize_thread(Thread("bench", "Harbour benchmark", "configured", (article.id,)), [article])
+    digest = digest_thread(Thread("bench", "Harbour benchmark", "configured", (article.id,)), [article], {})
 
     again = only_new(digest, shown_keys(digest), "New since Wed 08 Apr, 21:00 UTC")
 
@@ -147,7 +149,7 @@ DAY_TWO = (
 def _digest(url: str, source: str, text: str, day: int) -> tuple:
     article = make_article(url, text, source=source, published=utc(2026, 4, day, 9))
     thread = Thread("brixel", "Brixel", "configured", (article.id,))
-    return summarize_thread(thread, [article], facts={article.id: extract_facts(article)}), article
+    return digest_thread(thread, [article], {article.id: extract_facts(article)}), article
 
 
 def test_a_fact_already_sent_in_other_words_is_not_sent_again_but_new_facts_are() -> None:
@@ -185,7 +187,7 @@ def test_one_fact_told_by_two_outlets_in_one_brief_is_shown_once() -> None:
         source="Quay Daily",
         published=utc(2026, 4, 8, 13),
     )
-    digest = summarize_thread(Thread("q7", "Vantor Q7", "configured", (a.id, b.id)), [a, b])
+    digest = digest_thread(Thread("q7", "Vantor Q7", "configured", (a.id, b.id)), [a, b], {})
 
     shown = [s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)]
     assert sum("April 8" in text for text in shown) == 1, shown

@@ -34,8 +34,8 @@ from pipeline.demo import (
     slot_clock,
     smtp_sink,
 )
-from pipeline.novelty import repeats_any, signature
-from pipeline.run import RunResult, run_brief
+from pipeline.facts.meaning import repeats_any, signature
+from pipeline.run import RunOptions, RunResult, run_brief
 from pipeline.schedule import parse_slot
 from pipeline.urls import article_id, canonical_url
 
@@ -322,10 +322,14 @@ def test_a_second_run_with_nothing_new_stores_no_duplicate_articles(demo: DemoRu
         before = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     config = load_config(demo.output.parent / "sources.yaml")
     demo.server.now = slot_clock(SLOTS[-1])  # the feeds have not changed since the last brief
-    again = run_brief(config, slot=SLOTS[-1], clock=lambda: slot_clock(SLOTS[-1]), send=False)
+    again = run_brief(
+        config, slot=SLOTS[-1], clock=lambda: slot_clock(SLOTS[-1]), options=RunOptions(send=False)
+    )
     assert again.already_delivered, "a delivered slot is not made twice"
     evening = parse_slot("2026-04-10T21:00Z")
-    result = run_brief(config, slot=evening, clock=lambda: slot_clock(evening), send=False)
+    result = run_brief(
+        config, slot=evening, clock=lambda: slot_clock(evening), options=RunOptions(send=False)
+    )
     with _db(demo) as db:
         after = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     assert after == before
@@ -460,7 +464,9 @@ def test_a_second_brief_on_the_same_day_repeats_nothing_already_sent(tmp_path: P
         results = []
         for slot in slots:
             server.now = now = slot_clock(slot)
-            results.append(run_brief(config, slot=slot, clock=lambda now=now: now, send=False))
+            results.append(
+                run_brief(config, slot=slot, clock=lambda now=now: now, options=RunOptions(send=False))
+            )
 
     sent: dict[str, set[str]] = {}
     amounts: dict[str, set[frozenset[str]]] = {}

@@ -16,7 +16,7 @@ from conftest import make_article, utc
 
 from pipeline.llm import LlmSettings, llm_from_env, rewrite_digest
 from pipeline.models import Thread, ThreadDigest
-from pipeline.summarize import summarize_thread
+from pipeline.run import digest_thread
 
 HARBOUR = (
     "The Lindqvist harbour board approved a 240 million euro dredging plan on Monday. "
@@ -118,7 +118,7 @@ def digest_and_articles() -> tuple[ThreadDigest, dict[str, Any]]:
         "https://coast.example/ferries", FERRIES, source="Coast Wire", published=utc(2026, 4, 9)
     )
     thread = Thread("harbour", "Lindqvist harbour", "configured", (harbour.id, ferries.id))
-    return summarize_thread(thread, [harbour, ferries]), {harbour.id: harbour, ferries.id: ferries}
+    return digest_thread(thread, [harbour, ferries], {}), {harbour.id: harbour, ferries.id: ferries}
 
 
 def _settings(chat: ChatServer, timeout: float = 5.0) -> LlmSettings:

@@ -66,7 +66,7 @@ def _run(tmp_path: Path, site: LoopbackSite, hour: int) -> RunResult:
             encoding="utf-8",
         )
     slot = datetime(2026, 4, 20, hour, 0, tzinfo=UTC)
-    return run_brief(load_config(config_path), slot=slot, clock=lambda: slot, send=False)
+    return run_brief(load_config(config_path), slot=slot, clock=lambda: slot, options=RunOptions(send=False))
 
 
 def test_an_article_is_shown_once_even_when_its_feed_gives_it_a_new_guid(
@@ -153,7 +153,9 @@ def test_a_resting_feed_waits_for_the_scheduler_but_not_for_a_run_by_hand(
     _serve(site, "/other.xml", 200, _feed(site, []))
     config = load_config(tmp_path / "sources.yaml")
     first = datetime(2026, 4, 20, 15, 0, tzinfo=UTC)
-    run_brief(config, slot=first, clock=lambda: first, send=False)  # Harbour News now rests
+    run_brief(
+        config, slot=first, clock=lambda: first, options=RunOptions(send=False)
+    )  # Harbour News now rests
 
     _serve(
         site,

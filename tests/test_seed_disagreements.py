@@ -15,7 +15,7 @@ import pytest
 from conftest import LoopbackSite, Newsroom, Reply, rss_feed, rss_item, utc
 
 from benchmarks.digest import seed_article, seed_page
-from pipeline.digest import disagreements
+from pipeline.disagreements import disagreements
 from pipeline.facts import extract_facts
 
 ROOT = Path(__file__).resolve().parents[1]
