@@ -41,14 +41,17 @@ def build_message(
     nonce: str = "",
 ) -> tuple[bytes, str]:
     """The message as bytes, and its Message-ID: stable for a brief and its recipients, so a
-    resend after a crash can be recognised; `nonce` makes a deliberate second sending distinct."""
+    resend after a crash can be recognised; `nonce` makes a deliberate second sending distinct.
+    The To header names the recipient when there is one, and no one when there are several
+    (they are the envelope's recipients): no reader learns who else receives the brief."""
     domain = _domain(mail_from)
     digest = hashlib.sha1(("|".join(sorted(mail_to)) + brief_id).encode()).hexdigest()[:12]
     message_id = f"<brief.{brief_id}.{digest}{'.' + nonce if nonce else ''}@{domain}>"
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = subject
     msg["From"] = mail_from
-    msg["To"] = ", ".join(mail_to)
+    # recipients never see each other: one address is named, several go in the envelope only
+    msg["To"] = mail_to[0] if len(mail_to) == 1 else "undisclosed-recipients:;"
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = message_id
     msg["List-Id"] = f"dailybrief <brief.{domain}>"

@@ -466,14 +466,15 @@ def write_sources(
     schedule: Sequence[str] = (),
     max_threads: int | None = None,
     threads: str = BRIDGE_THREAD,
+    to: Sequence[str] = (MAIL_TO,),
 ) -> Path:
-    """A sources.yaml in `root` with output/ and state/ beside it, mailing MAIL_TO."""
+    """A sources.yaml in `root` with output/ and state/ beside it, mailing `to` (MAIL_TO)."""
     lines = ["brief:", "  title: Karsholm Brief", "  output: output", "  state: state"]
     if schedule:
         lines.append("  schedule: [" + ", ".join(f'"{t}"' for t in schedule) + "]")
     if max_threads is not None:
         lines.append(f"  max_threads: {max_threads}")
-    lines += ["delivery:", f'  to: ["{MAIL_TO}"]', f'  from: "{MAIL_FROM}"']
+    lines += ["delivery:", "  to: [" + ", ".join(f'"{a}"' for a in to) + "]", f'  from: "{MAIL_FROM}"']
     lines += ["network:", "  allow: [" + ", ".join(f'"{a}"' for a in allow) + "]", "feeds:"]
     for n, url in enumerate(feeds):
         lines += [f'  - url: "{url}"', f'    name: "{"Karsholm Courier" if n == 0 else f"Feed {n}"}"']

@@ -84,7 +84,7 @@ def test_the_message_has_the_headers_mail_clients_and_lists_expect() -> None:
     message = parse(raw)
 
     assert message["From"] == FROM
-    assert message["To"] == "ana@example.org, ben@example.org"
+    assert message["To"] == "undisclosed-recipients:;"  # two recipients: neither sees the other
     assert message["Subject"] == "Harbor Brief · Mon 23 Nov, 15:00 UTC: Council approves dredging"
     assert message["Date"].datetime == utc(2026, 11, 23, 15, 2)
     assert message["Message-ID"] == message_id
@@ -123,6 +123,21 @@ def test_a_message_is_delivered_to_a_real_smtp_server(smtp_server: tuple[Mailbox
     assert [p.get_content_type() for p in received.iter_parts()] == ["text/plain", "text/html"]
     assert "Council approves harbor dredging plan [1]" in received.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "<h1>Harbor Brief</h1>" in received.get_body(("html",)).get_content()  # type: ignore[union-attr]
+
+
+def test_no_recipient_sees_another_recipients_address(smtp_server: tuple[Mailbox, SmtpSettings]) -> None:
+    mailbox, settings = smtp_server
+    people = ("ana@example.org", "ben@example.org", "carla@example.net")
+    raw, _ = build(to=people)
+
+    send_message(raw, FROM, people, settings)
+
+    assert mailbox.received, "the server got the brief"
+    for _, recipients, content in mailbox.received:
+        assert sorted(recipients) == sorted(people)  # each is delivered the brief...
+        for address in people:  # ...and none of their addresses is in what a reader sees
+            assert address.encode() not in content, address
+    assert parse(build(to=people[:1])[0])["To"] == "ana@example.org"  # a sole recipient is named
 
 
 def test_a_rejection_by_the_server_is_a_delivery_error(smtp_server: tuple[Mailbox, SmtpSettings]) -> None:

@@ -93,6 +93,23 @@ def a_message(brief_id: str = SLOT) -> bytes:
 # -- 1. the message, over STARTTLS with AUTH ------------------------------------------------------
 
 
+def test_recipients_of_one_brief_never_see_each_others_addresses(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp(tls=True)
+    people = ("ana@readers.example", "ben@harbour.example", "carla@quay.example")
+    config = load_config(write_sources(tmp_path, [publish_news(site)], [site.allow()], to=people))
+
+    result = run_at(config, AT_1500, smtp.settings())
+
+    assert result.delivery.sent, result.delivery.detail
+    assert smtp.mailbox.accepted, "the server accepted the brief"
+    for content in smtp.mailbox.accepted:  # every message the server got, headers and body
+        assert parse(content)["To"] == "undisclosed-recipients:;"
+        for address in people:
+            assert address.encode() not in content, f"{address} is visible to the other readers"
+
+
 def test_a_full_run_delivers_one_well_formed_message_over_starttls_and_auth(
     tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
 ) -> None:
