@@ -21,10 +21,11 @@ from typing import Any
 from pipeline.demo import BASE_PLACEHOLDER, CORPUS, load_corpus
 from pipeline.disagreements import disagreements
 from pipeline.extract import extract_article
-from pipeline.facts import extract_facts, score_facts
+from pipeline.facts import extract_facts
 from pipeline.models import Article, Disagreement, FeedEntry, Page
 
 from .core import Figure, Options, Report, at_least
+from .fact_scoring import score_facts
 
 GOLD = Path(__file__).resolve().parent.parent / "tests" / "data" / "demo_gold.json"
 SEED_GOLD = GOLD.with_name("seed_gold.json")

@@ -6,7 +6,6 @@ brief can still credit each outlet.
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,13 +16,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from .models import Article, DedupeResult
+from .text.words import WORD_CHARS
 
 SHINGLE = 5  # words per shingle
 NEAR_DUPLICATE = 0.8  # share of the shorter text's shingles found in the other
 COMMON_SHINGLE = 50  # a shingle in more texts than this is boilerplate, not evidence
 MIN_SHINGLES = 20  # shorter texts (teasers, paywall notices) are too thin to call copies
 SHARES = 8  # shared shingles are counted an eighth at a time (a power of two): bounds memory
-_WORD = re.compile(r"\w+")
 
 
 def dedupe(new: Sequence[Article], known: Sequence[Article] = ()) -> DedupeResult:
@@ -138,7 +137,7 @@ def _evidence(hashes: np.ndarray, owners: np.ndarray, thick: np.ndarray, n_texts
 def _shingles(text: str, vocabulary: dict[str, int]) -> np.ndarray:
     """The distinct shingles of a text as 32-bit hashes: each word gets a number in
     `vocabulary` (shared by the texts compared), scrambled, and SHINGLE of them are combined."""
-    words = _WORD.findall(text.lower())
+    words = WORD_CHARS.findall(text.lower())
     if len(words) < SHINGLE:
         return np.empty(0, dtype=np.uint32)
     ids = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.uint64)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from .facts import ArticleFacts, Event, Figure, Mention
 from .models import Article, Claim, Disagreement, Sentence, TimelineEvent
-from .sentences import split_sentences
 from .text.calendar import month_of, readable_date
+from .text.sentences import split_sentences
 from .text.words import COMMON_WORDS, WORD
 
 # Verbs that name the same one-off happening in a person's career, so two dates for it can be

@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from .facts import ArticleFacts, Event, Figure, Mention, Quote
+from .facts import ArticleFacts, Event, Figure, Mention, Quote, money_amount
 from .models import (
     Article,
     Comparison,
@@ -26,7 +26,7 @@ from .models import (
     TimelineEvent,
     Voice,
 )
-from .sentences import split_sentences
+from .text.sentences import split_sentences
 from .text.words import COMMON_WORDS, WORD
 
 MAX_FIGURES = 6
@@ -281,21 +281,12 @@ def _impact(articles: Sequence[Article], figures: Sequence[KeyFigure]) -> str:
     """High: 4+ distinct sources, or 3+ with a money figure of a billion or more.
     Medium: 2+ sources, or any money figure of 100 million or more. Low otherwise."""
     sources = {s for a in articles for s, _ in a.found_at} or {a.source for a in articles}
-    big = max((_money(f.value) for f in figures), default=0.0)
+    big = max((money_amount(f.value) for f in figures), default=0.0)
     if len(sources) >= 4 or (len(sources) >= 3 and big >= 1e9):
         return "High"
     if len(sources) >= 2 or big >= 1e8:
         return "Medium"
     return "Low"
-
-
-def _money(value: str) -> float:
-    m = re.search(r"[$€£]\s?([\d.,]+)\s*(billion|bn|million|m|trillion)?", value, re.IGNORECASE)
-    if not m:
-        return 0.0
-    number = float(m.group(1).replace(",", "") or 0)
-    scale = {"billion": 1e9, "bn": 1e9, "million": 1e6, "m": 1e6, "trillion": 1e12}
-    return number * scale.get((m.group(2) or "").lower(), 1.0)
 
 
 def _horizon(text: str) -> str:

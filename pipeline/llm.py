@@ -20,14 +20,12 @@ from typing import Any
 import httpx
 
 from .models import Article, Sentence, ThreadDigest
+from .text.calendar import MONTHS, WEEKDAYS
+from .text.words import WORD_WITH_MARKS
 
 TIMEOUT = 30.0
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
-_WORDS = re.compile(r"[\w'’-]+")
-_MONTHS = (
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
-).split()
+_CALENDAR = {*MONTHS, *WEEKDAYS}  # capitalised, but not names a model could invent
 
 
 @dataclass(frozen=True)
@@ -131,7 +129,7 @@ def _grounded(items: Any, numbered: Mapping[int, Article]) -> list[Sentence]:
             if number not in source:
                 raise _Rejected(f"{number!r} is not in source [{cite}]")
         for name in _proper_nouns(text):
-            if name not in source and name not in _MONTHS:
+            if name not in source and name not in _CALENDAR:
                 raise _Rejected(f"{name!r} is not in source [{cite}]")
         out.append(Sentence(text, article.id))
     return out
@@ -139,7 +137,7 @@ def _grounded(items: Any, numbered: Mapping[int, Article]) -> list[Sentence]:
 
 def _proper_nouns(text: str) -> list[str]:
     """Capitalised words that do not open the sentence: the names a sentence states."""
-    words = _WORDS.findall(text)
+    words = WORD_WITH_MARKS.findall(text)
     return [w for w in words[1:] if w[:1].isupper()]
 
 

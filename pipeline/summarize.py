@@ -18,7 +18,7 @@ import numpy as np
 
 from .facts import meaning
 from .models import Article, Sentence, SourceRef, Summary, Thread
-from .sentences import split_sentences
+from .text.sentences import split_sentences
 from .tfidf import cosine, tfidf_rows
 
 WORDS_PER_MINUTE = 230

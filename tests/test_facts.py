@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import make_article, utc
 
+from benchmarks.fact_scoring import names_match, roles_match, score_facts
 from pipeline.demo import BASE_PLACEHOLDER, CORPUS, load_corpus
 from pipeline.extract import extract_article
 from pipeline.facts import (
@@ -24,9 +25,6 @@ from pipeline.facts import (
     Figure,
     Mention,
     extract_facts,
-    names_match,
-    roles_match,
-    score_facts,
 )
 from pipeline.models import Article, FeedEntry, Page
 

@@ -13,7 +13,8 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from pipeline.tfidf import STOP_WORDS, cosine, tfidf_rows
+from pipeline.text.words import STOP_WORDS
+from pipeline.tfidf import cosine, tfidf_rows
 from pipeline.threads import _average_linkage
 
 VOCABULARY = (

@@ -3,8 +3,8 @@
 Offline, rule-based and explainable, like the rest of the pipeline: nothing is inferred that the
 text does not say, every `sentence`/`text` field is a verbatim substring of `article.text`, and
 there is no list of known people or companies: names are found by their shape and by the words
-around them, so the rules work on names they have never seen. `score_facts` scores the output
-against hand-annotated gold. Each step's rules are documented in its module:
+around them, so the rules work on names they have never seen (`benchmarks/fact_scoring.py`
+scores the output against hand-annotated gold). Each step's rules are documented in its module:
 
     module     holds
     models     Figure, Event, Mention, Quote, ArticleFacts: what `extract_facts` returns
@@ -18,7 +18,7 @@ against hand-annotated gold. Each step's rules are documented in its module:
     cues       the person / organisation / product / place cues and roles around a name
     entities   occurrences merged into entities, classified, reported as mentions
     quotes     quotations and their speakers
-    scoring    score_facts, names_match, roles_match
+    meaning    whether one sentence says what another said (the summarizer, what's new)
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from __future__ import annotations
 from ..models import Article
 from .entities import _entities, _mentions
 from .events import EVENT_RULES, _events, event_kind
-from .figures import _figures
+from .figures import _figures, money_amount
 from .models import ArticleFacts, Event, Figure, Mention, Quote
 from .names import _candidates
 from .quotes import _quotes
-from .scoring import names_match, roles_match, score_facts
 from .text import _sentences
 
 __all__ = [
@@ -42,9 +41,7 @@ __all__ = [
     "Quote",
     "event_kind",
     "extract_facts",
-    "names_match",
-    "roles_match",
-    "score_facts",
+    "money_amount",
 ]
 
 

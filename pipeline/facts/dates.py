@@ -36,8 +36,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..text.calendar import MONTH_ABBR_RE, MONTH_ABBREVIATIONS, MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS
 from .text import _clause_around
-from .words import _MONTH_ABBR_RE, _MONTH_ABBREVIATIONS, _MONTH_RE, _MONTHS, _WEEKDAY_RE, _WEEKDAYS
 
 
 @dataclass(frozen=True)
@@ -49,19 +49,19 @@ class _DateHit:
 
 
 _D_MDY = re.compile(
-    rf"(?:\b(?P<wd>{_WEEKDAY_RE}),?\s+)?\b(?P<month>{_MONTH_RE}|{_MONTH_ABBR_RE})\s+(?P<day>\d{{1,2}})"
+    rf"(?:\b(?P<wd>{WEEKDAY_RE}),?\s+)?\b(?P<month>{MONTH_RE}|{MONTH_ABBR_RE})\s+(?P<day>\d{{1,2}})"
     # a timeline glues its date to the item's first word: "Jan 22LeCun departs Meta"
     r"(?:st|nd|rd|th)?(?:\b|(?=[A-Z][a-z]))"
     rf"(?!\s*(?:%|,\d))(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
 )
 _D_DMY = re.compile(
-    rf"(?:\b(?P<wd>{_WEEKDAY_RE}),?\s+)?\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH_RE})\b"
+    rf"(?:\b(?P<wd>{WEEKDAY_RE}),?\s+)?\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{MONTH_RE})\b"
     rf"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)?"
 )
-_D_MY = re.compile(rf"\b(?P<month>{_MONTH_RE}),?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b")
+_D_MY = re.compile(rf"\b(?P<month>{MONTH_RE}),?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b")
 _D_M = re.compile(
     rf"\b(?P<pre>[Ii]n|[Ll]ast|[Tt]his|[Tt]hat|[Tt]he|[Ss]ince|[Dd]uring|[Ee]arly|[Ll]ate|[Mm]id|[Mm]id-|[Ff]rom)"
-    rf"(?:\s+|(?<=-))(?P<month>{_MONTH_RE})\b(?!\s*,?\s*\d)"
+    rf"(?:\s+|(?<=-))(?P<month>{MONTH_RE})\b(?!\s*,?\s*\d)"
 )
 _SEASON = r"summer|spring|autumn|fall|winter"
 _D_Y = re.compile(
@@ -72,7 +72,7 @@ _D_Y = re.compile(
     rf"{_SEASON})\s+(?:of\s+)?)(?P<year>(?:19|20)\d\d)\b(?!\s*(?:%|percent|per cent|-))"
 )
 _D_YEAR_MORE = re.compile(r"^\s*(?:,|and|or|,\s*and)\s*(?P<year>(?:19|20)\d\d)\b(?!\s*%)")
-_D_WEEKDAY = re.compile(rf"\b(?P<wd>{_WEEKDAY_RE})\b(?!s\b)(?![’']s)")
+_D_WEEKDAY = re.compile(rf"\b(?P<wd>{WEEKDAY_RE})\b(?!s\b)(?![’']s)")
 # A clause that says what will happen: its weekday or bare month is the next one, not the last.
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|expects? to|expected to|plans? to|planned to|is due to|are due to|"
@@ -117,7 +117,7 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
     for pattern in (_D_MDY, _D_DMY):
         for m in pattern.finditer(text):
             name = m.group("month")
-            month, day = _MONTHS.get(name) or _MONTH_ABBREVIATIONS[name], int(m.group("day"))
+            month, day = MONTHS.get(name) or MONTH_ABBREVIATIONS[name], int(m.group("day"))
             year = int(m.group("year")) if m.group("year") else anchor.year if anchor else None
             if year is None or not 1 <= day <= 31:
                 continue
@@ -129,10 +129,10 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
                 continue
             add(m.start(), m.end(), when, "day")
     for m in _D_MY.finditer(text):
-        add(m.start(), m.end(), date(int(m.group("year")), _MONTHS[m.group("month")], 1), "month")
+        add(m.start(), m.end(), date(int(m.group("year")), MONTHS[m.group("month")], 1), "month")
     if anchor is not None:
         for m in _D_M.finditer(text):
-            month = _MONTHS[m.group("month")]
+            month = MONTHS[m.group("month")]
             if m.group("pre").lower() == "the" and not _HAPPENING_AFTER.match(text, m.end()):
                 continue  # "the April exit", not "the May government" or "the March for Science"
             if m.group("pre").lower() == "last":
@@ -152,10 +152,10 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
     if anchor is not None:
         for m in _D_WEEKDAY.finditer(text):
             if _future(text, m.start(), m.end()):
-                ahead = (_WEEKDAYS[m.group("wd")] - anchor.weekday()) % 7
+                ahead = (WEEKDAYS[m.group("wd")] - anchor.weekday()) % 7
                 add(m.start(), m.end(), anchor + timedelta(days=ahead), "day")
             else:
-                delta = (anchor.weekday() - _WEEKDAYS[m.group("wd")]) % 7
+                delta = (anchor.weekday() - WEEKDAYS[m.group("wd")]) % 7
                 add(m.start(), m.end(), anchor - timedelta(days=delta), "day")
         for m in _D_RELATIVE.finditer(text):
             rel = m.group("rel").lower()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..text.calendar import MONTH_RE, MONTHS
 from .labels import _label
 from .models import Figure
 from .text import _Sentence
@@ -31,8 +32,6 @@ from .words import (
     _FUNCTION_WORDS,
     _IRREGULAR_PLURALS,
     _MEASURE_UNITS,
-    _MONTH_RE,
-    _MONTHS,
     _NUMBER_WORDS,
     _SCALES,
     _STOPCAPS,
@@ -124,6 +123,11 @@ def _overlaps(spans: Sequence[tuple[int, int]], a: int, b: int) -> bool:
     return any(a < y and b > x for x, y in spans)
 
 
+def money_amount(text: str) -> float:
+    """The amount of the first sum of money in `text` ("$14.3B" is 14.3e9), 0 when it names none."""
+    return next((amount for _, _, kind, amount, _ in _numbers(text) if kind == "money"), 0.0)
+
+
 def _numbers(text: str) -> list[tuple[int, int, str, float, str]]:
     """(start, end, kind, amount, unit) of every figure in one sentence, in text order."""
     found: list[tuple[int, int, str, float, str]] = []
@@ -177,7 +181,7 @@ def _numbers(text: str) -> list[tuple[int, int, str, float, str]]:
         after = text[m.end() : m.end() + 80]
         prev = re.search(r"([\w’'.-]+)\s*$", before)
         prev_word = prev.group(1) if prev else ""
-        if prev_word in _MONTHS or re.match(rf"^\s*(?:{_MONTH_RE})\b", after):
+        if prev_word in MONTHS or re.match(rf"^\s*(?:{MONTH_RE})\b", after):
             continue  # a date
         if prev_word[:1].isupper() and prev_word not in _STOPCAPS:
             continue  # a version number: "Llama 4", "Gemini 3.1"

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from ..text.calendar import MONTHS, WEEKDAYS
 from .text import _word_count
-from .words import _FUNCTION_WORDS, _MONTHS, _SPEECH_VERBS, _STOPCAPS, _WEEKDAYS
+from .words import _FUNCTION_WORDS, _SPEECH_VERBS, _STOPCAPS
 
 _LABEL_VERBS = {
     "invest": "investment",
@@ -70,8 +71,8 @@ _LABEL_END = (
         "is are was were has have had will would could can may might which who whom whose than to as "
         "after before because while when if last next ahead since until and or but by under from".split()
     )
-    | frozenset(m.lower() for m in _MONTHS)
-    | frozenset(d.lower() for d in _WEEKDAYS)
+    | frozenset(m.lower() for m in MONTHS)
+    | frozenset(d.lower() for d in WEEKDAYS)
 )
 _TIME_WORDS = frozenset("year month week quarter today yesterday tomorrow decade".split())
 _PREPOSITIONS = frozenset("in of on for across off over into with at to".split())

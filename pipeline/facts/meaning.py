@@ -35,15 +35,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from ..tfidf import STOP_WORDS
+from ..text.calendar import MONTHS, WEEKDAYS
+from ..text.words import STOP_WORDS, WORD_OR_NUMBER
 from .dates import _resolve_dates
 from .events import EVENT_RULES
 from .figures import _numbers
-from .words import _MONTHS, _WEEKDAYS
 
 COVERED = 0.65  # share of a sentence's weighted tokens found in the other to call it a repeat
 WORDS_COVERED = 0.6  # and share of its plain words (what is said of the names), unweighted
-_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d+")  # "Q7" and "Müller" are one word each
 _POSSESSIVE = re.compile(r"['’]s$")
 _STEM = 6  # letters kept of a stem: "investors" and "investment" meet
 _WEIGHTS = {"#": 3.0, "@": 3.0}
@@ -52,7 +51,7 @@ _NAME_WEIGHT = 1.5
 _NEGATIONS = {"not", "no", "never", "nor", "none", "nothing", "cannot", "without"}
 _STOP = (STOP_WORDS - _NEGATIONS) | {"said", "says", "say", "according", "told", "also"}
 # capitalised, but words of a date, not names
-_CALENDAR = {m.lower() for m in _MONTHS} | {d.lower() for d in _WEEKDAYS}
+_CALENDAR = {m.lower() for m in MONTHS} | {d.lower() for d in WEEKDAYS}
 
 
 def signature(text: str) -> frozenset[str]:
@@ -66,7 +65,7 @@ def signature(text: str) -> frozenset[str]:
         rest[a:b] = " " * (b - a)  # a figure's digits are not words too
     # what happens, whatever the verb: "released", "went on sale" and "debuted" are one launch
     tokens |= {"%" + kind.replace(" ", "-") for kind, pattern in EVENT_RULES if pattern.search(text)}
-    for word in _WORD.findall("".join(rest)):
+    for word in WORD_OR_NUMBER.findall("".join(rest)):
         lower = _POSSESSIVE.sub("", word.lower()).strip("'’-")
         if not lower or lower in _STOP:
             continue

@@ -16,9 +16,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from ..text.calendar import MONTHS, WEEKDAYS
 from .text import _Sentence
 from .words import (
-    _MONTHS,
     _NAME_CONNECTORS,
     _OF_ORG_WORDS,
     _ORG_NOUNS,
@@ -28,7 +28,6 @@ from .words import (
     _SPEECH_VERBS,
     _STOPCAPS,
     _THING_WORDS,
-    _WEEKDAYS,
 )
 
 _TOKEN = re.compile(r"\w+(?:[’'.\-/]\w+)*|[^\w\s]")
@@ -130,7 +129,7 @@ def _span(toks: Sequence[_Tok], i: int) -> list[int]:
         nxt = toks[j + 1].text
         if _is_cap(nxt) and nxt.lower() in _ROLE_NOUNS:
             break
-        if _is_cap(nxt) and nxt not in _MONTHS and nxt not in _WEEKDAYS and nxt != "I":
+        if _is_cap(nxt) and nxt not in MONTHS and nxt not in WEEKDAYS and nxt != "I":
             j += 1
             parts.append(j)
             continue

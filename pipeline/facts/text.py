@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..sentences import split_sentences
+from ..text.sentences import split_sentences
 
 # A "sentence" longer than this is a list, a table or debris, not prose: no facts are read from it
 # (which also keeps the work per article linear in its length).

@@ -10,23 +10,7 @@ from __future__ import annotations
 
 import re
 
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        "January February March April May June July August September October November December".split()
-    )
-}
-_WEEKDAYS = {d: i for i, d in enumerate("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())}
-_MONTH_RE = "|".join(_MONTHS)
-_MONTH_ABBREVIATIONS = {
-    "Jan.": 1, "Feb.": 2, "Mar.": 3, "Apr.": 4, "Jun.": 6, "Jul.": 7, "Aug.": 8, "Sep.": 9, "Sept.": 9,
-    "Oct.": 10, "Nov.": 11, "Dec.": 12, "Sept": 9,
-    # without the period, as timelines and datelines write them ("Jan 22", "Dec 3, 2025")
-    "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Oct": 10,
-    "Nov": 11, "Dec": 12,
-}  # fmt: skip
-_MONTH_ABBR_RE = "|".join(re.escape(m) for m in sorted(_MONTH_ABBREVIATIONS, key=len, reverse=True))
-_WEEKDAY_RE = "|".join(_WEEKDAYS)
+from ..text.calendar import MONTHS, WEEKDAYS
 
 _NUMBER_WORDS = {
     "two": 2,
@@ -149,8 +133,8 @@ _STOPCAPS = (
         "AI API CEO CTO CFO COO CIO LLM LLMs GPU GPUs CPU IPO AGI VR AR TV PC OK PhD HQ Q1 Q2 Q3 Q4 "
         "US USD EUR GBP UK".split()
     )
-    | frozenset(_MONTHS)
-    | frozenset(_WEEKDAYS)
+    | frozenset(MONTHS)
+    | frozenset(WEEKDAYS)
 )
 _NAME_CONNECTORS = frozenset("de van von der den da di du la le del della bin al".split())
 _SPEECH_VERBS = (

@@ -10,8 +10,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .entities import _acronym
-from .models import ArticleFacts
+from pipeline.facts import ArticleFacts
+
+
+def _acronym(name: str) -> str:
+    return "".join(c for c in name if c.isupper())
 
 
 def _norm(text: str) -> str:
