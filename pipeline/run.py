@@ -44,6 +44,8 @@ from .models import (
     FetchResult,
     Page,
     RunStats,
+    RunStatus,
+    SlotState,
     SourceRef,
     Thread,
 )
@@ -137,25 +139,25 @@ def run_brief(
     store = Store(config.state_dir)
     try:
         ledger = store.slot(sid)
-        if ledger is not None and ledger["state"] == "delivered" and not options.force:
+        if ledger is not None and ledger.state == SlotState.DELIVERED and not options.force:
             return _already_delivered(config, store, sid, slot)
         archive.clean_staging(config.output_dir)
         run_id = store.start_run(sid, now)
-        store.set_slot(sid, "running", now, attempt=True)
+        store.set_slot(sid, SlotState.RUNNING, now, attempt=True)
         paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
         ctx = _Context(config, store, run_id, now, progress, settings, paused, random.Random(), options)
         try:
             result = _run(ctx, slot, smtp, started)
         except StoppedError as exc:
-            store.finish_run(run_id, clock(), "stopped", {}, error=str(exc))
-            store.set_slot(sid, "interrupted", clock(), error=str(exc))
+            store.finish_run(run_id, clock(), RunStatus.STOPPED, {}, error=str(exc))
+            store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
             raise
         except BaseException as exc:
             error = str(exc) or type(exc).__name__
-            store.finish_run(run_id, clock(), "failed", {}, error=error)
-            store.set_slot(sid, "failed", clock(), error=error)
+            store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
+            store.set_slot(sid, SlotState.FAILED, clock(), error=error)
             raise
-        store.finish_run(run_id, clock(), "done", asdict(result.stats))
+        store.finish_run(run_id, clock(), RunStatus.DONE, asdict(result.stats))
         return result
     finally:
         store.close()
@@ -279,9 +281,9 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
     store.mark_briefed(showing, sid)
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), sid)
-    store.set_slot(sid, "built", now, brief_id=sid)
+    store.set_slot(sid, SlotState.BUILT, now, brief_id=sid)
     for covered in ctx.options.covers:
-        store.set_slot(covered, "skipped", now, covered_by=sid)
+        store.set_slot(covered, SlotState.SKIPPED, now, covered_by=sid)
     ctx.stage("Sending")
     delivery = deliver_brief(
         store,
@@ -294,9 +296,8 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
         send=ctx.options.send,
         policy=ctx.options.send_policy,
     )
-    if not delivery.sent and delivery.detail.startswith("delivery failed"):
+    if delivery.failed:
         ctx.progress.note(delivery.detail)
-    store.mark_delivered(sid, message_id, delivery.detail)
     return RunResult(
         brief_id=sid,
         brief_dir=folder,
@@ -308,10 +309,10 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
 
 
 def _already_delivered(config: Config, store: Store, sid: str, slot: datetime) -> RunResult:
-    row = store.delivery(sid)
+    outbox = store.delivery(sid)
     folder = archive.brief_dir(config.output_dir, slot)
     delivery = Delivery(
-        message_id=row["message_id"] if row else "",
+        message_id=outbox.message_id if outbox else "",
         eml_path=str(folder / "message.eml"),
         sent=False,
         detail="already delivered",
@@ -442,8 +443,8 @@ def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
     config = ctx.config
     ctx.stage("Writing the brief")
     previous = ctx.store.delivery(brief.id)
-    resend = ctx.options.force and previous is not None and previous["sends"] > 0
-    nonce = f"r{previous['sends'] + 1}" if resend and previous is not None else ""
+    resend = ctx.options.force and previous is not None and previous.sends > 0
+    nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
     templates = config.templates_dir
     while True:  # only the email is rendered again; the page once, below
         email = render.render_email(brief, templates, config.archive_url)

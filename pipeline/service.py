@@ -22,6 +22,7 @@ from .config import Config, SmtpSettings
 from .errors import BriefError, BusyError, StoppedError
 from .llm import llm_from_env
 from .lock import RunLock, ServiceLock
+from .models import DeliveryState, SlotState
 from .outbox import SendPolicy, resume_deliveries
 from .run import Progress, RunOptions, RunResult, run_brief
 from .schedule import current_slot, parse_slot, slot_id
@@ -29,7 +30,7 @@ from .store import Store
 
 log = logging.getLogger(__name__)
 
-DONE = ("delivered", "skipped")
+DONE = (SlotState.DELIVERED, SlotState.SKIPPED)
 MAX_ATTEMPTS = 3  # a slot whose run failed is tried this often...
 RETRY_AFTER = timedelta(minutes=10)  # ...this far apart
 LOOKBACK = timedelta(days=2)  # missed slots older than this are not named in a catch-up brief
@@ -74,20 +75,19 @@ def run_due_slots(
             store.set_service("heartbeat", now.isoformat())
             resume_deliveries(store, config, smtp, now, policy)
             slot = current_slot(now, config.schedule)
-            row = store.slot(slot_id(slot))
-            if row is not None and row["state"] in DONE:
+            ledger = store.slot(slot_id(slot))
+            if ledger is not None and ledger.state in DONE:
                 return None
-            if row is not None and row["state"] == "failed":
+            if ledger is not None and ledger.state == SlotState.FAILED:
                 delivery = store.delivery(slot_id(slot))
-                if delivery is not None and delivery["state"] == "failed":
+                if delivery is not None and delivery.state == DeliveryState.FAILED:
                     return None  # the server refused the message for good: shown, not retried
-                last_try = datetime.fromisoformat(row["updated_at"])
-                if row["attempts"] >= MAX_ATTEMPTS or now - last_try < RETRY_AFTER:
+                if ledger.attempts >= MAX_ATTEMPTS or now - ledger.updated_at < RETRY_AFTER:
                     return None
             covers = tuple(
                 s
                 for s in missed_slots(store.last_delivered_slot(), slot, config.schedule)
-                if (r := store.slot(s)) is None or r["state"] not in DONE
+                if (r := store.slot(s)) is None or r.state not in DONE
             )
         finally:
             store.close()
