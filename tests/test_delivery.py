@@ -127,10 +127,10 @@ def test_a_full_run_delivers_one_well_formed_message_over_starttls_and_auth(
     stored = (result.brief_dir / "message.eml").read_bytes()
     assert parse(stored)["Message-ID"] == received["Message-ID"]
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "sent"
-    assert deliveries[SLOT]["message_id"] == received["Message-ID"]
-    assert (deliveries[SLOT]["attempts"], deliveries[SLOT]["sends"]) == (1, 1)
-    assert slots[SLOT]["state"] == "delivered" and slots[SLOT]["brief_id"] == SLOT
+    assert deliveries[SLOT].state == "sent"
+    assert deliveries[SLOT].message_id == received["Message-ID"]
+    assert (deliveries[SLOT].attempts, deliveries[SLOT].sends) == (1, 1)
+    assert slots[SLOT].state == "delivered" and slots[SLOT].brief_id == SLOT
 
 
 # -- 2-4. temporary and permanent failures ---------------------------------------------------------
@@ -152,10 +152,10 @@ def test_a_451_is_tried_again_and_the_message_is_accepted_exactly_once(
     assert waited == [30.0], "one pause, the first of the documented 30 s, 2 min, 5 min"
     assert same_bytes(smtp.mailbox.accepted[0], smtp.mailbox.data[0])
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "sent"
-    assert deliveries[SLOT]["attempts"] == 1, "one attempt of the run (its retries inside it)"
-    assert deliveries[SLOT]["sends"] == 1
-    assert slots[SLOT]["state"] == "delivered"
+    assert deliveries[SLOT].state == "sent"
+    assert deliveries[SLOT].attempts == 1, "one attempt of the run (its retries inside it)"
+    assert deliveries[SLOT].sends == 1
+    assert slots[SLOT].state == "delivered"
 
 
 def test_a_550_fails_the_delivery_visibly_and_is_not_retried(
@@ -173,9 +173,9 @@ def test_a_550_fails_the_delivery_visibly_and_is_not_retried(
     assert len(smtp.mailbox.data) == 1 and waited == [], "a permanent failure is not tried again"
     assert smtp.mailbox.accepted == []
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "failed"
-    assert "550" in deliveries[SLOT]["last_error"] and "relaying denied" in deliveries[SLOT]["last_error"]
-    assert slots[SLOT]["state"] == "failed" and "550" in slots[SLOT]["error"]
+    assert deliveries[SLOT].state == "failed"
+    assert "550" in deliveries[SLOT].error and "relaying denied" in deliveries[SLOT].error
+    assert slots[SLOT].state == "failed" and "550" in slots[SLOT].error
 
     status = brief_cli("status", "--config", str(config.path))
     assert status.code == 0
@@ -206,8 +206,8 @@ def test_a_connection_dropped_after_data_is_retried_with_the_very_same_message(
     assert same_bytes(first, stored) and same_bytes(second, stored), "the stored bytes, both times"
     assert parse(second)["Message-ID"] == parse(stored)["Message-ID"] == result.delivery.message_id
     slots, deliveries = ledger(config.state_dir)
-    assert (deliveries[SLOT]["state"], deliveries[SLOT]["sends"]) == ("sent", 1)
-    assert slots[SLOT]["state"] == "delivered"
+    assert (deliveries[SLOT].state, deliveries[SLOT].sends) == ("sent", 1)
+    assert slots[SLOT].state == "delivered"
 
 
 # -- 5-6. passwords --------------------------------------------------------------------------------
@@ -264,8 +264,8 @@ def test_a_wrong_password_is_a_permanent_failure_tried_once(
     assert len({session for _, _, session in smtp.mailbox.logins}) == 2
     assert smtp.mailbox.data == []
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "failed" and "SMTP login refused" in deliveries[SLOT]["last_error"]
-    assert slots[SLOT]["state"] == "failed"
+    assert deliveries[SLOT].state == "failed" and "SMTP login refused" in deliveries[SLOT].error
+    assert slots[SLOT].state == "failed"
 
 
 def test_a_ca_file_that_does_not_exist_is_a_delivery_error(tmp_path: Path) -> None:
@@ -451,6 +451,6 @@ def test_brief_send_and_run_force_send_again_with_new_message_ids(
     assert third["Message-ID"] not in (original["Message-ID"], again["Message-ID"])
     assert parse((first.brief_dir / "message.eml").read_bytes())["Message-ID"] == third["Message-ID"]
     slots, deliveries = ledger(config.state_dir)
-    assert (deliveries[SLOT]["state"], deliveries[SLOT]["sends"]) == ("sent", 3)
-    assert deliveries[SLOT]["message_id"] == third["Message-ID"]
-    assert slots[SLOT]["state"] == "delivered"
+    assert (deliveries[SLOT].state, deliveries[SLOT].sends) == ("sent", 3)
+    assert deliveries[SLOT].message_id == third["Message-ID"]
+    assert slots[SLOT].state == "delivered"
