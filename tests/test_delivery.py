@@ -39,6 +39,7 @@ from conftest import (
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.deliver import build_message, html_part_size, send_message, send_with_retries
 from pipeline.errors import DeliveryError
+from pipeline.models import DeliveryState, SlotState
 from pipeline.outbox import SendPolicy
 from pipeline.run import EMAIL_HTML_BUDGET, RunResult
 from pipeline.service import run_due_slots
@@ -133,6 +134,20 @@ def test_a_full_run_delivers_one_well_formed_message_over_starttls_and_auth(
     assert slots[SLOT].state == "delivered" and slots[SLOT].brief_id == SLOT
 
 
+def test_without_a_server_the_archived_message_is_the_delivery_and_nothing_failed(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = newsroom_config(tmp_path, site)
+
+    result = run_at(config, AT_1500, None)
+
+    assert not result.delivery.sent and not result.delivery.failed
+    assert result.delivery.detail == "no SMTP server configured (BRIEF_SMTP_HOST); message written"
+    slots, deliveries = ledger(config.state_dir)
+    assert deliveries[SLOT].state == DeliveryState.WRITTEN and deliveries[SLOT].sends == 0
+    assert slots[SLOT].state == SlotState.DELIVERED
+
+
 # -- 2-4. temporary and permanent failures ---------------------------------------------------------
 
 
@@ -168,7 +183,7 @@ def test_a_550_fails_the_delivery_visibly_and_is_not_retried(
 
     result = run_at(config, AT_1500, smtp.settings(), SendPolicy(sleep=waited.append))
 
-    assert not result.delivery.sent
+    assert not result.delivery.sent and result.delivery.failed
     assert "550" in result.delivery.detail
     assert len(smtp.mailbox.data) == 1 and waited == [], "a permanent failure is not tried again"
     assert smtp.mailbox.accepted == []
