@@ -18,7 +18,7 @@ from .config import Config, load_config, smtp_from_env
 from .errors import BriefError, BusyError
 from .health import describe
 from .lock import RunLock
-from .models import ArchivedBrief
+from .models import ArchivedBrief, SlotRecord, SlotState
 from .schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from .store import Store
 
@@ -124,7 +124,7 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
         click.echo(f"  feed failed: {name}: {error}")
     click.echo(f"Written to {result.brief_dir / 'index.html'}")
     click.echo(f"Email: {result.delivery.detail} ({result.delivery.eml_path})")
-    if result.delivery.detail.startswith("delivery failed"):
+    if result.delivery.failed:
         raise click.exceptions.Exit(2)
 
 
@@ -242,10 +242,10 @@ def status(config_path: Path) -> None:
     if slots:
         click.echo("")
         click.echo("Recent slots:")
-        for row in slots:
-            detail = f" · covered by {row['covered_by']}" if row["covered_by"] else ""
-            detail += f" · {row['error']}" if row["error"] else ""
-            click.echo(f"  {row['slot']}  {row['state']}{detail}")
+        for entry in slots:
+            detail = f" · covered by {entry.covered_by}" if entry.covered_by else ""
+            detail += f" · {entry.error}" if entry.error else ""
+            click.echo(f"  {entry.slot}  {entry.state}{detail}")
     click.echo("")
     click.echo(f"{'feed':<28} {'last success':<16} {'entries':>7}  state · last error")
     for feed in config.feeds:
@@ -258,11 +258,11 @@ def status(config_path: Path) -> None:
         click.echo(f"Host {host} asked us to wait ({why}) until {until:%Y-%m-%d %H:%M} UTC")
 
 
-def _pipeline_state(slots: list[Any], heartbeat: str | None, now: datetime) -> tuple[str, str]:
+def _pipeline_state(slots: list[SlotRecord], heartbeat: str | None, now: datetime) -> tuple[str, str]:
     """Active, Stopped (no scheduler heartbeat lately) or Failing (the last slot failed)."""
-    latest = next((r for r in slots if r["state"] != "skipped"), None)
-    if latest is not None and latest["state"] == "failed":
-        return "Failing", f"Slot {latest['slot']} failed: {latest['error']}"
+    latest = next((r for r in slots if r.state != SlotState.SKIPPED), None)
+    if latest is not None and latest.state == SlotState.FAILED:
+        return "Failing", f"Slot {latest.slot} failed: {latest.error}"
     beat = datetime.fromisoformat(heartbeat) if heartbeat else None  # "" when stopped cleanly
     if beat is None or now - beat > timedelta(minutes=STOPPED_AFTER_MINUTES):
         since = f" since {beat:%Y-%m-%d %H:%M} UTC" if beat else ""

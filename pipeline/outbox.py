@@ -21,7 +21,7 @@ from pathlib import Path
 from .config import Config, SmtpSettings
 from .deliver import RETRY_DELAYS, send_with_retries
 from .errors import DeliveryError
-from .models import Delivery
+from .models import Delivery, DeliveryState, SlotState
 from .store import Store
 
 
@@ -46,14 +46,14 @@ def deliver_brief(
     policy: SendPolicy = SendPolicy(),
 ) -> Delivery:
     """Record the built message, then send it (or say why not); the slot follows the result."""
-    store.set_delivery(brief_id, "built", now, message_id=message_id, eml_path=str(eml))
+    store.set_delivery(brief_id, DeliveryState.BUILT, now, message_id=message_id, eml_path=str(eml))
     if not send:
-        store.set_delivery(brief_id, "held", now)
+        store.set_delivery(brief_id, DeliveryState.HELD, now)
         return Delivery(message_id, str(eml), False, "not sent (--no-send)")
     if smtp is None or not config.mail_to:
         # the .eml in the archive is the delivery
-        store.set_delivery(brief_id, "written", now)
-        store.set_slot(brief_id, "delivered", now, brief_id=brief_id)
+        store.set_delivery(brief_id, DeliveryState.WRITTEN, now)
+        store.set_slot(brief_id, SlotState.DELIVERED, now, brief_id=brief_id)
         why = "no SMTP server configured (BRIEF_SMTP_HOST)" if smtp is None else "no recipients (delivery.to)"
         return Delivery(message_id, str(eml), False, f"{why}; message written")
     return _send(store, brief_id, eml, message_id, config, smtp, now, policy)
@@ -66,13 +66,13 @@ def resume_deliveries(
     done: list[Delivery] = []
     if smtp is None:
         return done
-    for row in store.unfinished_deliveries():
-        eml = Path(row["eml_path"])
+    for unfinished in store.unfinished_deliveries():
+        eml, brief_id = Path(unfinished.eml_path), unfinished.brief_id
         if not eml.is_file():
-            store.set_delivery(row["brief_id"], "failed", now, error=f"{eml} is missing")
-            store.set_slot(row["brief_id"], "failed", now, error=f"{eml} is missing")
+            store.set_delivery(brief_id, DeliveryState.FAILED, now, error=f"{eml} is missing")
+            store.set_slot(brief_id, SlotState.FAILED, now, error=f"{eml} is missing")
             continue
-        done.append(_send(store, row["brief_id"], eml, row["message_id"], config, smtp, now, policy))
+        done.append(_send(store, brief_id, eml, unfinished.message_id, config, smtp, now, policy))
     return done
 
 
@@ -87,15 +87,15 @@ def _send(
     policy: SendPolicy,
 ) -> Delivery:
     raw = eml.read_bytes()
-    store.set_delivery(brief_id, "sending", now, attempt=True)
+    store.set_delivery(brief_id, DeliveryState.SENDING, now, attempt=True)
     try:
         detail = send_with_retries(raw, config.mail_from, config.mail_to, smtp, policy.delays, policy.sleep)
     except DeliveryError as exc:
-        store.set_delivery(brief_id, "failed", now, error=str(exc))
-        store.set_slot(brief_id, "failed", now, error=f"delivery failed: {exc}")
-        return Delivery(message_id, str(eml), False, f"delivery failed: {exc}")
-    store.set_delivery(brief_id, "sent", now, sent=True)
-    store.set_slot(brief_id, "delivered", now, brief_id=brief_id)
+        store.set_delivery(brief_id, DeliveryState.FAILED, now, error=str(exc))
+        store.set_slot(brief_id, SlotState.FAILED, now, error=f"delivery failed: {exc}")
+        return Delivery(message_id, str(eml), False, f"delivery failed: {exc}", failed=True)
+    store.set_delivery(brief_id, DeliveryState.SENT, now, sent=True)
+    store.set_slot(brief_id, SlotState.DELIVERED, now, brief_id=brief_id)
     return Delivery(message_id, str(eml), True, detail)
 
 
@@ -113,8 +113,8 @@ def resend_brief(
     if not eml.is_file():
         raise DeliveryError(f"{eml} is missing from the archive", hint="`brief list` shows the briefs kept")
     message = message_from_bytes(eml.read_bytes(), policy=SMTP)
-    row = store.delivery(brief_id)
-    sends = int(row["sends"]) if row is not None else 0
+    previous = store.delivery(brief_id)
+    sends = previous.sends if previous is not None else 0
     old = str(message["Message-ID"] or f"<brief.{brief_id}@localhost>")
     local, _, domain = old.strip("<>").partition("@")
     message_id = f"<{local}.r{sends + 1}@{domain or 'localhost'}>"
@@ -126,7 +126,7 @@ def resend_brief(
             message.as_bytes(), config.mail_from, config.mail_to, smtp, policy.delays, policy.sleep
         )
     except DeliveryError as exc:
-        return Delivery(message_id, str(eml), False, f"delivery failed: {exc}")
-    store.set_delivery(brief_id, "sent", now, message_id=message_id, sent=True)
-    store.set_slot(brief_id, "delivered", now, brief_id=brief_id)
+        return Delivery(message_id, str(eml), False, f"delivery failed: {exc}", failed=True)
+    store.set_delivery(brief_id, DeliveryState.SENT, now, message_id=message_id, sent=True)
+    store.set_slot(brief_id, SlotState.DELIVERED, now, brief_id=brief_id)
     return Delivery(message_id, str(eml), True, f"sent again: {detail}")

@@ -38,6 +38,8 @@ from .models import (
     Brief,
     Delivery,
     RunStats,
+    RunStatus,
+    SlotState,
     SourceRef,
     Thread,
     ThreadDigest,
@@ -163,11 +165,11 @@ def run_brief(
     store = Store(config.state_dir)
     try:
         ledger = store.slot(sid)
-        if ledger is not None and ledger["state"] == "delivered" and not options.force:
+        if ledger is not None and ledger.state == SlotState.DELIVERED and not options.force:
             return _already_delivered(config, store, sid, slot)
         archive.clean_staging(config.output_dir)
         run_id = store.start_run(sid, now)
-        store.set_slot(sid, "running", now, attempt=True)
+        store.set_slot(sid, SlotState.RUNNING, now, attempt=True)
         paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
         ctx = RunContext(
             config,
@@ -184,15 +186,15 @@ def run_brief(
         try:
             result = _run(ctx, slot, smtp, options, started)
         except StoppedError as exc:
-            store.finish_run(run_id, clock(), "stopped", {}, error=str(exc))
-            store.set_slot(sid, "interrupted", clock(), error=str(exc))
+            store.finish_run(run_id, clock(), RunStatus.STOPPED, {}, error=str(exc))
+            store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
             raise
         except BaseException as exc:
             error = str(exc) or type(exc).__name__
-            store.finish_run(run_id, clock(), "failed", {}, error=error)
-            store.set_slot(sid, "failed", clock(), error=error)
+            store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
+            store.set_slot(sid, SlotState.FAILED, clock(), error=error)
             raise
-        store.finish_run(run_id, clock(), "done", asdict(result.stats))
+        store.finish_run(run_id, clock(), RunStatus.DONE, asdict(result.stats))
         return result
     finally:
         store.close()
@@ -259,9 +261,9 @@ def _run(
     store.mark_briefed(by_id, sid)
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), sid)
-    store.set_slot(sid, "built", now, brief_id=sid)
+    store.set_slot(sid, SlotState.BUILT, now, brief_id=sid)
     for covered in options.covers:
-        store.set_slot(covered, "skipped", now, covered_by=sid)
+        store.set_slot(covered, SlotState.SKIPPED, now, covered_by=sid)
     ctx.stage("Sending")
     delivery = deliver_brief(
         store,
@@ -274,9 +276,8 @@ def _run(
         send=options.send,
         policy=options.send_policy,
     )
-    if not delivery.sent and delivery.detail.startswith("delivery failed"):
+    if delivery.failed:
         ctx.progress.note(delivery.detail)
-    store.mark_delivered(sid, message_id, delivery.detail)
     return RunResult(sid, folder, stats, delivery, tuple(d.thread_id for d in digests), tuple(feed_errors))
 
 
@@ -348,10 +349,10 @@ def digest_thread(
 
 
 def _already_delivered(config: Config, store: Store, sid: str, slot: datetime) -> RunResult:
-    row = store.delivery(sid)
+    outbox = store.delivery(sid)
     folder = archive.brief_dir(config.output_dir, slot)
     delivery = Delivery(
-        message_id=row["message_id"] if row else "",
+        message_id=outbox.message_id if outbox else "",
         eml_path=str(folder / "message.eml"),
         sent=False,
         detail="already delivered",
@@ -385,8 +386,8 @@ def _write(ctx: RunContext, brief: Brief, force: bool) -> tuple[Path, str]:
     config = ctx.config
     ctx.stage("Writing the brief")
     previous = ctx.store.delivery(brief.id)
-    resend = force and previous is not None and previous["sends"] > 0
-    nonce = f"r{previous['sends'] + 1}" if resend and previous is not None else ""
+    resend = force and previous is not None and previous.sends > 0
+    nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
     templates = config.templates_dir
     while True:  # only the email is rendered again; the page once, below
         email = render.render_email(brief, templates, config.archive_url)

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from .models import DeliveryState, SlotState
 from .schedule import current_slot, parse_slot, slot_id
 from .store import Store
 
-DONE = ("delivered", "skipped")
+DONE = (SlotState.DELIVERED, SlotState.SKIPPED)
 MAX_ATTEMPTS = 3  # a slot whose run failed is tried this often...
 RETRY_AFTER = timedelta(minutes=10)  # ...this far apart
 LOOKBACK = timedelta(days=2)  # missed slots older than this are not named in a catch-up brief
@@ -33,20 +34,19 @@ class DueSlot:
 def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | None:
     """The slot to make at `now`, or None when the ledger says there is nothing to do."""
     slot = current_slot(now, times)
-    row = store.slot(slot_id(slot))
-    if row is not None and row["state"] in DONE:
+    ledger = store.slot(slot_id(slot))
+    if ledger is not None and ledger.state in DONE:
         return None
-    if row is not None and row["state"] == "failed":
+    if ledger is not None and ledger.state == SlotState.FAILED:
         delivery = store.delivery(slot_id(slot))
-        if delivery is not None and delivery["state"] == "failed":
+        if delivery is not None and delivery.state == DeliveryState.FAILED:
             return None  # the server refused the message for good: shown, not retried
-        last_try = datetime.fromisoformat(row["updated_at"])
-        if row["attempts"] >= MAX_ATTEMPTS or now - last_try < RETRY_AFTER:
+        if ledger.attempts >= MAX_ATTEMPTS or now - ledger.updated_at < RETRY_AFTER:
             return None
     covers = tuple(
         s
         for s in missed_slots(store.last_delivered_slot(), slot, times)
-        if (r := store.slot(s)) is None or r["state"] not in DONE
+        if (r := store.slot(s)) is None or r.state not in DONE
     )
     return DueSlot(slot, covers)
 

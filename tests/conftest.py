@@ -384,7 +384,6 @@ def newsroom(tmp_path: Path) -> Newsroom:
 
 import asyncio  # noqa: E402
 import os  # noqa: E402
-import sqlite3  # noqa: E402
 import ssl  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -395,7 +394,9 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 from pipeline.config import SmtpSettings  # noqa: E402
+from pipeline.models import DeliveryRecord, SlotRecord  # noqa: E402
 from pipeline.outbox import SendPolicy  # noqa: E402
+from pipeline.store import Store  # noqa: E402
 
 MAIL_FROM = "Karsholm Brief <brief@karsholm.example>"
 MAIL_TO = "reader@karsholm.example"
@@ -602,16 +603,13 @@ def make_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         controller.stop()
 
 
-def ledger(state_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """The rows of the slots and deliveries tables, by slot and by brief id."""
-    db = sqlite3.connect(state_dir / "dailybrief.sqlite3")
-    db.row_factory = sqlite3.Row
+def ledger(state_dir: Path) -> tuple[dict[str, SlotRecord], dict[str, DeliveryRecord]]:
+    """The ledger's slots and the outbox's deliveries, by slot and by brief id."""
+    store = Store(state_dir)
     try:
-        slots = {r["slot"]: dict(r) for r in db.execute("SELECT * FROM slots")}
-        deliveries = {r["brief_id"]: dict(r) for r in db.execute("SELECT * FROM deliveries")}
+        return {s.slot: s for s in store.slots()}, {d.brief_id: d for d in store.deliveries()}
     finally:
-        db.close()
-    return slots, deliveries
+        store.close()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, utc
 
 from pipeline.cli import main
-from pipeline.models import ArchivedBrief
+from pipeline.models import ArchivedBrief, SlotState
 from pipeline.store import Store
 
 CONFIG = """\
@@ -147,7 +147,10 @@ def test_status_says_failing_when_the_last_run_failed(
     store = Store(config.parent / "state")
     try:
         store.set_slot(
-            "2026-11-23T1500Z", "failed", utc(2026, 11, 23, 15, 1), error="none of the 2 feeds could be read"
+            "2026-11-23T1500Z",
+            SlotState.FAILED,
+            utc(2026, 11, 23, 15, 1),
+            error="none of the 2 feeds could be read",
         )
     finally:
         store.close()

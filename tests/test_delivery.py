@@ -39,6 +39,7 @@ from conftest import (
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.deliver import build_message, html_part_size, send_message, send_with_retries
 from pipeline.errors import DeliveryError
+from pipeline.models import DeliveryState, SlotState
 from pipeline.outbox import SendPolicy
 from pipeline.run import EMAIL_HTML_BUDGET, RunResult
 from pipeline.service import run_due_slots
@@ -144,10 +145,24 @@ def test_a_full_run_delivers_one_well_formed_message_over_starttls_and_auth(
     stored = (result.brief_dir / "message.eml").read_bytes()
     assert parse(stored)["Message-ID"] == received["Message-ID"]
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "sent"
-    assert deliveries[SLOT]["message_id"] == received["Message-ID"]
-    assert (deliveries[SLOT]["attempts"], deliveries[SLOT]["sends"]) == (1, 1)
-    assert slots[SLOT]["state"] == "delivered" and slots[SLOT]["brief_id"] == SLOT
+    assert deliveries[SLOT].state == "sent"
+    assert deliveries[SLOT].message_id == received["Message-ID"]
+    assert (deliveries[SLOT].attempts, deliveries[SLOT].sends) == (1, 1)
+    assert slots[SLOT].state == "delivered" and slots[SLOT].brief_id == SLOT
+
+
+def test_without_a_server_the_archived_message_is_the_delivery_and_nothing_failed(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = newsroom_config(tmp_path, site)
+
+    result = run_at(config, AT_1500, None)
+
+    assert not result.delivery.sent and not result.delivery.failed
+    assert result.delivery.detail == "no SMTP server configured (BRIEF_SMTP_HOST); message written"
+    slots, deliveries = ledger(config.state_dir)
+    assert deliveries[SLOT].state == DeliveryState.WRITTEN and deliveries[SLOT].sends == 0
+    assert slots[SLOT].state == SlotState.DELIVERED
 
 
 # -- 2-4. temporary and permanent failures ---------------------------------------------------------
@@ -169,10 +184,10 @@ def test_a_451_is_tried_again_and_the_message_is_accepted_exactly_once(
     assert waited == [30.0], "one pause, the first of the documented 30 s, 2 min, 5 min"
     assert same_bytes(smtp.mailbox.accepted[0], smtp.mailbox.data[0])
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "sent"
-    assert deliveries[SLOT]["attempts"] == 1, "one attempt of the run (its retries inside it)"
-    assert deliveries[SLOT]["sends"] == 1
-    assert slots[SLOT]["state"] == "delivered"
+    assert deliveries[SLOT].state == "sent"
+    assert deliveries[SLOT].attempts == 1, "one attempt of the run (its retries inside it)"
+    assert deliveries[SLOT].sends == 1
+    assert slots[SLOT].state == "delivered"
 
 
 def test_a_550_fails_the_delivery_visibly_and_is_not_retried(
@@ -185,14 +200,14 @@ def test_a_550_fails_the_delivery_visibly_and_is_not_retried(
 
     result = run_at(config, AT_1500, smtp.settings(), SendPolicy(sleep=waited.append))
 
-    assert not result.delivery.sent
+    assert not result.delivery.sent and result.delivery.failed
     assert "550" in result.delivery.detail
     assert len(smtp.mailbox.data) == 1 and waited == [], "a permanent failure is not tried again"
     assert smtp.mailbox.accepted == []
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "failed"
-    assert "550" in deliveries[SLOT]["last_error"] and "relaying denied" in deliveries[SLOT]["last_error"]
-    assert slots[SLOT]["state"] == "failed" and "550" in slots[SLOT]["error"]
+    assert deliveries[SLOT].state == "failed"
+    assert "550" in deliveries[SLOT].error and "relaying denied" in deliveries[SLOT].error
+    assert slots[SLOT].state == "failed" and "550" in slots[SLOT].error
 
     status = brief_cli("status", "--config", str(config.path))
     assert status.code == 0
@@ -223,8 +238,8 @@ def test_a_connection_dropped_after_data_is_retried_with_the_very_same_message(
     assert same_bytes(first, stored) and same_bytes(second, stored), "the stored bytes, both times"
     assert parse(second)["Message-ID"] == parse(stored)["Message-ID"] == result.delivery.message_id
     slots, deliveries = ledger(config.state_dir)
-    assert (deliveries[SLOT]["state"], deliveries[SLOT]["sends"]) == ("sent", 1)
-    assert slots[SLOT]["state"] == "delivered"
+    assert (deliveries[SLOT].state, deliveries[SLOT].sends) == ("sent", 1)
+    assert slots[SLOT].state == "delivered"
 
 
 # -- 5-6. passwords --------------------------------------------------------------------------------
@@ -281,8 +296,8 @@ def test_a_wrong_password_is_a_permanent_failure_tried_once(
     assert len({session for _, _, session in smtp.mailbox.logins}) == 2
     assert smtp.mailbox.data == []
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT]["state"] == "failed" and "SMTP login refused" in deliveries[SLOT]["last_error"]
-    assert slots[SLOT]["state"] == "failed"
+    assert deliveries[SLOT].state == "failed" and "SMTP login refused" in deliveries[SLOT].error
+    assert slots[SLOT].state == "failed"
 
 
 def test_a_ca_file_that_does_not_exist_is_a_delivery_error(tmp_path: Path) -> None:
@@ -468,6 +483,6 @@ def test_brief_send_and_run_force_send_again_with_new_message_ids(
     assert third["Message-ID"] not in (original["Message-ID"], again["Message-ID"])
     assert parse((first.brief_dir / "message.eml").read_bytes())["Message-ID"] == third["Message-ID"]
     slots, deliveries = ledger(config.state_dir)
-    assert (deliveries[SLOT]["state"], deliveries[SLOT]["sends"]) == ("sent", 3)
-    assert deliveries[SLOT]["message_id"] == third["Message-ID"]
-    assert slots[SLOT]["state"] == "delivered"
+    assert (deliveries[SLOT].state, deliveries[SLOT].sends) == ("sent", 3)
+    assert deliveries[SLOT].message_id == third["Message-ID"]
+    assert slots[SLOT].state == "delivered"

@@ -11,10 +11,10 @@ import html
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -35,8 +35,10 @@ from pipeline.demo import (
     smtp_sink,
 )
 from pipeline.facts.meaning import repeats_any, signature
+from pipeline.models import Article
 from pipeline.run import RunOptions, RunResult, run_brief
 from pipeline.schedule import parse_slot
+from pipeline.store import Store
 from pipeline.urls import article_id, canonical_url
 
 CORPUS = load_corpus()
@@ -78,10 +80,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRuns]:
         yield DemoRuns(server, results, output, state, sink.messages)
 
 
-def _db(demo: DemoRuns) -> sqlite3.Connection:
-    db = sqlite3.connect(demo.state / "dailybrief.sqlite3")
-    db.row_factory = sqlite3.Row
-    return db
+@contextmanager
+def _store(demo: DemoRuns) -> Iterator[Store]:
+    store = Store(demo.state)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _stored(demo: DemoRuns) -> dict[str, Article]:
+    """Stored article id → article."""
+    with _store(demo) as store:
+        return {a.id: a for a in store.all_articles()}
 
 
 def _brief_json(result: RunResult) -> dict[str, object]:
@@ -89,15 +100,13 @@ def _brief_json(result: RunResult) -> dict[str, object]:
 
 
 def _members(demo: DemoRuns, thread_id: str) -> set[str]:
-    with _db(demo) as db:
-        rows = db.execute("SELECT article_id FROM memberships WHERE thread_id = ?", (thread_id,))
-        return {r["article_id"] for r in rows}
+    with _store(demo) as store:
+        return set(store.thread_members().get(thread_id, []))
 
 
 def _canonical_articles(demo: DemoRuns) -> dict[str, str]:
     """Stored article id → text."""
-    with _db(demo) as db:
-        return {r["id"]: r["text"] for r in db.execute("SELECT id, text FROM articles")}
+    return {i: a.text for i, a in _stored(demo).items()}
 
 
 def test_every_run_writes_a_brief_and_delivers_it_over_smtp(demo: DemoRuns) -> None:
@@ -143,11 +152,8 @@ def test_unrelated_story_told_by_several_outlets_becomes_an_emergent_thread(demo
             stories.setdefault(a["gold"]["story"], []).append(_gold_id(demo, a))
     multi = {story: set(ids) for story, ids in stories.items() if len(ids) >= 3}
     assert multi, "the corpus has an unrelated story told by three outlets"
-    with _db(demo) as db:
-        rows = db.execute("SELECT thread_id, article_id FROM memberships WHERE kind = 'emergent'").fetchall()
-    emergent: dict[str, set[str]] = {}
-    for r in rows:
-        emergent.setdefault(r["thread_id"], set()).add(r["article_id"])
+    with _store(demo) as store:
+        emergent = {t: set(ids) for t, ids in store.thread_members("emergent").items()}
     for story, ids in multi.items():
         best = max(emergent.values(), key=lambda members: len(members & ids), default=set())
         # every outlet's article, over the days it came out, in the one thread
@@ -172,18 +178,12 @@ def test_syndicated_copy_is_collapsed_and_both_links_are_kept(demo: DemoRuns) ->
     copies = [a for a in CORPUS["articles"] if a["gold"]["duplicate_of"]]
     assert copies
     by_id = {a["id"]: a for a in CORPUS["articles"]}
-    stored = _canonical_articles(demo)
+    stored = _stored(demo)
     for copy in copies:
         original = by_id[copy["gold"]["duplicate_of"]]
         assert _gold_id(demo, copy) not in stored, "the copy was stored as an article of its own"
         assert _gold_id(demo, original) in stored
-        with _db(demo) as db:
-            found_at = json.loads(
-                db.execute(
-                    "SELECT found_at FROM articles WHERE id = ?", (_gold_id(demo, original),)
-                ).fetchone()[0]
-            )
-        urls = " ".join(url for _, url in found_at)
+        urls = " ".join(url for _, url in stored[_gold_id(demo, original)].found_at)
         assert f"/{copy['id']}" in urls and f"/{original['id']}" in urls
         # and the reader sees both outlets in the brief that carried it
         page = next(
@@ -196,8 +196,7 @@ def test_syndicated_copy_is_collapsed_and_both_links_are_kept(demo: DemoRuns) ->
 
 def test_every_sentence_shown_is_verbatim_in_the_article_it_cites(demo: DemoRuns) -> None:
     texts = _canonical_articles(demo)
-    with _db(demo) as db:
-        titles = {r["id"]: r["title"] for r in db.execute("SELECT id, title FROM articles")}
+    titles = {i: a.title for i, a in _stored(demo).items()}
     checked = 0
     for result in demo.results:
         brief = _brief_json(result)
@@ -215,8 +214,7 @@ def test_every_sentence_shown_is_verbatim_in_the_article_it_cites(demo: DemoRuns
 
 def test_every_figure_event_person_voice_and_audience_line_is_in_its_source(demo: DemoRuns) -> None:
     texts = _canonical_articles(demo)
-    with _db(demo) as db:
-        urls = {r["url"]: r["id"] for r in db.execute("SELECT id, url FROM articles")}
+    urls = {a.url: i for i, a in _stored(demo).items()}
     counts = {"figures": 0, "timeline": 0, "people": 0, "voices": 0}
     for result in demo.results:
         for d in _brief_json(result)["digests"]:
@@ -272,14 +270,12 @@ def test_summary_sentences_do_not_repeat_within_a_thread(demo: DemoRuns) -> None
 def test_page_that_cannot_be_extracted_falls_back_to_its_feed_summary(demo: DemoRuns) -> None:
     shells = [a for a in CORPUS["articles"] if a["gold"]["extraction_fails"]]
     assert shells
-    with _db(demo) as db:
-        for shell in shells:
-            row = db.execute(
-                "SELECT text, extracted FROM articles WHERE id = ?", (_gold_id(demo, shell),)
-            ).fetchone()
-            assert row is not None
-            assert row["extracted"] == 0
-            assert row["text"] == " ".join(shell["summary"].split())
+    stored = _stored(demo)
+    for shell in shells:
+        article = stored.get(_gold_id(demo, shell))
+        assert article is not None
+        assert not article.extracted
+        assert article.text == " ".join(shell["summary"].split())
 
 
 def _parts(message: Message) -> list[str]:
@@ -318,8 +314,8 @@ def test_both_threads_lead_the_brief_and_the_page_shows_them(demo: DemoRuns) -> 
 
 
 def test_a_second_run_with_nothing_new_stores_no_duplicate_articles(demo: DemoRuns) -> None:
-    with _db(demo) as db:
-        before = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    with _store(demo) as store:
+        before = store.article_count()
     config = load_config(demo.output.parent / "sources.yaml")
     demo.server.now = slot_clock(SLOTS[-1])  # the feeds have not changed since the last brief
     again = run_brief(
@@ -330,8 +326,8 @@ def test_a_second_run_with_nothing_new_stores_no_duplicate_articles(demo: DemoRu
     result = run_brief(
         config, slot=evening, clock=lambda: slot_clock(evening), options=RunOptions(send=False)
     )
-    with _db(demo) as db:
-        after = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    with _store(demo) as store:
+        after = store.article_count()
     assert after == before
     assert result.stats.articles_new == 0
     assert "Nothing new" in (result.brief_dir / "email.txt").read_text()

@@ -131,11 +131,11 @@ def test_a_day_with_two_slots_makes_two_briefs_and_nothing_in_between(
     assert evening is not None and evening.brief_id == "2026-11-10T2100Z" and evening.delivery.sent
     assert len(smtp.mailbox.data) == 2 and len(smtp.mailbox.accepted) == 2
     slots, deliveries = ledger(config.state_dir)
-    assert {s: r["state"] for s, r in slots.items()} == {
+    assert {s: r.state for s, r in slots.items()} == {
         "2026-11-10T1500Z": "delivered",
         "2026-11-10T2100Z": "delivered",
     }
-    assert {b: r["state"] for b, r in deliveries.items()} == {
+    assert {b: r.state for b, r in deliveries.items()} == {
         "2026-11-10T1500Z": "sent",
         "2026-11-10T2100Z": "sent",
     }
@@ -155,9 +155,9 @@ def test_after_downtime_one_brief_makes_up_for_the_missed_slots(
     assert again is None
     assert len(smtp.mailbox.accepted) == 2 and len(smtp.mailbox.data) == 2
     slots, _ = ledger(config.state_dir)
-    assert slots["2026-11-09T2100Z"]["state"] == "skipped"
-    assert slots["2026-11-09T2100Z"]["covered_by"] == "2026-11-10T1500Z"
-    assert slots["2026-11-10T1500Z"]["state"] == "delivered"
+    assert slots["2026-11-09T2100Z"].state == "skipped"
+    assert slots["2026-11-09T2100Z"].covered_by == "2026-11-10T1500Z"
+    assert slots["2026-11-10T1500Z"].state == "delivered"
     assert set(slots) == {"2026-11-09T1500Z", "2026-11-09T2100Z", "2026-11-10T1500Z"}
     text = (back.brief_dir / "email.txt").read_text(encoding="utf-8")
     assert "Makes up for the missed 2026-11-09T2100Z brief" in text
@@ -181,7 +181,7 @@ def test_the_first_start_ever_makes_the_latest_slot_and_covers_nothing(
     assert first is not None and first.brief_id == "2026-11-10T1500Z" and first.delivery.sent
     assert len(smtp.mailbox.accepted) == 1
     slots, _ = ledger(config.state_dir)
-    assert {s: r["state"] for s, r in slots.items()} == {"2026-11-10T1500Z": "delivered"}
+    assert {s: r.state for s, r in slots.items()} == {"2026-11-10T1500Z": "delivered"}
     assert "Makes up for" not in (first.brief_dir / "email.txt").read_text(encoding="utf-8")
     assert json.loads((first.brief_dir / "brief.json").read_text(encoding="utf-8"))["covers"] == []
 
@@ -297,8 +297,8 @@ def test_a_run_killed_while_sending_is_finished_with_the_same_message(
         stop(proc)
     assert proc.returncode == -signal.SIGKILL
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[sid]["state"] == "sending"
-    assert slots[sid]["state"] == "built"
+    assert deliveries[sid].state == "sending"
+    assert slots[sid].state == "built"
     (folder,) = brief_folders(config)
     built = (folder / "brief.json").read_bytes()
     eml = (folder / "message.eml").read_bytes()
@@ -312,8 +312,8 @@ def test_a_run_killed_while_sending_is_finished_with_the_same_message(
     assert accepted.rstrip(b"\r\n") == eml.rstrip(b"\r\n"), "the stored bytes were sent"
     assert message_id(accepted) == message_id(eml) == message_id(smtp.mailbox.data[0])
     slots, deliveries = ledger(config.state_dir)
-    assert (deliveries[sid]["state"], deliveries[sid]["sends"]) == ("sent", 1)
-    assert slots[sid]["state"] == "delivered"
+    assert (deliveries[sid].state, deliveries[sid].sends) == ("sent", 1)
+    assert slots[sid].state == "delivered"
     assert brief_folders(config) == [folder]
     assert (folder / "brief.json").read_bytes() == built, "no second brief was built"
 
@@ -330,8 +330,8 @@ def test_a_failed_run_is_tried_again_after_ten_minutes_at_most_three_times(
     sid = "2026-11-10T1500Z"
 
     def attempts() -> tuple[str, int]:
-        row = ledger(config.state_dir)[0][sid]
-        return row["state"], row["attempts"]
+        entry = ledger(config.state_dir)[0][sid]
+        return entry.state, entry.attempts
 
     with pytest.raises(NothingToDoError):
         due(config, at(10, 15, 0, 30), smtp.settings())
@@ -366,8 +366,8 @@ def test_a_slot_whose_delivery_failed_permanently_is_not_tried_again(
     assert later == [None, None, None]
     assert len(smtp.mailbox.data) == 1, "the 550 was not sent into again"
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[sid]["state"] == "failed" and slots[sid]["state"] == "failed"
-    assert slots[sid]["attempts"] == 1
+    assert deliveries[sid].state == "failed" and slots[sid].state == "failed"
+    assert slots[sid].attempts == 1
 
 
 # -- 16. the service as a process ------------------------------------------------------------------
@@ -395,7 +395,7 @@ def test_brief_schedule_makes_the_due_brief_at_start_stops_on_sigterm_and_never_
     status = brief_cli("status", "--config", str(config.path))
     assert f"  {sid}  delivered" in status.out
     slots, deliveries = ledger(config.state_dir)
-    assert slots[sid]["state"] == "delivered" and deliveries[sid]["state"] == "sent"
+    assert slots[sid].state == "delivered" and deliveries[sid].state == "sent"
 
     restarted = schedule_with_info_logs(config, smtp.env())
     try:

@@ -11,7 +11,7 @@ import pytest
 from conftest import make_article, utc
 
 from pipeline.errors import StoreError
-from pipeline.models import ArchivedBrief, FeedEntry, Validators
+from pipeline.models import ArchivedBrief, FeedEntry, RunStatus, Validators
 from pipeline.store import MIGRATIONS, Store
 
 NOW = utc(2026, 11, 23, 15, 0)
@@ -45,9 +45,13 @@ def user_version(path: Path) -> int:
         return int(db.execute("PRAGMA user_version").fetchone()[0])
 
 
+def columns(path: Path, table: str) -> list[str]:
+    with sqlite3.connect(path) as db:
+        return [str(r[1]) for r in db.execute(f"PRAGMA table_info({table})")]
+
+
 def failures(store: Store, url: str = FEED) -> int:
-    row = store.db.execute("SELECT consecutive_failures FROM feeds WHERE url = ?", (url,)).fetchone()
-    return int(row[0])
+    return store.feed_state(url).failures
 
 
 # -- schema --------------------------------------------------------------------------------------
@@ -91,12 +95,50 @@ def test_an_older_database_is_backed_up_and_migrated_keeping_its_data(tmp_path: 
     assert len(backups) == 1 and user_version(backups[0]) == 1
 
 
+def test_a_schema_6_database_keeps_its_briefs_and_loses_the_unread_columns(tmp_path: Path) -> None:
+    (tmp_path / "state").mkdir()
+    path = tmp_path / "state" / "dailybrief.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN")
+    for migration in MIGRATIONS[:6]:
+        migration(db)
+    db.execute("PRAGMA user_version = 6")
+    db.execute(
+        "INSERT INTO runs (id, slot, started_at, status) VALUES (1, '2026-11-23T1500Z', ?, 'done')", (NOW,)
+    )
+    db.execute(
+        "INSERT INTO briefs (id, slot, run_id, path, headline, threads, articles, message_id, delivered, "
+        "created_at, data, message) VALUES ('2026-11-23T1500Z', ?, 1, '2026/11/23/1500/index.html', "
+        "'The harbor reopens', '[\"Harbor\"]', 4, '<brief.1@localhost>', 'sent', ?, '{}', X'6d736721')",
+        (NOW.isoformat(), NOW.isoformat()),
+    )
+    db.execute("COMMIT")
+    db.close()
+
+    store = Store(tmp_path / "state")
+    try:
+        ((brief, data, message),) = store.brief_contents()
+    finally:
+        store.close()
+    assert brief == ArchivedBrief(
+        "2026-11-23T1500Z", NOW, "2026/11/23/1500/index.html", "The harbor reopens", ("Harbor",), 4
+    )
+    assert (data, message) == ("{}", b"msg!")
+    assert columns(path, "briefs") == [
+        *("id", "slot", "run_id", "path", "headline", "threads", "articles", "created_at"),
+        *("data", "message"),
+    ]
+    assert user_version(path) == len(MIGRATIONS)
+    assert len(list((tmp_path / "state").glob("*.v6.bak"))) == 1
+
+
 def test_a_database_from_a_newer_dailybrief_is_refused(tmp_path: Path) -> None:
+    newer = len(MIGRATIONS) + 1
     (tmp_path / "state").mkdir()
     with sqlite3.connect(tmp_path / "state" / "dailybrief.sqlite3") as db:
-        db.execute("PRAGMA user_version = 7")
+        db.execute(f"PRAGMA user_version = {newer}")
 
-    with pytest.raises(StoreError, match="schema 7, newer than this dailybrief"):
+    with pytest.raises(StoreError, match=f"schema {newer}, newer than this dailybrief"):
         Store(tmp_path / "state")
 
 
@@ -253,7 +295,8 @@ def test_a_finished_run_is_the_last_run(store: Store) -> None:
     run = store.start_run("2026-11-23T1500Z", NOW)
     assert store.last_run() is None  # a run in progress does not count
 
-    store.finish_run(run, NOW, "done", {"articles_new": 3})
+    store.finish_run(run, NOW, RunStatus.DONE, {"articles_new": 3})
 
     last = store.last_run()
-    assert last is not None and last["status"] == "done" and last["slot"] == "2026-11-23T1500Z"
+    assert last is not None and last.status == RunStatus.DONE and last.slot == "2026-11-23T1500Z"
+    assert last.stats == {"articles_new": 3} and last.finished_at == NOW

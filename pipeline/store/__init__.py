@@ -1,0 +1,56 @@
+"""The state database: SQLite in WAL mode, schema versioned with `PRAGMA user_version`.
+
+All SQL of dailybrief lives in this package, one module per area:
+
+    schema.py    the numbered migrations
+    feeds.py     feeds, their entries, paused hosts
+    articles.py  articles, and which brief showed each
+    threads.py   thread memberships, timelines, what each thread has shown
+    ledger.py    runs, slots, deliveries, the service's heartbeat, archived briefs
+
+`Store` is all of them over one connection. Each write is one explicit `BEGIN IMMEDIATE`
+transaction, so a crash loses at most the stage in flight. Queries return the frozen
+dataclasses of `pipeline.models`, never SQLite rows.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..errors import StoreError
+from .articles import ArticleStore
+from .feeds import FeedStore
+from .ledger import Ledger
+from .schema import MIGRATIONS, migrate
+from .threads import ThreadStore
+
+__all__ = ["MIGRATIONS", "Store"]
+
+
+class Store(FeedStore, ArticleStore, ThreadStore, Ledger):
+    """Open (creating and migrating) the state database in `state_dir`."""
+
+    def __init__(self, state_dir: Path) -> None:
+        try:
+            state_dir.mkdir(parents=True, exist_ok=True)
+            self.path = state_dir / "dailybrief.sqlite3"
+            self.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute("PRAGMA busy_timeout=5000")
+            migrate(self)
+        except BaseException as exc:
+            self.db.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+            raise
+
+    def close(self) -> None:
+        """Close the connection; the store is not used after."""
+        self.db.close()

@@ -1,0 +1,136 @@
+"""The articles stored, and which brief showed each.
+
+An article is stored together with the feed entries it came from being marked done, in one
+transaction: an entry is `pending` exactly until its article is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from ..models import Article, FeedEntry
+from .base import Database, from_text, to_text
+
+
+class ArticleStore(Database):
+    """Articles, and the briefed mark that says which brief showed each."""
+
+    def known_canonical_urls(self, urls: Iterable[str]) -> dict[str, str]:
+        """Map each already-stored canonical URL among `urls` to its article id."""
+        rows = self.db.execute(
+            "SELECT canonical_url, id FROM articles WHERE canonical_url IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(urls))),),
+        )
+        return {r["canonical_url"]: r["id"] for r in rows}
+
+    def save_articles(
+        self, articles: Iterable[Article], run_id: int, now: datetime, entries: dict[str, list[FeedEntry]]
+    ) -> None:
+        """Store articles and mark the entries they came from done, in one transaction.
+
+        `entries` maps an article id to the feed entries it absorbed (itself and its duplicates).
+        """
+        with self.transaction() as db:
+            for a in articles:
+                db.execute(
+                    "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
+                    "text, extracted, found_at, run_id, stored_at, date_note) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET found_at = excluded.found_at",
+                    (
+                        a.id,
+                        a.url,
+                        a.canonical_url,
+                        a.source,
+                        a.title,
+                        a.author,
+                        to_text(a.published),
+                        a.text,
+                        int(a.extracted),
+                        json.dumps([list(c) for c in a.found_at]),
+                        run_id,
+                        to_text(now),
+                        a.date_note,
+                    ),
+                )
+            self._mark_done(db, entries)
+
+    def mark_entries_done(self, entries: dict[str, list[FeedEntry]]) -> None:
+        """Mark entries whose article is already stored (a re-post of a known URL) as done."""
+        with self.transaction() as db:
+            self._mark_done(db, entries)
+
+    @staticmethod
+    def _mark_done(db: sqlite3.Connection, entries: dict[str, list[FeedEntry]]) -> None:
+        for article_id, group in entries.items():
+            for e in group:
+                db.execute(
+                    "UPDATE entries SET status = 'done', article_id = ? WHERE feed_url = ? AND entry_id = ?",
+                    (article_id, e.feed_url, e.entry_id),
+                )
+
+    def articles(self, ids: Iterable[str]) -> list[Article]:
+        """The stored articles among `ids`, in that order; unknown ids are left out."""
+        out = []
+        for article_id in ids:
+            row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
+            if row:
+                out.append(_article(row))
+        return out
+
+    def all_articles(self) -> list[Article]:
+        """Every stored article, in the order they were stored."""
+        rows = self.db.execute("SELECT * FROM articles ORDER BY stored_at, rowid").fetchall()
+        return [_article(r) for r in rows]
+
+    def article_count(self) -> int:
+        """How many articles are stored."""
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def recent_articles(self, since: datetime, exclude_run: int) -> list[Article]:
+        """Articles stored since `since` by earlier runs: context for dedupe and threading."""
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE stored_at >= ? AND run_id != ? ORDER BY stored_at",
+            (to_text(since), exclude_run),
+        ).fetchall()
+        return [_article(r) for r in rows]
+
+    def unbriefed_articles(self, brief_id: str) -> list[Article]:
+        """Articles no brief has shown yet, and those this brief showed before (a rebuild)."""
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE brief_id IS NULL OR brief_id = ? ORDER BY stored_at, rowid",
+            (brief_id,),
+        ).fetchall()
+        return [_article(r) for r in rows]
+
+    def has_unbriefed_articles(self, brief_id: str) -> bool:
+        """Whether `unbriefed_articles` would return any, without reading them."""
+        row = self.db.execute(
+            "SELECT 1 FROM articles WHERE brief_id IS NULL OR brief_id = ? LIMIT 1", (brief_id,)
+        ).fetchone()
+        return row is not None
+
+    def mark_briefed(self, article_ids: Iterable[str], brief_id: str) -> None:
+        """Record that brief `brief_id` showed these articles (a later brief leaves them out)."""
+        with self.transaction() as db:
+            for article_id in article_ids:
+                db.execute("UPDATE articles SET brief_id = ? WHERE id = ?", (brief_id, article_id))
+
+
+def _article(row: sqlite3.Row) -> Article:
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        source=row["source"],
+        title=row["title"],
+        text=row["text"],
+        published=from_text(row["published"]),
+        author=row["author"],
+        extracted=bool(row["extracted"]),
+        found_at=tuple((str(s), str(u)) for s, u in json.loads(row["found_at"])),
+        date_note=row["date_note"],
+    )

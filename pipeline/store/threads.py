@@ -1,0 +1,87 @@
+"""What each thread holds and has said: its articles, its timeline, and what it has shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from ..models import Sentence, Thread, TimelineEvent
+from .base import Database
+
+
+class ThreadStore(Database):
+    """Thread memberships, timelines, and the keys of what each thread has shown readers."""
+
+    def thread_members(self, kind: str | None = None) -> dict[str, list[str]]:
+        """Article ids already filed under each thread, oldest first; only threads of `kind`
+        ("configured" or "emergent") when it is given."""
+        out: dict[str, list[str]] = {}
+        rows = self.db.execute(
+            "SELECT thread_id, article_id FROM memberships WHERE ? IS NULL OR kind = ? ORDER BY rowid",
+            (kind, kind),
+        )
+        for r in rows:
+            out.setdefault(r["thread_id"], []).append(r["article_id"])
+        return out
+
+    def save_memberships(self, threads: Iterable[Thread], run_id: int) -> None:
+        """File each thread's articles (and those it joined) under it; a filing is never undone."""
+        with self.transaction() as db:
+            for t in threads:
+                scores = t.scores or tuple(1.0 for _ in t.article_ids)
+                filed = [*zip(t.article_ids, scores, strict=True), *((i, 0.0) for i in t.joined)]
+                for article_id, score in filed:
+                    db.execute(
+                        "INSERT OR IGNORE INTO memberships (thread_id, article_id, thread_title, kind, "
+                        "score, run_id) VALUES (?, ?, ?, ?, ?, ?)",
+                        (t.id, article_id, t.title, t.kind, score, run_id),
+                    )
+
+    def thread_events(self, thread_id: str) -> list[TimelineEvent]:
+        """The thread's timeline as kept from earlier briefs, oldest first."""
+        rows = self.db.execute(
+            "SELECT * FROM events WHERE thread_id = ? ORDER BY date, rowid", (thread_id,)
+        ).fetchall()
+        return [
+            TimelineEvent(
+                date=r["date"],
+                kind=r["kind"],
+                text=Sentence(r["text"], r["article_id"]),
+                cited=tuple((str(s), str(u)) for s, u in json.loads(r["cited"])),
+            )
+            for r in rows
+        ]
+
+    def save_thread_events(self, thread_id: str, events: Iterable[TimelineEvent]) -> None:
+        """Add events to the thread's timeline; an event kept already gets the new citations."""
+        with self.transaction() as db:
+            for e in events:
+                db.execute(
+                    "INSERT INTO events (thread_id, date, kind, text, article_id, cited) "
+                    "VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(thread_id, date, text) DO UPDATE SET cited = excluded.cited",
+                    (
+                        thread_id,
+                        e.date,
+                        e.kind,
+                        e.text.text,
+                        e.text.article_id,
+                        json.dumps([list(c) for c in e.cited]),
+                    ),
+                )
+
+    def shown_before(self, thread_id: str, brief_id: str) -> set[str]:
+        """What earlier briefs showed of this thread (keys as `remember_shown` stored them)."""
+        rows = self.db.execute(
+            "SELECT key FROM shown WHERE thread_id = ? AND brief_id != ?", (thread_id, brief_id)
+        ).fetchall()
+        return {str(r["key"]) for r in rows}
+
+    def remember_shown(self, thread_id: str, keys: Iterable[str], brief_id: str) -> None:
+        """Record what brief `brief_id` showed of the thread, so later briefs do not repeat it."""
+        with self.transaction() as db:
+            for key in keys:
+                db.execute(
+                    "INSERT OR IGNORE INTO shown (thread_id, key, brief_id) VALUES (?, ?, ?)",
+                    (thread_id, key, brief_id),
+                )
