@@ -210,6 +210,7 @@ def check(config_path: Path) -> None:
     settings = FetchSettings(
         user_agent=config.user_agent or DEFAULT_USER_AGENT,
         allow=config.network_allow,
+        concurrency=config.concurrency,
         per_host=config.per_host,
     )
     now = datetime.now(UTC)

@@ -37,12 +37,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from .config import FETCH_KEYS
 from .extract import EXTRACT_BUDGET, _trafilatura, extract_article
 from .models import Article, Page
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 1  # beside the run's own process: a 2-core machine extracts on both
+# beside the run's own process (sources.yaml's default): a 2-core machine extracts on both
+DEFAULT_WORKERS: int = FETCH_KEYS["extract_workers"].default
 REPLY_GRACE = 15.0  # seconds past a page's budget before a silent worker is stopped
 _HEADER = struct.Struct("!Q")
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder that holds `pipeline`
