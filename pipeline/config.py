@@ -1,7 +1,9 @@
 """sources.yaml → a validated, typed `Config`.
 
-Every key is declared once below, with its default and its help text; an unknown key is an
-error that names its line and the keys allowed there. Relative paths are resolved against the
+Every key is declared once below, in one table per section: its kind, default, range and help.
+The parser reads each key through its declaration, and the README's settings table is generated
+from the tables (`make docs`). An unknown key is an error that names its line and the keys
+allowed there; a number out of its range names the range. Relative paths are resolved against the
 folder of the config file. SMTP settings and secrets are read from the environment only.
 """
 
@@ -21,6 +23,7 @@ import yaml
 from .errors import ConfigError
 from .models import ThreadSpec
 
+# what a key holds; each kind is read by its own method of _Section, which checks the two agree
 Kind = Literal["text", "integer", "choice", "list", "mapping"]
 
 
