@@ -6,7 +6,7 @@ CODE   := pipeline tests $(wildcard benchmarks)
 DATA   ?= ../shared/data
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: venv demo test lint bench clean browser
+.PHONY: venv demo test lint docs bench clean browser
 
 $(BIN)/brief: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ lint: venv
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m pipeline.docs --check README.md
+
+# The README's settings table is generated from the keys declared in pipeline/config.py.
+docs: venv
+	$(BIN)/python -m pipeline.docs README.md
 
 test: venv lint browser $(BENCH)
 	$(BIN)/pytest -q

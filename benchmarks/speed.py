@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import load_config
+from pipeline.config import FETCH_KEYS, load_config
 from pipeline.extract import extract_article
 from pipeline.fetch import FetchSettings, fetch_all
 from pipeline.models import FeedEntry, FetchRequest, Page
@@ -143,7 +143,9 @@ def overhead(opts: Options, report: Report) -> None:
                 failed = r.stats.pages_failed
                 report.note("overhead", f"a run {how} kept {kept} of {n} articles ({failed} pages failed)")
     stats = results[-1].stats
-    workers = ExtractPool().workers  # as the default config makes it on this machine
+    workers = ExtractPool(
+        FETCH_KEYS["extract_workers"].default
+    ).workers  # as the default config makes it here
     report.note(
         "overhead",
         f"whole run {whole:.2f} s for {n} articles, extracting in the run's process and {workers} "

@@ -1,7 +1,9 @@
 """sources.yaml → a validated, typed `Config`.
 
-Every key is declared once below, with its default and its help text; an unknown key is an
-error that names its line and the keys allowed there. Relative paths are resolved against the
+Every key is declared once below, in one table per section: its kind, default, range and help.
+The parser reads each key through its declaration, and the README's settings table is generated
+from the tables (`make docs`). An unknown key is an error that names its line and the keys
+allowed there; a number out of its range names the range. Relative paths are resolved against the
 folder of the config file. SMTP settings and secrets are read from the environment only.
 """
 
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -21,68 +23,114 @@ import yaml
 from .errors import ConfigError
 from .models import ThreadSpec
 
-DEFAULT_SCHEDULE = ("15:00", "21:00")
+# what a key holds; each kind is read by its own method of _Section, which checks the two agree
+Kind = Literal["text", "integer", "choice", "list", "mapping"]
 
 
 @dataclass(frozen=True)
 class Key:
-    """One setting: its default (None = required) and the help shown in errors and docs."""
+    """One setting of sources.yaml: what it holds, its default, its range and its help.
 
+    This is the only place a default is written: the parser, the stages' own defaults and the
+    README's settings table (`python -m pipeline.docs`) all read it. `shown` is the default as a
+    reader should see it, when the value alone would mislead (`""` meaning "the feed's host").
+    """
+
+    kind: Kind
+    default: Any
     help: str
-    default: Any = None
     required: bool = False
+    min: int | None = None
+    max: int | None = None
+    choices: tuple[str, ...] = ()
+    shown: str | None = None
+
+    def __post_init__(self) -> None:
+        # a mistake in this table is the programmer's: fail at import, not at a user's run
+        if self.kind == "integer" and not (
+            self.min is not None and self.max is not None and self.min <= self.default <= self.max
+        ):
+            raise ValueError(f"an integer key needs min <= default <= max: {self}")
+        if self.kind == "choice" and self.default not in self.choices:
+            raise ValueError(f"a choice key's default must be one of its choices: {self}")
+        if isinstance(self.default, list):
+            raise ValueError(f"a list default is a tuple, so no one can change it: {self}")
 
 
 BRIEF_KEYS: dict[str, Key] = {
-    "title": Key("Title of the brief, shown in the subject and the page header.", "Daily Brief"),
-    "audience": Key("Who reads the brief; named in it.", "readers"),
-    "schedule": Key('Times of day (UTC, "HH:MM") a brief is made.', list(DEFAULT_SCHEDULE)),
-    "output": Key("Folder of the archive of briefs.", "output"),
-    "state": Key("Folder of the state database; must be outside the output folder.", ".state"),
-    "max_threads": Key("Most threads shown in one brief.", 8),
-    "unchanged_threads": Key('A thread with nothing new: "line" (one line, linked) or "drop".', "line"),
+    "title": Key("text", "Daily Brief", "Title of the brief, shown in the subject and the page header."),
+    "audience": Key("text", "readers", "Who reads the brief; named in it."),
+    "schedule": Key("list", ("15:00", "21:00"), 'Times of day (UTC, `"HH:MM"`) a brief is made.'),
+    "output": Key("text", "output", "Folder of the archive of briefs."),
+    "state": Key("text", ".state", "Folder of the state database; must be outside the output folder."),
+    "max_threads": Key("integer", 8, "Most threads shown in one brief.", min=1, max=100),
+    "unchanged_threads": Key(
+        "choice",
+        "line",
+        "A thread whose new articles bring nothing not already sent: `line` (one line, "
+        '"no new developments", linked to the thread page) or `drop`.',
+        choices=("line", "drop"),
+    ),
     "archive_url": Key(
-        "Public address where the output folder is served (e.g. https://news.example/brief/), so "
-        "emails link to the brief's page and thread pages; unset, they link to articles only.",
+        "text",
         "",
+        "The public address where you serve the `output/` folder (e.g. `https://news.example/brief/`). "
+        'The email then links "Read this brief in the archive" and, for a quiet thread, its thread '
+        "page. Unset, the email links articles only.",
+        shown="none",
     ),
 }
 DELIVERY_KEYS: dict[str, Key] = {
-    "to": Key("Recipient address, or a list of them.", []),
-    "from": Key('Sender, e.g. "dailybrief <brief@example.com>".', "dailybrief <brief@localhost>"),
+    "to": Key("list", (), "Recipient address, or a list of them.", shown="none"),
+    "from": Key("text", "dailybrief <brief@localhost>", 'Sender, e.g. `"dailybrief <brief@example.com>"`.'),
 }
 NETWORK_KEYS: dict[str, Key] = {
-    "allow": Key('Private "host:port" pairs that may be fetched (e.g. a local feed server).', []),
+    "allow": Key(
+        "list", (), 'Private `"host:port"` pairs that may be fetched (e.g. a feed server on your LAN).'
+    ),
 }
 FETCH_KEYS: dict[str, Key] = {
-    "user_agent": Key("User-Agent sent with every request (never a browser's).", None),
-    "max_entries_per_feed": Key("Newest entries read from one feed per run.", 200),
-    "concurrency": Key("Pages fetched at once, in total.", 8),
-    "per_host": Key("Pages fetched at once from one host.", 2),
+    "user_agent": Key(
+        "text",
+        None,  # None: the fetcher's own, which carries the version
+        "User-Agent sent with every request; never a browser's.",
+        shown="`dailybrief/<version> (+project URL)`",
+    ),
+    "max_entries_per_feed": Key(
+        "integer", 200, "Newest entries read from one feed per run.", min=1, max=10_000
+    ),
+    "concurrency": Key("integer", 8, "Pages fetched at once, in total.", min=1, max=64),
+    "per_host": Key("integer", 2, "Pages fetched at once from one host.", min=1, max=8),
     "extract_workers": Key(
-        "Processes that extract pages beside the run's own (at most one per core beyond the first); "
-        "0 extracts in the run's process only.",
+        "integer",
         1,
+        "Processes that extract pages beside the run's own, at most one per core beyond the first; "
+        "`0` extracts in the run's process only. A worker that crashes on a page costs that page its "
+        "full text (the feed summary stands in), never the run.",
+        min=0,
+        max=16,
     ),
 }
 FEED_KEYS: dict[str, Key] = {
-    "url": Key("Feed URL (http or https).", required=True),
-    "name": Key("Display name of the feed; defaults to the host.", ""),
+    "url": Key(
+        "text", None, "Feed URL, http or https. A bare URL is accepted as a list item too.", required=True
+    ),
+    "name": Key("text", "", "Display name of the feed.", shown="the host"),
 }
 THREAD_KEYS: dict[str, Key] = {
-    "id": Key("Short identifier, lower-case letters, digits and dashes.", required=True),
-    "title": Key("Title shown in the brief.", required=True),
-    "description": Key("A sentence or two on what the thread is about.", ""),
-    "keywords": Key("Words and phrases that signal the thread.", []),
-    "entities": Key("People, organisations and products at the heart of the thread.", []),
+    "id": Key("text", None, "Short identifier: lower-case letters, digits and dashes.", required=True),
+    "title": Key("text", None, "Title shown in the brief.", required=True),
+    "description": Key("text", "", "A sentence or two on what the thread is about."),
+    "keywords": Key("list", (), "Words and phrases that signal the thread."),
+    "entities": Key("list", (), "People, organisations and products at the heart of the thread."),
 }
 TOP_KEYS: dict[str, Key] = {
-    "brief": Key("The brief: title, audience, schedule, folders."),
-    "delivery": Key("Where the brief is sent."),
-    "network": Key("Exceptions to the private-address guard."),
-    "fetch": Key("How feeds and pages are fetched."),
-    "feeds": Key("The feeds to read.", required=True),
-    "threads": Key("The story threads you follow.", []),
+    "brief": Key("mapping", None, "The brief: title, audience, schedule, folders."),
+    "delivery": Key("mapping", None, "Where the brief is sent."),
+    "network": Key("mapping", None, "Exceptions to the private-address guard."),
+    "fetch": Key("mapping", None, "How feeds and pages are fetched."),
+    "feeds": Key("list", None, "The feeds to read.", required=True),
+    "threads": Key("list", (), "The story threads you follow."),
 }
 
 SECTIONS: dict[str, dict[str, Key]] = {
@@ -124,6 +172,9 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class Config:
+    """A validated sources.yaml. Built by `parse_config` only, so it has no defaults of its own:
+    a key left out gets the default declared in the tables above."""
+
     path: Path
     title: str
     audience: str
@@ -135,20 +186,19 @@ class Config:
     mail_from: str
     feeds: tuple[FeedSource, ...]
     threads: tuple[ThreadSpec, ...]
-    network_allow: tuple[str, ...] = ()
-    user_agent: str | None = None
-    max_entries_per_feed: int = 200
-    unchanged_threads: str = "line"
-    archive_url: str = ""  # ends with "/" when set
+    network_allow: tuple[str, ...]
+    user_agent: str | None  # None: the fetcher's own
+    max_entries_per_feed: int
+    unchanged_threads: str
+    archive_url: str  # ends with "/" when set
+    concurrency: int
+    per_host: int
+    extract_workers: int
 
     @property
     def templates_dir(self) -> Path:
         """A `templates/` folder beside sources.yaml overrides the built-in templates."""
         return self.path.parent / "templates"
-
-    concurrency: int = 8
-    per_host: int = 2
-    extract_workers: int = 1
 
 
 def load_config(path: str | Path) -> Config:
@@ -183,36 +233,27 @@ def parse_config(text: str, path: Path) -> Config:
     top = v.mapping(root, TOP_KEYS, "")
     base = path.parent.resolve()
 
-    brief = v.mapping(top["brief"], BRIEF_KEYS, "brief") if "brief" in top else {}
-    delivery = v.mapping(top["delivery"], DELIVERY_KEYS, "delivery") if "delivery" in top else {}
-    network = v.mapping(top["network"], NETWORK_KEYS, "network") if "network" in top else {}
-    fetch = v.mapping(top["fetch"], FETCH_KEYS, "fetch") if "fetch" in top else {}
+    brief = v.section(top.get("brief"), BRIEF_KEYS, "brief")
+    delivery = v.section(top.get("delivery"), DELIVERY_KEYS, "delivery")
+    network = v.section(top.get("network"), NETWORK_KEYS, "network")
+    fetch = v.section(top.get("fetch"), FETCH_KEYS, "fetch")
 
-    schedule = (
-        tuple(
-            v.clock(n, f"brief.schedule[{i}]")
-            for i, n in enumerate(v.seq(brief.get("schedule"), "brief.schedule"))
-        )
-        if "schedule" in brief
-        else tuple(_parse_clock(s) for s in DEFAULT_SCHEDULE)
-    )
+    schedule = brief.clocks("schedule")
     if not schedule:
         raise ConfigError(
             "brief.schedule is empty",
             path=str(path),
-            line=_line(brief["schedule"]),
+            line=_line(brief.node("schedule")),
             hint='e.g. schedule: ["15:00", "21:00"]',
         )
 
-    output_dir = (
-        base / v.string(brief.get("output"), "brief.output", BRIEF_KEYS["output"].default)
-    ).resolve()
-    state_dir = (base / v.string(brief.get("state"), "brief.state", BRIEF_KEYS["state"].default)).resolve()
+    output_dir = (base / brief.text("output")).resolve()
+    state_dir = (base / brief.text("state")).resolve()
     if state_dir == output_dir or output_dir in state_dir.parents:
         raise ConfigError(
             "brief.state must be outside brief.output",
             path=str(path),
-            line=_line(brief.get("state")),
+            line=_line(brief.node("state")),
             hint="the archive is for reading; keep state beside it, e.g. state: .state",
         )
 
@@ -222,14 +263,18 @@ def parse_config(text: str, path: Path) -> Config:
     for i, node in enumerate(v.seq(feeds_node, "feeds")):
         where = f"feeds[{i}]"
         # a bare URL is accepted as a shorthand for {url: ...}
-        item = {"url": node} if isinstance(node, yaml.ScalarNode) else v.mapping(node, FEED_KEYS, where)
-        url = v.url(item.get("url"), f"{where}.url")
+        feed = (
+            _Section(v, {"url": node}, FEED_KEYS, where)
+            if isinstance(node, yaml.ScalarNode)
+            else v.section(node, FEED_KEYS, where)
+        )
+        url = v.url(feed.node("url"), f"{where}.url")
         if url in seen_urls:
             raise ConfigError(
-                f"{where}.url repeats a feed listed above", path=str(path), line=_line(item["url"])
+                f"{where}.url repeats a feed listed above", path=str(path), line=_line(feed.node("url"))
             )
         seen_urls.add(url)
-        name = v.string(item.get("name"), f"{where}.name", "") or (urlsplit(url).hostname or url)
+        name = feed.text("name") or (urlsplit(url).hostname or url)
         feeds.append(FeedSource(url=url, name=name))
     if not feeds:
         raise ConfigError(
@@ -243,82 +288,60 @@ def parse_config(text: str, path: Path) -> Config:
     seen_ids: set[str] = set()
     for i, node in enumerate(v.seq(top.get("threads"), "threads")):
         where = f"threads[{i}]"
-        item = v.mapping(node, THREAD_KEYS, where)
-        tid = v.string(item.get("id"), f"{where}.id")
+        thread = v.section(node, THREAD_KEYS, where)
+        tid = thread.text("id")
+        id_line = _line(thread.node("id"))
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", tid):
             raise ConfigError(
                 f"{where}.id {tid!r} is not a valid id",
                 path=str(path),
-                line=_line(item["id"]),
+                line=id_line,
                 hint="use lower-case letters, digits and dashes, e.g. meta-closed-pivot",
             )
         if tid.startswith("story-"):
             raise ConfigError(
                 f"{where}.id {tid!r} starts with story-, which names emerging stories",
                 path=str(path),
-                line=_line(item["id"]),
+                line=id_line,
                 hint="choose another id, e.g. " + tid.removeprefix("story-"),
             )
         if tid in seen_ids:
-            raise ConfigError(f"{where}.id {tid!r} is used twice", path=str(path), line=_line(item["id"]))
+            raise ConfigError(f"{where}.id {tid!r} is used twice", path=str(path), line=id_line)
         seen_ids.add(tid)
         # entities and keywords score alike; they are two keys so the file reads naturally
-        keywords = tuple(
-            dict.fromkeys(
-                v.string(n, f"{where}.{key}[{j}]")
-                for key in ("entities", "keywords")
-                for j, n in enumerate(v.seq(item.get(key), f"{where}.{key}"))
-            )
-        )
+        keywords = tuple(dict.fromkeys(thread.texts("entities") + thread.texts("keywords")))
         threads.append(
             ThreadSpec(
                 id=tid,
-                title=v.string(item.get("title"), f"{where}.title"),
-                description=" ".join(v.string(item.get("description"), f"{where}.description", "").split()),
+                title=thread.text("title"),
+                description=" ".join(thread.text("description").split()),
                 keywords=keywords,
             )
         )
 
-    to_node = delivery.get("to")
-    mail_to: tuple[str, ...]
-    if isinstance(to_node, yaml.ScalarNode):
-        mail_to = (v.address(to_node, "delivery.to"),)
-    else:
-        mail_to = tuple(
-            v.address(n, f"delivery.to[{i}]") for i, n in enumerate(v.seq(to_node, "delivery.to"))
-        )
-    mail_from = v.address(delivery.get("from"), "delivery.from", DELIVERY_KEYS["from"].default)
-
-    allow = tuple(
-        v.host_port(n, f"network.allow[{i}]")
-        for i, n in enumerate(v.seq(network.get("allow"), "network.allow"))
-    )
+    mail_to = delivery.addresses("to")
+    mail_from = delivery.address("from")
+    allow = network.host_ports("allow")
     return Config(
         path=path.resolve(),
-        title=v.string(brief.get("title"), "brief.title", BRIEF_KEYS["title"].default),
-        audience=v.string(brief.get("audience"), "brief.audience", BRIEF_KEYS["audience"].default),
+        title=brief.text("title"),
+        audience=brief.text("audience"),
         schedule=tuple(sorted(set(schedule))),
         output_dir=output_dir,
         state_dir=state_dir,
-        unchanged_threads=v.choice(
-            brief.get("unchanged_threads"), "brief.unchanged_threads", ("line", "drop"), "line"
-        ),
-        archive_url=_folder_url(v, brief.get("archive_url")),
-        max_threads=v.integer(
-            brief.get("max_threads"), "brief.max_threads", BRIEF_KEYS["max_threads"].default, 1, 100
-        ),
+        unchanged_threads=brief.choice("unchanged_threads"),
+        archive_url=_folder_url(brief),
+        max_threads=brief.integer("max_threads"),
         mail_to=mail_to,
         mail_from=mail_from,
         feeds=tuple(feeds),
         threads=tuple(threads),
         network_allow=allow,
-        user_agent=v.string(fetch.get("user_agent"), "fetch.user_agent", "") or None,
-        max_entries_per_feed=v.integer(
-            fetch.get("max_entries_per_feed"), "fetch.max_entries_per_feed", 200, 1, 10_000
-        ),
-        concurrency=v.integer(fetch.get("concurrency"), "fetch.concurrency", 8, 1, 64),
-        per_host=v.integer(fetch.get("per_host"), "fetch.per_host", 2, 1, 8),
-        extract_workers=v.integer(fetch.get("extract_workers"), "fetch.extract_workers", 1, 0, 16),
+        user_agent=fetch.optional_text("user_agent"),
+        max_entries_per_feed=fetch.integer("max_entries_per_feed"),
+        concurrency=fetch.integer("concurrency"),
+        per_host=fetch.integer("per_host"),
+        extract_workers=fetch.integer("extract_workers"),
     )
 
 
@@ -348,10 +371,14 @@ def smtp_from_env(env: Mapping[str, str] = os.environ) -> SmtpSettings | None:
     )
 
 
-def _folder_url(v: _Validator, node: yaml.Node | None) -> str:
+def _folder_url(brief: _Section) -> str:
     """brief.archive_url as a folder address ("" when unset): http(s), ending with "/"."""
-    if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
+    node = brief.node("archive_url")
+    if node is None:
+        return str(BRIEF_KEYS["archive_url"].default)
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
         return ""
+    v = brief.v
     url = v.url(node, "brief.archive_url", hint="the address readers open the archive at")
     if urlsplit(url).query or urlsplit(url).fragment:
         raise v.fail(
@@ -397,6 +424,10 @@ class _Validator:
             if key.required and name not in out:
                 raise self.fail(node, f"{(where + '.') if where else ''}{name} is required", hint=key.help)
         return out
+
+    def section(self, node: yaml.Node | None, keys: dict[str, Key], where: str) -> _Section:
+        """The keys given in one mapping; an absent one (None) gives none, so all take defaults."""
+        return _Section(self, {} if node is None else self.mapping(node, keys, where), keys, where)
 
     def seq(self, node: yaml.Node | None, where: str) -> list[yaml.Node]:
         if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
@@ -469,3 +500,72 @@ class _Validator:
         if not re.fullmatch(r"\[?[A-Za-z0-9.:-]+\]?:\d{1,5}", text):
             raise self.fail(node, f'{where} {text!r} must be "host:port"', hint='e.g. "127.0.0.1:8080"')
         return text.lower()
+
+
+class _Section:
+    """One mapping of the file, read key by key through its declaration: a key left out gets
+    the declared default, a key given is checked against the declared kind and range."""
+
+    def __init__(self, v: _Validator, nodes: dict[str, yaml.Node], keys: dict[str, Key], where: str) -> None:
+        self.v = v
+        self.nodes = nodes
+        self.keys = keys
+        self.where = where
+
+    def node(self, name: str) -> yaml.Node | None:
+        return self.nodes.get(name)
+
+    def _key(self, name: str, kind: Kind) -> tuple[Key, yaml.Node | None, str]:
+        key = self.keys[name]
+        assert key.kind == kind, f"{self.where}.{name} is declared {key.kind}, read as {kind}"
+        return key, self.nodes.get(name), f"{self.where}.{name}" if self.where else name
+
+    def text(self, name: str) -> str:
+        key, node, where = self._key(name, "text")
+        return self.v.string(node, where, key.default)
+
+    def optional_text(self, name: str) -> str | None:
+        """A text key whose absence (or emptiness) leaves the choice to the code that uses it."""
+        key, node, where = self._key(name, "text")
+        assert key.default is None
+        return (self.v.string(node, where) or None) if node is not None else None
+
+    def address(self, name: str) -> str:
+        key, node, where = self._key(name, "text")
+        return self.v.address(node, where, key.default)
+
+    def integer(self, name: str) -> int:
+        key, node, where = self._key(name, "integer")
+        assert key.min is not None and key.max is not None  # Key.__post_init__ makes sure
+        return self.v.integer(node, where, key.default, key.min, key.max)
+
+    def choice(self, name: str) -> str:
+        key, node, where = self._key(name, "choice")
+        return self.v.choice(node, where, key.choices, key.default)
+
+    def _items(self, name: str) -> tuple[list[yaml.Node], str]:
+        key, node, where = self._key(name, "list")
+        assert key.default == (), f"{where}: absent, this reads as empty, so its default must be ()"
+        return self.v.seq(node, where), where
+
+    def texts(self, name: str) -> tuple[str, ...]:
+        items, where = self._items(name)
+        return tuple(self.v.string(n, f"{where}[{i}]") for i, n in enumerate(items))
+
+    def host_ports(self, name: str) -> tuple[str, ...]:
+        items, where = self._items(name)
+        return tuple(self.v.host_port(n, f"{where}[{i}]") for i, n in enumerate(items))
+
+    def addresses(self, name: str) -> tuple[str, ...]:
+        """A list of addresses, or one address alone."""
+        _, node, where = self._key(name, "list")
+        if isinstance(node, yaml.ScalarNode):
+            return (self.v.address(node, where),)
+        items, where = self._items(name)
+        return tuple(self.v.address(n, f"{where}[{i}]") for i, n in enumerate(items))
+
+    def clocks(self, name: str) -> tuple[time, ...]:
+        key, node, where = self._key(name, "list")
+        if node is None:
+            return tuple(_parse_clock(text) for text in key.default)
+        return tuple(self.v.clock(n, f"{where}[{i}]") for i, n in enumerate(self.v.seq(node, where)))

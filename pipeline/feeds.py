@@ -25,6 +25,7 @@ import feedparser
 import httpx
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
+from .config import FETCH_KEYS
 from .models import ErrorKind, FeedEntry, FetchResult, ParsedFeed
 
 # Exceptions feedparser reports that still leave a usable document.
@@ -32,7 +33,9 @@ _SURVIVABLE = ("CharacterEncodingOverride", "NonXMLContentType")
 FUTURE_TOLERANCE = timedelta(hours=24)
 
 
-def parse_feed(result: FetchResult, now: datetime, max_entries: int = 200) -> ParsedFeed:
+def parse_feed(
+    result: FetchResult, now: datetime, max_entries: int = FETCH_KEYS["max_entries_per_feed"].default
+) -> ParsedFeed:
     """Parse a fetched feed body into at most `max_entries` newest entries."""
     headers = dict(result.headers)
     headers.setdefault("content-location", result.final_url)

@@ -25,6 +25,7 @@ import httpcore
 import httpx
 
 from . import __version__
+from .config import FETCH_KEYS
 from .models import ErrorKind, FetchRequest, FetchResult, Validators
 from .netguard import REFUSED_MARK, GuardedBackend, normalize_allow
 from .urls import host_of
@@ -62,8 +63,8 @@ class FetchSettings:
     max_raw_bytes: int = 5 * 1024 * 1024
     max_decoded_bytes: int = 15 * 1024 * 1024
     max_redirects: int = 5
-    concurrency: int = 8
-    per_host: int = 2
+    concurrency: int = FETCH_KEYS["concurrency"].default  # sources.yaml's, declared in config.py
+    per_host: int = FETCH_KEYS["per_host"].default
     allow: tuple[str, ...] = ()  # private "host:port" pairs that may be fetched
 
 

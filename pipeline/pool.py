@@ -42,7 +42,6 @@ from .models import Article, Page
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 1  # beside the run's own process: a 2-core machine extracts on both
 REPLY_GRACE = 15.0  # seconds past a page's budget before a silent worker is stopped
 _HEADER = struct.Struct("!Q")
 _ROOT = str(Path(__file__).resolve().parent.parent)  # the folder that holds `pipeline`
@@ -55,9 +54,7 @@ class ExtractPool:
     the first): `submit` pages as they arrive, take the articles as they are ready from
     `done`, and the rest from `rest` once every page is in. Use it as a context manager."""
 
-    def __init__(
-        self, workers: int = DEFAULT_WORKERS, budget: float = EXTRACT_BUDGET, cores: int | None = None
-    ) -> None:
+    def __init__(self, workers: int, budget: float = EXTRACT_BUDGET, cores: int | None = None) -> None:
         self.workers = max(0, min(workers, (cores or _cores()) - 1))
         self.budget = budget
         self.started: list[int] = []  # the process id of every worker started

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import time
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
-from pipeline.config import load_config, smtp_from_env
+from pipeline.config import SECTIONS, Key, load_config, smtp_from_env
 from pipeline.errors import ConfigError
 
 FEEDS = "feeds:\n  - url: https://news.example/feed.xml\n"
@@ -50,6 +51,87 @@ def test_a_minimal_config_gets_the_documented_defaults(tmp_path: Path) -> None:
     assert config.feeds[0].name == "news.example"  # the host stands in for a missing name
     assert config.threads == ()
     assert config.mail_to == ()
+
+
+# where a key's value lands in a Config, when that is not a field of the key's own name
+FIELD = {
+    "brief.output": "output_dir",
+    "brief.state": "state_dir",
+    "delivery.to": "mail_to",
+    "delivery.from": "mail_from",
+    "network.allow": "network_allow",
+}
+
+
+def test_every_key_left_out_gets_the_default_its_table_declares(tmp_path: Path) -> None:
+    path = write(tmp_path, FEEDS + "threads:\n  - id: port-strike\n    title: Port strike\n")
+    config = load_config(path)
+    (feed,), (thread,) = config.feeds, config.threads
+
+    for section, keys in SECTIONS.items():
+        for name, key in keys.items():
+            dotted, default = f"{section}.{name}", key.default
+            if key.required:
+                assert default is None, dotted
+            elif section == "feeds[]":
+                assert (name, default, feed.name) == ("name", "", "news.example"), "the host stands in"
+            elif section == "threads[]":
+                # entities and keywords are read into one tuple of keywords
+                loaded = thread.keywords if name in ("keywords", "entities") else getattr(thread, name)
+                assert loaded == default, dotted
+            elif dotted == "brief.schedule":
+                assert config.schedule == tuple(time.fromisoformat(t) for t in default)
+            elif dotted in ("brief.output", "brief.state"):
+                assert getattr(config, FIELD[dotted]) == (tmp_path / default).resolve(), dotted
+            else:
+                assert getattr(config, FIELD.get(dotted, name)) == default, dotted
+
+
+INTEGER_KEYS = [
+    (section, name, key)
+    for section, keys in SECTIONS.items()
+    for name, key in keys.items()
+    if key.kind == "integer"
+]
+
+
+@pytest.mark.parametrize(
+    ("section", "name", "key"), INTEGER_KEYS, ids=[f"{s}.{n}" for s, n, _ in INTEGER_KEYS]
+)
+def test_a_number_out_of_its_range_is_refused_with_the_range_named(
+    tmp_path: Path, section: str, name: str, key: Key
+) -> None:
+    assert key.min is not None and key.max is not None
+    for value in (key.min - 1, key.max + 1):
+        error = config_error(tmp_path, f"{section}:\n  {name}: {value}\n" + FEEDS)
+
+        assert error.line == 2
+        assert f"{section}.{name} must be between {key.min} and {key.max}, got {value}" in str(error)
+    for value in (key.min, key.max):
+        assert (
+            getattr(load_config(write(tmp_path, f"{section}:\n  {name}: {value}\n" + FEEDS)), name) == value
+        )
+
+
+def test_a_choice_outside_its_allowed_values_names_them(tmp_path: Path) -> None:
+    error = config_error(tmp_path, "brief:\n  unchanged_threads: hide\n" + FEEDS)
+
+    assert error.line == 2
+    assert "brief.unchanged_threads must be one of line, drop, got 'hide'" in str(error)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        lambda: Key("integer", 0, "A count.", min=1, max=8),
+        lambda: Key("integer", 1, "A count without a range."),
+        lambda: Key("choice", "hide", "A choice.", choices=("line", "drop")),
+        lambda: Key("list", [], "A list others could change."),
+    ],
+)
+def test_a_key_declared_against_itself_fails_at_import_not_at_a_run(key: Callable[[], Key]) -> None:
+    with pytest.raises(ValueError):
+        key()
 
 
 def test_an_unknown_key_is_refused_with_its_line_and_the_keys_allowed_there(tmp_path: Path) -> None:

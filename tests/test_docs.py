@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from pipeline import docs
 from pipeline.cli import cli
 from pipeline.config import SECTIONS, SMTP_ENV
 
@@ -33,3 +35,35 @@ def test_every_setting_is_in_the_readme() -> None:
 def test_every_smtp_variable_is_in_the_readme() -> None:
     for variable in SMTP_ENV:
         assert variable in README, variable
+
+
+def test_the_readmes_settings_table_is_the_one_generated_from_config() -> None:
+    assert docs.refresh(README) == README, "the README's settings table is stale: run make docs"
+
+
+def test_a_drifted_row_fails_the_check_and_names_the_command_that_refreshes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    row = "| `fetch.per_host` | `2` |"
+    assert row in README
+    readme = tmp_path / "README.md"
+    drifted = README.replace(row, "| `fetch.per_host` | `4` |")
+    readme.write_text(drifted, encoding="utf-8")
+
+    assert docs.main(["--check", str(readme)]) == 1
+    err = capsys.readouterr().err
+    assert "-| `fetch.per_host` | `4` |" in err and "+| `fetch.per_host` | `2` |" in err
+    assert "run `make docs` to refresh it" in err
+    assert readme.read_text(encoding="utf-8") == drifted  # a check changes nothing
+
+    assert docs.main([str(readme)]) == 0
+    assert readme.read_text(encoding="utf-8") == README
+    assert docs.main(["--check", str(readme)]) == 0
+
+
+def test_a_readme_without_the_markers_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(README.replace(docs.END, ""), encoding="utf-8")
+
+    assert docs.main(["--check", str(readme)]) == 2
+    assert "settings:end" in capsys.readouterr().err
