@@ -54,6 +54,10 @@ BINARY_MAGIC = (
 )
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     user_agent: str = DEFAULT_USER_AGENT
@@ -67,6 +71,8 @@ class FetchSettings:
     concurrency: int = 8
     per_host: int = 2
     allow: tuple[str, ...] = ()  # private "host:port" pairs that may be fetched
+    # the run's clock: a Retry-After date becomes a pause measured from it, not from the wall
+    clock: Callable[[], datetime] = _wall_clock
 
 
 DEFAULT_PAUSE = timedelta(hours=1)  # a 429 that names no time
@@ -324,7 +330,7 @@ async def _read(
             error=f"HTTP {status} {response.reason_phrase}",
             error_kind=kind,
             elapsed=time.monotonic() - started,
-            retry_after=retry_after(status, headers.get("retry-after", "")),
+            retry_after=retry_after(status, headers.get("retry-after", ""), settings.clock()),
         )
     if status != 200:
         return FetchResult(
@@ -403,15 +409,15 @@ def _binary(head: bytes) -> bool:
     return head.startswith(BINARY_MAGIC) or b"\x00" in head
 
 
-def retry_after(status: int, value: str, now: datetime | None = None) -> datetime | None:
-    """When a 429 or 503 says to come back: Retry-After in seconds or as an HTTP date.
+def retry_after(status: int, value: str, now: datetime) -> datetime | None:
+    """When a 429 or 503 received at `now` says to come back: Retry-After in seconds or as
+    an HTTP date, measured from `now` (the run's clock, so a run at a fixed time is repeatable).
 
     A 429 without the header still pauses the host, for DEFAULT_PAUSE; a 503 without it
     is an ordinary failure. A pause is capped at MAX_PAUSE.
     """
     if status not in (429, 503):
         return None
-    now = now or datetime.now(UTC)
     value = value.strip()
     when: datetime | None = None
     if value.isdigit():

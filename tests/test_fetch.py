@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import zlib
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,6 +89,32 @@ def test_http_errors_are_classified_by_their_class(httpserver: HTTPServer) -> No
     assert gone.error == "HTTP 404 NOT FOUND"
     assert not busy.ok and busy.status == 503 and busy.error_kind is ErrorKind.HTTP_5XX
     assert busy.body == b""
+
+
+# a run's clock far from the wall's: a pause measured from the wall clock would not match
+RUN_CLOCK = datetime(2001, 1, 1, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "pause"),
+    [
+        (format_datetime(RUN_CLOCK + timedelta(hours=2), usegmt=True), timedelta(hours=2)),
+        ("5400", timedelta(minutes=90)),
+        (format_datetime(RUN_CLOCK + timedelta(days=30), usegmt=True), timedelta(days=7)),  # capped
+    ],
+)
+def test_retry_after_is_measured_from_the_runs_clock(
+    httpserver: HTTPServer, header: str, pause: timedelta
+) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": header}
+    )
+    url = httpserver.url_for("/feed.xml")
+
+    result = fetch_one(FetchRequest(url, kind="feed"), allowing(url, clock=lambda: RUN_CLOCK))
+
+    assert result.error_kind is ErrorKind.HTTP_4XX
+    assert result.retry_after == RUN_CLOCK + pause
 
 
 def test_results_come_back_in_request_order(httpserver: HTTPServer) -> None:
