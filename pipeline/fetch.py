@@ -1,33 +1,35 @@
 """Fetch feeds and pages over HTTP: bounded, polite, concurrent.
 
 One `httpx.AsyncClient` per call of `fetch_all`, with `trust_env=False` (an inherited proxy
-must not do our DNS) and our own redirect loop, so every hop is checked. Each request has a
+must not do our DNS), connections made by `netguard.GuardedTransport` (no private addresses)
+and our own redirect loop, so every hop is checked. Each request has a
 total deadline that a server dribbling bytes cannot stretch, a cap on raw bytes and one on
 decoded bytes (we decompress ourselves, so a gzip bomb stops at the cap), a polite
-User-Agent, conditional GET, and a per-host concurrency limit.
+User-Agent, conditional GET, and a per-host concurrency limit. A failure's kind comes from
+the classes of the exceptions raised, never from their text.
 """
 
 from __future__ import annotations
 
 import asyncio
 import queue
+import socket
 import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from . import __version__
 from .config import FETCH_KEYS
 from .models import ErrorKind, FetchRequest, FetchResult, Validators
-from .netguard import REFUSED_MARK, GuardedBackend, normalize_allow
+from .netguard import AddressRefused, DnsFailed, GuardedTransport, normalize_allow
 from .urls import host_of
 
 PROJECT_URL = "https://github.com/dailybrief/dailybrief"
@@ -53,6 +55,10 @@ BINARY_MAGIC = (
 )
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     user_agent: str = DEFAULT_USER_AGENT
@@ -66,6 +72,8 @@ class FetchSettings:
     concurrency: int = FETCH_KEYS["concurrency"].default  # sources.yaml's, declared in config.py
     per_host: int = FETCH_KEYS["per_host"].default
     allow: tuple[str, ...] = ()  # private "host:port" pairs that may be fetched
+    # the run's clock: a Retry-After date becomes a pause measured from it, not from the wall
+    clock: Callable[[], datetime] = _wall_clock
 
 
 DEFAULT_PAUSE = timedelta(hours=1)  # a 429 that names no time
@@ -198,14 +206,10 @@ async def _fetch_all(
     overall = asyncio.Semaphore(settings.concurrency)
     hosts: dict[str, asyncio.Semaphore] = {}
 
-    context = ssl.create_default_context()
-    transport = httpx.AsyncHTTPTransport(verify=context)
-    # httpx has no public hook for the network backend; the pool is where connections are made
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=context,
+    transport = GuardedTransport(
+        ssl_context=ssl.create_default_context(),
+        allow=normalize_allow(settings.allow),
         max_connections=settings.concurrency,
-        max_keepalive_connections=settings.concurrency,
-        network_backend=GuardedBackend(normalize_allow(settings.allow)),
     )
     async with httpx.AsyncClient(
         transport=transport,
@@ -280,14 +284,9 @@ async def _follow(
         try:
             request = client.build_request("GET", url, headers=headers)
             response = await client.send(request, stream=True)
-        except httpx.ConnectTimeout as exc:
-            raise _FetchFailed(ErrorKind.TIMEOUT, f"connect timed out: {exc}") from exc
-        except httpx.TimeoutException as exc:
-            raise _FetchFailed(ErrorKind.TIMEOUT, f"timed out: {exc}") from exc
-        except httpx.ConnectError as exc:
-            raise _connect_failure(exc) from exc
         except httpx.HTTPError as exc:
-            raise _FetchFailed(ErrorKind.CONNECT, f"{type(exc).__name__}: {exc}") from exc
+            kind, message = classify_error(exc)
+            raise _FetchFailed(kind, message) from exc
         try:
             if response.status_code in (301, 302, 303, 307, 308):
                 location = response.headers.get("location", "")
@@ -332,7 +331,7 @@ async def _read(
             error=f"HTTP {status} {response.reason_phrase}",
             error_kind=kind,
             elapsed=time.monotonic() - started,
-            retry_after=retry_after(status, headers.get("retry-after", "")),
+            retry_after=retry_after(status, headers.get("retry-after", ""), settings.clock()),
         )
     if status != 200:
         return FetchResult(
@@ -411,15 +410,15 @@ def _binary(head: bytes) -> bool:
     return head.startswith(BINARY_MAGIC) or b"\x00" in head
 
 
-def retry_after(status: int, value: str, now: datetime | None = None) -> datetime | None:
-    """When a 429 or 503 says to come back: Retry-After in seconds or as an HTTP date.
+def retry_after(status: int, value: str, now: datetime) -> datetime | None:
+    """When a 429 or 503 received at `now` says to come back: Retry-After in seconds or as
+    an HTTP date, measured from `now` (the run's clock, so a run at a fixed time is repeatable).
 
     A 429 without the header still pauses the host, for DEFAULT_PAUSE; a 503 without it
     is an ordinary failure. A pause is capped at MAX_PAUSE.
     """
     if status not in (429, 503):
         return None
-    now = now or datetime.now(UTC)
     value = value.strip()
     when: datetime | None = None
     if value.isdigit():
@@ -436,18 +435,38 @@ def retry_after(status: int, value: str, now: datetime | None = None) -> datetim
     return min(max(when, now), now + MAX_PAUSE)
 
 
-def _connect_failure(exc: httpx.ConnectError) -> _FetchFailed:
+def classify_error(exc: httpx.HTTPError) -> tuple[ErrorKind, str]:
+    """The kind of a request that failed with `exc` before any response, and the message a
+    user sees. Decided by the classes of `exc` and of the exceptions it wraps, never by text."""
     text = str(exc)
-    cause = exc.__cause__ or exc.__context__
-    if REFUSED_MARK in text:
-        return _FetchFailed(ErrorKind.REFUSED, text)
-    if text.startswith("DNS lookup failed"):
-        return _FetchFailed(ErrorKind.DNS, text)
-    if isinstance(cause, ssl.SSLError) or "SSL" in text or "certificate" in text.lower():
-        return _FetchFailed(ErrorKind.TLS, f"TLS error: {text}")
-    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return _FetchFailed(ErrorKind.DNS, f"DNS lookup failed: {text}")
-    return _FetchFailed(ErrorKind.CONNECT, f"cannot connect: {text or type(exc).__name__}")
+    if isinstance(exc, httpx.ConnectTimeout):
+        return ErrorKind.TIMEOUT, f"connect timed out: {text}"
+    if isinstance(exc, httpx.TimeoutException):
+        return ErrorKind.TIMEOUT, f"timed out: {text}"
+    if not isinstance(exc, httpx.ConnectError):
+        return ErrorKind.CONNECT, f"{type(exc).__name__}: {text}"
+    for inner in _wrapped(exc):
+        if isinstance(inner, AddressRefused):
+            return ErrorKind.REFUSED, str(inner)
+        if isinstance(inner, DnsFailed):
+            return ErrorKind.DNS, str(inner)
+        if isinstance(inner, ssl.SSLError):
+            return ErrorKind.TLS, f"TLS error: {text}"
+        if isinstance(inner, socket.gaierror):  # an allowed host, resolved by the OS at connect
+            return ErrorKind.DNS, f"DNS lookup failed: {text}"
+    return ErrorKind.CONNECT, f"cannot connect: {text or type(exc).__name__}"
+
+
+def _wrapped(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps, outermost first. httpx raises its own error from httpcore's,
+    which httpcore raised from the socket's; its pool re-raises with `from None`, which drops
+    `__cause__` but keeps `__context__`, so both links are followed."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ if current.__cause__ is not None else current.__context__
 
 
 def _failure(req: FetchRequest, url: str, kind: ErrorKind, message: str, started: float) -> FetchResult:

@@ -177,7 +177,7 @@ def run_brief(
             run_id,
             now,
             progress or QuietProgress(),
-            options.fetch or fetch_settings(config),
+            replace(options.fetch or fetch_settings(config), clock=clock),  # Retry-After from the run's clock
             paused,
             random.Random(),
             options.should_stop,

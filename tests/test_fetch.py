@@ -1,20 +1,28 @@
-"""fetch_all against real HTTP servers on loopback: caching, redirects, caps, deadlines."""
+"""fetch_all against real HTTP servers on loopback: caching, redirects, caps, deadlines; and how
+a failure is classified, from the exceptions it raised."""
 
 from __future__ import annotations
 
 import gzip
 import ipaddress
+import itertools
+import socket
+import ssl
 import zlib
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
+import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from pipeline.fetch import FetchSettings, fetch_all, fetch_each
+from pipeline.fetch import FetchSettings, classify_error, fetch_all, fetch_each
 from pipeline.models import ErrorKind, FetchRequest, FetchResult, Validators
-from pipeline.netguard import is_public
+from pipeline.netguard import AddressRefused, DnsFailed, is_public
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbor</title></channel></rss>'
 PAGE = b"<!DOCTYPE html><html><body><p>The harbor reopened at dawn.</p></body></html>"
@@ -87,6 +95,111 @@ def test_http_errors_are_classified_by_their_class(httpserver: HTTPServer) -> No
     assert gone.error == "HTTP 404 NOT FOUND"
     assert not busy.ok and busy.status == 503 and busy.error_kind is ErrorKind.HTTP_5XX
     assert busy.body == b""
+
+
+# a run's clock far from the wall's: a pause measured from the wall clock would not match
+RUN_CLOCK = datetime(2001, 1, 1, 15, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "pause"),
+    [
+        (format_datetime(RUN_CLOCK + timedelta(hours=2), usegmt=True), timedelta(hours=2)),
+        ("5400", timedelta(minutes=90)),
+        (format_datetime(RUN_CLOCK + timedelta(days=30), usegmt=True), timedelta(days=7)),  # capped
+    ],
+)
+def test_retry_after_is_measured_from_the_runs_clock(
+    httpserver: HTTPServer, header: str, pause: timedelta
+) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        "slow down", status=429, headers={"Retry-After": header}
+    )
+    url = httpserver.url_for("/feed.xml")
+
+    result = fetch_one(FetchRequest(url, kind="feed"), allowing(url, clock=lambda: RUN_CLOCK))
+
+    assert result.error_kind is ErrorKind.HTTP_4XX
+    assert result.retry_after == RUN_CLOCK + pause
+
+
+def wrapping(outer: httpx.HTTPError, *inner: BaseException, context_only: bool = False) -> httpx.HTTPError:
+    """`outer` raised from the first of `inner`, that one from the next...: as httpx raises its
+    error from httpcore's, raised from the socket's. `context_only` links them as a re-raise
+    `from None` leaves them: by `__context__` alone."""
+    chain = [outer, *inner]
+    for exc, cause in itertools.pairwise(chain):
+        exc.__context__ = cause
+        if context_only:
+            exc.__suppress_context__ = True
+        else:
+            exc.__cause__ = cause
+    return outer
+
+
+UNTRUSTED = "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"
+REFUSED = AddressRefused("news.example.com", 80, ipaddress.ip_address("10.0.0.1"))
+NO_NAME = "[Errno -3] Temporary failure in name resolution"
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "message"),
+    [
+        (
+            wrapping(
+                httpx.ConnectError(UNTRUSTED),
+                httpcore.ConnectError(UNTRUSTED),
+                ssl.SSLCertVerificationError(),
+            ),
+            ErrorKind.TLS,
+            f"TLS error: {UNTRUSTED}",
+        ),
+        # the same words, but what failed was not TLS: the text does not decide
+        (
+            wrapping(httpx.ConnectError(UNTRUSTED), ConnectionRefusedError()),
+            ErrorKind.CONNECT,
+            f"cannot connect: {UNTRUSTED}",
+        ),
+        (
+            wrapping(httpx.ConnectError("DNS lookup failed for news.example.com")),
+            ErrorKind.CONNECT,
+            "cannot connect: DNS lookup failed for news.example.com",
+        ),
+        (wrapping(httpx.ConnectError(str(REFUSED)), REFUSED), ErrorKind.REFUSED, str(REFUSED)),
+        (
+            wrapping(
+                httpx.ConnectError("no"), DnsFailed("news.example.com", "no address"), context_only=True
+            ),
+            ErrorKind.DNS,
+            "DNS lookup failed for news.example.com: no address",
+        ),
+        # an allowed host that the OS could not resolve, in words we never listed
+        (
+            wrapping(
+                httpx.ConnectError(NO_NAME), httpcore.ConnectError(NO_NAME), socket.gaierror(-3, NO_NAME)
+            ),
+            ErrorKind.DNS,
+            f"DNS lookup failed: {NO_NAME}",
+        ),
+        (httpx.ConnectTimeout("slow"), ErrorKind.TIMEOUT, "connect timed out: slow"),
+        (httpx.PoolTimeout("busy"), ErrorKind.TIMEOUT, "timed out: busy"),
+        (httpx.ReadTimeout("quiet"), ErrorKind.TIMEOUT, "timed out: quiet"),
+        (httpx.RemoteProtocolError("garbled"), ErrorKind.CONNECT, "RemoteProtocolError: garbled"),
+        (httpx.ConnectError(""), ErrorKind.CONNECT, "cannot connect: ConnectError"),
+    ],
+)
+def test_a_failure_is_classified_by_the_classes_it_wraps_not_by_its_text(
+    error: httpx.HTTPError, kind: ErrorKind, message: str
+) -> None:
+    assert classify_error(error) == (kind, message)
+
+
+def test_a_cycle_of_wrapped_errors_is_classified_without_looping() -> None:
+    outer, inner = httpx.ConnectError("round"), httpcore.ConnectError("and round")
+    wrapping(outer, inner)
+    inner.__context__ = outer
+
+    assert classify_error(outer) == (ErrorKind.CONNECT, "cannot connect: round")
 
 
 def test_results_come_back_in_request_order(httpserver: HTTPServer) -> None:

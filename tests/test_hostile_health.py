@@ -19,9 +19,10 @@ import pytest
 from conftest import STORIES, LoopbackSite, Newsroom, Reply, article_page, rss_feed, rss_item, story_item
 
 from pipeline.config import load_config
-from pipeline.errors import StoppedError
+from pipeline.errors import NothingToDoError, StoppedError
 from pipeline.health import BACKOFF_CAP, backoff
 from pipeline.run import RunOptions, run_brief
+from pipeline.store import Store
 
 STATUS_TIME = "%Y-%m-%d %H:%M"
 
@@ -212,6 +213,26 @@ def test_a_host_that_asks_to_wait_is_left_alone_until_then(
 
     newsroom.run(t + timedelta(minutes=50))  # before the host's time: nothing is asked of it
     assert [r.path for r in site.requests] == ["/first.xml"]
+
+
+def test_a_pause_a_host_asks_for_is_measured_from_the_runs_clock(
+    newsroom: Newsroom, make_site: Callable[[], LoopbackSite]
+) -> None:
+    site = make_site()
+    at = datetime(2026, 4, 8, 15, 0, tzinfo=UTC)  # a run made for a slot in the past
+    site.serve("/first.xml", Reply(503, b"busy", "text/plain", {"Retry-After": "7200"}))
+    newsroom.configure([("First", site.url("/first.xml"))], allow=[site.allow()])
+
+    with pytest.raises(NothingToDoError):
+        newsroom.run(at)
+
+    store = Store(newsroom.root / "state")
+    try:
+        until, why = store.paused_hosts(at)["127.0.0.1"]
+    finally:
+        store.close()
+    assert why == "HTTP 503"
+    assert at + timedelta(hours=2) <= until <= at + timedelta(hours=2, minutes=1)  # not the wall clock's
 
 
 def test_a_5xx_without_retry_after_backs_off_with_jitter_growing_each_time(

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import gzip
+import ipaddress
 import re
 import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ import pytest
 import trustme
 from conftest import LoopbackSite, Newsroom, Reply, rss_feed, rss_item, story_item
 
+from pipeline import netguard
 from pipeline.fetch import FetchSettings, fetch_all
 from pipeline.models import ErrorKind, FetchRequest
 
@@ -339,6 +341,97 @@ def test_a_redirect_to_a_private_address_is_refused_at_that_hop(
     assert result.error is not None and result.error.startswith("refused non-public address")
     assert site.hits("/moved.xml") == 1  # the first hop was fetched; the second never left
     assert victim.requests == []
+
+
+class FakeDns:
+    """The machine's resolver, except for the names the test gives answers to: each lookup
+    of such a name takes the next answer (a list of addresses, or None for "no such name")."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.answers: dict[str, list[Sequence[str] | None]] = {}
+        self.asked: list[str] = []
+        self._real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", self.getaddrinfo)
+
+    def getaddrinfo(self, host: bytes | str | None, port: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in self.answers:
+            return self._real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        self.asked.append(name)
+        answer = self.answers[name].pop(0) if len(self.answers[name]) > 1 else self.answers[name][0]
+        if answer is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        port_number = int(port) if isinstance(port, (int, str, bytes)) else 0
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                socket.IPPROTO_TCP,
+                "",
+                (address, port_number, 0, 0) if ":" in address else (address, port_number),
+            )
+            for address in answer
+        ]
+
+
+@pytest.fixture
+def dns(monkeypatch: pytest.MonkeyPatch) -> FakeDns:
+    return FakeDns(monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("answer", "refused"),
+    [
+        (["10.0.0.1"], "10.0.0.1"),
+        (["169.254.169.254"], "169.254.169.254"),
+        (["::ffff:192.168.1.1"], "::ffff:c0a8:101"),
+        (["93.184.216.34", "127.0.0.1"], "127.0.0.1"),  # one bad answer among good ones
+    ],
+)
+def test_a_public_looking_name_whose_dns_answer_is_private_is_refused(
+    site: LoopbackSite, victim: LoopbackSite, dns: FakeDns, answer: list[str], refused: str
+) -> None:
+    dns.answers["news.example.com"] = [answer]
+    redirect(site, "/moved.xml", f"http://news.example.com:{victim.port}/feed.xml")
+    settings = FetchSettings(connect_timeout=2.0, allow=(site.allow(),))
+
+    direct, redirected = fetch_all(
+        [
+            FetchRequest(f"http://news.example.com:{victim.port}/feed.xml", kind="feed"),
+            FetchRequest(site.url("/moved.xml"), kind="feed"),
+        ],
+        settings,
+    )
+
+    for result in (direct, redirected):
+        assert result.error_kind is ErrorKind.REFUSED, result.error
+        assert result.error == (
+            f"refused non-public address {refused} for news.example.com:{victim.port}"
+            " (allow it under network.allow in sources.yaml)"
+        )
+    assert site.hits("/moved.xml") == 1
+    assert victim.requests == []
+
+
+def test_the_guard_connects_to_the_address_it_checked_not_to_a_second_answer(
+    site: LoopbackSite, dns: FakeDns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DNS rebinding: the name first answers with an address that passes, then with one that
+    # would not. Loopback stands in for a public address here, as no test may leave the machine.
+    loopback = ipaddress.ip_address("127.0.0.1")
+    real_is_public = netguard.is_public
+    monkeypatch.setattr(netguard, "is_public", lambda ip: ip == loopback or real_is_public(ip))
+    dns.answers["news.example.com"] = [["127.0.0.1"], None]
+    site.serve("/feed.xml", rss_feed(rss_item("Checked once", guid="once", when=NOW)))
+
+    (result,) = fetch_all(
+        [FetchRequest(f"http://news.example.com:{site.port}/feed.xml", kind="feed")],
+        FetchSettings(connect_timeout=2.0),
+    )
+
+    assert result.ok, result.error
+    assert dns.asked == ["news.example.com"]  # one lookup: the socket went to the checked address
+    assert site.requests[0].headers["host"] == f"news.example.com:{site.port}"
 
 
 # -- URLs an HTTP client rejects must not stop a run ----------------------------------------------------
