@@ -9,7 +9,7 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -18,11 +18,21 @@ from scipy.sparse import csr_matrix
 from .models import Article, DedupeResult
 from .text.words import WORD_CHARS
 
-SHINGLE = 5  # words per shingle
-NEAR_DUPLICATE = 0.8  # share of the shorter text's shingles found in the other
-COMMON_SHINGLE = 50  # a shingle in more texts than this is boilerplate, not evidence
-MIN_SHINGLES = 20  # shorter texts (teasers, paywall notices) are too thin to call copies
 SHARES = 8  # shared shingles are counted an eighth at a time (a power of two): bounds memory
+
+
+@dataclass(frozen=True)
+class DedupeTuning:
+    """When two texts are one article. Set by hand when the stage was written (the first
+    commits); the demo's syndicated copy and tests/test_extract_dedupe.py hold them to it."""
+
+    shingle: int = 5  # words per shingle
+    near_duplicate: float = 0.8  # share of the shorter text's shingles found in the other
+    common_shingle: int = 50  # a shingle in more texts than this is boilerplate, not evidence
+    min_shingles: int = 20  # shorter texts (teasers, paywall notices) are too thin to call copies
+
+
+TUNING = DedupeTuning()
 
 
 def dedupe(new: Sequence[Article], known: Sequence[Article] = ()) -> DedupeResult:
@@ -94,8 +104,8 @@ def _keep_first(pool: Sequence[Article], a: int, b: int, n_known: int) -> bool:
 
 def _near_duplicates(texts: Sequence[str], n_known: int) -> list[tuple[int, int]]:
     """Pairs of texts, one of them new (index `n_known` or more), that share most of their
-    shingles: of the shorter text's, a NEAR_DUPLICATE share or more, counting only shingles
-    found in COMMON_SHINGLE texts or fewer. Shingles are held in arrays, never as sets of
+    shingles: of the shorter text's, a TUNING.near_duplicate share or more, counting only shingles
+    found in TUNING.common_shingle texts or fewer. Shingles are held in arrays, never as sets of
     Python integers, and shared ones are counted an eighth of them at a time, as a sparse
     product (a shingle in 40 texts would otherwise be 780 pairs to count)."""
     vocabulary: dict[str, int] = {}
@@ -113,39 +123,39 @@ def _near_duplicates(texts: Sequence[str], n_known: int) -> list[tuple[int, int]
     for k in range(SHARES):
         mine = np.flatnonzero(share == k)
         owners = np.searchsorted(ends, mine, side="right").astype(np.int32)  # the text each is of
-        incidence = _evidence(hashes[mine], owners, sizes >= MIN_SHINGLES, len(texts))
+        incidence = _evidence(hashes[mine], owners, sizes >= TUNING.min_shingles, len(texts))
         shared = shared + incidence[n_known:] @ incidence.T
     found = shared.tocoo()
     left, right = found.row.astype(np.int64) + n_known, found.col.astype(np.int64)
-    close = (left != right) & (found.data >= NEAR_DUPLICATE * np.minimum(sizes[left], sizes[right]))
+    close = (left != right) & (found.data >= TUNING.near_duplicate * np.minimum(sizes[left], sizes[right]))
     return list(zip(left[close].tolist(), right[close].tolist(), strict=True))
 
 
 def _evidence(hashes: np.ndarray, owners: np.ndarray, thick: np.ndarray, n_texts: int) -> csr_matrix:
     """Which texts hold which shingles, for the shingles that are evidence (in 2 to
-    COMMON_SHINGLE texts) and the texts thick enough to judge."""
+    TUNING.common_shingle texts) and the texts thick enough to judge."""
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
     held_by = np.diff(np.r_[starts, len(hashes)])
     column = np.repeat(np.arange(len(starts)), held_by)
-    keep = np.repeat((held_by >= 2) & (held_by <= COMMON_SHINGLE), held_by) & thick[owners]
+    keep = np.repeat((held_by >= 2) & (held_by <= TUNING.common_shingle), held_by) & thick[owners]
     ones = np.ones(int(keep.sum()), dtype=np.int32)
     return csr_matrix((ones, (owners[keep], column[keep])), shape=(n_texts, len(starts)))
 
 
 def _shingles(text: str, vocabulary: dict[str, int]) -> np.ndarray:
     """The distinct shingles of a text as 32-bit hashes: each word gets a number in
-    `vocabulary` (shared by the texts compared), scrambled, and SHINGLE of them are combined."""
+    `vocabulary` (shared by the texts compared), scrambled, and TUNING.shingle of them are combined."""
     words = WORD_CHARS.findall(text.lower())
-    if len(words) < SHINGLE:
+    if len(words) < TUNING.shingle:
         return np.empty(0, dtype=np.uint32)
     ids = np.array([vocabulary.setdefault(w, len(vocabulary)) for w in words], dtype=np.uint64)
     mixed = _scramble(ids)
-    n = len(words) - SHINGLE + 1
+    n = len(words) - TUNING.shingle + 1
     combined = mixed[:n].copy()
     with np.errstate(over="ignore"):
-        for k in range(1, SHINGLE):
+        for k in range(1, TUNING.shingle):
             combined = combined * _MULTIPLIER + mixed[k : k + n]
     # 32 bits of each: among millions of shingles a few thousand pairs share a value, scattered
     # over texts, never the 80 % of a text's shingles that make a copy

@@ -14,6 +14,21 @@ from .text.calendar import month_of, readable_date
 from .text.sentences import split_sentences
 from .text.words import COMMON_WORDS, WORD
 
+
+@dataclass(frozen=True)
+class DisagreementTuning:
+    """When two figures or dates are one thing told differently. Set by hand on the demo's
+    planted disagreement and the seeds' (commit 6c52282; `same_time_days` in f1ed951); `make
+    bench` reports disagreements precision and recall on both."""
+
+    max_date_gap_days: int = 120  # two dates further apart are two events, not a disagreement
+    max_spread: float = 1.6  # two amounts further apart than this ratio measure different things
+    same_time_days: int = 2  # counts told further apart may both be right at their time
+
+
+TUNING = DisagreementTuning()
+
+
 # Verbs that name the same one-off happening in a person's career, so two dates for it can be
 # compared. (A company launches and raises many times: its dates are not compared.)
 _HAPPENINGS = {
@@ -22,7 +37,6 @@ _HAPPENINGS = {
 }
 # an announcement or a plan dates the news of a happening, not the happening itself
 _INTENT = re.compile(r"\b(announc\w*|plan\w*|will|would|set to|expect\w*|intend\w*|reported(?:ly)?)\b", re.I)
-MAX_DATE_GAP_DAYS = 120  # two dates further apart are two events, not a disagreement
 
 
 def disagreements(
@@ -58,7 +72,6 @@ _MONEY_MEASURES = {
     "funding": re.compile(r"\b(rais\w*|round|seed|funding)\b", re.I),
     "spending": re.compile(r"\b(spend\w*|spent|capex|capital expenditure)\b", re.I),
 }
-MAX_SPREAD = 1.6  # two amounts further apart than this ratio measure different things
 
 
 def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Article]) -> list[Disagreement]:
@@ -96,7 +109,7 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
                 and f.unit == first.unit
                 and f.article_id != first.article_id
                 and f"{f.amount:.3g}" != f"{first.amount:.3g}"
-                and max(f.amount, first.amount) / min(f.amount, first.amount) <= MAX_SPREAD
+                and max(f.amount, first.amount) / min(f.amount, first.amount) <= TUNING.max_spread
                 and subjects[id(f)] & subjects[id(first)]
                 and first.value not in f.sentence
                 and f.value not in first.sentence
@@ -126,7 +139,6 @@ _CHANGING = re.compile(
     r"up to|at least|now|reached|to date)\b",
     re.IGNORECASE,
 )
-SAME_TIME = 2  # days: counts told further apart may both be right at their time
 
 
 def _count_verb(figure: Figure) -> str:
@@ -138,14 +150,14 @@ def _count_verb(figure: Figure) -> str:
 
 
 def _same_time(a: Figure, b: Figure, articles: Mapping[str, Article]) -> bool:
-    """Whether two figures were published within `SAME_TIME` days of each other (money measures
+    """Whether two figures were published within `TUNING.same_time_days` days of each other (money measures
     such as a valuation do not move from day to day; counts may, so only they are asked)."""
     if a.kind != "count":
         return True
     when = [articles[f.article_id].published for f in (a, b) if f.article_id in articles]
     if len(when) < 2 or when[0] is None or when[1] is None:
         return True
-    return abs(when[0] - when[1]).days < SAME_TIME
+    return abs(when[0] - when[1]).days < TUNING.same_time_days
 
 
 _APPROXIMATE = re.compile(
@@ -235,7 +247,7 @@ def _date_disagreements(
             continue
         if not any(d.new for d in dates.values()) or not _any_differ(whens):
             continue
-        if (month_of(whens[-1]) - month_of(whens[0])).days > MAX_DATE_GAP_DAYS:
+        if (month_of(whens[-1]) - month_of(whens[0])).days > TUNING.max_date_gap_days:
             continue
         key = frozenset(d.text for d in dates.values())
         if key in seen:

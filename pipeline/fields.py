@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .facts import ArticleFacts, Event, Figure, Mention, Quote, money_amount
 from .models import (
@@ -29,11 +30,24 @@ from .models import (
 from .text.sentences import split_sentences
 from .text.words import COMMON_WORDS, WORD
 
-MAX_FIGURES = 6
-MAX_EVENTS = 10
-MAX_PEOPLE = 8
-MAX_VOICES = 3
-MAX_TAGS = 8
+
+@dataclass(frozen=True)
+class FieldsTuning:
+    """How much each panel shows, and when two sentences tell one event. Set by hand on the demo
+    corpus and the seeds when the fields were written (commit f54a562); `make bench` scores the
+    fields against tests/data/demo_gold.json and the seeds' gold."""
+
+    max_figures: int = 6
+    max_events: int = 10
+    max_people: int = 8
+    max_voices: int = 3
+    max_tags: int = 8
+    min_count: int = 10  # "two people", "three countries": context, not indicators
+    same_event: float = 0.3  # word overlap at which two sentences of one date tell one event
+    same_audience: float = 0.5  # word overlap at which two audience sentences say the same
+
+
+TUNING = FieldsTuning()
 
 CAUTION = re.compile(
     r"\b(risks?|concerns?|warn\w*|doubts?|threat\w*|scandal\w*|fail\w*|declin\w*|critic\w*|lawsuits?|"
@@ -157,8 +171,8 @@ def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[Ke
     is (thread keywords in it); the same figure from several sources is shown once."""
     groups: dict[tuple[str, str, float], list[Figure]] = defaultdict(list)
     for f in figures:
-        if f.kind == "count" and f.amount < 10:
-            continue  # "two people", "three countries": context, not indicators
+        if f.kind == "count" and f.amount < TUNING.min_count:
+            continue
         groups[(f.kind, f.unit, float(f"{f.amount:.3g}"))].append(f)
     kw = [k.lower() for k in keywords]
 
@@ -168,7 +182,7 @@ def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[Ke
         weight = {"money": 3, "percent": 2, "multiple": 2, "score": 2, "count": 1}.get(group[0].kind, 0)
         return (sources, central + weight, len(group[0].label))
 
-    ranked = sorted(groups.values(), key=rank, reverse=True)[:MAX_FIGURES]
+    ranked = sorted(groups.values(), key=rank, reverse=True)[: TUNING.max_figures]
     return tuple(
         KeyFigure(
             value=g[0].value,
@@ -194,14 +208,14 @@ def _timeline(
         if event.precision == "year" and article.published and event.date.year >= article.published.year:
             continue  # "this year", "in 2026": too vague to place on a timeline
         for i, known in enumerate(merged):
-            if known.date == when and _similar(known.text.text, event.text) >= 0.3:
+            if known.date == when and _similar(known.text.text, event.text) >= TUNING.same_event:
                 if cite[0] not in {c[0] for c in known.cited}:
                     merged[i] = TimelineEvent(known.date, known.kind, known.text, (*known.cited, cite))
                 break
         else:
             merged.append(TimelineEvent(when, event.kind, Sentence(event.text, event.article_id), (cite,)))
     merged.sort(key=lambda e: e.date)
-    return tuple(merged[-MAX_EVENTS:])
+    return tuple(merged[-TUNING.max_events :])
 
 
 def _similar(a: str, b: str) -> float:
@@ -231,7 +245,9 @@ def _involved(mentions: Sequence[Mention]) -> tuple[Involved, ...]:
             if not (name in context and context[name].role):
                 context[name] = m  # show the name where the sources say who they are
         context.setdefault(name, m)
-    ranked = sorted(articles, key=lambda n: (-len(articles[n]), -sum(roles[n].values()), n))[:MAX_PEOPLE]
+    ranked = sorted(articles, key=lambda n: (-len(articles[n]), -sum(roles[n].values()), n))[
+        : TUNING.max_people
+    ]
     return tuple(
         Involved(
             name=n,
@@ -252,7 +268,7 @@ def _voices(quotes: Sequence[Quote]) -> tuple[Voice, ...]:
             continue
         speakers.add(q.speaker)
         out.append(Voice(q.text, q.speaker, q.article_id))
-        if len(out) == MAX_VOICES:
+        if len(out) == TUNING.max_voices:
             break
     return tuple(out)
 
@@ -268,7 +284,7 @@ def _tags(
         slug = re.sub(r"[^a-z0-9]+", "-", tag.lower()).strip("-")
         if slug and slug not in tags:
             tags.append(slug)
-    return tuple(tags[:MAX_TAGS])
+    return tuple(tags[: TUNING.max_tags])
 
 
 def _category(timeline: Sequence[TimelineEvent]) -> str:
@@ -324,7 +340,7 @@ def _audience_sentences(articles: Sequence[Article], used: set[str]) -> tuple[Se
     scored.sort(key=lambda s: -s[0])
     out: list[Sentence] = []
     for _, candidate in scored:
-        if all(_similar(candidate.text, o.text) < 0.5 for o in out):
+        if all(_similar(candidate.text, o.text) < TUNING.same_audience for o in out):
             out.append(candidate)
         if len(out) == 2:
             break

@@ -50,6 +50,9 @@ class SummaryTuning:
     lead_bonus: float = 0.15  # bonus for the first sentences of an article
     agreement_weight: float = 0.3  # weight on similarity to other sources' sentences
     dangling_penalty: float = 0.6  # score factor for a sentence that needs the one before it
+    title_weight: float = 0.5  # weight on similarity to the articles' titles
+    max_redundancy: float = 0.6  # a sentence closer than this to one picked says the same
+    spread_penalty: float = 0.05  # cost of a second sentence from one article, to spread the picks
     # sentences are drawn from the thread's most relevant articles, the first of each: the
     # similarities of every pair of candidates are held at once (at 59 articles of ~80
     # sentences, 78 MB, the peak of a run of 5,000 articles; `make bench`)
@@ -163,7 +166,7 @@ def _score(
     other = owners[:, None] != owners[None, :]
     agreement = np.where(other, sims, 0).max(axis=1) if len(articles) > 1 else np.zeros(len(texts))
     lead = np.array([tuning.lead_bonus * max(0.0, 1 - c.position / 4) for c in candidates])
-    scores = relevance + 0.5 * title_sim + tuning.agreement_weight * agreement + lead
+    scores = relevance + tuning.title_weight * title_sim + tuning.agreement_weight * agreement + lead
     scores = scores * np.array([tuning.dangling_penalty if _DANGLING.match(t) else 1.0 for t in texts])
     return np.asarray(scores, dtype=float), np.asarray(sims, dtype=float)
 
@@ -196,8 +199,12 @@ def _mmr(
     while len(picked) < k:
         # too close to a sentence already shown says the same; a second sentence of one
         # article costs a little, to spread the picks over sources
-        value = tuning.diversity * scores - (1 - tuning.diversity) * redundancy - 0.05 * per_article[owner]
-        eligible = open_ & (redundancy <= 0.6) & np.isfinite(value)
+        value = (
+            tuning.diversity * scores
+            - (1 - tuning.diversity) * redundancy
+            - tuning.spread_penalty * per_article[owner]
+        )
+        eligible = open_ & (redundancy <= tuning.max_redundancy) & np.isfinite(value)
         if not eligible.any():
             break
         best = int(np.argmax(np.where(eligible, value, -np.inf)))

@@ -21,7 +21,7 @@ sentence's *signature* is the set of them:
 
 A sentence *repeats* another when every figure, date, name, past-tense verb (a word in -ed:
 "recalled the phone" is not "released the phone") and negation of it is in the other, and the
-other holds at least `COVERED` of its weighted tokens and `WORDS_COVERED` of its words and kinds
+other holds at least `TUNING.covered` of its weighted tokens and `TUNING.words_covered` of its words and kinds
 of happening (numbers aside, and one of them a word: the same names doing something else are
 news). Figures are compared exactly: a death toll of 1,204 is not one of 1,201. A sentence with
 figures may also repeat several sentences together (`repeats_any`): those that state its
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from ..text.calendar import MONTHS, WEEKDAYS
 from ..text.words import STOP_WORDS, WORD_OR_NUMBER
@@ -41,12 +42,24 @@ from .dates import _resolve_dates
 from .events import EVENT_RULES
 from .figures import _numbers
 
-COVERED = 0.65  # share of a sentence's weighted tokens found in the other to call it a repeat
-WORDS_COVERED = 0.6  # and share of its plain words (what is said of the names), unweighted
+
+@dataclass(frozen=True)
+class MeaningTuning:
+    """When a sentence repeats another. `covered` and the weights were set on the demo's
+    paraphrases across outlets (commit 7d00333), `words_covered` in a review of missed
+    developments (f1ed951); tests/test_novelty.py holds the cases each one decides."""
+
+    covered: float = 0.65  # share of a sentence's weighted tokens found in the other to call it a repeat
+    words_covered: float = 0.6  # and share of its plain words (what is said of the names), unweighted
+    stem: int = 6  # letters kept of a stem: "investors" and "investment" meet
+    fact_weight: float = 3.0  # a figure or a date
+    name_weight: float = 1.5  # a capitalised word
+
+
+TUNING = MeaningTuning()
+
+
 _POSSESSIVE = re.compile(r"['’]s$")
-_STEM = 6  # letters kept of a stem: "investors" and "investment" meet
-_WEIGHTS = {"#": 3.0, "@": 3.0}
-_NAME_WEIGHT = 1.5
 # a negation changes what is said: "will not spend" is not "will spend"
 _NEGATIONS = {"not", "no", "never", "nor", "none", "nothing", "cannot", "without"}
 _STOP = (STOP_WORDS - _NEGATIONS) | {"said", "says", "say", "according", "told", "also"}
@@ -84,11 +97,15 @@ _SUFFIX = re.compile(r"(?:ing|ed|es|s|e)$")
 
 def _stem(word: str) -> str:
     """A crude stem: "raised", "raises" and "raise" are "rais"; then at most six letters."""
-    return (_SUFFIX.sub("", word) if len(word) > 4 else word)[:_STEM]
+    return (_SUFFIX.sub("", word) if len(word) > 4 else word)[: TUNING.stem]
 
 
 def _weight(tokens: Iterable[str]) -> float:
-    return sum(_WEIGHTS.get(t[0], _NAME_WEIGHT if t[0] == "^" else 1.0) for t in tokens if t[0] != "~")
+    return sum(
+        (TUNING.fact_weight if t[0] in "#@" else TUNING.name_weight if t[0] == "^" else 1.0)
+        for t in tokens
+        if t[0] != "~"
+    )
 
 
 def repeats(sentence: frozenset[str], other: frozenset[str]) -> bool:
@@ -99,9 +116,9 @@ def repeats(sentence: frozenset[str], other: frozenset[str]) -> bool:
         return False
     words = {t for t in sentence if t[0] not in "#@^~" and not t.isdigit()}
     shared = words & other
-    if words and (len(shared) < WORDS_COVERED * len(words) or not any(t[0] != "%" for t in shared)):
+    if words and (len(shared) < TUNING.words_covered * len(words) or not any(t[0] != "%" for t in shared)):
         return False  # the same names doing something else: "Wang left Meta" is not "Meta hired Wang"
-    return _weight(sentence & other) >= COVERED * _weight(sentence)
+    return _weight(sentence & other) >= TUNING.covered * _weight(sentence)
 
 
 def repeats_any(sentence: frozenset[str], others: Sequence[frozenset[str]]) -> bool:
