@@ -344,7 +344,7 @@ def rebuild(config_path: Path) -> None:
 
     Example: brief rebuild --config sources.yaml
     """
-    from .run import rebuild_archive
+    from .publish import rebuild_archive
 
     config = load_config(config_path)
     with RunLock(config.state_dir):

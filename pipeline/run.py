@@ -17,12 +17,12 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import archive, deliver, render
+from . import archive, publish
 from .config import Config, FeedSource, SmtpSettings
 from .dedupe import dedupe
 from .digest import connections, only_new, shown_keys
@@ -33,7 +33,6 @@ from .fetch import DEFAULT_USER_AGENT, FetchSettings, fetch_all, fetch_each
 from .health import backoff
 from .llm import LlmSettings, rewrite_all
 from .models import (
-    ArchivedBrief,
     Article,
     Brief,
     Delivery,
@@ -50,7 +49,6 @@ from .models import (
 from .outbox import SendPolicy, deliver_brief
 from .pool import ExtractPool
 from .schedule import slot_id, status_line
-from .serialize import brief_from_json
 from .store import Store
 from .summarize import summarize_thread
 from .threads import assign_threads
@@ -62,7 +60,6 @@ CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
 OLDEST = datetime.min.replace(tzinfo=UTC)  # sorts undated articles last
 MAX_OTHERS = 15  # articles in no thread listed at the end of a brief
-EMAIL_HTML_BUDGET = 90_000  # bytes of encoded HTML part; Gmail clips messages at about 102 KB
 
 
 class Progress(Protocol):
@@ -275,7 +272,9 @@ def _run(ctx: _Context, slot: datetime, smtp: SmtpSettings | None, started: floa
         publishers=len({source for a in unique for source, _ in a.found_at}),
         reading_minutes=sum(d.reading_minutes for d in digests),
     )
-    folder, message_id = _write(ctx, brief)
+    ctx.stage("Writing the brief")
+    published = publish.write_brief(brief, config, store, now=now, run_id=ctx.run_id, force=ctx.options.force)
+    folder, message_id = published.folder, published.message_id
     store.mark_briefed(showing, sid)
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), sid)
@@ -431,109 +430,6 @@ def _articles(
     for entry, article in zip(pending, articles, strict=True):
         origin.setdefault(article.id, []).append(entry)
     return articles, origin, failed
-
-
-def _write(ctx: _Context, brief: Brief) -> tuple[Path, str]:
-    """Render the brief, build its message once, archive both; return (folder, Message-ID).
-
-    The email is kept under Gmail's clipping size: while its HTML part is over the budget, the
-    lowest-ranked thread moves to a list of links at the end.
-    """
-    config = ctx.config
-    ctx.stage("Writing the brief")
-    previous = ctx.store.delivery(brief.id)
-    resend = ctx.options.force and previous is not None and previous["sends"] > 0
-    nonce = f"r{previous['sends'] + 1}" if resend and previous is not None else ""
-    templates = config.templates_dir
-    while True:  # only the email is rendered again; the page once, below
-        email = render.render_email(brief, templates, config.archive_url)
-        raw, message_id = deliver.build_message(
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            mail_from=config.mail_from,
-            mail_to=config.mail_to,
-            brief_id=brief.id,
-            when=ctx.now,
-            nonce=nonce,
-        )
-        if (
-            deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET
-            or len(brief.digests) <= 1
-            or not brief.digests[-1].sources
-        ):
-            break
-        brief = _overflow(brief)
-    files = _brief_files(render.render_brief(brief, templates, config.archive_url, email), raw)
-    folder = archive.write_brief(config.output_dir, brief.slot, files)
-    full = render.full_brief(brief)
-    archived = ArchivedBrief(
-        id=brief.id,
-        slot=brief.slot,
-        path=folder.relative_to(config.output_dir).as_posix() + "/index.html",
-        headline=full.digests[0].headline.text if full.digests else "No new stories",
-        threads=tuple(d.title for d in full.digests),
-        articles=brief.stats.articles_new,
-    )
-    ctx.store.save_brief(archived, ctx.run_id, ctx.now)
-    ctx.store.save_brief_content(brief.id, files["brief.json"].decode(), raw)
-    write_site(ctx.store, config)
-    return folder, message_id
-
-
-def _brief_files(rendered: render.RenderedBrief, raw: bytes) -> dict[str, bytes]:
-    return {
-        "index.html": rendered.page_html.encode(),
-        "email.html": rendered.email_html.encode(),
-        "email.txt": rendered.email_txt.encode(),
-        "brief.json": rendered.brief_json.encode(),
-        "message.eml": raw,
-    }
-
-
-def rebuild_archive(config: Config) -> int:
-    """Write the whole archive again from the database (after a template change, or if it was
-    deleted); the message of each brief is the one that was built. Returns the briefs written."""
-    store = Store(config.state_dir)
-    try:
-        kept = store.brief_contents()
-        templates = config.templates_dir
-        for _, data, raw in kept:
-            brief = brief_from_json(data)
-            rendered = render.render_brief(brief, templates, config.archive_url)
-            archive.write_brief(config.output_dir, brief.slot, _brief_files(rendered, raw))
-        write_site(store, config)
-    finally:
-        store.close()
-    return len(kept)
-
-
-def write_site(store: Store, config: Config) -> None:
-    """Regenerate the archive's pages, thread pages, index and feed from the database."""
-    kept = [(entry, brief_from_json(data)) for entry, data, _ in store.brief_contents()]
-    pages = render.render_site(kept, config.title, config.templates_dir)
-    for path, content in pages.items():
-        archive.write_file(config.output_dir, path, content)
-
-
-def _overflow(brief: Brief) -> Brief:
-    """The brief with its lowest-ranked thread moved from the email to the overflow list."""
-    last = brief.digests[-1]
-    top = last.sources[0]
-    moved = SourceRef(
-        number=len(brief.overflow) + 1,
-        article_id=last.headline.article_id,
-        title=last.headline.text,
-        source=last.title,
-        url=next((s.url for s in last.sources if s.article_id == last.headline.article_id), top.url),
-        published=top.published,
-    )
-    return replace(
-        brief,
-        digests=brief.digests[:-1],
-        overflow=(moved, *brief.overflow),
-        overflow_digests=(last, *brief.overflow_digests),
-    )
 
 
 def _read_feed(ctx: _Context, feed: FeedSource, state: FeedState, result: FetchResult) -> str | None:

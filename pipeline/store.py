@@ -211,6 +211,24 @@ def _migration_6(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_7(db: sqlite3.Connection) -> None:
+    """What the archive's lists show of each brief, and each thread's appearances, so a run
+    writes the pages it changes without reading every brief kept."""
+    _script(
+        db,
+        """
+        ALTER TABLE briefs ADD COLUMN summary TEXT;
+        CREATE TABLE appearances (
+            thread_id TEXT NOT NULL,
+            brief_id TEXT NOT NULL,
+            digest TEXT NOT NULL,              -- the thread's digest in that brief, as JSON
+            PRIMARY KEY (thread_id, brief_id)
+        );
+        CREATE INDEX appearances_brief ON appearances(brief_id)
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -218,6 +236,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_4,
     _migration_5,
     _migration_6,
+    _migration_7,
 )
 
 
@@ -747,6 +766,90 @@ class Store:
     def last_brief(self) -> ArchivedBrief | None:
         found = self.briefs()
         return found[0] if found else None
+
+    # -- the archive's pages: what they show of each brief, read without parsing every brief ---
+
+    def save_brief_pages(self, pages: Iterable[tuple[str, str, Iterable[tuple[str, str]]]]) -> set[str]:
+        """For each (brief id, summary JSON, [(thread id, digest JSON)]): keep the summary and
+        replace the brief's thread appearances, in one transaction. Returns the threads the
+        briefs appeared in before (a brief made again may have left one)."""
+        before: set[str] = set()
+        with self.transaction() as db:
+            for brief_id, summary, appearances in pages:
+                rows = db.execute("SELECT thread_id FROM appearances WHERE brief_id = ?", (brief_id,))
+                before.update(str(r["thread_id"]) for r in rows)
+                db.execute("DELETE FROM appearances WHERE brief_id = ?", (brief_id,))
+                db.executemany(
+                    "INSERT INTO appearances (thread_id, brief_id, digest) VALUES (?, ?, ?)",
+                    [(thread_id, brief_id, digest) for thread_id, digest in appearances],
+                )
+                db.execute("UPDATE briefs SET summary = ? WHERE id = ?", (summary, brief_id))
+        return before
+
+    def briefs_without_summary(self) -> list[tuple[ArchivedBrief, str]]:
+        """Briefs kept before summaries were (schema 7), with their data: to summarise once."""
+        rows = self.db.execute(
+            "SELECT * FROM briefs WHERE data IS NOT NULL AND summary IS NULL ORDER BY slot, id"
+        ).fetchall()
+        return [(_archived(r), str(r["data"])) for r in rows]
+
+    def brief_months(self) -> list[tuple[str, int]]:
+        """Each month with briefs ("2026-04"), newest first, with its number of briefs."""
+        rows = self.db.execute(
+            "SELECT substr(slot, 1, 7) AS month, count(*) AS n FROM briefs WHERE summary IS NOT NULL "
+            "GROUP BY month ORDER BY month DESC"
+        ).fetchall()
+        return [(str(r["month"]), int(r["n"])) for r in rows]
+
+    def brief_summaries(
+        self, months: Iterable[str] = (), limit: int | None = None
+    ) -> list[tuple[ArchivedBrief, str]]:
+        """The briefs of `months` (all months when none is given), newest first, at most
+        `limit`, each with its summary JSON."""
+        wanted = list(months)
+        where = f"AND substr(slot, 1, 7) IN ({', '.join('?' * len(wanted))})" if wanted else ""
+        rows = self.db.execute(
+            f"SELECT * FROM briefs WHERE summary IS NOT NULL {where} "  # noqa: S608 - only placeholders
+            "ORDER BY slot DESC, id DESC LIMIT ?",
+            (*wanted, -1 if limit is None else limit),
+        ).fetchall()
+        return [(_archived(r), str(r["summary"])) for r in rows]
+
+    def brief_neighbours(self, brief_id: str) -> tuple[ArchivedBrief | None, ArchivedBrief | None]:
+        """The briefs just before and just after `brief_id` in the archive's order."""
+        row = self.db.execute("SELECT slot FROM briefs WHERE id = ?", (brief_id,)).fetchone()
+        if row is None:
+            return None, None
+        key = (row["slot"], brief_id)
+        before = self.db.execute(
+            "SELECT * FROM briefs WHERE data IS NOT NULL AND (slot, id) < (?, ?) "
+            "ORDER BY slot DESC, id DESC LIMIT 1",
+            key,
+        ).fetchone()
+        after = self.db.execute(
+            "SELECT * FROM briefs WHERE data IS NOT NULL AND (slot, id) > (?, ?) ORDER BY slot, id LIMIT 1",
+            key,
+        ).fetchone()
+        return (_archived(before) if before else None, _archived(after) if after else None)
+
+    def brief_data(self, brief_id: str) -> str | None:
+        """One brief's data (brief.json), or None."""
+        row = self.db.execute("SELECT data FROM briefs WHERE id = ?", (brief_id,)).fetchone()
+        return str(row["data"]) if row and row["data"] is not None else None
+
+    def thread_appearances(self, thread_id: str) -> list[tuple[ArchivedBrief, str]]:
+        """The briefs one thread appeared in, newest first, each with the thread's digest JSON."""
+        rows = self.db.execute(
+            "SELECT b.*, a.digest FROM appearances a JOIN briefs b ON b.id = a.brief_id "
+            "WHERE a.thread_id = ? ORDER BY b.slot DESC, b.id DESC",
+            (thread_id,),
+        ).fetchall()
+        return [(_archived(r), str(r["digest"])) for r in rows]
+
+    def appearing_threads(self) -> list[str]:
+        """Every thread that appeared in a brief."""
+        rows = self.db.execute("SELECT DISTINCT thread_id FROM appearances ORDER BY thread_id").fetchall()
+        return [str(r["thread_id"]) for r in rows]
 
 
 def _archived(row: sqlite3.Row) -> ArchivedBrief:

@@ -94,9 +94,9 @@ def test_an_older_database_is_backed_up_and_migrated_keeping_its_data(tmp_path: 
 def test_a_database_from_a_newer_dailybrief_is_refused(tmp_path: Path) -> None:
     (tmp_path / "state").mkdir()
     with sqlite3.connect(tmp_path / "state" / "dailybrief.sqlite3") as db:
-        db.execute("PRAGMA user_version = 7")
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
 
-    with pytest.raises(StoreError, match="schema 7, newer than this dailybrief"):
+    with pytest.raises(StoreError, match=f"schema {len(MIGRATIONS) + 1}, newer than this dailybrief"):
         Store(tmp_path / "state")
 
 
