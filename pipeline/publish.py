@@ -16,7 +16,7 @@ from the same functions, so it gives the same bytes as the runs that wrote them 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -74,18 +74,19 @@ def write_brief(
         ):
             break
         brief = _overflow(brief)
-    entry = _entry(brief, config.output_dir)
+    entry = archive_entry(brief, config.output_dir)
     data = brief_to_json(brief)
     store.save_brief(entry, run_id, now)
     store.save_brief_content(brief.id, data, raw)
     # the pages are made from the brief as kept (as `brief rebuild` makes them), not as in memory
     kept = brief_from_json(data)
-    left = store.save_brief_pages([_pages_row(entry, kept)])
+    left = store.save_brief_pages([page_records(entry, kept)])
     neighbours = store.brief_neighbours(brief.id)
-    files = _brief_files(render.render_brief(kept, templates, config.archive_url, email, neighbours), raw)
+    page = render.brief_page(kept, neighbours, templates)
+    files = _brief_files(render.RenderedBrief(email.html, email.text, page, data, email.subject), raw)
     folder = archive.write_brief(config.output_dir, brief.slot, files)
     written = {f"{entry.path.rsplit('/', 1)[0]}/{name}": len(content) for name, content in files.items()}
-    pages: dict[str, bytes] = {}
+    pages: dict[str, bytes | None] = {}
     for neighbour in neighbours:
         if neighbour is not None:
             pages.update(_brief_page(store, config, neighbour))
@@ -106,7 +107,7 @@ def rebuild_archive(config: Config) -> int:
     try:
         kept = [(entry, brief_from_json(data), raw) for entry, data, raw in store.brief_contents()]
         # summaries are made again too: what a run keeps is always what rebuild would write
-        store.save_brief_pages(_pages_row(entry, brief) for entry, brief, _ in kept)
+        store.save_brief_pages(page_records(entry, brief) for entry, brief, _ in kept)
         templates = config.templates_dir
         for i, (_, brief, raw) in enumerate(kept):
             neighbours = (kept[i - 1][0] if i > 0 else None, kept[i + 1][0] if i + 1 < len(kept) else None)
@@ -126,11 +127,12 @@ def catch_up(store: Store) -> int:
     the pages a run writes list them too. Returns how many were summarised."""
     missing = store.briefs_without_summary()
     if missing:
-        store.save_brief_pages(_pages_row(entry, brief_from_json(data)) for entry, data in missing)
+        store.save_brief_pages(page_records(entry, brief_from_json(data)) for entry, data in missing)
     return len(missing)
 
 
-def _entry(brief: Brief, output_dir: Path) -> ArchivedBrief:
+def archive_entry(brief: Brief, output_dir: Path) -> ArchivedBrief:
+    """The brief's entry in the archive: where its page is, its headline and threads."""
     full = render.full_brief(brief)
     folder = archive.brief_dir(output_dir, brief.slot)
     return ArchivedBrief(
@@ -143,8 +145,9 @@ def _entry(brief: Brief, output_dir: Path) -> ArchivedBrief:
     )
 
 
-def _pages_row(entry: ArchivedBrief, brief: Brief) -> tuple[str, str, list[tuple[str, str]]]:
-    """What the store keeps of a brief for the archive's pages: its summary and its digests."""
+def page_records(entry: ArchivedBrief, brief: Brief) -> tuple[str, str, list[tuple[str, str]]]:
+    """What the store keeps of a brief for the archive's pages (`Store.save_brief_pages`): its
+    summary and its digests."""
     summary = render.listed_to_json(render.listed(entry, brief))
     return brief.id, summary, [(d.thread_id, digest_to_json(d)) for d in render.full_brief(brief).digests]
 
@@ -160,14 +163,17 @@ def _brief_page(store: Store, config: Config, entry: ArchivedBrief) -> dict[str,
 
 def _site_pages(
     store: Store, config: Config, threads: Iterable[str], months: Sequence[str]
-) -> dict[str, bytes]:
-    """The pages of `threads` and of `months`, the index, the search index and the feed."""
+) -> dict[str, bytes | None]:
+    """The pages of `threads` and of `months`, the index, the search index and the feed; None
+    for a page to remove."""
     title, templates = config.title, config.templates_dir
-    pages: dict[str, bytes] = {}
+    pages: dict[str, bytes | None] = {}
     for thread_id in sorted(threads):
         appearances = [(e, digest_from_json(d)) for e, d in store.thread_appearances(thread_id)]
-        if appearances:  # a thread no brief shows any more keeps its last page
-            pages[f"threads/{thread_id}.html"] = render.thread_page(thread_id, appearances, title, templates)
+        # a thread no brief shows any more (its one brief was made again without it) has no page
+        pages[f"threads/{thread_id}.html"] = (
+            render.thread_page(thread_id, appearances, title, templates) if appearances else None
+        )
     for month in months:
         shown = _listed(store.brief_summaries([month]))
         if shown:
@@ -185,10 +191,14 @@ def _listed(rows: Sequence[tuple[ArchivedBrief, str]]) -> list[render.Listed]:
     return [render.listed_from_json(entry, summary) for entry, summary in rows]
 
 
-def _write_all(output_dir: Path, pages: dict[str, bytes]) -> dict[str, int]:
+def _write_all(output_dir: Path, pages: Mapping[str, bytes | None]) -> dict[str, int]:
+    """Write (or, for None, remove) each page; return the sizes of those written."""
     for path, content in pages.items():
-        archive.write_file(output_dir, path, content)
-    return {path: len(content) for path, content in pages.items()}
+        if content is None:
+            archive.remove_file(output_dir, path)
+        else:
+            archive.write_file(output_dir, path, content)
+    return {path: len(content) for path, content in pages.items() if content is not None}
 
 
 def _brief_files(rendered: render.RenderedBrief, raw: bytes) -> dict[str, bytes]:

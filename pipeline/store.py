@@ -217,14 +217,24 @@ def _migration_7(db: sqlite3.Connection) -> None:
     _script(
         db,
         """
-        ALTER TABLE briefs ADD COLUMN summary TEXT;
-        CREATE TABLE appearances (
-            thread_id TEXT NOT NULL,
-            brief_id TEXT NOT NULL,
-            digest TEXT NOT NULL,              -- the thread's digest in that brief, as JSON
-            PRIMARY KEY (thread_id, brief_id)
+        ALTER TABLE briefs ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX briefs_unsummarised ON briefs(id) WHERE data IS NOT NULL AND summarised = 0;
+        CREATE TABLE summaries (
+            brief_id TEXT PRIMARY KEY,
+            slot TEXT NOT NULL,
+            month TEXT NOT NULL,               -- 2026-04, UTC
+            summary TEXT NOT NULL              -- what the index, month pages and feed show, as JSON
         );
-        CREATE INDEX appearances_brief ON appearances(brief_id)
+        CREATE INDEX summaries_slot ON summaries(slot, brief_id);
+        CREATE INDEX summaries_month ON summaries(month);
+        CREATE TABLE appearances (
+            brief_id TEXT NOT NULL,
+            position INTEGER NOT NULL,         -- the digest's place on the brief's page
+            thread_id TEXT NOT NULL,
+            digest TEXT NOT NULL,              -- the thread's digest in that brief, as JSON
+            PRIMARY KEY (brief_id, position)
+        );
+        CREATE INDEX appearances_thread ON appearances(thread_id)
         """,
     )
 
@@ -768,11 +778,13 @@ class Store:
         return found[0] if found else None
 
     # -- the archive's pages: what they show of each brief, read without parsing every brief ---
+    # (the summaries and digests live apart from `briefs`, whose rows carry each brief's data:
+    # a query over them never reads through that)
 
     def save_brief_pages(self, pages: Iterable[tuple[str, str, Iterable[tuple[str, str]]]]) -> set[str]:
-        """For each (brief id, summary JSON, [(thread id, digest JSON)]): keep the summary and
-        replace the brief's thread appearances, in one transaction. Returns the threads the
-        briefs appeared in before (a brief made again may have left one)."""
+        """For each (brief id, summary JSON, [(thread id, digest JSON)]) of a brief kept: keep
+        the summary and replace the brief's thread appearances, all in one transaction. Returns
+        the threads the briefs appeared in before (a brief made again may have left one)."""
         before: set[str] = set()
         with self.transaction() as db:
             for brief_id, summary, appearances in pages:
@@ -780,57 +792,63 @@ class Store:
                 before.update(str(r["thread_id"]) for r in rows)
                 db.execute("DELETE FROM appearances WHERE brief_id = ?", (brief_id,))
                 db.executemany(
-                    "INSERT INTO appearances (thread_id, brief_id, digest) VALUES (?, ?, ?)",
-                    [(thread_id, brief_id, digest) for thread_id, digest in appearances],
+                    "INSERT INTO appearances (brief_id, position, thread_id, digest) VALUES (?, ?, ?, ?)",
+                    [(brief_id, n, thread_id, digest) for n, (thread_id, digest) in enumerate(appearances)],
                 )
-                db.execute("UPDATE briefs SET summary = ? WHERE id = ?", (summary, brief_id))
+                db.execute(
+                    "INSERT OR REPLACE INTO summaries (brief_id, slot, month, summary) "
+                    "SELECT id, slot, substr(slot, 1, 7), ? FROM briefs WHERE id = ?",
+                    (summary, brief_id),
+                )
+                db.execute("UPDATE briefs SET summarised = 1 WHERE id = ?", (brief_id,))
         return before
 
     def briefs_without_summary(self) -> list[tuple[ArchivedBrief, str]]:
-        """Briefs kept before summaries were (schema 7), with their data: to summarise once."""
+        """Briefs kept with their data but not summarised (kept before schema 7, or by a run
+        that stopped in between), oldest first, with their data."""
         rows = self.db.execute(
-            "SELECT * FROM briefs WHERE data IS NOT NULL AND summary IS NULL ORDER BY slot, id"
+            "SELECT * FROM briefs WHERE data IS NOT NULL AND summarised = 0 ORDER BY slot, id"
         ).fetchall()
         return [(_archived(r), str(r["data"])) for r in rows]
 
     def brief_months(self) -> list[tuple[str, int]]:
-        """Each month with briefs ("2026-04"), newest first, with its number of briefs."""
+        """Each month with briefs ("2026-04", UTC), newest first, with its number of briefs."""
         rows = self.db.execute(
-            "SELECT substr(slot, 1, 7) AS month, count(*) AS n FROM briefs WHERE summary IS NOT NULL "
-            "GROUP BY month ORDER BY month DESC"
+            "SELECT month, count(*) AS n FROM summaries GROUP BY month ORDER BY month DESC"
         ).fetchall()
         return [(str(r["month"]), int(r["n"])) for r in rows]
 
     def brief_summaries(
         self, months: Iterable[str] = (), limit: int | None = None
     ) -> list[tuple[ArchivedBrief, str]]:
-        """The briefs of `months` (all months when none is given), newest first, at most
+        """The briefs of `months` (of every month when none is given), newest first, at most
         `limit`, each with its summary JSON."""
         wanted = list(months)
-        where = f"AND substr(slot, 1, 7) IN ({', '.join('?' * len(wanted))})" if wanted else ""
+        where = f"WHERE s.month IN ({', '.join('?' * len(wanted))})" if wanted else ""
         rows = self.db.execute(
-            f"SELECT * FROM briefs WHERE summary IS NOT NULL {where} "  # noqa: S608 - only placeholders
-            "ORDER BY slot DESC, id DESC LIMIT ?",
+            f"SELECT {_ENTRY}, s.summary FROM summaries s JOIN briefs b ON b.id = s.brief_id {where} "  # noqa: S608 - placeholders only
+            "ORDER BY s.slot DESC, s.brief_id DESC LIMIT ?",
             (*wanted, -1 if limit is None else limit),
         ).fetchall()
         return [(_archived(r), str(r["summary"])) for r in rows]
 
     def brief_neighbours(self, brief_id: str) -> tuple[ArchivedBrief | None, ArchivedBrief | None]:
-        """The briefs just before and just after `brief_id` in the archive's order."""
-        row = self.db.execute("SELECT slot FROM briefs WHERE id = ?", (brief_id,)).fetchone()
+        """The briefs kept just before and just after `brief_id`, in the archive's order."""
+        row = self.db.execute("SELECT slot FROM summaries WHERE brief_id = ?", (brief_id,)).fetchone()
         if row is None:
             return None, None
         key = (row["slot"], brief_id)
-        before = self.db.execute(
-            "SELECT * FROM briefs WHERE data IS NOT NULL AND (slot, id) < (?, ?) "
-            "ORDER BY slot DESC, id DESC LIMIT 1",
-            key,
-        ).fetchone()
-        after = self.db.execute(
-            "SELECT * FROM briefs WHERE data IS NOT NULL AND (slot, id) > (?, ?) ORDER BY slot, id LIMIT 1",
-            key,
-        ).fetchone()
-        return (_archived(before) if before else None, _archived(after) if after else None)
+        found = []
+        for sql in (
+            "(s.slot, s.brief_id) < (?, ?) ORDER BY s.slot DESC, s.brief_id DESC",
+            "(s.slot, s.brief_id) > (?, ?) ORDER BY s.slot, s.brief_id",
+        ):
+            near = self.db.execute(
+                f"SELECT {_ENTRY} FROM summaries s JOIN briefs b ON b.id = s.brief_id WHERE {sql} LIMIT 1",  # noqa: S608 - constants
+                key,
+            ).fetchone()
+            found.append(_archived(near) if near else None)
+        return found[0], found[1]
 
     def brief_data(self, brief_id: str) -> str | None:
         """One brief's data (brief.json), or None."""
@@ -840,16 +858,20 @@ class Store:
     def thread_appearances(self, thread_id: str) -> list[tuple[ArchivedBrief, str]]:
         """The briefs one thread appeared in, newest first, each with the thread's digest JSON."""
         rows = self.db.execute(
-            "SELECT b.*, a.digest FROM appearances a JOIN briefs b ON b.id = a.brief_id "
-            "WHERE a.thread_id = ? ORDER BY b.slot DESC, b.id DESC",
+            f"SELECT {_ENTRY}, a.digest FROM appearances a JOIN summaries s ON s.brief_id = a.brief_id "  # noqa: S608 - constant
+            "JOIN briefs b ON b.id = a.brief_id WHERE a.thread_id = ? "
+            "ORDER BY s.slot DESC, s.brief_id DESC, a.position",
             (thread_id,),
         ).fetchall()
         return [(_archived(r), str(r["digest"])) for r in rows]
 
     def appearing_threads(self) -> list[str]:
-        """Every thread that appeared in a brief."""
+        """Every thread that appeared in a brief kept."""
         rows = self.db.execute("SELECT DISTINCT thread_id FROM appearances ORDER BY thread_id").fetchall()
         return [str(r["thread_id"]) for r in rows]
+
+
+_ENTRY = "b.id, b.slot, b.path, b.headline, b.threads, b.articles"  # what `_archived` reads
 
 
 def _archived(row: sqlite3.Row) -> ArchivedBrief:
