@@ -340,7 +340,7 @@ def show(config_path: Path, brief_id: str | None) -> None:
 @cli.command()
 @config_option
 def rebuild(config_path: Path) -> None:
-    """Write the archive (every brief, thread page, index and feed) again from the database.
+    """Write the archive (every brief, thread page, month page, index and feed) again from the database.
 
     Example: brief rebuild --config sources.yaml
     """

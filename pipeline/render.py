@@ -1,5 +1,5 @@
 """A `Brief` → its files: the email (HTML with inlined CSS, and plain text), the brief page,
-brief.json; and the archive index.
+brief.json; and the archive's pages: the index, a page per month and per thread, the feed.
 
 One Jinja2 environment for HTML (autoescape on, StrictUndefined) and one for plain text, both
 loading from the user's templates folder first, then the built-in templates. Every URL that
