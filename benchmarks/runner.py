@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import digest, extraction, feeds, speed, summaries, threads
+from . import archive, digest, extraction, feeds, speed, summaries, threads
 from .core import Options, Report
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
@@ -45,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "concurrency": speed.concurrency,
     "idle": speed.idle,
     "scaling": speed.scaling,
+    "archive": archive.run,
 }
 NEEDS_DATA = ("extraction", "feeds", "threads", "summaries", "overhead", "scaling")
 

@@ -66,6 +66,19 @@ def write_file(output_dir: Path, relative: str, data: bytes) -> Path:
     return target
 
 
+def remove_file(output_dir: Path, relative: str) -> bool:
+    """Remove one file at `relative` inside the output folder, if it is there; True if it was."""
+    target = (output_dir / relative).resolve()
+    if output_dir.resolve() not in target.parents:
+        raise ValueError(f"refusing to remove {relative!r} outside {output_dir}")
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return False
+    _fsync_dir(target.parent)
+    return True
+
+
 def clean_staging(output_dir: Path) -> None:
     """Remove what an interrupted run left in the staging folder."""
     shutil.rmtree(output_dir / STAGING, ignore_errors=True)

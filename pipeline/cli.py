@@ -318,11 +318,11 @@ def show(config_path: Path, brief_id: str | None) -> None:
 @cli.command()
 @config_option
 def rebuild(config_path: Path) -> None:
-    """Write the archive (every brief, thread page, index and feed) again from the database.
+    """Write the archive (every brief, thread page, month page, index and feed) again from the database.
 
     Example: brief rebuild --config sources.yaml
     """
-    from .run import rebuild_archive
+    from .publish import rebuild_archive
 
     config = load_config(config_path)
     with RunLock(config.state_dir):

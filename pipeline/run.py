@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import archive, deliver, render
+from . import archive, publish
 from .config import Config, SmtpSettings
 from .disagreements import disagreements
 from .errors import BriefError, NothingToDoError, StoppedError
@@ -33,14 +33,12 @@ from .llm import LlmSettings, rewrite_all
 from .lock import RunLock
 from .memory import release_memory
 from .models import (
-    ArchivedBrief,
     Article,
     Brief,
     Delivery,
     RunStats,
     RunStatus,
     SlotState,
-    SourceRef,
     Thread,
     ThreadDigest,
     TimelineEvent,
@@ -51,7 +49,6 @@ from .progress import Progress, QuietProgress
 from .rank import others, rank_threads
 from .reading import RunContext, fetch_settings, read_articles, read_feeds
 from .schedule import slot_id, status_line
-from .serialize import brief_from_json
 from .slots import due_slot
 from .store import Store
 from .summarize import summarize_thread
@@ -59,7 +56,6 @@ from .threads import assign_threads
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
-EMAIL_HTML_BUDGET = 90_000  # bytes of encoded HTML part; Gmail clips messages at about 102 KB
 
 
 @dataclass(frozen=True)
@@ -257,7 +253,9 @@ def _run(
         publishers=len({source for a in unique for source, _ in a.found_at}),
         reading_minutes=sum(d.reading_minutes for d in digests),
     )
-    folder, message_id = _write(ctx, brief, options.force)
+    ctx.stage("Writing the brief")
+    published = publish.write_brief(brief, config, store, now=now, run_id=ctx.run_id, force=options.force)
+    folder, message_id = published.folder, published.message_id
     store.mark_briefed(by_id, sid)
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), sid)
@@ -375,106 +373,3 @@ def _stories(
             if found:
                 out[thread_id] = found
     return out
-
-
-def _write(ctx: RunContext, brief: Brief, force: bool) -> tuple[Path, str]:
-    """Render the brief, build its message once, archive both; return (folder, Message-ID).
-
-    The email is kept under Gmail's clipping size: while its HTML part is over the budget, the
-    lowest-ranked thread moves to a list of links at the end.
-    """
-    config = ctx.config
-    ctx.stage("Writing the brief")
-    previous = ctx.store.delivery(brief.id)
-    resend = force and previous is not None and previous.sends > 0
-    nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
-    templates = config.templates_dir
-    while True:  # only the email is rendered again; the page once, below
-        email = render.render_email(brief, templates, config.archive_url)
-        raw, message_id = deliver.build_message(
-            subject=email.subject,
-            text=email.text,
-            html=email.html,
-            mail_from=config.mail_from,
-            mail_to=config.mail_to,
-            brief_id=brief.id,
-            when=ctx.now,
-            nonce=nonce,
-        )
-        if (
-            deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET
-            or len(brief.digests) <= 1
-            or not brief.digests[-1].sources
-        ):
-            break
-        brief = _overflow(brief)
-    files = _brief_files(render.render_brief(brief, templates, config.archive_url, email), raw)
-    folder = archive.write_brief(config.output_dir, brief.slot, files)
-    full = render.full_brief(brief)
-    archived = ArchivedBrief(
-        id=brief.id,
-        slot=brief.slot,
-        path=folder.relative_to(config.output_dir).as_posix() + "/index.html",
-        headline=full.digests[0].headline.text if full.digests else "No new stories",
-        threads=tuple(d.title for d in full.digests),
-        articles=brief.stats.articles_new,
-    )
-    ctx.store.save_brief(archived, ctx.run_id, ctx.now)
-    ctx.store.save_brief_content(brief.id, files["brief.json"].decode(), raw)
-    write_site(ctx.store, config)
-    return folder, message_id
-
-
-def _brief_files(rendered: render.RenderedBrief, raw: bytes) -> dict[str, bytes]:
-    return {
-        "index.html": rendered.page_html.encode(),
-        "email.html": rendered.email_html.encode(),
-        "email.txt": rendered.email_txt.encode(),
-        "brief.json": rendered.brief_json.encode(),
-        "message.eml": raw,
-    }
-
-
-def rebuild_archive(config: Config) -> int:
-    """Write the whole archive again from the database (after a template change, or if it was
-    deleted); the message of each brief is the one that was built. Returns the briefs written."""
-    store = Store(config.state_dir)
-    try:
-        kept = store.brief_contents()
-        templates = config.templates_dir
-        for _, data, raw in kept:
-            brief = brief_from_json(data)
-            rendered = render.render_brief(brief, templates, config.archive_url)
-            archive.write_brief(config.output_dir, brief.slot, _brief_files(rendered, raw))
-        write_site(store, config)
-    finally:
-        store.close()
-    return len(kept)
-
-
-def write_site(store: Store, config: Config) -> None:
-    """Regenerate the archive's pages, thread pages, index and feed from the database."""
-    kept = [(entry, brief_from_json(data)) for entry, data, _ in store.brief_contents()]
-    pages = render.render_site(kept, config.title, config.templates_dir)
-    for path, content in pages.items():
-        archive.write_file(config.output_dir, path, content)
-
-
-def _overflow(brief: Brief) -> Brief:
-    """The brief with its lowest-ranked thread moved from the email to the overflow list."""
-    last = brief.digests[-1]
-    top = last.sources[0]
-    moved = SourceRef(
-        number=len(brief.overflow) + 1,
-        article_id=last.headline.article_id,
-        title=last.headline.text,
-        source=last.title,
-        url=next((s.url for s in last.sources if s.article_id == last.headline.article_id), top.url),
-        published=top.published,
-    )
-    return replace(
-        brief,
-        digests=brief.digests[:-1],
-        overflow=(moved, *brief.overflow),
-        overflow_digests=(last, *brief.overflow_digests),
-    )

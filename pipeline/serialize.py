@@ -63,6 +63,16 @@ def brief_from_json(text: str) -> Brief:
     )
 
 
+def digest_to_json(digest: ThreadDigest) -> str:
+    """One thread's digest as brief.json holds it (compact): what a thread page is made from."""
+    return json.dumps(_plain(asdict(digest)), ensure_ascii=False, separators=(",", ":"))
+
+
+def digest_from_json(text: str) -> ThreadDigest:
+    """The inverse of digest_to_json."""
+    return _digest(json.loads(text))
+
+
 def _digest(d: dict[str, Any]) -> ThreadDigest:
     return ThreadDigest(
         thread_id=d["thread_id"],

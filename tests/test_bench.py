@@ -158,6 +158,10 @@ def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
         "speed.idle_rerun",
         "speed.scaling_time",
         "speed.rss_4x",
+        "archive.run_seconds_10",
+        "archive.bytes_written_40",
+        "archive.ratio_40_vs_10",
+        "archive.index_bytes_40",
     ):
         assert key in figures, f"{key} missing from {sorted(figures)}"
     for key, f in figures.items():

@@ -41,7 +41,8 @@ from pipeline.deliver import build_message, html_part_size, send_message, send_w
 from pipeline.errors import DeliveryError
 from pipeline.models import DeliveryState, SlotState
 from pipeline.outbox import SendPolicy
-from pipeline.run import EMAIL_HTML_BUDGET, RunResult
+from pipeline.publish import EMAIL_HTML_BUDGET
+from pipeline.run import RunResult
 from pipeline.service import run_due_slots
 
 SLOT = "2026-11-10T1500Z"

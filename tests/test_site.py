@@ -18,7 +18,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.demo import run_demo
-from pipeline.run import rebuild_archive
+from pipeline.publish import rebuild_archive
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -39,6 +39,7 @@ def _pages(site: Path) -> dict[str, Path]:
     briefs = sorted(output.glob("20*/*/*/*/index.html"))
     return {
         "archive index": output / "index.html",
+        "month page": output / "archive" / "2026-04.html",
         "brief page": briefs[-1],
         "thread page": output / "threads" / "meta-closed-pivot.html",
         "email": briefs[-1].parent / "email.html",
@@ -140,7 +141,7 @@ def _luminance(css_color: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-@pytest.mark.parametrize("name", ["archive index", "brief page", "thread page", "email"])
+@pytest.mark.parametrize("name", ["archive index", "month page", "brief page", "thread page", "email"])
 def test_pages_open_from_disk_without_errors_broken_links_or_sideways_scroll(
     browser: Any, site: Path, name: str, tmp_path: Path, record_property: Any
 ) -> None:
@@ -177,7 +178,7 @@ def test_pages_open_from_disk_without_errors_broken_links_or_sideways_scroll(
         print(f"screenshot: {shot}")
 
 
-@pytest.mark.parametrize("name", ["archive index", "brief page", "thread page"])
+@pytest.mark.parametrize("name", ["archive index", "month page", "brief page", "thread page"])
 def test_the_dark_scheme_applies_when_the_reader_prefers_it(browser: Any, site: Path, name: str) -> None:
     page = _pages(site)[name]
     _open(browser, page, 1280, dark=False)

@@ -124,9 +124,9 @@ def test_a_schema_6_database_keeps_its_briefs_and_loses_the_unread_columns(tmp_p
         "2026-11-23T1500Z", NOW, "2026/11/23/1500/index.html", "The harbor reopens", ("Harbor",), 4
     )
     assert (data, message) == ("{}", b"msg!")
-    assert columns(path, "briefs") == [
+    assert columns(path, "briefs") == [  # then migration 8 adds the archive's summary flag
         *("id", "slot", "run_id", "path", "headline", "threads", "articles", "created_at"),
-        *("data", "message"),
+        *("data", "message", "summarised"),
     ]
     assert user_version(path) == len(MIGRATIONS)
     assert len(list((tmp_path / "state").glob("*.v6.bak"))) == 1

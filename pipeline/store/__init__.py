@@ -7,6 +7,7 @@ All SQL of dailybrief lives in this package, one module per area:
     articles.py  articles, and which brief showed each
     threads.py   thread memberships, timelines, what each thread has shown
     ledger.py    runs, slots, deliveries, the service's heartbeat, archived briefs
+    pages.py     what the archive's pages show of each brief and thread
 
 `Store` is all of them over one connection. Each write is one explicit `BEGIN IMMEDIATE`
 transaction, so a crash loses at most the stage in flight. Queries return the frozen
@@ -22,13 +23,14 @@ from ..errors import StoreError
 from .articles import ArticleStore
 from .feeds import FeedStore
 from .ledger import Ledger
+from .pages import ArchivePages
 from .schema import MIGRATIONS, migrate
 from .threads import ThreadStore
 
 __all__ = ["MIGRATIONS", "Store"]
 
 
-class Store(FeedStore, ArticleStore, ThreadStore, Ledger):
+class Store(FeedStore, ArticleStore, ThreadStore, Ledger, ArchivePages):
     """Open (creating and migrating) the state database in `state_dir`."""
 
     def __init__(self, state_dir: Path) -> None:

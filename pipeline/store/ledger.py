@@ -202,12 +202,12 @@ class Ledger(Database):
     def brief_contents(self) -> list[tuple[ArchivedBrief, str, bytes]]:
         """Every brief with its data and message, oldest first."""
         rows = self.db.execute("SELECT * FROM briefs WHERE data IS NOT NULL ORDER BY slot, id").fetchall()
-        return [(_archived(r), str(r["data"]), bytes(r["message"] or b"")) for r in rows]
+        return [(archived_brief(r), str(r["data"]), bytes(r["message"] or b"")) for r in rows]
 
     def briefs(self) -> list[ArchivedBrief]:
         """Every archived brief, newest first."""
         rows = self.db.execute("SELECT * FROM briefs ORDER BY slot DESC, id DESC").fetchall()
-        return [_archived(r) for r in rows]
+        return [archived_brief(r) for r in rows]
 
     def last_brief(self) -> ArchivedBrief | None:
         """The newest archived brief, or None."""
@@ -252,7 +252,7 @@ def _delivery(row: sqlite3.Row) -> DeliveryRecord:
     )
 
 
-def _archived(row: sqlite3.Row) -> ArchivedBrief:
+def archived_brief(row: sqlite3.Row) -> ArchivedBrief:
     return ArchivedBrief(
         id=row["id"],
         slot=datetime.fromisoformat(row["slot"]),

@@ -227,6 +227,34 @@ def _migration_7(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_8(db: sqlite3.Connection) -> None:
+    """What the archive's lists show of each brief, and each thread's appearances, so a run
+    writes the pages it changes without reading every brief kept."""
+    _script(
+        db,
+        """
+        ALTER TABLE briefs ADD COLUMN summarised INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX briefs_unsummarised ON briefs(id) WHERE data IS NOT NULL AND summarised = 0;
+        CREATE TABLE summaries (
+            brief_id TEXT PRIMARY KEY,
+            slot TEXT NOT NULL,
+            month TEXT NOT NULL,               -- 2026-04, UTC
+            summary TEXT NOT NULL              -- what the index, month pages and feed show, as JSON
+        );
+        CREATE INDEX summaries_slot ON summaries(slot, brief_id);
+        CREATE INDEX summaries_month ON summaries(month);
+        CREATE TABLE appearances (
+            brief_id TEXT NOT NULL,
+            position INTEGER NOT NULL,         -- the digest's place on the brief's page
+            thread_id TEXT NOT NULL,
+            digest TEXT NOT NULL,              -- the thread's digest in that brief, as JSON
+            PRIMARY KEY (brief_id, position)
+        );
+        CREATE INDEX appearances_thread ON appearances(thread_id)
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -235,6 +263,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_5,
     _migration_6,
     _migration_7,
+    _migration_8,
 )
 
 
