@@ -25,7 +25,8 @@ from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
 from pipeline.models import Article, Thread
-from pipeline.summarize import split_sentences, summarize_thread
+from pipeline.sentences import split_sentences
+from pipeline.summarize import summarize_thread
 from pipeline.urls import article_id, canonical_url
 
 from .core import Figure, Options, Report, ahead_of_baseline, capped

@@ -14,7 +14,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import Message
@@ -74,8 +74,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRuns]:
         for slot in SLOTS:
             server.now = slot_clock(slot)
             now = server.now
-            results.append(run_brief(config, slot=slot, clock=lambda now=now: now, smtp=smtp))
+            results.append(run_brief(config, slot=slot, clock=_fixed(now), smtp=smtp))
         yield DemoRuns(server, results, output, state, sink.messages)
+
+
+def _fixed(now: datetime) -> Callable[[], datetime]:
+    return lambda: now
 
 
 def _db(demo: DemoRuns) -> sqlite3.Connection:
@@ -84,8 +88,9 @@ def _db(demo: DemoRuns) -> sqlite3.Connection:
     return db
 
 
-def _brief_json(result: RunResult) -> dict[str, object]:
-    return json.loads((result.brief_dir / "brief.json").read_text(encoding="utf-8"))
+def _brief_json(result: RunResult) -> dict[str, Any]:
+    brief: dict[str, Any] = json.loads((result.brief_dir / "brief.json").read_text(encoding="utf-8"))
+    return brief
 
 
 def _members(demo: DemoRuns, thread_id: str) -> set[str]:
@@ -296,7 +301,11 @@ def test_delivered_email_is_multipart_text_then_html_with_the_headers(demo: Demo
         assert received[header], header
     stored = email.message_from_bytes((demo.results[-1].brief_dir / "message.eml").read_bytes())
     assert stored["Message-ID"] == received["Message-ID"]
-    html = received.get_payload()[1].get_payload(decode=True).decode()
+    html_part = received.get_payload(1)
+    assert isinstance(html_part, Message)
+    html_bytes = html_part.get_payload(decode=True)
+    assert isinstance(html_bytes, bytes)
+    html = html_bytes.decode()
     assert "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC" in html
     assert 'style="' in html  # CSS inlined for mail clients
 
@@ -463,7 +472,7 @@ def test_a_second_brief_on_the_same_day_repeats_nothing_already_sent(tmp_path: P
         results = []
         for slot in slots:
             server.now = now = slot_clock(slot)
-            results.append(run_brief(config, slot=slot, clock=lambda now=now: now, send=False))
+            results.append(run_brief(config, slot=slot, clock=_fixed(now), send=False))
 
     sent: dict[str, set[str]] = {}
     amounts: dict[str, set[frozenset[str]]] = {}

@@ -6,7 +6,8 @@ import pytest
 from conftest import make_article, utc
 
 from pipeline.models import Thread
-from pipeline.summarize import split_sentences, summarize_thread
+from pipeline.sentences import split_sentences
+from pipeline.summarize import summarize_thread
 
 # -- sentence splitting --------------------------------------------------------------------------
 
