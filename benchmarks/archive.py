@@ -262,7 +262,7 @@ def _digest(rng: random.Random, story: tuple[str, str], slot: datetime, k: int) 
         )
         for _ in range(rng.randint(1, 3))
     )
-    disputes = ()
+    disputes: tuple[Disagreement, ...] = ()
     if rng.random() < 0.2:
         claims = tuple(Claim(f"{rng.randint(10, 99)}%", ref.source, ref.url, said()) for ref in sources[:2])
         disputes = (Disagreement(_phrase(rng, 2), claims),)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -138,10 +139,10 @@ def overhead(opts: Options, report: Report) -> None:
     n = len(pages)
     for how, done in (("with its worker", results), ("in its own process", results_0)):
         for r in done:
-            kept = r.stats.articles_new
-            if kept != n:  # a run that lost pages would look fast
+            got = r.stats.articles_new
+            if got != n:  # a run that lost pages would look fast
                 failed = r.stats.pages_failed
-                report.note("overhead", f"a run {how} kept {kept} of {n} articles ({failed} pages failed)")
+                report.note("overhead", f"a run {how} kept {got} of {n} articles ({failed} pages failed)")
     stats = results[-1].stats
     workers = ExtractPool(
         FETCH_KEYS["extract_workers"].default
@@ -260,9 +261,7 @@ def idle(opts: Options, report: Report) -> None:
             later = SLOT + timedelta(hours=6 * (k + 1))
             before = server.not_modified
             started = time.perf_counter()
-            second = run_brief(
-                config, slot=later, clock=lambda later=later: later, options=RunOptions(send=False)
-            )
+            second = run_brief(config, slot=later, clock=_fixed(later), options=RunOptions(send=False))
             reruns.append(time.perf_counter() - started)
             answered_304 = server.not_modified - before
         rerun = min(reruns)
@@ -453,3 +452,7 @@ def scaling(opts: Options, report: Report) -> None:
             )
         )
     report.details["scaling"] = details
+
+
+def _fixed(now: datetime) -> Callable[[], datetime]:
+    return lambda: now

@@ -26,6 +26,16 @@ from pipeline.run import RunOptions, RunResult, run_brief
 from pipeline.urls import article_id, canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files in tests/data/golden/ from this run (tests/test_golden.py)",
+    )
+
+
 DATA = Path(__file__).resolve().parent / "data" / "unit"
 
 

@@ -207,8 +207,8 @@ def test_a_550_fails_the_delivery_visibly_and_is_not_retried(
     assert smtp.mailbox.accepted == []
     slots, deliveries = ledger(config.state_dir)
     assert deliveries[SLOT].state == "failed"
-    assert "550" in deliveries[SLOT].error and "relaying denied" in deliveries[SLOT].error
-    assert slots[SLOT].state == "failed" and "550" in slots[SLOT].error
+    assert "550" in str(deliveries[SLOT].error) and "relaying denied" in str(deliveries[SLOT].error)
+    assert slots[SLOT].state == "failed" and "550" in str(slots[SLOT].error)
 
     status = brief_cli("status", "--config", str(config.path))
     assert status.code == 0
@@ -297,7 +297,7 @@ def test_a_wrong_password_is_a_permanent_failure_tried_once(
     assert len({session for _, _, session in smtp.mailbox.logins}) == 2
     assert smtp.mailbox.data == []
     slots, deliveries = ledger(config.state_dir)
-    assert deliveries[SLOT].state == "failed" and "SMTP login refused" in deliveries[SLOT].error
+    assert deliveries[SLOT].state == "failed" and "SMTP login refused" in str(deliveries[SLOT].error)
     assert slots[SLOT].state == "failed"
 
 

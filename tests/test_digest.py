@@ -8,9 +8,9 @@ from conftest import make_article, utc
 from test_render import make_brief
 
 from pipeline.disagreements import disagreements
-from pipeline.facts import extract_facts
+from pipeline.facts import ArticleFacts, extract_facts
 from pipeline.fields import digest_fields
-from pipeline.models import Sentence, Thread, TimelineEvent
+from pipeline.models import Article, Sentence, Thread, ThreadDigest, TimelineEvent
 from pipeline.novelty import only_new, shown_keys
 from pipeline.render import render_brief
 from pipeline.run import digest_thread
@@ -61,7 +61,7 @@ def test_a_thread_with_nothing_new_is_one_line_that_says_so() -> None:
     assert "71 points" not in rendered.email_txt
 
 
-def _leaving(url: str, source: str, text: str) -> tuple:
+def _leaving(url: str, source: str, text: str) -> tuple[Article, ArticleFacts]:
     article = make_article(url, text, source=source, published=utc(2026, 4, 9, 12))
     return article, extract_facts(article)
 
@@ -146,7 +146,7 @@ DAY_TWO = (
 )
 
 
-def _digest(url: str, source: str, text: str, day: int) -> tuple:
+def _digest(url: str, source: str, text: str, day: int) -> tuple[ThreadDigest, Article]:
     article = make_article(url, text, source=source, published=utc(2026, 4, day, 9))
     thread = Thread("brixel", "Brixel", "configured", (article.id,))
     return digest_thread(thread, [article], {article.id: extract_facts(article)}), article

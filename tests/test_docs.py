@@ -16,6 +16,7 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 def test_every_command_is_in_the_readme_with_its_options() -> None:
     runner = CliRunner()
+    assert len(cli.commands) >= 5
     for name, command in cli.commands.items():
         assert f"`brief {name}" in README, f"brief {name} is not documented"
         help_text = runner.invoke(cli, [name, "--help"]).output
@@ -27,6 +28,7 @@ def test_every_command_is_in_the_readme_with_its_options() -> None:
 
 
 def test_every_setting_is_in_the_readme() -> None:
+    assert SECTIONS and all(SECTIONS.values())
     for section, keys in SECTIONS.items():
         for key in keys:
             assert f"`{section}.{key}`" in README, f"{section}.{key} is not documented"

@@ -213,21 +213,32 @@ def test_max_entries_keeps_the_newest() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "entries"),
     [
-        '{"version": "https://jsonfeed.org/version/1", "items": "not a list"}',
-        '{"version": "https://jsonfeed.org/version/1", "items": [1, null, {"title": 7, "url": ["x"]}]}',
-        '{"version": "https://jsonfeed.org/version/1", "items": [' + "[" * 50_000 + "]" * 50_000 + "]}",
-        '{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": "javascript:alert(1)", '
-        '"date_published": "yesterday"}]}',
-        '{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "x", "title": "Old", '
-        '"date_published": "0001-01-01T00:00:00+14:00"}]}',
+        ('{"version": "https://jsonfeed.org/version/1", "items": "not a list"}', 0),
+        (
+            '{"version": "https://jsonfeed.org/version/1", "items": [1, null, {"id": "o", "title": 7, '
+            '"url": ["x"]}]}',
+            1,
+        ),
+        ('{"version": "https://jsonfeed.org/version/1", "items": [' + "[" * 50_000 + "]" * 50_000 + "]}", 0),
+        (
+            '{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "s", "title": "Script", '
+            '"url": "javascript:alert(1)", "date_published": "yesterday"}]}',
+            1,
+        ),
+        (
+            '{"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "x", "title": "Old", '
+            '"date_published": "0001-01-01T00:00:00+14:00"}]}',
+            1,
+        ),
     ],
     ids=["items-not-a-list", "odd-types", "deep-nesting", "script-link-bad-date", "date-out-of-range"],
 )
-def test_a_hostile_json_feed_gives_what_it_can_and_never_crashes(body: str) -> None:
+def test_a_hostile_json_feed_gives_what_it_can_and_never_crashes(body: str, entries: int) -> None:
     feed = parse(body)
 
+    assert len(feed.entries) == entries  # the item with an id is kept, whatever else it carries
     for entry in feed.entries:
         assert entry.link == ""  # never javascript: or a list
         assert isinstance(entry.title, str)

@@ -400,6 +400,7 @@ def test_text_that_looks_like_markup_is_escaped_wherever_html_is_made(
     shown_title = "Lindqvist harbour </script><script>alert(52)</script> tender"
     assert shown_title in (result.brief_dir / "email.txt").read_text()  # plain text: verbatim
     assert html.escape(shown_title, quote=False) in (result.brief_dir / "index.html").read_text()
+    payloads = 0
     for name, content in newsroom.written().items():
         if name.endswith(".html"):
             assert "<script>alert(" not in content and "</script><script>" not in content, name
@@ -409,6 +410,8 @@ def test_text_that_looks_like_markup_is_escaped_wherever_html_is_made(
             for payload in re.findall(r'<content type="html">(.*?)</content>', content, re.S):
                 rendered = html.unescape(payload)
                 assert "<script" not in rendered and "<img" not in rendered, rendered
+                payloads += 1
+    assert payloads, "the Atom feed carries the brief as HTML"
 
 
 def test_the_active_content_check_catches_what_it_is_meant_to() -> None:
@@ -666,6 +669,7 @@ def test_an_entry_with_no_summary_and_no_page_shows_no_empty_sentence(
     assert "Lindqvist harbour dredging notice" in text
     assert not re.search(r"^\s*\[\d+\]\s*$", text, re.M), text  # a citation with no sentence before it
     data = json.loads((result.brief_dir / "brief.json").read_text())
+    assert data["digests"], "the entry is in the harbour thread"
     for digest in data["digests"]:
         for part in ("overview", "why_it_matters", "tldr"):
             assert all(sentence["text"].strip() for sentence in digest[part]), digest[part]

@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import random
 import re
-import time
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from conftest import STORIES, LoopbackSite, Newsroom, Reply, article_page, rss_feed, rss_item, story_item
+from conftest import (
+    STORIES,
+    LoopbackSite,
+    Newsroom,
+    Reply,
+    SeenRequest,
+    article_page,
+    rss_feed,
+    rss_item,
+    story_item,
+)
 
 from pipeline.config import load_config
 from pipeline.errors import NothingToDoError, StoppedError
@@ -333,39 +343,57 @@ def test_a_permanent_move_is_followed_from_then_on_and_reported(
 def test_a_stop_while_pages_are_fetched_ends_the_run_without_waiting_for_every_page(
     newsroom: Newsroom, site: LoopbackSite
 ) -> None:
-    def slow(_: object) -> Reply:
-        time.sleep(0.3)
+    """The stop comes once the first page is done (as SIGTERM would). Pages are fetched one at
+    a time and extracted in the run's process, so the order is fixed: the second page is being
+    fetched when the first is done, and the stop is seen when it arrives. Every later page
+    hangs until the test lets it go: a run that waited for one would never return on its own."""
+    answered: list[str] = []  # the pages answered at once
+    hung: list[str] = []  # the pages asked for once two had been answered
+    hung_answered: list[str] = []  # those of them answered: only once the test lets them go
+    let_go = threading.Event()
+
+    def page(seen: SeenRequest) -> Reply:
+        if len(answered) >= 2:
+            hung.append(seen.path)
+            let_go.wait(timeout=120)  # a safety net for a broken run, not a measure
+            hung_answered.append(seen.path)
+        else:
+            answered.append(seen.path)
         return Reply(
             body=article_page("Dock news", "The dock reopened on Monday. " * 20), content_type="text/html"
         )
 
     items = []
     for n in range(8):
-        site.serve(f"/slow/{n}", slow)
+        site.serve(f"/slow/{n}", page)
         items.append(
             rss_item(f"Dock news {n}", site.url(f"/slow/{n}"), f"g{n}", datetime(2026, 11, 23, 9, tzinfo=UTC))
         )
     site.serve("/feed.xml", rss_feed(*items))
     newsroom.configure(
-        [("Harbour News", site.url("/feed.xml"))], allow=[site.allow()], fetch="concurrency: 1"
+        [("Harbour News", site.url("/feed.xml"))],
+        allow=[site.allow()],
+        fetch="concurrency: 1\nextract_workers: 0",
     )
-    pages = []
-    # SIGTERM once the first page is done
+    pages: list[str] = []
     options = RunOptions(send=False, should_stop=lambda: any(p.startswith("Dock news") for p in pages))
-    progress = _Recording(pages)
 
-    started = time.monotonic()
-    with pytest.raises(StoppedError, match="stopped while fetching and extracting"):
-        run_brief(
-            load_config(newsroom.config_path),
-            slot=datetime(2026, 11, 23, 15, tzinfo=UTC),
-            clock=lambda: datetime(2026, 11, 23, 15, 1, tzinfo=UTC),
-            progress=progress,
-            options=options,
-        )
-
-    assert time.monotonic() - started < 8 * 0.3  # not every page was waited for
-    assert sum(site.hits(f"/slow/{n}") for n in range(8)) < 8
+    try:
+        with pytest.raises(StoppedError, match="stopped while fetching and extracting"):
+            run_brief(
+                load_config(newsroom.config_path),
+                slot=datetime(2026, 11, 23, 15, tzinfo=UTC),
+                clock=lambda: datetime(2026, 11, 23, 15, 1, tzinfo=UTC),
+                progress=_Recording(pages),
+                options=options,
+            )
+        assert len(answered) == 2, answered  # the page done, and the one that brought the stop
+        # at most the one page in flight when the stop came was asked for, and it was not waited for
+        assert len(hung) <= 1, hung
+        assert hung_answered == [], "the run waited for a page in flight"
+        assert sum(site.hits(f"/slow/{n}") for n in range(8)) == len(answered) + len(hung)
+    finally:
+        let_go.set()
 
 
 class _Recording:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,7 +33,7 @@ PLAN = [
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> tuple[Config, Store]:
+def site(tmp_path: Path) -> Iterator[tuple[Config, Store]]:
     (tmp_path / "sources.yaml").write_text(
         'brief:\n  title: "Harbor Brief"\n  output: output\n  state: state\n'
         'delivery:\n  to: ["reader@example.com"]\n  from: "brief@example.com"\n'

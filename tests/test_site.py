@@ -71,9 +71,14 @@ def test_every_relative_link_in_the_archive_resolves(site: Path) -> None:
     import re
 
     output = site / "output"
-    for page in [*output.glob("**/*.html")]:
+    pages = [*output.glob("**/*.html")]
+    assert len(pages) >= 3 + 1 + 2 + 3, pages  # the briefs and their emails, the index, the threads
+    checked = 0
+    for page in pages:
         for href in re.findall(r'(?:href|src)="([^"#:]+)(?:#[^"]*)?"', page.read_text(encoding="utf-8")):
             assert (page.parent / href).resolve().exists(), f"{page.relative_to(output)} links {href}"
+            checked += 1
+    assert checked > len(pages), "the pages link each other"
 
 
 def test_rebuild_regenerates_the_archive_identically(site: Path, tmp_path: Path) -> None:
@@ -222,6 +227,7 @@ def test_a_thread_page_links_every_brief_it_was_in_and_keeps_its_timeline_and_di
     output = site / "output"
     page = (output / "threads" / "lecun-exit.html").read_text(encoding="utf-8")
     briefs = sorted(p.parent.relative_to(output).as_posix() for p in output.glob("20*/*/*/*/index.html"))
+    assert len(briefs) == 3, briefs
     for folder in briefs:
         assert f'href="../{folder}/index.html#thread-lecun-exit"' in page, folder
     assert "Timeline" in page and "Figures over time" in page

@@ -33,7 +33,9 @@ def test_sentences_are_split_where_they_end() -> None:
 
 
 def test_every_sentence_is_verbatim_from_the_text() -> None:
-    for sentence in split_sentences(TRICKY):
+    sentences = split_sentences(TRICKY)
+    assert len(sentences) > 1
+    for sentence in sentences:
         assert sentence in TRICKY
 
 
@@ -125,6 +127,7 @@ def test_every_sentence_is_quoted_verbatim_from_the_article_it_cites() -> None:
     d = summarize_thread(THREAD, [OYSTERS, DREDGING])
 
     assert d.headline.text == articles[d.headline.article_id].title
+    assert d.overview and d.why_it_matters and d.tldr
     for sentence in (*d.overview, *d.why_it_matters, *d.tldr):
         assert sentence.text in articles[sentence.article_id].text
 
@@ -133,6 +136,7 @@ def test_why_it_matters_speaks_to_consequences() -> None:
     d = summarize_thread(THREAD, [OYSTERS, DREDGING])
 
     cues = ("means", "could", "would", "will", "because", "raise", "push", "taxpayers", "business")
+    assert d.why_it_matters
     for sentence in d.why_it_matters:
         assert any(cue in sentence.text for cue in cues)
 
