@@ -1,7 +1,7 @@
 """Archive: one run's publishing step as the archive grows (synthetic, needs no data folder).
 
 At 10, 730 (a year at two a day) and 3,650 briefs kept, one more brief is published through
-`publish.write_brief` (its email, its folder and the pages it changes) and timed, with the
+`compose.write_brief` (its email, its folder and the pages it changes) and timed, with the
 bytes it wrote and the size of the index. The baseline, measured in the same run, is what each
 run did before: every brief parsed again and every page of the archive written
 (`render.render_site`; without the email and folder that both do).
@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline import archive, publish, render
 from pipeline.config import Config, load_config
 from pipeline.models import (
     Brief,
@@ -34,7 +33,8 @@ from pipeline.models import (
     ThreadDigest,
     TimelineEvent,
 )
-from pipeline.serialize import brief_from_json, brief_to_json
+from pipeline.publish import archive, compose, render
+from pipeline.publish.serialize import brief_from_json, brief_to_json
 from pipeline.store import Store
 
 from .core import Figure, Options, Report, ratio_at_most
@@ -140,11 +140,11 @@ def _measure(root: Path, size: int) -> dict[str, float]:
         _keep(store, config, briefs[:size])
         run_id = store.start_run("bench", briefs[size].generated_at)
         # templates compiled, folders made: what every run but a process's first finds done
-        publish.write_brief(briefs[size], config, store, now=briefs[size].generated_at, run_id=run_id)
+        compose.write_brief(briefs[size], config, store, now=briefs[size].generated_at, run_id=run_id)
         timings, written = [], []
         for brief in briefs[size + 1 :]:
             started = time.perf_counter()
-            published = publish.write_brief(brief, config, store, now=brief.generated_at, run_id=run_id)
+            published = compose.write_brief(brief, config, store, now=brief.generated_at, run_id=run_id)
             timings.append(time.perf_counter() - started)
             written.append(sum(published.written.values()))
         index_bytes = (config.output_dir / "index.html").stat().st_size
@@ -182,10 +182,10 @@ def _keep(store: Store, config: Config, briefs: list[Brief]) -> None:
     run_id = store.start_run("bench-history", briefs[0].generated_at)
     records = []
     for brief in briefs:
-        entry = publish.archive_entry(brief, config.output_dir)
+        entry = compose.archive_entry(brief, config.output_dir)
         store.save_brief(entry, run_id, brief.generated_at)
         store.save_brief_content(brief.id, brief_to_json(brief), b"")
-        records.append(publish.page_records(entry, brief_from_json(brief_to_json(brief))))
+        records.append(compose.page_records(entry, brief_from_json(brief_to_json(brief))))
     store.save_brief_pages(records)
 
 

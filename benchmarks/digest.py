@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.demo import BASE_PLACEHOLDER, CORPUS, load_corpus
-from pipeline.disagreements import disagreements
-from pipeline.extract import extract_article
-from pipeline.facts import extract_facts
+from pipeline.ingest.extract import extract_article
 from pipeline.models import Article, Disagreement, FeedEntry, Page
+from pipeline.understand.disagreements import disagreements
+from pipeline.understand.facts import extract_facts
 
 from .core import Figure, Options, Report, at_least
 from .fact_scoring import score_facts

@@ -1,6 +1,6 @@
 """Main-text extraction on data/extraction/ (article-extraction-benchmark, dev half).
 
-Ours: `pipeline.extract.extract_article` on the page bytes, as a run calls it. Baseline: plain
+Ours: `pipeline.ingest.extract.extract_article` on the page bytes, as a run calls it. Baseline: plain
 `trafilatura.extract(html_bytes)` with default settings, run now. Scoring as the data README
 describes: \\w+ tokens, 4-token shingles counted as multisets, per-page TP/FP/FN normalised to
 sum to 1, precision and recall each averaged over the pages where they are defined, F1 from
@@ -22,7 +22,7 @@ from typing import Any
 
 import trafilatura
 
-from pipeline.extract import extract_article
+from pipeline.ingest.extract import extract_article
 from pipeline.models import FeedEntry, Page
 
 from .core import Figure, Options, Report, at_least, capped

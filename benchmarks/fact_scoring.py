@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.facts import ArticleFacts
+from pipeline.understand.facts import ArticleFacts
 
 
 def _acronym(name: str) -> str:

@@ -1,6 +1,6 @@
 """Feed parsing robustness on data/feeds/ (59 real and synthetic feed documents).
 
-Ours: every file through `pipeline.feeds.parse_feed`, as a run calls it (a `FetchResult` with
+Ours: every file through `pipeline.ingest.feeds.parse_feed`, as a run calls it (a `FetchResult` with
 the URL and Content-Type the index's note gives, else a made-up URL). Baseline: raw
 `feedparser.parse(io.BytesIO(body))`. The same checks for both; a feed passes a check when all
 its entries do. The checks:
@@ -29,7 +29,7 @@ from typing import Any
 
 import feedparser
 
-from pipeline.feeds import parse_feed
+from pipeline.ingest.feeds import parse_feed
 from pipeline.models import FetchResult
 
 from .core import Figure, Options, Report, at_least, capped

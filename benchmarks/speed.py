@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import FETCH_KEYS, load_config
-from pipeline.extract import extract_article
-from pipeline.fetch import FetchSettings, fetch_all
+from pipeline.ingest.extract import extract_article
+from pipeline.ingest.fetch import FetchSettings, fetch_all
+from pipeline.ingest.pool import ExtractPool
 from pipeline.models import FeedEntry, FetchRequest, Page
-from pipeline.pool import ExtractPool
 from pipeline.run import RunOptions, RunResult, run_brief
 
 from . import loopback

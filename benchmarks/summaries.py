@@ -24,10 +24,10 @@ from sumy.nlp.stemmers import Stemmer
 from sumy.summarizers.lex_rank import LexRankSummarizer
 from sumy.utils import get_stop_words
 
+from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import Article, Thread
-from pipeline.summarize import summarize_thread
 from pipeline.text.sentences import split_sentences
-from pipeline.urls import article_id, canonical_url
+from pipeline.understand.summarize import summarize_thread
 
 from .core import Figure, Options, Report, ahead_of_baseline, capped
 

@@ -1,6 +1,6 @@
 """Story threads on every *.jsonl under data/clustering/ (ECB+ dev half, WikiRef220).
 
-Ours: `pipeline.threads.assign_threads` with no configured threads, so every group comes from
+Ours: `pipeline.understand.threads.assign_threads` with no configured threads, so every group comes from
 its emergent (average-linkage) clustering. Three ways to feed it:
 
 - one batch: every document at once;
@@ -39,9 +39,9 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, v_measure_score
 
+from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import Article
-from pipeline.threads import ThreadTuning, assign_threads
-from pipeline.urls import article_id, canonical_url
+from pipeline.understand.threads import ThreadTuning, assign_threads
 
 from .core import Figure, Options, Report, ahead_of_baseline, at_least, capped
 

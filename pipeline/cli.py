@@ -13,14 +13,14 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .config import Config, load_config, smtp_from_env
-from .errors import BriefError, BusyError
-from .health import describe
-from .lock import RunLock
-from .models import ArchivedBrief, SlotRecord, SlotState
-from .schedule import current_slot, next_slot, parse_slot, slot_id, status_line
-from .store import Store
+from pipeline import __version__
+from pipeline.config import Config, load_config, smtp_from_env
+from pipeline.errors import BriefError, BusyError
+from pipeline.ingest.health import describe
+from pipeline.models import ArchivedBrief, SlotRecord, SlotState
+from pipeline.operate.lock import RunLock
+from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
+from pipeline.store import Store
 
 DEFAULT_CONFIG = "sources.yaml"
 STOPPED_AFTER_MINUTES = 5  # no scheduler heartbeat for this long: the service is not running
@@ -94,8 +94,8 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
 
     Example: brief run --config sources.yaml --no-send
     """
-    from .llm import llm_from_env
-    from .run import RunOptions, run_slot
+    from pipeline.run import RunOptions, run_slot
+    from pipeline.understand.llm import llm_from_env
 
     config = load_config(config_path)
     smtp = None if no_send else smtp_from_env()
@@ -137,7 +137,7 @@ def schedule(config_path: Path) -> None:
 
     Example: brief schedule --config /etc/dailybrief/sources.yaml
     """
-    from .service import serve
+    from pipeline.service import serve
 
     config = load_config(config_path)
     serve(config, smtp_from_env())
@@ -151,7 +151,7 @@ def send(config_path: Path, brief_id: str) -> None:
 
     Example: brief send 2026-11-23T1500Z
     """
-    from .run import run_slot
+    from pipeline.run import run_slot
 
     config = load_config(config_path)
     smtp = smtp_from_env()
@@ -172,8 +172,8 @@ def check(config_path: Path) -> None:
 
     Example: brief check --config sources.yaml
     """
-    from .errors import DeliveryError
-    from .reading import check_feeds
+    from pipeline.errors import DeliveryError
+    from pipeline.ingest.reading import check_feeds
 
     config = load_config(config_path)
     problems = 0
@@ -182,7 +182,7 @@ def check(config_path: Path) -> None:
     if smtp is None:
         click.echo("smtp      not configured: briefs are written as message.eml only (set BRIEF_SMTP_HOST)")
     else:
-        from .deliver import send_message
+        from pipeline.publish.mail import send_message
 
         try:
             click.echo(
@@ -322,7 +322,7 @@ def rebuild(config_path: Path) -> None:
 
     Example: brief rebuild --config sources.yaml
     """
-    from .publish import rebuild_archive
+    from pipeline.publish.compose import rebuild_archive
 
     config = load_config(config_path)
     with RunLock(config.state_dir):
@@ -344,7 +344,7 @@ def demo(folder: Path) -> None:
 
     Example: brief demo --dir /tmp/brief-demo
     """
-    from .demo import run_demo
+    from pipeline.demo import run_demo
 
     progress = _Progress(live=sys.stderr.isatty())
     try:

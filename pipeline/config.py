@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import ConfigError
-from .models import ThreadSpec
+from pipeline.errors import ConfigError
+from pipeline.models import ThreadSpec
 
 # what a key holds; each kind is read by its own method of _Section, which checks the two agree
 Kind = Literal["text", "integer", "choice", "list", "mapping"]

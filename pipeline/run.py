@@ -22,17 +22,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from . import archive, publish
-from .config import Config, SmtpSettings
-from .disagreements import disagreements
-from .errors import BriefError, NothingToDoError, StoppedError
-from .facts import ArticleFacts, extract_facts
-from .fetch import FetchSettings
-from .fields import connections, digest_fields, title_words
-from .llm import LlmSettings, rewrite_all
-from .lock import RunLock
-from .memory import release_memory
-from .models import (
+from pipeline.config import Config, SmtpSettings
+from pipeline.errors import BriefError, NothingToDoError, StoppedError
+from pipeline.ingest.fetch import FetchSettings
+from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
+from pipeline.models import (
     Article,
     Brief,
     Delivery,
@@ -43,16 +37,22 @@ from .models import (
     ThreadDigest,
     TimelineEvent,
 )
-from .novelty import only_new, shown_keys
-from .outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
-from .progress import Progress, QuietProgress
-from .rank import others, rank_threads
-from .reading import RunContext, fetch_settings, read_articles, read_feeds
-from .schedule import slot_id, status_line
-from .slots import due_slot
-from .store import Store
-from .summarize import summarize_thread
-from .threads import assign_threads
+from pipeline.operate.lock import RunLock
+from pipeline.operate.memory import release_memory
+from pipeline.operate.progress import Progress, QuietProgress
+from pipeline.operate.schedule import slot_id, status_line
+from pipeline.operate.slots import due_slot
+from pipeline.publish import archive, compose
+from pipeline.publish.outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
+from pipeline.store import Store
+from pipeline.understand.disagreements import disagreements
+from pipeline.understand.facts import ArticleFacts, extract_facts
+from pipeline.understand.fields import connections, digest_fields, title_words
+from pipeline.understand.llm import LlmSettings, rewrite_all
+from pipeline.understand.novelty import only_new, shown_keys
+from pipeline.understand.rank import others, rank_threads
+from pipeline.understand.summarize import summarize_thread
+from pipeline.understand.threads import assign_threads
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
@@ -254,7 +254,7 @@ def _run(
         reading_minutes=sum(d.reading_minutes for d in digests),
     )
     ctx.stage("Writing the brief")
-    published = publish.write_brief(brief, config, store, now=now, run_id=ctx.run_id, force=options.force)
+    published = compose.write_brief(brief, config, store, now=now, run_id=ctx.run_id, force=options.force)
     folder, message_id = published.folder, published.message_id
     store.mark_briefed(by_id, sid)
     for d in digests:

@@ -15,14 +15,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
 
-from .config import Config, SmtpSettings
-from .errors import BriefError, BusyError, StoppedError
-from .llm import llm_from_env
-from .lock import ServiceLock
-from .outbox import SendPolicy
-from .progress import Progress
-from .run import RunOptions, RunResult, run_slot
-from .store import Store
+from pipeline.config import Config, SmtpSettings
+from pipeline.errors import BriefError, BusyError, StoppedError
+from pipeline.operate.lock import ServiceLock
+from pipeline.operate.progress import Progress
+from pipeline.publish.outbox import SendPolicy
+from pipeline.run import RunOptions, RunResult, run_slot
+from pipeline.store import Store
+from pipeline.understand.llm import llm_from_env
 
 log = logging.getLogger(__name__)
 

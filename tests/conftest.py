@@ -20,10 +20,10 @@ import pytest
 
 from pipeline.cli import main as cli_main
 from pipeline.config import load_config
-from pipeline.fetch import FetchSettings
+from pipeline.ingest.fetch import FetchSettings
+from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import Article
 from pipeline.run import RunOptions, RunResult, run_brief
-from pipeline.urls import article_id, canonical_url
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -405,7 +405,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 from pipeline.config import SmtpSettings  # noqa: E402
 from pipeline.models import DeliveryRecord, SlotRecord  # noqa: E402
-from pipeline.outbox import SendPolicy  # noqa: E402
+from pipeline.publish.outbox import SendPolicy  # noqa: E402
 from pipeline.store import Store  # noqa: E402
 
 MAIL_FROM = "Karsholm Brief <brief@karsholm.example>"

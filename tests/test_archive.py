@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import utc
 
-from pipeline.archive import brief_dir, clean_staging, write_brief, write_file
+from pipeline.publish.archive import brief_dir, clean_staging, write_brief, write_file
 
 SLOT = utc(2026, 11, 23, 15, 0)
 FILES = {

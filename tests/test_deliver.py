@@ -13,8 +13,8 @@ from aiosmtpd.controller import Controller
 from conftest import free_port, utc
 
 from pipeline.config import SmtpSettings
-from pipeline.deliver import build_message, send_message
 from pipeline.errors import DeliveryError
+from pipeline.publish.mail import build_message, send_message
 
 FROM = "Harbor Brief <brief@harbor.example>"
 TO = ("ana@example.org", "ben@example.org")

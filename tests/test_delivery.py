@@ -37,11 +37,11 @@ from conftest import (
 )
 
 from pipeline.config import Config, SmtpSettings, load_config
-from pipeline.deliver import build_message, html_part_size, send_message, send_with_retries
 from pipeline.errors import DeliveryError
 from pipeline.models import DeliveryState, SlotState
-from pipeline.outbox import SendPolicy
-from pipeline.publish import EMAIL_HTML_BUDGET
+from pipeline.publish.compose import EMAIL_HTML_BUDGET
+from pipeline.publish.mail import build_message, html_part_size, send_message, send_with_retries
+from pipeline.publish.outbox import SendPolicy
 from pipeline.run import RunResult
 from pipeline.service import run_due_slots
 

@@ -7,13 +7,13 @@ from dataclasses import replace
 from conftest import make_article, utc
 from test_render import make_brief
 
-from pipeline.disagreements import disagreements
-from pipeline.facts import ArticleFacts, extract_facts
-from pipeline.fields import digest_fields
 from pipeline.models import Article, Sentence, Thread, ThreadDigest, TimelineEvent
-from pipeline.novelty import only_new, shown_keys
-from pipeline.render import render_brief
+from pipeline.publish.render import render_brief
 from pipeline.run import digest_thread
+from pipeline.understand.disagreements import disagreements
+from pipeline.understand.facts import ArticleFacts, extract_facts
+from pipeline.understand.fields import digest_fields
+from pipeline.understand.novelty import only_new, shown_keys
 
 SCORES = (
     "The Lindqvist Institute published its harbour benchmark on Monday. "

@@ -34,12 +34,12 @@ from pipeline.demo import (
     slot_clock,
     smtp_sink,
 )
-from pipeline.facts.meaning import repeats_any, signature
+from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import Article
+from pipeline.operate.schedule import parse_slot
 from pipeline.run import RunOptions, RunResult, run_brief
-from pipeline.schedule import parse_slot
 from pipeline.store import Store
-from pipeline.urls import article_id, canonical_url
+from pipeline.understand.facts.meaning import repeats_any, signature
 
 CORPUS = load_corpus()
 SLOTS = [parse_slot(s) for s in DEMO_SLOTS]

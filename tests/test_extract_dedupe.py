@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from conftest import DATA, make_article, utc
 
-from pipeline.dedupe import dedupe
-from pipeline.extract import extract_article
+from pipeline.ingest.dedupe import dedupe
+from pipeline.ingest.extract import extract_article
+from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import FeedEntry, Page
-from pipeline.urls import article_id, canonical_url
 
 FERRY_URL = "https://harbor.example/news/ferry?utm_source=rss&utm_medium=feed"
 ENTRY = FeedEntry(

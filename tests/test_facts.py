@@ -20,15 +20,15 @@ from conftest import make_article, utc
 
 from benchmarks.fact_scoring import names_match, roles_match, score_facts
 from pipeline.demo import BASE_PLACEHOLDER, CORPUS, load_corpus
-from pipeline.extract import extract_article
-from pipeline.facts import (
+from pipeline.ingest.extract import extract_article
+from pipeline.models import Article, FeedEntry, Page
+from pipeline.understand.facts import (
     ArticleFacts,
     Event,
     Figure,
     Mention,
     extract_facts,
 )
-from pipeline.models import Article, FeedEntry, Page
 
 GOLD = json.loads((Path(__file__).parent / "data" / "demo_gold.json").read_text(encoding="utf-8"))
 FRIDAY = utc(2026, 4, 10, 9)  # the anchor of most unit tests: Friday 10 April 2026

@@ -11,7 +11,7 @@ import pytest
 from conftest import rss_item as item
 from conftest import utc
 
-from pipeline.feeds import parse_feed
+from pipeline.ingest.feeds import parse_feed
 from pipeline.models import ErrorKind, FetchResult, ParsedFeed
 
 NOW = utc(2026, 11, 23, 15, 0)

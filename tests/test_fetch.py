@@ -20,9 +20,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from pipeline.fetch import FetchSettings, classify_error, fetch_all, fetch_each
+from pipeline.ingest.fetch import FetchSettings, classify_error, fetch_all, fetch_each
+from pipeline.ingest.netguard import AddressRefused, DnsFailed, is_public
 from pipeline.models import ErrorKind, FetchRequest, FetchResult, Validators
-from pipeline.netguard import AddressRefused, DnsFailed, is_public
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbor</title></channel></rss>'
 PAGE = b"<!DOCTYPE html><html><body><p>The harbor reopened at dawn.</p></body></html>"

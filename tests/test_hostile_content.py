@@ -31,9 +31,9 @@ from conftest import (
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
-from pipeline.extract import extract_article
-from pipeline.feeds import parse_feed
-from pipeline.fetch import FetchSettings, fetch_all
+from pipeline.ingest.extract import extract_article
+from pipeline.ingest.feeds import parse_feed
+from pipeline.ingest.fetch import FetchSettings, fetch_all
 from pipeline.models import ErrorKind, FeedEntry, FetchRequest, FetchResult, Page
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -30,7 +30,7 @@ from conftest import (
 
 from pipeline.config import load_config
 from pipeline.errors import NothingToDoError, StoppedError
-from pipeline.health import BACKOFF_CAP, backoff
+from pipeline.ingest.health import BACKOFF_CAP, backoff
 from pipeline.run import RunOptions, run_brief
 from pipeline.store import Store
 

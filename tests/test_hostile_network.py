@@ -24,8 +24,8 @@ import pytest
 import trustme
 from conftest import LoopbackSite, Newsroom, Reply, rss_feed, rss_item, story_item
 
-from pipeline import netguard
-from pipeline.fetch import FetchSettings, fetch_all
+from pipeline.ingest import netguard
+from pipeline.ingest.fetch import FetchSettings, fetch_all
 from pipeline.models import ErrorKind, FetchRequest
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

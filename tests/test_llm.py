@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from conftest import make_article, utc
 
-from pipeline.llm import LlmSettings, llm_from_env, rewrite_digest
 from pipeline.models import Thread, ThreadDigest
 from pipeline.run import digest_thread
+from pipeline.understand.llm import LlmSettings, llm_from_env, rewrite_digest
 
 HARBOUR = (
     "The Lindqvist harbour board approved a 240 million euro dredging plan on Monday. "
@@ -184,8 +184,8 @@ def test_nothing_is_asked_of_a_model_unless_one_is_configured() -> None:
 def test_a_run_with_a_model_configured_says_which_overviews_it_wrote(chat: ChatServer, tmp_path: Any) -> None:
     from pipeline.config import load_config
     from pipeline.demo import DEMO_SLOTS, demo_config_text, serve_corpus, slot_clock
+    from pipeline.operate.schedule import parse_slot
     from pipeline.run import RunOptions, run_brief
-    from pipeline.schedule import parse_slot
 
     slot = parse_slot(DEMO_SLOTS[0])
     with serve_corpus(slot_clock(slot)) as server:

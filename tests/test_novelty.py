@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.facts.meaning import repeats, repeats_any, signature
+from pipeline.understand.facts.meaning import repeats, repeats_any, signature
 
 LAUNCH = "Vantor released the Q7 phone on Wednesday, April 8, the first handset built by its Kesteven studio."
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import STORIES, story_page, utc
 
+from pipeline.ingest.pool import ExtractPool, _Worker, _WorkerLost
 from pipeline.models import Article, FeedEntry, Page
-from pipeline.pool import ExtractPool, _Worker, _WorkerLost
 
 
 def _page(key: str, repeat: int = 1) -> Page:
@@ -131,6 +131,6 @@ def test_a_page_past_its_budget_falls_back_retires_its_worker_and_the_warning_re
 
     assert not first[0].extracted and first[0].text == "The feed's own summary."
     # logged in the worker, under the logger that said it
-    assert any(r.name == "pipeline.extract" and "took over" in r.getMessage() for r in caplog.records)
+    assert any(r.name == "pipeline.ingest.extract" and "took over" in r.getMessage() for r in caplog.records)
     assert slow.final_url in caplog.text
     assert len(pool.started) == 2  # the retired worker was not given the next page

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from conftest import utc
 
-from pipeline import publish
 from pipeline.config import Config, load_config
-from pipeline.deliver import html_part_size
 from pipeline.models import Brief, RunStats, Sentence, SourceRef, ThreadDigest, TimelineEvent
+from pipeline.publish import compose
+from pipeline.publish.mail import html_part_size
 from pipeline.store import Store
 
 STATUS = "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC"
@@ -85,9 +85,9 @@ def brief(slot: datetime, threads: tuple[str, ...]) -> Brief:
     )
 
 
-def run(config: Config, store: Store, made: Brief, force: bool = False) -> publish.Published:
+def run(config: Config, store: Store, made: Brief, force: bool = False) -> compose.Published:
     run_id = store.start_run(made.id, made.generated_at)
-    return publish.write_brief(made, config, store, now=made.generated_at, run_id=run_id, force=force)
+    return compose.write_brief(made, config, store, now=made.generated_at, run_id=run_id, force=force)
 
 
 def snapshot(output: Path) -> dict[str, tuple[str, int]]:
@@ -142,7 +142,7 @@ def test_rebuild_writes_the_same_bytes_as_the_runs_did(site: tuple[Config, Store
     shutil.copytree(config.output_dir, incremental)
     shutil.rmtree(config.output_dir)
 
-    assert publish.rebuild_archive(config) == len(PLAN)
+    assert compose.rebuild_archive(config) == len(PLAN)
 
     files = sorted(p.relative_to(incremental).as_posix() for p in incremental.rglob("*") if p.is_file())
     rebuilt = sorted(
@@ -225,6 +225,6 @@ def test_an_email_over_its_budget_moves_its_last_threads_to_links(site: tuple[Co
 
     email = (published.folder / "email.html").read_text(encoding="utf-8")
     page = (published.folder / "index.html").read_text(encoding="utf-8")
-    assert html_part_size((published.folder / "message.eml").read_bytes()) <= publish.EMAIL_HTML_BUDGET
+    assert html_part_size((published.folder / "message.eml").read_bytes()) <= compose.EMAIL_HTML_BUDGET
     assert "story0 sentence" in email and "story39 sentence" not in email  # the last one is a link
     assert all(f'id="thread-story{n}"' in page for n in range(40))  # the page keeps every thread

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta, timezone
 import pytest
 from conftest import utc
 
-from pipeline.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
+from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 
 TIMES = (time(15, 0), time(21, 0))
 

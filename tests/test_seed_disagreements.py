@@ -15,8 +15,8 @@ import pytest
 from conftest import LoopbackSite, Newsroom, Reply, rss_feed, rss_item, utc
 
 from benchmarks.digest import seed_article, seed_page
-from pipeline.disagreements import disagreements
-from pipeline.facts import extract_facts
+from pipeline.understand.disagreements import disagreements
+from pipeline.understand.facts import extract_facts
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"

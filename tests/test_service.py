@@ -37,9 +37,9 @@ from conftest import (
 
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.errors import NothingToDoError
-from pipeline.lock import RunLock
+from pipeline.operate.lock import RunLock
+from pipeline.operate.schedule import current_slot, slot_id
 from pipeline.run import RunResult
-from pipeline.schedule import current_slot, slot_id
 from pipeline.service import run_due_slots
 
 TIMEOUT = 60  # seconds a child process may take before the test gives up on it

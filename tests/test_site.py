@@ -18,7 +18,7 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.demo import run_demo
-from pipeline.publish import rebuild_archive
+from pipeline.publish.compose import rebuild_archive
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

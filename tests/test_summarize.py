@@ -6,8 +6,8 @@ import pytest
 from conftest import make_article, utc
 
 from pipeline.models import Thread
-from pipeline.summarize import summarize_thread
 from pipeline.text.sentences import split_sentences
+from pipeline.understand.summarize import summarize_thread
 
 # -- sentence splitting --------------------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from pipeline.text.words import STOP_WORDS
-from pipeline.tfidf import cosine, tfidf_rows
-from pipeline.threads import _average_linkage
+from pipeline.understand.tfidf import cosine, tfidf_rows
+from pipeline.understand.threads import _average_linkage
 
 VOCABULARY = (
     "meta llama open weights closed model lecun leaves startup paris valuation billion funding "
@@ -82,7 +82,7 @@ def test_the_name_bonus_clusters_as_scikit_learn_does_on_the_same_distances(
     """Average linkage on cosine distance less 0.2 × the Jaccard index of the names, computed a
     few rows at a time, finds the clusters of the whole matrix; a pair close only by its
     names is merged."""
-    import pipeline.threads as threads
+    import pipeline.understand.threads as threads
 
     monkeypatch.setattr(threads, "PAIR_BLOCK", 7)  # many blocks
     matrix = tfidf_rows(_texts(5, 60), pairs=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import make_article
 
 from pipeline.models import Article, Thread, ThreadSpec
-from pipeline.threads import assign_threads
+from pipeline.understand.threads import assign_threads
 
 MERGER = ThreadSpec(
     id="orchard-merger",

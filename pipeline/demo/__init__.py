@@ -268,10 +268,10 @@ class DemoResult:
 
 def run_demo(folder: Path, progress: Any = None) -> DemoResult:
     """Serve the corpus, run one brief per demo slot, deliver each to the SMTP sink."""
-    from ..archive import write_file
-    from ..config import SmtpSettings, load_config
-    from ..run import run_brief
-    from ..schedule import parse_slot
+    from pipeline.config import SmtpSettings, load_config
+    from pipeline.operate.schedule import parse_slot
+    from pipeline.publish.archive import write_file
+    from pipeline.run import run_brief
 
     output, state = folder / "output", folder / "state"
     reset(output)

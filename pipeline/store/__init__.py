@@ -19,13 +19,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ..errors import StoreError
-from .articles import ArticleStore
-from .feeds import FeedStore
-from .ledger import Ledger
-from .pages import ArchivePages
-from .schema import MIGRATIONS, migrate
-from .threads import ThreadStore
+from pipeline.errors import StoreError
+from pipeline.store.articles import ArticleStore
+from pipeline.store.feeds import FeedStore
+from pipeline.store.ledger import Ledger
+from pipeline.store.pages import ArchivePages
+from pipeline.store.schema import MIGRATIONS, migrate
+from pipeline.store.threads import ThreadStore
 
 __all__ = ["MIGRATIONS", "Store"]
 

@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from ..models import Article, FeedEntry
-from .base import Database, from_text, to_text
+from pipeline.models import Article, FeedEntry
+from pipeline.store.base import Database, from_text, to_text
 
 
 class ArticleStore(Database):

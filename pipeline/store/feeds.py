@@ -10,8 +10,8 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from ..models import FeedEntry, FeedHealth, FeedState, Validators
-from .base import Database, from_text, to_text
+from pipeline.models import FeedEntry, FeedHealth, FeedState, Validators
+from pipeline.store.base import Database, from_text, to_text
 
 
 class FeedStore(Database):

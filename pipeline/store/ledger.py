@@ -11,7 +11,7 @@ import json
 import sqlite3
 from datetime import datetime
 
-from ..models import (
+from pipeline.models import (
     ArchivedBrief,
     DeliveryRecord,
     DeliveryState,
@@ -20,7 +20,7 @@ from ..models import (
     SlotRecord,
     SlotState,
 )
-from .base import Database, from_text, to_text
+from pipeline.store.base import Database, from_text, to_text
 
 
 class Ledger(Database):

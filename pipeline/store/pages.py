@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..models import ArchivedBrief
-from .base import Database
-from .ledger import archived_brief
+from pipeline.models import ArchivedBrief
+from pipeline.store.base import Database
+from pipeline.store.ledger import archived_brief
 
 _ENTRY = "b.id, b.slot, b.path, b.headline, b.threads, b.articles"  # what `archived_brief` reads
 

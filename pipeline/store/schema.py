@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import closing
 
-from ..errors import StoreError
-from .base import Database
+from pipeline.errors import StoreError
+from pipeline.store.base import Database
 
 
 def _migration_1(db: sqlite3.Connection) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from ..models import Sentence, Thread, TimelineEvent
-from .base import Database
+from pipeline.models import Sentence, Thread, TimelineEvent
+from pipeline.store.base import Database
 
 
 class ThreadStore(Database):

@@ -1,0 +1,55 @@
+"""One run at a time: an exclusive `flock` on `run.lock` in the state folder.
+
+The lock is on a file of its own, never on the database (closing any descriptor of an SQLite
+file drops SQLite's own POSIX locks). The kernel releases it when the process dies, so a
+crashed run never leaves a stale lock behind; the pid inside is for the message only.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from types import TracebackType
+
+from pipeline.errors import BusyError
+
+
+class RunLock:
+    """`with RunLock(state_dir):` runs the block alone, or raises BusyError at once."""
+
+    name = "run.lock"
+    what = "run"
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / self.name
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            raise BusyError(pid, self.what) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class ServiceLock(RunLock):
+    """Held by `brief schedule` for as long as it runs: one scheduler per state folder."""
+
+    name = "schedule.lock"
+    what = "scheduler"

@@ -1,0 +1,67 @@
+"""Which slot is due, by the slot ledger: the rules that make every slot delivered exactly once.
+
+The ledger in the state database is the source of truth, not APScheduler's job store (whose
+3.x misfire handling drops a missed run when jobs are re-added on start). The latest slot that
+is due is made unless the ledger says it is done; a slot whose run failed is tried again, a few
+times, some minutes apart; slots missed while the machine was off are made up once, by the
+one brief of the current slot, which says which slots it covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from pipeline.models import DeliveryState, SlotState
+from pipeline.operate.schedule import current_slot, parse_slot, slot_id
+from pipeline.store import Store
+
+DONE = (SlotState.DELIVERED, SlotState.SKIPPED)
+MAX_ATTEMPTS = 3  # a slot whose run failed is tried this often...
+RETRY_AFTER = timedelta(minutes=10)  # ...this far apart
+LOOKBACK = timedelta(days=2)  # missed slots older than this are not named in a catch-up brief
+
+
+@dataclass(frozen=True)
+class DueSlot:
+    """The slot to make now, and the missed slots its brief makes up."""
+
+    slot: datetime
+    covers: tuple[str, ...]
+
+
+def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | None:
+    """The slot to make at `now`, or None when the ledger says there is nothing to do."""
+    slot = current_slot(now, times)
+    ledger = store.slot(slot_id(slot))
+    if ledger is not None and ledger.state in DONE:
+        return None
+    if ledger is not None and ledger.state == SlotState.FAILED:
+        delivery = store.delivery(slot_id(slot))
+        if delivery is not None and delivery.state == DeliveryState.FAILED:
+            return None  # the server refused the message for good: shown, not retried
+        if ledger.attempts >= MAX_ATTEMPTS or now - ledger.updated_at < RETRY_AFTER:
+            return None
+    covers = tuple(
+        s
+        for s in missed_slots(store.last_delivered_slot(), slot, times)
+        if (r := store.slot(s)) is None or r.state not in DONE
+    )
+    return DueSlot(slot, covers)
+
+
+def missed_slots(last_done: str | None, current: datetime, times: Sequence[time]) -> tuple[str, ...]:
+    """Scheduled slots after the last one done and before `current`, within LOOKBACK."""
+    if last_done is None:
+        return ()
+    start = max(parse_slot(last_done), current - LOOKBACK)
+    out: list[str] = []
+    day = start.date()
+    while day <= current.date():
+        for t in times:
+            at = datetime.combine(day, t, tzinfo=UTC)
+            if start < at < current and slot_id(at) != last_done:
+                out.append(slot_id(at))
+        day += timedelta(days=1)
+    return tuple(sorted(out))

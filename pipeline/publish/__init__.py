@@ -1,0 +1,9 @@
+"""Publish: a brief becomes an email, an archive page, and a delivery.
+
+compose   the email to its size budget, the brief's files, the archive pages it changes
+render    Jinja2 templates to HTML and text (one environment, autoescaped)
+serialize a brief to brief.json and back
+archive   atomic writes confined to the output folder
+mail      the MIME message and the SMTP client
+outbox    the delivery ledger: built, sending, sent or failed, exactly once
+"""

@@ -1,0 +1,99 @@
+"""Write briefs into the archive, atomically and only inside the output folder.
+
+A brief is written complete into `output/.staging/`, then renamed to `output/YYYY/MM/DD/HHMM/`
+in one step, so a reader (or a crash) never sees half a brief. Single files are written to a
+temporary file, fsynced, and renamed over the old one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.operate.schedule import brief_folder
+
+STAGING = ".staging"
+
+
+def brief_dir(output_dir: Path, slot: datetime) -> Path:
+    return output_dir / brief_folder(slot)
+
+
+def write_brief(output_dir: Path, slot: datetime, files: Mapping[str, bytes]) -> Path:
+    """Write one brief's files as `output/YYYY/MM/DD/HHMM/`; replaces an earlier one of the slot."""
+    for name in files:
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"refusing to write {name!r} outside the brief folder")
+    final = brief_dir(output_dir, slot)
+    staging_root = output_dir / STAGING
+    staging_root.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=final.name + "-", dir=staging_root))
+    for name, data in files.items():
+        _write_synced(stage / name, data)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists():  # a forced re-run of the slot: move the old brief aside, then drop it
+        old = Path(tempfile.mkdtemp(prefix="replaced-", dir=staging_root))
+        os.replace(final, old / final.name)
+        os.replace(stage, final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(stage, final)
+    _fsync_dir(final.parent)
+    return final
+
+
+def write_file(output_dir: Path, relative: str, data: bytes) -> Path:
+    """Atomically write one file at `relative` inside the output folder."""
+    target = (output_dir / relative).resolve()
+    if output_dir.resolve() not in target.parents:
+        raise ValueError(f"refusing to write {relative!r} outside {output_dir}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + target.name + "-", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+def remove_file(output_dir: Path, relative: str) -> bool:
+    """Remove one file at `relative` inside the output folder, if it is there; True if it was."""
+    target = (output_dir / relative).resolve()
+    if output_dir.resolve() not in target.parents:
+        raise ValueError(f"refusing to remove {relative!r} outside {output_dir}")
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return False
+    _fsync_dir(target.parent)
+    return True
+
+
+def clean_staging(output_dir: Path) -> None:
+    """Remove what an interrupted run left in the staging folder."""
+    shutil.rmtree(output_dir / STAGING, ignore_errors=True)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,232 @@
+"""Publishing a brief: its email composed to its size budget, its files, and the archive's pages.
+
+A run writes its own brief folder and only the pages that brief changes:
+
+    output/YYYY/MM/DD/HHMM/         the brief (written whole, atomically: `archive.write_brief`)
+    output/YYYY/MM/DD/HHMM/index.html of the briefs before and after it (their previous/next links)
+    output/threads/<id>.html        the threads the brief is in (or was in, when it is made again)
+    output/archive/YYYY-MM.html     the brief's month
+    output/index.html, search-index.json, feed.xml (and assets/style.css when it changed)
+
+Those pages read what they show from the state database: a small summary of each brief (the
+lists and the feed) and each thread's digests (its page), never every brief's data, so a run
+takes the same time with ten briefs kept or thousands. `rebuild_archive` writes every page
+from the same functions, so it gives the same bytes as the runs that wrote them one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.models import ArchivedBrief, Brief, SourceRef
+from pipeline.publish import archive, render
+from pipeline.publish import mail as deliver
+from pipeline.publish.serialize import brief_from_json, brief_to_json, digest_from_json, digest_to_json
+from pipeline.store import Store
+
+EMAIL_HTML_BUDGET = 90_000  # bytes of encoded HTML part; Gmail clips messages at about 102 KB
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where a brief was written, its message's Message-ID, and every file written (relative
+    to the output folder) with its size in bytes."""
+
+    folder: Path
+    message_id: str
+    written: dict[str, int]
+
+
+def write_brief(
+    brief: Brief, config: Config, store: Store, *, now: datetime, run_id: int, force: bool = False
+) -> Published:
+    """Compose the brief's email under `EMAIL_HTML_BUDGET`, write the brief's folder, keep it in
+    the store, and update the archive pages it changes.
+
+    While the email's HTML part is over the budget, the lowest-ranked thread moves to a list
+    of links at the end (its page keeps it). A brief sent before and made again by force gets
+    a new Message-ID (`force`), so a mail client does not drop it as a duplicate.
+    """
+    catch_up(store)
+    previous = store.delivery(brief.id)
+    resend = force and previous is not None and previous.sends > 0
+    nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
+    templates = config.templates_dir
+    while True:  # only the email is rendered again; the page once, below
+        email = render.render_email(brief, templates, config.archive_url)
+        raw, message_id = deliver.build_message(
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            mail_from=config.mail_from,
+            mail_to=config.mail_to,
+            brief_id=brief.id,
+            when=now,
+            nonce=nonce,
+        )
+        if (
+            deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET
+            or len(brief.digests) <= 1
+            or not brief.digests[-1].sources
+        ):
+            break
+        brief = _overflow(brief)
+    entry = archive_entry(brief, config.output_dir)
+    data = brief_to_json(brief)
+    store.save_brief(entry, run_id, now)
+    store.save_brief_content(brief.id, data, raw)
+    # the pages are made from the brief as kept (as `brief rebuild` makes them), not as in memory
+    kept = brief_from_json(data)
+    left = store.save_brief_pages([page_records(entry, kept)])
+    neighbours = store.brief_neighbours(brief.id)
+    page = render.brief_page(kept, neighbours, templates)
+    files = _brief_files(render.RenderedBrief(email.html, email.text, page, data, email.subject), raw)
+    folder = archive.write_brief(config.output_dir, brief.slot, files)
+    written = {f"{entry.path.rsplit('/', 1)[0]}/{name}": len(content) for name, content in files.items()}
+    pages: dict[str, bytes | None] = {}
+    for neighbour in neighbours:
+        if neighbour is not None:
+            pages.update(_brief_page(store, config, neighbour))
+    threads = {d.thread_id for d in render.full_brief(kept).digests} | left
+    pages.update(_site_pages(store, config, threads, [render.month_of(entry)]))
+    style = config.output_dir / "assets" / "style.css"
+    css = render.stylesheet(templates)
+    if not style.is_file() or style.read_bytes() != css:
+        pages["assets/style.css"] = css
+    written.update(_write_all(config.output_dir, pages))
+    return Published(folder, message_id, written)
+
+
+def rebuild_archive(config: Config) -> int:
+    """Write the whole archive again from the database (after a template change, or if it was
+    deleted); the message of each brief is the one that was built. Returns the briefs written."""
+    store = Store(config.state_dir)
+    try:
+        kept = [(entry, brief_from_json(data), raw) for entry, data, raw in store.brief_contents()]
+        # summaries are made again too: what a run keeps is always what rebuild would write
+        store.save_brief_pages(page_records(entry, brief) for entry, brief, _ in kept)
+        templates = config.templates_dir
+        for i, (_, brief, raw) in enumerate(kept):
+            neighbours = (kept[i - 1][0] if i > 0 else None, kept[i + 1][0] if i + 1 < len(kept) else None)
+            rendered = render.render_brief(brief, templates, config.archive_url, neighbours=neighbours)
+            archive.write_brief(config.output_dir, brief.slot, _brief_files(rendered, raw))
+        months = [month for month, _ in store.brief_months()]
+        pages = _site_pages(store, config, store.appearing_threads(), months)
+        pages["assets/style.css"] = render.stylesheet(templates)
+        _write_all(config.output_dir, pages)
+    finally:
+        store.close()
+    return len(kept)
+
+
+def catch_up(store: Store) -> int:
+    """Summarise the briefs kept before the database held summaries (schema 7), once, so
+    the pages a run writes list them too. Returns how many were summarised."""
+    missing = store.briefs_without_summary()
+    if missing:
+        store.save_brief_pages(page_records(entry, brief_from_json(data)) for entry, data in missing)
+    return len(missing)
+
+
+def archive_entry(brief: Brief, output_dir: Path) -> ArchivedBrief:
+    """The brief's entry in the archive: where its page is, its headline and threads."""
+    full = render.full_brief(brief)
+    folder = archive.brief_dir(output_dir, brief.slot)
+    return ArchivedBrief(
+        id=brief.id,
+        slot=brief.slot,
+        path=folder.relative_to(output_dir).as_posix() + "/index.html",
+        headline=full.digests[0].headline.text if full.digests else "No new stories",
+        threads=tuple(d.title for d in full.digests),
+        articles=brief.stats.articles_new,
+    )
+
+
+def page_records(entry: ArchivedBrief, brief: Brief) -> tuple[str, str, list[tuple[str, str]]]:
+    """What the store keeps of a brief for the archive's pages (`Store.save_brief_pages`): its
+    summary and its digests."""
+    summary = render.listed_to_json(render.listed(entry, brief))
+    return brief.id, summary, [(d.thread_id, digest_to_json(d)) for d in render.full_brief(brief).digests]
+
+
+def _brief_page(store: Store, config: Config, entry: ArchivedBrief) -> dict[str, bytes]:
+    """The page of a brief already kept, for its previous/next links."""
+    data = store.brief_data(entry.id)
+    if data is None:
+        return {}
+    page = render.brief_page(brief_from_json(data), store.brief_neighbours(entry.id), config.templates_dir)
+    return {entry.path: page.encode()}
+
+
+def _site_pages(
+    store: Store, config: Config, threads: Iterable[str], months: Sequence[str]
+) -> dict[str, bytes | None]:
+    """The pages of `threads` and of `months`, the index, the search index and the feed; None
+    for a page to remove."""
+    title, templates = config.title, config.templates_dir
+    pages: dict[str, bytes | None] = {}
+    for thread_id in sorted(threads):
+        appearances = [(e, digest_from_json(d)) for e, d in store.thread_appearances(thread_id)]
+        # a thread no brief shows any more (its one brief was made again without it) has no page
+        pages[f"threads/{thread_id}.html"] = (
+            render.thread_page(thread_id, appearances, title, templates) if appearances else None
+        )
+    for month in months:
+        shown = _listed(store.brief_summaries([month]))
+        if shown:
+            pages[render.month_path(month)] = render.month_page(month, shown, title, templates)
+    counts = store.brief_months()
+    shown = _listed(store.brief_summaries(render.index_months(counts)))
+    pages.update(render.index_files(counts, shown, title, templates))
+    pages["feed.xml"] = render.feed(
+        _listed(store.brief_summaries(limit=render.FEED_ENTRIES)), title, templates
+    )
+    return pages
+
+
+def _listed(rows: Sequence[tuple[ArchivedBrief, str]]) -> list[render.Listed]:
+    return [render.listed_from_json(entry, summary) for entry, summary in rows]
+
+
+def _write_all(output_dir: Path, pages: Mapping[str, bytes | None]) -> dict[str, int]:
+    """Write (or, for None, remove) each page; return the sizes of those written."""
+    for path, content in pages.items():
+        if content is None:
+            archive.remove_file(output_dir, path)
+        else:
+            archive.write_file(output_dir, path, content)
+    return {path: len(content) for path, content in pages.items() if content is not None}
+
+
+def _brief_files(rendered: render.RenderedBrief, raw: bytes) -> dict[str, bytes]:
+    return {
+        "index.html": rendered.page_html.encode(),
+        "email.html": rendered.email_html.encode(),
+        "email.txt": rendered.email_txt.encode(),
+        "brief.json": rendered.brief_json.encode(),
+        "message.eml": raw,
+    }
+
+
+def _overflow(brief: Brief) -> Brief:
+    """The brief with its lowest-ranked thread moved from the email to the overflow list."""
+    last = brief.digests[-1]
+    top = last.sources[0]
+    moved = SourceRef(
+        number=len(brief.overflow) + 1,
+        article_id=last.headline.article_id,
+        title=last.headline.text,
+        source=last.title,
+        url=next((s.url for s in last.sources if s.article_id == last.headline.article_id), top.url),
+        published=top.published,
+    )
+    return replace(
+        brief,
+        digests=brief.digests[:-1],
+        overflow=(moved, *brief.overflow),
+        overflow_digests=(last, *brief.overflow_digests),
+    )

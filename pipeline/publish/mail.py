@@ -1,0 +1,170 @@
+"""Build the brief's email once, and hand it to an SMTP server when one is configured.
+
+The message is multipart/alternative with the plain text first and the HTML last (clients
+show the last part they can render). SMTP settings come from the environment only; AUTH is
+never sent over an unencrypted connection to a remote host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from email import message_from_bytes
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses
+
+from pipeline.config import SmtpSettings
+from pipeline.errors import DeliveryError
+
+log = logging.getLogger(__name__)
+
+SMTP_TIMEOUT = 30.0
+RETRY_DELAYS = (30.0, 120.0, 300.0)  # seconds between tries after a temporary failure
+
+
+def build_message(
+    *,
+    subject: str,
+    text: str,
+    html: str,
+    mail_from: str,
+    mail_to: Sequence[str],
+    brief_id: str,
+    when: datetime,
+    nonce: str = "",
+) -> tuple[bytes, str]:
+    """The message as bytes, and its Message-ID: stable for a brief and its recipients, so a
+    resend after a crash can be recognised; `nonce` makes a deliberate second sending distinct.
+    The To header names the recipient when there is one, and no one when there are several
+    (they are the envelope's recipients): no reader learns who else receives the brief."""
+    domain = _domain(mail_from)
+    digest = hashlib.sha1(("|".join(sorted(mail_to)) + brief_id).encode()).hexdigest()[:12]
+    message_id = f"<brief.{brief_id}.{digest}{'.' + nonce if nonce else ''}@{domain}>"
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = subject
+    msg["From"] = mail_from
+    # recipients never see each other: one address is named, several go in the envelope only
+    msg["To"] = mail_to[0] if len(mail_to) == 1 else "undisclosed-recipients:;"
+    msg["Date"] = format_datetime(when)
+    msg["Message-ID"] = message_id
+    msg["List-Id"] = f"dailybrief <brief.{domain}>"
+    sender = getaddresses([mail_from])[0][1]
+    msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes(), message_id
+
+
+def html_part_size(raw: bytes) -> int:
+    """Bytes of the HTML part as it travels (encoded): what Gmail's clipping counts."""
+    message = message_from_bytes(raw, policy=SMTP)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            return len(part.as_bytes())
+    return 0
+
+
+def send_message(
+    raw: bytes, mail_from: str, mail_to: Sequence[str], smtp: SmtpSettings, *, send: bool = True
+) -> str:
+    """Send `raw` over SMTP; return what happened. Raises DeliveryError, whose `temporary` says
+    whether trying again may help (a 4xx reply, a dropped connection) or not (5xx, bad login).
+
+    With `send=False` it connects, starts TLS and logs in, then quits: `brief check`.
+    """
+    sender = getaddresses([mail_from])[0][1]
+    recipients = [addr for _, addr in getaddresses(list(mail_to)) if addr]
+    if send and not recipients:
+        raise DeliveryError("no valid recipient address", hint="check delivery.to in sources.yaml")
+    if smtp.user and smtp.tls == "none" and smtp.host not in ("localhost", "127.0.0.1", "::1"):
+        raise DeliveryError(
+            "refusing to send the SMTP password over an unencrypted connection",
+            hint="set BRIEF_SMTP_TLS=starttls (port 587) or ssl (port 465)",
+        )
+    try:
+        context = ssl.create_default_context(cafile=smtp.ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError(
+            f"cannot read the CA file {smtp.ca_file}: {exc}", hint="check BRIEF_SMTP_CA_FILE"
+        ) from exc
+    try:
+        client: smtplib.SMTP
+        if smtp.tls == "ssl":
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=SMTP_TIMEOUT, context=context)
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT)
+        with client:
+            client.ehlo()
+            if smtp.tls == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if smtp.user:
+                client.login(smtp.user, smtp.password or "")
+            if not send:
+                return f"{smtp.host}:{smtp.port} accepted the connection" + (
+                    " and the login" if smtp.user else ""
+                )
+            refused = client.sendmail(sender, recipients, raw)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(
+            f"SMTP login refused ({exc.smtp_code})", hint="check BRIEF_SMTP_USER and BRIEF_SMTP_PASSWORD"
+        ) from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        raise DeliveryError(
+            f"recipients refused: {', '.join(f'{r} ({c})' for r, (c, _) in exc.recipients.items())}",
+            hint="check delivery.to in sources.yaml",
+            temporary=all(400 <= c < 500 for c in codes),
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(
+            f"SMTP server answered {exc.smtp_code}: {_text(exc.smtp_error)}",
+            temporary=400 <= exc.smtp_code < 500,
+        ) from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(
+            f"cannot deliver via {smtp.host}:{smtp.port}: {exc or type(exc).__name__}",
+            hint="check BRIEF_SMTP_HOST, BRIEF_SMTP_PORT and BRIEF_SMTP_TLS",
+            temporary=not isinstance(exc, ssl.SSLCertVerificationError),
+        ) from exc
+    note = f" (refused: {', '.join(refused)})" if refused else ""
+    return f"sent to {', '.join(r for r in recipients if r not in refused)} via {smtp.host}:{smtp.port}{note}"
+
+
+def send_with_retries(
+    raw: bytes,
+    mail_from: str,
+    mail_to: Sequence[str],
+    smtp: SmtpSettings,
+    delays: Sequence[float] = RETRY_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str:
+    """send_message, tried again after each of `delays` (seconds) while failures are temporary."""
+    for delay in (*delays, None):
+        try:
+            return send_message(raw, mail_from, mail_to, smtp)
+        except DeliveryError as exc:
+            if not exc.temporary or delay is None:
+                raise
+            log.warning("delivery failed (%s); trying again in %.0f s", exc, delay)
+            sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _domain(address: str) -> str:
+    addr = getaddresses([address])[0][1]
+    try:
+        return Address(addr_spec=addr).domain or "localhost"
+    except (ValueError, IndexError):
+        return "localhost"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
