@@ -4,7 +4,7 @@ At 10, 730 (a year at two a day) and 3,650 briefs kept, one more brief is publis
 `compose.write_brief` (its email, its folder and the pages it changes) and timed, with the
 bytes it wrote and the size of the index. The baseline, measured in the same run, is what each
 run did before: every brief parsed again and every page of the archive written
-(`render.render_site`; without the email and folder that both do).
+(`site.render_site`; without the email and folder that both do).
 
 The briefs are made up but shaped like real ones (three to five threads, sources, figures,
 dated events, now and then a disagreement) and kept through the store's own methods: a story
@@ -33,7 +33,7 @@ from pipeline.models import (
     ThreadDigest,
     TimelineEvent,
 )
-from pipeline.publish import archive, compose, render
+from pipeline.publish import archive, compose, site
 from pipeline.publish.serialize import brief_from_json, brief_to_json
 from pipeline.store import Store
 
@@ -167,13 +167,13 @@ def _full_rewrite(store: Store, config: Config) -> dict[str, int]:
     """What each run did before: every brief parsed, every page rendered and written. Also the
     size the index would have if it listed every brief on one page, as it did."""
     kept = [(entry, brief_from_json(data)) for entry, data, _ in store.brief_contents()]
-    pages = render.render_site(kept, config.title, config.templates_dir)
+    pages = site.render_site(kept, config.title, config.templates_dir)
     for path, content in pages.items():
         archive.write_file(config.output_dir, path, content)
     written = {path: len(content) for path, content in pages.items()}
-    everything = [render.listed(entry, brief) for entry, brief in reversed(kept)]
+    everything = [site.listed(entry, brief) for entry, brief in reversed(kept)]
     months = store.brief_months()
-    written["one-page index.html"] = len(render.index_files(months, everything, config.title)["index.html"])
+    written["one-page index.html"] = len(site.index_files(months, everything, config.title)["index.html"])
     return written
 
 

@@ -27,12 +27,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import FETCH_KEYS, load_config
+from pipeline.config import load_config
 from pipeline.ingest.extract import extract_article
 from pipeline.ingest.fetch import FetchSettings, fetch_all
 from pipeline.ingest.pool import ExtractPool
 from pipeline.models import FeedEntry, FetchRequest, Page
 from pipeline.run import RunOptions, RunResult, run_brief
+from pipeline.settings import FETCH_KEYS
 
 from . import loopback
 from .core import Figure, Options, Report, at_most, ratio_at_least, ratio_at_most

@@ -17,10 +17,11 @@ from pipeline import __version__
 from pipeline.config import Config, load_config, smtp_from_env
 from pipeline.errors import BriefError, BusyError
 from pipeline.ingest.health import describe
-from pipeline.models import ArchivedBrief, SlotRecord, SlotState
+from pipeline.models import ArchivedBrief
 from pipeline.operate.lock import RunLock
 from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from pipeline.store import Store
+from pipeline.store.records import SlotRecord, SlotState
 
 DEFAULT_CONFIG = "sources.yaml"
 STOPPED_AFTER_MINUTES = 5  # no scheduler heartbeat for this long: the service is not running

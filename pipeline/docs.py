@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.config import SECTIONS, Key
+from pipeline.settings import SECTIONS, Key
 
 START = "<!-- settings:start -->"
 END = "<!-- settings:end -->"

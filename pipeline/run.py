@@ -26,17 +26,7 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
-from pipeline.models import (
-    Article,
-    Brief,
-    Delivery,
-    RunStats,
-    RunStatus,
-    SlotState,
-    Thread,
-    ThreadDigest,
-    TimelineEvent,
-)
+from pipeline.models import Article, Brief, Delivery, RunStats, Thread, ThreadDigest, TimelineEvent
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
@@ -45,6 +35,7 @@ from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
 from pipeline.publish.outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
 from pipeline.store import Store
+from pipeline.store.records import RunStatus, SlotState
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
 from pipeline.understand.fields import connections, digest_fields, title_words

@@ -404,9 +404,9 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 from pipeline.config import SmtpSettings  # noqa: E402
-from pipeline.models import DeliveryRecord, SlotRecord  # noqa: E402
 from pipeline.publish.outbox import SendPolicy  # noqa: E402
 from pipeline.store import Store  # noqa: E402
+from pipeline.store.records import DeliveryRecord, SlotRecord  # noqa: E402
 
 MAIL_FROM = "Karsholm Brief <brief@karsholm.example>"
 MAIL_TO = "reader@karsholm.example"

@@ -12,8 +12,9 @@ import pytest
 from conftest import ROOT, utc
 
 from pipeline.cli import main
-from pipeline.models import ArchivedBrief, SlotState
+from pipeline.models import ArchivedBrief
 from pipeline.store import Store
+from pipeline.store.records import SlotState
 
 CONFIG = """\
 brief:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from pipeline.config import SECTIONS, Key, load_config, smtp_from_env
+from pipeline.config import load_config, smtp_from_env
 from pipeline.errors import ConfigError
+from pipeline.settings import SECTIONS, Key
 
 FEEDS = "feeds:\n  - url: https://news.example/feed.xml\n"
 

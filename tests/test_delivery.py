@@ -38,12 +38,12 @@ from conftest import (
 
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.errors import DeliveryError
-from pipeline.models import DeliveryState, SlotState
 from pipeline.publish.compose import EMAIL_HTML_BUDGET
 from pipeline.publish.mail import build_message, html_part_size, send_message, send_with_retries
 from pipeline.publish.outbox import SendPolicy
 from pipeline.run import RunResult
 from pipeline.service import run_due_slots
+from pipeline.store.records import DeliveryState, SlotState
 
 SLOT = "2026-11-10T1500Z"
 AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)

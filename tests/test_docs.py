@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from pipeline import docs
 from pipeline.cli import cli
-from pipeline.config import SECTIONS, SMTP_ENV
+from pipeline.settings import SECTIONS, SMTP_ENV
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -20,7 +20,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from pipeline.ingest.fetch import FetchSettings, classify_error, fetch_all, fetch_each
+from pipeline.ingest.failures import classify_error
+from pipeline.ingest.fetch import FetchSettings, fetch_all, fetch_each
 from pipeline.ingest.netguard import AddressRefused, DnsFailed, is_public
 from pipeline.models import ErrorKind, FetchRequest, FetchResult, Validators
 

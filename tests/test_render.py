@@ -11,7 +11,8 @@ from conftest import utc
 
 from pipeline.errors import TemplateError
 from pipeline.models import ArchivedBrief, Brief, RunStats, Sentence, SourceRef, ThreadDigest, TimelineEvent
-from pipeline.publish.render import render_brief, render_site, safe_url, subject_of
+from pipeline.publish.render import render_brief, safe_url, subject_of
+from pipeline.publish.site import render_site
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"

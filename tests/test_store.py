@@ -11,8 +11,9 @@ import pytest
 from conftest import make_article, utc
 
 from pipeline.errors import StoreError
-from pipeline.models import ArchivedBrief, FeedEntry, RunStatus, Validators
+from pipeline.models import ArchivedBrief, FeedEntry, Validators
 from pipeline.store import MIGRATIONS, Store
+from pipeline.store.records import RunStatus
 
 NOW = utc(2026, 11, 23, 15, 0)
 FEED = "https://harbor.example/feed"

@@ -25,8 +25,8 @@ import feedparser
 import httpx
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
-from pipeline.config import FETCH_KEYS
 from pipeline.models import ErrorKind, FeedEntry, FetchResult, ParsedFeed
+from pipeline.settings import FETCH_KEYS
 
 # Exceptions feedparser reports that still leave a usable document.
 _SURVIVABLE = ("CharacterEncodingOverride", "NonXMLContentType")

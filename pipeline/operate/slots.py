@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from pipeline.models import DeliveryState, SlotState
 from pipeline.operate.schedule import current_slot, parse_slot, slot_id
 from pipeline.store import Store
+from pipeline.store.records import DeliveryState, SlotState
 
 DONE = (SlotState.DELIVERED, SlotState.SKIPPED)
 MAX_ATTEMPTS = 3  # a slot whose run failed is tried this often...

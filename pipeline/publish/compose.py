@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.models import ArchivedBrief, Brief, SourceRef
-from pipeline.publish import archive, render
+from pipeline.publish import archive, render, site
 from pipeline.publish import mail as deliver
 from pipeline.publish.serialize import brief_from_json, brief_to_json, digest_from_json, digest_to_json
 from pipeline.store import Store
@@ -92,9 +92,9 @@ def write_brief(
         if neighbour is not None:
             pages.update(_brief_page(store, config, neighbour))
     threads = {d.thread_id for d in render.full_brief(kept).digests} | left
-    pages.update(_site_pages(store, config, threads, [render.month_of(entry)]))
+    pages.update(_site_pages(store, config, threads, [site.month_of(entry)]))
     style = config.output_dir / "assets" / "style.css"
-    css = render.stylesheet(templates)
+    css = site.stylesheet(templates)
     if not style.is_file() or style.read_bytes() != css:
         pages["assets/style.css"] = css
     written.update(_write_all(config.output_dir, pages))
@@ -116,7 +116,7 @@ def rebuild_archive(config: Config) -> int:
             archive.write_brief(config.output_dir, brief.slot, _brief_files(rendered, raw))
         months = [month for month, _ in store.brief_months()]
         pages = _site_pages(store, config, store.appearing_threads(), months)
-        pages["assets/style.css"] = render.stylesheet(templates)
+        pages["assets/style.css"] = site.stylesheet(templates)
         _write_all(config.output_dir, pages)
     finally:
         store.close()
@@ -149,7 +149,7 @@ def archive_entry(brief: Brief, output_dir: Path) -> ArchivedBrief:
 def page_records(entry: ArchivedBrief, brief: Brief) -> tuple[str, str, list[tuple[str, str]]]:
     """What the store keeps of a brief for the archive's pages (`Store.save_brief_pages`): its
     summary and its digests."""
-    summary = render.listed_to_json(render.listed(entry, brief))
+    summary = site.listed_to_json(site.listed(entry, brief))
     return brief.id, summary, [(d.thread_id, digest_to_json(d)) for d in render.full_brief(brief).digests]
 
 
@@ -173,23 +173,21 @@ def _site_pages(
         appearances = [(e, digest_from_json(d)) for e, d in store.thread_appearances(thread_id)]
         # a thread no brief shows any more (its one brief was made again without it) has no page
         pages[f"threads/{thread_id}.html"] = (
-            render.thread_page(thread_id, appearances, title, templates) if appearances else None
+            site.thread_page(thread_id, appearances, title, templates) if appearances else None
         )
     for month in months:
         shown = _listed(store.brief_summaries([month]))
         if shown:
-            pages[render.month_path(month)] = render.month_page(month, shown, title, templates)
+            pages[site.month_path(month)] = site.month_page(month, shown, title, templates)
     counts = store.brief_months()
-    shown = _listed(store.brief_summaries(render.index_months(counts)))
-    pages.update(render.index_files(counts, shown, title, templates))
-    pages["feed.xml"] = render.feed(
-        _listed(store.brief_summaries(limit=render.FEED_ENTRIES)), title, templates
-    )
+    shown = _listed(store.brief_summaries(site.index_months(counts)))
+    pages.update(site.index_files(counts, shown, title, templates))
+    pages["feed.xml"] = site.feed(_listed(store.brief_summaries(limit=site.FEED_ENTRIES)), title, templates)
     return pages
 
 
-def _listed(rows: Sequence[tuple[ArchivedBrief, str]]) -> list[render.Listed]:
-    return [render.listed_from_json(entry, summary) for entry, summary in rows]
+def _listed(rows: Sequence[tuple[ArchivedBrief, str]]) -> list[site.Listed]:
+    return [site.listed_from_json(entry, summary) for entry, summary in rows]
 
 
 def _write_all(output_dir: Path, pages: Mapping[str, bytes | None]) -> dict[str, int]:

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import DeliveryError
-from pipeline.models import Delivery, DeliveryState, SlotState
+from pipeline.models import Delivery
 from pipeline.publish.mail import RETRY_DELAYS, send_with_retries
 from pipeline.store import Store
+from pipeline.store.records import DeliveryState, SlotState
 
 
 @dataclass(frozen=True)

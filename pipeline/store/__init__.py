@@ -7,11 +7,12 @@ All SQL of dailybrief lives in this package, one module per area:
     articles.py  articles, and which brief showed each
     threads.py   thread memberships, timelines, what each thread has shown
     ledger.py    runs, slots, deliveries, the service's heartbeat, archived briefs
+    records.py   the states of runs, slots and deliveries, and the records the store returns
     pages.py     what the archive's pages show of each brief and thread
 
 `Store` is all of them over one connection. Each write is one explicit `BEGIN IMMEDIATE`
 transaction, so a crash loses at most the stage in flight. Queries return the frozen
-dataclasses of `pipeline.models`, never SQLite rows.
+dataclasses of `pipeline.models` and `records.py`, never SQLite rows.
 """
 
 from __future__ import annotations

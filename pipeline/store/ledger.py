@@ -11,16 +11,9 @@ import json
 import sqlite3
 from datetime import datetime
 
-from pipeline.models import (
-    ArchivedBrief,
-    DeliveryRecord,
-    DeliveryState,
-    RunRecord,
-    RunStatus,
-    SlotRecord,
-    SlotState,
-)
+from pipeline.models import ArchivedBrief
 from pipeline.store.base import Database, from_text, to_text
+from pipeline.store.records import DeliveryRecord, DeliveryState, RunRecord, RunStatus, SlotRecord, SlotState
 
 
 class Ledger(Database):

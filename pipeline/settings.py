@@ -1,0 +1,136 @@
+"""Every setting of sources.yaml, declared once: its kind, default, range (or allowed values)
+and the help a user reads, in one table per section. The parser (`pipeline/config.py`), the
+stages' defaults and the README's settings table (`make docs`) all read these tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+# what a key holds; each kind is read by its own method of _Section, which checks the two agree
+Kind = Literal["text", "integer", "choice", "list", "mapping"]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting of sources.yaml: what it holds, its default, its range and its help.
+
+    This is the only place a default is written: the parser, the stages' own defaults and the
+    README's settings table (`python -m pipeline.docs`) all read it. `shown` is the default as a
+    reader should see it, when the value alone would mislead (`""` meaning "the feed's host").
+    """
+
+    kind: Kind
+    default: Any
+    help: str
+    required: bool = False
+    min: int | None = None
+    max: int | None = None
+    choices: tuple[str, ...] = ()
+    shown: str | None = None
+
+    def __post_init__(self) -> None:
+        # a mistake in this table is the programmer's: fail at import, not at a user's run
+        if self.kind == "integer" and not (
+            self.min is not None and self.max is not None and self.min <= self.default <= self.max
+        ):
+            raise ValueError(f"an integer key needs min <= default <= max: {self}")
+        if self.kind == "choice" and self.default not in self.choices:
+            raise ValueError(f"a choice key's default must be one of its choices: {self}")
+        if isinstance(self.default, list):
+            raise ValueError(f"a list default is a tuple, so no one can change it: {self}")
+
+
+BRIEF_KEYS: dict[str, Key] = {
+    "title": Key("text", "Daily Brief", "Title of the brief, shown in the subject and the page header."),
+    "audience": Key("text", "readers", "Who reads the brief; named in it."),
+    "schedule": Key("list", ("15:00", "21:00"), 'Times of day (UTC, `"HH:MM"`) a brief is made.'),
+    "output": Key("text", "output", "Folder of the archive of briefs."),
+    "state": Key("text", ".state", "Folder of the state database; must be outside the output folder."),
+    "max_threads": Key("integer", 8, "Most threads shown in one brief.", min=1, max=100),
+    "unchanged_threads": Key(
+        "choice",
+        "line",
+        "A thread whose new articles bring nothing not already sent: `line` (one line, "
+        '"no new developments", linked to the thread page) or `drop`.',
+        choices=("line", "drop"),
+    ),
+    "archive_url": Key(
+        "text",
+        "",
+        "The public address where you serve the `output/` folder (e.g. `https://news.example/brief/`). "
+        'The email then links "Read this brief in the archive" and, for a quiet thread, its thread '
+        "page. Unset, the email links articles only.",
+        shown="none",
+    ),
+}
+DELIVERY_KEYS: dict[str, Key] = {
+    "to": Key("list", (), "Recipient address, or a list of them.", shown="none"),
+    "from": Key("text", "dailybrief <brief@localhost>", 'Sender, e.g. `"dailybrief <brief@example.com>"`.'),
+}
+NETWORK_KEYS: dict[str, Key] = {
+    "allow": Key(
+        "list", (), 'Private `"host:port"` pairs that may be fetched (e.g. a feed server on your LAN).'
+    ),
+}
+FETCH_KEYS: dict[str, Key] = {
+    "user_agent": Key(
+        "text",
+        None,  # None: the fetcher's own, which carries the version
+        "User-Agent sent with every request; never a browser's.",
+        shown="`dailybrief/<version> (+project URL)`",
+    ),
+    "max_entries_per_feed": Key(
+        "integer", 200, "Newest entries read from one feed per run.", min=1, max=10_000
+    ),
+    "concurrency": Key("integer", 8, "Pages fetched at once, in total.", min=1, max=64),
+    "per_host": Key("integer", 2, "Pages fetched at once from one host.", min=1, max=8),
+    "extract_workers": Key(
+        "integer",
+        1,
+        "Processes that extract pages beside the run's own, at most one per core beyond the first; "
+        "`0` extracts in the run's process only. A worker that crashes on a page costs that page its "
+        "full text (the feed summary stands in), never the run.",
+        min=0,
+        max=16,
+    ),
+}
+FEED_KEYS: dict[str, Key] = {
+    "url": Key(
+        "text", None, "Feed URL, http or https. A bare URL is accepted as a list item too.", required=True
+    ),
+    "name": Key("text", "", "Display name of the feed.", shown="the host"),
+}
+THREAD_KEYS: dict[str, Key] = {
+    "id": Key("text", None, "Short identifier: lower-case letters, digits and dashes.", required=True),
+    "title": Key("text", None, "Title shown in the brief.", required=True),
+    "description": Key("text", "", "A sentence or two on what the thread is about."),
+    "keywords": Key("list", (), "Words and phrases that signal the thread."),
+    "entities": Key("list", (), "People, organisations and products at the heart of the thread."),
+}
+TOP_KEYS: dict[str, Key] = {
+    "brief": Key("mapping", None, "The brief: title, audience, schedule, folders."),
+    "delivery": Key("mapping", None, "Where the brief is sent."),
+    "network": Key("mapping", None, "Exceptions to the private-address guard."),
+    "fetch": Key("mapping", None, "How feeds and pages are fetched."),
+    "feeds": Key("list", None, "The feeds to read.", required=True),
+    "threads": Key("list", (), "The story threads you follow."),
+}
+
+SECTIONS: dict[str, dict[str, Key]] = {
+    "brief": BRIEF_KEYS,
+    "delivery": DELIVERY_KEYS,
+    "network": NETWORK_KEYS,
+    "fetch": FETCH_KEYS,
+    "feeds[]": FEED_KEYS,
+    "threads[]": THREAD_KEYS,
+}
+
+SMTP_ENV = (
+    "BRIEF_SMTP_HOST",
+    "BRIEF_SMTP_PORT",
+    "BRIEF_SMTP_USER",
+    "BRIEF_SMTP_PASSWORD",
+    "BRIEF_SMTP_TLS",
+    "BRIEF_SMTP_CA_FILE",
+)

@@ -1,0 +1,79 @@
+"""The ledger's vocabulary: the states of runs, slots and deliveries, and the records the
+store returns for them (never SQLite rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    """How a run of the pipeline ended (stored in the runs table as these strings)."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STOPPED = "stopped"  # asked to stop (SIGTERM) between two stages
+
+
+class SlotState(StrEnum):
+    """Where a scheduled slot stands in the ledger (stored as these strings)."""
+
+    RUNNING = "running"
+    INTERRUPTED = "interrupted"  # its run was stopped; the next start makes it
+    FAILED = "failed"  # its run or its delivery failed (error says which)
+    BUILT = "built"  # archived and its message built, not yet delivered
+    DELIVERED = "delivered"
+    SKIPPED = "skipped"  # missed, and made up by a later brief (covered_by)
+
+
+class DeliveryState(StrEnum):
+    """Where a brief's message stands in the outbox: built → sending → sent | failed."""
+
+    BUILT = "built"
+    HELD = "held"  # not sent on purpose (--no-send)
+    WRITTEN = "written"  # no server or no recipients: the .eml in the archive is the delivery
+    SENDING = "sending"  # a crash here is resumed by sending the same bytes again
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or the .eml went missing: shown, not retried
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as the ledger keeps it."""
+
+    id: int
+    slot: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: RunStatus
+    stats: dict[str, object]  # RunStats as a dict; empty for a run that did not finish
+    error: str | None
+
+
+@dataclass(frozen=True)
+class SlotRecord:
+    """One scheduled slot as the ledger keeps it."""
+
+    slot: str  # "2026-11-23T1500Z"
+    state: SlotState
+    attempts: int  # runs started for it
+    updated_at: datetime
+    error: str | None = None
+    covered_by: str | None = None  # for a skipped slot: the brief that made it up
+    brief_id: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One brief's message as the outbox keeps it."""
+
+    brief_id: str
+    state: DeliveryState
+    message_id: str
+    eml_path: str
+    attempts: int  # times the outbox started sending it
+    sends: int  # messages a server accepted, over all time (resends included)
+    updated_at: datetime
+    error: str | None = None
