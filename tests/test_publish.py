@@ -174,24 +174,27 @@ def test_month_pages_list_every_brief_and_the_index_links_every_month(site: tupl
     assert index.count('class="when" href=') == len(PLAN)
 
 
-def test_the_index_lists_the_newest_month_once_it_holds_a_week_of_briefs(site: tuple[Config, Store]) -> None:
+def test_the_index_lists_the_newest_week_of_briefs_and_links_every_month(site: tuple[Config, Store]) -> None:
     config, store = site
-    run(config, store, brief(utc(2026, 3, 31, 21), ("harbor",)))
-    april = [utc(2026, 4, 1 + n // 2, 15 if n % 2 == 0 else 21) for n in range(14)]
-    for slot in april:
+    march = [utc(2026, 3, 30, 15), utc(2026, 3, 30, 21), utc(2026, 3, 31, 15), utc(2026, 3, 31, 21)]
+    april = [utc(2026, 4, 1 + n // 2, 15 if n % 2 == 0 else 21) for n in range(12)]
+    for slot in march + april:
         run(config, store, brief(slot, ("budget",)))
 
     index = (config.output_dir / "index.html").read_text(encoding="utf-8")
-    assert index.count('class="when" href=') == len(april)
-    assert "2026/03/31/2100" not in index and 'href="archive/2026-03.html"' in index
-    assert "15 briefs, newest first" in index
+    assert index.count('class="when" href=') == 14  # the newest 14, across the turn of the month
+    assert "2026/03/31/2100" in index and "2026/03/30/2100" not in index
+    assert 'href="archive/2026-03.html"' in index and 'href="archive/2026-04.html"' in index
+    assert "16 briefs, newest first" in index
+    march_page = (config.output_dir / "archive" / "2026-03.html").read_text(encoding="utf-8")
+    assert march_page.count('class="when" href=') == len(march)  # the month page keeps them all
 
 
 def test_briefs_kept_before_summaries_are_listed_after_the_next_run(site: tuple[Config, Store]) -> None:
     config, store = site
     for slot, threads in PLAN[:-1]:
         run(config, store, brief(slot, threads))
-    with sqlite3.connect(store.path) as db:  # as a database from before schema 7 is migrated
+    with sqlite3.connect(store.path) as db:  # as a database from before schema 8 is migrated
         db.execute("DELETE FROM summaries")
         db.execute("DELETE FROM appearances")
         db.execute("UPDATE briefs SET summarised = 0")

@@ -180,7 +180,7 @@ def _site_pages(
         if shown:
             pages[site.month_path(month)] = site.month_page(month, shown, title, templates)
     counts = store.brief_months()
-    shown = _listed(store.brief_summaries(site.index_months(counts)))
+    shown = _listed(store.brief_summaries(limit=site.INDEX_BRIEFS))
     pages.update(site.index_files(counts, shown, title, templates))
     pages["feed.xml"] = site.feed(_listed(store.brief_summaries(limit=site.FEED_ENTRIES)), title, templates)
     return pages

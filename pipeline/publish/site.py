@@ -19,7 +19,7 @@ from pipeline.models import ArchivedBrief, Brief, ThreadDigest, TimelineEvent
 from pipeline.publish.render import brief_page, full_brief, isotime, make_environments
 
 FEED_ENTRIES = 50  # briefs in feed.xml
-INDEX_MIN_BRIEFS = 14  # the index lists earlier whole months until it shows a week of briefs
+INDEX_BRIEFS = 14  # the index lists the newest briefs, a week at two a day; month pages hold all
 
 
 @dataclass(frozen=True)
@@ -106,20 +106,6 @@ def month_path(month: str) -> str:
     return f"archive/{month}.html"
 
 
-def index_months(months: Sequence[tuple[str, int]]) -> list[str]:
-    """The months the index lists, of (month, briefs) newest first: the newest, and the ones
-    before it until the index shows at least `INDEX_MIN_BRIEFS` (early in a month it would
-    otherwise show a brief or two)."""
-    shown: list[str] = []
-    count = 0
-    for month, n in months:
-        if shown and count >= INDEX_MIN_BRIEFS:
-            break
-        shown.append(month)
-        count += n
-    return shown
-
-
 def thread_page(
     thread_id: str,
     appearances: Sequence[tuple[ArchivedBrief, ThreadDigest]],
@@ -145,8 +131,9 @@ def thread_page(
 def index_files(
     months: Sequence[tuple[str, int]], shown: Sequence[Listed], title: str, templates: Path | None = None
 ) -> dict[str, bytes]:
-    """`index.html` and `search-index.json`: the briefs of `index_months(months)` (`shown`,
-    newest first), every month's page linked, and the search over what the index lists."""
+    """`index.html` and `search-index.json`: the newest `INDEX_BRIEFS` briefs (`shown`, newest
+    first), every month's page linked, and the search over what the index lists. The index
+    stays the same size however many briefs are kept."""
     html_env, _ = make_environments(templates)
     search = _search_index(shown)
     links = [(month_path(m), _month_label(m), n) for m, n in months]
@@ -211,8 +198,7 @@ def render_site(
         files[f"threads/{thread_id}.html"] = thread_page(thread_id, appearances, title, templates)
     for month, shown in by_month.items():
         files[month_path(month)] = month_page(month, shown, title, templates)
-    wanted = set(index_months(months))
-    files.update(index_files(months, [i for i in items if month_of(i.entry) in wanted], title, templates))
+    files.update(index_files(months, items[:INDEX_BRIEFS], title, templates))
     files["feed.xml"] = feed(items, title, templates)
     files["assets/style.css"] = stylesheet(templates)
     return files
