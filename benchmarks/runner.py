@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import archive, digest, extraction, feeds, speed, summaries, threads
+from . import archive, digest, extraction, feeds, speed, summaries, threads, threads_run
 from .core import Options, Report
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
@@ -39,6 +39,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "extraction": extraction.run,
     "feeds": feeds.run,
     "threads": threads.run,
+    "threads_run": threads_run.run,
     "summaries": summaries.run,
     "digest": digest.run,
     "overhead": speed.overhead,
@@ -47,7 +48,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "scaling": speed.scaling,
     "archive": archive.run,
 }
-NEEDS_DATA = ("extraction", "feeds", "threads", "summaries", "overhead", "scaling")
+NEEDS_DATA = ("extraction", "feeds", "threads", "threads_run", "summaries", "overhead", "scaling")
 
 
 def _names(text: str) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,139 @@ def test_absent_sets_are_skipped(tmp_path: Path) -> None:
     )
     assert code == 0
     assert any(line.startswith("skipped: summarization") for line in printed)
+
+
+# -- story threads through whole runs (benchmarks/threads_run.py) ---------------------------------
+
+HARBOUR_EVENTS = (  # the sibling: the same subject, another event
+    "A ferry ran aground in the old harbour on Friday night, and forty passengers were brought ashore.",
+    "The coastguard said the ferry hit a sandbank in fog. No one was hurt, but the harbour closed "
+    "for a day while tugs freed the ship. The ferry company blamed a broken radar and promised an "
+    "inquiry, and the port authority said it would dredge the channel before the summer season.",
+)
+
+
+def _run_data(root: Path) -> Path:
+    """Two stories of one topic (the bridge, and a ferry in the same harbour) and a thread on the first."""
+    data = root / "run-data"
+    (data / "clustering").mkdir(parents=True)
+    (data / "threads").mkdir()
+    lines = []
+    for story, (title, body) in (("9ecb", STORIES["harbour"]), ("9ecbplus", HARBOUR_EVENTS)):
+        for n in range(4):
+            text = (
+                f"{title}\n" + body.replace(". ", ".\n") + f"\nReporter {n} spoke to {n + 3} witnesses there."
+            )
+            doc = {"id": f"9_{n}{story[1:]}", "topic": "9", "subtopic": story, "title": f"{title} ({n})"}
+            lines.append(json.dumps(doc | {"text": text, "url": None}))
+    (data / "clustering" / "ecbplus.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    thread = {
+        "id": "harbour-bridge",
+        "title": "The harbour bridge",
+        "description": "The city council's new bridge over the harbour, its cost and construction.",
+        "entities": ["city council"],
+        "keywords": ["bridge", "construction"],
+        "subtopic": "9ecb",
+        "sibling": "9ecbplus",
+    }
+    (data / "threads" / "tiny_threads.json").write_text(json.dumps({"threads": [thread]}), encoding="utf-8")
+    return data
+
+
+RUN_FIGURES = (
+    "threads.configured.precision",
+    "threads.configured.recall",
+    "threads.configured.sibling_intake",
+    "threads.run.story_f1",
+    "threads.run.story_precision",
+    "threads.run.story_recall",
+    "threads.run.shown_purity",
+    "threads.run.shown_purity_pooled",
+)
+
+
+def test_threads_through_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    printed: list[str] = []
+    data = _run_data(tmp_path)
+    code = main(["--data", str(data), "--only", "threads_run", "--out", str(out)], echo=printed.append)
+    text = "\n".join(printed)
+    assert code == 0, text
+    results = json.loads(out.read_text(encoding="utf-8"))
+    figures = {f["key"]: f for f in results["figures"]}
+    assert set(RUN_FIGURES) <= figures.keys(), sorted(figures)
+    for key in RUN_FIGURES:
+        assert 0.0 <= figures[key]["value"] <= 1.0, (key, figures[key])
+    details = results["details"]["threads_run"]
+    assert len(details["slots"]) >= 4
+    assert details["counts"]["documents"] == 8
+    assert details["counts"]["documents_lost"] == 0  # each is in a stored article (or merged into one)
+    assert "thread harbour-bridge (9ecb, sibling 9ecbplus): P " in text  # the per-thread line
+
+
+def test_threads_run_skips_without_thread_definitions(tmp_path: Path) -> None:
+    data = _run_data(tmp_path)
+    for path in (data / "threads").iterdir():
+        path.unlink()
+    out = tmp_path / "results.json"
+    printed: list[str] = []
+    assert main(["--data", str(data), "--only", "threads_run", "--out", str(out)], echo=printed.append) == 0
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["figures"] == []
+    assert [s["benchmark"] for s in results["skipped"]] == ["threads_run"]
+
+
+def test_the_run_scores_by_hand() -> None:
+    from benchmarks.threads import bcubed
+    from benchmarks.threads_run import ThreadDef, purity, run_clusters, thread_score
+
+    story_of = {"a1": "A", "a2": "A", "a3": "A", "b1": "B", "b2": "B"}
+    # a1, a2 and b1 filed in configured thread T (a2 also in an emergent story: T comes first);
+    # a3's article in no thread; b2 in no article (lost); c1 and c2 merged into one article
+    article_of = {"a1": "x1", "a2": "x2", "a3": "x3", "b1": "y1"}
+    docs = ["a1", "a2", "a3", "b1", "b2"]
+    labels = run_clusters(docs, article_of, {"T": ["x1", "x2", "y1"]}, {"story-1": ["x2", "x3x"]})
+    assert labels == ["configured:T", "configured:T", "alone:x3", "configured:T", "lost:b2"]
+    got = bcubed(labels, [story_of[d] for d in docs])
+    # precision per doc 2/3, 2/3, 1, 1/3, 1; recall 2/3, 2/3, 1/3, 1/2, 1/2
+    assert got["precision"] == pytest.approx(11 / 15)
+    assert got["recall"] == pytest.approx(8 / 15)
+    assert got["f1"] == pytest.approx(176 / 285)
+    merged = run_clusters(["c1", "c2"], {"c1": "z", "c2": "z"}, {}, {})
+    assert merged[0] == merged[1] == "alone:z"  # two documents dedupe merged are one article
+
+    spec = ThreadDef("t", "T", "", (), (), subtopic="A", sibling="B")
+    s = thread_score(spec, {"a1", "a2", "b1"}, story_of)
+    assert (s.precision, s.recall, s.sibling_intake) == pytest.approx((2 / 3, 2 / 3, 1 / 2))
+    assert (s.members, s.of_story, s.of_sibling) == (3, 2, 1)
+    empty = thread_score(spec, set(), story_of)
+    assert (empty.precision, empty.recall, empty.sibling_intake) == (0.0, 0.0, 0.0)
+
+    assert purity(["A", "A", "B"]) == pytest.approx(2 / 3)
+    assert purity(["B"]) == 1.0
+    with pytest.raises(ValueError):
+        purity([])
+
+
+def test_the_newsroom_dates_siblings_apart_and_wraps_text_in_chrome() -> None:
+    from benchmarks import newsroom
+
+    docs = [
+        newsroom.Doc(f"{t}_{n}{s}", str(t), f"{t}{s}", f"Headline {t} {s} {n}", "One.\nTwo.\nThree.")
+        for t in (1, 3, 5)
+        for s in ("ecb", "ecbplus")
+        for n in range(3)
+    ]
+    placed = newsroom.place(docs, 4, seed=7)
+    assert placed == newsroom.place(docs, 4, seed=7)  # deterministic
+    windows = newsroom.slots(4, seed=7)
+    for topic in ("1", "3", "5"):
+        ecb = [p.published for p in placed if p.doc.story == f"{topic}ecb"]
+        plus = [p.published for p in placed if p.doc.story == f"{topic}ecbplus"]
+        assert max(plus) - min(ecb) > timedelta(days=50)  # months apart
+        assert max(ecb) - min(ecb) <= timedelta(days=3)  # a story in a few days
+    last_slot = windows[-1][-1]
+    assert all(p.published <= last_slot for p in placed)
+    body = newsroom.page(placed[0], placed, seed=7).decode()
+    assert "READ MORE:" in body and "Have a story tip? Email tips@" in body and "<footer>" in body
+    assert all(line in body for line in placed[0].doc.text.splitlines())
