@@ -108,10 +108,9 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
         outcome = run_slot(config, slot=when, smtp=smtp, progress=progress, options=options)
     finally:
         progress.close()
-    for resent in outcome.resumed:
-        click.echo(f"Finished an interrupted delivery: {resent.detail} ({resent.eml_path})")
     result = outcome.result
-    assert result is not None  # a slot was named: it is made, or said to be delivered
+    if result is None:  # a slot was named: it is made, or said to be delivered
+        raise click.ClickException(f"slot {slot_id(when)} was not made")
     if result.already_delivered:
         click.echo(f"Brief {result.brief_id} was already delivered; nothing to do (--force sends it again).")
         click.echo(f"It is at {result.brief_dir / 'index.html'}")
@@ -160,7 +159,8 @@ def send(config_path: Path, brief_id: str) -> None:
         raise click.ClickException("BRIEF_SMTP_HOST is not set: there is no server to send to")
     wanted = slot_id(_slot(brief_id))
     delivery = run_slot(config, slot=_slot(brief_id), resend=True, smtp=smtp).resent
-    assert delivery is not None
+    if delivery is None:
+        raise click.ClickException(f"brief {wanted} was not sent")
     click.echo(f"Brief {wanted}: {delivery.detail} (Message-ID {delivery.message_id})")
     if not delivery.sent:
         raise click.exceptions.Exit(2)

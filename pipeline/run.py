@@ -95,9 +95,10 @@ def run_slot(
     options: RunOptions | None = None,
 ) -> SlotOutcome:
     """The start of every run, `brief run`, `brief send` and the scheduler alike: take the run
-    lock, finish the deliveries a crash left half-done, then make `slot` (None: the slot that
-    is due, if the ledger says it is not done) or, with `resend`, send its archived brief again
-    with a new Message-ID. Raises BusyError when another run holds the lock."""
+    lock, then, with `resend`, send the archived brief of `slot` again with a new Message-ID;
+    otherwise finish the deliveries a crash left half-done (each told to `progress` as it is
+    done) and make `slot` (None: the slot that is due, if the ledger says it is not done).
+    Raises BusyError when another run holds the lock."""
     options = options or RunOptions()
     with RunLock(config.state_dir):
         now = clock()
@@ -105,11 +106,15 @@ def run_slot(
         try:
             if options.heartbeat:
                 store.set_service("heartbeat", now.isoformat())
-            resumed = tuple(resume_deliveries(store, config, smtp, now, options.send_policy))
-            if resend:
+            if resend:  # the one brief asked for, on purpose; what a crash left waits for a run
                 if slot is None or smtp is None:
                     raise BriefError("a resend needs a slot and an SMTP server")
-                return SlotOutcome(resumed, resent=_resend(store, config, slot, smtp, now, options))
+                return SlotOutcome(resent=_resend(store, config, slot, smtp, now, options))
+            resumed = tuple(resume_deliveries(store, config, smtp, now, options.send_policy))
+            for done in resumed:  # said now: the run that follows may fail
+                (progress or QuietProgress()).note(
+                    f"finished an interrupted delivery: {done.detail} ({done.eml_path})"
+                )
             if slot is None:
                 due = due_slot(store, now, config.schedule)
                 if due is None:
@@ -127,7 +132,7 @@ def _resend(
     wanted = slot_id(slot)
     found = next((b for b in store.briefs() if b.id == wanted), None)
     if found is None:
-        raise BriefError(f"no brief {wanted!r}", hint="`brief list` shows the briefs kept")
+        raise BriefError(f"no brief {wanted!r}; `brief list` shows them")
     eml = config.output_dir / Path(found.path).parent / "message.eml"
     return resend_brief(store, wanted, eml, config, smtp, now, options.send_policy)
 

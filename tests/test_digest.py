@@ -234,3 +234,20 @@ def test_an_announcement_does_not_disagree_with_the_date_it_announced() -> None:
         ),
     ]
     assert not disagreements([a for a, _ in told], {a.id: f for a, f in told})
+
+
+def test_the_impact_badge_reads_a_sum_however_it_is_written() -> None:
+    # one parser of money for the whole pipeline: the figures stage's, read by the badges too
+    for written in ("$2.4 billion", "$2.4B", "$2.4 Billion"):
+        told = [
+            make_article(
+                f"https://{name}.example/deal", f"Harbour Capital paid {written} for the port.", source=name
+            )
+            for name in ("Harbour News", "Quay Daily", "Tide Post")
+        ]
+        facts = {a.id: extract_facts(a) for a in told}
+        fields = digest_fields(told, facts, [], shown=())
+        assert fields.impact == "High", (
+            written,
+            [f.value for f in fields.figures],
+        )  # 3 sources, ≥ $1 billion

@@ -15,6 +15,7 @@ import pytest
 from conftest import utc
 
 from pipeline.config import Config, load_config
+from pipeline.errors import TemplateError
 from pipeline.models import Brief, RunStats, Sentence, SourceRef, ThreadDigest, TimelineEvent
 from pipeline.publish import compose
 from pipeline.publish.mail import html_part_size
@@ -199,12 +200,39 @@ def test_briefs_kept_before_summaries_are_listed_after_the_next_run(site: tuple[
         db.execute("DELETE FROM appearances")
         db.execute("UPDATE briefs SET summarised = 0")
 
+    shutil.rmtree(config.output_dir / "archive")  # as an archive made before month pages
+
     run(config, store, brief(*PLAN[-1]))
 
     index = (config.output_dir / "index.html").read_text(encoding="utf-8")
     assert index.count('class="when" href=') == len(PLAN)
     thread = (config.output_dir / "threads" / "budget.html").read_text(encoding="utf-8")
     assert "in 3 briefs" in thread
+    for month in ("2026-03", "2026-04"):  # every month the index links is there
+        assert f'href="archive/{month}.html"' in index
+        assert (config.output_dir / "archive" / f"{month}.html").is_file(), month
+
+
+def test_a_brief_that_cannot_be_written_is_not_kept_and_leaves_no_half_folder(
+    site: tuple[Config, Store],
+) -> None:
+    config, store = site
+    run(config, store, brief(*PLAN[0]))
+    templates = config.templates_dir
+    templates.mkdir()
+    (templates / "brief.html").write_text("{{ brief.no_such_field.at_all }}", encoding="utf-8")
+
+    with pytest.raises(TemplateError):
+        run(config, store, brief(*PLAN[1]))
+
+    assert [b.id for b in store.briefs()] == [brief(*PLAN[0]).id]  # the failed one is not listed
+    shutil.rmtree(templates)
+    run(config, store, brief(*PLAN[2]))  # the next run, templates mended
+    folders = sorted(
+        p.parent.relative_to(config.output_dir).as_posix() for p in config.output_dir.rglob("brief.json")
+    )
+    assert folders == ["2026/03/30/1500", "2026/03/31/1500"]
+    assert not (config.output_dir / "2026/03/30/2100").exists(), "no folder holds only a page"
 
 
 def test_an_email_over_its_budget_moves_its_last_threads_to_links(site: tuple[Config, Store]) -> None:

@@ -23,8 +23,7 @@ from pathlib import Path
 
 from pipeline.config import Config
 from pipeline.models import ArchivedBrief, Brief, SourceRef
-from pipeline.publish import archive, render, site
-from pipeline.publish import mail as deliver
+from pipeline.publish import archive, mail, render, site
 from pipeline.publish.serialize import brief_from_json, brief_to_json, digest_from_json, digest_to_json
 from pipeline.store import Store
 
@@ -51,14 +50,14 @@ def write_brief(
     of links at the end (its page keeps it). A brief sent before and made again by force gets
     a new Message-ID (`force`), so a mail client does not drop it as a duplicate.
     """
-    catch_up(store)
+    caught = catch_up(store)
     previous = store.delivery(brief.id)
     resend = force and previous is not None and previous.sends > 0
     nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
     templates = config.templates_dir
     while True:  # only the email is rendered again; the page once, below
         email = render.render_email(brief, templates, config.archive_url)
-        raw, message_id = deliver.build_message(
+        raw, message_id = mail.build_message(
             subject=email.subject,
             text=email.text,
             html=email.html,
@@ -69,7 +68,7 @@ def write_brief(
             nonce=nonce,
         )
         if (
-            deliver.html_part_size(raw) <= EMAIL_HTML_BUDGET
+            mail.html_part_size(raw) <= EMAIL_HTML_BUDGET
             or len(brief.digests) <= 1
             or not brief.digests[-1].sources
         ):
@@ -77,22 +76,23 @@ def write_brief(
         brief = _overflow(brief)
     entry = archive_entry(brief, config.output_dir)
     data = brief_to_json(brief)
-    store.save_brief(entry, run_id, now)
-    store.save_brief_content(brief.id, data, raw)
     # the pages are made from the brief as kept (as `brief rebuild` makes them), not as in memory
     kept = brief_from_json(data)
-    left = store.save_brief_pages([page_records(entry, kept)])
-    neighbours = store.brief_neighbours(brief.id)
+    neighbours = store.brief_neighbours(brief.id, entry.slot)
     page = render.brief_page(kept, neighbours, templates)
     files = _brief_files(render.RenderedBrief(email.html, email.text, page, data, email.subject), raw)
+    # the folder first, whole: a brief the store lists is always a brief the archive holds
     folder = archive.write_brief(config.output_dir, brief.slot, files)
     written = {f"{entry.path.rsplit('/', 1)[0]}/{name}": len(content) for name, content in files.items()}
+    store.save_brief(entry, run_id, now)
+    store.save_brief_content(brief.id, data, raw)
+    left = store.save_brief_pages([page_records(entry, kept)])  # a crash before: `catch_up` does it
     pages: dict[str, bytes | None] = {}
     for neighbour in neighbours:
         if neighbour is not None:
             pages.update(_brief_page(store, config, neighbour))
-    threads = {d.thread_id for d in render.full_brief(kept).digests} | left
-    pages.update(_site_pages(store, config, threads, [site.month_of(entry)]))
+    threads = {d.thread_id for d in render.full_brief(kept).digests} | left | caught.threads
+    pages.update(_site_pages(store, config, threads, sorted({site.month_of(entry), *caught.months})))
     style = config.output_dir / "assets" / "style.css"
     css = site.stylesheet(templates)
     if not style.is_file() or style.read_bytes() != css:
@@ -123,13 +123,28 @@ def rebuild_archive(config: Config) -> int:
     return len(kept)
 
 
-def catch_up(store: Store) -> int:
-    """Summarise the briefs kept before the database held summaries (schema 7), once, so
-    the pages a run writes list them too. Returns how many were summarised."""
-    missing = store.briefs_without_summary()
-    if missing:
-        store.save_brief_pages(page_records(entry, brief_from_json(data)) for entry, data in missing)
-    return len(missing)
+@dataclass(frozen=True)
+class CaughtUp:
+    """The briefs `catch_up` summarised: their months and threads, whose pages are written."""
+
+    count: int = 0
+    months: frozenset[str] = frozenset()
+    threads: frozenset[str] = frozenset()
+
+
+def catch_up(store: Store) -> CaughtUp:
+    """Summarise the briefs kept but not summarised (kept before schema 8, or by a run stopped
+    between keeping a brief and summarising it), once, so the pages a run writes list them and
+    their month and thread pages exist."""
+    missing = [(entry, brief_from_json(data)) for entry, data in store.briefs_without_summary()]
+    if not missing:
+        return CaughtUp()
+    store.save_brief_pages(page_records(entry, brief) for entry, brief in missing)
+    return CaughtUp(
+        len(missing),
+        frozenset(site.month_of(entry) for entry, _ in missing),
+        frozenset(d.thread_id for _, brief in missing for d in render.full_brief(brief).digests),
+    )
 
 
 def archive_entry(brief: Brief, output_dir: Path) -> ArchivedBrief:
@@ -154,9 +169,10 @@ def page_records(entry: ArchivedBrief, brief: Brief) -> tuple[str, str, list[tup
 
 
 def _brief_page(store: Store, config: Config, entry: ArchivedBrief) -> dict[str, bytes]:
-    """The page of a brief already kept, for its previous/next links."""
+    """The page of a brief already kept, for its previous/next links (none for a brief whose
+    folder is not in the archive: a page alone would be half a brief)."""
     data = store.brief_data(entry.id)
-    if data is None:
+    if data is None or not (config.output_dir / entry.path).parent.is_dir():
         return {}
     page = render.brief_page(brief_from_json(data), store.brief_neighbours(entry.id), config.templates_dir)
     return {entry.path: page.encode()}

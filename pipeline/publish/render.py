@@ -157,6 +157,11 @@ def _template_errors(templates: Path | None) -> Iterator[None]:
         ) from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template error: {exc}") from exc
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise TemplateError(
+            f"template error: {type(exc).__name__}: {exc}",
+            hint="a template in your templates folder may expect what an older dailybrief gave it",
+        ) from exc
 
 
 def full_brief(brief: Brief) -> Brief:
@@ -164,13 +169,6 @@ def full_brief(brief: Brief) -> Brief:
     if not brief.overflow_digests:
         return brief
     return replace(brief, digests=brief.digests + brief.overflow_digests, overflow=(), overflow_digests=())
-
-
-# -- the archive's pages ----------------------------------------------------------------------------
-#
-# Each page is a function of what it shows, and nothing depends on the clock, so a page made by
-# a run and the same page made by `brief rebuild` are the same bytes. The lists (index, month
-# pages, feed, search) read a `Listed` summary of each brief, never the brief itself.
 
 
 def _date(value: datetime | None) -> str:

@@ -1,6 +1,8 @@
 """The archive's pages beside each brief's own: the index, a page per month and per thread, the
 Atom feed, the search index and the stylesheet, each rendered from what the store keeps of the
-briefs (`Listed`), so a run renders only the pages it changes."""
+briefs (`Listed`), so a run renders only the pages it changes. Each page is a function of what
+it shows, and nothing depends on the clock, so a page made by a run and the same page made by
+`brief rebuild` are the same bytes."""
 
 from __future__ import annotations
 
@@ -206,10 +208,18 @@ def render_site(
 
 @contextlib.contextmanager
 def _site_errors() -> Iterator[None]:
+    """A template that fails, ours or one in the user's templates folder written for what an
+    older version passed it, is a clear error naming the page, never a traceback."""
     try:
         yield
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template error while writing the archive: {exc}") from exc
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        raise TemplateError(
+            f"template error while writing the archive: {type(exc).__name__}: {exc}",
+            hint="a template in your templates folder may expect what an older dailybrief gave it: "
+            "compare it with the built-in one (README: Change the look)",
+        ) from exc
 
 
 def _month_label(month: str) -> str:

@@ -4,9 +4,10 @@ briefs' own data, so a run writes the pages it changes without reading every bri
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from pipeline.models import ArchivedBrief
-from pipeline.store.base import Database
+from pipeline.store.base import Database, to_text
 from pipeline.store.ledger import archived_brief
 
 _ENTRY = "b.id, b.slot, b.path, b.headline, b.threads, b.articles"  # what `archived_brief` reads
@@ -38,7 +39,7 @@ class ArchivePages(Database):
         return before
 
     def briefs_without_summary(self) -> list[tuple[ArchivedBrief, str]]:
-        """Briefs kept with their data but not summarised (kept before schema 7, or by a run
+        """Briefs kept with their data but not summarised (kept before schema 8, or by a run
         that stopped in between), oldest first, with their data."""
         rows = self.db.execute(
             "SELECT * FROM briefs WHERE data IS NOT NULL AND summarised = 0 ORDER BY slot, id"
@@ -66,12 +67,18 @@ class ArchivePages(Database):
         ).fetchall()
         return [(archived_brief(r), str(r["summary"])) for r in rows]
 
-    def brief_neighbours(self, brief_id: str) -> tuple[ArchivedBrief | None, ArchivedBrief | None]:
-        """The briefs kept just before and just after `brief_id`, in the archive's order."""
-        row = self.db.execute("SELECT slot FROM summaries WHERE brief_id = ?", (brief_id,)).fetchone()
-        if row is None:
-            return None, None
-        key = (row["slot"], brief_id)
+    def brief_neighbours(
+        self, brief_id: str, slot: datetime | None = None
+    ) -> tuple[ArchivedBrief | None, ArchivedBrief | None]:
+        """The briefs kept just before and just after `brief_id`, in the archive's order; with
+        `slot`, also for a brief not kept yet (its place is known by its slot)."""
+        if slot is not None:
+            key = (to_text(slot), brief_id)
+        else:
+            row = self.db.execute("SELECT slot FROM summaries WHERE brief_id = ?", (brief_id,)).fetchone()
+            if row is None:
+                return None, None
+            key = (row["slot"], brief_id)
         found = []
         for sql in (
             "(s.slot, s.brief_id) < (?, ?) ORDER BY s.slot DESC, s.brief_id DESC",

@@ -40,8 +40,9 @@ from pipeline.understand.facts.words import (
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _MONEY = re.compile(
     rf"(?<![\w$€£])(?P<cur>US\$|\$|€|£|USD ?|EUR ?|GBP ?)(?P<num>{_NUM})"
-    r"(?:\s?(?P<scale>trillion|billion|million|thousand|bn|tn|m|k|B|M|T|K)\b)?"
-    r"|(?<![\w$€£.,])(?P<num2>" + _NUM + r")(?:\s(?P<scale2>trillion|billion|million|thousand))?"
+    # a headline's "Billion" is a scale too
+    r"(?:\s?(?P<scale>(?i:trillion|billion|million|thousand)|bn|tn|m|k|B|M|T|K)\b)?"
+    r"|(?<![\w$€£.,])(?P<num2>" + _NUM + r")(?:\s(?P<scale2>(?i:trillion|billion|million|thousand)))?"
     r"\s(?P<word>dollars|euros|pounds|pence|cents|yen|yuan|rupees|francs|(?:Norwegian |Danish )?kroner|"
     r"(?:Swedish )?kronor)\b"
 )
@@ -124,7 +125,8 @@ def _overlaps(spans: Sequence[tuple[int, int]], a: int, b: int) -> bool:
 
 
 def money_amount(text: str) -> float:
-    """The amount of the first sum of money in `text` ("$14.3B" is 14.3e9), 0 when it names none."""
+    """The amount of the first sum of money in `text` ("$14.3B" and "$14.3 Billion" are 14.3e9),
+    0 when it names none."""
     return next((amount for _, _, kind, amount, _ in _numbers(text) if kind == "money"), 0.0)
 
 
