@@ -30,7 +30,7 @@ lint: venv
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pipeline.docs --check README.md
 
-# The README's settings table is generated from the keys declared in pipeline/config.py.
+# The README's settings table is generated from the keys declared in pipeline/settings.py.
 docs: venv
 	$(BIN)/python -m pipeline.docs README.md
 

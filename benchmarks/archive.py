@@ -4,7 +4,7 @@ At 10, 730 (a year at two a day) and 3,650 briefs kept, one more brief is publis
 `compose.write_brief` (its email, its folder and the pages it changes) and timed, with the
 bytes it wrote and the size of the index. The baseline, measured in the same run, is what each
 run did before: every brief parsed again and every page of the archive written
-(`site.render_site`; without the email and folder that both do).
+(`render_site` here; without the email and folder that both do).
 
 The briefs are made up but shaped like real ones (three to five threads, sources, figures,
 dated events, now and then a disagreement) and kept through the store's own methods: a story
@@ -17,12 +17,13 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.config import Config, load_config
 from pipeline.models import (
+    ArchivedBrief,
     Brief,
     Claim,
     Disagreement,
@@ -33,7 +34,7 @@ from pipeline.models import (
     ThreadDigest,
     TimelineEvent,
 )
-from pipeline.publish import archive, compose, site
+from pipeline.publish import archive, compose, render, site
 from pipeline.publish.serialize import brief_from_json, brief_to_json
 from pipeline.store import Store
 
@@ -165,11 +166,42 @@ def _measure(root: Path, size: int) -> dict[str, float]:
     }
 
 
+def render_site(
+    briefs: Sequence[tuple[ArchivedBrief, Brief]], title: str, templates: Path | None = None
+) -> dict[str, bytes]:
+    """Every page of the archive made again from every brief kept (oldest first), as each run
+    did before publishing was incremental (the baseline); keyed by path in the
+    output folder: each brief's page (with previous/next links), one page per thread, one
+    page per month, the index, the Atom feed, the search index and the stylesheet."""
+    items = [site.listed(entry, brief) for entry, brief in reversed(briefs)]  # newest first
+    by_month: dict[str, list[site.Listed]] = {}
+    for item in items:
+        by_month.setdefault(site.month_of(item.entry), []).append(item)
+    months = [(m, len(v)) for m, v in by_month.items()]
+    threads: dict[str, list[tuple[ArchivedBrief, ThreadDigest]]] = {}
+    for entry, brief in reversed(briefs):
+        for digest in render.full_brief(brief).digests:
+            threads.setdefault(digest.thread_id, []).append((entry, digest))
+    files: dict[str, bytes] = {}
+    for i, (entry, brief) in enumerate(briefs):
+        previous = briefs[i - 1][0] if i > 0 else None
+        after = briefs[i + 1][0] if i + 1 < len(briefs) else None
+        files[entry.path] = render.brief_page(brief, (previous, after), templates).encode()
+    for thread_id, appearances in threads.items():
+        files[f"threads/{thread_id}.html"] = site.thread_page(thread_id, appearances, title, templates)
+    for month, shown in by_month.items():
+        files[site.month_path(month)] = site.month_page(month, shown, title, templates)
+    files.update(site.index_files(months, items[: site.INDEX_BRIEFS], title, templates))
+    files["feed.xml"] = site.feed(items, title, templates)
+    files["assets/style.css"] = site.stylesheet(templates)
+    return files
+
+
 def _full_rewrite(store: Store, config: Config) -> dict[str, int]:
     """What each run did before: every brief parsed, every page rendered and written. Also the
     size the index would have if it listed every brief on one page, as it did."""
     kept = [(entry, brief_from_json(data)) for entry, data, _ in store.brief_contents()]
-    pages = site.render_site(kept, config.title, config.templates_dir)
+    pages = render_site(kept, config.title, config.templates_dir)
     for path, content in pages.items():
         archive.write_file(config.output_dir, path, content)
     written = {path: len(content) for path, content in pages.items()}

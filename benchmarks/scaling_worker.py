@@ -1,6 +1,6 @@
 """One `run_brief` in its own process, so its peak RSS is its own: prints one JSON line.
 
-The peak counts the run's extraction workers too (`pipeline/pool.py`): the resident memory
+The peak counts the run's extraction workers too (`pipeline/ingest/pool.py`): the resident memory
 of this process and its children is summed every 20 ms, and the figure is the higher of
 that sum's peak and this process's own high-water mark.
 

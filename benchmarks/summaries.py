@@ -1,7 +1,7 @@
 """Summaries on every set under data/summarization/ (BBC News Summary dev half: one article
 per item, one extractive reference).
 
-Ours: `pipeline.summarize.summarize_thread` on a one-article thread; the summary is the
+Ours: `pipeline.understand.summarize.summarize_thread` on a one-article thread; the summary is the
 overview, "why it matters" and TL;DR sentences, in article order. Baselines at the same length
 in sentences as ours (k per item): Lead-k and LexRank (sumy, on a document built with our own
 sentence splitter, so nothing is downloaded); and the classic Lead-3. ROUGE-1/2/L F1 with

@@ -55,7 +55,7 @@ class SmtpSettings:
 @dataclass(frozen=True)
 class Config:
     """A validated sources.yaml. Built by `parse_config` only, so it has no defaults of its own:
-    a key left out gets the default declared in the tables above."""
+    a key left out gets the default declared in `pipeline/settings.py`."""
 
     path: Path
     title: str

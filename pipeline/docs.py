@@ -1,4 +1,4 @@
-"""The README's generated part: its settings table, made from the declarations in config.py.
+"""The README's generated part: its settings table, made from the declarations in settings.py.
 
 python -m pipeline.docs README.md            rewrite the table between its two markers
 python -m pipeline.docs --check README.md    say what differs and exit 1 (run by make lint)
@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print("\n".join(diff), file=sys.stderr)
     print(
-        f"{path}: the settings table differs from the keys declared in pipeline/config.py; "
+        f"{path}: the settings table differs from the keys declared in pipeline/settings.py; "
         f"run `{REFRESH}` to refresh it",
         file=sys.stderr,
     )

@@ -2,7 +2,7 @@
 
 `run_due_slots` is idempotent: through `run_slot` it finishes any delivery a crash left
 half-done, then makes the latest slot that is due unless the slot ledger says it is done
-(the rules are in `pipeline/slots.py`). The service calls it at start, at each scheduled time,
+(the rules are in `pipeline/operate/slots.py`). The service calls it at start, at each scheduled time,
 and every 60 s (so a machine that wakes from sleep catches up within a minute).
 """
 

@@ -367,7 +367,8 @@ class Newsroom:
         return next(line for line in self.status().splitlines() if line.startswith(name[:28]))
 
     def written(self) -> dict[str, str]:
-        """Every file the runs wrote under output/, as text (message.eml with its parts decoded)."""
+        """Every file the runs wrote under output/, as text (message.eml with its parts decoded); at
+        least one brief must have been written."""
         files: dict[str, str] = {}
         for path in sorted(self.output.rglob("*")):
             if not path.is_file():
@@ -381,6 +382,8 @@ class Newsroom:
                 files[name] = "\n".join(parts)
             else:
                 files[name] = path.read_text(encoding="utf-8")
+        # a check over every file written checks nothing when there are none
+        assert any(n.endswith("/brief.json") for n in files), f"no brief was written under {self.output}"
         return files
 
 

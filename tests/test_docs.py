@@ -39,7 +39,7 @@ def test_every_smtp_variable_is_in_the_readme() -> None:
         assert variable in README, variable
 
 
-def test_the_readmes_settings_table_is_the_one_generated_from_config() -> None:
+def test_the_readmes_settings_table_is_the_one_generated_from_settings() -> None:
     assert docs.refresh(README) == README, "the README's settings table is stale: run make docs"
 
 

@@ -13,13 +13,13 @@ What `mask` hides, and why:
 - the loopback port of the corpus server (a free port, new on every run): `127.0.0.1:PORT`;
 - the MIME boundary (random on every run);
 - the Message-ID's hash and the Date header: an id and a clock reading, not content;
-- NOT DETERMINISTIC YET (a known issue of the pipeline, not of this test): the ids of the
+- NOT DETERMINISTIC YET (issue 17, "the same brief every time"; not this test's): the ids of the
   articles are hashes of their URLs, which hold the port, and the pipeline uses those ids to
   break ties. So from one run to the next (the same Python, any PYTHONHASHSEED; the same port
   always gives the same brief) these change:
   * which sentence stands for a dated event, which events are merged and how many are shown
-    (`digest._timeline`: events in (date, article id) order, greedy merge): every timeline is
-    replaced by a placeholder;
+    (`understand/fields.py`'s `_timeline`: events in (date, article id) order, greedy merge):
+    every timeline is replaced by a placeholder;
   * the category in the kicker of a thread (its dominant event kind, from that timeline):
     replaced by `<category>`;
   * the ids of emerging stories (`story-<id of its earliest article>`): `story-<id>`.

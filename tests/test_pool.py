@@ -1,4 +1,4 @@
-"""Extraction in worker processes (pipeline/pool.py): real `python` workers on real pages.
+"""Extraction in worker processes (pipeline/ingest/pool.py): real `python` workers on real pages.
 
 A worker gives the article the run's own process would; a worker that died between pages is
 replaced without losing a page; one that dies on a page costs that page its full text (the

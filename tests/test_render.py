@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import utc
 
+from benchmarks.archive import render_site
 from pipeline.errors import TemplateError
 from pipeline.models import ArchivedBrief, Brief, RunStats, Sentence, SourceRef, ThreadDigest, TimelineEvent
 from pipeline.publish.render import render_brief, safe_url, subject_of
-from pipeline.publish.site import render_site
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"

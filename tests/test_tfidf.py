@@ -1,5 +1,5 @@
 """Our TF-IDF and average-linkage clustering give what scikit-learn gives (a run does not
-import it: see pipeline/tfidf.py), on texts with repeated words, stop words, accents and
+import it: see pipeline/understand/tfidf.py), on texts with repeated words, stop words, accents and
 digits, and texts made only of stop words."""
 
 from __future__ import annotations

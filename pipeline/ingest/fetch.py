@@ -68,7 +68,7 @@ class FetchSettings:
     max_raw_bytes: int = 5 * 1024 * 1024
     max_decoded_bytes: int = 15 * 1024 * 1024
     max_redirects: int = 5
-    concurrency: int = FETCH_KEYS["concurrency"].default  # sources.yaml's, declared in config.py
+    concurrency: int = FETCH_KEYS["concurrency"].default  # sources.yaml's, declared in settings.py
     per_host: int = FETCH_KEYS["per_host"].default
     allow: tuple[str, ...] = ()  # private "host:port" pairs that may be fetched
     # the run's clock: a Retry-After date becomes a pause measured from it, not from the wall

@@ -184,7 +184,7 @@ def _articles(
         pool.submit(index, page, names.get(entry.feed_url, entry.feed_url))
         take(pool.done())
 
-    # each page is extracted as soon as it arrives (in worker processes: `pipeline/pool.py`)
+    # each page is extracted as soon as it arrives (in worker processes: `pipeline/ingest/pool.py`)
     # and its bytes dropped: fetching goes on meanwhile, and only a window of pages is held
     requests = [FetchRequest(pending[i].link, kind="page") for i in with_link]
     with ExtractPool(ctx.config.extract_workers) as pool:

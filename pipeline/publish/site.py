@@ -18,7 +18,7 @@ import jinja2
 
 from pipeline.errors import TemplateError
 from pipeline.models import ArchivedBrief, Brief, ThreadDigest, TimelineEvent
-from pipeline.publish.render import brief_page, full_brief, isotime, make_environments
+from pipeline.publish.render import full_brief, isotime, make_environments
 
 FEED_ENTRIES = 50  # briefs in feed.xml
 INDEX_BRIEFS = 14  # the index lists the newest briefs, a week at two a day; month pages hold all
@@ -174,36 +174,6 @@ def feed(newest: Sequence[Listed], title: str, templates: Path | None = None) ->
 def stylesheet(templates: Path | None = None) -> bytes:
     html_env, _ = make_environments(templates)
     return html_env.loader.get_source(html_env, "style.css")[0].encode()  # type: ignore[union-attr]
-
-
-def render_site(
-    briefs: Sequence[tuple[ArchivedBrief, Brief]], title: str, templates: Path | None = None
-) -> dict[str, bytes]:
-    """Every page of the archive, from the briefs kept (oldest first), keyed by path in the
-    output folder: each brief's page (with previous/next links), one page per thread, one
-    page per month, the index, the Atom feed, the search index and the stylesheet."""
-    items = [listed(entry, brief) for entry, brief in reversed(briefs)]  # newest first
-    by_month: dict[str, list[Listed]] = {}
-    for item in items:
-        by_month.setdefault(month_of(item.entry), []).append(item)
-    months = [(m, len(v)) for m, v in by_month.items()]
-    threads: dict[str, list[tuple[ArchivedBrief, ThreadDigest]]] = {}
-    for entry, brief in reversed(briefs):
-        for digest in full_brief(brief).digests:
-            threads.setdefault(digest.thread_id, []).append((entry, digest))
-    files: dict[str, bytes] = {}
-    for i, (entry, brief) in enumerate(briefs):
-        previous = briefs[i - 1][0] if i > 0 else None
-        after = briefs[i + 1][0] if i + 1 < len(briefs) else None
-        files[entry.path] = brief_page(brief, (previous, after), templates).encode()
-    for thread_id, appearances in threads.items():
-        files[f"threads/{thread_id}.html"] = thread_page(thread_id, appearances, title, templates)
-    for month, shown in by_month.items():
-        files[month_path(month)] = month_page(month, shown, title, templates)
-    files.update(index_files(months, items[:INDEX_BRIEFS], title, templates))
-    files["feed.xml"] = feed(items, title, templates)
-    files["assets/style.css"] = stylesheet(templates)
-    return files
 
 
 @contextlib.contextmanager

@@ -1,5 +1,5 @@
 """What is new since the last brief: a digest without what earlier briefs of its thread showed,
-in the same words or in others (the rules of `pipeline/facts/meaning.py`)."""
+in the same words or in others (the rules of `pipeline/understand/facts/meaning.py`)."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ news). Figures are compared exactly: a death toll of 1,204 is not one of 1,201. 
 figures may also repeat several sentences together (`repeats_any`): those that state its
 figures. When in doubt a sentence is shown: a repeat costs a line, a missed development costs
 trust. Used by the summarizer (one fact is shown once per thread) and by what's new
-(`pipeline/novelty.py`: a fact already sent is not sent again in other words).
+(`pipeline/understand/novelty.py`: a fact already sent is not sent again in other words).
 """
 
 from __future__ import annotations
