@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import FeedEntry, Page
 
 FERRY_URL = "https://harbor.example/news/ferry?utm_source=rss&utm_medium=feed"
+DREDGING_URL = "https://harbor.example/news/dredging"
 ENTRY = FeedEntry(
     feed_url="https://harbor.example/feed",
     entry_id="ferry-1",
@@ -61,6 +63,36 @@ def test_a_page_that_failed_to_download_falls_back_to_the_feed_summary() -> None
 
     assert not article.extracted
     assert article.text == ENTRY.summary
+
+
+def test_calls_to_action_and_link_labels_inside_the_article_are_not_its_text() -> None:
+    entry = replace(ENTRY, link=DREDGING_URL, title="Harbour dredging contract goes to Nordmark")
+    body = (DATA / "article_with_inline_chrome.html").read_bytes()
+
+    article = extract_article(Page(entry, DREDGING_URL, body), "Harbor Gazette")
+
+    assert article.extracted
+    for chrome in (
+        "Advertisement",
+        "READ MORE",
+        "New tide gauge finds",  # the headline the label links to
+        "story tip",
+        "tips@",
+        "Related:",
+        "Oyster farmers fear",
+        "Sign up",
+        "newsletter",
+        "Follow us",
+        "Share this",
+        "originally published",
+    ):
+        assert chrome not in article.text, chrome
+    # news that says "read", "email", "follow" and "share" is the story
+    assert "Board members read the environmental report aloud before the vote" in article.text
+    assert (
+        "Nordmark said in an email that it would follow the authority's timetable and share" in article.text
+    )
+    assert len(article.text.splitlines()) == 5  # its five paragraphs of news, nothing else
 
 
 def test_an_article_is_identified_by_its_canonical_url() -> None:
