@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import DATA, make_article, utc
+from conftest import DATA, article_page, make_article, utc
 
 from pipeline.ingest.dedupe import dedupe
 from pipeline.ingest.extract import extract_article
@@ -93,6 +93,50 @@ def test_calls_to_action_and_link_labels_inside_the_article_are_not_its_text() -
         "Nordmark said in an email that it would follow the authority's timetable and share" in article.text
     )
     assert len(article.text.splitlines()) == 5  # its five paragraphs of news, nothing else
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "opening"),
+    [
+        ("short_brief.html", "Pier 9 ferry cancelled in fog", "The 06:40 ferry from Pier 9"),
+        ("short_brief_zh.html", "九号码头夜班渡轮周一复航", "港务局周一表示"),
+    ],
+    ids=["33-word-brief", "chinese-without-spaces"],
+)
+def test_a_short_complete_article_is_kept_not_replaced_by_the_feed_summary(
+    name: str, title: str, opening: str
+) -> None:
+    entry = replace(ENTRY, title=title)
+
+    article = extract_article(Page(entry, FERRY_URL, (DATA / name).read_bytes()), "Harbor Gazette")
+
+    assert article.extracted
+    assert article.text.startswith(opening)
+    assert article.text != entry.summary
+
+
+@pytest.mark.parametrize("name", ["paywall_stub.html", "cookie_wall.html", "reprint_notice_only.html"])
+def test_a_page_showing_a_stub_or_a_notice_instead_of_the_article_falls_back_to_the_feed_summary(
+    name: str,
+) -> None:
+    article = extract_article(page(name), "Harbor Gazette")
+
+    assert not article.extracted
+    assert article.text == ENTRY.summary
+
+
+def test_a_page_showing_only_the_feeds_teaser_falls_back_to_the_feed_summary() -> None:
+    """A whole sentence, long enough for a brief, but the feed said it already: no article."""
+    teaser = (
+        "The night ferry between Pier 9 and the island villages sails again from Monday, "
+        "the port authority said, after an autumn of repairs."
+    )
+    entry = replace(ENTRY, summary=teaser + " Tickets go on sale on Saturday.")
+
+    article = extract_article(Page(entry, FERRY_URL, article_page(ENTRY.title, teaser)), "Harbor Gazette")
+
+    assert not article.extracted
+    assert article.text == entry.summary
 
 
 def test_an_article_is_identified_by_its_canonical_url() -> None:

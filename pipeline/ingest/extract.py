@@ -2,8 +2,9 @@
 
 Lines of the site's own that extraction keeps inside the article (calls to action, link
 labels, reprint and copyright notices) are dropped. When the page yields no article text (an app
-shell, a paywall, a parser failure) the feed's own summary stands in, and the article says so
-(`extracted=False`).
+shell, a paywall, a cookie wall, only the feed's teaser or a notice, a parser failure) the feed's
+own summary stands in, and the article says so (`extracted=False`). A short article that is
+whole (a news brief, a page in a script without spaces) is an article.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from typing import Any
 
 from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import Article, Page
+from pipeline.text.words import WORD_CHARS
 
 log = logging.getLogger(__name__)
 
-MIN_WORDS = 40  # below this an "article" is a teaser or a cookie notice
+MIN_WORDS = 40  # this long, a text is the article; shorter, it must look like a whole one
+MIN_BRIEF_WORDS = 15  # a news brief this short still tells something; a teaser line does not
 MAX_TREE_SIZE = "30000"  # elements; bounds the work on a hostile page (unset by default)
 MAX_TEXT_CHARS = 200_000
 EXTRACT_BUDGET = 20.0  # seconds one page may take to extract
@@ -56,7 +59,7 @@ def extract_article(page: Page, source: str, budget: float = EXTRACT_BUDGET) -> 
             published = _page_date(str(getattr(doc, "date", "") or ""))
     title = " ".join((entry.title or title).split())
     text = _drop_leading_title(text, title)
-    extracted = len(text.split()) >= MIN_WORDS
+    extracted = _is_article(text, entry.summary)
     # the page's own date stands in when the feed gave none (or a false one)
     # (trafilatura only accepts dates up to today)
     page_dated = published if entry.date_note and published else None
@@ -232,3 +235,48 @@ def _is_chrome_sentence(sentence: str) -> bool:
 
 def _ends_sentence(line: str) -> bool:
     return line.rstrip("\"'”’»)]* ").endswith((".", "!", "?", "。", "！", "？"))
+
+
+# -- an article or a stub in its place -------------------------------------------------------------
+
+
+def _is_article(text: str, summary: str) -> bool:
+    """Whether the extracted text is the page's article: long enough, or a short one that is
+    whole (it ends a sentence), is no stub (a paywall, a cookie notice) and says more than the
+    feed's summary (a page showing only the teaser is no article)."""
+    words = _words(text)
+    if words >= MIN_WORDS:
+        return True
+    return (
+        words >= MIN_BRIEF_WORDS
+        and _ends_sentence(text)
+        and not _STUB.search(text)
+        and not _within(text, summary)
+    )
+
+
+# what a page shows in place of its article: a paywall, a login or cookie wall, a script shell
+_STUB = re.compile(
+    r"(?i)\b(?:subscribe|subscribers?\s+only|for\s+subscribers|already\s+an?\s+(?:member|subscriber)"
+    r"|subscription\s+(?:is\s+)?required|(?:log|sign)\s+in\s+(?:to|or)\b|create\s+an?\s+(?:free\s+)?account"
+    r"|continue\s+reading|read\s+the\s+full|paywall|members?\s+only|unlock"
+    r"|(?:use|accept|allow)\s+(?:all\s+)?cookies|cookie\s+(?:policy|settings|consent)"
+    r"|(?:enable|turn\s+on)\s+javascript|javascript\s+(?:is\s+)?(?:disabled|required)|ad\s?blocker)"
+    r"|订阅|登录|登入|ログイン|購読|会員"
+)
+# Han and kana: scripts written without spaces between words
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _words(text: str) -> int:
+    """Words, two Han or kana characters counting as one (about a word's length in them)."""
+    unspaced = len(_UNSPACED.findall(text))
+    spaced = sum(1 for w in _UNSPACED.sub(" ", text).split() if WORD_CHARS.search(w))
+    return spaced + unspaced // 2
+
+
+def _within(text: str, summary: str) -> bool:
+    def words(s: str) -> str:
+        return " " + " ".join(WORD_CHARS.findall(s.lower())) + " "
+
+    return words(text) in words(summary)
