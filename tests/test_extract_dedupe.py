@@ -325,3 +325,93 @@ def test_stored_articles_without_new_copies_are_left_alone() -> None:
 
     assert [a.id for a in result.unique] == [bridge.id]
     assert result.known == {}
+
+
+FERRY_SUMMARY = " ".join(FERRY_TEXT.split()[:33])  # a feed's teaser: the story's opening words
+
+
+def test_a_copy_that_fell_back_to_the_feed_summary_takes_the_full_text_of_its_twin() -> None:
+    """The digest's link came first but its page failed, so its text is the feed's 33 words;
+    the gazette's page gave the whole story. The article kept is the digest's, with the story."""
+    digest = make_article(
+        "https://harbor.example/news/ferry?utm_source=digest",
+        FERRY_SUMMARY,
+        source="Port Digest",
+        published=utc(2026, 11, 23, 8),
+        extracted=False,
+    )
+    gazette = make_article(
+        "https://harbor.example/news/ferry?utm_source=rss",
+        FERRY_TEXT,
+        source="Harbor Gazette",
+        published=utc(2026, 11, 23, 9),
+    )
+
+    for order in ([digest, gazette], [gazette, digest]):
+        (kept,) = dedupe(order).unique
+
+        assert (kept.id, kept.source, kept.url) == (digest.id, "Port Digest", digest.url)
+        assert kept.text == FERRY_TEXT and kept.extracted
+        assert kept.found_at == (("Port Digest", digest.url), ("Harbor Gazette", gazette.url))
+
+
+def test_a_syndicated_copy_gives_its_fuller_text_to_the_earlier_publication() -> None:
+    original = make_article(
+        "https://harbor.example/news/ferry",
+        FERRY_SUMMARY,
+        source="Harbor Gazette",
+        published=utc(2026, 11, 23, 8),
+        extracted=False,
+    )
+    wire_copy = make_article(
+        "https://coastnews.example/2026/11/23/ferry-returns",
+        FERRY_TEXT + " Tickets go on sale on Saturday.",
+        source="Coast News",
+        published=utc(2026, 11, 23, 10),
+    )
+
+    result = dedupe([wire_copy, original])
+
+    (kept,) = result.unique
+    assert kept.id == original.id
+    assert result.merged_into == {wire_copy.id: original.id}
+    assert kept.text == wire_copy.text and kept.extracted
+    assert [publisher for publisher, _ in kept.found_at] == ["Harbor Gazette", "Coast News"]
+
+
+def test_of_two_full_copies_the_longer_text_is_kept_whatever_order_they_arrive_in() -> None:
+    short = make_article("https://harbor.example/news/ferry?a=1", FERRY_TEXT, published=utc(2026, 11, 23, 8))
+    longer = make_article(
+        "https://harbor.example/news/ferry?a=1&utm_source=x",
+        FERRY_TEXT + " The first crossing leaves at nine.",
+        published=utc(2026, 11, 23, 9),
+    )
+    same_length = make_article(
+        "https://harbor.example/news/ferry?a=1&utm_medium=y",
+        FERRY_TEXT + " The first crossing leaves at ten.",
+        published=utc(2026, 11, 23, 9),
+    )
+
+    texts = {
+        dedupe(order).unique[0].text for order in ([short, longer, same_length], [same_length, longer, short])
+    }
+
+    assert len(texts) == 1 and texts.pop().startswith(FERRY_TEXT + " The first crossing leaves at")
+
+
+def test_a_stored_article_that_had_only_the_feed_summary_takes_a_new_copys_full_text() -> None:
+    stored = make_article(
+        "https://harbor.example/news/ferry", FERRY_SUMMARY, published=utc(2026, 11, 22), extracted=False
+    )
+    reposted = make_article(
+        "https://islandtimes.example/ferry-back",
+        FERRY_TEXT,
+        source="Island Times",
+        published=utc(2026, 11, 23),
+    )
+
+    result = dedupe([reposted], known=[stored])
+
+    assert result.unique == ()
+    assert result.merged_into == {reposted.id: stored.id}
+    assert result.known[stored.id].text == FERRY_TEXT and result.known[stored.id].extracted
