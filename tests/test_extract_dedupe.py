@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from conftest import DATA, make_article, utc
+from conftest import DATA, article_page, make_article, utc
 
 from pipeline.ingest.dedupe import dedupe
 from pipeline.ingest.extract import extract_article
@@ -14,6 +15,7 @@ from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import FeedEntry, Page
 
 FERRY_URL = "https://harbor.example/news/ferry?utm_source=rss&utm_medium=feed"
+DREDGING_URL = "https://harbor.example/news/dredging"
 ENTRY = FeedEntry(
     feed_url="https://harbor.example/feed",
     entry_id="ferry-1",
@@ -61,6 +63,80 @@ def test_a_page_that_failed_to_download_falls_back_to_the_feed_summary() -> None
 
     assert not article.extracted
     assert article.text == ENTRY.summary
+
+
+def test_calls_to_action_and_link_labels_inside_the_article_are_not_its_text() -> None:
+    entry = replace(ENTRY, link=DREDGING_URL, title="Harbour dredging contract goes to Nordmark")
+    body = (DATA / "article_with_inline_chrome.html").read_bytes()
+
+    article = extract_article(Page(entry, DREDGING_URL, body), "Harbor Gazette")
+
+    assert article.extracted
+    for chrome in (
+        "Advertisement",
+        "READ MORE",
+        "New tide gauge finds",  # the headline the label links to
+        "story tip",
+        "tips@",
+        "Related:",
+        "Oyster farmers fear",
+        "Sign up",
+        "newsletter",
+        "Follow us",
+        "Share this",
+        "originally published",
+    ):
+        assert chrome not in article.text, chrome
+    # news that says "read", "email", "follow" and "share" is the story
+    assert "Board members read the environmental report aloud before the vote" in article.text
+    assert (
+        "Nordmark said in an email that it would follow the authority's timetable and share" in article.text
+    )
+    assert len(article.text.splitlines()) == 5  # its five paragraphs of news, nothing else
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "opening"),
+    [
+        ("short_brief.html", "Pier 9 ferry cancelled in fog", "The 06:40 ferry from Pier 9"),
+        ("short_brief_zh.html", "九号码头夜班渡轮周一复航", "港务局周一表示"),
+    ],
+    ids=["33-word-brief", "chinese-without-spaces"],
+)
+def test_a_short_complete_article_is_kept_not_replaced_by_the_feed_summary(
+    name: str, title: str, opening: str
+) -> None:
+    entry = replace(ENTRY, title=title)
+
+    article = extract_article(Page(entry, FERRY_URL, (DATA / name).read_bytes()), "Harbor Gazette")
+
+    assert article.extracted
+    assert article.text.startswith(opening)
+    assert article.text != entry.summary
+
+
+@pytest.mark.parametrize("name", ["paywall_stub.html", "cookie_wall.html", "reprint_notice_only.html"])
+def test_a_page_showing_a_stub_or_a_notice_instead_of_the_article_falls_back_to_the_feed_summary(
+    name: str,
+) -> None:
+    article = extract_article(page(name), "Harbor Gazette")
+
+    assert not article.extracted
+    assert article.text == ENTRY.summary
+
+
+def test_a_page_showing_only_the_feeds_teaser_falls_back_to_the_feed_summary() -> None:
+    """A whole sentence, long enough for a brief, but the feed said it already: no article."""
+    teaser = (
+        "The night ferry between Pier 9 and the island villages sails again from Monday, "
+        "the port authority said, after an autumn of repairs."
+    )
+    entry = replace(ENTRY, summary=teaser + " Tickets go on sale on Saturday.")
+
+    article = extract_article(Page(entry, FERRY_URL, article_page(ENTRY.title, teaser)), "Harbor Gazette")
+
+    assert not article.extracted
+    assert article.text == entry.summary
 
 
 def test_an_article_is_identified_by_its_canonical_url() -> None:
@@ -249,3 +325,93 @@ def test_stored_articles_without_new_copies_are_left_alone() -> None:
 
     assert [a.id for a in result.unique] == [bridge.id]
     assert result.known == {}
+
+
+FERRY_SUMMARY = " ".join(FERRY_TEXT.split()[:33])  # a feed's teaser: the story's opening words
+
+
+def test_a_copy_that_fell_back_to_the_feed_summary_takes_the_full_text_of_its_twin() -> None:
+    """The digest's link came first but its page failed, so its text is the feed's 33 words;
+    the gazette's page gave the whole story. The article kept is the digest's, with the story."""
+    digest = make_article(
+        "https://harbor.example/news/ferry?utm_source=digest",
+        FERRY_SUMMARY,
+        source="Port Digest",
+        published=utc(2026, 11, 23, 8),
+        extracted=False,
+    )
+    gazette = make_article(
+        "https://harbor.example/news/ferry?utm_source=rss",
+        FERRY_TEXT,
+        source="Harbor Gazette",
+        published=utc(2026, 11, 23, 9),
+    )
+
+    for order in ([digest, gazette], [gazette, digest]):
+        (kept,) = dedupe(order).unique
+
+        assert (kept.id, kept.source, kept.url) == (digest.id, "Port Digest", digest.url)
+        assert kept.text == FERRY_TEXT and kept.extracted
+        assert kept.found_at == (("Port Digest", digest.url), ("Harbor Gazette", gazette.url))
+
+
+def test_a_syndicated_copy_gives_its_fuller_text_to_the_earlier_publication() -> None:
+    original = make_article(
+        "https://harbor.example/news/ferry",
+        FERRY_SUMMARY,
+        source="Harbor Gazette",
+        published=utc(2026, 11, 23, 8),
+        extracted=False,
+    )
+    wire_copy = make_article(
+        "https://coastnews.example/2026/11/23/ferry-returns",
+        FERRY_TEXT + " Tickets go on sale on Saturday.",
+        source="Coast News",
+        published=utc(2026, 11, 23, 10),
+    )
+
+    result = dedupe([wire_copy, original])
+
+    (kept,) = result.unique
+    assert kept.id == original.id
+    assert result.merged_into == {wire_copy.id: original.id}
+    assert kept.text == wire_copy.text and kept.extracted
+    assert [publisher for publisher, _ in kept.found_at] == ["Harbor Gazette", "Coast News"]
+
+
+def test_of_two_full_copies_the_longer_text_is_kept_whatever_order_they_arrive_in() -> None:
+    short = make_article("https://harbor.example/news/ferry?a=1", FERRY_TEXT, published=utc(2026, 11, 23, 8))
+    longer = make_article(
+        "https://harbor.example/news/ferry?a=1&utm_source=x",
+        FERRY_TEXT + " The first crossing leaves at nine.",
+        published=utc(2026, 11, 23, 9),
+    )
+    same_length = make_article(
+        "https://harbor.example/news/ferry?a=1&utm_medium=y",
+        FERRY_TEXT + " The first crossing leaves at ten.",
+        published=utc(2026, 11, 23, 9),
+    )
+
+    texts = {
+        dedupe(order).unique[0].text for order in ([short, longer, same_length], [same_length, longer, short])
+    }
+
+    assert len(texts) == 1 and texts.pop().startswith(FERRY_TEXT + " The first crossing leaves at")
+
+
+def test_a_stored_article_that_had_only_the_feed_summary_takes_a_new_copys_full_text() -> None:
+    stored = make_article(
+        "https://harbor.example/news/ferry", FERRY_SUMMARY, published=utc(2026, 11, 22), extracted=False
+    )
+    reposted = make_article(
+        "https://islandtimes.example/ferry-back",
+        FERRY_TEXT,
+        source="Island Times",
+        published=utc(2026, 11, 23),
+    )
+
+    result = dedupe([reposted], known=[stored])
+
+    assert result.unique == ()
+    assert result.merged_into == {reposted.id: stored.id}
+    assert result.known[stored.id].text == FERRY_TEXT and result.known[stored.id].extracted

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import (
+    DATA,
     HOSTILE,
     STORIES,
     LoopbackSite,
@@ -653,6 +654,38 @@ def test_entries_whose_links_are_binaries_keep_their_feed_summary(
     assert "with maps of the northern channel" in text
     for content in newsroom.written().values():
         assert "%PDF" not in content and "PNG" not in content and "\0" not in content
+
+
+def test_a_short_news_brief_is_read_from_its_page_and_a_page_of_notices_gives_way_to_the_summary(
+    newsroom: Newsroom, site: LoopbackSite
+) -> None:
+    for path, name in (("/fog", "short_brief.html"), ("/ferry", "reprint_notice_only.html")):
+        site.serve(path, Reply(body=(DATA / name).read_bytes(), content_type="text/html"))
+    ferry_summary = "The Lindqvist harbour night ferry sails again from Monday after an autumn of repairs."
+    site.serve(
+        "/feed.xml",
+        rss_feed(
+            rss_item(
+                "Lindqvist harbour ferry cancelled in fog", site.url("/fog"), "fog", NOW, "Fog in port."
+            ),
+            rss_item(
+                "Lindqvist harbour night ferry returns", site.url("/ferry"), "ferry", NOW, ferry_summary
+            ),
+        ),
+    )
+    one_feed(newsroom, site, site.url("/feed.xml"), threads=HARBOUR_THREAD)
+
+    result = newsroom.run(NOW)
+
+    text = (result.brief_dir / "email.txt").read_text()
+    fog = next(line for line in text.splitlines() if "Lindqvist harbour ferry cancelled in fog ·" in line)
+    ferry = next(line for line in text.splitlines() if "Lindqvist harbour night ferry returns ·" in line)
+    assert not fog.endswith("from the feed summary"), fog  # 33 words: the whole story
+    assert "was cancelled on Monday because of thick fog in the bay" in text
+    assert ferry.endswith("· from the feed summary"), ferry  # its page held only notices
+    assert ferry_summary in text
+    for notice in ("reproduced", "All rights reserved", "Republished"):
+        assert notice not in text
 
 
 def test_an_entry_with_no_summary_and_no_page_shows_no_empty_sentence(

@@ -1,7 +1,8 @@
 """Collapse duplicate articles: the same canonical URL, or near-identical text (syndication).
 
 The copy kept is the earliest published; it keeps every link and every publisher, so the
-brief can still credit each outlet.
+brief can still credit each outlet, and the fullest text of any copy (a page's text over a feed
+summary standing in for a page that failed, then the longest).
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def dedupe(new: Sequence[Article], known: Sequence[Article] = ()) -> DedupeResul
                 continue
             merged_into[pool[i].id] = keep.id
             found_at += [c for c in pool[i].found_at if c not in found_at]
-        merged = replace(keep, found_at=tuple(found_at))
+        text = _fullest([pool[i] for i in members])
+        merged = replace(keep, text=text.text, extracted=text.extracted, found_at=tuple(found_at))
         if root < n_known:
             if len(members) > 1 and any(i >= n_known for i in members):
                 known_updated[keep.id] = merged
@@ -100,6 +102,13 @@ def _keep_first(pool: Sequence[Article], a: int, b: int, n_known: int) -> bool:
         not pool[b].extracted,
         b,
     )
+
+
+def _fullest(copies: Sequence[Article]) -> Article:
+    """The copy whose text the merged article carries: extracted from a page rather than the
+    feed's summary, then the most words and characters; equal ones by their text, so the choice
+    does not depend on the order the pages arrived in."""
+    return max(copies, key=lambda a: (a.extracted, a.word_count, len(a.text), a.text))
 
 
 def _near_duplicates(texts: Sequence[str], n_known: int) -> list[tuple[int, int]]:
