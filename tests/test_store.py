@@ -266,6 +266,23 @@ def test_saving_a_known_article_again_adds_its_new_links(store: Store) -> None:
     assert store.articles([article.id])[0].found_at == more
 
 
+def test_a_stored_article_takes_the_fuller_text_a_merged_copy_brings(store: Store) -> None:
+    run = store.start_run("2026-11-23T1500Z", NOW)
+    teaser = make_article(
+        "https://harbor.example/news/1", "The harbor reopened on Monday.", extracted=False
+    )  # the feed's summary stood in: the page could not be read
+    store.save_articles([teaser], run, NOW, {})
+    full = replace(
+        teaser, text="The harbor reopened on Monday. " + "Ships queued at the quay. " * 40, extracted=True
+    )
+
+    store.save_articles([full], run, NOW, {})
+    assert store.articles([teaser.id])[0].text == full.text and store.articles([teaser.id])[0].extracted
+
+    store.save_articles([teaser], run, NOW, {})  # a thinner copy later never replaces it
+    assert store.articles([teaser.id])[0].text == full.text
+
+
 def test_recent_articles_are_those_of_earlier_runs(store: Store) -> None:
     earlier = store.start_run("2026-11-23T0900Z", utc(2026, 11, 23, 9))
     old = make_article("https://harbor.example/news/old", "Yesterday's tide report.")
