@@ -296,6 +296,40 @@ def list_briefs(config_path: Path) -> None:
 
 @cli.command()
 @config_option
+@click.argument("article")
+def why(config_path: Path, article: str) -> None:
+    """Say which threads an article was filed under, with the score and what decided each.
+
+    ARTICLE is the article's address (as a feed links it) or its id (as brief.json gives it).
+
+    Example: brief why https://news.example/2026/04/lecun-leaves-meta
+    """
+    from pipeline.ingest.urls import article_id, canonical_url
+
+    config = load_config(config_path)
+    wanted = article_id(canonical_url(article)) if "://" in article else article.strip()
+    store = Store(config.state_dir)
+    try:
+        found = store.articles([wanted])
+        filed = store.memberships_of(wanted)
+    finally:
+        store.close()
+    if not found:
+        raise click.ClickException(
+            f"no article {article!r} is stored; brief.json names each article by its id"
+        )
+    a = found[0]
+    click.echo(f"{a.title} ({a.source}, {a.url})")
+    if not filed:
+        click.echo("  in no thread: listed with the other new articles, or not shown")
+    for m in filed:
+        click.echo(
+            f"  {m.thread_id} ({m.kind}) · score {m.score:.2f} · {m.why or 'filed before reasons were kept'}"
+        )
+
+
+@cli.command()
+@config_option
 @click.argument("brief_id", required=False)
 def show(config_path: Path, brief_id: str | None) -> None:
     """Print an archived brief as text (the latest when no ID is given).

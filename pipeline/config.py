@@ -190,14 +190,17 @@ def parse_config(text: str, path: Path) -> Config:
         if tid in seen_ids:
             raise ConfigError(f"{where}.id {tid!r} is used twice", path=str(path), line=id_line)
         seen_ids.add(tid)
-        # entities and keywords score alike; they are two keys so the file reads naturally
-        keywords = tuple(dict.fromkeys(thread.texts("entities") + thread.texts("keywords")))
+        # entities and keywords both signal the subject; the entities also tell the story apart
+        # from another of the same subject (`understand/configured.py`)
+        entities = tuple(dict.fromkeys(thread.texts("entities")))
+        keywords = tuple(dict.fromkeys(entities + thread.texts("keywords")))
         threads.append(
             ThreadSpec(
                 id=tid,
                 title=thread.text("title"),
                 description=" ".join(thread.text("description").split()),
                 keywords=keywords,
+                entities=entities,
             )
         )
 

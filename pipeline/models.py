@@ -133,7 +133,8 @@ class ThreadSpec:
     id: str
     title: str
     description: str
-    keywords: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # its keywords and entities: the words that signal its subject
+    entities: tuple[str, ...] = ()  # the names at its heart: what tells its story from another
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ class Thread:
     # earlier articles (given as context, in no thread until now) it gathers: filed with it so
     # later runs know the story, not shown again
     joined: tuple[str, ...] = ()
+    why: tuple[str, ...] = ()  # per article, same order: what filed it here (`brief why`)
 
 
 @dataclass(frozen=True)

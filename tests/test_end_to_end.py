@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from pipeline.cli import cli
 from pipeline.config import SmtpSettings, load_config
 from pipeline.demo import (
     DEMO_SLOTS,
@@ -140,6 +142,24 @@ def test_configured_threads_hold_their_articles_and_no_unrelated_ones(demo: Demo
     assert not members & unrelated, "an unrelated article was filed under a configured thread"
     missing = expected - members
     assert not missing, f"{len(missing)} of {len(expected)} thread articles were not filed"
+
+
+def test_brief_why_says_which_threads_an_article_is_in_and_what_filed_it(demo: DemoRuns) -> None:
+    members = sorted(_members(demo, "lecun-exit"))
+    assert members, "the thread has members"
+    article = _stored(demo)[members[0]]
+    config = demo.output.parent / "sources.yaml"
+
+    by_url = CliRunner().invoke(cli, ["why", article.url, "--config", str(config)])
+    by_id = CliRunner().invoke(cli, ["why", article.id, "--config", str(config)])
+
+    assert by_url.exit_code == 0, by_url.output
+    assert by_url.output == by_id.output
+    assert article.title in by_url.output
+    line = next(line for line in by_url.output.splitlines() if "lecun-exit" in line)
+    assert "(configured) · score " in line and "story" in line  # the score kept, and the reason
+    unknown = CliRunner().invoke(cli, ["why", "https://nowhere.example/x", "--config", str(config)])
+    assert unknown.exit_code == 1 and "no article" in unknown.output
 
 
 def test_an_article_about_both_threads_is_in_both(demo: DemoRuns) -> None:

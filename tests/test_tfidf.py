@@ -14,8 +14,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from pipeline.text.words import STOP_WORDS
+from pipeline.understand.clustering import average_linkage
 from pipeline.understand.tfidf import cosine, tfidf_rows
-from pipeline.understand.threads import _average_linkage
 
 VOCABULARY = (
     "meta llama open weights closed model lecun leaves startup paris valuation billion funding "
@@ -64,7 +64,7 @@ def test_cosine_to_an_unnormalised_dense_row() -> None:
 def test_average_linkage_finds_scikit_learns_clusters(distance: float) -> None:
     matrix = tfidf_rows(_texts(11, 80), pairs=True)
     rows = np.arange(matrix.shape[0])
-    ours = _average_linkage(matrix, rows, distance)
+    ours = average_linkage(matrix, rows, distance)
     dist = np.clip(1.0 - cosine_similarity(matrix), 0.0, 2.0)
     np.fill_diagonal(dist, 0.0)
     theirs = AgglomerativeClustering(
@@ -82,9 +82,9 @@ def test_the_name_bonus_clusters_as_scikit_learn_does_on_the_same_distances(
     """Average linkage on cosine distance less 0.2 × the Jaccard index of the names, computed a
     few rows at a time, finds the clusters of the whole matrix; a pair close only by its
     names is merged."""
-    import pipeline.understand.threads as threads
+    import pipeline.understand.clustering as clustering
 
-    monkeypatch.setattr(threads, "PAIR_BLOCK", 7)  # many blocks
+    monkeypatch.setattr(clustering, "PAIR_BLOCK", 7)  # many blocks
     matrix = tfidf_rows(_texts(5, 60), pairs=True)
     rng = random.Random(5)
     names_dense = np.array([[float(rng.random() < 0.15) for _ in range(15)] for _ in range(matrix.shape[0])])
@@ -94,7 +94,7 @@ def test_the_name_bonus_clusters_as_scikit_learn_does_on_the_same_distances(
     names = csr_matrix(names_dense)
     rows = np.arange(matrix.shape[0])
 
-    ours = threads._average_linkage(matrix, rows, 0.9, names, 0.2)
+    ours = clustering.average_linkage(matrix, rows, 0.9, names, 0.2)
 
     shared = names_dense @ names_dense.T
     sizes = names_dense.sum(axis=1)

@@ -217,3 +217,77 @@ def test_a_story_whose_articles_split_in_two_gives_its_id_to_one_part_only() -> 
 
     assert len(threads) == 2
     assert len({t.id for t in threads}) == 2 and "story-mixed" in {t.id for t in threads}
+
+
+# A reader follows one boxer's title defence; the feeds also carry the same boxer's earlier
+# fight against another opponent, told with the same subject words.
+REMATCH = ThreadSpec(
+    id="dunmore-okafor",
+    title="Dunmore v Okafor rematch",
+    description="Viktor Dunmore defends his heavyweight titles against Samuel Okafor in a 2012 rematch.",
+    keywords=("Viktor Dunmore", "Dunmore", "Samuel Okafor", "heavyweight", "title defence", "knockout"),
+    entities=("Viktor Dunmore", "Dunmore", "Samuel Okafor"),
+)
+
+
+OKAFOR = [
+    (
+        "Dunmore stops Okafor in six to keep his heavyweight belts",
+        "Posted: July 7, 2012. Viktor Dunmore stopped Samuel Okafor in the sixth round in Bern on Saturday "
+        "to keep his heavyweight titles. Okafor, 40, had lasted ten rounds in their first meeting.",
+    ),
+    (
+        "Okafor outclassed again as Dunmore retains titles",
+        "Updated July 8, 2012. Samuel Okafor was floored twice before the referee stopped the rematch in "
+        "Bern, and Viktor Dunmore kept his belts. Okafor said he had no excuses this time.",
+    ),
+    (
+        "Dunmore v Okafor II: champion cruises in Switzerland",
+        "July 7, 2012. Dunmore needed six rounds to beat Samuel Okafor in their rematch in Switzerland, "
+        "landing a right hand that left the challenger on the canvas.",
+    ),
+    (
+        "Heavyweight king Dunmore sees off Okafor once more",
+        "Posted: July 7, 2012. Viktor Dunmore beat Samuel Okafor for the second time, in Bern, with a "
+        "sixth-round stoppage that extends his reign as heavyweight champion.",
+    ),
+]
+HALLOWAY = [
+    (
+        "Dunmore blasts Halloway in Mannheim",
+        "Posted: December 13, 2008. Viktor Dunmore stopped Rashid Halloway in the seventh round in Mannheim "
+        "to retain his heavyweight titles. Halloway, once a world champion himself, barely threw a punch.",
+    ),
+    (
+        "Halloway no match for Dunmore",
+        "December 14, 2008. Rashid Halloway was outboxed from the first bell and the referee stopped the "
+        "fight in round seven at the SAP Arena in Mannheim, Germany.",
+    ),
+    (
+        "Dunmore retains belts with stoppage of Halloway",
+        "Updated December 13, 2008. Viktor Dunmore kept the heavyweight belts by stopping former champion "
+        "Rashid Halloway, who was cut over the eye, in Mannheim.",
+    ),
+    (
+        "A one-sided night in Mannheim as Halloway falls",
+        "Posted: December 13, 2008. Rashid Halloway's comeback ended in the seventh round against Viktor "
+        "Dunmore, who dominated the former champion in Mannheim.",
+    ),
+]
+
+
+def _fights(told: list[tuple[str, str]], site: str) -> list[Article]:
+    return [
+        make_article(f"https://{site}.example/fight-{n}", text, title=title, source=f"{site} {n}")
+        for n, (title, text) in enumerate(told)
+    ]
+
+
+def test_a_configured_thread_keeps_out_another_event_of_the_same_subject() -> None:
+    story, sibling = _fights(OKAFOR, "ringwire"), _fights(HALLOWAY, "boxingdesk")
+
+    threads = assign_threads([*sibling, *story], (REMATCH,))
+
+    (thread,) = [t for t in threads if t.id == "dunmore-okafor"]
+    assert set(thread.article_ids) == {a.id for a in story}  # not Halloway's fight
+    assert all("story" in why for why in thread.why)  # each member says what filed it

@@ -77,3 +77,15 @@ class DeliveryRecord:
     sends: int  # messages a server accepted, over all time (resends included)
     updated_at: datetime
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """One filing of an article under a thread: its score and what decided it."""
+
+    thread_id: str
+    thread_title: str
+    kind: str  # "configured" or "emergent"
+    score: float
+    why: str
+    run_id: int

@@ -255,6 +255,11 @@ def _migration_8(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_9(db: sqlite3.Connection) -> None:
+    """Why each article was filed under its thread, for `brief why`."""
+    _script(db, "ALTER TABLE memberships ADD COLUMN why TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -264,6 +269,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_6,
     _migration_7,
     _migration_8,
+    _migration_9,
 )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from pipeline.models import Sentence, Thread, TimelineEvent
 from pipeline.store.base import Database
+from pipeline.store.records import Membership
 
 
 class ThreadStore(Database):
@@ -25,17 +26,34 @@ class ThreadStore(Database):
         return out
 
     def save_memberships(self, threads: Iterable[Thread], run_id: int) -> None:
-        """File each thread's articles (and those it joined) under it; a filing is never undone."""
+        """File each thread's articles (and those it joined) under it, with the score and the
+        reason of each; a filing is never undone."""
         with self.transaction() as db:
             for t in threads:
                 scores = t.scores or tuple(1.0 for _ in t.article_ids)
-                filed = [*zip(t.article_ids, scores, strict=True), *((i, 0.0) for i in t.joined)]
-                for article_id, score in filed:
+                reasons = t.why or tuple("" for _ in t.article_ids)
+                filed = [
+                    *zip(t.article_ids, scores, reasons, strict=True),
+                    *((i, 0.0, "an earlier article of the story it gathered") for i in t.joined),
+                ]
+                for article_id, score, why in filed:
                     db.execute(
                         "INSERT OR IGNORE INTO memberships (thread_id, article_id, thread_title, kind, "
-                        "score, run_id) VALUES (?, ?, ?, ?, ?, ?)",
-                        (t.id, article_id, t.title, t.kind, score, run_id),
+                        "score, run_id, why) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (t.id, article_id, t.title, t.kind, score, run_id, why),
                     )
+
+    def memberships_of(self, article_id: str) -> list[Membership]:
+        """Every thread the article was filed under, first filed first, with its score and why."""
+        rows = self.db.execute(
+            "SELECT thread_id, thread_title, kind, score, why, run_id FROM memberships "
+            "WHERE article_id = ? ORDER BY rowid",
+            (article_id,),
+        ).fetchall()
+        return [
+            Membership(r["thread_id"], r["thread_title"], r["kind"], float(r["score"]), r["why"], r["run_id"])
+            for r in rows
+        ]
 
     def thread_events(self, thread_id: str) -> list[TimelineEvent]:
         """The thread's timeline as kept from earlier briefs, oldest first."""
