@@ -42,6 +42,13 @@ class ThreadTuning:
     # of a few articles on one subject would otherwise weigh its words as nearly nothing
     idf_unseen: int = 200
     max_text_chars: int = 20_000  # long texts are cut before vectorizing
+    # terms in more than this share of the documents are left out of the vectors (the subject's
+    # own words), once there are more than `max_df_from` documents: set with the first threads
+    max_df: float = 0.9
+    max_df_from: int = 20
+    seed_margin: float = 0.15  # over the join threshold, a first run's article seeds the members
+    keyword_hits_full: float = 4.0  # keyword hits (a title hit counts two) that score fully
+    no_keywords_score: float = 0.5  # the keyword score of a thread that lists none
 
 
 def closest(matrix: csr_matrix, n: int, others: np.ndarray) -> np.ndarray:

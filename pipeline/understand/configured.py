@@ -80,12 +80,12 @@ def configured_thread(
     its earlier members, rows `member_rows` of `matrix`; `spec_row` is its description; `names`
     the name sets of the matrix's articles (rows by the same positions)."""
     n = len(articles)
-    kw = np.array([keyword_score(a, spec) for a in articles])
+    kw = np.array([keyword_score(a, spec, tuning) for a in articles])
     desc = closest(matrix, n, np.array([spec_row]))
     desc_score = np.minimum(1.0, desc / tuning.description_scale)
     base = tuning.keyword_weight * kw + tuning.description_weight * desc_score
     # seed with this run's clear members when the thread has no history yet
-    seeds = np.flatnonzero(base >= tuning.join_threshold + 0.15)
+    seeds = np.flatnonzero(base >= tuning.join_threshold + tuning.seed_margin)
     member_sim = np.maximum(closest(matrix, n, np.array(member_rows)), closest(matrix, n, seeds))
     score = base + tuning.member_weight * np.minimum(1.0, member_sim / tuning.member_scale)
     candidates = [i for i in range(n) if score[i] >= tuning.join_threshold and kw[i] > 0]
@@ -301,10 +301,10 @@ def _other_years(article: Article, years: set[int]) -> bool:
     return bool(found) and all(min(abs(f - y) for y in years) > 1 for f in found)
 
 
-def keyword_score(article: Article, spec: ThreadSpec) -> float:
+def keyword_score(article: Article, spec: ThreadSpec, tuning: ThreadTuning) -> float:
     """0..1: distinct keywords found, a title hit counting double; case matters for names."""
     if not spec.keywords:
-        return 0.5
+        return tuning.no_keywords_score
     hits = 0.0
     for kw in spec.keywords:
         pattern = _pattern(kw)
@@ -312,7 +312,7 @@ def keyword_score(article: Article, spec: ThreadSpec) -> float:
             hits += 2
         elif pattern.search(article.text):
             hits += 1
-    return min(1.0, hits / 4)
+    return min(1.0, hits / tuning.keyword_hits_full)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -45,6 +45,18 @@ class FieldsTuning:
     min_count: int = 10  # "two people", "three countries": context, not indicators
     same_event: float = 0.3  # word overlap at which two sentences of one date tell one event
     same_audience: float = 0.5  # word overlap at which two audience sentences say the same
+    sentence_words: tuple[int, int] = (
+        6,
+        60,
+    )  # a connecting or audience sentence: not a fragment, not a run-on
+    # how much a kind of figure counts towards being a key indicator (ties: the longer label)
+    figure_weights: tuple[tuple[str, int], ...] = (
+        ("money", 3),
+        ("percent", 2),
+        ("multiple", 2),
+        ("score", 2),
+        ("count", 1),
+    )
 
 
 TUNING = FieldsTuning()
@@ -163,7 +175,8 @@ def _linking_sentence(
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in split_sentences(text) if 6 <= len(s.split()) <= 60]
+    shortest, longest = TUNING.sentence_words
+    return [s for s in split_sentences(text) if shortest <= len(s.split()) <= longest]
 
 
 def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[KeyFigure, ...]:
@@ -179,7 +192,7 @@ def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[Ke
     def rank(group: list[Figure]) -> tuple[int, int, int]:
         sources = len({f.article_id for f in group})
         central = sum(1 for k in kw if k in group[0].sentence.lower())
-        weight = {"money": 3, "percent": 2, "multiple": 2, "score": 2, "count": 1}.get(group[0].kind, 0)
+        weight = dict(TUNING.figure_weights).get(group[0].kind, 0)
         return (sources, central + weight, len(group[0].label))
 
     ranked = sorted(groups.values(), key=rank, reverse=True)[: TUNING.max_figures]

@@ -55,7 +55,9 @@ def assign_threads(
             (doc_text(a, tuning.max_text_chars) for a in scored),
             (" ".join((s.title, s.description, " ".join(s.keywords))) for s in specs),
         )
-        matrix = tfidf_rows(texts, pairs=True, max_df=0.9 if len(scored) > 20 else 1.0)
+        matrix = tfidf_rows(
+            texts, pairs=True, max_df=tuning.max_df if len(scored) > tuning.max_df_from else 1.0
+        )
         names = name_sets(scored, tuning.max_text_chars)
         member_row = len(articles)
         for s_index, spec in enumerate(specs):
@@ -82,7 +84,7 @@ def assign_threads(
     matrix = tfidf_rows(
         (doc_text(a, tuning.max_text_chars) for a in pool),
         pairs=True,
-        max_df=0.9 if len(pool) > 20 else 1.0,
+        max_df=tuning.max_df if len(pool) > tuning.max_df_from else 1.0,
         unseen=tuning.idf_unseen,
     )
     earlier_story = {len(rest) + len(unthreaded) + k: story_id for k, (story_id, _) in enumerate(story_of)}
