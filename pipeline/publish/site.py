@@ -20,7 +20,7 @@ from pipeline.errors import TemplateError
 from pipeline.models import ArchivedBrief, Brief, ThreadDigest, TimelineEvent
 from pipeline.publish.render import full_brief, isotime, make_environments
 
-FEED_ENTRIES = 50  # briefs in feed.xml
+FEED_ENTRIES = 20  # briefs in feed.xml: ten days at two a day
 INDEX_BRIEFS = 14  # the index lists the newest briefs, a week at two a day; month pages hold all
 
 
