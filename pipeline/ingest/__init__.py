@@ -2,6 +2,7 @@
 
 reading    the orchestrator's reading half: runs the stages below, owns their error policy
 fetch      bounded, polite HTTP (conditional GET, deadlines, size caps, redirects by hand)
+failures   a host's request to wait, and a failure's kind, told by its exception's class
 netguard   the transport that refuses private addresses, checked at connect time
 feeds      RSS, Atom, RDF and JSON Feed to entries
 extract    a page's article text, title, author and date (trafilatura)

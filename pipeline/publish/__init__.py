@@ -1,6 +1,7 @@
 """Publish: a brief becomes an email, an archive page, and a delivery.
 
 compose   the email to its size budget, the brief's files, the archive pages it changes
+site      the archive's index, month, thread and feed pages
 render    Jinja2 templates to HTML and text (one environment, autoescaped)
 serialize a brief to brief.json and back
 archive   atomic writes confined to the output folder

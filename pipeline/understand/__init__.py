@@ -1,6 +1,7 @@
 """Understand: articles become threads, facts and digests, every sentence taken from a source.
 
-threads        configured threads and emerging stories (tfidf: the vectors they compare)
+threads        configured threads (configured.py: a story, not a subject) and emerging stories
+clustering     the grouping both share (tfidf: the vectors they compare)
 rank           which threads a brief shows, in which order
 facts          one article's figures, dated events, people, organisations and quotes
 summarize      a thread's headline, overview, why it matters and TL;DR
