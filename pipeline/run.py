@@ -36,6 +36,7 @@ from pipeline.publish import archive, compose
 from pipeline.publish.outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
 from pipeline.store import Store
 from pipeline.store.records import RunStatus, SlotState
+from pipeline.understand.clustering import events_of
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
 from pipeline.understand.fields import connections, digest_fields, title_words
@@ -43,7 +44,7 @@ from pipeline.understand.llm import LlmSettings, rewrite_all
 from pipeline.understand.novelty import only_new, shown_keys
 from pipeline.understand.rank import others, rank_threads
 from pipeline.understand.summarize import summarize_thread
-from pipeline.understand.threads import assign_threads
+from pipeline.understand.threads import TUNING, assign_threads
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
@@ -339,7 +340,8 @@ def digest_thread(
     summary = summarize_thread(thread, articles)
     shown = [s.text for s in summary.sentences()]
     fields = digest_fields(articles, facts, keywords or title_words(thread.title), shown, earlier_events)
-    return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events))
+    events = events_of(articles, TUNING)  # sources are compared within one event only
+    return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))
 
 
 def _already_delivered(config: Config, store: Store, sid: str, slot: datetime) -> RunResult:

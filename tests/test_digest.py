@@ -251,3 +251,37 @@ def test_the_impact_badge_reads_a_sum_however_it_is_written() -> None:
             written,
             [f.value for f in fields.figures],
         )  # 3 sources, ≥ $1 billion
+
+
+ACEH = (
+    "A strong earthquake struck Aceh province on Tuesday, toppling houses in Bener Meriah and "
+    "Central Aceh and setting off landslides on the roads to Takengon. The earthquake killed {n} people "
+    "in Indonesia, officials in Banda Aceh said, and rescuers were still digging in Bener Meriah."
+)
+PAPUA = (
+    "Residents of Manokwari fled to the hills after a powerful quake shook West Papua on Tuesday, "
+    "cracking the runway at Rendani airport and the port at Sorong. The earthquake killed {n} people "
+    "in Indonesia, the disaster agency in Manokwari said, as aftershocks rattled West Papua."
+)
+
+
+def test_sources_disagree_only_within_one_event_of_a_thread() -> None:
+    told = [
+        make_article(
+            f"https://{site}.example/quake", text.format(n=n), source=site, published=utc(2026, 7, 2, 9)
+        )
+        for site, text, n in (
+            ("aceh-news", ACEH, 35),
+            ("sumatra-wire", ACEH, 42),
+            ("papua-post", PAPUA, 40),
+            ("eastern-daily", PAPUA, 40),
+        )
+    ]
+    facts = {a.id: extract_facts(a) for a in told}
+    thread = Thread("quakes", "Indonesia earthquakes", "configured", tuple(a.id for a in told))
+
+    digest = digest_thread(thread, told, facts)
+
+    (found,) = digest.disagreements  # the two tolls of the Aceh quake, not Papua's beside them
+    assert {c.source for c in found.claims} == {"aceh-news", "sumatra-wire"}
+    assert sorted(c.value for c in found.claims) == ["35", "42"]

@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
 from pipeline.models import Article
-from pipeline.understand.tfidf import cosine, words
+from pipeline.understand.tfidf import cosine, tfidf_rows, words
 
 BLOCK = 256  # rows of similarities computed at once: bounds memory at BLOCK × articles
 PAIR_BLOCK = 128  # the same for the graph of close pairs, which holds more per pair
@@ -190,3 +190,20 @@ def jaccard(names: csr_matrix, others: csr_matrix) -> csr_matrix:
     union = sizes[shared.row] + other_sizes[shared.col] - shared.data  # ≥ 1 where they share
     jaccard: csr_matrix = csr_matrix((shared.data / union, (shared.row, shared.col)), shape=shared.shape)
     return jaccard
+
+
+def events_of(articles: Sequence[Article], tuning: ThreadTuning) -> list[int]:
+    """A label per article: which event of its thread it tells, by the clustering of emerging
+    threads (a thread that holds two events of one subject, two earthquakes in one country,
+    gives two labels). One article, or none, is one event."""
+    if len(articles) < 2:
+        return [0] * len(articles)
+    matrix = tfidf_rows((doc_text(a, tuning.max_text_chars) for a in articles), pairs=True)
+    labels = average_linkage(
+        matrix,
+        np.arange(len(articles)),
+        tuning.emergent_distance,
+        name_sets(articles, tuning.max_text_chars),
+        tuning.name_bonus,
+    )
+    return [int(x) for x in labels]

@@ -43,11 +43,20 @@ def disagreements(
     articles: Sequence[Article],
     facts: Mapping[str, ArticleFacts],
     earlier_events: Sequence[TimelineEvent] = (),
+    events: Sequence[int] | None = None,
 ) -> tuple[Disagreement, ...]:
     """Figures and dates that different sources give differently for the same thing. Dates are
     also compared with the thread's events from earlier briefs (`earlier_events`): a source
     today that dates a departure differently from one last week is a disagreement too, shown
-    once a new article takes part in it."""
+    once a new article takes part in it. With `events` (a label per article: which event it
+    tells), only articles of one event are compared: two death tolls of two earthquakes are
+    two facts, not a disagreement."""
+    if events is not None and len(set(events)) > 1:
+        found: list[Disagreement] = []
+        for label in sorted(set(events)):
+            told = [a for a, e in zip(articles, events, strict=True) if e == label]
+            found.extend(disagreements(told, facts, earlier_events))
+        return tuple(found)
     by_id = {a.id: a for a in articles}
     found = _figure_disagreements(
         [f for a in articles for f in facts.get(a.id, ArticleFacts()).figures], by_id
