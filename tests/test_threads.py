@@ -291,3 +291,15 @@ def test_a_configured_thread_keeps_out_another_event_of_the_same_subject() -> No
     (thread,) = [t for t in threads if t.id == "dunmore-okafor"]
     assert set(thread.article_ids) == {a.id for a in story}  # not Halloway's fight
     assert all("story" in why for why in thread.why)  # each member says what filed it
+
+
+def test_a_configured_story_goes_on_across_slots_and_its_sibling_stays_out() -> None:
+    story, sibling = _fights(OKAFOR, "ringwire"), _fights(HALLOWAY, "boxingdesk")
+
+    (first,) = [t for t in assign_threads(story[:2], (REMATCH,)) if t.id == "dunmore-okafor"]
+    later = assign_threads([*story[2:], *sibling[:2]], (REMATCH,), {"dunmore-okafor": story[:2]})
+
+    assert set(first.article_ids) == {a.id for a in story[:2]}
+    (thread,) = [t for t in later if t.id == "dunmore-okafor"]
+    assert set(thread.article_ids) == {a.id for a in story[2:]}  # the story goes on; not Halloway's
+    assert all("goes on" in why for why in thread.why)
