@@ -303,3 +303,12 @@ def test_a_configured_story_goes_on_across_slots_and_its_sibling_stays_out() -> 
     (thread,) = [t for t in later if t.id == "dunmore-okafor"]
     assert set(thread.article_ids) == {a.id for a in story[2:]}  # the story goes on; not Halloway's
     assert all("goes on" in why for why in thread.why)
+
+
+def test_a_thread_of_keywords_only_takes_a_lone_new_article_of_its_story() -> None:
+    # the next day, one article of the story beside an unrelated one: a thread that lists no
+    # entities (nothing to tell its story by) still takes it, and only it
+    later = assign_threads([MERGER_VOTE, ROCKET_LANDING], (MERGER,), {"orchard-merger": [MERGER_REVIEW]})
+
+    (thread,) = [t for t in later if t.id == "orchard-merger"]
+    assert thread.article_ids == (MERGER_VOTE.id,)

@@ -174,6 +174,8 @@ def _choose(
     # about (Klitschko, AMD) is in the other event's leads too
     specific = telling[named[:k][:, telling].mean(axis=0) < SUBJECT_SHARE] if k and telling.size else telling
     story_names = evidence.share(groups[story])
+    in_story = [score[candidates[p]] for p in groups[story] if p < k]
+    floor = min(in_story) if in_story else 0.0  # every candidate is over the join threshold
     listed = ", ".join(spec.entities[i] for i in telling[:3])
     out: list[tuple[int, str]] = []
     # the names of the other events: held by most leads of a group that is not the story and
@@ -200,7 +202,12 @@ def _choose(
             # a group about two of the thread's own names is about the thread, whatever else it
             # names (another development of a broad story); another event shares one name at most
             own = about(label) >= 2
-            if not (tells or own) and (elsewhere or len(group) == 1):
+            if not (tells or own) and len(group) == 1 and not spec.entities:
+                # a thread of keywords only has no names to tell its story by: an article alone
+                # in its event joins when it reads as close to the thread as the story's do
+                if score[candidates[group[0]]] < floor:
+                    continue
+            elif not (tells or own) and (elsewhere or len(group) == 1):
                 continue
             reason = (
                 "the story, grouped apart"
