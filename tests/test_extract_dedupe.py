@@ -415,3 +415,25 @@ def test_a_stored_article_that_had_only_the_feed_summary_takes_a_new_copys_full_
     assert result.unique == ()
     assert result.merged_into == {reposted.id: stored.id}
     assert result.known[stored.id].text == FERRY_TEXT and result.known[stored.id].extracted
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        "This report appeared to contradict the minister, who had said the port would stay shut.",
+        "This report was published every seven years since 1990, officials said.",
+        "The company also publishes a weekly newsletter.",
+        "Copyright Office 2023 guidance was cited by the judge in her ruling.",
+        "Got a tip from a neighbour, police raided the flat on Monday night.",
+        "Share this story with anyone who doubts it, the mayor told residents.",
+        "Republished by the ministry on Monday, the figures show a fall in arrivals.",
+        "The council met at noon. Follow the money on X and you find the same donors, she said.",
+    ],
+)
+def test_a_sentence_of_news_that_opens_like_chrome_is_kept(news: str) -> None:
+    page = (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Ferry</title></head><body><article>"
+        f"<h1>Ferry returns</h1><p>{FERRY_TEXT}</p><p>{news}</p></article></body></html>"
+    )
+    article = extract_article(Page(ENTRY, FERRY_URL, page.encode()), "Harbor Gazette")
+    assert news in article.text

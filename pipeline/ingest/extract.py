@@ -136,7 +136,7 @@ def _page_date(value: str) -> datetime | None:
 CHROME_WORDS = 40  # a line longer than this is a paragraph, whatever it opens with
 _CALL = re.compile(
     r"""(?ix) ^ [\[(]? \s* (?:
-      (?:have|got) \s an? \s (?:(?:news|story) \s)? tip\b          # "Have a tip? ..." (nj.com)
+      (?:have|got) \s an? \s (?:(?:news|story) \s)? tip \s? \?     # "Have a tip? ..." (nj.com)
     | click \s (?:here|to) \b                                      # "Click here for ..."
     | (?:sign \s up|subscribe|register) \b [^.!?]{0,80}
         \b(?:newsletters?|your \s inbox|alerts|briefings?|podcasts?)\b
@@ -151,12 +151,16 @@ _CALL = re.compile(
 _NOTICE = re.compile(
     r"""(?x) ^ [\[(]? \s* (?:
       © | \( [cC] \) \s* \d{4}
-    | (?i:copyright) \s* (?:©|\([cC]\))? \s* (?:[A-Z][\w.&'’-]* \s+){0,4} (?:19|20)\d\d \b
+    | (?i:copyright) \s* (?:©|\([cC]\))? \s* (?:[A-Z][\w.&'’-]* \s+){0,4} (?:19|20)\d\d
+        (?= \s* (?:[.,;|]|$|(?i:all \s rights)))                # not "Copyright Office 2023 guidance"
     | (?i: all \s rights \s reserved \b)
-    | (?i: (?:a \s version \s of \s )? this \s (?:article|story|post|piece|report|content) \s
-        (?:was \s |is \s |has \s been \s )? (?:originally \s |first \s )?
-        (?:published|republished|reproduced|reprinted|appeared) \b)
-    | (?i: (?:republished|reprinted|reproduced) \s (?:from|with|by|courtesy|under) \b)
+    | (?i: this \s (?:article|story|post|piece|report|content) \s (?:was \s |is \s |has \s been \s )?
+        (?:originally|first) \s (?:published|republished|reproduced|reprinted|appeared) \b)
+    | (?i: a \s version \s of \s this \s (?:article|story|post|piece|report) \s
+        (?:appeared|was \s published) \b)
+    | (?i: this \s (?:article|story|post|piece) \s (?:is|was|has \s been) \s
+        (?:republished|reproduced|reprinted) \b)
+    | (?i: (?:republished|reprinted|reproduced) \s (?:from|with \s permission|courtesy) \b)
     )"""
 )
 # a heading of links to other stories: the short lines after it are their headlines
@@ -188,6 +192,8 @@ _LABELLED = re.compile(
     | (?:additional \s )? reporting \s by \b .* \b editing \s by \b # a wire story's credits
     )"""
 )
+_ATTRIBUTED = re.compile(r"\b(?:said|says|told|tells|according \s to)\b", re.X)
+CALL_SENTENCE_WORDS = 8  # a call to action inside a paragraph is short: "Follow us on X."
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _GLUED_LABEL = re.compile(r"\s*Click [Tt]o Tweet$")  # a share widget's label run on to a quote
 
@@ -199,9 +205,9 @@ def _is_chrome(line: str) -> bool:
     bare = _bare(line)
     return bool(
         _LIST_HEADING.match(bare)
-        or _LABEL.match(bare)
+        or (_LABEL.match(bare) and not _ends_sentence(line))  # "She launched a newsletter." is news
         or _LABELLED.match(line)
-        or _CALL.match(line)
+        or (_CALL.match(line) and not _ATTRIBUTED.search(line))  # "…, the mayor told residents." is news
         or _NOTICE.match(line)
     )
 
@@ -230,7 +236,13 @@ def _drop_chrome(text: str) -> str:
 
 
 def _is_chrome_sentence(sentence: str) -> bool:
-    return len(sentence.split()) <= CHROME_WORDS and bool(_CALL.match(sentence) or _NOTICE.match(sentence))
+    """A sentence inside a paragraph that is chrome: a notice, or a call to action short enough
+    to be one ("Follow him on Twitter @jdoe."), never a sentence of news that opens the same
+    way ("Follow the money and you find the same donors, she said.")."""
+    words = len(sentence.split())
+    if words > CHROME_WORDS:
+        return False
+    return bool(_NOTICE.match(sentence)) or (words <= CALL_SENTENCE_WORDS and bool(_CALL.match(sentence)))
 
 
 def _ends_sentence(line: str) -> bool:
