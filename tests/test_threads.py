@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from conftest import make_article
 
 from pipeline.models import Article, Thread, ThreadSpec
@@ -312,3 +314,15 @@ def test_a_thread_of_keywords_only_takes_a_lone_new_article_of_its_story() -> No
 
     (thread,) = [t for t in later if t.id == "orchard-merger"]
     assert thread.article_ids == (MERGER_VOTE.id,)
+
+
+def test_a_story_that_goes_on_keeps_its_thread_after_the_year_its_description_names() -> None:
+    story = _fights(OKAFOR, "ringwire")
+    # the story went on: the thread's members are from 2013, the new articles from 2014
+    members = [replace(a, text=a.text.replace("2012", "2013")) for a in story[:2]]
+    later = [replace(a, text=a.text.replace("2012", "2014")) for a in story[2:]]
+
+    threads = assign_threads(later, (REMATCH,), {"dunmore-okafor": members})
+
+    (thread,) = [t for t in threads if t.id == "dunmore-okafor"]
+    assert set(thread.article_ids) == {a.id for a in later}

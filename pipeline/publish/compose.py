@@ -50,7 +50,6 @@ def write_brief(
     of links at the end (its page keeps it). A brief sent before and made again by force gets
     a new Message-ID (`force`), so a mail client does not drop it as a duplicate.
     """
-    caught = catch_up(store)
     previous = store.delivery(brief.id)
     resend = force and previous is not None and previous.sends > 0
     nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
@@ -87,6 +86,7 @@ def write_brief(
     store.save_brief(entry, run_id, now)
     store.save_brief_content(brief.id, data, raw)
     left = store.save_brief_pages([page_records(entry, kept)])  # a crash before: `catch_up` does it
+    caught = catch_up(store)  # after the folder: a brief that failed leaves none to catch up
     pages: dict[str, bytes | None] = {}
     for neighbour in neighbours:
         if neighbour is not None:

@@ -174,7 +174,7 @@ class Ledger(Database):
                 "INSERT INTO briefs (id, slot, run_id, path, headline, threads, articles, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET run_id = excluded.run_id, "
                 "path = excluded.path, headline = excluded.headline, threads = excluded.threads, "
-                "articles = excluded.articles, created_at = excluded.created_at",
+                "articles = excluded.articles, created_at = excluded.created_at, summarised = 0",
                 (
                     entry.id,
                     to_text(entry.slot),

@@ -198,7 +198,12 @@ def events_of(articles: Sequence[Article], tuning: ThreadTuning) -> list[int]:
     gives two labels). One article, or none, is one event."""
     if len(articles) < 2:
         return [0] * len(articles)
-    matrix = tfidf_rows((doc_text(a, tuning.max_text_chars) for a in articles), pairs=True)
+    matrix = tfidf_rows(
+        (doc_text(a, tuning.max_text_chars) for a in articles),
+        pairs=True,
+        max_df=tuning.max_df if len(articles) > tuning.max_df_from else 1.0,
+        unseen=tuning.idf_unseen,
+    )
     labels = average_linkage(
         matrix,
         np.arange(len(articles)),

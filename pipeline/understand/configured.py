@@ -4,22 +4,25 @@ An article is a candidate on the subject's evidence, as before: the thread's key
 found in it (a title hit counting double), its TF-IDF similarity to the thread's description,
 and its similarity to the thread's members (earlier ones, or this run's clearest). Two events of
 one subject share all of that (two rehab stays of two actresses, two earthquakes in one
-country, two title fights of one boxer), so the candidates are then grouped by event, with the
-clustering of emergent threads, and the thread takes the events that are its story:
+country, two title fights of one boxer), so the candidates are then grouped by event (average
+linkage on this matrix at `story_distance`, a little tighter than emergent threads'), and the
+thread takes the events that are its story:
 
 - the event that holds the thread's earlier members (the story goes on), else the one whose
-  articles name most of the thread's names and read closest to its description;
+  titles and leads name most of the thread's entities (at least two, or one when it lists one
+  or two), then read closest to it; none, when no event does;
 - its *telling names*: the thread's names that most of that event's articles use and that some
   other candidate event does not (Tony Thompson, not Klitschko; SeaMicro, not AMD);
 - another group joins when most of its articles use a telling name too (one story that the
   grouping split), or when it is about two of the thread's own names (another development of a
   broad story); a group that holds a name the story's articles never lead with, and no telling
   one, is another event;
-- a candidate alone in its event joins when it uses a telling name and reads as close to the
-  thread as its members do;
-- an article whose dateline is more than a year from every year the thread names (the
-  description says "in December 2008", the article is "Posted: May 24, 2005") stays out,
-  whichever event it is in.
+- a candidate alone in its event joins when it leads with a telling name or two of the
+  thread's own names; for a thread without entities, when it scores as high as the story's
+  articles;
+- an article whose dateline is more than a year from every year the thread's title or
+  description names, and from its members' datelines (the description says
+  "in December 2008", the article is "Posted: May 24, 2005"), stays out, whichever event it is in.
 
 When the evidence is split, the article stays out of the configured thread; it can still form or
 join an emergent thread. Each member keeps its score, and `Membership.why` says what decided it.
@@ -96,6 +99,9 @@ def configured_thread(
     told = [*(articles[i] for i in candidates), *members]
     years = {int(y) for y in _YEAR.findall(f"{spec.title} {spec.description}")}
     evidence = _Evidence(events, _names_used(spec, told), name_sets(told, LEAD_CHARS), len(candidates))
+    # a dateline far from the thread's years is another time; its members' datelines count as
+    # its years too, so a story that goes on from year to year keeps its thread
+    years |= {y for m in members for y in _dateline_years(m)}
     kept = [
         (i, why)
         for i, why in _choose(candidates, evidence, score, spec)
@@ -303,9 +309,14 @@ def _other_years(article: Article, years: set[int]) -> bool:
     article are often its background ("he was hired in 2003"), so they do not count."""
     if not years:
         return False
-    top = article.title + "\n" + article.text[:DATELINE_CHARS]
-    found = {int(next(g for g in m.groups() if g)) for m in _DATED.finditer(top)}
+    found = _dateline_years(article)
     return bool(found) and all(min(abs(f - y) for y in years) > 1 for f in found)
+
+
+def _dateline_years(article: Article) -> set[int]:
+    """The years of the full dates near the top of an article: when it was written."""
+    top = article.title + "\n" + article.text[:DATELINE_CHARS]
+    return {int(next(g for g in m.groups() if g)) for m in _DATED.finditer(top)}
 
 
 def keyword_score(article: Article, spec: ThreadSpec, tuning: ThreadTuning) -> float:
