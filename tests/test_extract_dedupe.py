@@ -437,3 +437,23 @@ def test_a_sentence_of_news_that_opens_like_chrome_is_kept(news: str) -> None:
     )
     article = extract_article(Page(ENTRY, FERRY_URL, page.encode()), "Harbor Gazette")
     assert news in article.text
+
+
+def test_an_outlets_own_text_is_kept_when_another_outlet_runs_a_longer_copy() -> None:
+    original = make_article(
+        "https://harbor.example/news/ferry",
+        FERRY_TEXT,
+        source="Harbor Gazette",
+        published=utc(2026, 11, 23, 8),
+    )
+    longer_copy = make_article(
+        "https://coastnews.example/ferry",
+        FERRY_TEXT + " Coast News adds that tickets cost eight euros.",
+        source="Coast News",
+        published=utc(2026, 11, 23, 10),
+    )
+
+    (kept,) = dedupe([longer_copy, original]).unique
+
+    assert kept.source == "Harbor Gazette" and kept.text == FERRY_TEXT  # no words it did not print
+    assert [publisher for publisher, _ in kept.found_at] == ["Harbor Gazette", "Coast News"]

@@ -81,7 +81,12 @@ def dedupe(new: Sequence[Article], known: Sequence[Article] = ()) -> DedupeResul
                 continue
             merged_into[pool[i].id] = keep.id
             found_at += [c for c in pool[i].found_at if c not in found_at]
-        text = _fullest([pool[i] for i in members])
+        # the fullest text of the kept copy's own page (the same address, read twice); another
+        # outlet's only when the kept copy is just its feed's summary (another outlet's words
+        # under the kept copy's name would credit it with them)
+        copies = [pool[i] for i in members]
+        own = [c for c in copies if c.canonical_url == keep.canonical_url]
+        text = _fullest(own if keep.extracted else copies)
         merged = replace(keep, text=text.text, extracted=text.extracted, found_at=tuple(found_at))
         if root < n_known:
             if len(members) > 1 and any(i >= n_known for i in members):

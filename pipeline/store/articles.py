@@ -30,7 +30,7 @@ class ArticleStore(Database):
         self, articles: Iterable[Article], run_id: int, now: datetime, entries: dict[str, list[FeedEntry]]
     ) -> None:
         """Store articles and mark the entries they came from done, in one transaction. An
-        article stored before keeps its id and the fuller of its text and the new one.
+        article stored from its feed's summary takes the text a copy extracted from a page.
 
         `entries` maps an article id to the feed entries it absorbed (itself and its duplicates).
         """
@@ -40,12 +40,11 @@ class ArticleStore(Database):
                     "INSERT INTO articles (id, url, canonical_url, source, title, author, published, "
                     "text, extracted, found_at, run_id, stored_at, date_note) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    # stored before: its links grow, and a fuller text (extracted over a feed
-                    # summary, then the longer) that a merged copy brought replaces its own
+                    # stored before: its links grow, and when it was only its feed's summary, the
+                    # text a merged copy extracted from a page replaces it (the rule of dedupe)
                     "ON CONFLICT(id) DO UPDATE SET found_at = excluded.found_at, text = CASE WHEN "
-                    "excluded.extracted > articles.extracted OR (excluded.extracted = articles.extracted "
-                    "AND length(excluded.text) > length(articles.text)) THEN excluded.text "
-                    "ELSE articles.text END, extracted = max(excluded.extracted, articles.extracted)",
+                    "excluded.extracted > articles.extracted THEN excluded.text ELSE articles.text END, "
+                    "extracted = max(excluded.extracted, articles.extracted)",
                     (
                         a.id,
                         a.url,
