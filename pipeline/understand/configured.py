@@ -62,11 +62,10 @@ SUBJECT_SHARE = 0.8  # a name this share of the candidates' leads hold is the su
 
 @dataclass(frozen=True)
 class Found:
-    """A configured thread's new members, and why each is there (same order)."""
+    """A configured thread (each member with its score and why) and the new articles it holds."""
 
     thread: Thread
     rows: tuple[int, ...]  # the new articles it holds, by index
-    why: tuple[str, ...]
 
 
 def configured_thread(
@@ -117,8 +116,9 @@ def configured_thread(
         description=spec.description,
         article_ids=tuple(articles[i].id for i, _ in kept),
         scores=tuple(round(float(score[i]), 4) for i, _ in kept),
+        why=tuple(w for _, w in kept),
     )
-    return Found(thread, tuple(i for i, _ in kept), tuple(w for _, w in kept))
+    return Found(thread, tuple(i for i, _ in kept))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from itertools import chain
 
 import numpy as np
@@ -74,7 +73,7 @@ def assign_threads(
                 tuning,
             )
             if found is not None:
-                threads.append(replace(found.thread, why=found.why))
+                threads.append(found.thread)
                 placed.update(found.rows)
         del matrix, names
     # the rest are clustered on a matrix of their own, with the idf of the articles in play
