@@ -300,17 +300,26 @@ def list_briefs(config_path: Path) -> None:
 def why(config_path: Path, article: str) -> None:
     """Say which threads an article was filed under, with the score and what decided each.
 
-    ARTICLE is the article's address (as a feed links it) or its id (as brief.json gives it).
+    ARTICLE is the article's address, or the link a feed gave for it, or its id (as brief.json
+    gives it).
 
     Example: brief why https://news.example/2026/04/lecun-leaves-meta
     """
     from pipeline.ingest.urls import article_id, canonical_url
 
     config = load_config(config_path)
-    wanted = article_id(canonical_url(article)) if "://" in article else article.strip()
+    address = article.strip()
+    wanted = article_id(canonical_url(address)) if "://" in address else address
     store = Store(config.state_dir)
     try:
         found = store.articles([wanted])
+        if not found and "://" in address:
+            # the feed's link, when the page redirected or its copy was merged into another
+            same = canonical_url(address)
+            start = address.split("?", 1)[0].split("#", 1)[0]
+            linked = next((i for link, i in store.filed_links(start) if canonical_url(link) == same), None)
+            found = store.articles([linked]) if linked else []
+            wanted = linked or wanted
         filed = store.memberships_of(wanted)
     finally:
         store.close()

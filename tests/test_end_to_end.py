@@ -156,10 +156,27 @@ def test_brief_why_says_which_threads_an_article_is_in_and_what_filed_it(demo: D
     assert by_url.exit_code == 0, by_url.output
     assert by_url.output == by_id.output
     assert article.title in by_url.output
-    line = next(line for line in by_url.output.splitlines() if "lecun-exit" in line)
+    # (the first line is the article's title and address, which may hold the thread's words)
+    line = next(line for line in by_url.output.splitlines() if line.startswith("  lecun-exit "))
     assert "(configured) · score " in line and "story" in line  # the score kept, and the reason
     unknown = CliRunner().invoke(cli, ["why", "https://nowhere.example/x", "--config", str(config)])
     assert unknown.exit_code == 1 and "no article" in unknown.output
+
+
+def test_brief_why_finds_an_article_by_the_link_of_a_copy_merged_into_it(demo: DemoRuns) -> None:
+    # a reader clicks another outlet's copy in the feed: dedupe kept one article for both
+    copy = next(
+        a
+        for a in CORPUS["articles"]
+        if a["gold"]["duplicate_of"] and _published(a) <= slot_clock(SLOTS[-1]) and a["gold"]["threads"]
+    )
+    kept = _stored(demo)[_gold_id(demo, {"id": copy["gold"]["duplicate_of"]})]
+    config = demo.output.parent / "sources.yaml"
+
+    result = CliRunner().invoke(cli, ["why", f"{demo.server.base}/{copy['id']}", "--config", str(config)])
+
+    assert result.exit_code == 0, result.output
+    assert kept.title in result.output and "(configured) · score " in result.output
 
 
 def test_an_article_about_both_threads_is_in_both(demo: DemoRuns) -> None:

@@ -326,3 +326,86 @@ def test_a_story_that_goes_on_keeps_its_thread_after_the_year_its_description_na
 
     (thread,) = [t for t in threads if t.id == "dunmore-okafor"]
     assert set(thread.article_ids) == {a.id for a in later}
+
+
+def _undated(told: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The reports without their datelines: many pages give none in their text."""
+    return [(title, text.split(". ", 1)[1]) for title, text in told]
+
+
+def test_an_earlier_fight_of_the_same_boxer_does_not_open_the_rematchs_thread() -> None:
+    # the boxer's earlier fight comes first, undated, while the thread is still empty: it names
+    # Dunmore in every lead, but never Okafor, whom the thread's title names
+    sibling, story = _fights(_undated(HALLOWAY), "boxingdesk"), _fights(_undated(OKAFOR), "ringwire")
+
+    first = [t for t in assign_threads(sibling, (REMATCH,)) if t.id == "dunmore-okafor"]
+    later = [t for t in assign_threads(story, (REMATCH,)) if t.id == "dunmore-okafor"]
+
+    assert first == []  # Halloway's fight is another story of Dunmore's
+    assert [set(t.article_ids) for t in later] == [{a.id for a in story}]
+
+
+REHAB = ThreadSpec(
+    id="loren-rehab",
+    title="Nadia Loren's court-ordered rehab",
+    description="The actress Nadia Loren's court-ordered stay in rehab after her driving case.",
+    keywords=("Nadia Loren", "Loren", "rehab", "court-ordered"),
+    entities=("Nadia Loren", "Loren", "Ashgrove Center"),
+)
+OTHER_STAY = make_article(
+    "https://gossipdesk.example/brandt-rehab",
+    "Actress Tessa Brandt checked into a rehab clinic in Malibu on Friday for an unspecified problem. "
+    "The clinic is a favourite of stars such as Nadia Loren, and Brandt's spokesman asked for privacy. "
+    "Brandt had said in October she would not need rehab again.",
+    title="Back on the rehab beat",
+    source="gossipdesk",
+)
+LOREN_STAY = [
+    make_article(
+        f"https://courtwire.example/loren-{n}",
+        text,
+        title=title,
+        source=f"courtwire {n}",
+    )
+    for n, (title, text) in enumerate(
+        [
+            (
+                "Nadia Loren leaves the Ashgrove Center",
+                "Nadia Loren left the Ashgrove Center on Monday for a clinic in Malibu, where the judge "
+                "allowed her to finish her court-ordered rehab.",
+            ),
+            (
+                "Judge lets Loren move clinics",
+                "Nadia Loren may serve the rest of her court-ordered rehab in Malibu, the judge said, after "
+                "her lawyer asked for the move from the Ashgrove Center.",
+            ),
+        ]
+    )
+]
+
+
+def test_a_name_in_passing_does_not_make_another_story_the_threads_own() -> None:
+    # first, another actress's stay, which names Loren only in passing in its second sentence;
+    # then Loren's own story, which opens the thread
+    first = [t for t in assign_threads([OTHER_STAY], (REHAB,)) if t.id == "loren-rehab"]
+    later = [t for t in assign_threads(LOREN_STAY, (REHAB,)) if t.id == "loren-rehab"]
+
+    assert first == []
+    assert [set(t.article_ids) for t in later] == [{a.id for a in LOREN_STAY}]
+
+
+def test_a_thread_of_one_name_takes_a_lone_new_article_that_leads_with_it() -> None:
+    # the next day, one report of a new turn of the story, in other words than the thread's
+    # earlier articles: a thread that lists one name has no other name to tell its story by
+    rocket = replace(ROCKET, entities=("Kestrel",))
+    hire = make_article(
+        "https://news.example/kestrel-president",
+        "Kestrel's maker named a former space agency chief as its president on Thursday, saying she "
+        "would lead talks with satellite operators. Vantage Aerospace did not say what she would be paid.",
+        title="Kestrel maker hires former space agency chief",
+    )
+
+    later = assign_threads([hire, MERGER_VOTE], (rocket,), {"kestrel-rocket": [ROCKET_DELAY, ROCKET_LANDING]})
+
+    (thread,) = [t for t in later if t.id == "kestrel-rocket"]
+    assert thread.article_ids == (hire.id,)

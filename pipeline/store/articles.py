@@ -86,6 +86,17 @@ class ArticleStore(Database):
                 out.append(_article(row))
         return out
 
+    def filed_links(self, start: str) -> list[tuple[str, str]]:
+        """(link, article id) of the filed feed entries whose link begins with `start`: the
+        article of an entry may be known by another address (a redirect, a merged copy)."""
+        pattern = start.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.execute(
+            "SELECT link, article_id FROM entries WHERE link LIKE ? ESCAPE '\\' AND article_id IS NOT NULL "
+            "ORDER BY first_seen DESC",
+            (pattern,),
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
+
     def all_articles(self) -> list[Article]:
         """Every stored article, in the order they were stored."""
         rows = self.db.execute("SELECT * FROM articles ORDER BY stored_at, rowid").fetchall()

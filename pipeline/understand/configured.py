@@ -10,7 +10,10 @@ thread takes the events that are its story:
 
 - the event that holds the thread's earlier members (the story goes on), else the one whose
   titles and leads name most of the thread's entities (at least two, or one when it lists one
-  or two), then read closest to it; none, when no event does;
+  or two), then read closest to it, and whose titles and first sentences do not pass over a
+  name the thread's title holds (the title says whom the story is about: reports that lead with
+  Klitschko and never Thompson are another fight, for "Klitschko v Thompson rematch"); none,
+  when no event does;
 - its *telling names*: the thread's names that most of that event's articles use and that some
   other candidate event does not (Tony Thompson, not Klitschko; SeaMicro, not AMD);
 - another group joins when most of its articles use a telling name too (one story that the
@@ -18,8 +21,8 @@ thread takes the events that are its story:
   broad story); a group that holds a name the story's articles never lead with, and no telling
   one, is another event;
 - a candidate alone in its event joins when it leads with a telling name or two of the
-  thread's own names; for a thread without entities, when it scores as high as the story's
-  articles;
+  thread's own names; for a thread without entities, or with one (that it leads with), when it
+  scores as high as the story's articles;
 - an article whose dateline is more than a year from every year the thread's title or
   description names, and from its members' datelines (the description says
   "in December 2008", the article is "Posted: May 24, 2005"), stays out, whichever event it is in.
@@ -32,7 +35,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +43,7 @@ from scipy.sparse import csr_matrix
 
 from pipeline.models import Article, Thread, ThreadSpec
 from pipeline.text.calendar import MONTH_ABBR_RE, MONTH_RE
+from pipeline.text.sentences import split_sentences
 from pipeline.understand.clustering import ThreadTuning, average_linkage, closest, name_sets
 
 # a year as news writes one, to tell two events of one subject apart by when they happened
@@ -57,6 +61,8 @@ DATELINE_CHARS = 300  # how far into an article a date is its dateline
 # another event names the story's people in passing, further down ("like Lindsay Lohan before
 # her"); the story's own articles name them at the top
 LEAD_CHARS = 300
+# a name at most this share of a group's leads hold is one the group is not about
+HARDLY = 0.2
 SUBJECT_SHARE = 0.8  # a name this share of the candidates' leads hold is the subject's, not the story's
 
 
@@ -97,7 +103,13 @@ def configured_thread(
     events = average_linkage(matrix, rows, tuning.story_distance, names[rows], tuning.name_bonus)
     told = [*(articles[i] for i in candidates), *members]
     years = {int(y) for y in _YEAR.findall(f"{spec.title} {spec.description}")}
-    evidence = _Evidence(events, _names_used(spec, told), name_sets(told, LEAD_CHARS), len(candidates))
+    evidence = _Evidence(
+        events,
+        _names_used(spec, told),
+        _names_used(spec, told, _headline),
+        name_sets(told, LEAD_CHARS),
+        len(candidates),
+    )
     # a dateline far from the thread's years is another time; its members' datelines count as
     # its years too, so a story that goes on from year to year keeps its thread
     years |= {y for m in members for y in _dateline_years(m)}
@@ -124,11 +136,12 @@ def configured_thread(
 @dataclass(frozen=True)
 class _Evidence:
     """For the candidates then the members (rows by position): the event each was grouped in,
-    which of the thread's entities its title or lead names, and the names its title and lead
-    hold (any, as 0/1 columns)."""
+    which of the thread's entities its title or lead names (and its title or first sentence),
+    and the names its title and lead hold (any, as 0/1 columns)."""
 
     events: np.ndarray
     named: np.ndarray
+    headed: np.ndarray  # as `named`, in the title and first sentence only
     lead_names: csr_matrix
     new: int  # how many rows are candidates (the rest are members)
 
@@ -153,21 +166,35 @@ def _choose(
 
     kinds = _entity_kinds(spec)
     needed = min(2, (len(set(kinds)) + 1) // 2)  # half the names, rounded up, and two at most
+    headline = _title_kinds(spec, kinds)
+    single = len(set(kinds)) == 1
+
+    def held(label: int) -> set[int]:
+        """The thread's entities (a name and its short form counting once) that most of the
+        group's titles and leads name."""
+        if not named.shape[1]:
+            return set()
+        most = named[groups[label]].mean(axis=0) >= 0.5
+        return {kinds[i] for i in np.flatnonzero(most)}
 
     def about(label: int) -> int:
-        """How many of the thread's entities (a name and its short form counting once) most
-        of the group's titles and leads name."""
-        if not named.shape[1]:
-            return 0
-        most = named[groups[label]].mean(axis=0) >= 0.5
-        return len({kinds[i] for i in np.flatnonzero(most)})
+        return len(held(label))
+
+    def hardly(label: int) -> set[int]:
+        """The thread's entities that at most a fifth of the group's titles and first sentences
+        name."""
+        share = evidence.headed[groups[label]].mean(axis=0) if named.shape[1] else np.zeros(0)
+        return set(kinds) - {kinds[i] for i in np.flatnonzero(share > HARDLY)}
 
     def strength(label: int) -> tuple[int, int, int, float]:
         group = groups[label]
         new = [p for p in group if p < k]
         closeness = float(np.mean([score[candidates[p]] for p in new])) if new else 0.0
         continuing = any(p >= k for p in group)
-        eligible = about(label) >= needed
+        # the names of the thread's title are who its story is about: a group whose leads
+        # hardly name one of them is another story of the subject (Klitschko's fight with Rahman,
+        # for "Klitschko v Thompson rematch"; another AMD purchase, for "AMD buys SeaMicro")
+        eligible = about(label) >= needed and not (headline & hardly(label))
         return (int(continuing or eligible), int(continuing), about(label), closeness)
 
     story = max(groups, key=lambda label: (strength(label), -label))
@@ -208,9 +235,14 @@ def _choose(
             # a group about two of the thread's own names is about the thread, whatever else it
             # names (another development of a broad story); another event shares one name at most
             own = about(label) >= 2
-            if not (tells or own) and len(group) == 1 and not spec.entities:
-                # a thread of keywords only has no names to tell its story by: an article alone
-                # in its event joins when it reads as close to the thread as the story's do
+            if (
+                not (tells or own)
+                and len(group) == 1
+                and (not spec.entities or (single and _tells(named, group[0], telling)))
+            ):
+                # a thread of keywords only, or of one name, has no names to tell its story
+                # by but that one: an article alone in its event (that leads with the name)
+                # joins when it reads as close to the thread as the story's do
                 if score[candidates[group[0]]] < floor:
                     continue
             elif not (tells or own) and (elsewhere or len(group) == 1):
@@ -244,6 +276,17 @@ def _entity_kinds(spec: ThreadSpec) -> list[int]:
     return kinds
 
 
+def _title_kinds(spec: ThreadSpec, kinds: list[int]) -> set[int]:
+    """The entities (as `_entity_kinds` numbers them) that the thread's title names, by the
+    name, its short form or a person's surname ("Thompson" in "Klitschko v Thompson rematch")."""
+    out = set()
+    for i, name in enumerate(spec.entities):
+        last = _surname(name)
+        if _pattern(name).search(spec.title) or (last is not None and last.search(spec.title)):
+            out.add(kinds[i])
+    return out
+
+
 def _within(short: str, long: str) -> bool:
     return short != long and _pattern(short).search(long) is not None
 
@@ -273,18 +316,31 @@ def _telling(groups: dict[int, list[int]], story: int, named: np.ndarray) -> np.
     return telling if telling.size else np.flatnonzero(used)
 
 
-def _names_used(spec: ThreadSpec, told: Sequence[Article]) -> np.ndarray:
+def _names_used(
+    spec: ThreadSpec, told: Sequence[Article], lead: Callable[[Article], str] | None = None
+) -> np.ndarray:
     """A row per article, a column per entity of `spec`: whether the article is about it, that
     is names it, or its last word (a surname: "Thompson" for "Tony Thompson"), in its title or
-    lead."""
+    lead (`lead` of the article)."""
     forms = [(_pattern(e), _surname(e)) for e in spec.entities]
     return np.array(
         [
             [bool(full.search(text) or (last is not None and last.search(text))) for full, last in forms]
-            for text in (a.title + "\n" + a.text[:LEAD_CHARS] for a in told)
+            for text in map(lead or _lead, told)
         ],
         dtype=bool,
     ).reshape(len(told), len(forms))
+
+
+def _lead(article: Article) -> str:
+    return article.title + "\n" + article.text[:LEAD_CHARS]
+
+
+def _headline(article: Article) -> str:
+    """The title and the first sentence: whom the article is about. Names further on may be in
+    passing ("a clinic favoured by Lindsay Lohan", in a report of another actress's stay)."""
+    first = next(iter(split_sentences(article.text[: LEAD_CHARS * 2])), "")
+    return article.title + "\n" + first[:LEAD_CHARS]
 
 
 # the last word of these names is a kind of place or body, not a surname ("Betty Ford Center")
