@@ -16,7 +16,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import archive, digest, extraction, facts_gold, feeds, speed, summaries, threads, threads_run
+from . import (
+    archive,
+    brief_quality,
+    digest,
+    extraction,
+    facts_gold,
+    feeds,
+    speed,
+    summaries,
+    threads,
+    threads_run,
+)
 from .core import Options, Report
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
@@ -48,6 +59,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "idle": speed.idle,
     "scaling": speed.scaling,
     "archive": archive.run,
+    "brief_quality": brief_quality.run,
 }
 NEEDS_DATA = ("extraction", "feeds", "threads", "threads_run", "summaries", "facts", "overhead", "scaling")
 

@@ -29,6 +29,7 @@ and their siblings first, so a quick run still has threads to score.
 
 from __future__ import annotations
 
+import functools
 import json
 import statistics
 import tempfile
@@ -42,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipeline.config import load_config
+from pipeline.models import Brief
 from pipeline.publish.serialize import brief_from_json
 from pipeline.run import RunOptions, run_brief
 from pipeline.store import Store
@@ -254,20 +256,44 @@ class Newsroom:
         return (body, HTML) if body is not None else None
 
 
-def run(opts: Options, report: Report) -> None:
-    source = opts.data / "clustering" / "ecbplus.jsonl"
-    folder = opts.data / "threads"
+@dataclass(frozen=True)
+class Skipped:
+    """Why a whole run could not be made: the set named in the table, and the reason."""
+
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WholeRun:
+    """What the slots of a whole run over the ECB+ newsroom kept: the documents as placed,
+    the threads configured, the stored articles and memberships, every brief written (its
+    brief.json read back), each slot's figures, and notes on the thread definitions."""
+
+    placed: tuple[newsroom.Placed, ...]
+    threads: tuple[ThreadDef, ...]
+    articles: tuple[Any, ...]
+    configured: Mapping[str, Sequence[str]]
+    emergent: Mapping[str, Sequence[str]]
+    briefs: tuple[Brief, ...]
+    per_slot: tuple[dict[str, Any], ...]
+    notes: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def whole_run(data: Path, limit: int | None) -> WholeRun | Skipped:
+    """The whole run over data/clustering/ecbplus.jsonl with data/threads/*.json configured
+    (the module docstring), made once per data folder and limit: `brief_quality` reads the
+    briefs of the same run."""
+    source = data / "clustering" / "ecbplus.jsonl"
+    folder = data / "threads"
     if not source.is_file():
-        report.skip(NAME, "threads_run (needs clustering/ecbplus.jsonl)", f"{source} not found")
-        return
+        return Skipped("threads_run (needs clustering/ecbplus.jsonl)", f"{source} not found")
     threads, notes = load_threads(folder) if folder.is_dir() else ([], [])
-    for text in notes:
-        report.note(NAME, text)
     if not threads:
-        report.skip(NAME, "threads_run (needs threads/*.json)", f"no thread definition in {folder}/*.json")
-        return
+        return Skipped("threads_run (needs threads/*.json)", f"no thread definition in {folder}/*.json")
     raw = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
-    docs = pick_docs([newsroom.to_doc(r) for r in raw], threads, opts.limit)
+    docs = pick_docs([newsroom.to_doc(r) for r in raw], threads, limit)
     placed = newsroom.place(docs, WINDOWS, SEED)
     windows = newsroom.slots(WINDOWS, SEED)
     site = Newsroom(placed, SEED)
@@ -293,12 +319,6 @@ def run(opts: Options, report: Report) -> None:
                     "threads_shown": list(result.threads),
                 }
             )
-            report.note(
-                NAME,
-                f"slot {slot:%Y-%m-%d %H:%M}: {st.entries_new} new entries, {st.articles_new} articles, "
-                f"{st.pages_failed} pages failed, {st.duplicates} duplicates; "
-                f"shown: {', '.join(result.threads) or 'nothing'}",
-            )
         store = Store(config.state_dir)
         try:
             articles = store.all_articles()
@@ -310,7 +330,42 @@ def run(opts: Options, report: Report) -> None:
             brief_from_json(p.read_text(encoding="utf-8"))
             for p in sorted(config.output_dir.rglob("brief.json"))
         ]
-    score(report, placed, threads, articles, configured, emergent, briefs, per_slot)
+    return WholeRun(
+        tuple(placed),
+        tuple(threads),
+        tuple(articles),
+        configured,
+        emergent,
+        tuple(briefs),
+        tuple(per_slot),
+        tuple(notes),
+    )
+
+
+def run(opts: Options, report: Report) -> None:
+    got = whole_run(opts.data, opts.limit)
+    if isinstance(got, Skipped):
+        report.skip(NAME, got.what, got.reason)
+        return
+    for text in got.notes:
+        report.note(NAME, text)
+    for s in got.per_slot:
+        report.note(
+            NAME,
+            f"slot {datetime.fromisoformat(s['slot']):%Y-%m-%d %H:%M}: {s['entries_new']} new entries, "
+            f"{s['articles_new']} articles, {s['pages_failed']} pages failed, {s['duplicates']} duplicates; "
+            f"shown: {', '.join(s['threads_shown']) or 'nothing'}",
+        )
+    score(
+        report,
+        got.placed,
+        got.threads,
+        got.articles,
+        got.configured,
+        got.emergent,
+        got.briefs,
+        [dict(s) for s in got.per_slot],
+    )
 
 
 def score(

@@ -23,6 +23,7 @@ pytest.importorskip("rouge_score", reason="pip install -e '.[dev,bench]'")
 pytest.importorskip("sumy", reason="pip install -e '.[dev,bench]'")
 
 from benchmarks.runner import main  # noqa: E402
+from pipeline.models import Sentence, ThreadDigest, TimelineEvent  # noqa: E402
 
 STORIES = {
     "harbour": (
@@ -163,6 +164,8 @@ def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
         "archive.bytes_written_40",
         "archive.ratio_40_vs_10",
         "archive.index_bytes_40",
+        "brief.deterministic",
+        "brief.repeats.demo",
     ):
         assert key in figures, f"{key} missing from {sorted(figures)}"
     for key, f in figures.items():
@@ -177,6 +180,7 @@ def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
     assert {"timestamp", "versions", "wall_seconds"} <= results.keys()
     assert 0.0 <= figures["digest.articles.figures.precision"]["value"] <= 1.0  # the shipped gold set
     assert any(s["set"] == "seed articles" for s in results["skipped"])
+    assert any(s["set"] == "brief gold sentences" for s in results["skipped"])  # its documents are absent
     assert "figure" in text and "baseline" in text and "ratio" in text  # the table
 
 
@@ -332,3 +336,119 @@ def test_the_newsroom_dates_siblings_apart_and_wraps_text_in_chrome() -> None:
     body = newsroom.page(placed[0], placed, seed=7).decode()
     assert "READ MORE:" in body and "Have a story tip? Email tips@" in body and "<footer>" in body
     assert all(line in body for line in placed[0].doc.text.splitlines())
+
+
+# -- a brief that reads as one (benchmarks/brief_quality.py, issue 17) ----------------------------
+
+
+def test_the_brief_gold_parses_and_has_its_rubric() -> None:
+    from benchmarks.brief_quality import GOLD, RUBRIC, load_gold
+
+    rubric = RUBRIC.read_text(encoding="utf-8")
+    for heading in ("### `why`", "### `audience`", "### `self_contained`", "## The documents"):
+        assert heading in rubric
+    gold = load_gold(GOLD)
+    assert len(gold) >= 150
+    assert len({(g.doc, g.index) for g in gold}) == len(gold)  # one item per sentence of a document
+    assert {g.set for g in gold} == {"bbc", "ecbplus"}
+    for label in (lambda g: g.why, lambda g: g.self_contained, lambda g: g.audience is not None):
+        assert 0 < sum(1 for g in gold if label(g)) < len(gold)  # both answers occur
+    assert all(g.audience is None or (g.audience.strip() and g.audience == g.audience.lower()) for g in gold)
+
+
+def test_a_bad_gold_line_is_named(tmp_path: Path) -> None:
+    from benchmarks.brief_quality import load_gold
+
+    path = tmp_path / "sentences.jsonl"
+    good = {"doc": "d", "set": "bbc", "source": "s.jsonl", "title": "T", "index": 0, "sentence": "A b."}
+    path.write_text(
+        json.dumps(good | {"why": True, "audience": None, "self_contained": True})
+        + "\n"
+        + json.dumps(good | {"why": "yes", "audience": None, "self_contained": True})
+        + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="line 2"):
+        load_gold(path)
+
+
+def _toy_digest(thread_id: str, article: str, **sections: tuple[str, ...]) -> ThreadDigest:
+
+    said = {k: tuple(Sentence(t, article) for t in v) for k, v in sections.items() if k != "timeline"}
+    events = tuple(
+        TimelineEvent("2026-01-01", "strategy", Sentence(t, article), ())
+        for t in sections.get("timeline", ())
+    )
+    return ThreadDigest(
+        thread_id=thread_id,
+        title="T",
+        kind="emergent",
+        headline=Sentence(f"The headline of {thread_id}.", article),
+        overview=said.get("overview", ()),
+        why_it_matters=said.get("why_it_matters", ()),
+        tldr=said.get("tldr", ()),
+        sources=(),
+        new_articles=1,
+        reading_minutes=1,
+        timeline=events,
+        audience=said.get("audience", ()),
+    )
+
+
+def test_brief_quality_scores_a_toy_input(tmp_path: Path) -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from benchmarks.brief_quality import GoldSentence, compare_archives, repeats, rule_score, score_choices
+    from pipeline.models import Brief, RunStats
+
+    gold = [
+        GoldSentence("d1", "bbc", "s", "T", 0, "Prices will rise for   farmers.", True, "farmers", True),
+        GoldSentence("d1", "bbc", "s", "T", 1, "It also fell.", False, None, False),
+        GoldSentence("d1", "bbc", "s", "T", 2, "The board met on Monday.", False, None, True),
+    ]
+    digest = _toy_digest(
+        "t1",
+        "a1",
+        why_it_matters=("Prices will rise for farmers.", "The board met on Monday."),
+        tldr=("It also fell.", "The board met on Monday.", "A sentence the gold does not hold."),
+        audience=("Prices will rise for farmers.",),
+    )
+    pools = score_choices([digest], {"a1": "d1"}, gold)
+    assert (pools["why"].judged, pools["why"].right, pools["why"].value) == (2, 1, 0.5)
+    assert (pools["tldr"].judged, pools["tldr"].right, pools["tldr"].unjudged) == (2, 1, 1)
+    assert pools["audience"].value == 1.0
+    assert rule_score("r", [(True, True), (True, False), (False, True)]).precision == 0.5
+    assert rule_score("r", [(True, True), (False, True)]).recall == 0.5
+
+    other = _toy_digest("t2", "a2", overview=("Prices will rise for farmers.",))
+    shown = _toy_digest(
+        "t0", "a1", overview=("One thing happened.",), timeline=("One thing  happened.",), tldr=("Another.",)
+    )
+    stats = RunStats(1, 1, 0, 1, 1, 0, 1, 0)
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    brief = Brief("b", when, "Brief", "readers", when, "", (shown, digest), stats)
+    found = {r.sentence: r.sections for r in repeats(brief)}
+    assert found == {
+        "One thing happened.": "overview+timeline",
+        "The board met on Monday.": "tldr+why",
+        "Prices will rise for farmers.": "audience+why",
+    }
+    across = replace(brief, digests=(digest, other))
+    assert "audience+overview+why across threads" in {r.sections for r in repeats(across)}
+    assert not repeats(replace(brief, digests=(replace(shown, unchanged=True),)))
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder, port, date, text in ((a, 4242, "Mon", "same"), (b, 51515, "Tue", "same")):
+        (folder / "x").mkdir(parents=True)
+        (folder / "x" / "page.html").write_text(f"<a href='http://127.0.0.1:{port}/p'>{text}</a>")
+        eml = (
+            f"Date: {date}, 01 Jan 2026\nSubject: s\n\nhttp://127.0.0.1:{str(port)[:2]}=\n{str(port)[2:]}/q\n"
+        )
+        (folder / "message.eml").write_text(eml)
+    assert compare_archives(a, b) == []  # the port (even cut by a soft line break) and Date: masked
+    (b / "x" / "page.html").write_text("<a href='http://127.0.0.1:1/p'>other</a>")
+    (b / "new.html").write_text("")
+    got = {d["file"]: d["how"] for d in compare_archives(a, b)}
+    assert got["new.html"] == "only in the second run"
+    assert got["x/page.html"].startswith("line 1:")

@@ -1,0 +1,651 @@
+"""Issue 17, "a brief that reads as one": what a reader of a brief notices besides its facts.
+
+**On the gold sentences** (`benchmarks/gold/brief/sentences.jsonl`; what each label means is
+in the README beside it). Every sentence of 21 BBC and ECB+ dev documents is labelled `why`
+(states a consequence or significance for someone), `audience` (says what changes for a group)
+and `self_contained` (reads on its own). The product does not judge a sentence alone: it picks
+"Why it matters", the TL;DR bullets and "What this means for <audience>" from the candidates of
+a thread. So each gold document is run as a one-article thread, as a run would digest it
+(`pipeline.run.digest_thread`: the summary, then the fields from the article's facts), and each
+sentence it puts in a section is looked up among the gold sentences of its document (same
+text, whitespace normalised):
+
+- `brief.why.precision`: of the "Why it matters" sentences found in the gold, the share
+  labelled `why`;
+- `brief.why.audience_precision`: of the "What this means for" sentences found in the gold,
+  the share with an `audience`;
+- `brief.bullets.self_contained`: of the TL;DR bullets found in the gold, the share labelled
+  `self_contained`;
+- `brief.gold.coverage`: the share of all those chosen sentences found in the gold at all (a
+  chosen sentence not in it is not scored; the gold labels whole documents, so this is near 1
+  unless the splitter or the gold changed).
+
+The two stories of ECB+ with two gold documents each are also run as two-article threads; their
+choices are given in the notes and details, not pooled into the figures above (the same
+sentence would count twice).
+
+Beside them, without targets, the product's own rules scored on every gold sentence they see
+(the private names of `pipeline/understand/summarize.py` and the public ones of `fields.py`;
+a rule renamed is reported as skipped): the "why" gate (a candidate matching `_CONSEQUENCE`,
+required of every "Why it matters" pick), the TL;DR gate (a candidate of at most 35 words) and
+its "reads badly alone" penalty (`_DANGLING`), and the audience gate (`AUDIENCE_WORDS` and
+`CONSEQUENCE` both found in a sentence of 6-60 words): precision and recall against the labels.
+
+**`brief.repeats.demo` and `brief.repeats.ecbplus`**: sentences shown more than once in one
+brief. A brief's shown sentences are read from its brief.json, in every section a reader sees
+as text on the brief's page or in its email: each thread's headline, overview, why it matters,
+TL;DR, the sentences quoted under "sources disagree" (in the plain-text email), the key
+figures' context sentences (in the HTML email and the page), the timeline, the voices, "what
+this means for", and the brief's connections; threads moved to the archive page included, a
+thread shown as "no new developments" left out (it shows none). A sentence is its text with
+whitespace collapsed. The figure is the number of distinct sentences shown twice or more,
+summed over the briefs (target 0); the notes give it per brief with the sections involved.
+Over the demo's three briefs (the demo run of `brief.deterministic`, PYTHONHASHSEED=1) and
+over the briefs of the whole ECB+ run of `threads_run` (the same run, made once).
+
+**`brief.deterministic`**: `brief demo` run twice, in subprocesses with PYTHONHASHSEED=1 and
+=2, into two temporary folders; every file of the two archives (the `output/` folders) compared
+byte for byte after masking the loopback port (`127.0.0.1:<port>`, in .eml files after undoing
+quoted-printable soft line breaks so a port cut by one is masked too) and the delivery
+timestamp (the `Date:` header of the .eml files). 1 when no file differs, else 0; the notes
+list the differing files with their first differing line. A third run with PYTHONHASHSEED=1
+again is compared with the first as a control (not under `--limit`): when files differ there
+too, the difference is not the hash seed's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.ingest.urls import article_id, canonical_url
+from pipeline.models import Article, Brief, Thread, ThreadDigest
+from pipeline.publish.serialize import brief_from_json
+from pipeline.run import digest_thread
+from pipeline.understand import fields, summarize
+from pipeline.understand.facts import extract_facts
+
+from . import newsroom, summaries, threads_run
+from .core import Figure, Options, Report, at_least, at_most
+
+NAME = "brief_quality"
+GOLD = Path(__file__).resolve().parent / "gold" / "brief" / "sentences.jsonl"
+RUBRIC = GOLD.with_name("README.md")
+TLDR_MAX_WORDS = 35  # summarize_thread requires it of a TL;DR bullet
+SEEDS = (1, 2)
+DEMO_TIMEOUT = 600  # seconds for one `brief demo` subprocess
+_PORT = re.compile(rb"(127\.0\.0\.1|localhost)(:|%3A)\d+")
+_DATE_HEADER = re.compile(rb"^Date: .*$", re.MULTILINE)
+_SOFT_BREAK = re.compile(rb"=\r?\n")
+
+
+# -- the gold set ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoldSentence:
+    doc: str
+    set: str
+    source: str
+    title: str
+    index: int
+    sentence: str
+    why: bool
+    audience: str | None
+    self_contained: bool
+    note: str = ""
+
+
+def load_gold(path: Path = GOLD) -> list[GoldSentence]:
+    """The gold sentences; a ValueError names the line of an item that breaks the format."""
+    out: list[GoldSentence] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        try:
+            item = GoldSentence(
+                doc=_str(raw["doc"]),
+                set=_str(raw["set"]),
+                source=_str(raw["source"]),
+                title=_str(raw["title"]),
+                index=int(raw["index"]),
+                sentence=_str(raw["sentence"]),
+                why=_bool(raw["why"]),
+                audience=None if raw["audience"] is None else _str(raw["audience"]),
+                self_contained=_bool(raw["self_contained"]),
+                note=str(raw.get("note", "")),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path.name} line {n}: {exc!r}") from exc
+        if not item.sentence.strip():
+            raise ValueError(f"{path.name} line {n}: an empty sentence")
+        out.append(item)
+    return out
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {value!r}")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def norm(text: str) -> str:
+    """A sentence as compared: its whitespace collapsed."""
+    return " ".join(text.split())
+
+
+def ecb_article(raw: Mapping[str, Any]) -> Article:
+    """An ECB+ document as a benchmark article: its title, and its text without the title line
+    (`newsroom.to_doc`), as the gold's sentences were cut from it."""
+    doc = newsroom.to_doc(dict(raw))
+    url = f"https://brief-gold.benchmark.invalid/{doc.id}"
+    canonical = canonical_url(url)
+    return Article(
+        id=article_id(canonical),
+        url=url,
+        canonical_url=canonical,
+        source="benchmark",
+        title=doc.title,
+        text=doc.text,
+        published=None,
+        found_at=(("benchmark", url),),
+    )
+
+
+def gold_articles(data: Path, gold: Sequence[GoldSentence]) -> tuple[dict[str, Article], list[str]]:
+    """The gold's documents as articles, by document id, from their files under `data`; and
+    the ids not found."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for g in gold:
+        wanted[g.source].add(g.doc)
+    out: dict[str, Article] = {}
+    for source, ids in sorted(wanted.items()):
+        path = data / source
+        if not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            if raw.get("id") not in ids:
+                continue
+            out[raw["id"]] = summaries.to_article(raw) if "docs" in raw else ecb_article(raw)
+    missing = sorted({g.doc for g in gold} - out.keys())
+    return out, missing
+
+
+# -- the product's choices on the gold documents --------------------------------------------------
+
+SECTIONS: dict[str, tuple[str, Callable[[GoldSentence], bool]]] = {
+    # section: (the digest's field, what the gold must say of a sentence put there)
+    "why": ("why_it_matters", lambda g: g.why),
+    "audience": ("audience", lambda g: g.audience is not None),
+    "tldr": ("tldr", lambda g: g.self_contained),
+}
+
+
+@dataclass
+class Pool:
+    """Chosen sentences of one section: how many the gold holds, how many of those it labels
+    right for the section, and the chosen sentences it does not hold."""
+
+    judged: int = 0
+    right: int = 0
+    unjudged: int = 0
+    wrong: list[dict[str, str]] = field(default_factory=list)
+    missing: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def value(self) -> float | None:
+        return self.right / self.judged if self.judged else None
+
+
+def digest_of(articles: Sequence[Article], thread_id: str) -> ThreadDigest:
+    """The digest of `articles` as one emergent thread (titled by its first article, as an
+    emergent thread is), the way a run makes it."""
+    thread = Thread(
+        id=thread_id, title=articles[0].title, kind="emergent", article_ids=tuple(a.id for a in articles)
+    )
+    facts = {a.id: extract_facts(a) for a in articles}
+    return digest_thread(thread, articles, facts)
+
+
+def score_choices(
+    digests: Iterable[ThreadDigest], doc_of: Mapping[str, str], gold: Sequence[GoldSentence]
+) -> dict[str, Pool]:
+    """Each section's chosen sentences looked up in the gold of their document (`doc_of`:
+    article id → document id) and scored by `SECTIONS`."""
+    index = {(g.doc, norm(g.sentence)): g for g in gold}
+    pools = {name: Pool() for name in SECTIONS}
+    for digest in digests:
+        for name, (attribute, good) in SECTIONS.items():
+            pool = pools[name]
+            for s in getattr(digest, attribute):
+                doc = doc_of.get(s.article_id, "")
+                g = index.get((doc, norm(s.text)))
+                if g is None:
+                    pool.unjudged += 1
+                    pool.missing.append({"doc": doc, "sentence": s.text})
+                    continue
+                pool.judged += 1
+                if good(g):
+                    pool.right += 1
+                else:
+                    pool.wrong.append({"doc": doc, "sentence": s.text, "thread": digest.thread_id})
+    return pools
+
+
+# -- the product's rules on the gold sentences ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleScore:
+    """A rule that accepts or rejects sentences, against a label: precision and recall over the
+    sentences it was given."""
+
+    name: str
+    accepted: int
+    accepted_right: int
+    labelled: int  # sentences with the label it looks for
+    seen: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.accepted_right / self.accepted if self.accepted else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.accepted_right / self.labelled if self.labelled else None
+
+
+def rule_score(name: str, items: Sequence[tuple[bool, bool]]) -> RuleScore:
+    """`items`: (the rule accepts it, the gold label it looks for) per sentence."""
+    return RuleScore(
+        name,
+        accepted=sum(1 for accepts, _ in items if accepts),
+        accepted_right=sum(1 for accepts, label in items if accepts and label),
+        labelled=sum(1 for _, label in items if label),
+        seen=len(items),
+    )
+
+
+def score_rules(articles: Mapping[str, Article], gold: Sequence[GoldSentence]) -> dict[str, RuleScore] | str:
+    """The rules of the summarizer and the fields on the gold sentences (the module docstring);
+    a string saying what is missing when a rule is not where it was."""
+    consequence = getattr(summarize, "_CONSEQUENCE", None)
+    dangling = getattr(summarize, "_DANGLING", None)
+    candidates_of = getattr(summarize, "_candidates", None)
+    audience_words = getattr(fields, "AUDIENCE_WORDS", None)
+    audience_consequence = getattr(fields, "CONSEQUENCE", None)
+    if None in (consequence, dangling, candidates_of, audience_words, audience_consequence):
+        return (
+            "pipeline.understand.summarize._CONSEQUENCE/_DANGLING/_candidates or "
+            "fields.AUDIENCE_WORDS/CONSEQUENCE not found"
+        )
+    assert consequence is not None and dangling is not None and candidates_of is not None
+    assert audience_words is not None and audience_consequence is not None
+    tuning = summarize.SummaryTuning()
+    candidates = {
+        doc: {norm(c.text) for c in candidates_of([article], tuning)} for doc, article in articles.items()
+    }
+    shortest, longest = fields.TUNING.sentence_words
+    why: list[tuple[bool, bool]] = []
+    alone: list[tuple[bool, bool]] = []  # TL;DR-eligible: not penalised as dangling, reads alone
+    caught: list[tuple[bool, bool]] = []  # TL;DR-eligible: penalised, does not read alone
+    audience: list[tuple[bool, bool]] = []
+    for g in gold:
+        if g.doc not in articles:
+            continue
+        text = g.sentence
+        if norm(text) in candidates[g.doc]:
+            why.append((bool(consequence.search(text)), g.why))
+            if len(text.split()) <= TLDR_MAX_WORDS:
+                penalised = bool(dangling.match(text))
+                alone.append((not penalised, g.self_contained))
+                caught.append((penalised, not g.self_contained))
+        if shortest <= len(text.split()) <= longest and not text.endswith("?"):
+            accepts = bool(audience_words.search(text)) and bool(audience_consequence.search(text))
+            audience.append((accepts, g.audience is not None))
+    return {
+        "why": rule_score("why gate (_CONSEQUENCE on a candidate)", why),
+        "alone": rule_score("TL;DR candidate not penalised by _DANGLING", alone),
+        "dangling": rule_score("_DANGLING penalty on a TL;DR candidate", caught),
+        "audience": rule_score("audience gate (AUDIENCE_WORDS and CONSEQUENCE)", audience),
+    }
+
+
+# -- repeated sentences in a brief ----------------------------------------------------------------
+
+
+def shown_sentences(brief: Brief) -> list[tuple[str, str, str]]:
+    """(thread id, section, sentence) of every sentence the brief shows (the module
+    docstring says which)."""
+    out: list[tuple[str, str, str]] = []
+    for d in (*brief.digests, *brief.overflow_digests):
+        if d.unchanged:
+            continue
+        t = d.thread_id
+        out.append((t, "headline", d.headline.text))
+        out += [(t, "overview", s.text) for s in d.overview]
+        out += [(t, "why", s.text) for s in d.why_it_matters]
+        out += [(t, "tldr", s.text) for s in d.tldr]
+        out += [(t, "disagreement", c.sentence.text) for x in d.disagreements for c in x.claims]
+        out += [(t, "figure", f.context.text) for f in d.figures]
+        out += [(t, "timeline", e.text.text) for e in d.timeline]
+        out += [(t, "voice", v.quote) for v in d.voices]
+        out += [(t, "audience", s.text) for s in d.audience]
+    out += [("(brief)", "connection", c.sentence.text) for c in brief.connections]
+    return out
+
+
+@dataclass(frozen=True)
+class Repeat:
+    sentence: str
+    places: tuple[tuple[str, str], ...]  # (thread id, section) of each showing
+
+    @property
+    def sections(self) -> str:
+        """Where it is shown, e.g. "overview+timeline" (+"across threads" when in several)."""
+        kinds = "+".join(sorted(s for _, s in self.places))
+        return kinds + (" across threads" if len({t for t, _ in self.places}) > 1 else "")
+
+
+def repeats(brief: Brief) -> list[Repeat]:
+    """The sentences the brief shows more than once, in the order first shown."""
+    places: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    first: dict[str, str] = {}
+    for thread, section, text in shown_sentences(brief):
+        key = norm(text)
+        if not key:
+            continue
+        first.setdefault(key, text)
+        places[key].append((thread, section))
+    return [Repeat(first[k], tuple(p)) for k, p in places.items() if len(p) > 1]
+
+
+# -- two demo runs --------------------------------------------------------------------------------
+
+
+def run_demo(folder: Path, seed: int) -> Path:
+    """`brief demo --dir folder` in a subprocess with PYTHONHASHSEED=seed; its output folder."""
+    env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "demo", "--dir", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=DEMO_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"brief demo exited {done.returncode}: {' / '.join(tail)}")
+    return folder / "output"
+
+
+def masked(path: Path) -> bytes:
+    """A file's bytes with the loopback port and the delivery timestamp masked."""
+    data = path.read_bytes()
+    if path.suffix == ".eml":
+        data = _SOFT_BREAK.sub(b"", data)  # quoted-printable can cut a port in two
+        data = _DATE_HEADER.sub(b"Date: (masked)", data)
+    return _PORT.sub(rb"\1\2PORT", data)
+
+
+def compare_archives(a: Path, b: Path) -> list[dict[str, str]]:
+    """Every file of two archive folders that differs (masked) or is in one only: its path
+    and how it differs."""
+    files_a = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
+    out: list[dict[str, str]] = []
+    for rel in sorted(files_a | files_b):
+        if rel not in files_b:
+            out.append({"file": rel, "how": "only in the first run"})
+        elif rel not in files_a:
+            out.append({"file": rel, "how": "only in the second run"})
+        else:
+            x, y = masked(a / rel), masked(b / rel)
+            if x != y:
+                out.append({"file": rel, "how": _first_difference(x, y)})
+    return out
+
+
+def _first_difference(x: bytes, y: bytes) -> str:
+    lines_x, lines_y = x.splitlines(), y.splitlines()
+    for n, (p, q) in enumerate(zip(lines_x, lines_y, strict=False), start=1):
+        if p != q:
+            return f"line {n}: {_short(p)} | {_short(q)}"
+    return f"{len(lines_x)} lines against {len(lines_y)}"
+
+
+def _short(line: bytes, width: int = 90) -> str:
+    text = line.decode("utf-8", "replace").strip()
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def load_briefs(output: Path) -> list[Brief]:
+    return [brief_from_json(p.read_text(encoding="utf-8")) for p in sorted(output.rglob("brief.json"))]
+
+
+# -- the benchmark --------------------------------------------------------------------------------
+
+
+def run(opts: Options, report: Report) -> None:
+    details: dict[str, Any] = {}
+    report.details[NAME] = details
+    _gold_part(opts, report, details)
+    with tempfile.TemporaryDirectory(prefix="bench-brief-demo-") as tmp:
+        output = _deterministic(Path(tmp), report, details, control=opts.limit is None)
+        if output is not None:
+            _repeats(report, details, "demo", "demo corpus, 3 briefs", load_briefs(output))
+    got = threads_run.whole_run(opts.data, opts.limit)
+    if isinstance(got, threads_run.Skipped):
+        report.skip(NAME, f"brief.repeats.ecbplus ({got.what})", got.reason)
+    else:
+        _repeats(report, details, "ecbplus", threads_run.SET, list(got.briefs))
+
+
+def _gold_part(opts: Options, report: Report, details: dict[str, Any]) -> None:
+    what = "brief gold sentences"
+    if not GOLD.is_file() or not RUBRIC.is_file():
+        report.skip(NAME, what, f"{GOLD} or its README is missing")
+        return
+    gold = load_gold()
+    articles, missing = gold_articles(opts.data, gold)
+    if missing:
+        report.note(NAME, f"{len(missing)} gold documents not found under {opts.data}: {', '.join(missing)}")
+    if not articles:
+        report.skip(NAME, what, f"none of the gold's documents is under {opts.data}")
+        return
+    scored = [g for g in gold if g.doc in articles]
+    doc_of = {a.id: doc for doc, a in articles.items()}
+    digests = [digest_of([a], f"gold-{doc}") for doc, a in sorted(articles.items())]
+    pools = score_choices(digests, doc_of, scored)
+    where = f"gold, {len(articles)} one-article threads"
+    rows = (
+        ("brief.why.precision", "why it matters: share stating a consequence", "why", None),
+        ("brief.why.audience_precision", "what this means for: share saying what changes", "audience", None),
+        ("brief.bullets.self_contained", "TL;DR bullets: share reading on their own", "tldr", None),
+    )
+    for key, label, section, target in rows:
+        pool = pools[section]
+        report.add(Figure(key, label, pool.value, None, "", "", where, pool.judged, target))
+    judged = sum(p.judged for p in pools.values())
+    chosen = judged + sum(p.unjudged for p in pools.values())
+    report.add(
+        Figure(
+            "brief.gold.coverage",
+            "chosen why/audience/TL;DR sentences found in the gold",
+            judged / chosen if chosen else None,
+            None,
+            "",
+            "share",
+            where,
+            chosen,
+        )
+    )
+    wrong = {"why": "why it matters, no consequence", "audience": "nothing changes", "tldr": "not alone"}
+    for section, pool in pools.items():
+        for w in pool.wrong[:6]:
+            report.note(NAME, f"{wrong[section]} ({w['doc']}): {w['sentence'][:150]!r}")
+        for m in pool.missing[:3]:
+            report.note(NAME, f"{section} chosen, not in the gold ({m['doc']}): {m['sentence'][:120]!r}")
+    stories = _story_threads(articles, scored, doc_of)
+    report.note(
+        NAME,
+        "two-article story threads of the ECB+ gold: "
+        + "; ".join(f"{k} {v['right']}/{v['judged']}" for k, v in stories.items())
+        + " (right/judged; not in the figures)",
+    )
+    if not pools["audience"].judged:
+        report.note(NAME, "no one-article thread of the gold showed a 'what this means for' sentence")
+    rules = score_rules(articles, scored)
+    if isinstance(rules, str):
+        report.skip(NAME, "brief rules on the gold sentences", rules)
+    else:
+        for key, label, rule in (
+            ("brief.rules.why_precision", "why gate: precision on gold sentences", rules["why"]),
+            ("brief.rules.why_recall", "why gate: recall on gold sentences", rules["why"]),
+            ("brief.rules.alone_precision", "TL;DR not-dangling: share reading alone", rules["alone"]),
+            (
+                "brief.rules.dangling_recall",
+                "dangling penalty: recall of non-self-contained",
+                rules["dangling"],
+            ),
+            ("brief.rules.audience_precision", "audience gate: precision on gold", rules["audience"]),
+            ("brief.rules.audience_recall", "audience gate: recall on gold", rules["audience"]),
+        ):
+            value = rule.recall if key.endswith("recall") else rule.precision
+            n = rule.labelled if key.endswith("recall") else rule.accepted
+            report.add(Figure(key, label, value, None, "", "", "gold sentences", n))
+    details["gold"] = {
+        "sentences": len(scored),
+        "documents": len(articles),
+        "missing_documents": missing,
+        "one_article_threads": {
+            s: {
+                "judged": p.judged,
+                "right": p.right,
+                "unjudged": p.unjudged,
+                "wrong": p.wrong,
+                "missing": p.missing,
+            }
+            for s, p in pools.items()
+        },
+        "story_threads": stories,
+        "rules": rules if isinstance(rules, str) else {k: r.__dict__ for k, r in rules.items()},
+    }
+
+
+def _story_threads(
+    articles: Mapping[str, Article], gold: Sequence[GoldSentence], doc_of: Mapping[str, str]
+) -> dict[str, Any]:
+    """The ECB+ gold documents of one story (the id's topic and `ecb`/`ecbplus`) as one thread."""
+    by_story: dict[str, list[str]] = defaultdict(list)
+    for doc in sorted({g.doc for g in gold if g.set == "ecbplus" and g.doc in articles}):
+        topic, _, rest = doc.partition("_")
+        by_story[topic + rest.lstrip("0123456789")].append(doc)
+    digests = [
+        digest_of([articles[d] for d in docs], f"gold-{s}") for s, docs in by_story.items() if len(docs) > 1
+    ]
+    pools = score_choices(digests, doc_of, gold)
+    return {
+        s: {"judged": p.judged, "right": p.right, "unjudged": p.unjudged, "value": p.value, "wrong": p.wrong}
+        for s, p in pools.items()
+    }
+
+
+def _deterministic(tmp: Path, report: Report, details: dict[str, Any], control: bool) -> Path | None:
+    """Two demo runs with different hash seeds, compared; with `control`, a third run with the
+    first seed again. The first run's output folder (its briefs are scored for repeats)."""
+    outputs: list[Path] = []
+    try:
+        for seed in (*SEEDS, SEEDS[0]) if control else SEEDS:
+            outputs.append(run_demo(tmp / f"seed-{seed}-{len(outputs)}", seed))
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        report.skip(NAME, "brief.deterministic (brief demo)", str(exc))
+        return outputs[0] if outputs else None
+    differ = compare_archives(outputs[0], outputs[1])
+    same_seed = compare_archives(outputs[0], outputs[2]) if control else None
+    files = len({p.relative_to(o).as_posix() for o in outputs[:2] for p in o.rglob("*") if p.is_file()})
+    report.add(
+        Figure(
+            "brief.deterministic",
+            f"demo archives identical, PYTHONHASHSEED={SEEDS[0]} vs {SEEDS[1]}",
+            0.0 if differ else 1.0,
+            None,
+            "",
+            "",
+            "demo, 2 runs",
+            files,
+            at_least(1.0),
+        )
+    )
+    if same_seed is None:
+        said = "no control run under --limit"
+    else:
+        said = f"control, PYTHONHASHSEED={SEEDS[0]} twice: {len(same_seed)} differ"
+        said += " (so not only the hash seed)" if same_seed else ""
+    report.note(
+        NAME,
+        f"deterministic: {len(differ)} of the archives' {files} files differ between "
+        f"PYTHONHASHSEED={SEEDS[0]} and ={SEEDS[1]} (port and Date: masked); {said}",
+    )
+    for d in differ:
+        report.note(NAME, f"  differs: {d['file']}: {d['how']}")
+    details["deterministic"] = {"seeds": list(SEEDS), "differ": differ, "control_same_seed": same_seed}
+    return outputs[0]
+
+
+def _repeats(report: Report, details: dict[str, Any], key: str, where: str, briefs: Sequence[Brief]) -> None:
+    if not briefs:
+        report.skip(NAME, f"brief.repeats.{key}", "no brief.json was written")
+        return
+    per_brief: dict[str, list[Repeat]] = {b.id: repeats(b) for b in briefs}
+    total = sum(len(r) for r in per_brief.values())
+    report.add(
+        Figure(
+            f"brief.repeats.{key}",
+            f"sentences shown more than once in a brief ({key})",
+            float(total),
+            None,
+            "",
+            "count",
+            where,
+            len(briefs),
+            at_most(0),
+        )
+    )
+    kinds: Counter[str] = Counter(r.sections for rs in per_brief.values() for r in rs)
+    report.note(
+        NAME,
+        f"repeats ({key}): {total} sentences shown more than once over {len(briefs)} briefs; where: "
+        + (", ".join(f"{k} {v}" for k, v in kinds.most_common()) or "nowhere"),
+    )
+    for bid, rs in per_brief.items():
+        if rs:
+            report.note(NAME, f"  {bid}: {len(rs)}" + (f", e.g. [{rs[0].sections}] {rs[0].sentence[:110]!r}"))
+    details[f"repeats_{key}"] = {
+        "total": total,
+        "where": dict(kinds.most_common()),
+        "per_brief": {
+            bid: [{"sentence": r.sentence, "places": [list(p) for p in r.places]} for r in rs]
+            for bid, rs in per_brief.items()
+        },
+    }
