@@ -181,7 +181,7 @@ def test_one_fact_told_by_two_outlets_in_one_brief_is_shown_once() -> None:
     b = make_article(
         "https://b.example/q7",
         "On April 8 the Kesteven design studio of Vantor released its first handset, the Q7, to "
-        "shops. The price starts at 499 euros for the model with the smaller of the two screens on offer. "
+        "shops. The Q7 costs from 499 euros for the model with the smaller of the two screens on offer. "
         "Carriers in Sweden and Denmark will stock the handset from May, the company told reporters. "
         "Analysts expect the phone to win back buyers who left the brand after last year's recall.",
         source="Quay Daily",
