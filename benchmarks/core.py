@@ -76,7 +76,7 @@ class Figure:
     value: float | None
     baseline: float | None
     baseline_name: str
-    unit: str  # "" for a score in [0, 1], "share" for a pass rate, "s", "MB", "bytes", "articles/s"
+    unit: str  # "" for a score in [0, 1], "share" for a pass rate, "s", "MB", "bytes", "articles/s", "count"
     set: str
     n: int
     target: Target | None = None
@@ -180,6 +180,8 @@ def _format(value: float | None, unit: str) -> str:
         return f"{value:.1f}/s"
     if unit == "bytes":
         return f"{value / 1e6:.2f} MB" if value >= 1e6 else f"{value / 1e3:.1f} KB"
+    if unit == "count":
+        return f"{value:.0f}"
     if unit == "words":
         return f"{value:.0f} words"
     return f"{value:.3f}"

@@ -16,7 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import archive, digest, extraction, feeds, speed, summaries, threads, threads_run
+from . import archive, digest, entities, extraction, feeds, speed, summaries, threads, threads_run
 from .core import Options, Report
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results.json"
@@ -42,13 +42,14 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "threads_run": threads_run.run,
     "summaries": summaries.run,
     "digest": digest.run,
+    "entities": entities.run,
     "overhead": speed.overhead,
     "concurrency": speed.concurrency,
     "idle": speed.idle,
     "scaling": speed.scaling,
     "archive": archive.run,
 }
-NEEDS_DATA = ("extraction", "feeds", "threads", "threads_run", "summaries", "overhead", "scaling")
+NEEDS_DATA = ("extraction", "entities", "feeds", "threads", "threads_run", "summaries", "overhead", "scaling")
 
 
 def _names(text: str) -> list[str]:
