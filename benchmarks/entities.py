@@ -9,16 +9,17 @@ every other capitalised run is an organisation; no panel cap), the floor any cue
 
 Scoring as the data README (f) says: per document, the distinct names listed as people (or
 organisations) against the distinct gold `PER` (or `ORG`) strings; a listed name is right when
-it equals a gold name of that type or is the last word (surname) of one (compared casefolded).
+it equals a gold name of that type or is the last word (surname) of one (compared casefolded, and
+without a final full stop: "Norwest Corp" is the gold "Norwest Corp.").
 A gold name is recalled when a listed name is right for it; a one-word gold name that is the
 last word of a longer gold name of its type in the document ("Simmons" beside "Phil Simmons")
 is that name written short, not another one to find. Precision and recall are micro-averaged
 over documents. `entities.people.not_people` is a count: listed people that are not a gold
 person but equal (or are the last word of) a gold `LOC`, `ORG` or `MISC` name.
 
-Figures before issue 16's name-kind work (commit 21f68e2, all 216 dev documents):
-people P 0.855 R 0.208, organisations P 0.451 R 0.157, listed people that are gold LOC / ORG /
-MISC 26 (by shape: people P 0.555 R 0.699, organisations P 0.126 R 0.288, 358).
+Figures before issue 16's name-kind work (commit 21f68e2, all 216 dev documents, this scorer):
+people P 0.855 R 0.208, organisations P 0.460 R 0.160, listed people that are gold LOC / ORG /
+MISC 26 (by shape: people P 0.585 R 0.733, organisations P 0.140 R 0.310, 403).
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def by_shape(doc: Doc) -> dict[str, list[str]]:
 
 
 def _fold(name: str) -> str:
-    return " ".join(name.replace("’", "'").casefold().split())
+    """Casefolded, spaces normalised, without an abbreviation's full stop at the end ("Corp.")."""
+    return " ".join(name.replace("’", "'").casefold().split()).rstrip(".")
 
 
 def right(name: str, gold: Iterable[str]) -> bool:
