@@ -151,6 +151,8 @@ def _appositive_cues(occ: _Occ, after: str) -> None:
         occ.org += 2
     elif text.startswith("who "):
         occ.person += 2
+    elif re.match(r"^[A-Z]", text) and re.search(r"[A-Z][\w’'-]+\s+[A-Z][\w’'-]+$", role):
+        pass  # "Condoleezza Rice, UN Secretary General Kofi Annan, ...": the next name of a list
     elif (
         role
         and _has_role_noun(role)
@@ -371,6 +373,8 @@ def _product_and_place_cues(occ: _Occ, before: str, after: str) -> None:
         before,
     ) or re.match(rf"^[”\"’]?\s+(?:{_WORK_AFTER})\b", after):
         occ.product += 3  # "the film Hotel Rwanda", "directed American Pie": a work
+    if re.search(r"\b(?:1[89]|20)\d\d\s+$", before):
+        occ.product += 2  # "the 1965 Fender Stratocaster": a model of its year
     if re.search(r"[“\"]\s*$", before) and re.match(r"^\s*[,.]?\s*[”\"]", after):
         occ.product += 2  # a title in quotation marks
     if any(c.isdigit() for c in occ.name) or re.match(r"^\s+\d+(?:\.\d+)?(?![\d.,]*\s*(?:%|[–-]\d))", after):
