@@ -99,6 +99,8 @@ def _merge_target(single: _Entity, index: Mapping[str, Sequence[_Entity]]) -> tu
         and e.name.split()[-1] == word
         and e.total("person") + single.total("person") >= 1
         and e.total("product") == 0  # "Meta" is not the surname of the "Ray-Ban Meta" glasses
+        # nor of a heading's "Departs Meta": a word that acts as a company is no surname
+        and single.total("org") + single.total("org_weak") <= single.total("person") + 2
         and not not_a_personal_name(e.name.split())
     ]
     if len(people) == 1:
