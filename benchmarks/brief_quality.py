@@ -29,7 +29,8 @@ Beside them, without targets, the product's own rules scored on every gold sente
 reported as skipped): the "why" gate (`states_consequence`, required of every "Why it matters"
 pick), the TL;DR gate (a candidate of at most `SummaryTuning.bullet_words` words that
 `reads_alone`) and its complement (the candidates it turns away: do they not read alone?), and
-the audience gate (`AUDIENCE_WORDS` and `CONSEQUENCE` both found in a sentence of 6-60 words):
+the audience gate (`headings.changes_for` with the default audience's groups, on a sentence of
+6-60 words):
 precision and recall against the labels.
 
 **`brief.repeats.demo` and `brief.repeats.ecbplus`**: sentences shown more than once in one
@@ -291,15 +292,16 @@ def score_rules(articles: Mapping[str, Article], gold: Sequence[GoldSentence]) -
     consequence = getattr(headings, "states_consequence", None)
     reads_alone = getattr(headings, "reads_alone", None)
     candidates_of = getattr(summarize, "_candidates", None)
-    audience_words = getattr(fields, "AUDIENCE_WORDS", None)
-    audience_consequence = getattr(fields, "CONSEQUENCE", None)
-    if None in (consequence, reads_alone, candidates_of, audience_words, audience_consequence):
+    changes_for = getattr(headings, "changes_for", None)
+    audience_groups = getattr(headings, "audience_groups", None)
+    if None in (consequence, reads_alone, candidates_of, changes_for, audience_groups):
         return (
-            "pipeline.understand.headings.states_consequence/reads_alone, summarize._candidates or "
-            "fields.AUDIENCE_WORDS/CONSEQUENCE not found"
+            "pipeline.understand.headings.states_consequence/reads_alone/changes_for/audience_groups "
+            "or summarize._candidates not found"
         )
     assert consequence is not None and reads_alone is not None and candidates_of is not None
-    assert audience_words is not None and audience_consequence is not None
+    assert changes_for is not None and audience_groups is not None
+    groups = audience_groups("readers")
     tuning = summarize.SummaryTuning()
     candidates = {
         doc: {norm(c.text) for c in candidates_of([article], tuning)} for doc, article in articles.items()
@@ -320,13 +322,13 @@ def score_rules(articles: Mapping[str, Article], gold: Sequence[GoldSentence]) -
                 alone.append((not penalised, g.self_contained))
                 caught.append((penalised, not g.self_contained))
         if shortest <= len(text.split()) <= longest and not text.endswith("?"):
-            accepts = bool(audience_words.search(text)) and bool(audience_consequence.search(text))
+            accepts = changes_for(text, groups)
             audience.append((accepts, g.audience is not None))
     return {
         "why": rule_score("why gate (states_consequence on a candidate)", why),
         "alone": rule_score("TL;DR candidate that reads_alone", alone),
         "dangling": rule_score("TL;DR candidate turned away (not reads_alone)", caught),
-        "audience": rule_score("audience gate (AUDIENCE_WORDS and CONSEQUENCE)", audience),
+        "audience": rule_score("audience gate (changes_for, any group)", audience),
     }
 
 

@@ -314,7 +314,12 @@ def _digests(
     digests = []
     for t in ranked:
         digest = digest_thread(
-            t, [articles[i] for i in t.article_ids], facts, keywords.get(t.id, ()), store.thread_events(t.id)
+            t,
+            [articles[i] for i in t.article_ids],
+            facts,
+            keywords.get(t.id, ()),
+            store.thread_events(t.id),
+            ctx.config.audience,
         )
         store.save_thread_events(digest.thread_id, digest.timeline)
         digests.append(digest)
@@ -333,13 +338,17 @@ def digest_thread(
     facts: Mapping[str, ArticleFacts],
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
+    audience: str = "readers",
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
-    thread's events from earlier briefs, so its timeline grows."""
+    thread's events from earlier briefs, so its timeline grows; `audience` is who the brief
+    is for."""
     summary = summarize_thread(thread, articles)
     shown = [s.text for s in summary.sentences()]
-    fields = digest_fields(articles, facts, keywords or title_words(thread.title), shown, earlier_events)
+    fields = digest_fields(
+        articles, facts, keywords or title_words(thread.title), shown, earlier_events, audience
+    )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))
 
