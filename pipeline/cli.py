@@ -413,6 +413,29 @@ def rebuild(config_path: Path) -> None:
 
 
 @cli.command()
+@config_option
+def recover(config_path: Path) -> None:
+    """Rebuild a lost or emptied state database from the archive; no archived file changes.
+
+    Every archived brief is listed again, its slot recorded as delivered (so it is never sent
+    again), and the articles it showed as shown.
+
+    Example: brief recover --config sources.yaml
+    """
+    from pipeline.recover import recover_state
+
+    config = load_config(config_path)
+    with RunLock(config.state_dir):
+        done = recover_state(config, datetime.now(UTC))
+    for skipped in done.skipped:
+        click.echo(f"  not read: {skipped}")
+    click.echo(
+        f"Recovered {done.briefs} brief{'s' if done.briefs != 1 else ''} and {done.articles} articles "
+        f"into {config.state_dir}; the next run goes on from the newest"
+    )
+
+
+@cli.command()
 @click.option(
     "--dir",
     "folder",

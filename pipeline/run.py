@@ -132,6 +132,7 @@ def _run_slot(
         now = clock()
         store = Store(config.state_dir)
         try:
+            compose.guard_lost_state(config, store)  # the archive is the record: never from an empty state
             if options.heartbeat:
                 store.set_service("heartbeat", now.isoformat())
             if resend:  # the one brief asked for, on purpose; what a crash left waits for a run

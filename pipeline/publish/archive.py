@@ -23,6 +23,15 @@ def brief_dir(output_dir: Path, slot: datetime) -> Path:
     return output_dir / brief_folder(slot)
 
 
+def archived_briefs(output_dir: Path) -> list[Path]:
+    """The brief.json of every brief in the archive (output/YYYY/MM/DD/HHMM/), oldest first."""
+    return sorted(
+        output_dir.glob(
+            "[0-9]" * 4 + "/" + "[0-9]" * 2 + "/" + "[0-9]" * 2 + "/" + "[0-9]" * 4 + "/brief.json"
+        )
+    )
+
+
 def write_brief(output_dir: Path, slot: datetime, files: Mapping[str, bytes]) -> Path:
     """Write one brief's files as `output/YYYY/MM/DD/HHMM/`; replaces an earlier one of the slot."""
     for name in files:
