@@ -239,7 +239,7 @@ def _briefs(rng: random.Random, count: int) -> list[Brief]:
                 generated_at=slot + timedelta(minutes=2),
                 status_line="Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC",
                 digests=digests,
-                stats=RunStats(6, 6, 0, 40, 38, 2, 30, 8, 12.5),
+                stats=RunStats(6, 6, 0, 40, 38, 2, 30, 8),
                 publishers=5,
                 reading_minutes=sum(d.reading_minutes for d in digests),
             )

@@ -118,7 +118,7 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
     s = result.stats
     click.echo(
         f"Brief {result.brief_id}: {s.articles_new} new articles ({s.duplicates} duplicates merged), "
-        f"{len(result.threads)} threads, {s.feeds_ok}/{s.feeds_total} feeds read, {s.seconds:.1f} s"
+        f"{len(result.threads)} threads, {s.feeds_ok}/{s.feeds_total} feeds read, {result.seconds:.1f} s"
     )
     for name, error in result.feed_errors:
         click.echo(f"  feed failed: {name}: {error}")
@@ -400,7 +400,7 @@ def demo(folder: Path) -> None:
         click.echo(
             f"Brief {r.brief_id}: {s.articles_new} new articles from {s.feeds_ok} feeds "
             f"({s.duplicates} duplicates merged), threads: {', '.join(r.threads) or 'none'} "
-            f"· {s.seconds:.1f} s"
+            f"· {r.seconds:.1f} s"
         )
     last = result.runs[-1]
     click.echo(f"\nArchive:   {last.brief_dir.parent.parent.parent.parent / 'index.html'}")

@@ -59,6 +59,7 @@ class RunResult:
     threads: tuple[str, ...]
     feed_errors: tuple[tuple[str, str], ...]
     already_delivered: bool = False  # nothing was done: the slot was delivered before
+    seconds: float = 0.0  # how long the run took (kept in the runs table, not in the brief)
 
 
 @dataclass(frozen=True)
@@ -172,12 +173,12 @@ def run_brief(
             progress or QuietProgress(),
             replace(options.fetch or fetch_settings(config), clock=clock),  # Retry-After from the run's clock
             paused,
-            random.Random(),
+            random.Random(sid),  # the feeds' backoff jitter: the same for the same slot, run again
             options.should_stop,
             options.manual,
         )
         try:
-            result = _run(ctx, slot, smtp, options, started)
+            result = _run(ctx, slot, smtp, options)
         except StoppedError as exc:
             store.finish_run(run_id, clock(), RunStatus.STOPPED, {}, error=str(exc))
             store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
@@ -187,16 +188,15 @@ def run_brief(
             store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
             store.set_slot(sid, SlotState.FAILED, clock(), error=error)
             raise
-        store.finish_run(run_id, clock(), RunStatus.DONE, asdict(result.stats))
+        result = replace(result, seconds=round(time.monotonic() - started, 2))
+        store.finish_run(run_id, clock(), RunStatus.DONE, {**asdict(result.stats), "seconds": result.seconds})
         return result
     finally:
         store.close()
         release_memory()  # `brief schedule` stays up between runs: small, not as big as its last run
 
 
-def _run(
-    ctx: RunContext, slot: datetime, smtp: SmtpSettings | None, options: RunOptions, started: float
-) -> RunResult:
+def _run(ctx: RunContext, slot: datetime, smtp: SmtpSettings | None, options: RunOptions) -> RunResult:
     config, store, now = ctx.config, ctx.store, ctx.now
     sid = slot_id(slot)
     feeds_ok, feed_errors = read_feeds(ctx)
@@ -232,7 +232,6 @@ def _run(
         pages_failed=pages_failed,
         articles_new=len(unique),
         duplicates=read - kept,
-        seconds=round(time.monotonic() - started, 2),
     )
     brief = Brief(
         id=sid,
