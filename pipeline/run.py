@@ -30,7 +30,7 @@ from pipeline.models import Article, Brief, Delivery, RunStats, Thread, ThreadDi
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
-from pipeline.operate.schedule import slot_id, status_line
+from pipeline.operate.schedule import made_line, slot_id
 from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
 from pipeline.publish.outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
@@ -239,7 +239,7 @@ def _run(ctx: RunContext, slot: datetime, smtp: SmtpSettings | None, options: Ru
         title=config.title,
         audience=config.audience,
         generated_at=now,
-        status_line=status_line(slot, now, config.schedule),
+        status_line=made_line(slot, now, config.schedule, by_hand=options.manual),
         digests=digests,
         stats=stats,
         feed_errors=tuple(feed_errors),

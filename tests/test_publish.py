@@ -21,7 +21,7 @@ from pipeline.publish import compose
 from pipeline.publish.mail import html_part_size
 from pipeline.store import Store
 
-STATUS = "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC"
+STATUS = "Brief of Mon 23 Nov, 15:00 UTC · next brief at 21:00 UTC"
 # (slot, threads): stories go on across briefs, and the archive crosses a month
 PLAN = [
     (utc(2026, 3, 30, 15), ("harbor", "oysters")),
