@@ -112,7 +112,7 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool, rebuild
     config = load_config(config_path)
     smtp = None if no_send else smtp_from_env()
     now = datetime.now(UTC)
-    when = _slot(slot) if slot else current_slot(now, config.schedule)
+    when = _scheduled(_slot(slot), config, now) if slot else current_slot(now, config.schedule)
     progress = _Progress(live=sys.stderr.isatty())
     options = RunOptions(send=not no_send, force=force, rebuild=rebuild, llm=llm_from_env(), manual=True)
     try:
@@ -488,6 +488,17 @@ def _slot(text: str) -> datetime:
         return parse_slot(text)
     except ValueError:
         raise click.BadParameter(f'{text!r} is not a slot like "2026-11-23T15:00Z"') from None
+
+
+def _scheduled(when: datetime, config: Config, now: datetime) -> datetime:
+    """`when` if it is a slot of the schedule that has begun; a clear error otherwise (a brief
+    "T1507Z" no schedule makes, or one dated 2199, would sit in the archive as if it had been)."""
+    times = ", ".join(f"{t:%H:%M}" for t in config.schedule)
+    if when.astimezone(UTC).time() not in config.schedule:
+        raise click.ClickException(f"--slot {slot_id(when)} is not a time of the schedule ({times} UTC)")
+    if when > now:
+        raise click.ClickException(f"--slot {slot_id(when)} has not begun yet (it is now {slot_id(now)})")
+    return when
 
 
 def main(argv: list[str] | None = None) -> None:

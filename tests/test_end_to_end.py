@@ -158,7 +158,9 @@ def test_brief_why_says_which_threads_an_article_is_in_and_what_filed_it(demo: D
     assert article.title in by_url.output
     # (the first line is the article's title and address, which may hold the thread's words)
     line = next(line for line in by_url.output.splitlines() if line.startswith("  lecun-exit "))
-    assert "(configured) · score " in line and "story" in line  # the score kept, and the reason
+    # the score kept, and the reason: which rule filed it, and the names it went by
+    assert re.search(r"\(configured\) · score \d\.\d\d · \w.* \(.+\)$", line), line
+    assert "filed before reasons were kept" not in line
     unknown = CliRunner().invoke(cli, ["why", "https://nowhere.example/x", "--config", str(config)])
     assert unknown.exit_code == 1 and "no article" in unknown.output
 
