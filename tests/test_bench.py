@@ -428,7 +428,14 @@ def test_brief_quality_scores_a_toy_input(tmp_path: Path) -> None:
     from dataclasses import replace
     from datetime import UTC, datetime
 
-    from benchmarks.brief_quality import GoldSentence, compare_archives, repeats, rule_score, score_choices
+    from benchmarks.brief_quality import (
+        GoldSentence,
+        compare_archives,
+        masked,
+        repeats,
+        rule_score,
+        score_choices,
+    )
     from pipeline.models import Brief, RunStats
 
     gold = [
@@ -468,16 +475,22 @@ def test_brief_quality_scores_a_toy_input(tmp_path: Path) -> None:
     assert not repeats(replace(brief, digests=(replace(shown, unchanged=True),)))
 
     a, b = tmp_path / "a", tmp_path / "b"
-    for folder, port, date, text in ((a, 4242, "Mon", "same"), (b, 51515, "Tue", "same")):
+    for folder, port in ((a, 4242), (b, 51515)):
         (folder / "x").mkdir(parents=True)
-        (folder / "x" / "page.html").write_text(f"<a href='http://127.0.0.1:{port}/p'>{text}</a>")
-        eml = (
-            f"Date: {date}, 01 Jan 2026\nSubject: s\n\nhttp://127.0.0.1:{str(port)[:2]}=\n{str(port)[2:]}/q\n"
-        )
+        (folder / "x" / "page.html").write_text(f"<a href='http://127.0.0.1:{port}/p'>same</a>")
+        eml = f"Date: Mon, 01 Jan 2026\nSubject: s\n\nhttp://127.0.0.1:{str(port)[:2]}=\n{str(port)[2:]}/q\n"
         (folder / "message.eml").write_text(eml)
-    assert compare_archives(a, b) == []  # the port (even cut by a soft line break) and Date: masked
+    assert compare_archives(a, b) == []  # the port masked, even cut by a soft line break
     (b / "x" / "page.html").write_text("<a href='http://127.0.0.1:1/p'>other</a>")
+    (b / "message.eml").write_text((b / "message.eml").read_text().replace("Mon", "Tue"))
     (b / "new.html").write_text("")
     got = {d["file"]: d["how"] for d in compare_archives(a, b)}
     assert got["new.html"] == "only in the second run"
     assert got["x/page.html"].startswith("line 1:")
+    assert got["message.eml"].startswith("line 1: Date: Mon"), "nothing but the port is masked"
+    # an article's id (a hash of its address, port included) is masked by the id it would have
+    # with the port masked; another 12-hex string is kept
+    (a / "brief.json").write_text('{"article_id": "0123456789ab", "other": "ba9876543210"}')
+    assert masked(a / "brief.json", {b"0123456789ab": b"ffffffffffff"}) == (
+        b'{"article_id": "ffffffffffff", "other": "ba9876543210"}'
+    )

@@ -341,7 +341,9 @@ def test_delivered_email_is_multipart_text_then_html_with_the_headers(demo: Demo
     html_bytes = html_part.get_payload(decode=True)
     assert isinstance(html_bytes, bytes)
     html = html_bytes.decode()
-    assert "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC" in html
+    # what was true when it was made: its own slot and the schedule's next, no live state
+    assert "Brief of Fri 10 Apr, 15:00 UTC · next brief at 21:00 UTC" in html
+    assert "Pipeline" not in html
     assert 'style="' in html  # CSS inlined for mail clients
 
 
@@ -425,6 +427,11 @@ def test_brief_run_with_one_broken_feed_still_writes_the_brief_and_names_the_fee
     written = tmp_path / "output" / "2026" / "04" / "08" / "2100"
     assert "Written to" in proc.stdout and (written / "index.html").is_file()
     assert "Broken Feed: HTTP 404" in (written / "email.txt").read_text()
+    # made by hand, with no scheduler running: it says so, and promises no next brief
+    said = (written / "email.txt").read_text().splitlines()[1]
+    assert re.fullmatch(
+        r"Brief of Wed 08 Apr, 21:00 UTC · made by hand on \w{3} \d\d \w{3} at \d\d:\d\d UTC", said
+    )
     status = _cli("status", cwd=tmp_path)
     assert status.returncode == 0
     assert "Pipeline Stopped · Last: 21:00 UTC | Next:" in status.stdout  # no scheduler running here

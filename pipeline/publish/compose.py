@@ -42,18 +42,16 @@ class Published:
 
 
 def write_brief(
-    brief: Brief, config: Config, store: Store, *, now: datetime, run_id: int, force: bool = False
+    brief: Brief, config: Config, store: Store, *, now: datetime, run_id: int, nonce: str = ""
 ) -> Published:
     """Compose the brief's email under `EMAIL_HTML_BUDGET`, write the brief's folder, keep it in
     the store, and update the archive pages it changes.
 
     While the email's HTML part is over the budget, the lowest-ranked thread moves to a list
-    of links at the end (its page keeps it). A brief sent before and made again by force gets
-    a new Message-ID (`force`), so a mail client does not drop it as a duplicate.
+    of links at the end (its page keeps it). A brief whose slot had a message built before is
+    made under another Message-ID (`nonce`, e.g. "b2"): no two messages share one, and a mail
+    client does not drop the new one as a duplicate.
     """
-    previous = store.delivery(brief.id)
-    resend = force and previous is not None and previous.sends > 0
-    nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
     templates = config.templates_dir
     while True:  # only the email is rendered again; the page once, below
         email = render.render_email(brief, templates, config.archive_url)

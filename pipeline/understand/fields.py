@@ -210,7 +210,8 @@ def _timeline(
 ) -> tuple[TimelineEvent, ...]:
     """Dated events, oldest first; one event told by several sources is shown once, citing all."""
     merged: list[TimelineEvent] = list(earlier)
-    for event in sorted(events, key=lambda e: (e.date, e.article_id)):
+    cited = [e for e in events if e.article_id in articles]  # ties broken by content, not by id
+    for event in sorted(cited, key=lambda e: (e.date, articles[e.article_id].order)):
         article = articles.get(event.article_id)
         if article is None:
             continue
