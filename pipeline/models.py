@@ -407,6 +407,19 @@ class RunStats:
 
 
 @dataclass(frozen=True)
+class TopLine:
+    """One of the brief's most important developments, at its top: a sentence of a source,
+    with the thread it is from and its citation."""
+
+    thread_id: str
+    thread_title: str
+    sentence: Sentence
+    source: str  # the publisher
+    url: str
+    number: int  # the source's number in its thread
+
+
+@dataclass(frozen=True)
 class Brief:
     """Everything one brief shows; rendered to the page, the email and brief.json."""
 
@@ -426,6 +439,7 @@ class Brief:
     connections: tuple[Connection, ...] = ()
     publishers: int = 0  # distinct outlets among the new articles
     reading_minutes: int = 0  # of the threads' sources, all together
+    top: tuple[TopLine, ...] = ()  # the most important developments, shown first
 
 
 @dataclass(frozen=True)

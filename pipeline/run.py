@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,6 +52,7 @@ from pipeline.understand.facts import ArticleFacts, extract_facts
 from pipeline.understand.fields import connections, digest_fields, title_words
 from pipeline.understand.llm import LlmSettings, rewrite_all
 from pipeline.understand.novelty import only_new, shown_keys
+from pipeline.understand.once import each_once, top_of_brief
 from pipeline.understand.rank import others, rank_threads
 from pipeline.understand.summarize import summarize_thread
 from pipeline.understand.threads import TUNING, assign_threads
@@ -288,6 +289,9 @@ def _run(
         articles_new=len(unique),
         duplicates=read - kept,
     )
+    top, shown_digests = top_of_brief(digests)  # the top's sentences move there from their threads
+    # each sentence once in the brief, in the first place it is read
+    shown_digests, links = each_once(top, shown_digests, connections(digests, by_id, facts))
     brief = Brief(
         id=sid,
         slot=slot,
@@ -295,14 +299,15 @@ def _run(
         audience=config.audience,
         generated_at=now,
         status_line=made_line(slot, now, config.schedule, by_hand=options.manual),
-        digests=digests,
+        digests=shown_digests,
         stats=stats,
         feed_errors=tuple(feed_errors),
         others=others([a for a in unique if a.id not in shown]),
         covers=options.covers,
-        connections=connections(digests, by_id, facts),
+        connections=links,
         publishers=len({source for a in unique for source, _ in a.found_at}),
         reading_minutes=sum(d.reading_minutes for d in digests),
+        top=top,
     )
     ctx.stage("Writing the brief")
     published = compose.write_brief(brief, config, store, now=now, run_id=ctx.run_id, nonce=nonce)
@@ -368,6 +373,7 @@ def _digests(
     store = ctx.store
     keywords = {s.id: s.keywords for s in ctx.config.threads}
     digests = []
+    above: set[str] = set()  # what the threads above show: a thread sharing an article takes others
     for t in ranked:
         digest = digest_thread(
             t,
@@ -376,7 +382,9 @@ def _digests(
             keywords.get(t.id, ()),
             store.thread_events(t.id),
             ctx.config.audience,
+            above,
         )
+        above |= {s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)}
         store.save_thread_events(digest.thread_id, digest.timeline)
         digests.append(digest)
     previous = next((b for b in store.briefs() if b.slot < slot), None)
@@ -395,12 +403,13 @@ def digest_thread(
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
     audience: str = "readers",
+    above: Collection[str] = (),
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
     thread's events from earlier briefs, so its timeline grows; `audience` is who the brief
-    is for."""
-    summary = summarize_thread(thread, articles)
+    is for; `above` the sentences threads above it in the brief show (it takes others)."""
+    summary = summarize_thread(thread, articles, shown=above)
     shown = [s.text for s in summary.sentences()]
     fields = digest_fields(
         articles, facts, keywords or title_words(thread.title), shown, earlier_events, audience

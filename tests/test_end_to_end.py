@@ -263,7 +263,8 @@ def test_every_figure_event_person_voice_and_audience_line_is_in_its_source(demo
     for result in demo.results:
         for d in _brief_json(result)["digests"]:
             for f in d["figures"]:
-                assert f["value"] in f["context"]["text"]
+                # (a figure whose sentence the brief shows above keeps only its citation)
+                assert f["value"] in f["context"]["text"] or not f["context"]["text"]
                 assert f["context"]["text"] in texts[f["context"]["article_id"]]
                 counts["figures"] += 1
             for e in d["timeline"]:
@@ -297,11 +298,14 @@ def test_every_figure_event_person_voice_and_audience_line_is_in_its_source(demo
 
 def test_the_two_threads_are_connected_by_a_sentence_of_a_source(demo: DemoRuns) -> None:
     texts = _canonical_articles(demo)
+    urls = {a.url for a in _stored(demo).values()}
     found = [c for r in demo.results for c in _brief_json(r)["connections"]]
     assert any({c["source_thread"], c["target_thread"]} == {"meta-closed-pivot", "lecun-exit"} for c in found)
     for c in found:
-        assert c["sentence"]["text"] in texts[c["sentence"]["article_id"]]
-        assert any(name in c["sentence"]["text"] for name in c["shared"])
+        assert c["cited"][1] in urls  # the source that ties them, cited
+        if c["sentence"]["text"]:  # (when a thread above shows it, the link keeps only its citation)
+            assert c["sentence"]["text"] in texts[c["sentence"]["article_id"]]
+            assert any(name in c["sentence"]["text"] for name in c["shared"])
 
 
 def test_summary_sentences_do_not_repeat_within_a_thread(demo: DemoRuns) -> None:
@@ -564,3 +568,22 @@ def test_with_an_archive_address_the_delivered_email_links_the_brief_page(tmp_pa
     link = "https://news.example/brief/2026/04/08/2100/index.html"
     assert parts and all(link in part for part in parts)
     assert (tmp_path / "output" / "2026" / "04" / "08" / "2100" / "index.html").is_file()  # what it points to
+
+
+def test_a_brief_opens_with_its_main_developments_each_quoted_once_and_its_threads(demo: DemoRuns) -> None:
+    result = demo.results[-1]
+    text = (result.brief_dir / "email.txt").read_text(encoding="utf-8")
+    brief = _brief_json(result)
+    stored = _stored(demo)
+
+    top = brief["top"]
+    assert 2 <= len(top) <= 3
+    head = text.split("=" * 20, 1)[0]  # everything above the first thread
+    assert "THE NEWS IN BRIEF" in head and "IN THIS BRIEF" in head
+    for line in top:
+        sentence = line["sentence"]
+        assert sentence["text"] in stored[sentence["article_id"]].text  # quoted from its source
+        assert text.count(sentence["text"]) == 1  # and shown once: its thread does not repeat it
+        assert f"({line['source']}: " in head
+    for digest in brief["digests"]:
+        assert digest["headline"]["text"] in head  # each thread, with what is new in it

@@ -21,6 +21,7 @@ from pipeline.models import (
     SourceRef,
     ThreadDigest,
     TimelineEvent,
+    TopLine,
     Voice,
 )
 
@@ -49,6 +50,7 @@ def brief_from_json(text: str) -> Brief:
         overflow_digests=tuple(_digest(x) for x in d.get("overflow_digests", [])),
         publishers=d.get("publishers", 0),
         reading_minutes=d.get("reading_minutes", 0),
+        top=tuple(TopLine(**{**t, "sentence": Sentence(**t["sentence"])}) for t in d.get("top", [])),
         connections=tuple(
             Connection(
                 **{

@@ -125,6 +125,13 @@ _POINTS_BACK = re.compile(
 _WHOLE_QUOTE = re.compile(r'^["“][^"“”]+["”][.!]?$')
 
 
+def leans_on_before(sentence: str) -> bool:
+    """Whether the sentence opens on the one before it ("He …", "However, …", "Two months
+    later …"): what a summary read in order still avoids, though it may say "The company"."""
+    text = sentence.strip()
+    return bool(_OPENING.match(text) or _ADVERB.match(text))
+
+
 def reads_alone(sentence: str) -> bool:
     """Whether the sentence reads on its own, without one before it (the module's rules)."""
     text = sentence.strip()

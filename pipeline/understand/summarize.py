@@ -11,7 +11,7 @@ only one that reads on its own (`headings.py` has the rules); with none, the sec
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from pipeline.models import Article, Sentence, SourceRef, Summary, Thread
 from pipeline.text.sentences import split_sentences
 from pipeline.understand.facts import meaning
-from pipeline.understand.headings import reads_alone, states_consequence
+from pipeline.understand.headings import leans_on_before, reads_alone, states_consequence
 from pipeline.understand.tfidf import cosine, tfidf_rows
 
 WORDS_PER_MINUTE = 230
@@ -28,6 +28,7 @@ WORDS_PER_MINUTE = 230
 @dataclass(frozen=True)
 class SummaryTuning:
     overview_sentences: int = 3
+    overview_extra: int = 2  # more overview sentences when TL;DR bullets that read alone are few
     why_sentences: int = 2
     tldr_bullets: int = 4
     min_words: int = 8
@@ -58,14 +59,17 @@ def summarize_thread(
     thread: Thread,
     articles: Sequence[Article],
     tuning: SummaryTuning = SummaryTuning(),
+    shown: Collection[str] = (),
 ) -> Summary:
     """The summary of one thread from its articles (in the thread's order, most relevant
-    first): headline, overview, why it matters, TL;DR, and its sources numbered by date."""
+    first): headline, overview, why it matters, TL;DR, and its sources numbered by date.
+    `shown` are sentences the brief already shows (in a thread above that shares an article):
+    the summary takes its next candidates instead."""
     if not articles:
         raise ValueError(f"thread {thread.id} has no articles")
     ordered = sorted(articles, key=lambda a: a.order)
     refs = tuple(SourceRef.of(n, a) for n, a in enumerate(ordered, start=1))
-    candidates = _candidates(articles, tuning)
+    candidates = _candidates(articles, tuning, {" ".join(t.lower().split()) for t in shown})
     picks: dict[str, list[Sentence]] = {"overview": [], "why": [], "tldr": []}
     if candidates:
         scores, sims = _score(candidates, articles, tuning)
@@ -81,6 +85,12 @@ def summarize_thread(
             [len(c.text.split()) <= tuning.bullet_words and reads_alone(c.text) for c in candidates]
         )
         tldr = _mmr(scores, sims, chosen, tuning.tldr_bullets, tuning, candidates, require=bullet)
+        chosen += tldr
+        # the bullets that could not be had (too few sentences read alone) leave their room to
+        # the overview, which is read in order and says the rest
+        room = min(tuning.tldr_bullets - len(tldr), tuning.overview_extra)
+        if room > 0:
+            overview += _mmr(scores, sims, chosen, room, tuning, candidates)
         # keep the overview in reading order: by article, then position
         overview.sort(key=lambda i: (candidates[i].article_index, candidates[i].position))
         for key, indexes in (("overview", overview), ("why", why), ("tldr", tldr)):
@@ -111,9 +121,11 @@ def _first_paragraph(article: Article) -> tuple[Sentence, ...]:
     return (Sentence(first, article.id),) if first else ()
 
 
-def _candidates(articles: Sequence[Article], tuning: SummaryTuning) -> list[_Candidate]:
+def _candidates(
+    articles: Sequence[Article], tuning: SummaryTuning, shown: Collection[str] = ()
+) -> list[_Candidate]:
     out: list[_Candidate] = []
-    seen: set[str] = set()
+    seen: set[str] = set(shown)
     for index, article in enumerate(articles[: tuning.max_articles]):
         for position, sentence in enumerate(split_sentences(article.text)[: tuning.max_sentences]):
             n = len(sentence.split())
@@ -146,7 +158,7 @@ def _score(
     agreement = np.where(other, sims, 0).max(axis=1) if len(articles) > 1 else np.zeros(len(texts))
     lead = np.array([tuning.lead_bonus * max(0.0, 1 - c.position / 4) for c in candidates])
     scores = relevance + tuning.title_weight * title_sim + tuning.agreement_weight * agreement + lead
-    scores = scores * np.array([1.0 if reads_alone(t) else tuning.dangling_penalty for t in texts])
+    scores = scores * np.array([tuning.dangling_penalty if leans_on_before(t) else 1.0 for t in texts])
     return np.asarray(scores, dtype=float), np.asarray(sims, dtype=float)
 
 
