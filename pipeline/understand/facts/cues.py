@@ -31,6 +31,7 @@ from pipeline.understand.facts.kinds import (
     _WORK_AFTER,
     _WORK_NOUNS,
     _WORK_VERBS,
+    is_demonym,
     names_a_place,
     names_an_event,
 )
@@ -64,6 +65,9 @@ _HEAD_END = (
 
 
 _TWO_NAMES = re.compile(r"[A-Z][\w-]+\s+[A-Z][\w-]+")
+# Role nouns that are verbs too, and the words after which they are: "will head", "to coach".
+_VERB_ROLES = frozenset("head chair coach captain skipper referee judge partner host".split())
+_BEFORE_A_VERB = frozenset("will would shall should can could may might must cannot".split())
 
 
 def _trim_role(role: str) -> str:
@@ -106,6 +110,8 @@ def _title_before(before: str) -> str:
         prev[-1].islower() and prev[-1].capitalize() in _TITLE_HEADS
     ):
         return ""
+    if len(prev) >= 2 and prev[-2].lower() in _BEFORE_A_VERB and prev[-1].lower() in _VERB_ROLES:
+        return ""  # "will head Dole's team", "to coach Milan": a verb, not a title
     k = len(prev) - 1
     while k >= 1:
         w = prev[k - 1]
@@ -239,6 +245,11 @@ def _person_cues(occ: _Occ, before: str, after: str) -> None:
         occ.person += 3
 
 
+# The last word of a building's name: in one, it is a place.
+_FACILITIES = frozenset(
+    "Hospital Clinic Hotel Prison Jail Museum Cathedral Church Mosque Temple Palace".split()
+)
+
 # What only an organisation has, or only a person, after "X's" (other nouns say nothing).
 _CORPORATE_POSSESSION = re.compile(
     r"^\s+(?:[a-z-]+\s+)?(?:shares?|stock|revenue|sales|profits?|earnings|apps?|platforms?|products?|"
@@ -285,7 +296,9 @@ def _org_cues(occ: _Occ, before: str, after: str, after_np: str) -> bool:
         if not occ.possessive
         else None
     )
-    if org_after:
+    if org_after and is_demonym(tokens[0]) and re.search(r"\b(?:a|an)\s+$", before):
+        occ.place += 2  # "an Italian Roman Catholic organisation", "a Polish SPC group": a description
+    elif org_after:
         # "the Dutch chipmaker", "the FAIR lab": after an article a word may only describe
         descriptor = len(tokens) == 1 and not tokens[0].isupper() and re.search(r"\b(?:the|a|an)\s+$", before)
         occ.org += 1 if descriptor else 2
@@ -367,6 +380,14 @@ def _product_and_place_cues(occ: _Occ, before: str, after: str) -> None:
         occ.product += 4  # "Commonwealth Games", "Hurricane Ivan": an event, not a name to list
     if names_a_place(occ.tokens):
         occ.place += 4  # "Sri Lanka", "Czech Republic", "West Bank"
+    if re.match(r"^\s+(?:police|area|suburbs?|residents|mayor|city\s+council)\b", after) or re.search(
+        r"\b(?:north|south|east|west|northern|southern|eastern|western|central|downtown|greater)\s+$", before
+    ):
+        occ.place += 3  # "Liege police", "the Chicago area", "north London": what only a place has
+    if occ.tokens[-1] in _FACILITIES and re.search(
+        r"\b(?:in|at|to|into|from|outside|near)\s+(?:the\s+|[A-Z][\w-]*[’']s\s+)?$", before
+    ):
+        occ.place += 3  # "recovering in Moscow's Central Clinical Hospital": a building
     if re.search(
         rf"\b(?:the|a|an|his|her|its|their|new|latest|hit)\s+(?:[a-z][\w-]*\s+)?(?:{_WORK_NOUNS})\s+(?:[“\"‘]\s*)?$"
         rf"|\b(?:{_WORK_VERBS})\s+(?:[“\"‘]\s*)?$",
@@ -375,8 +396,10 @@ def _product_and_place_cues(occ: _Occ, before: str, after: str) -> None:
         occ.product += 3  # "the film Hotel Rwanda", "directed American Pie": a work
     if re.search(r"\b(?:1[89]|20)\d\d\s+$", before):
         occ.product += 2  # "the 1965 Fender Stratocaster": a model of its year
-    if re.search(r"[“\"]\s*$", before) and re.match(r"^\s*[,.]?\s*[”\"]", after):
-        occ.product += 2  # a title in quotation marks
+    if re.search(r"[“\"]\s*$", before) and re.match(
+        r"^(?:[’']s)?(?:\s+[A-Z][\w’'-]*){0,4}\s*[,.]?\s*[”\"]", after
+    ):
+        occ.product += 2  # a title in quotation marks: "The Godfather", "Schindler's List"
     if any(c.isdigit() for c in occ.name) or re.match(r"^\s+\d+(?:\.\d+)?(?![\d.,]*\s*(?:%|[–-]\d))", after):
         occ.product += 3  # "Llama 4", "GPT-5.4"
     if not occ.possessive and re.match(
