@@ -129,6 +129,9 @@ def _merge_target(single: _Entity, index: Mapping[str, Sequence[_Entity]]) -> tu
         )
         and not not_a_personal_name(e.name.split())
     ]
+    if len(people) > 1:  # "Robert Kilroy-Silk" four times, "Whatever Kilroy-Silk" once: the first
+        people.sort(key=lambda e: -len(e.occs))
+        people = people[:1] if len(people[0].occs) >= 2 * len(people[1].occs) else people
     if len(people) == 1:
         return people[0], True
     if word.isupper() and len(word) >= 2:  # "FAIR" for "Fundamental AI Research"

@@ -108,8 +108,8 @@ def _is_cap(token: str) -> bool:
 
 
 def _is_person_token(token: str) -> bool:
-    if token.lower() in _NAME_CONNECTORS or _PARTICLE.match(token):
-        return True
+    if token.lower() in _NAME_CONNECTORS or _PARTICLE.match(token) or re.fullmatch(r"[A-Z]\.", token):
+        return True  # "de", "al-Abidine", the initial of "George W. Bush"
     if not _NAMELIKE.match(token) or token.isupper():
         return False
     return token[:1].isupper() and any(c.islower() for c in token)
@@ -273,6 +273,10 @@ def _span(toks: Sequence[_Tok], i: int) -> list[int]:
                 and toks[j + 2].text.rstrip("s") not in WEEKDAYS
             )  # "Office for National Statistics", not "Bank on Thursdays"
         )
+        if nxt == "of" and j + 3 < n and toks[j + 2].text == "the" and _title_of(toks, j):
+            j += 3
+            parts.extend([j - 2, j - 1, j])
+            continue
         if connector and j + 2 < n and _is_cap(toks[j + 2].text) and toks[j + 2].text not in _STOPCAPS:
             j += 2
             parts.extend([j - 1, j])
@@ -319,6 +323,8 @@ def _title_of(toks: Sequence[_Tok], j: int) -> bool:
     if not is_title_head(toks[j].text):
         return False
     k, caps = j + 2, 0
+    if k < len(toks) and toks[k].text == "the":  # "Secretary of the Interior Dirk Kempthorne"
+        k, caps = k + 1, -1
     while k < len(toks) and _is_cap(toks[k].text) and toks[k].start == toks[k - 1].end + 1:
         caps, k = caps + 1, k + 1
     return caps >= 2

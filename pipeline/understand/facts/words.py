@@ -96,7 +96,7 @@ _ORG_WORDS = frozenset(
     "Software Club FC Union Committee Bureau Office Court Board Trust Exchange Investments Advisors "
     "Advisers Management Consulting Communications Telecom Automotive Logistics Shipping Hospital Museum "
     "Party Commission Parliament Police Army Navy Government Microsystems Mobility Dynamics Devices SpA NV "
-    "BV AB ASA Oyj KK Bhd Tbk Pty Cie Service Services Survey Bancshares Bancorp Financial Insurance "
+    "BV AB ASA Oyj KK Bhd Tbk Pty Cie Service Services Survey Church Bancshares Bancorp Financial Insurance "
     "Assurance Electronics Instruments Aerospace Foods Brands Retail Rovers Athletic Wanderers Rangers "
     "Albion".split()
 )
