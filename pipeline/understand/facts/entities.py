@@ -30,6 +30,7 @@ from pipeline.understand.facts.names import _Occ, _person_shaped
 from pipeline.understand.facts.text import _Sentence
 from pipeline.understand.facts.words import _ORG_WORDS
 
+_ABBREVIATED = re.compile(r"[A-Z][a-z]{1,3}\.?")  # "Insp", "Sgt", "Det.", "Gov"
 _LIST_SEP = re.compile(r"^(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)$")
 
 
@@ -277,7 +278,11 @@ def _pick_role(roles: Iterable[tuple[int, str]]) -> str:
     if not candidates:
         return ""
     counts = Counter(r.casefold() for _, r in candidates)
-    return min(candidates, key=lambda pr: (-counts[pr[1].casefold()], pr[0]))[1]
+    # an abbreviated rank alone ("Insp", "Sgt") only when the text gives no other role
+    return min(
+        candidates,
+        key=lambda pr: (_ABBREVIATED.fullmatch(pr[1]) is not None, -counts[pr[1].casefold()], pr[0]),
+    )[1]
 
 
 def _mentions(article_id: str, entities: Sequence[_Entity], sentences: Sequence[_Sentence]) -> list[Mention]:

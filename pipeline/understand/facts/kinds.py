@@ -31,7 +31,9 @@ _TITLE_HEADS = frozenset(
     "Drummer Rapper Producer Author Novelist Writer Poet Artist Designer Architect Cinematographer "
     "Photographer Professor Prof Economist Analyst Lawyer Barrister Solicitor Prosecutor Agent Farmer "
     "Chef Founder Co-founder Executive Leader MP MEP Democrat Republican Conservative Tory Spokesman "
-    "Deputy Trooper Warden Priest Nun".split()
+    "Deputy Trooper Warden Priest Nun Journalist Reporter Correspondent Columnist Editor Photographer "
+    "Psychologist Historian Scientist Researcher Campaigner Activist Businessman Businesswoman Billionaire "
+    "Entrepreneur".split()
 )
 # Honorifics that are part of how a peer is named: "Lord Goldsmith" stays "Lord Goldsmith".
 _PEERAGE = frozenset("Lord Lady Baroness Baron Earl Duke Duchess Viscount Countess".split())

@@ -426,7 +426,10 @@ def _candidates(sentences: Sequence[_Sentence]) -> list[_Occ]:
             if initial and tokens[0] != "The":
                 # a sentence's first word is capitalised anyway: keep it only with some support
                 first = tokens[0]
-                commonish = first.lower() in lower_words or re.search(r"(?:ing|ed|ly)$", first) is not None
+                # "Existing", "Reportedly" open sentences; "King" seen mid-sentence is a name
+                commonish = first.lower() in lower_words or (
+                    re.search(r"(?:ing|ed|ly)$", first) is not None and first not in mid_caps
+                )
                 inner_caps = re.search(r"[a-z][A-Z]", first) is not None or (
                     first.isupper() and len(first) > 1
                 )
