@@ -314,9 +314,15 @@ def _digests(
     digests = []
     for t in ranked:
         digest = digest_thread(
-            t, [articles[i] for i in t.article_ids], facts, keywords.get(t.id, ()), store.thread_events(t.id)
+            t,
+            [articles[i] for i in t.article_ids],
+            facts,
+            keywords.get(t.id, ()),
+            store.thread_events(t.id),
+            store.thread_roles(t.id),
         )
         store.save_thread_events(digest.thread_id, digest.timeline)
+        store.save_thread_roles(digest.thread_id, {i.name: i.role for i in (*digest.people, *digest.orgs)})
         digests.append(digest)
     previous = next((b for b in store.briefs() if b.slot < slot), None)
     since = f"New since {previous.slot:%a %d %b, %H:%M} UTC" if previous else ""
@@ -333,13 +339,17 @@ def digest_thread(
     facts: Mapping[str, ArticleFacts],
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
+    earlier_roles: Mapping[str, str] | None = None,
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
-    thread's events from earlier briefs, so its timeline grows."""
+    thread's events from earlier briefs, so its timeline grows; `earlier_roles` the roles
+    earlier briefs learnt, kept for the thread's people and organisations."""
     summary = summarize_thread(thread, articles)
     shown = [s.text for s in summary.sentences()]
-    fields = digest_fields(articles, facts, keywords or title_words(thread.title), shown, earlier_events)
+    fields = digest_fields(
+        articles, facts, keywords or title_words(thread.title), shown, earlier_events, earlier_roles
+    )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))
 

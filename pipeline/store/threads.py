@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pipeline.models import Sentence, Thread, TimelineEvent
 from pipeline.store.base import Database
@@ -11,7 +11,7 @@ from pipeline.store.records import Membership
 
 
 class ThreadStore(Database):
-    """Thread memberships, timelines, and the keys of what each thread has shown readers."""
+    """Thread memberships, timelines, roles, and the keys of what each thread has shown readers."""
 
     def thread_members(self, kind: str | None = None) -> dict[str, list[str]]:
         """Article ids already filed under each thread, oldest first; only threads of `kind`
@@ -87,6 +87,22 @@ class ThreadStore(Database):
                         json.dumps([list(c) for c in e.cited]),
                     ),
                 )
+
+    def thread_roles(self, thread_id: str) -> dict[str, str]:
+        """The roles the thread's people and organisations were given in earlier briefs, by name."""
+        rows = self.db.execute("SELECT name, role FROM roles WHERE thread_id = ?", (thread_id,)).fetchall()
+        return {str(r["name"]): str(r["role"]) for r in rows}
+
+    def save_thread_roles(self, thread_id: str, roles: Mapping[str, str]) -> None:
+        """Keep each name's role for the thread; a newer role replaces an older one."""
+        with self.transaction() as db:
+            for name, role in roles.items():
+                if role:
+                    db.execute(
+                        "INSERT INTO roles (thread_id, name, role) VALUES (?, ?, ?) "
+                        "ON CONFLICT(thread_id, name) DO UPDATE SET role = excluded.role",
+                        (thread_id, name, role),
+                    )
 
     def shown_before(self, thread_id: str, brief_id: str) -> set[str]:
         """What earlier briefs showed of this thread (keys as `remember_shown` stored them)."""

@@ -94,16 +94,19 @@ def digest_fields(
     keywords: Sequence[str],
     shown: Iterable[str],
     earlier_events: Sequence[TimelineEvent] = (),
+    earlier_roles: Mapping[str, str] | None = None,
 ) -> DigestFields:
     """The facts-based fields of one thread's digest. `shown` are sentences already in the
     overview / why it matters / TL;DR (not repeated); `earlier_events` are the thread's
-    events from earlier briefs, kept so the timeline grows."""
+    events from earlier briefs, kept so the timeline grows; `earlier_roles` the roles its
+    people and organisations were given in earlier briefs, shown when today's articles give none."""
     by_id = {a.id: a for a in articles}
     all_facts = [facts[a.id] for a in articles if a.id in facts]
     figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords)
     timeline = _timeline([e for fa in all_facts for e in fa.events], by_id, earlier_events)
-    people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"])
-    orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"])
+    kept = earlier_roles or {}
+    people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"], kept)
+    orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"], kept)
     voices = _voices([q for fa in all_facts for q in fa.quotes])
     text = " ".join(a.text for a in articles)
     used = set(shown)
@@ -237,8 +240,10 @@ def _similar(a: str, b: str) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def _involved(mentions: Sequence[Mention]) -> tuple[Involved, ...]:
-    """People (or organizations) by how many articles name them, with the role given most."""
+def _involved(mentions: Sequence[Mention], earlier: Mapping[str, str]) -> tuple[Involved, ...]:
+    """People (or organizations) by how many articles name them, with the role given most; with
+    none given today, the role an earlier brief of the thread learnt ("a role, once learnt, is
+    kept for the thread")."""
     canonical: dict[str, str] = {}
     for m in sorted(mentions, key=lambda m: -len(m.name)):
         key = m.name.lower()
@@ -265,18 +270,27 @@ def _involved(mentions: Sequence[Mention]) -> tuple[Involved, ...]:
         Involved(
             name=n,
             kind=context[n].kind,
-            role=roles[n].most_common(1)[0][0] if roles[n] else "",
+            role=roles[n].most_common(1)[0][0] if roles[n] else _earlier_role(n, earlier),
             context=Sentence(context[n].sentence, context[n].article_id),
         )
         for n in ranked
     )
 
 
+def _earlier_role(name: str, earlier: Mapping[str, str]) -> str:
+    """The role kept for `name`, or for the fuller name it is the surname of ("LeCun")."""
+    if name in earlier:
+        return earlier[name]
+    longer = [r for n, r in earlier.items() if n.endswith(" " + name) or name.endswith(" " + n)]
+    return longer[0] if len(set(longer)) == 1 else ""
+
+
 def _voices(quotes: Sequence[Quote]) -> tuple[Voice, ...]:
-    """Up to three quotations, each from a different speaker, longest (most substantial) first."""
+    """Up to three quotations, each from a different speaker, longest (most substantial) first;
+    a named speaker before one the text leaves unnamed ("spokesman", "police")."""
     out: list[Voice] = []
     speakers: set[str] = set()
-    for q in sorted(quotes, key=lambda q: -len(q.text)):
+    for q in sorted(quotes, key=lambda q: (q.speaker[:1].islower(), -len(q.text))):
         if not q.speaker or q.speaker in speakers:
             continue
         speakers.add(q.speaker)
