@@ -26,7 +26,7 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
-from pipeline.models import Article, Brief, Delivery, RunStats, Thread, ThreadDigest, TimelineEvent
+from pipeline.models import Article, Brief, Delivery, Involved, RunStats, Thread, ThreadDigest, TimelineEvent
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
@@ -322,7 +322,7 @@ def _digests(
             store.thread_roles(t.id),
         )
         store.save_thread_events(digest.thread_id, digest.timeline)
-        store.save_thread_roles(digest.thread_id, {i.name: i.role for i in (*digest.people, *digest.orgs)})
+        store.save_thread_roles(digest.thread_id, (*digest.people, *digest.orgs))
         digests.append(digest)
     previous = next((b for b in store.briefs() if b.slot < slot), None)
     since = f"New since {previous.slot:%a %d %b, %H:%M} UTC" if previous else ""
@@ -339,7 +339,7 @@ def digest_thread(
     facts: Mapping[str, ArticleFacts],
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
-    earlier_roles: Mapping[str, str] | None = None,
+    earlier_roles: Sequence[Involved] = (),
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the

@@ -310,7 +310,7 @@ def test_a_role_learnt_in_one_brief_is_kept_when_the_next_one_gives_none(tmp_pat
     first = digest_thread(
         thread, [monday], {monday.id: extract_facts(monday)}, (), (), store.thread_roles("vantor")
     )
-    store.save_thread_roles("vantor", {i.name: i.role for i in first.people})
+    store.save_thread_roles("vantor", first.people)
     assert ("Mara Quill", "the chief scientist of Vantor") in {(i.name, i.role) for i in first.people}
 
     thread = Thread("vantor", "Vantor", "configured", (tuesday.id,))
@@ -321,4 +321,34 @@ def test_a_role_learnt_in_one_brief_is_kept_when_the_next_one_gives_none(tmp_pat
 
     assert {(i.name, i.role) for i in alone.people} == {("Mara Quill", "")}  # Tuesday's text gives none
     assert {(i.name, i.role) for i in kept.people} == {("Mara Quill", "the chief scientist of Vantor")}
+    (quill,) = kept.people
+    assert quill.context.article_id == tuesday.id  # named in Tuesday's article ...
+    assert quill.role_from is not None and quill.role_from.article_id == monday.id  # ... the role Monday's
+    assert quill.role in quill.role_from.text
+    store.close()
+
+
+def test_a_role_is_not_kept_once_a_source_says_the_person_moved_on(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state")
+    monday = make_article(
+        "https://a.example/1",
+        "Mara Quill, the chief scientist of Vantor, said the chip would ship in May.",
+        source="Harbour News",
+        published=utc(2026, 4, 6, 9),
+    )
+    first = digest_thread(
+        Thread("vantor", "Vantor", "configured", (monday.id,)), [monday], {monday.id: extract_facts(monday)}
+    )
+    store.save_thread_roles("vantor", first.people)
+    friday = make_article(
+        "https://b.example/2",
+        "Mara Quill resigned from Vantor on Friday. Quill will start a laboratory in Oslo, she said.",
+        source="Quay Daily",
+        published=utc(2026, 4, 10, 9),
+    )
+    thread = Thread("vantor", "Vantor", "configured", (friday.id,))
+    later = digest_thread(
+        thread, [friday], {friday.id: extract_facts(friday)}, (), (), store.thread_roles("vantor")
+    )
+    assert {(i.name, i.role) for i in later.people} == {("Mara Quill", "")}  # no old title shown as current
     store.close()

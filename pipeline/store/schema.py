@@ -268,7 +268,10 @@ def _migration_10(db: sqlite3.Connection) -> None:
         CREATE TABLE roles (
             thread_id TEXT NOT NULL,
             name TEXT NOT NULL,
+            kind TEXT NOT NULL,
             role TEXT NOT NULL,
+            text TEXT NOT NULL,                -- the sentence the role is quoted from
+            article_id TEXT NOT NULL,
             PRIMARY KEY (thread_id, name)
         )
         """,
