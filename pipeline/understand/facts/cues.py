@@ -18,6 +18,13 @@ Each occurrence collects cues from the words around it:
 - place (not reported): after in / from / across / based in, unless organisation cues are
   stronger; a word that only modifies an organisation named next (the Paris venture firm X).
 
+A person's role is a noun phrase of the text, or none: a title before the name (its tense kept:
+"former Labour MP", "then president"; with the office split off before it: "then Home Office
+Minister"; ended by a verb: "a deal that brought chief AI officer X"), an apposition ("X, UK
+economist for Capital Economics", "X's attorney, NAME", "the chairman of ..., NAME"), a copular
+clause ("who was the mandatory challenger ..."), "as ROLE", or a verb of office ("who directs Y").
+Nationality, kinship, a party alone, "its leader" and phrases that hold a verb give none.
+
 Names listed together and the evidence each kind needs are in `entities`.
 """
 
