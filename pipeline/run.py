@@ -23,19 +23,29 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.config import Config, SmtpSettings
-from pipeline.errors import BriefError, NothingToDoError, StoppedError
+from pipeline.errors import BriefError, NothingToDoError, StoppedError, StorageError, storage_error
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
 from pipeline.models import Article, Brief, Delivery, Involved, RunStats, Thread, ThreadDigest, TimelineEvent
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
-from pipeline.operate.schedule import slot_id, status_line
+from pipeline.operate.room import check_room, folders, suspect_folder
+from pipeline.operate.schedule import made_line, slot_id
 from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
-from pipeline.publish.outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
+from pipeline.publish.outbox import (
+    UNDELIVERED,
+    SendPolicy,
+    deliver_brief,
+    deliver_built,
+    record_built,
+    resend_brief,
+    resume_deliveries,
+)
+from pipeline.publish.serialize import brief_from_json
 from pipeline.store import Store
-from pipeline.store.records import RunStatus, SlotState
+from pipeline.store.records import DeliveryRecord, RunStatus, SlotState
 from pipeline.understand.clustering import events_of
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
@@ -59,6 +69,8 @@ class RunResult:
     threads: tuple[str, ...]
     feed_errors: tuple[tuple[str, str], ...]
     already_delivered: bool = False  # nothing was done: the slot was delivered before
+    as_built: bool = False  # the slot's message was built before (--no-send): delivered as it was
+    seconds: float = 0.0  # how long the run took (kept in the runs table, not in the brief)
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,7 @@ class RunOptions:
 
     send: bool = True  # False: write the brief and its message, send nothing (--no-send)
     force: bool = False  # make and send the slot again although it was delivered
+    rebuild: bool = False  # make a slot built before and not delivered again, new Message-ID
     covers: tuple[str, ...] = ()  # earlier slots that were missed and that this brief makes up
     should_stop: Callable[[], bool] = lambda: False  # checked between stages (SIGTERM)
     llm: LlmSettings | None = None  # a model that may rewrite overviews, grounded (None: offline)
@@ -99,12 +112,39 @@ def run_slot(
     lock, then, with `resend`, send the archived brief of `slot` again with a new Message-ID;
     otherwise finish the deliveries a crash left half-done (each told to `progress` as it is
     done) and make `slot` (None: the slot that is due, if the ledger says it is not done).
-    Raises BusyError when another run holds the lock."""
+    Raises BusyError when another run holds the lock, StorageError when a folder is full,
+    read-only or not writable."""
     options = options or RunOptions()
+    try:
+        return _run_slot(config, slot, resend, clock, smtp, progress, options)
+    except OSError as exc:  # a folder full, read-only or not ours, met mid-run: said as such
+        found = _storage_error(exc, config)
+        if found is None:
+            raise
+        raise found from exc
+
+
+def _storage_error(exc: OSError, config: Config) -> StorageError | None:
+    """The StorageError an OSError is, naming the folder (None: not a storage fault)."""
+    if storage_error(exc, {}) is None:
+        return None
+    return (storage_error(exc, folders(config)) if exc.filename else None) or suspect_folder(config, exc)
+
+
+def _run_slot(
+    config: Config,
+    slot: datetime | None,
+    resend: bool,
+    clock: Callable[[], datetime],
+    smtp: SmtpSettings | None,
+    progress: Progress | None,
+    options: RunOptions,
+) -> SlotOutcome:
     with RunLock(config.state_dir):
         now = clock()
         store = Store(config.state_dir)
         try:
+            compose.guard_lost_state(config, store)  # the archive is the record: never from an empty state
             if options.heartbeat:
                 store.set_service("heartbeat", now.isoformat())
             if resend:  # the one brief asked for, on purpose; what a crash left waits for a run
@@ -149,7 +189,10 @@ def run_brief(
 ) -> RunResult:
     """Make the brief of `slot` from the configured feeds, archive it, and deliver it.
 
-    The caller holds the run lock. A slot already delivered is left alone unless forced.
+    The caller holds the run lock. A slot already delivered is left alone unless forced; a slot
+    whose message was built and not delivered (`--no-send`) sends that message, byte for byte,
+    unless it is to be made again (`rebuild`, or `force`), under a new Message-ID: a message
+    built for a slot is the only one sent under its Message-ID.
     """
     options = options or RunOptions()
     started = time.monotonic()
@@ -160,9 +203,17 @@ def run_brief(
         ledger = store.slot(sid)
         if ledger is not None and ledger.state == SlotState.DELIVERED and not options.force:
             return _already_delivered(config, store, sid, slot)
+        check_room(config)  # before any work: a full or read-only folder stops the run here
+        built = store.delivery(sid)
+        if built is not None and built.state in UNDELIVERED and not (options.rebuild or options.force):
+            return _as_built(config, store, built, slot, smtp, now, options)
         archive.clean_staging(config.output_dir)
         run_id = store.start_run(sid, now)
         store.set_slot(sid, SlotState.RUNNING, now, attempt=True)
+        # a message was built for the slot before: this one is another, under another id (the
+        # slot's runs are counted, so each run's is new)
+        counted = store.slot(sid)
+        nonce = f"b{counted.attempts}" if built is not None and counted is not None else ""
         paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
         ctx = RunContext(
             config,
@@ -172,22 +223,26 @@ def run_brief(
             progress or QuietProgress(),
             replace(options.fetch or fetch_settings(config), clock=clock),  # Retry-After from the run's clock
             paused,
-            random.Random(),
+            random.Random(sid),  # the feeds' backoff jitter: the same for the same slot, run again
             options.should_stop,
             options.manual,
         )
         try:
-            result = _run(ctx, slot, smtp, options, started)
+            result = _run(ctx, slot, smtp, options, nonce)
         except StoppedError as exc:
             store.finish_run(run_id, clock(), RunStatus.STOPPED, {}, error=str(exc))
             store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
             raise
         except BaseException as exc:
-            error = str(exc) or type(exc).__name__
+            said = _storage_error(exc, config) if isinstance(exc, OSError) else None
+            error = str(said or exc) or type(exc).__name__
             store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
             store.set_slot(sid, SlotState.FAILED, clock(), error=error)
+            if said is not None:
+                raise said from exc
             raise
-        store.finish_run(run_id, clock(), RunStatus.DONE, asdict(result.stats))
+        result = replace(result, seconds=round(time.monotonic() - started, 2))
+        store.finish_run(run_id, clock(), RunStatus.DONE, {**asdict(result.stats), "seconds": result.seconds})
         return result
     finally:
         store.close()
@@ -195,7 +250,7 @@ def run_brief(
 
 
 def _run(
-    ctx: RunContext, slot: datetime, smtp: SmtpSettings | None, options: RunOptions, started: float
+    ctx: RunContext, slot: datetime, smtp: SmtpSettings | None, options: RunOptions, nonce: str
 ) -> RunResult:
     config, store, now = ctx.config, ctx.store, ctx.now
     sid = slot_id(slot)
@@ -232,7 +287,6 @@ def _run(
         pages_failed=pages_failed,
         articles_new=len(unique),
         duplicates=read - kept,
-        seconds=round(time.monotonic() - started, 2),
     )
     brief = Brief(
         id=sid,
@@ -240,7 +294,7 @@ def _run(
         title=config.title,
         audience=config.audience,
         generated_at=now,
-        status_line=status_line(slot, now, config.schedule),
+        status_line=made_line(slot, now, config.schedule, by_hand=options.manual),
         digests=digests,
         stats=stats,
         feed_errors=tuple(feed_errors),
@@ -251,8 +305,10 @@ def _run(
         reading_minutes=sum(d.reading_minutes for d in digests),
     )
     ctx.stage("Writing the brief")
-    published = compose.write_brief(brief, config, store, now=now, run_id=ctx.run_id, force=options.force)
+    published = compose.write_brief(brief, config, store, now=now, run_id=ctx.run_id, nonce=nonce)
     folder, message_id = published.folder, published.message_id
+    # the slot's message from now on: a run stopped before sending leaves it to be sent as it is
+    record_built(store, sid, folder / "message.eml", message_id, now, held=not options.send)
     store.mark_briefed(by_id, sid)
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), sid)
@@ -319,6 +375,7 @@ def _digests(
             facts,
             keywords.get(t.id, ()),
             store.thread_events(t.id),
+            ctx.config.audience,
             store.thread_roles(t.id),
         )
         store.save_thread_events(digest.thread_id, digest.timeline)
@@ -339,16 +396,18 @@ def digest_thread(
     facts: Mapping[str, ArticleFacts],
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
+    audience: str = "readers",
     earlier_roles: Sequence[Involved] = (),
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
-    thread's events from earlier briefs, so its timeline grows; `earlier_roles` the roles
-    earlier briefs learnt, kept for the thread's people and organisations."""
+    thread's events from earlier briefs, so its timeline grows; `audience` is who the brief
+    is for; `earlier_roles` the roles earlier briefs learnt, kept for the thread's people and
+    organisations."""
     summary = summarize_thread(thread, articles)
     shown = [s.text for s in summary.sentences()]
     fields = digest_fields(
-        articles, facts, keywords or title_words(thread.title), shown, earlier_events, earlier_roles
+        articles, facts, keywords or title_words(thread.title), shown, earlier_events, audience, earlier_roles
     )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))
@@ -365,6 +424,32 @@ def _already_delivered(config: Config, store: Store, sid: str, slot: datetime) -
     )
     stats = RunStats(len(config.feeds), 0, 0, 0, 0, 0, 0, 0)
     return RunResult(sid, folder, stats, delivery, (), (), already_delivered=True)
+
+
+def _as_built(
+    config: Config,
+    store: Store,
+    built: DeliveryRecord,
+    slot: datetime,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    options: RunOptions,
+) -> RunResult:
+    """The run of a slot whose message was built before and not delivered: that message is
+    delivered (or, with `--no-send` again, left as it is), the brief it was built from said."""
+    delivery = deliver_built(store, built, config, smtp, now, send=options.send, policy=options.send_policy)
+    data = store.brief_data(built.brief_id)
+    kept = brief_from_json(data) if data is not None else None
+    stats = kept.stats if kept is not None else RunStats(len(config.feeds), 0, 0, 0, 0, 0, 0, 0)
+    return RunResult(
+        built.brief_id,
+        archive.brief_dir(config.output_dir, slot),
+        stats,
+        delivery,
+        tuple(d.thread_id for d in kept.digests) if kept is not None else (),
+        kept.feed_errors if kept is not None else (),
+        as_built=True,
+    )
 
 
 def _stories(

@@ -308,7 +308,7 @@ def test_a_role_learnt_in_one_brief_is_kept_when_the_next_one_gives_none(tmp_pat
     )
     thread = Thread("vantor", "Vantor", "configured", (monday.id,))
     first = digest_thread(
-        thread, [monday], {monday.id: extract_facts(monday)}, (), (), store.thread_roles("vantor")
+        thread, [monday], {monday.id: extract_facts(monday)}, earlier_roles=store.thread_roles("vantor")
     )
     store.save_thread_roles("vantor", first.people)
     assert ("Mara Quill", "the chief scientist of Vantor") in {(i.name, i.role) for i in first.people}
@@ -316,7 +316,7 @@ def test_a_role_learnt_in_one_brief_is_kept_when_the_next_one_gives_none(tmp_pat
     thread = Thread("vantor", "Vantor", "configured", (tuesday.id,))
     alone = digest_thread(thread, [tuesday], {tuesday.id: extract_facts(tuesday)})
     kept = digest_thread(
-        thread, [tuesday], {tuesday.id: extract_facts(tuesday)}, (), (), store.thread_roles("vantor")
+        thread, [tuesday], {tuesday.id: extract_facts(tuesday)}, earlier_roles=store.thread_roles("vantor")
     )
 
     assert {(i.name, i.role) for i in alone.people} == {("Mara Quill", "")}  # Tuesday's text gives none
@@ -348,7 +348,29 @@ def test_a_role_is_not_kept_once_a_source_says_the_person_moved_on(tmp_path: Pat
     )
     thread = Thread("vantor", "Vantor", "configured", (friday.id,))
     later = digest_thread(
-        thread, [friday], {friday.id: extract_facts(friday)}, (), (), store.thread_roles("vantor")
+        thread, [friday], {friday.id: extract_facts(friday)}, earlier_roles=store.thread_roles("vantor")
     )
     assert {(i.name, i.role) for i in later.people} == {("Mara Quill", "")}  # no old title shown as current
     store.close()
+
+
+def test_what_this_means_for_the_audience_holds_only_what_changes_for_it() -> None:
+    article = make_article(
+        "https://chips.example/fine",
+        "Veltrion will appeal the fine, the chipmaker said on Friday. "
+        "“We will defend our customer agreements in court, because they delivered lower prices and "
+        "reliable supply when the industry needed it most,” said Veltrion spokesperson Ruben Claes. "
+        "Startups that built their boards on Veltrion chips now face a choice between waiting and switching. "
+        "Farmers in the region will have to pay more for tractors, a trade group said.",
+        source="Chip Wire",
+        published=utc(2026, 4, 10, 9),
+    )
+    facts = {article.id: extract_facts(article)}
+
+    for_engineers = digest_fields([article], facts, (), (), audience="AI engineers and tech leads").audience
+    for_anyone = digest_fields([article], facts, (), ()).audience
+
+    # a company's court quote says nothing of what changes for the reader; farmers are not
+    # the engineers' news, though they are news to a general reader
+    assert [s.text[:8] for s in for_engineers] == ["Startups"]
+    assert {s.text[:8] for s in for_anyone} == {"Startups", "Farmers "}

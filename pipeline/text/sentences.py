@@ -78,7 +78,7 @@ def split_sentences(text: str) -> list[str]:
             last_word = re.findall(r"([A-Za-z.]+)\.[\"”’')\]]*$", candidate)
             if last_word and last_word[0].lower().rstrip(".") in _ABBREVIATIONS:
                 continue
-            if last_word and re.fullmatch(r"(?:[A-Z]\.)*[A-Z]", last_word[0]):  # "J. Smith", "A.G. Edwards"
+            if last_word and len(last_word[0]) == 1 and last_word[0].isupper():  # an initial: "J. Smith"
                 continue
             out.append(candidate.strip())
             start = match.end()

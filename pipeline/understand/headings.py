@@ -42,7 +42,8 @@ _EFFECT = re.compile(
     |(?:cannot|can\ no\ longer|could\ no\ longer|are\ unable\ to|no\ longer\ able\ to)
         \ (?!comment|say|confirm|disclose|discuss|be\ reached)
     |(?:a\ )?(?:reversal|win|victory|loss|headache|relief|windfall|lifeline)\ for
-    |(?:face|faces|facing)\ (?:food|higher|lower|rising|a\ (?:difficult|tough|higher)|difficult|tough
+    |(?:face|faces|facing)\ (?:food|higher|lower|rising|a\ (?:difficult|tough|higher|choice|decision|dilemma)
+        |difficult|tough
         |losses|ruin|closure|extinction|disciplinary|prison|jail|deportation|eviction)
     |(?:gave|give|gives|giving|earned|earns|cost|costs)\ (?:\w+\ ){0,3}(?:a\ (?:berth|place|spot|chance)
         |eligibility|the\ right|access)
@@ -139,3 +140,58 @@ def reads_alone(sentence: str) -> bool:
         or _POINTS_BACK.search(text)
         or _WHOLE_QUOTE.match(text)
     )
+
+
+# -- what this means for <audience> -----------------------------------------------------------
+
+# the groups a brief's reader may belong to, and the groups whose news is theirs ("AI engineers"
+# read what changes for developers; "tech leads", what changes for teams and companies)
+_KIN = {
+    "engineers": "engineers developers programmers builders practitioners",
+    "developers": "developers engineers programmers builders",
+    "leads": "leads managers executives teams companies enterprises businesses startups",
+    "managers": "managers executives teams companies businesses",
+    "executives": "executives managers companies businesses boards",
+    "investors": "investors shareholders markets traders",
+    "researchers": "researchers scientists academics labs",
+}
+_ANY_GROUP = (
+    "people users customers consumers clients residents citizens voters taxpayers workers staff employees "
+    "farmers growers firms companies businesses enterprises investors shareholders patients students "
+    "parents children families drivers passengers travellers travelers fans players gamers teams clubs "
+    "developers engineers programmers builders researchers scientists startups suppliers manufacturers "
+    "makers carmakers retailers banks lenders borrowers homeowners buyers sellers viewers readers "
+    "members agencies governments countries"
+)
+# what changes for a group: an effect on it, or what it now must, should, can or cannot do
+_CHANGE = re.compile(
+    r"\b(?:must|should|will\ have\ to|would\ have\ to|has\ to|have\ to|need\ to|needs\ to|can\ now"
+    r"|can\ no\ longer|cannot|can't|will\ be\ able|will\ no\ longer|no\ longer\ able|are\ now|are\ free\ to"
+    r"|will\ be\ allowed|won't\ be|will\ not\ be)\b",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def audience_groups(audience: str) -> re.Pattern[str]:
+    """The groups whose news is an audience's ("AI engineers and tech leads": engineers,
+    developers, …, teams, companies); any group for the default audience, "readers"."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", audience)}
+    groups: set[str] = set()
+    for word in words:
+        plural = word if word.endswith("s") else word + "s"
+        if plural in _KIN:
+            groups |= set(_KIN[plural].split())
+        elif len(word) > 3 and word not in ("readers", "and", "the", "for", "tech"):
+            groups.add(plural)
+    if not groups:
+        groups = set(_ANY_GROUP.split())
+    singular = {g[:-1] for g in groups if g.endswith("s")}
+    return re.compile(r"\b(?:" + "|".join(sorted(groups | singular, key=len, reverse=True)) + r")\b", re.I)
+
+
+def changes_for(sentence: str, groups: re.Pattern[str]) -> bool:
+    """Whether the sentence says what changes for one of `groups` (an effect on it, or what it
+    now must, should, can or cannot do) and reads on its own."""
+    if not groups.search(sentence) or not reads_alone(sentence):
+        return False
+    return _EFFECT.search(sentence) is not None or _CHANGE.search(sentence) is not None
