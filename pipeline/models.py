@@ -224,6 +224,8 @@ class Involved:
     kind: str  # person | org
     role: str  # as the sources put it, or ""
     context: Sentence
+    # where the role is quoted from when the day's sources give none: an earlier brief's article
+    role_from: Sentence | None = None
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from it, never the other way round.
   sent, under the Message-ID it was built with), so no slot of the archive is sent again; the
   articles it showed are stored (with the sentences the brief quoted as their text) and marked
   as shown, under their threads, so a feed that still lists them does not bring them back; the
-  threads' timelines and what each thread showed are remembered. No archived file is touched.
+  threads' timelines, roles and what each thread showed are remembered. No archived file is touched.
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ def _recover_brief(
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), brief.id)
         store.save_thread_events(d.thread_id, d.timeline)
+        store.save_thread_roles(d.thread_id, (*d.people, *d.orgs))
     return len(shown)
 
 

@@ -26,7 +26,7 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError, StorageError, storage_error
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
-from pipeline.models import Article, Brief, Delivery, RunStats, Thread, ThreadDigest, TimelineEvent
+from pipeline.models import Article, Brief, Delivery, Involved, RunStats, Thread, ThreadDigest, TimelineEvent
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
@@ -382,10 +382,12 @@ def _digests(
             keywords.get(t.id, ()),
             store.thread_events(t.id),
             ctx.config.audience,
+            store.thread_roles(t.id),
             above,
         )
         above |= {s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)}
         store.save_thread_events(digest.thread_id, digest.timeline)
+        store.save_thread_roles(digest.thread_id, (*digest.people, *digest.orgs))
         digests.append(digest)
     previous = next((b for b in store.briefs() if b.slot < slot), None)
     since = f"New since {previous.slot:%a %d %b, %H:%M} UTC" if previous else ""
@@ -403,16 +405,18 @@ def digest_thread(
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
     audience: str = "readers",
+    earlier_roles: Sequence[Involved] = (),
     above: Collection[str] = (),
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
     thread's events from earlier briefs, so its timeline grows; `audience` is who the brief
-    is for; `above` the sentences threads above it in the brief show (it takes others)."""
+    is for; `earlier_roles` the roles earlier briefs learnt, kept for the thread's people and
+    organisations; `above` the sentences threads above it in the brief show (it takes others)."""
     summary = summarize_thread(thread, articles, shown=above)
     shown = [s.text for s in summary.sentences()]
     fields = digest_fields(
-        articles, facts, keywords or title_words(thread.title), shown, earlier_events, audience
+        articles, facts, keywords or title_words(thread.title), shown, earlier_events, audience, earlier_roles
     )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))

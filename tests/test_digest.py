@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from conftest import make_article, utc
 from test_render import make_brief
@@ -10,6 +11,7 @@ from test_render import make_brief
 from pipeline.models import Article, Sentence, Thread, ThreadDigest, TimelineEvent
 from pipeline.publish.render import render_brief
 from pipeline.run import digest_thread
+from pipeline.store import Store
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
 from pipeline.understand.fields import digest_fields
@@ -285,6 +287,71 @@ def test_sources_disagree_only_within_one_event_of_a_thread() -> None:
     (found,) = digest.disagreements  # the two tolls of the Aceh quake, not Papua's beside them
     assert {c.source for c in found.claims} == {"aceh-news", "sumatra-wire"}
     assert sorted(c.value for c in found.claims) == ["35", "42"]
+
+
+# -- a role, once learnt, is kept for the thread ----------------------------------------------------
+
+
+def test_a_role_learnt_in_one_brief_is_kept_when_the_next_one_gives_none(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state")
+    monday = make_article(
+        "https://a.example/1",
+        "Mara Quill, the chief scientist of Vantor, said the chip would ship in May. Quill spoke in Oslo.",
+        source="Harbour News",
+        published=utc(2026, 4, 6, 9),
+    )
+    tuesday = make_article(
+        "https://b.example/2",
+        "Vantor delayed the chip, Mara Quill said on Tuesday. Quill apologised to customers.",
+        source="Quay Daily",
+        published=utc(2026, 4, 7, 9),
+    )
+    thread = Thread("vantor", "Vantor", "configured", (monday.id,))
+    first = digest_thread(
+        thread, [monday], {monday.id: extract_facts(monday)}, earlier_roles=store.thread_roles("vantor")
+    )
+    store.save_thread_roles("vantor", first.people)
+    assert ("Mara Quill", "the chief scientist of Vantor") in {(i.name, i.role) for i in first.people}
+
+    thread = Thread("vantor", "Vantor", "configured", (tuesday.id,))
+    alone = digest_thread(thread, [tuesday], {tuesday.id: extract_facts(tuesday)})
+    kept = digest_thread(
+        thread, [tuesday], {tuesday.id: extract_facts(tuesday)}, earlier_roles=store.thread_roles("vantor")
+    )
+
+    assert {(i.name, i.role) for i in alone.people} == {("Mara Quill", "")}  # Tuesday's text gives none
+    assert {(i.name, i.role) for i in kept.people} == {("Mara Quill", "the chief scientist of Vantor")}
+    (quill,) = kept.people
+    assert quill.context.article_id == tuesday.id  # named in Tuesday's article ...
+    assert quill.role_from is not None and quill.role_from.article_id == monday.id  # ... the role Monday's
+    assert quill.role in quill.role_from.text
+    store.close()
+
+
+def test_a_role_is_not_kept_once_a_source_says_the_person_moved_on(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state")
+    monday = make_article(
+        "https://a.example/1",
+        "Mara Quill, the chief scientist of Vantor, said the chip would ship in May.",
+        source="Harbour News",
+        published=utc(2026, 4, 6, 9),
+    )
+    first = digest_thread(
+        Thread("vantor", "Vantor", "configured", (monday.id,)), [monday], {monday.id: extract_facts(monday)}
+    )
+    store.save_thread_roles("vantor", first.people)
+    friday = make_article(
+        "https://b.example/2",
+        "Mara Quill resigned from Vantor on Friday. Quill will start a laboratory in Oslo, she said.",
+        source="Quay Daily",
+        published=utc(2026, 4, 10, 9),
+    )
+    thread = Thread("vantor", "Vantor", "configured", (friday.id,))
+    later = digest_thread(
+        thread, [friday], {friday.id: extract_facts(friday)}, earlier_roles=store.thread_roles("vantor")
+    )
+    assert {(i.name, i.role) for i in later.people} == {("Mara Quill", "")}  # no old title shown as current
+    store.close()
 
 
 def test_what_this_means_for_the_audience_holds_only_what_changes_for_it() -> None:

@@ -137,7 +137,8 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
 
 
 def _involved(d: dict[str, Any]) -> Involved:
-    return Involved(d["name"], d["kind"], d["role"], Sentence(**d["context"]))
+    role_from = Sentence(**d["role_from"]) if d.get("role_from") else None
+    return Involved(d["name"], d["kind"], d["role"], Sentence(**d["context"]), role_from)
 
 
 def _ref(d: dict[str, Any]) -> SourceRef:

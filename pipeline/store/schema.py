@@ -260,6 +260,24 @@ def _migration_9(db: sqlite3.Connection) -> None:
     _script(db, "ALTER TABLE memberships ADD COLUMN why TEXT NOT NULL DEFAULT ''")
 
 
+def _migration_10(db: sqlite3.Connection) -> None:
+    """The role each person or organisation of a thread was given, kept for later briefs."""
+    _script(
+        db,
+        """
+        CREATE TABLE roles (
+            thread_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            role TEXT NOT NULL,
+            text TEXT NOT NULL,                -- the sentence the role is quoted from
+            article_id TEXT NOT NULL,
+            PRIMARY KEY (thread_id, name)
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -270,6 +288,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_7,
     _migration_8,
     _migration_9,
+    _migration_10,
 )
 
 

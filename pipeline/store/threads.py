@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from pipeline.models import Sentence, Thread, TimelineEvent
+from pipeline.models import Involved, Sentence, Thread, TimelineEvent
 from pipeline.store.base import Database
 from pipeline.store.records import Membership
 
 
 class ThreadStore(Database):
-    """Thread memberships, timelines, and the keys of what each thread has shown readers."""
+    """Thread memberships, timelines, roles, and the keys of what each thread has shown readers."""
 
     def thread_members(self, kind: str | None = None) -> dict[str, list[str]]:
         """Article ids already filed under each thread, oldest first; only threads of `kind`
@@ -86,6 +86,30 @@ class ThreadStore(Database):
                         e.text.article_id,
                         json.dumps([list(c) for c in e.cited]),
                     ),
+                )
+
+    def thread_roles(self, thread_id: str) -> list[Involved]:
+        """The roles the thread's people and organisations were given in earlier briefs, each
+        with the sentence it is quoted from (as `context`)."""
+        rows = self.db.execute(
+            "SELECT * FROM roles WHERE thread_id = ? ORDER BY rowid", (thread_id,)
+        ).fetchall()
+        return [Involved(r["name"], r["kind"], r["role"], Sentence(r["text"], r["article_id"])) for r in rows]
+
+    def save_thread_roles(self, thread_id: str, involved: Iterable[Involved]) -> None:
+        """Keep each name's role for the thread, with where it is quoted from; a newer role
+        replaces an older one, a name shown without one keeps its old one."""
+        with self.transaction() as db:
+            for i in involved:
+                if not i.role:
+                    continue
+                said = i.role_from or i.context
+                db.execute(
+                    "INSERT INTO roles (thread_id, name, kind, role, text, article_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(thread_id, name) DO UPDATE SET role = excluded.role, text = excluded.text, "
+                    "article_id = excluded.article_id",
+                    (thread_id, i.name, i.kind, i.role, said.text, said.article_id),
                 )
 
     def shown_before(self, thread_id: str, brief_id: str) -> set[str]:

@@ -91,17 +91,21 @@ def digest_fields(
     shown: Iterable[str],
     earlier_events: Sequence[TimelineEvent] = (),
     audience: str = "readers",
+    earlier_roles: Sequence[Involved] = (),
 ) -> DigestFields:
     """The facts-based fields of one thread's digest. `shown` are sentences already in the
     overview / why it matters / TL;DR (not repeated); `earlier_events` are the thread's
     events from earlier briefs, kept so the timeline grows; `audience` is who the brief is for
-    ("What this means for <audience>")."""
+    ("What this means for <audience>"); `earlier_roles` the roles its people and organisations
+    were given in earlier briefs, shown when today's articles give none."""
     by_id = {a.id: a for a in articles}
     all_facts = [facts[a.id] for a in articles if a.id in facts]
     figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords)
     timeline = _timeline([e for fa in all_facts for e in fa.events], by_id, earlier_events)
-    people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"])
-    orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"])
+    kept = {i.name: i for i in earlier_roles if i.role}
+    today = [s for a in articles for s in split_sentences(a.text)] if kept else []
+    people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"], kept, today)
+    orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"], kept, today)
     voices = _voices([q for fa in all_facts for q in fa.quotes])
     text = " ".join(a.text for a in articles)
     used = set(shown)
@@ -236,8 +240,12 @@ def _similar(a: str, b: str) -> float:
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
 
 
-def _involved(mentions: Sequence[Mention]) -> tuple[Involved, ...]:
-    """People (or organizations) by how many articles name them, with the role given most."""
+def _involved(
+    mentions: Sequence[Mention], earlier: Mapping[str, Involved], today: Sequence[str] = ()
+) -> tuple[Involved, ...]:
+    """People (or organizations) by how many articles name them, with the role given most; with
+    none given today, the role an earlier brief of the thread learnt ("a role, once learnt, is
+    kept for the thread")."""
     canonical: dict[str, str] = {}
     for m in sorted(mentions, key=lambda m: -len(m.name)):
         key = m.name.lower()
@@ -260,22 +268,52 @@ def _involved(mentions: Sequence[Mention]) -> tuple[Involved, ...]:
     ranked = sorted(articles, key=lambda n: (-len(articles[n]), -sum(roles[n].values()), n))[
         : TUNING.max_people
     ]
-    return tuple(
-        Involved(
-            name=n,
-            kind=context[n].kind,
-            role=roles[n].most_common(1)[0][0] if roles[n] else "",
-            context=Sentence(context[n].sentence, context[n].article_id),
+    out = []
+    for n in ranked:
+        kept = None if roles[n] else _earlier_role(n, earlier)
+        surname = n.split()[-1]
+        if (
+            kept
+            and kept.kind == "person"
+            and (
+                _MOVED_ON.search(kept.context.text)
+                or any(surname in t and _MOVED_ON.search(t) for t in today)
+            )
+        ):
+            kept = None  # an old role is not shown as current when a source says the person moved on
+        out.append(
+            Involved(
+                name=n,
+                kind=context[n].kind,
+                role=roles[n].most_common(1)[0][0] if roles[n] else kept.role if kept else "",
+                context=Sentence(context[n].sentence, context[n].article_id),
+                role_from=kept.context if kept else None,
+            )
         )
-        for n in ranked
-    )
+    return tuple(out)
+
+
+_MOVED_ON = re.compile(
+    r"\b(?:left|leaves|leaving|quit|quits|resign\w*|depart\w*|stepped down|steps down|exit\w*|fired|ousted|"
+    r"retire\w*|former|ex-|replaced|succeeded|joined|joins|hired|appointed|named|promoted)\b",
+    re.IGNORECASE,
+)
+
+
+def _earlier_role(name: str, earlier: Mapping[str, Involved]) -> Involved | None:
+    """The role kept for `name`, or for the fuller name it is the surname of ("LeCun")."""
+    if name in earlier:
+        return earlier[name]
+    longer = [i for n, i in earlier.items() if n.endswith(" " + name) or name.endswith(" " + n)]
+    return longer[0] if len({i.role for i in longer}) == 1 else None
 
 
 def _voices(quotes: Sequence[Quote]) -> tuple[Voice, ...]:
-    """Up to three quotations, each from a different speaker, longest (most substantial) first."""
+    """Up to three quotations, each from a different speaker, longest (most substantial) first;
+    a named speaker before one the text leaves unnamed ("spokesman", "police")."""
     out: list[Voice] = []
     speakers: set[str] = set()
-    for q in sorted(quotes, key=lambda q: -len(q.text)):
+    for q in sorted(quotes, key=lambda q: (q.speaker[:1].islower(), -len(q.text))):
         if not q.speaker or q.speaker in speakers:
             continue
         speakers.add(q.speaker)

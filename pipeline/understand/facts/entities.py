@@ -30,6 +30,7 @@ from pipeline.understand.facts.names import _Occ, _person_shaped
 from pipeline.understand.facts.text import _Sentence
 from pipeline.understand.facts.words import _ORG_WORDS
 
+_ABBREVIATED = re.compile(r"[A-Z][a-z]{1,3}\.?")  # "Insp", "Sgt", "Det.", "Gov"
 _LIST_SEP = re.compile(r"^(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)$")
 
 
@@ -61,8 +62,22 @@ def _acronym(name: str) -> str:
     return "".join(c for c in name if c.isupper())
 
 
+def _list_ends(run: Sequence[tuple[_Occ, _Occ]], text: str) -> bool:
+    """Names joined by commas alone are a list when there are three or more of them, or when an
+    "and" or a closing bracket follows the last ("(DeepSeek, Qwen)", "NYT, Fortune, and ...")."""
+    if len(run) >= 2:
+        return True
+    if not run:
+        return False
+    last = run[-1][1]
+    return (
+        re.match(r"^(?:[’']s(?:\s+[A-Z][\w’'-]*)+)?\s*(?:\)|,?\s+(?:and|or)\b)", text[last.end :]) is not None
+    )
+
+
 def _share_list_cues(occs: Sequence[_Occ], sentences: Sequence[_Sentence]) -> list[tuple[_Occ, _Occ]]:
-    """Pairs of names listed together ("X, Y and Z"); the cue before a list goes to all of it."""
+    """Pairs of names listed together ("X, Y and Z"); the cue before a list goes to all of it. A
+    list ends with "and" or "or": "At the Oval, Surrey captain Chris Lewis" lists nothing."""
     by_sentence: dict[int, list[_Occ]] = {}
     for occ in occs:
         by_sentence.setdefault(occ.sent, []).append(occ)
@@ -70,6 +85,8 @@ def _share_list_cues(occs: Sequence[_Occ], sentences: Sequence[_Sentence]) -> li
     for index, group in by_sentence.items():
         text = sentences[index].text
         comma_before = False
+        run: list[tuple[_Occ, _Occ]] = []
+        closed = False  # the run has an "and" or "or"
         for a, b in itertools.pairwise(group):
             gap = text[a.end + (2 if a.possessive else 0) : b.start]
             # ", and" joins clauses as often as list items: only inside a list that has a comma
@@ -78,12 +95,18 @@ def _share_list_cues(occs: Sequence[_Occ], sentences: Sequence[_Sentence]) -> li
             )
             comma_before = is_list and gap.strip() == ","
             if is_list:
-                listed.append((a, b))
-                if a.pre_org and _person_shaped(b.tokens):
-                    b.org_weak += a.pre_org  # "his former coach at Torino, Emiliano Mondonico"
-                elif a.pre_org:
-                    b.org += a.pre_org
-                b.pre_org = max(b.pre_org, a.pre_org)
+                run.append((a, b))
+                closed = closed or gap.strip() != ","
+                continue
+            listed.extend(run if closed or _list_ends(run, text) else [])
+            run, closed = [], False
+        listed.extend(run if closed or _list_ends(run, text) else [])
+    for a, b in listed:
+        if a.pre_org and _person_shaped(b.tokens):
+            b.org_weak += a.pre_org  # "his former coach at Torino, Emiliano Mondonico"
+        elif a.pre_org:
+            b.org += a.pre_org
+        b.pre_org = max(b.pre_org, a.pre_org)
     return listed
 
 
@@ -99,10 +122,17 @@ def _merge_target(single: _Entity, index: Mapping[str, Sequence[_Entity]]) -> tu
         and e.name.split()[-1] == word
         and e.total("person") + single.total("person") >= 1
         and e.total("product") == 0  # "Meta" is not the surname of the "Ray-Ban Meta" glasses
-        # nor of a heading's "Departs Meta": a word that acts as a company is no surname
-        and single.total("org") + single.total("org_weak") <= single.total("person") + 2
+        # nor of a heading's "Departs Meta": a word that acts as a company is no surname (what
+        # people share with companies alone, "Shearer's Newcastle team mate", says nothing)
+        and (
+            single.total("org") == 0
+            or single.total("org") + single.total("org_weak") <= single.total("person") + 2
+        )
         and not not_a_personal_name(e.name.split())
     ]
+    if len(people) > 1:  # "Robert Kilroy-Silk" four times, "Whatever Kilroy-Silk" once: the first
+        people.sort(key=lambda e: -len(e.occs))
+        people = people[:1] if len(people[0].occs) >= 2 * len(people[1].occs) else people
     if len(people) == 1:
         return people[0], True
     if word.isupper() and len(word) >= 2:  # "FAIR" for "Fundamental AI Research"
@@ -248,7 +278,11 @@ def _pick_role(roles: Iterable[tuple[int, str]]) -> str:
     if not candidates:
         return ""
     counts = Counter(r.casefold() for _, r in candidates)
-    return min(candidates, key=lambda pr: (-counts[pr[1].casefold()], pr[0]))[1]
+    # an abbreviated rank alone ("Insp", "Sgt") only when the text gives no other role
+    return min(
+        candidates,
+        key=lambda pr: (_ABBREVIATED.fullmatch(pr[1]) is not None, -counts[pr[1].casefold()], pr[0]),
+    )[1]
 
 
 def _mentions(article_id: str, entities: Sequence[_Entity], sentences: Sequence[_Sentence]) -> list[Mention]:

@@ -31,7 +31,9 @@ _TITLE_HEADS = frozenset(
     "Drummer Rapper Producer Author Novelist Writer Poet Artist Designer Architect Cinematographer "
     "Photographer Professor Prof Economist Analyst Lawyer Barrister Solicitor Prosecutor Agent Farmer "
     "Chef Founder Co-founder Executive Leader MP MEP Democrat Republican Conservative Tory Spokesman "
-    "Deputy Trooper Warden Priest Nun".split()
+    "Deputy Trooper Warden Priest Nun Journalist Reporter Correspondent Columnist Editor Photographer "
+    "Psychologist Historian Scientist Researcher Campaigner Activist Businessman Businesswoman Billionaire "
+    "Entrepreneur".split()
 )
 # Honorifics that are part of how a peer is named: "Lord Goldsmith" stays "Lord Goldsmith".
 _PEERAGE = frozenset("Lord Lady Baroness Baron Earl Duke Duchess Viscount Countess".split())
@@ -175,6 +177,13 @@ _GENERIC_ALONE = frozenset(
     "Tories".split()
 )
 
+# Words that start a compound title: "Prime Minister", "Foreign Secretary", "Vice President".
+_TITLE_WORDS = frozenset(
+    "Prime Foreign Home Financial Finance Defence Defense Interior Justice Health Education Trade "
+    "Deputy Vice Assistant Associate Executive Managing General Senior Junior Acting Interim Shadow "
+    "Permanent Principal Press Chief Lord Lady First".split()
+)
+
 _EX = re.compile(r"^(?:Ex|Former|ex)-[A-Z]")
 
 
@@ -192,6 +201,8 @@ def names_a_place(words: Sequence[str]) -> bool:
     organisation word overrides: "Central Bank", "West Ham United")."""
     if " ".join(words) in _PLACES:
         return True
+    if len(words) >= 2 and words[0] in _DEMONYMS and names_a_place(words[1:]):
+        return True  # "Jewish West Bank settlements"
     if any(w in _ORG_WORDS for w in words):
         return False
     if len(words) >= 2 and (words[-1] in _PLACE_LAST or words[0] in _PLACE_FIRST):
@@ -221,4 +232,6 @@ def generic_alone(words: Sequence[str]) -> bool:
     American", "Iraqi Kurdish"): not a name to list."""
     if len(words) == 1 and words[0] in _GENERIC_ALONE:
         return True
+    if len(words) >= 2 and all(w in _TITLE_HEADS or w in _TITLE_WORDS for w in words):
+        return True  # "the Prime Minister had offered", "the Foreign Secretary": a title, no name
     return all(w in _DEMONYMS for w in words)

@@ -1,10 +1,16 @@
 """Candidate names: runs of capitalised tokens, found by their shape.
 
-Candidate names are runs of capitalised tokens (with "&", particles such as de / van / von, and
-"of" after Institute, University, ...), minus function words, months, weekdays and common
-acronyms (AI, CEO, ...). A sentence's first word counts only when it is also capitalised inside
-a sentence elsewhere, is possessive, is followed by a speech verb or an appositive, or has inner
-capitals (LeCun, AMI). Each occurrence then collects cues from the words around it (see `cues`).
+Candidate names are runs of capitalised tokens (with "&", particles such as de / van / von,
+"of" / "for" / "on" after Institute, University, Office, ...; initials: "A.G. Edwards & Sons",
+"George W. Bush"), minus function words, months, weekdays and common acronyms (AI, CEO, ...).
+One name goes on over "and" where one article covers both halves ("the Public and Commercial
+Services Union") or an "of" / "for" governs them ("Department for Education and Skills"), over
+"of" before a company's legal form ("Gold Fields of South Africa Ltd"), and over a preposition
+after a description of a body ("the pressure group Human Rights in China").
+
+A sentence's first word counts only when it is also capitalised inside a sentence elsewhere, is
+possessive, is followed by a speech verb or an appositive, or has inner capitals (LeCun, AMI).
+Each occurrence then collects cues from the words around it (see `cues`).
 
 Persons must have a name's shape (`_person_shaped`): 2-4 capitalised words, no digits, no
 organisation word (Labs, Capital, ...) and no word that names a thing (Award, Index, Park).
@@ -21,6 +27,7 @@ from pipeline.understand.facts.kinds import (
     _PEERAGE,
     _PERSON_ONLY_TITLES,
     _PLACE_FIRST,
+    _TITLE_WORDS,
     is_demonym,
     is_title_head,
 )
@@ -101,8 +108,8 @@ def _is_cap(token: str) -> bool:
 
 
 def _is_person_token(token: str) -> bool:
-    if token.lower() in _NAME_CONNECTORS or _PARTICLE.match(token):
-        return True
+    if token.lower() in _NAME_CONNECTORS or _PARTICLE.match(token) or re.fullmatch(r"[A-Z]\.", token):
+        return True  # "de", "al-Abidine", the initial of "George W. Bush"
     if not _NAMELIKE.match(token) or token.isupper():
         return False
     return token[:1].isupper() and any(c.islower() for c in token)
@@ -133,27 +140,118 @@ def _vocabulary(tokenised: Sequence[Sequence[_Tok]]) -> tuple[set[str], set[str]
     return mid_caps, lower_words
 
 
+def _dotted(toks: Sequence[_Tok], j: int) -> bool:
+    """Token j ends with a full stop of its own and a capitalised word follows one space later."""
+    return (
+        j + 2 < len(toks)
+        and toks[j + 1].text == "."
+        and toks[j + 1].start == toks[j].end
+        and toks[j + 2].start == toks[j + 1].end + 1
+        and _is_cap(toks[j + 2].text)
+    )
+
+
+def _legal_after(toks: Sequence[_Tok], parts: Sequence[int]) -> bool:
+    """The capitalised run after "of" ends with a company's legal form and the name before it is
+    not a person's: "Gold Fields of South Africa Ltd" is one name, not "Gold Fields" and "South
+    Africa Ltd" ("Lynn Reaser of Barnett Banks Inc" stays two)."""
+    if _person_shaped([toks[k].text for k in parts]):
+        return False
+    k = j = parts[-1] + 2
+    while k + 1 < len(toks) and toks[k + 1].start == toks[k].end + 1 and _is_cap(toks[k + 1].text):
+        k += 1
+    return k > j and toks[k].text in _LEGAL_FORMS
+
+
+def _middle_initial(toks: Sequence[_Tok], j: int, inside: bool) -> bool:
+    """The initial at token j goes on to the name after it. Dotted letters do ("A.G. Edwards",
+    "U.N. Security Council"); a letter after a first name does when one surname follows, or a
+    company's name ("George W. Bush", "Nick J. Rahall II", "Edward D. Jones & Co"), not when a
+    whole name does ("Malcolm X. Attallah Shabazz": a sentence ended there)."""
+    if "." in toks[j].text or not inside:
+        return True
+    rest = [toks[k].text for k in _span(toks, j + 2)]
+    return len(rest) == 1 or rest[1] in _NAME_SUFFIXES or any(t == "&" or t in _ORG_WORDS for t in rest)
+
+
+def _initial_dot(toks: Sequence[_Tok], k: int) -> bool:
+    return (
+        _INITIALS.match(toks[k].text) is not None
+        and k + 1 < len(toks)
+        and toks[k + 1].text == "."
+        and toks[k + 1].start == toks[k].end
+    )
+
+
+def _one_name_with_and(toks: Sequence[_Tok], parts: list[int]) -> list[int]:
+    """ "the Test and County Cricket Board", "the London International Financial Futures and
+    Options Exchange": after "the", a run with no organisation word, "and", and a run that ends
+    with one are one name (one article for both: two bodies would be "the X and the Y")."""
+    j = parts[-1]
+    if j + 2 >= len(toks) or toks[j + 1].text != "and" or toks[j].text.endswith(("’s", "'s")):
+        return parts
+    if toks[j + 1].start != toks[j].end + 1 or toks[j + 2].start != toks[j + 1].end + 1:
+        return parts
+    if not _is_cap(toks[j + 2].text) or toks[j + 2].text in _STOPCAPS:
+        return parts
+    if toks[j].text in _ORG_WORDS or (len(parts) == 1 and toks[j].text.isupper()):
+        return parts  # "the Labour Party and Conservative Party", "the IMF and World Bank": two
+    rest = _span(toks, j + 2)
+    last = rest[-1]
+    noun_after = last + 1 < len(toks) and toks[last + 1].text.lower() in _ORG_NOUNS
+    if toks[last].text.rstrip("’'s") not in _ORG_WORDS and not noun_after:
+        return parts  # "the UN Relief and Works agency" is one name
+    return [*parts, j + 1, *rest]
+
+
+# An organisation described before its name: "the pressure group Human Rights in China said".
+_ORG_DESCRIPTION = re.compile(
+    r"\b(?:group|organi[sz]ation|charity|campaign|coalition|alliance|movement|lobby|body|"
+    r"non-profit|nonprofit)\s+$"
+)
+
+
+def _one_name_with_preposition(toks: Sequence[_Tok], parts: list[int]) -> list[int]:
+    """After a description of an organisation its name goes on over "in", "for", "of", "on",
+    "against" and the capitalised words after: "Human Rights in China", "Physicians for Human
+    Rights"."""
+    j = parts[-1]
+    if j + 2 >= len(toks) or toks[j + 1].text not in ("in", "for", "of", "on", "against", "without"):
+        return parts
+    if toks[j].text.endswith(("’s", "'s")) or toks[j + 2].start != toks[j + 1].end + 1:
+        return parts
+    if not _is_cap(toks[j + 2].text) or toks[j + 2].text in _STOPCAPS:
+        return parts
+    return [*parts, j + 1, *_span(toks, j + 2)]
+
+
 def _span(toks: Sequence[_Tok], i: int) -> list[int]:
-    """Indexes of the name that starts at token i: capitalised tokens, "&", particles, "X of Y"."""
+    """Indexes of the name that starts at token i: capitalised tokens, "&", particles, "X of Y",
+    initials ("A.G. Edwards & Sons", "Edward D. Jones & Co", "U.N. Security Council")."""
     parts = [i]
     j = i
     n = len(toks)
+    governed = False  # an "of" / "for" / "on" joined the name
     while not toks[j].text.endswith(("’s", "'s")) and j + 1 < n:
-        if (
-            toks[j + 1].text == "."
-            and toks[j + 1].start == toks[j].end
-            and is_title_head(toks[j].text)
-            and j + 2 < n
-            and toks[j + 2].start == toks[j + 1].end + 1
-            and _is_cap(toks[j + 2].text)
-        ):  # "Navy Vice Adm. Mark Fitzgerald"
+        if _dotted(toks, j) and (is_title_head(toks[j].text) or _INITIALS.match(toks[j].text)):
+            if toks[j + 2].text in _STOPCAPS and not is_title_head(toks[j].text):
+                break  # "in the U.S. The company": the sentence goes on, not the name
+            after_word = len(parts) >= 2 and toks[parts[-2]].text != "."  # not "U. S." (letters)
+            if not is_title_head(toks[j].text) and not _middle_initial(toks, j, after_word):
+                break  # "Malcolm X. Attallah Shabazz": a sentence ends after a letter
+            # "Navy Vice Adm. Mark Fitzgerald", "Edward D. Jones & Co"
             j += 2
             parts.extend([j - 1, j])
             continue
         if toks[j + 1].start != toks[j].end + 1:  # names are separated by one space
             break
         nxt = toks[j + 1].text
-        if _is_cap(nxt) and nxt.lower() in _ROLE_NOUNS and not is_title_head(toks[j].text):
+        if (
+            _is_cap(nxt)
+            and nxt.lower() in _ROLE_NOUNS
+            and not is_title_head(toks[j].text)
+            and toks[j].text not in _TITLE_WORDS
+        ):  # "Corvane CEO Dana Whitcombe"; but "Prime Minister", "Foreign Secretary" are one title
             break
         if (_is_cap(nxt) and nxt not in MONTHS and nxt not in WEEKDAYS and nxt != "I") or (
             _PARTICLE.match(nxt) and j + 2 < n and _is_cap(toks[j + 2].text)
@@ -164,17 +262,59 @@ def _span(toks: Sequence[_Tok], i: int) -> list[int]:
         connector = (
             nxt.lower() in _NAME_CONNECTORS
             or nxt == "&"
-            or (nxt == "of" and (toks[j].text in _OF_ORG_WORDS or _title_of(toks, j)))
+            or (
+                nxt == "of"
+                and (toks[j].text in _OF_ORG_WORDS or _title_of(toks, j) or _legal_after(toks, parts))
+            )
+            or (
+                nxt in ("for", "on")
+                and toks[j].text in _OF_ORG_WORDS
+                and j + 2 < n
+                and toks[j + 2].text.rstrip("s") not in WEEKDAYS
+            )  # "Office for National Statistics", not "Bank on Thursdays"
         )
+        if nxt == "of" and j + 3 < n and toks[j + 2].text == "the" and _title_of(toks, j):
+            j += 3
+            parts.extend([j - 2, j - 1, j])
+            continue
         if connector and j + 2 < n and _is_cap(toks[j + 2].text) and toks[j + 2].text not in _STOPCAPS:
             j += 2
             parts.extend([j - 1, j])
+            governed = governed or nxt in ("of", "for", "on")
             continue
+        if nxt == "and" and governed and _last_of_body(toks, j + 2):
+            # "Department for Education and Skills", "Internet Corporation for Assigned Names and
+            # Numbers": after "of" / "for", one or two words after "and" end the body's name
+            j += 2
+            parts.extend([j - 1, j])
+            if j + 1 < n and toks[j + 1].start == toks[j].end + 1 and _is_cap(toks[j + 1].text):
+                j += 1
+                parts.append(j)
         break
     return parts
 
 
+def _last_of_body(toks: Sequence[_Tok], k: int) -> bool:
+    """One or two capitalised words at token k, then the name ends (no acronym, no possessive)."""
+    run = k
+    while run < len(toks) and toks[run].start == toks[run - 1].end + 1 and _is_cap(toks[run].text):
+        run += 1
+    words = [t.text for t in toks[k:run]]
+    return (
+        1 <= len(words) <= 2
+        and toks[k].start == toks[k - 1].end + 1
+        and not any(w.isupper() or w.endswith(("’s", "'s")) or w in _STOPCAPS for w in words)
+        and not (run < len(toks) and toks[run].text in ("of", "for", "&"))
+    )
+
+
 _NAME_SUFFIXES = frozenset({"Jr", "Sr", "Jnr", "Snr", "II", "III", "IV"})
+# Initials: "D" of "Edward D. Jones", "A.G" of "A.G. Edwards", "U.N" of "U.N. Security Council".
+_INITIALS = re.compile(r"^(?:[A-Z]\.)*[A-Z]$")
+# A company's legal form, the last word of its name.
+_LEGAL_FORMS = frozenset(
+    "Ltd Inc Corp Co Plc plc PLC LLC LLP AG SA SE NV BV GmbH SpA AB ASA Oyj Bhd Tbk Pty".split()
+)
 
 
 def _title_of(toks: Sequence[_Tok], j: int) -> bool:
@@ -183,6 +323,8 @@ def _title_of(toks: Sequence[_Tok], j: int) -> bool:
     if not is_title_head(toks[j].text):
         return False
     k, caps = j + 2, 0
+    if k < len(toks) and toks[k].text == "the":  # "Secretary of the Interior Dirk Kempthorne"
+        k, caps = k + 1, -1
     while k < len(toks) and _is_cap(toks[k].text) and toks[k].start == toks[k - 1].end + 1:
         caps, k = caps + 1, k + 1
     return caps >= 2
@@ -254,8 +396,14 @@ def _candidates(sentences: Sequence[_Sentence]) -> list[_Occ]:
                 i += 1
                 continue
             parts = _span(toks, i)
+            if i > 0 and toks[i - 1].text.lower() == "the":
+                parts = _one_name_with_and(toks, parts)
+            if _ORG_DESCRIPTION.search(s.text[: toks[i].start]):
+                parts = _one_name_with_preposition(toks, parts)
             i = parts[-1] + 1
-            raw = [toks[k].text for k in parts]
+            # an initial keeps its full stop: "A.G. Edwards", "Edward D. Jones"
+            parts = [k for k in parts if not (toks[k].text == "." and _INITIALS.match(toks[k - 1].text))]
+            raw = [toks[k].text + ("." if _initial_dot(toks, k) else "") for k in parts]
             possessive = raw[-1].endswith(("’s", "'s"))
             raw[-1] = re.sub(r"[’']s$", "", raw[-1])
             end = toks[parts[-1]].end - (2 if possessive else 0)
@@ -278,7 +426,10 @@ def _candidates(sentences: Sequence[_Sentence]) -> list[_Occ]:
             if initial and tokens[0] != "The":
                 # a sentence's first word is capitalised anyway: keep it only with some support
                 first = tokens[0]
-                commonish = first.lower() in lower_words or re.search(r"(?:ing|ed|ly)$", first) is not None
+                # "Existing", "Reportedly" open sentences; "King" seen mid-sentence is a name
+                commonish = first.lower() in lower_words or (
+                    re.search(r"(?:ing|ed|ly)$", first) is not None and first not in mid_caps
+                )
                 inner_caps = re.search(r"[a-z][A-Z]", first) is not None or (
                     first.isupper() and len(first) > 1
                 )

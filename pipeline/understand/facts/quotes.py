@@ -1,10 +1,24 @@
 """Quotations and their speakers.
 
-Text between “…” or "…" of at least 4 words, attributed by “…,” said NAME (also "said ORG
-spokesperson NAME"), “…,” NAME said, NAME said: “…”, according to NAME, “…”, a pronoun (he said:
-the last person named in the previous sentence), or, for a quote that follows an attributed quote
-in the same paragraph, that quote's speaker. Unattributed quotes are dropped; the speaker is the
-name the article gives, resolved to the full name of the entity it refers to.
+Text between “…” or "…" of at least 4 words is a quotation when its sentence says who spoke. The
+attribution is read in the quote's own sentence, after the quote (“…,” said NAME / “…,” NAME
+said / “…,” NAME, an economist with X, told the newspaper) or before it (NAME said: “…” / NAME
+told BBC News: “…” / according to NAME, “…” / NAME said that … “…” / …, saying: “…”). Its
+speaker is the person the clause names:
+
+- in a phrase with several names, the person, not the organisation or the place he is of ("ADB
+  chief economist Ifzal Ali", "Biancardi's attorney, James Zeszutek"), nor the agency that
+  reports ("AP quoted prosecutor Russell McGuire as saying", "…, quoted by the Associated Press");
+- an organisation only when the clause names no person ("investment bank Merrill Lynch said");
+- an unnamed speaker as the text calls him ("a Fox spokesman", "police", "the source");
+- for a pronoun (he said, she added), the nearest earlier subject: the first person named in the
+  nearest sentence before that names one outside a quotation (the people a quotation names are
+  spoken about, not speaking).
+
+A quote with no attribution of its own continues the quote before it: in its paragraph after
+that quote's sentence ended, or at the start of the next paragraph when the previous one ended
+with an attributed quote. Unattributed quotes are dropped; a named speaker is resolved to the
+full name of the entity it refers to.
 """
 
 from __future__ import annotations
@@ -12,43 +26,102 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pipeline.understand.facts.entities import _Entity, _name_key
+from pipeline.understand.facts.kinds import is_title_head, not_a_personal_name
 from pipeline.understand.facts.models import Quote
 from pipeline.understand.facts.names import _person_shaped
-from pipeline.understand.facts.text import _WINDOW, _Sentence, _word_count
+from pipeline.understand.facts.text import _Sentence, _word_count
 from pipeline.understand.facts.words import _ROLE_NOUN_RE, _ROLE_NOUNS, _SPEECH_VERBS, _STOPCAPS
 
-_QUOTE_SPAN = re.compile(r"“([^“”]+)”|\"([^\"]+)\"")
-_NAME_RE = (
-    r"(?P<name>[A-Z][\w’'.-]*(?:\s+(?:(?:de|van|von|der|den|da|di|du|la|le|del)\s+)?[A-Z][\w’'.-]*){0,3})"
+# A name word: a capitalised word, or initials ("J.", "U.S."); a full stop ends a name otherwise.
+_NAME_WORD = r"(?:[A-Z][.\u2024](?:[A-Z][.\u2024])*|[A-Z][\w’'-]*)"
+_NAME_RE = re.compile(
+    rf"{_NAME_WORD}(?:\s+(?:(?:de|van|von|der|den|da|di|du|la|le|del|bin|al)\s+)?{_NAME_WORD})*"
 )
-# "said Veltrion spokesperson Ruben Claes": the role words before the name are not the speaker
-_AFTER_SAID_NAME = re.compile(
-    rf"^\s*,?\s*(?:{_SPEECH_VERBS})\s+(?:(?:[A-Z][\w&’'-]*\s+){{0,3}}(?:[a-z][\w-]*\s+){{0,3}}"
-    rf"(?i:{_ROLE_NOUN_RE})\s+(?=[A-Z]))?{_NAME_RE}"
+_VERB = rf"(?:{_SPEECH_VERBS}|responded|reiterated|warned|saying|adding|warning|writing|insisting)"
+_PRONOUN = re.compile(r"^(?:he|she)$", re.IGNORECASE)
+_HONORIFICS = frozenset("Mr Mrs Ms Miss Dr Prof Sir Dame Rev Lord Lady".split())
+# Who a clause may name without naming a person: the text's own words for him.
+_UNNAMED = re.compile(
+    r"(?:^|\s)((?:[A-Z][\w&’'-]*\s+){0,3}(?:[a-z][\w’'-]*\s+){0,2}(?:spokesman|spokeswoman|spokesperson|"
+    r"source|sources|police|prosecutors|officials|official))(?:\s+(?:for|of|at)\s+(?:the\s+)?"
+    r"((?:[A-Z][\w&’'-]*)(?:\s+(?:of\s+|and\s+)?[A-Z][\w&’'-]*)*))?\s*$"
 )
-_AFTER_NAME_SAID = re.compile(rf"^\s*,?\s*{_NAME_RE}\s+(?:[a-z]+ly\s+)?(?:{_SPEECH_VERBS})\b")
-_AFTER_PRONOUN = re.compile(
-    rf"^\s*,?\s*(?:he|she)\s+(?:[a-z]+ly\s+)?(?:{_SPEECH_VERBS})\b|^\s*,?\s*(?:{_SPEECH_VERBS})\s+(?:he|she)\b"
+# Where an attribution after a quote ends: a new clause that is not about the speaker.
+_CLAUSE_END = re.compile(
+    r",\s*(?:quoted|according|adding|who|which|where|when|as|in|at|on|after|before|while|citing)\b"
+    r"|\s(?:who|which|in\s+a|at\s+a|on\s+\w+day|adding|as\s+saying)\b|[;:()]"
 )
-_BEFORE_NAME_SAID = re.compile(
-    rf"{_NAME_RE}\s+(?:has\s+|had\s+)?(?:{_SPEECH_VERBS})(?:\s+(?:that|reporters|the\s+\w+|in\s+a\s+\w+))?\s*[:,]?\s*$"
+# A name in a prepositional phrase ("of the Center for ...", "by All England Club chairman X").
+_AFTER_PREPOSITION = re.compile(
+    rf"\b(?:of|for|at|with|from|by|to|about|on|in|against|over)\s+(?:the\s+|a\s+)?"
+    rf"(?:(?:[A-Z][\w’'&.-]*|{_ROLE_NOUN_RE})\s+){{0,5}}$"
 )
-_BEFORE_PARTIAL = re.compile(
-    rf"{_NAME_RE}(?:\s+of\s+(?:the\s+)?[A-Z][\w&’'-]*(?:\s+[A-Z&][\w&’'-]*){{0,4}})?\s+(?:{_SPEECH_VERBS})"
-    r"\s+(?!that\s+[A-Z])[^“”\".!?;]{1,80}$"
-)
-_BEFORE_ACCORDING = re.compile(rf"[Aa]ccording to\s+{_NAME_RE}\s*,?\s*$")
-_BEFORE_PRONOUN = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+(?:[a-z]+ly\s+)?(?:{_SPEECH_VERBS})\s*[:,]?\s*$")
+_QUALIFIES_ROLE = re.compile(rf"^[’']?s?\s+(?:[\w-]+\s+){{0,3}}(?i:{_ROLE_NOUN_RE})\s*,?\s+[A-Z]")
+_REPORTED_BY = re.compile(r"\b(?:quoted|cited)\s+((?:[a-z][\w-]*\s+)*)(?=[A-Z])")
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int  # the opening mark
+    end: int  # after the closing mark, or where the quotation stops
+    inner: str
+    inner_start: int
+
+
+def _quote_spans(paragraph: str) -> list[_Span]:
+    """The quotations of a paragraph, curly or straight. A straight mark after a sentence's end
+    and before a capital opens a new quotation when the text after it reads as quoted, up to a
+    comma or an attribution at the next mark ('properly. "If the next ... country," Dr Tamimi
+    said': the quotation before went on to a new one without a closing mark)."""
+    out = [_Span(m.start(), m.end(), m.group(1), m.start(1)) for m in re.finditer(r"“([^“”]+)”", paragraph)]
+    marks = [i for i, c in enumerate(paragraph) if c == '"']
+    opened: int | None = None
+    for k, at in enumerate(marks):
+        if opened is None:
+            opened = at
+            continue
+        nxt = marks[k + 1] if k + 1 < len(marks) else None
+        segment = paragraph[at + 1 : nxt] if nxt is not None else ""
+        reopens = (
+            re.search(r"[.!?]\s+$", paragraph[opened + 1 : at]) is not None
+            and paragraph[at + 1 : at + 2].isupper()
+            and nxt is not None
+            and (
+                re.search(r"[,.!?]\s*$", segment) is not None
+                or re.match(
+                    rf"^\s*(?:[A-Z][\w’'.-]*\s+){{0,3}}(?:he|she|[A-Z][\w’'-]*)\s+(?:{_SPEECH_VERBS})\b",
+                    paragraph[nxt + 1 :],
+                )
+                is not None
+            )
+        )
+        end = at if reopens else at + 1
+        out.append(_Span(opened, end, paragraph[opened + 1 : at].rstrip(), opened + 1))
+        opened = at if reopens else None
+    return sorted(out, key=lambda span: span.start)
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A name in a paragraph: where it is, and the entity it belongs to."""
+
+    start: int
+    end: int
+    name: str
+    kind: str  # person | org | "person?" (not listed, shaped like a person's name) | ""
+    possessive: bool
 
 
 def _clean_name(name: str) -> str:
-    name = re.sub(r"[’']s?$", "", name.strip()).rstrip(".,")
+    name = name.replace("\u2024", ".")
+    name = re.sub(r"[’']s?$", "", name.strip()).rstrip(",")
     words = name.split()
-    titles = [i for i, w in enumerate(words) if w.lower() in _ROLE_NOUNS]
-    if titles:  # "Corvane CEO Dana Whitcombe"
-        words = words[titles[-1] + 1 :]
+    cut = [i for i, w in enumerate(words) if w.lower() in _ROLE_NOUNS or w.rstrip(".") in _HONORIFICS]
+    if cut and cut[-1] + 1 < len(words):  # "Corvane CEO Dana Whitcombe", "Harrogate Mr Kennedy"
+        words = words[cut[-1] + 1 :]
     while words and words[-1] in _STOPCAPS:
         words.pop()
     while words and words[0] in _STOPCAPS:
@@ -70,6 +143,222 @@ def _resolve_speaker(name: str, entities: Sequence[_Entity]) -> str:
     return name
 
 
+def _personish(e: _Entity) -> bool:
+    words = e.name.split()
+    return e.kind == "person" or (not e.kind and _person_shaped(words) and not not_a_personal_name(words))
+
+
+def _names_by_paragraph(
+    sentences: Sequence[_Sentence], entities: Sequence[_Entity]
+) -> dict[int, list[_Named]]:
+    out: dict[int, list[_Named]] = {}
+    for e in entities:
+        kind = e.kind or ("person?" if _personish(e) else "")
+        for o in e.occs:
+            s = sentences[o.sent]
+            at = s.start + o.start
+            out.setdefault(s.paragraph, []).append(_Named(at, s.start + o.end, e.name, kind, o.possessive))
+    for named in out.values():
+        named.sort(key=lambda n: n.start)
+    return out
+
+
+def _head(phrase: str) -> str:
+    """The phrase up to what it says of its head: "Noah Greenwald of the Center for ...",
+    "James Carrick, an economist with ABN Amro" → the name; a comma after a role noun is the
+    name's apposition ("Biancardi's attorney, James Zeszutek")."""
+    for cut in re.finditer(r",|\s(?:of|at|for|from|with|who|which)\s", phrase):
+        before = phrase[: cut.start()]
+        if not re.search(r"[A-Z][\w’'.-]*$", before):
+            if cut.group(0) == "," and re.search(r"[a-z]$", before):
+                continue  # "his lawyer, Antony Townsden": the name is the role's apposition
+            if cut.group(0) != ",":
+                continue  # "a spokesman for the Business Software Alliance"
+        return before
+    return phrase
+
+
+def _speaker_in(
+    phrase: str, at: int, named: Sequence[_Named], entities: Sequence[_Entity], first: bool = True
+) -> str:
+    """The speaker a phrase of the attribution names: the person of its head, else the name
+    after its last role noun, else an organisation, else the unnamed speaker as the text calls
+    him. `at` is where the phrase starts in its paragraph. "he" for a pronoun."""
+    phrase = phrase.rstrip()
+    reported = _REPORTED_BY.search(phrase)
+    if reported:  # "AP quoted prosecutor Russell McGuire": the agency reports, the prosecutor speaks
+        at += reported.end()
+        phrase = phrase[reported.end() :]
+    words = phrase.strip(" ,").split()
+    if len(words) == 1 and _PRONOUN.match(words[0]):
+        return "he"
+    lead = len(phrase) - len(phrase.lstrip(" ,"))
+    at, phrase = at + lead, phrase[lead:]
+    # the names the phrase is about, not those of its prepositions ("of the Center for ...") or
+    # possessives ("Biancardi's attorney")
+    inside = [
+        n
+        for n in named
+        if at <= n.start
+        and n.end <= at + len(phrase)
+        and not n.possessive
+        and not _governed(phrase[: n.start - at], at, named)
+    ]
+    # a named person first, then a name shaped like one ("Microsoft Trustworthy Computing director
+    # Yunsun Wee": the unlisted words before a role noun are its organisation)
+    # and not a name that qualifies the role of the next ("Trend Micro advanced threat researcher
+    # Paul Ferguson")
+    inside = [n for n in inside if not _QUALIFIES_ROLE.match(phrase[n.end - at :])]
+    people = [n for n in inside if n.kind == "person"] or [n for n in inside if n.kind == "person?"]
+    if people:
+        return people[0].name
+    head = _head(phrase)
+    role = [m for m in re.finditer(r"[\w-]+", head) if m.group(0).lower() in _ROLE_NOUNS]
+    if role:  # "Microsoft Trustworthy Computing director Yunsun Wee"
+        after_role = _NAME_RE.match(head[role[-1].end() :].lstrip())
+        if after_role and _clean_name(after_role.group(0)):
+            return _resolve_speaker(after_role.group(0), entities)
+    # an organisation that heads the phrase, not one that describes a person ("one Reddit commenter")
+    orgs = [
+        n
+        for n in inside
+        if n.kind == "org" and re.match(r"^(?:\s*$|\s*,|\s+(?:of|for|at|in)\s)", phrase[n.end - at :])
+    ]
+    if orgs:
+        return orgs[0].name
+    unnamed = _UNNAMED.search(phrase.strip(" ,"))
+    if unnamed and not re.search(r"[A-Z][\w’'-]*\s+[A-Z][\w’'-]*\s*$", unnamed.group(1)):
+        name = re.sub(r"^(?:the|a|an|one|its|his|her|their)\s+", "", unnamed.group(1), flags=re.IGNORECASE)
+        return name + (f" for {unnamed.group(2)}" if unnamed.group(2) else "")
+    # "Mr White said", "Speaking in Harrogate Mr Kennedy said": a name the article lists nowhere
+    loose = _NAME_RE.fullmatch(head.strip(" ,")) or re.search(
+        rf"\b(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame)[.\u2024]?\s+{_NAME_WORD}(?:\s+{_NAME_WORD})*$", head.strip(" ,")
+    )
+    if loose and _clean_name(loose.group(0)):
+        return _resolve_speaker(loose.group(0), entities)
+    return ""
+
+
+_ABBREVIATION = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Rev|St|Gen|Sen|Rep|Gov|Lt|Col|Sgt|Capt|Insp|Det|Prof|Jr|Sr|[A-Z])\."
+)
+
+
+def _masked(text: str) -> str:
+    """The text with the full stops of abbreviations and initials ("the Rev. Larry Kroon")
+    replaced by a one-dot leader, so that a full stop ends a sentence; offsets are kept."""
+    return _ABBREVIATION.sub(lambda m: m.group(0)[:-1] + "\u2024", text)
+
+
+def _after_speaker(after: str, at: int, named: Sequence[_Named], entities: Sequence[_Entity]) -> str:
+    """The speaker of `“…,” said X` or `“…,” X said`: `after` is the rest of the sentence."""
+    after = _masked(after)
+    verb_first = re.match(rf"^[\s,]*(?:{_VERB})\s+(?!that\b)", after)
+    if verb_first:
+        rest = after[verb_first.end() :]
+        stop = _CLAUSE_END.search(rest)
+        phrase = rest[: stop.start()] if stop else rest.rstrip(' .!?"”')
+        return _speaker_in(phrase, at + verb_first.end(), named, entities)
+    name_first = re.match(
+        rf"^[\s,]*(?P<np>[^.!?;:“”\"]{{1,160}}?)\s+(?:(?:has|had|also|later|then|[a-z]+ly)\s+)?(?:{_VERB})\b",
+        after,
+    )
+    if name_first and _word_count(name_first.group("np")) <= 16:
+        return _speaker_in(name_first.group("np"), at + name_first.start("np"), named, entities)
+    return ""
+
+
+def _before_speaker(before: str, at: int, named: Sequence[_Named], entities: Sequence[_Entity]) -> str:
+    """The speaker of `X said: “…”`, `X told BBC News: “…”`, `according to X, “…”`, `X said that
+    … “…”`, `X …, saying: “…”`: `before` is the sentence up to the quote."""
+    before = _masked(before)
+    according = re.search(r"[Aa]ccording to\s+(?P<np>[^,“”\"]{1,80}?)\s*,?\s*$", before)
+    if according:
+        return _speaker_in(according.group("np"), at + according.start("np"), named, entities)
+    ing = re.search(r"(?:,|\band)\s+(?:saying|adding|added|warning|writing|insisting)\s*[:,]?\s*$", before)
+    if ing:  # "Tory leader Michael Howard reiterated calls ..., warning:": the clause's subject
+        clause = before[: ing.start()]
+        last = re.split(r"\s(?:but|and|while|whereas)\s+(?=[a-z]+\s+[a-z]+,|[A-Z]|he\b|she\b)", clause)[-1]
+        verb = re.search(r"\s(?:[a-z]+ed|said|says|told|wrote|saw)\b", last)
+        subject = last[: verb.start()] if verb else last
+        subject = re.sub(r"\s+(?:also|later|then|again|[a-z]+ly)$", "", subject)  # "... spokesman also"
+        return _speaker_in(subject, at + len(clause) - len(last), named, entities)
+    verbs = list(re.finditer(rf"\s+(?:(?:has|had|also|later|then|[a-z]+ly)\s+)?(?:{_VERB})\b", before))
+    if not verbs:
+        return ""
+    said = verbs[-1]  # the last speech verb before the quote
+    tail = before[said.end() :]
+    # "X said:", "X told BBC News:", "X said that ...", "X responded to the figures:"
+    if not re.fullmatch(r"[^“”\"!?;]{0,100}", tail) or re.search(r"[.!?]\s+[A-Z]", tail):
+        return ""
+    head = before[: said.start()]
+    clause = re.split(r"[.!?;]\s+|(?:,\s*|\s)(?:but|while|whereas)\s+|,\s*and\s+(?=[A-Z]|he\b|she\b)", head)[
+        -1
+    ]
+    # "Reacting to a comment by X, the American said:": the participle's phrase is not the subject
+    opening = re.match(
+        r"^(?:[A-Z][a-z]+ly\s*,\s*)?(?:(?:[A-Z][a-z]+|[a-z]+)ing|Asked)\b[^,]*,\s*|^[A-Z][a-z]+ly\s*,\s*",
+        clause,
+    )
+    if opening:
+        clause = clause[opening.end() :]
+    clause_at = at + len(head) - len(clause)
+    return _speaker_in(clause, clause_at, named, entities)
+
+
+def _governed(before: str, at: int, named: Sequence[_Named]) -> bool:
+    """A preposition governs the name after `before` (which starts at `at` in its paragraph),
+    one that is no part of another name ("National Bureau of Statistics chief Li Deshui")."""
+    hit = _AFTER_PREPOSITION.search(before)
+    if hit is None or re.search(r"[A-Z][\w’'-]*\s+(?:Mr|Mrs|Ms|Dr|Sir|Dame|Lord|Lady|Prof)\.?\s+$", before):
+        return False  # "Speaking in Harrogate Mr Kennedy said": the honorific starts the subject
+    if re.search(r"\b[A-Z][a-z]+\s*$", before[: hit.start()]) and is_title_head(
+        before[: hit.start()].split()[-1]
+    ):
+        return False  # "said Secretary of the Interior Dirk Kempthorne": a title
+    return not any(n.start <= at + hit.start() < n.end for n in named)
+
+
+def _attributed(after: str, before: str) -> bool:
+    """The quote's sentence has an attribution of its own (resolved or not: "the paper says")."""
+    after, before = _masked(after), _masked(before)
+    return (
+        re.match(rf"^[\s,]*(?:[^.!?;:“”\"]{{1,60}}?\s+)?(?:{_VERB})\b", after) is not None
+        or re.search(rf"\b(?:{_VERB})\b[^.!?“”\"]{{0,60}}$", before) is not None
+    )
+
+
+def _pronoun_speaker(
+    sentence: int,
+    sentences: Sequence[_Sentence],
+    named: dict[int, list[_Named]],
+    quoted: dict[int, list[range]],
+) -> str:
+    """The nearest earlier subject: the first person named, outside a quotation and a
+    prepositional phrase, in the nearest sentence before `sentence` (at most four back) that
+    names one; none when that sentence's subject is a description ("The Brazilian confirmed
+    ...")."""
+    for back in range(sentence - 1, max(-1, sentence - 5), -1):
+        s = sentences[back]
+        spans = quoted.get(s.paragraph, [])
+        people = [
+            n
+            for n in named.get(s.paragraph, [])
+            if n.kind == "person"
+            and s.start <= n.start < s.start + len(s.text)
+            and not any(n.start in r for r in spans)
+            and not n.possessive
+            and not _governed(s.text[: n.start - s.start], s.start, named.get(s.paragraph, []))
+        ]
+        if people:
+            return people[0].name
+        if re.match(r"^[“\"‘]?(?:The|A|An)\s+(?:[a-z0-9][\w-]*\s+)*[a-z][\w-]*\s", s.text) or re.match(
+            r"^[“\"‘]?(?:The|A|An)\s+[A-Z][a-z]+\s+(?:[a-z]+ed|said|says|told)\b", s.text
+        ):
+            return ""  # "The 25-year-old, who ...", "The Brazilian confirmed": someone unnamed
+    return ""
+
+
 def _quotes(
     article_id: str,
     paragraphs: Sequence[str],
@@ -77,53 +366,62 @@ def _quotes(
     entities: Sequence[_Entity],
 ) -> list[Quote]:
     out: list[Quote] = []
-    persons = [e for e in entities if e.kind == "person" or (not e.kind and _person_shaped(e.name.split()))]
-    person_at: dict[int, list[tuple[int, str]]] = {}
-    for e in persons:
-        for o in e.occs:
-            person_at.setdefault(o.sent, []).append((o.start, e.name))
+    named = _names_by_paragraph(sentences, entities)
     by_paragraph: dict[int, list[int]] = {}
     for index, s in enumerate(sentences):
         by_paragraph.setdefault(s.paragraph, []).append(index)
+    quoted: dict[int, list[range]] = {
+        number: [range(span.start, span.end) for span in _quote_spans(p)]
+        for number, p in enumerate(paragraphs)
+    }
+    carried = ""  # the speaker of a quote that ended the previous paragraph
     for number, paragraph in enumerate(paragraphs):
         members = by_paragraph.get(number, [])
         starts = [sentences[i].start for i in members]
-        last_speaker = ""
-        last_end = -1
-        for m in _QUOTE_SPAN.finditer(paragraph):
-            inner_start = m.start(1) if m.group(1) is not None else m.start(2)
-            inner = m.group(1) if m.group(1) is not None else m.group(2)
+        here = named.get(number, [])
+        last_speaker, continued = carried, carried
+        last_end: int | None = None
+        carried = ""
+        for m in _quote_spans(paragraph):
+            inner_start, inner = m.inner_start, m.inner
             stripped = inner.strip()
             text = stripped.rstrip(",").rstrip()
             if text.endswith(("—", "–", "-")):
                 text = text[:-1].rstrip()
             offset = inner_start + inner.find(stripped)
-            after = paragraph[m.end() : m.end() + _WINDOW]
-            before = paragraph[max(0, m.start() - _WINDOW) : m.start()]
-            speaker = ""
-            at = bisect.bisect_right(starts, offset) - 1
-            first_sentence = members[max(at, 0)] if members else 0
-            for pattern in (_AFTER_SAID_NAME, _AFTER_NAME_SAID):
-                hit = pattern.match(after)
-                if hit and _clean_name(hit.group("name")):
-                    speaker = _resolve_speaker(hit.group("name"), entities)
-                    break
+            at = max(bisect.bisect_right(starts, offset) - 1, 0)
+            end_at = max(bisect.bisect_right(starts, m.end - 1) - 1, 0)
+            first_sentence = members[at] if members else 0
+            last_sentence = members[end_at] if members else 0
+            open_s, close_s = sentences[first_sentence], sentences[last_sentence]
+            sentence_end = close_s.start + len(close_s.text)
+            after = paragraph[m.end : max(m.end, sentence_end)]
+            after = re.split(r"[“\"]", after)[0]
+            before_from = max(open_s.start, last_end or 0)
+            before = paragraph[before_from : m.start]
+            speaker = _after_speaker(after, m.end, here, entities)
             if not speaker:
-                for pattern in (_BEFORE_NAME_SAID, _BEFORE_ACCORDING, _BEFORE_PARTIAL):
-                    hit = pattern.search(before)
-                    if hit and _clean_name(hit.group("name")):
-                        speaker = _resolve_speaker(hit.group("name"), entities)
-                        break
-            if not speaker and (_AFTER_PRONOUN.match(after) or _BEFORE_PRONOUN.search(before)):
-                named = sorted(person_at.get(first_sentence - 1, []))
-                if first_sentence > 0 and named:
-                    speaker = named[-1][1]
-            if not speaker and last_speaker and not re.search(r"[“\"]", paragraph[last_end : m.start()]):
-                between = paragraph[last_end : m.start()]
+                speaker = _before_speaker(before, before_from, here, entities)
+            if speaker == "he":
+                speaker = _pronoun_speaker(first_sentence, sentences, named, quoted)
+            if not speaker and continued and m.start == 0 and not _attributed(after, before):
+                speaker = continued  # the paragraph opens with more of the last one's quote
+            continued = ""
+            if not speaker and last_speaker and last_end is not None and not _attributed(after, before):
+                between = paragraph[max(last_end, 0) : m.start]
+                if any(
+                    last_end <= n.start < m.start
+                    and n.kind in ("person", "person?")
+                    and n.name != last_speaker
+                    for n in here
+                ):
+                    between = "“"  # a sentence about someone else came between: no more of the last quote
                 # the attribution of the quote before ended its sentence: this one goes on
-                if re.search(r"[.!?]\s*$", between) or not between.strip():
+                if not re.search(r"[“\"]", between) and (
+                    re.search(r"[.!?]\s*$", between) or not between.strip()
+                ):
                     speaker = last_speaker
-            last_end = m.end()
+            last_end = m.end
             if not speaker or _word_count(text) < 4:
                 last_speaker = speaker or last_speaker
                 continue
@@ -132,4 +430,6 @@ def _quotes(
             first_s, last_s = sentences[first_sentence], sentences[last]
             sentence = paragraph[first_s.start : last_s.start + len(last_s.text)]
             out.append(Quote(text, speaker, sentence, article_id))
+            if last_s is sentences[members[-1]]:
+                carried = speaker  # the paragraph ends with this quote's sentence
     return out

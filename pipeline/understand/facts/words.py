@@ -74,7 +74,10 @@ _ROLE_NOUNS = frozenset(
     "advisor consultant strategist investor coach captain striker goalkeeper midfielder defender owner "
     "lecturer dean architect developer designer official inspector trader banker physician doctor "
     "specialist expert vp superintendent commander principal treasurer chancellor substitute councillor "
-    "councilor referee winger forward".split()
+    "councilor referee winger forward trainer champion challenger psychologist journalist photographer "
+    "clerk inmate suspect defendant thrower jumper icon politician candidate artist actor actress singer "
+    "writer author novelist farmer presenter comedian sprinter boxer prosecutor detective sheriff teacher "
+    "mp mep administrator supervisor commentator columnist campaigner activist".split()
 )
 _ROLE_PLURALS = frozenset(f"{r}s" for r in _ROLE_NOUNS)
 _ROLE_NOUN_RE = "|".join(sorted((re.escape(r) for r in _ROLE_NOUNS), key=len, reverse=True))
@@ -96,8 +99,9 @@ _ORG_WORDS = frozenset(
     "Software Club FC Union Committee Bureau Office Court Board Trust Exchange Investments Advisors "
     "Advisers Management Consulting Communications Telecom Automotive Logistics Shipping Hospital Museum "
     "Party Commission Parliament Police Army Navy Government Microsystems Mobility Dynamics Devices SpA NV "
-    "BV AB ASA Oyj KK Bhd Tbk Pty Cie Services Bancshares Bancorp Financial Insurance Assurance "
-    "Electronics Instruments Aerospace Foods Brands Retail Rovers Athletic Wanderers Rangers Albion".split()
+    "BV AB ASA Oyj KK Bhd Tbk Pty Cie Service Services Survey Church Bancshares Bancorp Financial Insurance "
+    "Assurance Electronics Instruments Aerospace Foods Brands Retail Rovers Athletic Wanderers Rangers "
+    "Albion".split()
 )
 # Words that end names of things, never of people.
 _THING_WORDS = frozenset(
@@ -132,6 +136,7 @@ _STOPCAPS = (
         "Eight Nine Ten First Second Third Last Next New Former Chief Independent Existing Asked Speaking "
         "According Meanwhile However Instead Still Also Even Only Just Today Yesterday Tomorrow Once Because "
         "Although Though Despite During Within Without Between Among Across Through Until Against Toward "
+        "Earlier Later Separately Elsewhere Recently Previously Currently Initially Afterwards "
         "Towards Behind Beyond Near Per Via Mr Mrs Ms Dr Prof Sir Dame Let Such Much More Less Much Now Yes "
         "AI API CEO CTO CFO COO CIO LLM LLMs GPU GPUs CPU IPO AGI VR AR TV PC OK PhD HQ Q1 Q2 Q3 Q4 "
         "US USD EUR GBP UK".split()
