@@ -10,11 +10,22 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.understand.facts import ArticleFacts
+from pipeline.understand.facts import NEUTRAL, ArticleFacts, Figure
 
 
 def _acronym(name: str) -> str:
     return "".join(c for c in name if c.isupper())
+
+
+def _ends(figure: Figure) -> list[str]:
+    """A figure's value, or for a range the value of each end: the demo gold, annotated when
+    ranges were two figures, lists "$115 billion" and "$135 billion" for "$115 billion to $135
+    billion", and the one range figure states both."""
+    value = _norm(figure.value)
+    if not figure.high:
+        return [value]
+    ends = re.split(r"\s?(?:\bto\b|\band\b|-|–)\s?", value)
+    return [e for e in ends if e] if len(ends) == 2 else [value]
 
 
 def _norm(text: str) -> str:
@@ -104,22 +115,25 @@ def score_facts(
 
     for article_id, g in articles.items():
         facts = predicted.get(article_id, ArticleFacts())
-        pv = sorted({_norm(f.value) for f in facts.figures})
+        pv = sorted({v for f in facts.figures for v in _ends(f)})
         gv = sorted({_norm(f["value"]) for f in g.get("figures", [])})
         tally("figures", _greedy(pv, gv, lambda p, q: p == q), len(pv), len(gv))
         gevents = g.get("events", [])
+        # the demo and seed gold annotated the events the kind rules name; an event no rule is
+        # sure of (kind "event", issue 16) is outside it and is scored by benchmarks/facts_gold.py
+        kinded = [e for e in facts.events if e.kind != NEUTRAL]
         pairs = _greedy(
-            facts.events,
+            kinded,
             gevents,
             lambda p, q: p.iso == q["date"] and p.kind == q["kind"] and _norm(q["contains"]) in _norm(p.text),
         )
-        tally("events", pairs, len(facts.events), len(gevents))
+        tally("events", pairs, len(kinded), len(gevents))
         pairs = _greedy(
-            facts.events,
+            kinded,
             gevents,
             lambda p, q: p.iso == q["date"] and _norm(q["contains"]) in _norm(p.text),
         )
-        tally("events_dated", pairs, len(facts.events), len(gevents))
+        tally("events_dated", pairs, len(kinded), len(gevents))
         for field_name, kind in (("people", "person"), ("orgs", "org")):
             pm = [m for m in facts.mentions if m.kind == kind]
             gm = g.get(field_name, [])

@@ -26,7 +26,16 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
-from pipeline.models import Article, Brief, Delivery, RunStats, Thread, ThreadDigest, TimelineEvent
+from pipeline.models import (
+    Article,
+    Brief,
+    Delivery,
+    KeyFigure,
+    RunStats,
+    Thread,
+    ThreadDigest,
+    TimelineEvent,
+)
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
@@ -34,6 +43,7 @@ from pipeline.operate.schedule import slot_id, status_line
 from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
 from pipeline.publish.outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
+from pipeline.publish.serialize import digest_from_json
 from pipeline.store import Store
 from pipeline.store.records import RunStatus, SlotState
 from pipeline.understand.clustering import events_of
@@ -314,7 +324,12 @@ def _digests(
     digests = []
     for t in ranked:
         digest = digest_thread(
-            t, [articles[i] for i in t.article_ids], facts, keywords.get(t.id, ()), store.thread_events(t.id)
+            t,
+            [articles[i] for i in t.article_ids],
+            facts,
+            keywords.get(t.id, ()),
+            store.thread_events(t.id),
+            _earlier_figures(store, t.id, slot),
         )
         store.save_thread_events(digest.thread_id, digest.timeline)
         digests.append(digest)
@@ -327,19 +342,33 @@ def _digests(
     return fresh
 
 
+def _earlier_figures(store: Store, thread_id: str, slot: datetime) -> tuple[KeyFigure, ...]:
+    """The key figures of the thread's last brief before `slot`, each with the date of the
+    brief that first showed it, so a later brief keeps the thread's headline figures."""
+    for entry, data in store.thread_appearances(thread_id):
+        if entry.slot < slot:
+            day = entry.slot.date().isoformat()
+            return tuple(replace(f, earlier=f.earlier or day) for f in digest_from_json(data).figures)
+    return ()
+
+
 def digest_thread(
     thread: Thread,
     articles: Sequence[Article],
     facts: Mapping[str, ArticleFacts],
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
+    earlier_figures: Sequence[KeyFigure] = (),
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
-    thread's events from earlier briefs, so its timeline grows."""
+    thread's events from earlier briefs, so its timeline grows; `earlier_figures` the key
+    figures of its last brief, kept while they are still its headline figures."""
     summary = summarize_thread(thread, articles)
     shown = [s.text for s in summary.sentences()]
-    fields = digest_fields(articles, facts, keywords or title_words(thread.title), shown, earlier_events)
+    fields = digest_fields(
+        articles, facts, keywords or title_words(thread.title), shown, earlier_events, earlier_figures
+    )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))
 

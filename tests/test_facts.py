@@ -29,6 +29,7 @@ from pipeline.understand.facts import (
     Mention,
     extract_facts,
 )
+from pipeline.understand.fields import digest_fields
 
 GOLD = json.loads((Path(__file__).parent / "data" / "demo_gold.json").read_text(encoding="utf-8"))
 FRIDAY = utc(2026, 4, 10, 9)  # the anchor of most unit tests: Friday 10 April 2026
@@ -81,7 +82,12 @@ def test_money_in_billions_is_normalised() -> None:
         ("Regulators fined Sornic €870 million.", "€870 million", 870e6, "EUR"),
         ("The club sold the striker for £5m.", "£5m", 5e6, "GBP"),
         ("The board raised the dividend to 9.4 pence a share.", "9.4 pence", 0.094, "GBP"),
-        ("Brixel reported revenue of 14.2 billion Norwegian kroner.", "14.2 billion", 14.2e9, "NOK"),
+        (
+            "Brixel reported revenue of 14.2 billion Norwegian kroner.",
+            "14.2 billion Norwegian kroner",
+            14.2e9,
+            "NOK",
+        ),
     ],
 )
 def test_money_in_other_currencies(text: str, value: str, amount: float, unit: str) -> None:
@@ -90,25 +96,23 @@ def test_money_in_other_currencies(text: str, value: str, amount: float, unit: s
     assert f.amount == pytest.approx(amount)
 
 
-def test_a_range_gives_two_figures_and_the_first_takes_the_scale_of_the_second() -> None:
+def test_a_range_is_one_figure_and_its_first_end_takes_the_scale_of_the_second() -> None:
     facts = facts_of("Vantor expects capital expenditure of $115 to $135 billion next year.")
-    money = [(f.value, f.amount, f.label) for f in facts.figures if f.kind == "money"]
-    assert money == [
-        ("$115", 115e9, "capital expenditure"),
-        ("$135 billion", 135e9, "capital expenditure"),
-    ]
+    money = [(f.value, f.amount, f.high, f.label) for f in facts.figures if f.kind == "money"]
+    assert money == [("$115 to $135 billion", 115e9, 135e9, "capital expenditure")]
 
 
 def test_percent() -> None:
     f = figure("Kelvara shares fell 6.5% in Oslo.", "6.5%")
-    assert (f.kind, f.amount, f.unit, f.label) == ("percent", 6.5, "%", "Kelvara shares fell")
+    assert (f.kind, f.amount, f.unit, f.label) == ("percent", 6.5, "%", "Kelvara shares")
 
 
 @pytest.mark.parametrize(
     ("text", "value", "label"),
     [
         ("Orla claims 10x less training compute than its rival.", "10x", "less training compute"),
-        ("The Quill engine runs ten times faster on old laptops.", "ten times", "faster"),
+        # a comparative with no noun after it is no noun phrase: no label rather than "faster"
+        ("The Quill engine runs ten times faster on old laptops.", "ten times", ""),
     ],
 )
 def test_multiples(text: str, value: str, label: str) -> None:
@@ -155,9 +159,13 @@ def test_labels_come_from_the_words_around_the_figure(text: str, value: str, lab
     assert 1 <= len(f.label.split()) <= 6
 
 
-def test_one_figure_per_value() -> None:
-    facts = facts_of("Brixel raised $40 million. Investors liked the $40 million round.")
-    assert [f.value for f in facts.figures] == ["$40 million"]
+def test_a_figure_told_twice_is_one_key_indicator_with_the_label_of_the_clearer_sentence() -> None:
+    article = make_article(
+        "https://news.example/story",
+        "Brixel now has $40 million, it said. Investors liked the $40 million round.",
+    )
+    fields = digest_fields([article], {article.id: extract_facts(article)}, [], shown=())
+    assert [(f.value, f.label) for f in fields.figures] == [("$40 million", "round")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,16 +267,16 @@ def test_event_kinds(text: str, kind: str) -> None:
     assert [e.kind for e in events_of(text)] == [kind]
 
 
-def test_the_clause_around_the_date_decides_the_kind() -> None:
+def test_a_sentence_is_one_event_on_the_date_of_its_main_clause() -> None:
+    # the relative clause's 2024 is another thing the sentence names, not its event
     events = events_of("Brixel, which raised $40 million in 2024, launched its first app on Tuesday.")
-    assert [(e.date, e.kind) for e in events] == [
-        (date(2024, 1, 1), "financial"),
-        (date(2026, 4, 7), "product launch"),
-    ]
+    assert [(e.date, e.kind) for e in events] == [(date(2026, 4, 7), "product launch")]
 
 
-def test_a_dated_sentence_without_a_kind_is_not_an_event() -> None:
-    assert events_of("Aarewald beat Lakeport on Thursday night in front of a full stadium.") == []
+def test_a_dated_sentence_no_rule_is_sure_of_is_an_event_of_the_neutral_kind() -> None:
+    (event,) = events_of("Aarewald beat Lakeport on Thursday night in front of a full stadium.")
+    assert (event.date, event.kind) == (date(2026, 4, 9), "event")
+    assert event.title == "Aarewald beat Lakeport in front of a full stadium"
 
 
 def test_event_text_is_the_sentence() -> None:
@@ -617,7 +625,7 @@ def test_a_wire_story_in_another_house_style() -> None:
     assert figures["$88.10"] == ("money", 88.1)
     assert {(e.date, e.kind) for e in facts.events} == {
         (date(2026, 4, 7), "financial"),  # "said on Tuesday it would ...": the Tuesday that has been
-        (date(2019, 1, 1), "financial"),
+        # ("its largest deal since it bought Helix Systems in 2019": the sentence's event is Tuesday's)
         (date(2026, 1, 1), "financial"),  # "the deal should close this year"
         (date(2017, 1, 1), "organizational"),
         (date(2026, 1, 5), "financial"),  # "Jan. 5"
@@ -700,10 +708,13 @@ def _report(name: str, scores: dict[str, dict[str, float]]) -> None:
 # Thresholds just below what the extractor achieves (precision, recall, role accuracy).
 # Thread articles (the rules were tuned on them): figures 1.00/1.00, events 0.94/0.92,
 # people 1.00/0.97 (roles 1.00), orgs 0.99/0.97 (roles 0.95), quotes 1.00/1.00.
+# Issue 16 made a sentence one event (the date of its main clause: a second date it names is
+# another thing) and a kind only a sure rule's, else the neutral "event" (not scored here: this
+# gold annotated the kinded ones); events fell to 0.85/0.72 (dated 0.98/0.83) by design.
 GOLD_THRESHOLDS = {
     "figures": (0.95, 0.95, None),
-    "events": (0.90, 0.88, None),
-    "events_dated": (0.95, 0.95, None),
+    "events": (0.82, 0.70, None),
+    "events_dated": (0.90, 0.75, None),
     "people": (0.95, 0.93, 0.95),
     "orgs": (0.95, 0.92, 0.90),
     "quotes": (0.95, 0.95, None),
@@ -713,10 +724,11 @@ GOLD_THRESHOLDS = {
 # 0.80/0.80; the general fixes that followed (units of measure, "said ORG spokesperson NAME",
 # nationality adjectives, short names of companies, future weekdays) brought it to figures
 # 1.00/0.98, events 0.85/0.74, people 1.00/0.95, orgs 0.90/0.97, quotes 1.00/1.00.
+# Issue 16 (one event per sentence, sure kinds): events 0.88/0.61.
 HELDOUT_THRESHOLDS = {
     "figures": (0.95, 0.95, None),
-    "events": (0.80, 0.70, None),
-    "events_dated": (0.90, 0.80, None),
+    "events": (0.80, 0.58, None),
+    "events_dated": (0.85, 0.60, None),
     "people": (0.95, 0.90, 0.95),
     "orgs": (0.85, 0.90, 0.60),
     "quotes": (0.95, 0.95, None),

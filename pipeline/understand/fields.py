@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.models import (
     Article,
@@ -28,7 +28,7 @@ from pipeline.models import (
 )
 from pipeline.text.sentences import split_sentences
 from pipeline.text.words import COMMON_WORDS, WORD
-from pipeline.understand.facts import ArticleFacts, Event, Figure, Mention, Quote, money_amount
+from pipeline.understand.facts import NEUTRAL, ArticleFacts, Event, Figure, Mention, Quote, money_amount
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,15 @@ def digest_fields(
     keywords: Sequence[str],
     shown: Iterable[str],
     earlier_events: Sequence[TimelineEvent] = (),
+    earlier_figures: Sequence[KeyFigure] = (),
 ) -> DigestFields:
     """The facts-based fields of one thread's digest. `shown` are sentences already in the
     overview / why it matters / TL;DR (not repeated); `earlier_events` are the thread's
-    events from earlier briefs, kept so the timeline grows."""
+    events from earlier briefs, kept so the timeline grows; `earlier_figures` the key figures
+    of its last brief (each with the date it was first shown), kept while they are headline."""
     by_id = {a.id: a for a in articles}
     all_facts = [facts[a.id] for a in articles if a.id in facts]
-    figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords)
+    figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords, earlier_figures)
     timeline = _timeline([e for fa in all_facts for e in fa.events], by_id, earlier_events)
     people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"])
     orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"])
@@ -179,14 +181,20 @@ def _sentences(text: str) -> list[str]:
     return [s for s in split_sentences(text) if shortest <= len(s.split()) <= longest]
 
 
-def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[KeyFigure, ...]:
-    """3–6 figures, ranked by how many sources report them, then by how central their sentence
-    is (thread keywords in it); the same figure from several sources is shown once."""
-    groups: dict[tuple[str, str, float], list[Figure]] = defaultdict(list)
+def _key_figures(
+    figures: Sequence[Figure], keywords: Sequence[str], earlier: Sequence[KeyFigure] = ()
+) -> tuple[KeyFigure, ...]:
+    """3–6 figures that have a label (a figure with no well-formed label is not an indicator),
+    ranked by how many sources report them, then by how central their sentence is (thread
+    keywords in it); the same figure from several sources is shown once, with the label of its
+    first labelled sentence. The thread's key figures of its last brief stay, marked as reported
+    earlier, while the slots allow and no figure of today gives the same measure anew."""
+    groups: dict[tuple[str, str, float, float], list[Figure]] = defaultdict(list)
     for f in figures:
         if f.kind == "count" and f.amount < TUNING.min_count:
             continue
-        groups[(f.kind, f.unit, float(f"{f.amount:.3g}"))].append(f)
+        groups[(f.kind, f.unit, float(f"{f.amount:.3g}"), float(f"{f.high:.3g}"))].append(f)
+    labelled = [[f for f in g if f.label] for g in groups.values()]
     kw = [k.lower() for k in keywords]
 
     def rank(group: list[Figure]) -> tuple[int, int, int]:
@@ -195,22 +203,80 @@ def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[Ke
         weight = dict(TUNING.figure_weights).get(group[0].kind, 0)
         return (sources, central + weight, len(group[0].label))
 
-    ranked = sorted(groups.values(), key=rank, reverse=True)[: TUNING.max_figures]
-    return tuple(
+    ranked = sorted((g for g in labelled if g), key=rank, reverse=True)[: TUNING.max_figures]
+    before = {_figure_key(k.value): k for k in earlier}
+    out = [
         KeyFigure(
             value=g[0].value,
             label=g[0].label,
             context=Sentence(g[0].sentence, g[0].article_id),
             sources=len({f.article_id for f in g}),
+            earlier=before[_figure_key(g[0].value)].earlier if _figure_key(g[0].value) in before else "",
         )
         for g in ranked
-    )
+    ]
+    shown = {_figure_key(k.value) for k in out}
+    measures = {k.label.lower() for k in out}
+    for k in earlier:
+        if len(out) >= TUNING.max_figures:
+            break
+        if _figure_key(k.value) not in shown and k.label.lower() not in measures and k.earlier:
+            out.append(k)  # still a headline figure of the thread: a later brief keeps it
+            shown.add(_figure_key(k.value))
+    return tuple(out)
+
+
+def _figure_key(value: str) -> str:
+    """A figure's value for comparison: "$14.3 billion" and "$14.3B" are one."""
+    amount = money_amount(value)
+    return f"money:{amount:.4g}" if amount else " ".join(WORD.findall(value.lower()))
+
+
+# an opening that leans on a sentence the reader of the timeline cannot see
+_REFERENCE = re.compile(
+    r"^(?:[“\"']\s*)?(?:(?:He|She|It|They|His|Her|Its|Their|This|That|These|Those|There|Then|Later|"
+    r"Afterwards|Meanwhile|Earlier|Instead|Also)\b|(?:The|This|That)\s+(?:company|firm|group|club|"
+    r"man|woman|boy|girl|couple|pair|player|star|team|side|move|deal|decision|agency|party|"
+    r"government|country|lab|startup|star|singer|actor|official|suspect|victim)\b|(?:[A-Z][a-z]+|\d+|"
+    r"A|An)\s+(?:days?|weeks?|months?|years?|hours?)\s+(?:later|earlier|after|before)\b|(?:The|A)\s+"
+    r"(?:next|following|previous)\s+(?:day|week|month|year)\b)"
+)
+_PRONOUN = re.compile(r"^(?P<p>He|She|His|Her)\b")
+_NAME = re.compile(r"^(?P<n>(?:[A-Z][\w’'.-]+\s+){0,3}[A-Z][\w’'.-]+)\s+(?:[a-z])")
+
+
+def _standalone(event: Event, articles: Mapping[str, Article]) -> str | None:
+    """The event's title as a reader can take it alone: a leading "He" / "She" resolved to the
+    person the sentence before it names first, or None when it leans on a sentence the reader
+    cannot see ("Two months later ...", "The company ...", "Her exit ...")."""
+    title = event.title or event.text
+    if not _REFERENCE.match(event.text):
+        return title
+    pronoun = _PRONOUN.match(title)
+    article = articles.get(event.article_id)
+    if pronoun is None or article is None:
+        return None
+    before = article.text[: article.text.find(event.text)]
+    sentences = split_sentences(before.split("\n")[-1]) if before.strip() else []
+    name = _NAME.match(sentences[-1]) if sentences else None
+    if (
+        name is None
+        or _REFERENCE.match(sentences[-1])
+        or name.group("n").split()[0] in ("The", "A", "In", "On")
+    ):
+        return None
+    subject = name.group("n")
+    if pronoun.group("p") in ("His", "Her"):
+        subject = subject + ("’" if subject.endswith("s") else "’s")
+    return subject + title[pronoun.end() :]
 
 
 def _timeline(
     events: Sequence[Event], articles: Mapping[str, Article], earlier: Sequence[TimelineEvent]
 ) -> tuple[TimelineEvent, ...]:
-    """Dated events, oldest first; one event told by several sources is shown once, citing all."""
+    """Dated events, oldest first, one entry per event: one event told by several sentences or
+    sources is shown once, by its clearest sentence (its own title, the fewest words), citing
+    all; an event that leans on a sentence the reader cannot see is left out."""
     merged: list[TimelineEvent] = list(earlier)
     for event in sorted(events, key=lambda e: (e.date, e.article_id)):
         article = articles.get(event.article_id)
@@ -220,15 +286,45 @@ def _timeline(
         when = event.iso
         if event.precision == "year" and article.published and event.date.year >= article.published.year:
             continue  # "this year", "in 2026": too vague to place on a timeline
+        title = _standalone(event, articles)
+        if title is None:
+            continue
         for i, known in enumerate(merged):
-            if known.date == when and _similar(known.text.text, event.text) >= TUNING.same_event:
-                if cite[0] not in {c[0] for c in known.cited}:
-                    merged[i] = TimelineEvent(known.date, known.kind, known.text, (*known.cited, cite))
+            if known.text.text == event.text or (known.date == when and _same_event(known, event)):
+                clearer = (
+                    len(event.text.split()) < len(known.text.text.split()) and known.text.text != event.text
+                )
+                cited = known.cited if cite[0] in {c[0] for c in known.cited} else (*known.cited, cite)
+                if clearer:
+                    merged[i] = TimelineEvent(
+                        known.date, known.kind, Sentence(event.text, event.article_id), cited, title
+                    )
+                else:
+                    merged[i] = replace(known, cited=cited)
                 break
         else:
-            merged.append(TimelineEvent(when, event.kind, Sentence(event.text, event.article_id), (cite,)))
+            merged.append(
+                TimelineEvent(when, event.kind, Sentence(event.text, event.article_id), (cite,), title)
+            )
     merged.sort(key=lambda e: e.date)
     return tuple(merged[-TUNING.max_events :])
+
+
+def _same_event(known: TimelineEvent, event: Event) -> bool:
+    """Two sentences of one date tell one event: they share most of their words, or they are of
+    the same sure kind and name the same person or organisation ("Quill left Vantor" and
+    "Quill's departure from Vantor")."""
+    if _similar(known.text.text, event.text) >= TUNING.same_event:
+        return True
+    if known.kind != event.kind or event.kind == NEUTRAL:
+        return False
+    return bool(_names(known.text.text) & _names(event.text))
+
+
+def _names(text: str) -> set[str]:
+    """The capitalised words of a sentence but its first: the names it speaks of."""
+    words = WORD.findall(text)
+    return {w.strip("’'s") for w in words[1:] if w[:1].isupper() and w.lower() not in COMMON_WORDS}
 
 
 def _similar(a: str, b: str) -> float:

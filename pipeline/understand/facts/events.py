@@ -1,10 +1,18 @@
-"""Events: one per distinct date in a sentence, with a kind from keyword rules.
+"""Events: one per dated sentence, on the date of its main clause, with a kind from keyword rules.
 
-A sentence becomes one event per distinct date in it (see `dates`). Its kind is the first rule,
-in this order, whose keywords occur in the clause around the date (between commas, dashes, colons
-and words such as when / after / which / who / while / but); when the clause has none and the
-date opens the sentence ("In April 2025, ..."), the clauses after it, nearest first; then the
-whole sentence; and when the sentence has none either it is not an event (nothing is guessed).
+A sentence that names a date (see `dates`) is one event. Its date is the one attached to the
+main verb's clause, not another date the sentence names: a date in a clause of comparison ("than
+in 2004", "up from $72 billion in 2025", "well above 2003's") is never it, and one in a clause of
+time ("after being convicted in June 1998") only when the main clause has none. A sentence whose
+only dates are compared with is no event, and nor is a dateline or byline ("PUBLISHED: 22:07 GMT,
+7 July 2012"). Each event has a short `title` from the words of its main clause, without the date.
+
+Its kind is the first rule, in this order, whose keywords occur in the clause around the date
+(between commas, dashes, colons and words such as when / after / which / who / while / but); when
+the clause has none and the date opens the sentence ("In April 2025, ..."), the clauses after it,
+nearest first. When no rule is sure, the kind is the neutral "event" (a keyword elsewhere in the
+sentence is not enough: "Mara Quill left Orbis Shipping in March 2019" is no launch, nor is a
+navy's "launched an operation" or a prosecutor's "released a statement").
 
     order  kind            keywords (stems, case-insensitive)
     1      legal           court, lawsuit, sue, fine(d), regulator, antitrust, appeal, ruling,
@@ -35,7 +43,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from pipeline.understand.facts.dates import _resolve_dates
+from pipeline.understand.facts.dates import _DateHit, _resolve_dates
 from pipeline.understand.facts.models import Event
 from pipeline.understand.facts.text import _EVENT_CLAUSE_STOP, _clause_around, _Sentence
 
@@ -73,9 +81,16 @@ EVENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "product launch",
         _kw(
-            r"\b(?:launch\w*|releas(?:e|es|ed|ing)|unveil\w*|roll(?:s|ed|ing)? out|rollout|debut\w*|"
-            r"ship(?:s|ped|ping)?|went live|goes live|go live|introduc(?:e|es|ed|ing)|arriv(?:e|es|ed|ing)|"
-            r"pre-orders?|on sale|sales begin\w*|sales start\w*)\b"
+            r"\b(?:launch\w*(?! (?:(?:a|an|the|its|their|his|her)\s+)?(?:\w+\s+)?"
+            r"(?:operation|offensive|attack|strike|raid|assault|investigation|inquiry|probe|campaign|bid|appeal|search|manhunt|rescue|missiles?|"
+            r"rockets?|war)\b)|releas(?:e|es|ed|ing)(?! (?:(?:a|an|the|its|his|her|their)\s+)?(?:\w+\s+)?"
+            r"(?:statement|report|figures|data|details|names?|video|footage|hostages?|prisoners?|him|her|them|"
+            r"on bail|from)\b)|unveil\w*|roll(?:s|ed|ing)? out|rollout|debut\w*|"
+            r"(?-i:ship(?:s|ped|ping)?)|went live|goes live|go live|introduc(?:e|es|ed|ing)|"
+            r"arriv(?:e|es|ed|ing) (?:in|on)(?= (?-i:[A-Z]))"
+            r"(?! (?-i:(?:January|February|March|April|May|June|July|August|September|October|November|"
+            r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+            r"Sunday))\b)|pre-orders?|on sale|sales begin\w*|sales start\w*)\b"
         ),
     ),
     (
@@ -112,6 +127,10 @@ EVENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+NEUTRAL = "event"  # the kind of an event no rule is sure of
+_NEAR = 40  # characters between a date and a keyword outside its clause that still decide its kind
+
+
 def event_kind(text: str) -> str | None:
     """The kind of the first rule (in priority order) whose keywords occur in `text`."""
     for kind, pattern in EVENT_RULES:
@@ -120,22 +139,126 @@ def event_kind(text: str) -> str | None:
     return None
 
 
+# a dateline or a byline: "PUBLISHED: 22:07 GMT, 7 July 2012", "Updated: July 7, 2012, 10:04 PM ET"
+_DATELINE = re.compile(
+    r"^\W*(?:published|updated|posted|last updated|first published|modified|by\b|posted on)\b|"
+    r"\b\d{1,2}\s?:\s?\d\d\s?(?:[ap]\.?\s?m\.?|gmt|bst|utc|et|est|edt|pt|pst|cet)\b",
+    re.IGNORECASE,
+)
+# what a clause that holds a date must not be for the date to be its sentence's event
+_COMPARED = re.compile(
+    r"\b(?:than|compared (?:with|to)|above|below|up from|down from|double|twice|versus)\s+(?:\S+\s+){0,4}$",
+    re.IGNORECASE,
+)
+_SUBORDINATE = re.compile(
+    r"^\s*(?:when|after|before|since|because|although|though|while|until|as|which|who|whom|that|if)\b",
+    re.IGNORECASE,
+)
+# relative dates that need the article's date: without one, the main clause's date is unknown
+_UNRESOLVED = re.compile(
+    r"\b(?:yesterday|today|tomorrow|last (?:year|month|week)|this (?:year|month|week)|"
+    r"(?:on )?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))\b",
+    re.IGNORECASE,
+)
+_OPENS_SUBORDINATE = re.compile(
+    r"\b(?:when|after|before|since|because|although|though|while|until|which|who|whom|whereas)\s*$",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"[A-Za-z][\w’'-]*")
+
+
+def _is_dateline(text: str, hits: Sequence[_DateHit]) -> bool:
+    """A dateline or byline line, not a sentence: it says when the page was written."""
+    if _DATELINE.search(text) and len(_WORD_RE.findall(text)) <= 14:
+        return True
+    rest = text
+    for h in sorted(hits, key=lambda h: -h.start):
+        rest = rest[: h.start] + rest[h.end :]
+    return len(_WORD_RE.findall(rest)) <= 2  # "Wed, Sep 19 2012 at 11:02 AM"
+
+
+def _date_rank(sentence: str, start: int, end: int) -> int | None:
+    """How surely a date is its sentence's event date: 0 in the main clause, 1 in a clause of
+    time (after / when / before ...), None in a comparison ("than in 2004", "up from $72
+    billion in 2025", "well above 2003's"): another event the sentence names."""
+    clause = _clause_around(sentence, start, end)
+    at = sentence.find(clause) if clause else 0
+    head = sentence[max(at, 0) : start]
+    if _COMPARED.search(head) or re.search(r"\bthan\s*(?:when|in|on|at|during)?\s*$", sentence[: max(at, 0)]):
+        return None
+    if (clause and _SUBORDINATE.match(clause) and head.strip()) or _OPENS_SUBORDINATE.search(
+        sentence[: max(at, 0)]
+    ):
+        return 1
+    if re.match(r"(?i)(?:since|from|until|through)\b", sentence[start:end]):
+        return 1  # "board director since 1984", "for three years from 1987": a state, not a happening
+    # a date in a clause opened by a comma after the main one ("..., up from X in 2025")
+    before = sentence[:at].rstrip()
+    if before.endswith(",") and re.match(
+        r"\s*(?:up|down|roughly|about|nearly|compared|against)\b", clause, re.I
+    ):
+        return None
+    return 0
+
+
 def _events(article_id: str, sentences: Sequence[_Sentence], anchor: date | None) -> list[Event]:
+    """One event per dated sentence: the date of its main clause (see the module docstring)."""
     out: list[Event] = []
     for s in (s for s in sentences if s.prose):
-        seen: set[tuple[date, str]] = set()
-        for hit in _resolve_dates(s.text, anchor):
-            if (hit.when, hit.precision) in seen:
-                continue
-            kind = event_kind(_clause_around(s.text, hit.start, hit.end))
-            if kind is None and len(s.text[: hit.start].split()) <= 2:
-                kind = _kind_after(s.text, hit.end)  # "In April 2025, Meta released Llama 4, ..."
-            kind = kind or event_kind(s.text)
-            if kind is None:
-                continue
-            seen.add((hit.when, hit.precision))
-            out.append(Event(hit.when, hit.precision, s.text, kind, article_id))
+        hits = _resolve_dates(s.text, anchor)
+        if not hits or _is_dateline(s.text, hits):
+            continue
+        ranked = [
+            (r, i, h) for i, h in enumerate(hits) if (r := _date_rank(s.text, h.start, h.end)) is not None
+        ]
+        if not ranked:
+            continue  # its only dates are of things it compares with
+        rank, _, hit = min(ranked, key=lambda t: (t[0], t[1]))
+        if rank and anchor is None and _UNRESOLVED.search(s.text):
+            continue  # "grew 1.6% last year after shrinking in 2003": the main date is unknown
+        # dates joined to it by "and" are the same verb's ("published papers in 2023 and 2024")
+        chosen = [hit]
+        for other in hits:
+            last = chosen[-1]
+            if other.start >= last.end and re.fullmatch(
+                r"\s*(?:,|and|or|, and)\s*", s.text[last.end : other.start]
+            ):
+                chosen.append(other)
+        for h in chosen:
+            out.append(
+                Event(
+                    h.when,
+                    h.precision,
+                    s.text,
+                    _sure_kind(s.text, h.start, h.end),
+                    article_id,
+                    title(s.text, h.start, h.end),
+                )
+            )
     return out
+
+
+def _sure_kind(sentence: str, start: int, end: int) -> str:
+    """The kind of a date's clause; else of the clauses it opens ("In April 2025, Meta released
+    ...") or of the "when" clause after it ("after mid-2025, when the company created ..."); else
+    of the whole sentence when one rule alone matches it; else the neutral kind."""
+    kind = event_kind(_clause_around(sentence, start, end))
+    if kind is None and len(sentence[:start].split()) <= 2:
+        kind = _kind_after(sentence, end)
+    when = re.match(r"\s*,?\s*when\b([^,;:]*)", sentence[end:])
+    if kind is None and when:
+        kind = event_kind(when.group(1))
+    if kind is None:
+        # else the rule whose keyword is nearest the date, if one is near: "Axios reported on
+        # April 6, 2026, that ..." is a revelation, a keyword three clauses away says nothing
+        near = [
+            (max(0, m.start() - end, start - m.end()), order, k)
+            for order, (k, pattern) in enumerate(EVENT_RULES)
+            for m in pattern.finditer(sentence)
+        ]
+        best = min(near, default=None)
+        kind = best[2] if best is not None and best[0] <= _NEAR else None
+    return kind or NEUTRAL
 
 
 def _kind_after(sentence: str, end: int) -> str | None:
@@ -148,3 +271,42 @@ def _kind_after(sentence: str, end: int) -> str | None:
         if kind is not None:
             return kind
     return None
+
+
+_TITLE_STOP = re.compile(
+    r"\s*(?:[,;:(“”\"]|\s[-–—]\s|\s(?:when|after|before|while|because|although|though|which|who|whereas|"
+    r"as|but|despite|amid|according)\s)"
+)
+_DATE_WORDS = re.compile(
+    r"(?:\s+(?:on|in|during|since|by|at|from|last|this|early|late|mid|the|of))*\s*$", re.IGNORECASE
+)
+_SAID = re.compile(r",?\s+(?:\w+\s+){0,3}(?:said|says|reported|announced|told \w+)\s*[.!?]?$")
+_MAX_TITLE_WORDS = 12
+
+
+def title(sentence: str, start: int, end: int) -> str:
+    """A short title for the event of a sentence, in its own words: its main clause without the
+    date ("Horton was shot and killed" for "Horton was shot and killed in October 2011 when
+    gunfire erupted outside..."), at most twelve words."""
+    text = sentence
+    lead = re.match(r"^[^,]{0,60},\s+", text)
+    # "In December, the school imposed ...": the opening says when
+    if lead and (lead.end() > end or start < lead.end()):
+        text, start, end = text[lead.end() :], 0, 0
+    # the date and the words that introduce it go
+    head = text[:start]
+    dangling = _DATE_WORDS.search(head)
+    head = head[: dangling.start()] if dangling else head
+    tail = re.sub(r"^\s*(?:night|morning|afternoon|evening|local time)\b", "", text[end:])
+    body = (head + " " + tail.lstrip()) if start or end else text
+    body = " ".join(body.split())
+    cut = next(
+        (m.start() for m in _TITLE_STOP.finditer(body) if len(body[: m.start()].split()) >= 3), len(body)
+    )
+    words = _SAID.sub("", body[:cut]).strip(" .!?").split()
+    while words and words[-1].lower() in {"on", "in", "at", "the", "a", "an", "of", "to", "and", "by", "for"}:
+        words.pop()
+    words = words[:_MAX_TITLE_WORDS]
+    if not words:
+        return ""
+    return (words[0][:1].upper() + words[0][1:] + " " + " ".join(words[1:])).strip()
