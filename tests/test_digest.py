@@ -19,6 +19,7 @@ SCORES = (
     "The Lindqvist Institute published its harbour benchmark on Monday. "
     "Ostrava Systems scored 71 points on the harbour benchmark, the best result so far. "
     "Kesteven Robotics scored 64 points on the same benchmark, ahead of last year's leader. "
+    "Marlow Dynamics scored 58 points on the benchmark. "
     "Analysts at Halberd Research said the results would push buyers to run their own tests."
 )
 
@@ -31,7 +32,28 @@ def test_the_same_measure_for_several_organizations_becomes_a_comparison_table()
 
     assert fields.comparison is not None, [(f.value, f.label) for f in facts[article.id].figures]
     rows = {entity: value for entity, value, _ in fields.comparison.rows}
-    assert rows.get("Ostrava Systems") == "71" and rows.get("Kesteven Robotics") == "64"
+    assert rows == {"Ostrava Systems": "71", "Kesteven Robotics": "64", "Marlow Dynamics": "58"}
+    assert len(fields.comparison.sources) == 3  # the source line of each row
+
+
+def test_one_measure_for_four_models_in_one_sentence_is_a_comparison_with_its_source_line() -> None:
+    # the demo's scorekeeper sentence: four subjects, two of them sharing one value, and "the
+    # model" being the one the article's title names
+    text = (
+        "Independent scorekeeper Artificial Analysis placed the model at 52 on its Intelligence Index, "
+        "in fourth place behind GPT-5.4 and Gemini 3.1 Pro at 57 and Anthropic’s Claude Opus 4.6 at 53."
+    )
+    article = replace(make_article("https://harbour.example/index", text), title="Muse Spark trails rivals")
+    fields = digest_fields([article], {article.id: extract_facts(article)}, [], shown=())
+    assert fields.comparison is not None
+    assert fields.comparison.measure == "Intelligence Index score"
+    assert [(e, v) for e, v, _ in fields.comparison.rows] == [
+        ("Muse Spark", "52"),
+        ("GPT-5.4", "57"),
+        ("Gemini 3.1 Pro", "57"),
+        ("Claude Opus 4.6", "53"),
+    ]
+    assert [s.text for s in fields.comparison.sources] == [text]
 
 
 def test_badges_follow_their_documented_rules() -> None:
@@ -285,3 +307,20 @@ def test_sources_disagree_only_within_one_event_of_a_thread() -> None:
     (found,) = digest.disagreements  # the two tolls of the Aceh quake, not Papua's beside them
     assert {c.source for c in found.claims} == {"aceh-news", "sumatra-wire"}
     assert sorted(c.value for c in found.claims) == ["35", "42"]
+
+
+def test_a_sentence_naming_two_dates_is_one_timeline_entry_and_a_pronoun_with_nothing_before_is_left_out() -> (
+    None
+):
+    # ECB+ 16_1ecbplus and 3_6ecb: the school's ban was listed under 2004-12 and under 1999, and
+    # "He was convicted ..." opened an article's timeline with no one before it
+    text = (
+        "In December, the school imposed a one - year postseason tournament ban on its men's basketball "
+        "team after O'Brien acknowledged he gave about $6, 000 to recruit Alex Radojevic in 1999.\n"
+        "He was convicted of killing four people, including a judge in a court room shooting in 2005."
+    )
+    article = make_article("https://ecb.example/ncaa", text, published=utc(2005, 5, 16, 12))
+    fields = digest_fields([article], {article.id: extract_facts(article)}, [], shown=())
+    assert [(e.date, e.title) for e in fields.timeline] == [
+        ("2004-12", "The school imposed a one - year postseason tournament ban")
+    ]

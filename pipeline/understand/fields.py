@@ -121,7 +121,7 @@ def digest_fields(
         horizon=_horizon(text),
         tone=_tone(text),
         audience=_audience_sentences(articles, used),
-        comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people),
+        comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people, by_id),
     )
 
 
@@ -456,21 +456,62 @@ def _audience_sentences(articles: Sequence[Article], used: set[str]) -> tuple[Se
     return tuple(out)
 
 
-def _comparison(figures: Sequence[Figure], involved: Sequence[Involved]) -> Comparison | None:
-    """The same kind of measure (a label's last word: valuation, score, funding…) given for two
-    or more different entities, each named in the figure's own sentence."""
+_SUBJECT = re.compile(
+    r"(?:[A-Z][\w.-]*(?:\s+(?:[A-Z0-9][\w.-]*))*)(?:\s+and\s+(?:[A-Z][\w.-]*(?:\s+(?:[A-Z0-9][\w.-]*))*))?"
+)
+_THE_SUBJECT = re.compile(r"\b(?:the|its) (?:model|company|firm|system|startup|product|phone|chip)\b")
+
+
+def _comparison(
+    figures: Sequence[Figure], involved: Sequence[Involved], articles: Mapping[str, Article] | None = None
+) -> Comparison | None:
+    """One measure (a figure's label and unit: "Intelligence Index score", "valuation") given
+    for three or more subjects. A figure's subjects are the names right before it in its clause
+    ("GPT-5.4 and Gemini 3.1 Pro at 57", "Ostrava Systems scored 71"; "the model" is the one
+    its article's title names first), else a name of the panel in its sentence. The rows cite
+    the sentences that give them."""
     names = [i.name for i in involved]
-    by_measure: dict[tuple[str, str], dict[str, tuple[str, str]]] = defaultdict(dict)
+    by_measure: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = defaultdict(dict)
     for f in figures:
-        words = WORD.findall(f.label.lower())
-        if not words:
+        if not f.label:
             continue
-        entity = next((n for n in names if n in f.sentence), None)
-        if entity is None:
-            continue
-        by_measure[(words[-1], f.unit)].setdefault(entity, (f.value, f.article_id))
+        for entity in _subjects_of(f, names, articles or {}):
+            by_measure[(f.label.lower(), f.unit)].setdefault(entity, (f.value, f.article_id, f.sentence))
     best = max(by_measure.items(), key=lambda kv: len(kv[1]), default=None)
-    if best is None or len(best[1]) < 2:
+    if best is None or len(best[1]) < 3:
         return None
-    (measure, _), rows = best
-    return Comparison(measure, tuple((e, v, a) for e, (v, a) in rows.items()))
+    (_, _), rows = best
+    label = next(f.label for f in figures if f.label.lower() == best[0][0])
+    sources: list[Sentence] = []
+    for _, (_, article_id, sentence) in rows.items():
+        if all(s.text != sentence for s in sources):
+            sources.append(Sentence(sentence, article_id))
+    return Comparison(label, tuple((e, v, a) for e, (v, a, _) in rows.items()), tuple(sources))
+
+
+def _subjects_of(figure: Figure, names: Sequence[str], articles: Mapping[str, Article]) -> list[str]:
+    """Who a figure is of: the names just before it, after the figure before it."""
+    at = figure.sentence.find(figure.value)
+    if at < 0:
+        return []
+    head = figure.sentence[:at]
+    cut = max(
+        head.rfind(","), head.rfind(";"), *(head.rfind(p) for p in (" behind ", " ahead of ", " than "))
+    )
+    lead = head[cut + 1 :] if cut >= 0 else head
+    words = lead.split()
+    found: list[str] = []
+    found_at = -1
+    for m in _SUBJECT.finditer(lead):
+        if m.group(0).split()[0] in ("The", "A", "An", "In", "On", "At", "Independent"):
+            continue
+        found, found_at = [n.strip() for n in re.split(r"\s+and\s+", m.group(0))], m.start()
+    the = _THE_SUBJECT.search(lead)
+    if found and not (the and the.start() > found_at):
+        return found
+    article = articles.get(figure.article_id)
+    if the and article is not None and words:
+        title = _SUBJECT.search(article.title)
+        return [title.group(0)] if title else []
+    entity = next((n for n in names if n in figure.sentence), None)
+    return [entity] if entity else []

@@ -274,7 +274,7 @@ def _kind_after(sentence: str, end: int) -> str | None:
 
 
 _TITLE_STOP = re.compile(
-    r"\s*(?:[,;:(“”\"]|\s[-–—]\s|\s(?:when|after|before|while|because|although|though|which|who|whereas|"
+    r"\s*(?:[,;:(“”\"]|\s[–—]\s|\s-\s(?=[A-Z\"“])|\s(?:when|after|before|while|because|although|though|which|who|whereas|"
     r"as|but|despite|amid|according)\s)"
 )
 _DATE_WORDS = re.compile(
@@ -307,6 +307,25 @@ def title(sentence: str, start: int, end: int) -> str:
     while words and words[-1].lower() in {"on", "in", "at", "the", "a", "an", "of", "to", "and", "by", "for"}:
         words.pop()
     words = words[:_MAX_TITLE_WORDS]
+    while words and words[-1].lower() in {
+        "on",
+        "in",
+        "at",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "and",
+        "by",
+        "for",
+        "its",
+        "their",
+        "his",
+        "her",
+        "with",
+    }:
+        words.pop()
     if not words:
         return ""
     return (words[0][:1].upper() + words[0][1:] + " " + " ".join(words[1:])).strip()

@@ -118,7 +118,8 @@ _CLAUSE_WORDS = frozenset(
 )
 _NOT_NOUNS = frozenset(
     "up down out off away back again also only just even still yet very more most less least much "
-    "many few such own same other another new high low higher lower".split()
+    "many few such own same other another new high low higher lower ahead behind apart alone together "
+    "each".split()
 )
 _COMPARATIVES = frozenset(
     "more less fewer faster slower larger bigger smaller higher lower cheaper better worse".split()
@@ -203,6 +204,16 @@ def _noun_phrase(words: list[str], prepositions: int = 1) -> list[str]:
         if low in _DETERMINERS | {"all", "both"} and (not out or out[-1].lower() in _NOUN_PREPOSITIONS):
             out.append(w)
             continue
+        if out and out[-1].lower() in _DETERMINERS and re.fullmatch(r"(?:19|20)\d\d", w):
+            out.append(w)  # "its 2005 growth forecast": a year as a modifier
+            continue
+        if (
+            out
+            and w.islower()
+            and low.endswith("ed")
+            and out[-1].lower() not in _NOUN_PREPOSITIONS | _DETERMINERS
+        ):
+            break  # "budget submitted to Congress": a participle after the noun starts a clause
         if (
             low in _TIME_WORDS
             or re.fullmatch(r"(?:19|20)\d\d", w)
