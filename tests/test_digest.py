@@ -309,9 +309,7 @@ def test_sources_disagree_only_within_one_event_of_a_thread() -> None:
     assert sorted(c.value for c in found.claims) == ["35", "42"]
 
 
-def test_a_sentence_naming_two_dates_is_one_timeline_entry_and_a_pronoun_with_nothing_before_is_left_out() -> (
-    None
-):
+def test_a_sentence_naming_two_dates_is_one_entry_and_a_pronoun_with_nothing_before_is_left_out() -> None:
     # ECB+ 16_1ecbplus and 3_6ecb: the school's ban was listed under 2004-12 and under 1999, and
     # "He was convicted ..." opened an article's timeline with no one before it
     text = (

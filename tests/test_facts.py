@@ -809,7 +809,7 @@ def test_demo_facts_are_verbatim_and_cheap(demo: dict[str, Article]) -> None:
         ),
         # unit words were labels: "money", "percent", "trillion"
         (
-            "The $2.58 trillion (£1.38 trillion) budget submitted to Congress affects 150 domestic programmes.",
+            "The $2.58 trillion (£1.38 trillion) budget submitted to Congress affects 150 programmes.",
             "$2.58 trillion",
             "budget",
         ),
