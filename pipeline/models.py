@@ -198,6 +198,9 @@ class KeyFigure:
     context: Sentence
     sources: int  # how many articles report it
     earlier: str = ""  # ISO date of the brief that first showed it, when an earlier one did
+    # (publisher, url) of its article when it is reported earlier: that article is among the
+    # sources of the brief that showed it, not of this one
+    cited: tuple[str, str] | tuple[()] = ()
 
 
 @dataclass(frozen=True)

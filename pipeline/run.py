@@ -348,7 +348,13 @@ def _earlier_figures(store: Store, thread_id: str, slot: datetime) -> tuple[KeyF
     for entry, data in store.thread_appearances(thread_id):
         if entry.slot < slot:
             day = entry.slot.date().isoformat()
-            return tuple(replace(f, earlier=f.earlier or day) for f in digest_from_json(data).figures)
+            digest = digest_from_json(data)
+            refs = {s.article_id: (s.source, s.url) for s in digest.sources}
+            kept = (
+                replace(f, earlier=f.earlier or day, cited=f.cited or refs.get(f.context.article_id, ()))
+                for f in digest.figures
+            )
+            return tuple(f for f in kept if f.cited)
     return ()
 
 

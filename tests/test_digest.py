@@ -83,6 +83,39 @@ def test_a_thread_with_nothing_new_is_one_line_that_says_so() -> None:
     assert "71 points" not in rendered.email_txt
 
 
+def test_a_key_figure_kept_from_an_earlier_brief_is_marked_and_is_no_news() -> None:
+    article = make_article("https://harbour.example/benchmark", SCORES, published=utc(2026, 4, 8, 12))
+    thread = Thread("bench", "Harbour benchmark", "configured", (article.id,))
+    first = digest_thread(thread, [article], {article.id: extract_facts(article)})
+    shown = first.figures[0]
+    kept = replace(shown, earlier="2026-04-08", cited=("Harbour News", article.url))
+
+    # the same figures again the next day: marked as reported earlier, and no news
+    again = digest_thread(thread, [article], {article.id: extract_facts(article)}, earlier_figures=[kept])
+    again = only_new(again, shown_keys(first), "New since Wed 08 Apr, 21:00 UTC")
+    assert again.figures and all(f.earlier == "2026-04-08" for f in again.figures)
+    assert again.unchanged
+
+    # a new article without it: the thread keeps it, citing its article, not among today's sources
+    other = make_article(
+        "https://quay.example/bench",
+        "Buyers of harbour cranes said they would run their own tests.",
+        source="Quay Daily",
+        published=utc(2026, 4, 9, 12),
+    )
+    later = digest_thread(
+        replace(thread, article_ids=(other.id,)),
+        [other],
+        {other.id: extract_facts(other)},
+        earlier_figures=[kept],
+    )
+    later = only_new(later, shown_keys(first), "New since Wed 08 Apr, 21:00 UTC")
+    assert kept in later.figures and not later.unchanged  # its new sentence is the news
+    text = render_brief(replace(make_brief(), digests=(later,))).email_txt
+    assert f"{shown.value}: {shown.label} (one source only; reported earlier, 8 April 2026)" in text
+    assert f"[Harbour News: {article.url}]" in text
+
+
 def _leaving(url: str, source: str, text: str) -> tuple[Article, ArticleFacts]:
     article = make_article(url, text, source=source, published=utc(2026, 4, 9, 12))
     return article, extract_facts(article)

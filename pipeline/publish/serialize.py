@@ -87,7 +87,14 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
         reading_minutes=d["reading_minutes"],
         category=d.get("category", ""),
         figures=tuple(
-            KeyFigure(f["value"], f["label"], Sentence(**f["context"]), f["sources"], f.get("earlier", ""))
+            KeyFigure(
+                f["value"],
+                f["label"],
+                Sentence(**f["context"]),
+                f["sources"],
+                f.get("earlier", ""),
+                (str(f["cited"][0]), str(f["cited"][1])) if f.get("cited") else (),
+            )
             for f in d.get("figures", [])
         ),
         timeline=tuple(

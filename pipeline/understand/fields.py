@@ -227,9 +227,12 @@ def _key_figures(
 
 
 def _figure_key(value: str) -> str:
-    """A figure's value for comparison: "$14.3 billion" and "$14.3B" are one."""
+    """A figure's value for comparison: "$14.3 billion" and "$14.3B" are one, "27" and "27%"
+    two."""
     amount = money_amount(value)
-    return f"money:{amount:.4g}" if amount else " ".join(WORD.findall(value.lower()))
+    if amount:
+        return f"money:{amount:.4g}"
+    return re.sub(r"\s*(?:per ?cent|percent)\b", "%", "".join(value.lower().split()))
 
 
 # an opening that leans on a sentence the reader of the timeline cannot see
