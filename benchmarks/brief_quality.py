@@ -25,11 +25,13 @@ choices are given in the notes and details, not pooled into the figures above (t
 sentence would count twice).
 
 Beside them, without targets, the product's own rules scored on every gold sentence they see
-(the private names of `pipeline/understand/summarize.py` and the public ones of `fields.py`;
-a rule renamed is reported as skipped): the "why" gate (a candidate matching `_CONSEQUENCE`,
-required of every "Why it matters" pick), the TL;DR gate (a candidate of at most 35 words) and
-its "reads badly alone" penalty (`_DANGLING`), and the audience gate (`AUDIENCE_WORDS` and
-`CONSEQUENCE` both found in a sentence of 6-60 words): precision and recall against the labels.
+(`pipeline/understand/headings.py` and the public names of `fields.py`; a rule renamed is
+reported as skipped): the "why" gate (`states_consequence`, required of every "Why it matters"
+pick), the TL;DR gate (a candidate of at most `SummaryTuning.bullet_words` words that
+`reads_alone`) and its complement (the candidates it turns away: do they not read alone?), and
+the audience gate (`headings.changes_for` with the default audience's groups, on a sentence of
+6-60 words):
+precision and recall against the labels.
 
 **`brief.repeats.demo` and `brief.repeats.ecbplus`**: sentences shown more than once in one
 brief. A brief's shown sentences are read from its brief.json, in every section a reader sees
@@ -71,7 +73,7 @@ from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import Article, Brief, Thread, ThreadDigest
 from pipeline.publish.serialize import brief_from_json
 from pipeline.run import digest_thread
-from pipeline.understand import fields, summarize
+from pipeline.understand import fields, headings, summarize
 from pipeline.understand.facts import extract_facts
 
 from . import newsroom, summaries, threads_run
@@ -80,7 +82,6 @@ from .core import Figure, Options, Report, at_least, at_most
 NAME = "brief_quality"
 GOLD = Path(__file__).resolve().parent / "gold" / "brief" / "sentences.jsonl"
 RUBRIC = GOLD.with_name("README.md")
-TLDR_MAX_WORDS = 35  # summarize_thread requires it of a TL;DR bullet
 SEEDS = (1, 2)
 DEMO_TIMEOUT = 600  # seconds for one `brief demo` subprocess
 _PORT = re.compile(rb"(127\.0\.0\.1|localhost)(:|%3A)\d+")
@@ -288,18 +289,19 @@ def rule_score(name: str, items: Sequence[tuple[bool, bool]]) -> RuleScore:
 def score_rules(articles: Mapping[str, Article], gold: Sequence[GoldSentence]) -> dict[str, RuleScore] | str:
     """The rules of the summarizer and the fields on the gold sentences (the module docstring);
     a string saying what is missing when a rule is not where it was."""
-    consequence = getattr(summarize, "_CONSEQUENCE", None)
-    dangling = getattr(summarize, "_DANGLING", None)
+    consequence = getattr(headings, "states_consequence", None)
+    reads_alone = getattr(headings, "reads_alone", None)
     candidates_of = getattr(summarize, "_candidates", None)
-    audience_words = getattr(fields, "AUDIENCE_WORDS", None)
-    audience_consequence = getattr(fields, "CONSEQUENCE", None)
-    if None in (consequence, dangling, candidates_of, audience_words, audience_consequence):
+    changes_for = getattr(headings, "changes_for", None)
+    audience_groups = getattr(headings, "audience_groups", None)
+    if None in (consequence, reads_alone, candidates_of, changes_for, audience_groups):
         return (
-            "pipeline.understand.summarize._CONSEQUENCE/_DANGLING/_candidates or "
-            "fields.AUDIENCE_WORDS/CONSEQUENCE not found"
+            "pipeline.understand.headings.states_consequence/reads_alone/changes_for/audience_groups "
+            "or summarize._candidates not found"
         )
-    assert consequence is not None and dangling is not None and candidates_of is not None
-    assert audience_words is not None and audience_consequence is not None
+    assert consequence is not None and reads_alone is not None and candidates_of is not None
+    assert changes_for is not None and audience_groups is not None
+    groups = audience_groups("readers")
     tuning = summarize.SummaryTuning()
     candidates = {
         doc: {norm(c.text) for c in candidates_of([article], tuning)} for doc, article in articles.items()
@@ -314,19 +316,19 @@ def score_rules(articles: Mapping[str, Article], gold: Sequence[GoldSentence]) -
             continue
         text = g.sentence
         if norm(text) in candidates[g.doc]:
-            why.append((bool(consequence.search(text)), g.why))
-            if len(text.split()) <= TLDR_MAX_WORDS:
-                penalised = bool(dangling.match(text))
+            why.append((bool(consequence(text)), g.why))
+            if len(text.split()) <= tuning.bullet_words:
+                penalised = not reads_alone(text)
                 alone.append((not penalised, g.self_contained))
                 caught.append((penalised, not g.self_contained))
         if shortest <= len(text.split()) <= longest and not text.endswith("?"):
-            accepts = bool(audience_words.search(text)) and bool(audience_consequence.search(text))
+            accepts = changes_for(text, groups)
             audience.append((accepts, g.audience is not None))
     return {
-        "why": rule_score("why gate (_CONSEQUENCE on a candidate)", why),
-        "alone": rule_score("TL;DR candidate not penalised by _DANGLING", alone),
-        "dangling": rule_score("_DANGLING penalty on a TL;DR candidate", caught),
-        "audience": rule_score("audience gate (AUDIENCE_WORDS and CONSEQUENCE)", audience),
+        "why": rule_score("why gate (states_consequence on a candidate)", why),
+        "alone": rule_score("TL;DR candidate that reads_alone", alone),
+        "dangling": rule_score("TL;DR candidate turned away (not reads_alone)", caught),
+        "audience": rule_score("audience gate (changes_for, any group)", audience),
     }
 
 
@@ -479,9 +481,9 @@ def _gold_part(opts: Options, report: Report, details: dict[str, Any]) -> None:
     pools = score_choices(digests, doc_of, scored)
     where = f"gold, {len(articles)} one-article threads"
     rows = (
-        ("brief.why.precision", "why it matters: share stating a consequence", "why", None),
+        ("brief.why.precision", "why it matters: share stating a consequence", "why", at_least(0.85)),
         ("brief.why.audience_precision", "what this means for: share saying what changes", "audience", None),
-        ("brief.bullets.self_contained", "TL;DR bullets: share reading on their own", "tldr", None),
+        ("brief.bullets.self_contained", "TL;DR bullets: share reading on their own", "tldr", at_least(0.85)),
     )
     for key, label, section, target in rows:
         pool = pools[section]
@@ -522,10 +524,10 @@ def _gold_part(opts: Options, report: Report, details: dict[str, Any]) -> None:
         for key, label, rule in (
             ("brief.rules.why_precision", "why gate: precision on gold sentences", rules["why"]),
             ("brief.rules.why_recall", "why gate: recall on gold sentences", rules["why"]),
-            ("brief.rules.alone_precision", "TL;DR not-dangling: share reading alone", rules["alone"]),
+            ("brief.rules.alone_precision", "TL;DR gate (reads_alone): share reading alone", rules["alone"]),
             (
                 "brief.rules.dangling_recall",
-                "dangling penalty: recall of non-self-contained",
+                "TL;DR gate: recall of sentences that do not read alone",
                 rules["dangling"],
             ),
             ("brief.rules.audience_precision", "audience gate: precision on gold", rules["audience"]),

@@ -20,6 +20,7 @@ from . import (
     archive,
     brief_quality,
     digest,
+    entities,
     extraction,
     facts_gold,
     feeds,
@@ -54,6 +55,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "summaries": summaries.run,
     "digest": digest.run,
     "facts": facts_gold.run,
+    "entities": entities.run,
     "overhead": speed.overhead,
     "concurrency": speed.concurrency,
     "idle": speed.idle,
@@ -61,7 +63,17 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "archive": archive.run,
     "brief_quality": brief_quality.run,
 }
-NEEDS_DATA = ("extraction", "feeds", "threads", "threads_run", "summaries", "facts", "overhead", "scaling")
+NEEDS_DATA = (
+    "extraction",
+    "entities",
+    "feeds",
+    "threads",
+    "threads_run",
+    "summaries",
+    "facts",
+    "overhead",
+    "scaling",
+)
 
 
 def _names(text: str) -> list[str]:

@@ -1,6 +1,6 @@
 """The `brief` command: parse options, call one core function, print the outcome.
 
-Only `main` catches errors: a BriefError becomes its message (and hint) and exit code 1.
+Only `main` catches errors: a BriefError becomes its message (and hint) and its exit code.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import click
 
 from pipeline import __version__
 from pipeline.config import Config, load_config, smtp_from_env
-from pipeline.errors import BriefError, BusyError
+from pipeline.errors import BriefError
 from pipeline.ingest.health import describe
 from pipeline.models import ArchivedBrief
 from pipeline.operate.lock import RunLock
@@ -194,6 +194,7 @@ def check(config_path: Path) -> None:
             click.echo(f"smtp      FAILED: {exc}" + (f" (fix: {exc.hint})" if exc.hint else ""))
     if not config.mail_to:
         click.echo("recipients none: set delivery.to in sources.yaml to receive the brief")
+    problems += _check_storage(config)
     for checked in check_feeds(config, datetime.now(UTC)):
         feed, result, parsed = checked.feed, checked.result, checked.parsed
         if parsed is None:
@@ -209,6 +210,43 @@ def check(config_path: Path) -> None:
         click.echo(f"{problems} problem{'s' if problems != 1 else ''} to fix")
         raise click.exceptions.Exit(1)
     click.echo("all good")
+
+
+def _check_storage(config: Config) -> int:
+    """Say whether each folder can be written and has room, and whether the state database is
+    sound; return how many problems there are."""
+    from pipeline.errors import CorruptStoreError
+    from pipeline.operate.room import room
+
+    problems = 0
+    for found in room(config):
+        free = f"{found.free_mb:,} MB free" if found.free_mb is not None else "free space unknown"
+        if found.problem is not None:
+            problems += 1
+            click.echo(f"{found.what:<9} FAILED: {found.folder}: {found.problem} ({free})")
+        elif config.min_free_mb and found.free_mb is not None and found.free_mb < config.min_free_mb:
+            problems += 1
+            click.echo(
+                f"{found.what:<9} FAILED: {found.folder}: {free}, a run needs {config.min_free_mb} MB "
+                "(brief.min_free_mb)"
+            )
+        else:
+            click.echo(f"{found.what:<9} ok: {found.folder} is writable, {free}")
+    try:
+        store = Store(config.state_dir)
+    except BriefError as exc:
+        click.echo(f"database  FAILED: {exc}" + (f" (fix: {exc.hint})" if exc.hint else ""))
+        return problems + 1
+    try:
+        damage = store.damage()
+    finally:
+        store.close()
+    if damage:
+        hint = CorruptStoreError(store.path, damage).hint
+        click.echo(f"database  FAILED: {store.path} is damaged: {damage} (fix: {hint})")
+        return problems + 1
+    click.echo(f"database  ok: {store.path}")
+    return problems
 
 
 @cli.command()
@@ -433,7 +471,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"Error: {exc}", err=True)
         if exc.hint:
             click.echo(f"Hint: {exc.hint}", err=True)
-        sys.exit(BusyError.exit_code if isinstance(exc, BusyError) else 1)
+        sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     if isinstance(code, int) and code:

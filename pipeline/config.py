@@ -64,6 +64,7 @@ class Config:
     output_dir: Path
     state_dir: Path
     max_threads: int
+    min_free_mb: int
     mail_to: tuple[str, ...]
     mail_from: str
     feeds: tuple[FeedSource, ...]
@@ -217,6 +218,7 @@ def parse_config(text: str, path: Path) -> Config:
         unchanged_threads=brief.choice("unchanged_threads"),
         archive_url=_folder_url(brief),
         max_threads=brief.integer("max_threads"),
+        min_free_mb=brief.integer("min_free_mb"),
         mail_to=mail_to,
         mail_from=mail_from,
         feeds=tuple(feeds),

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.config import Config, SmtpSettings
-from pipeline.errors import BriefError, NothingToDoError, StoppedError
+from pipeline.errors import BriefError, NothingToDoError, StoppedError, StorageError, storage_error
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
 from pipeline.models import (
@@ -39,6 +39,7 @@ from pipeline.models import (
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
+from pipeline.operate.room import check_room, folders, suspect_folder
 from pipeline.operate.schedule import slot_id, status_line
 from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
@@ -109,8 +110,34 @@ def run_slot(
     lock, then, with `resend`, send the archived brief of `slot` again with a new Message-ID;
     otherwise finish the deliveries a crash left half-done (each told to `progress` as it is
     done) and make `slot` (None: the slot that is due, if the ledger says it is not done).
-    Raises BusyError when another run holds the lock."""
+    Raises BusyError when another run holds the lock, StorageError when a folder is full,
+    read-only or not writable."""
     options = options or RunOptions()
+    try:
+        return _run_slot(config, slot, resend, clock, smtp, progress, options)
+    except OSError as exc:  # a folder full, read-only or not ours, met mid-run: said as such
+        found = _storage_error(exc, config)
+        if found is None:
+            raise
+        raise found from exc
+
+
+def _storage_error(exc: OSError, config: Config) -> StorageError | None:
+    """The StorageError an OSError is, naming the folder (None: not a storage fault)."""
+    if storage_error(exc, {}) is None:
+        return None
+    return (storage_error(exc, folders(config)) if exc.filename else None) or suspect_folder(config, exc)
+
+
+def _run_slot(
+    config: Config,
+    slot: datetime | None,
+    resend: bool,
+    clock: Callable[[], datetime],
+    smtp: SmtpSettings | None,
+    progress: Progress | None,
+    options: RunOptions,
+) -> SlotOutcome:
     with RunLock(config.state_dir):
         now = clock()
         store = Store(config.state_dir)
@@ -170,6 +197,7 @@ def run_brief(
         ledger = store.slot(sid)
         if ledger is not None and ledger.state == SlotState.DELIVERED and not options.force:
             return _already_delivered(config, store, sid, slot)
+        check_room(config)  # before any work: a full or read-only folder stops the run here
         archive.clean_staging(config.output_dir)
         run_id = store.start_run(sid, now)
         store.set_slot(sid, SlotState.RUNNING, now, attempt=True)
@@ -193,9 +221,12 @@ def run_brief(
             store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
             raise
         except BaseException as exc:
-            error = str(exc) or type(exc).__name__
+            said = _storage_error(exc, config) if isinstance(exc, OSError) else None
+            error = str(said or exc) or type(exc).__name__
             store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
             store.set_slot(sid, SlotState.FAILED, clock(), error=error)
+            if said is not None:
+                raise said from exc
             raise
         store.finish_run(run_id, clock(), RunStatus.DONE, asdict(result.stats))
         return result
@@ -329,6 +360,7 @@ def _digests(
             facts,
             keywords.get(t.id, ()),
             store.thread_events(t.id),
+            ctx.config.audience,
             _earlier_figures(store, t.id, slot),
         )
         store.save_thread_events(digest.thread_id, digest.timeline)
@@ -364,16 +396,24 @@ def digest_thread(
     facts: Mapping[str, ArticleFacts],
     keywords: Sequence[str] = (),
     earlier_events: Sequence[TimelineEvent] = (),
+    audience: str = "readers",
     earlier_figures: Sequence[KeyFigure] = (),
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
-    thread's events from earlier briefs, so its timeline grows; `earlier_figures` the key
-    figures of its last brief, kept while they are still its headline figures."""
+    thread's events from earlier briefs, so its timeline grows; `audience` is who the brief
+    is for; `earlier_figures` the key figures of its last brief, kept while they are still its
+    headline figures."""
     summary = summarize_thread(thread, articles)
     shown = [s.text for s in summary.sentences()]
     fields = digest_fields(
-        articles, facts, keywords or title_words(thread.title), shown, earlier_events, earlier_figures
+        articles,
+        facts,
+        keywords or title_words(thread.title),
+        shown,
+        earlier_events,
+        audience,
+        earlier_figures,
     )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))

@@ -48,6 +48,14 @@ BRIEF_KEYS: dict[str, Key] = {
     "output": Key("text", "output", "Folder of the archive of briefs."),
     "state": Key("text", ".state", "Folder of the state database; must be outside the output folder."),
     "max_threads": Key("integer", 8, "Most threads shown in one brief.", min=1, max=100),
+    "min_free_mb": Key(
+        "integer",
+        50,
+        "Free space (MB) a run needs in the output folder and in the state folder before it starts; "
+        "with less it stops at once and says which folder. `0` turns the check off.",
+        min=0,
+        max=1_000_000,
+    ),
     "unchanged_threads": Key(
         "choice",
         "line",

@@ -129,10 +129,21 @@ def _tiny_data(root: Path) -> Path:
         ],
     }
     (feeds / "index.json").write_text(json.dumps(index), encoding="utf-8")
+
+    (data / "entities").mkdir()
+    text = (
+        "HARBOUR BRIDGE APPROVED.\nOSLO 1996-08-30\nMayor Kari Nordmann said the Harbour Authority will pay."
+    )
+    spans = [("Kari Nordmann", "PER"), ("Harbour Authority", "ORG"), ("OSLO", "LOC")]
+    entities = [
+        {"start": text.index(t), "end": text.index(t) + len(t), "text": t, "type": k} for t, k in spans
+    ]
+    doc = {"id": "eng.testa-0000", "text": text, "entities": entities}
+    (data / "entities" / "conll2003.jsonl").write_text(json.dumps(doc) + "\n", encoding="utf-8")
     return data
 
 
-QUALITY = ("extraction.", "feeds.", "threads.", "summaries.")
+QUALITY = ("extraction.", "feeds.", "threads.", "summaries.", "entities.")
 
 
 def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
@@ -155,6 +166,9 @@ def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
         "threads.tiny.all.story_f1",
         "threads.tiny.runpy.topic_f1",
         "summaries.tiny.rouge2",
+        "entities.people.precision",
+        "entities.orgs.recall",
+        "entities.people.not_people",
         "speed.overhead",
         "speed.fetch_c8",
         "speed.idle_rerun",
@@ -187,7 +201,7 @@ def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
 def test_absent_sets_are_skipped(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     printed: list[str] = []
-    only = "extraction,feeds,threads,summaries,overhead,scaling"
+    only = "extraction,feeds,threads,summaries,entities,overhead,scaling"
     code = main(["--data", str(tmp_path / "empty"), "--only", only, "--out", str(out)], echo=printed.append)
     assert code == 0
     results = json.loads(out.read_text(encoding="utf-8"))
@@ -200,6 +214,21 @@ def test_absent_sets_are_skipped(tmp_path: Path) -> None:
     )
     assert code == 0
     assert any(line.startswith("skipped: summarization") for line in printed)
+
+
+def test_the_entities_score_by_hand() -> None:
+    """README (f): distinct names; right when equal to a gold name of the type or its last word;
+    a surname beside its full name is one gold name; places listed as people are counted."""
+    from benchmarks.entities import Doc, score
+
+    gold = {"PER": frozenset({"Phil Simmons", "Simmons", "Andy Caddick"}), "LOC": frozenset({"Grace Road"})}
+    doc = Doc("d", "", gold)
+    listed = {"people": ["Simmons", "Grace Road", "Nobody Here", "simmons"], "orgs": []}
+    result = score([doc], [listed])
+    people = result["tallies"]["people"]
+    assert (people.listed, people.right, people.gold, people.found) == (3, 1, 2, 1)
+    assert result["not_people"] == 1
+    assert result["tallies"]["orgs"].precision == 1.0  # nothing listed, nothing wrong
 
 
 # -- story threads through whole runs (benchmarks/threads_run.py) ---------------------------------

@@ -236,7 +236,7 @@ def test_one_fact_told_by_two_outlets_in_one_brief_is_shown_once() -> None:
     b = make_article(
         "https://b.example/q7",
         "On April 8 the Kesteven design studio of Vantor released its first handset, the Q7, to "
-        "shops. The price starts at 499 euros for the model with the smaller of the two screens on offer. "
+        "shops. The Q7 costs from 499 euros for the model with the smaller of the two screens on offer. "
         "Carriers in Sweden and Denmark will stock the handset from May, the company told reporters. "
         "Analysts expect the phone to win back buyers who left the brand after last year's recall.",
         source="Quay Daily",
@@ -355,3 +355,25 @@ def test_a_sentence_naming_two_dates_is_one_entry_and_a_pronoun_with_nothing_bef
     assert [(e.date, e.title) for e in fields.timeline] == [
         ("2004-12", "The school imposed a one - year postseason tournament ban")
     ]
+
+
+def test_what_this_means_for_the_audience_holds_only_what_changes_for_it() -> None:
+    article = make_article(
+        "https://chips.example/fine",
+        "Veltrion will appeal the fine, the chipmaker said on Friday. "
+        "“We will defend our customer agreements in court, because they delivered lower prices and "
+        "reliable supply when the industry needed it most,” said Veltrion spokesperson Ruben Claes. "
+        "Startups that built their boards on Veltrion chips now face a choice between waiting and switching. "
+        "Farmers in the region will have to pay more for tractors, a trade group said.",
+        source="Chip Wire",
+        published=utc(2026, 4, 10, 9),
+    )
+    facts = {article.id: extract_facts(article)}
+
+    for_engineers = digest_fields([article], facts, (), (), audience="AI engineers and tech leads").audience
+    for_anyone = digest_fields([article], facts, (), ()).audience
+
+    # a company's court quote says nothing of what changes for the reader; farmers are not
+    # the engineers' news, though they are news to a general reader
+    assert [s.text[:8] for s in for_engineers] == ["Startups"]
+    assert {s.text[:8] for s in for_anyone} == {"Startups", "Farmers "}

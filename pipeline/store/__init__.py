@@ -20,8 +20,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from pipeline.errors import StoreError
+from pipeline.errors import StoreError, storage_error
 from pipeline.store.articles import ArticleStore
+from pipeline.store.base import store_error
 from pipeline.store.feeds import FeedStore
 from pipeline.store.ledger import Ledger
 from pipeline.store.pages import ArchivePages
@@ -39,8 +40,11 @@ class Store(FeedStore, ArticleStore, ThreadStore, Ledger, ArchivePages):
             state_dir.mkdir(parents=True, exist_ok=True)
             self.path = state_dir / "dailybrief.sqlite3"
             self.db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+        except OSError as exc:
+            found = storage_error(exc, {"state": state_dir})
+            raise found or StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise store_error(exc, state_dir / "dailybrief.sqlite3") from exc
         try:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -51,9 +55,17 @@ class Store(FeedStore, ArticleStore, ThreadStore, Ledger, ArchivePages):
         except BaseException as exc:
             self.db.close()
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"cannot open the state database in {state_dir}: {exc}") from exc
+                raise store_error(exc, self.path) from exc
             raise
 
     def close(self) -> None:
         """Close the connection; the store is not used after."""
         self.db.close()
+
+    def damage(self) -> str:
+        """What SQLite's own check finds wrong in the database ("" when nothing is)."""
+        try:
+            rows = [str(r[0]) for r in self.db.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.Error as exc:
+            return str(exc)
+        return "" if rows == ["ok"] else "; ".join(rows[:3])

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from pipeline.errors import BriefError, CorruptStoreError, StoreError, storage_problem
 
 
 class Database:
@@ -17,14 +20,40 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One `BEGIN IMMEDIATE` transaction: committed when the block ends, rolled back if it raises."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """One `BEGIN IMMEDIATE` transaction: committed when the block ends, rolled back if it
+        raises. A full, read-only or damaged database is raised as the BriefError it is."""
         try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+
+
+def store_error(exc: sqlite3.Error, path: Path) -> BriefError:
+    """The BriefError a SQLite error of the state database at `path` is: the disk full, the
+    file read-only or not ours, the file not a database or damaged; else a StoreError."""
+    text = str(exc).lower()
+    folder = path.parent
+    if "disk is full" in text or "database or disk is full" in text:
+        return storage_problem("full", folder, "state", str(exc))
+    if "readonly" in text or "read-only" in text:
+        return storage_problem("read-only", folder, "state", str(exc))
+    if "unable to open" in text and folder.is_dir() and not os.access(folder, os.W_OK):
+        return storage_problem("no permission", folder, "state", str(exc))
+    if "unable to open" in text:
+        return StoreError(
+            f"cannot open the state database {path}: {exc}",
+            hint=f"check that {path} is a file dailybrief can read and write",
+        )
+    if "not a database" in text or "malformed" in text or "disk image" in text:
+        return CorruptStoreError(path, str(exc))
+    return StoreError(f"the state database {path} failed: {exc}")
 
 
 def to_text(value: datetime | None) -> str | None:

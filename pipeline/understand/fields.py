@@ -29,6 +29,7 @@ from pipeline.models import (
 from pipeline.text.sentences import split_sentences
 from pipeline.text.words import COMMON_WORDS, WORD
 from pipeline.understand.facts import NEUTRAL, ArticleFacts, Event, Figure, Mention, Quote, money_amount
+from pipeline.understand.headings import audience_groups, changes_for
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,6 @@ SHORT_TERM = re.compile(
     r"\b(today|this week|immediately|now|launch\w*|rolled out|rolling out|went live)\b", re.I
 )
 LONG_TERM = re.compile(r"\b(years|decades?|long[- ]term|eventually|future|generations?|by 20[3-9]\d)\b", re.I)
-AUDIENCE_WORDS = re.compile(
-    r"\b(developers?|engineers?|companies|businesses|enterprises?|customers?|users?|teams?|startups?|"
-    r"researchers?|builders?|buyers?|investors?|industry|practitioners?)\b",
-    re.IGNORECASE,
-)
 CONSEQUENCE = re.compile(
     r"\b(means?|could|would|will|should|must|may|signals?|implications?|forces?|choice|decide|depend\w*|"
     r"switch\w*|migrat\w*|access|cost\w*|options?)\b",
@@ -94,12 +90,14 @@ def digest_fields(
     keywords: Sequence[str],
     shown: Iterable[str],
     earlier_events: Sequence[TimelineEvent] = (),
+    audience: str = "readers",
     earlier_figures: Sequence[KeyFigure] = (),
 ) -> DigestFields:
     """The facts-based fields of one thread's digest. `shown` are sentences already in the
     overview / why it matters / TL;DR (not repeated); `earlier_events` are the thread's
-    events from earlier briefs, kept so the timeline grows; `earlier_figures` the key figures
-    of its last brief (each with the date it was first shown), kept while they are headline."""
+    events from earlier briefs, kept so the timeline grows; `audience` is who the brief is for
+    ("What this means for <audience>"); `earlier_figures` the key figures of its last brief
+    (each with the date it was first shown), kept while they are headline."""
     by_id = {a.id: a for a in articles}
     all_facts = [facts[a.id] for a in articles if a.id in facts]
     figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords, earlier_figures)
@@ -120,7 +118,7 @@ def digest_fields(
         impact=_impact(articles, figures),
         horizon=_horizon(text),
         tone=_tone(text),
-        audience=_audience_sentences(articles, used),
+        audience=_audience_sentences(articles, used, audience),
         comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people, by_id),
     )
 
@@ -439,16 +437,18 @@ def _tone(text: str) -> str:
     return "Neutral"
 
 
-def _audience_sentences(articles: Sequence[Article], used: set[str]) -> tuple[Sentence, ...]:
-    """Up to two sentences that speak of consequences for the people the brief is for."""
+def _audience_sentences(articles: Sequence[Article], used: set[str], audience: str) -> tuple[Sentence, ...]:
+    """Up to two sentences that say what changes for the people the brief is for: for a group
+    of the brief's `audience` (`headings.changes_for`), on its own."""
+    groups = audience_groups(audience)
     scored: list[tuple[int, Sentence]] = []
     for article in articles:
         for text in _sentences(article.text):
-            if text in used or text.endswith("?"):
+            if text in used or text.endswith("?") or not changes_for(text, groups):
                 continue
-            who, what = len(AUDIENCE_WORDS.findall(text)), len(CONSEQUENCE.findall(text))
-            if who and what:
-                scored.append((who + what, Sentence(text, article.id)))
+            scored.append(
+                (len(groups.findall(text)) + len(CONSEQUENCE.findall(text)), Sentence(text, article.id))
+            )
     scored.sort(key=lambda s: -s[0])
     out: list[Sentence] = []
     for _, candidate in scored:

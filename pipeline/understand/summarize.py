@@ -4,13 +4,13 @@ Offline and extractive: nothing is written that is not in a source. Sentences ar
 how central they are to the thread (TF-IDF cosine to the thread's centroid), how much other
 sources say the same, and where they sit in their article (news puts the point first); the
 overview and the TL;DR are chosen with maximal marginal relevance so they do not repeat each
-other, and "why it matters" prefers sentences that speak to consequences.
+other. "Why it matters" takes only sentences that state an effect on someone, and a TL;DR bullet
+only one that reads on its own (`headings.py` has the rules); with none, the section is empty.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,24 +19,10 @@ import numpy as np
 from pipeline.models import Article, Sentence, SourceRef, Summary, Thread
 from pipeline.text.sentences import split_sentences
 from pipeline.understand.facts import meaning
+from pipeline.understand.headings import reads_alone, states_consequence
 from pipeline.understand.tfidf import cosine, tfidf_rows
 
 WORDS_PER_MINUTE = 230
-
-_CONSEQUENCE = re.compile(
-    r"\b(means?|could|would|will|signals?|because|implications?|risks?|matters?|shifts?|threat\w*|"
-    r"opportunit\w*|impact\w*|expect\w*|likely|consequences?|raises? questions?|pressure|"
-    r"for developers|for the industry|customers|users|investors|competition|compet\w+)\b",
-    re.IGNORECASE,
-)
-
-
-# A sentence opening on one of these leans on the sentence before it: it reads badly alone.
-_DANGLING = re.compile(
-    r"^(he|she|it|they|this|that|these|those|his|her|its|their|but|and|also|still|yet|such|"
-    r"then|there|here|so|instead|meanwhile|however|the move|the company|the firm)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -46,6 +32,7 @@ class SummaryTuning:
     tldr_bullets: int = 4
     min_words: int = 8
     max_words: int = 45
+    bullet_words: int = 35  # a TL;DR bullet is at most this long
     diversity: float = 0.65  # MMR: weight on relevance against redundancy
     lead_bonus: float = 0.15  # bonus for the first sentences of an article
     agreement_weight: float = 0.3  # weight on similarity to other sources' sentences
@@ -85,23 +72,15 @@ def summarize_thread(
         chosen: list[int] = []
         overview = _mmr(scores, sims, chosen, tuning.overview_sentences, tuning, candidates)
         chosen += overview
-        cue = np.array(
-            [
-                1.0 + min(2, len(_CONSEQUENCE.findall(c.text))) if _CONSEQUENCE.search(c.text) else 0.0
-                for c in candidates
-            ]
-        )
-        why = _mmr(scores * cue, sims, chosen, tuning.why_sentences, tuning, candidates, require=cue > 0)
+        # why it matters states an effect on someone; none that does, no section
+        consequence = np.array([states_consequence(c.text) for c in candidates])
+        why = _mmr(scores, sims, chosen, tuning.why_sentences, tuning, candidates, require=consequence)
         chosen += why
-        tldr = _mmr(
-            scores,
-            sims,
-            chosen,
-            tuning.tldr_bullets,
-            tuning,
-            candidates,
-            require=np.array([len(c.text.split()) <= 35 for c in candidates]),
+        # a bullet is read on its own: short, and leaning on no sentence the reader cannot see
+        bullet = np.array(
+            [len(c.text.split()) <= tuning.bullet_words and reads_alone(c.text) for c in candidates]
         )
+        tldr = _mmr(scores, sims, chosen, tuning.tldr_bullets, tuning, candidates, require=bullet)
         # keep the overview in reading order: by article, then position
         overview.sort(key=lambda i: (candidates[i].article_index, candidates[i].position))
         for key, indexes in (("overview", overview), ("why", why), ("tldr", tldr)):
@@ -167,7 +146,7 @@ def _score(
     agreement = np.where(other, sims, 0).max(axis=1) if len(articles) > 1 else np.zeros(len(texts))
     lead = np.array([tuning.lead_bonus * max(0.0, 1 - c.position / 4) for c in candidates])
     scores = relevance + tuning.title_weight * title_sim + tuning.agreement_weight * agreement + lead
-    scores = scores * np.array([tuning.dangling_penalty if _DANGLING.match(t) else 1.0 for t in texts])
+    scores = scores * np.array([1.0 if reads_alone(t) else tuning.dangling_penalty for t in texts])
     return np.asarray(scores, dtype=float), np.asarray(sims, dtype=float)
 
 

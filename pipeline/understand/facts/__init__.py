@@ -14,7 +14,8 @@ scores the output against hand-annotated gold). Each step's rules are documented
     labels     the label of a figure, from the words of its clause
     dates      dates in the text, resolved against the article's `published` date
     events     one event per dated sentence; its kind by EVENT_RULES (`event_kind`)
-    names      candidate names: runs of capitalised tokens
+    names      candidate names: runs of capitalised tokens, titles stripped into the role
+    kinds      what a name's own words say it is: titles, nationalities, places, events, works
     cues       the person / organisation / product / place cues and roles around a name
     entities   occurrences merged into entities, classified, reported as mentions
     quotes     quotations and their speakers

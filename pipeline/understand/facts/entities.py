@@ -16,6 +16,7 @@ leads X"), verbatim from its sentence.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -23,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from pipeline.understand.facts.cues import _cues
+from pipeline.understand.facts.kinds import generic_alone, names_a_place, names_an_event, not_a_personal_name
 from pipeline.understand.facts.models import Mention
 from pipeline.understand.facts.names import _Occ, _person_shaped
 from pipeline.understand.facts.text import _Sentence
@@ -40,6 +42,11 @@ class _Entity:
     @property
     def key(self) -> str:
         return _name_key(self.name)
+
+    @functools.cached_property
+    def written_keys(self) -> frozenset[str]:
+        """The keys of every way the article writes it (read once its occurrences are final)."""
+        return frozenset(_name_key(o.name) for o in self.occs)
 
     def total(self, attribute: str) -> float:
         return float(sum(getattr(o, attribute) for o in self.occs))
@@ -72,9 +79,11 @@ def _share_list_cues(occs: Sequence[_Occ], sentences: Sequence[_Sentence]) -> li
             comma_before = is_list and gap.strip() == ","
             if is_list:
                 listed.append((a, b))
-                if a.pre_org:
+                if a.pre_org and _person_shaped(b.tokens):
+                    b.org_weak += a.pre_org  # "his former coach at Torino, Emiliano Mondonico"
+                elif a.pre_org:
                     b.org += a.pre_org
-                    b.pre_org = max(b.pre_org, a.pre_org)
+                b.pre_org = max(b.pre_org, a.pre_org)
     return listed
 
 
@@ -89,6 +98,10 @@ def _merge_target(single: _Entity, index: Mapping[str, Sequence[_Entity]]) -> tu
         if _person_shaped(e.name.split())
         and e.name.split()[-1] == word
         and e.total("person") + single.total("person") >= 1
+        and e.total("product") == 0  # "Meta" is not the surname of the "Ray-Ban Meta" glasses
+        # nor of a heading's "Departs Meta": a word that acts as a company is no surname
+        and single.total("org") + single.total("org_weak") <= single.total("person") + 2
+        and not not_a_personal_name(e.name.split())
     ]
     if len(people) == 1:
         return people[0], True
@@ -196,6 +209,9 @@ def _entities(occs: list[_Occ], sentences: Sequence[_Sentence]) -> list[_Entity]
     queue = [e for e in entities if e.kind == "org"]
     while queue:
         for y in neighbours.get(id(queue.pop()), []):
+            words = y.name.split()
+            if _person_shaped(words) or not_a_personal_name(words) or generic_alone(words):
+                continue  # "Clinton, Bob Dole and Ross Perot", "Britain, France and Germany"
             if not y.kind and y.total("product") <= 0.5 and y.total("person") == 0 and y.total("place") == 0:
                 y.kind = "org"
                 queue.append(y)
@@ -203,12 +219,25 @@ def _entities(occs: list[_Occ], sentences: Sequence[_Sentence]) -> list[_Entity]
 
 
 def _classify(entity: _Entity) -> str:
-    person, org = entity.total("person"), entity.total("org")
+    person, org, weak = entity.total("person"), entity.total("org"), entity.total("org_weak")
     product, place = entity.total("product"), entity.total("place")
-    full_name = any(len(o.tokens) > 1 for o in entity.occs)
-    if _person_shaped(entity.name.split()) and full_name and person >= max(1.0, org, product):
+    words = entity.name.split()
+    if generic_alone(words) or names_a_place(words) or names_an_event(words):
+        return ""
+    named = any(len(o.tokens) > 1 for o in entity.occs) or any(o.titled for o in entity.occs)
+    shaped = _person_shaped(words) or (len(words) == 1 and _person_shaped([*words, words[0]]))
+    if shaped and named and not not_a_personal_name(words) and person >= max(1.0, org, product):
         return "person"
-    if org >= 2 and org > product and org >= place + 1:
+    # weak cues ("at X", "X said", "The X") only add to an organisation word or noun beside it,
+    # or to one word that is no place ("Microsoft said ... its")
+    evidence = org + (weak if org >= 1 else 0)
+    if len(words) == 1 and place == 0 and person < weak and not any(o.titled for o in entity.occs):
+        evidence = org + weak  # "Meta released ... Meta said ... its": one word, never a place
+    personal = shaped and not not_a_personal_name(words)
+    if len(words) > 1 and personal and not any(w in _ORG_WORDS for w in words):
+        # "Bob Dole" at / said, "the Dole campaign": a person's name needs a firm sign and no other
+        evidence = org if org >= 3 and person < 1 else 0
+    if evidence >= 2 and evidence > product and evidence >= place + 1:
         return "org"
     return ""
 

@@ -17,6 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipeline.text.calendar import MONTHS, WEEKDAYS
+from pipeline.understand.facts.kinds import (
+    _PEERAGE,
+    _PERSON_ONLY_TITLES,
+    _PLACE_FIRST,
+    is_demonym,
+    is_title_head,
+)
 from pipeline.understand.facts.text import _Sentence
 from pipeline.understand.facts.words import (
     _NAME_CONNECTORS,
@@ -33,6 +40,10 @@ from pipeline.understand.facts.words import (
 _TOKEN = re.compile(r"\w+(?:[’'.\-/]\w+)*|[^\w\s]")
 _NAMELIKE = re.compile(r"^[^\W\d_][^\W\d_]*(?:[-’'][^\W\d_]+)*$")
 _OPENERS = ("“", '"', ":", "‘", "(", "—", "–")
+_SHOUTED = re.compile(r"\b[A-Z][A-Z'’-]+\b")
+_DATELINE = re.compile(r"^(?:\S+\s+){0,6}\d{4}-\d{2}-\d{2}$")
+_PARTICLE = re.compile(r"^(?:al|el|ad|ash|ul|ud|ed|bin|ibn)-[A-Z]")  # "Zine al-Abidine Ben Ali"
+_WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
 _ADJECTIVE_SUFFIX = re.compile(r"-(?:based|born|led|backed|owned|listed|style|era|made|run)$")
 
 
@@ -75,6 +86,10 @@ class _Occ:
     pre_org: float = 0.0  # organisation cue from the words before it, shared with a list that follows
     person_roles: list[tuple[int, str]] = field(default_factory=list)  # (priority, role)
     org_roles: list[tuple[int, str]] = field(default_factory=list)
+    org_weak: float = 0.0  # what an organisation shares with places and people: "at X", "X said"
+    title: str = ""  # the title stripped from the name, verbatim: "Attorney General"
+    titled: bool = False  # after a title only a person holds ("President X", "Mr X"): a person alone
+    nationality: bool = False  # after a nationality ("American Andy Roddick")
 
     @property
     def name(self) -> str:
@@ -86,7 +101,7 @@ def _is_cap(token: str) -> bool:
 
 
 def _is_person_token(token: str) -> bool:
-    if token.lower() in _NAME_CONNECTORS:
+    if token.lower() in _NAME_CONNECTORS or _PARTICLE.match(token):
         return True
     if not _NAMELIKE.match(token) or token.isupper():
         return False
@@ -124,17 +139,32 @@ def _span(toks: Sequence[_Tok], i: int) -> list[int]:
     j = i
     n = len(toks)
     while not toks[j].text.endswith(("’s", "'s")) and j + 1 < n:
+        if (
+            toks[j + 1].text == "."
+            and toks[j + 1].start == toks[j].end
+            and is_title_head(toks[j].text)
+            and j + 2 < n
+            and toks[j + 2].start == toks[j + 1].end + 1
+            and _is_cap(toks[j + 2].text)
+        ):  # "Navy Vice Adm. Mark Fitzgerald"
+            j += 2
+            parts.extend([j - 1, j])
+            continue
         if toks[j + 1].start != toks[j].end + 1:  # names are separated by one space
             break
         nxt = toks[j + 1].text
-        if _is_cap(nxt) and nxt.lower() in _ROLE_NOUNS:
+        if _is_cap(nxt) and nxt.lower() in _ROLE_NOUNS and not is_title_head(toks[j].text):
             break
-        if _is_cap(nxt) and nxt not in MONTHS and nxt not in WEEKDAYS and nxt != "I":
+        if (_is_cap(nxt) and nxt not in MONTHS and nxt not in WEEKDAYS and nxt != "I") or (
+            _PARTICLE.match(nxt) and j + 2 < n and _is_cap(toks[j + 2].text)
+        ):
             j += 1
             parts.append(j)
             continue
         connector = (
-            nxt.lower() in _NAME_CONNECTORS or nxt == "&" or (nxt == "of" and toks[j].text in _OF_ORG_WORDS)
+            nxt.lower() in _NAME_CONNECTORS
+            or nxt == "&"
+            or (nxt == "of" and (toks[j].text in _OF_ORG_WORDS or _title_of(toks, j)))
         )
         if connector and j + 2 < n and _is_cap(toks[j + 2].text) and toks[j + 2].text not in _STOPCAPS:
             j += 2
@@ -144,9 +174,67 @@ def _span(toks: Sequence[_Tok], i: int) -> list[int]:
     return parts
 
 
+_NAME_SUFFIXES = frozenset({"Jr", "Sr", "Jnr", "Snr", "II", "III", "IV"})
+
+
+def _title_of(toks: Sequence[_Tok], j: int) -> bool:
+    """ "Secretary of State Condoleezza Rice": a title, "of", and two capitalised words or more
+    (the title's end and the name); "President of France" stays two names."""
+    if not is_title_head(toks[j].text):
+        return False
+    k, caps = j + 2, 0
+    while k < len(toks) and _is_cap(toks[k].text) and toks[k].start == toks[k - 1].end + 1:
+        caps, k = caps + 1, k + 1
+    return caps >= 2
+
+
+def _title_split(tokens: Sequence[str], initial: bool) -> tuple[int, bool]:
+    """Where a title before a name ends (the index of the name's first token, 0 for none) and
+    whether the title is one only a person holds. "Attorney General Wally Oppal" -> 2,
+    "Secretary of State Condoleezza Rice" -> 3, "Navy Vice Adm . Mark Fitzgerald" -> 4,
+    "American Andy Roddick" -> 1 (a nationality; at a sentence's start, after any word:
+    "Controversial Australian Anthony Hill"); "General Motors" -> 0 (no name follows)."""
+    heads = [i for i, t in enumerate(tokens[:-1]) if is_title_head(t)]
+    start, person_only = 0, False
+    if heads:
+        k = heads[-1]
+        person_only = tokens[k].rstrip(".") in _PERSON_ONLY_TITLES
+        start = k + 1
+        if start < len(tokens) and tokens[start] == ".":
+            start += 1
+        if start < len(tokens) and tokens[start] == "of":  # "of State", "of Foreign Affairs"
+            rest = len(tokens) - start - 1
+            start += 1 + max(1, rest - 2)
+            person_only = person_only and rest >= 3
+    else:
+        nationality = [i for i, t in enumerate(tokens[:3]) if is_demonym(t)]
+        lead = tokens[1 if initial else 0 : nationality[-1] + 1] if nationality else ()
+        if nationality and all(is_demonym(t) or t in _PLACE_FIRST for t in lead):
+            start = nationality[-1] + 1
+    name = tokens[start:]
+    if not start or not name or name[0] in _NAME_SUFFIXES:
+        return 0, False
+    if not all(_is_person_token(t) or t in _PEERAGE for t in name):
+        return 0, False
+    if any(t in _ORG_WORDS or t in _THING_WORDS for t in name):
+        return 0, False
+    return start, person_only
+
+
+def _shouted(sentence: str) -> bool:
+    """A headline in capitals, or a dateline ("LONDON 1996-08-30", "AL-RAM, West Bank
+    1996-08-30"): its capitals say nothing of what a name is."""
+    words = _WORDS.findall(sentence)
+    if _DATELINE.match(sentence.strip()):
+        return True
+    return bool(words) and len(_SHOUTED.findall(sentence)) >= 0.6 * len(words)
+
+
 def _candidates(sentences: Sequence[_Sentence]) -> list[_Occ]:
     tokenised = [
-        [_Tok(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(s.text)] if s.prose else []
+        [_Tok(m.group(0), m.start(), m.end()) for m in _TOKEN.finditer(s.text)]
+        if s.prose and not _shouted(s.text)
+        else []
         for s in sentences
     ]
     mid_caps, lower_words = _vocabulary(tokenised)
@@ -156,14 +244,17 @@ def _candidates(sentences: Sequence[_Sentence]) -> list[_Occ]:
         while i < len(toks):
             word = re.sub(r"[’']s$", "", toks[i].text)
             initial = i == 0 or toks[i - 1].text in _OPENERS
-            the_name = word == "The" and not initial and i + 1 < len(toks) and _is_cap(toks[i + 1].text)
+            the_name = (
+                word in ("The", "New", "First")
+                and not initial
+                and i + 1 < len(toks)
+                and _is_cap(toks[i + 1].text)
+            )  # "the New York Stock Exchange", "First Chicago NBD Corp"
             if not _is_cap(word) or _ADJECTIVE_SUFFIX.search(word) or (word in _STOPCAPS and not the_name):
                 i += 1
                 continue
             parts = _span(toks, i)
             i = parts[-1] + 1
-            if len(parts) > 2 and toks[parts[0]].text.lower() in _ROLE_NOUNS:  # "Goalkeeper Samir Haddad"
-                parts = parts[1:]
             raw = [toks[k].text for k in parts]
             possessive = raw[-1].endswith(("’s", "'s"))
             raw[-1] = re.sub(r"[’']s$", "", raw[-1])
@@ -172,6 +263,18 @@ def _candidates(sentences: Sequence[_Sentence]) -> list[_Occ]:
             if not possessive and raw[-1].endswith("s") and follow[:1] in ("’", "'"):
                 possessive = True  # "AMI Labs’ plans"
             tokens = tuple(raw)
+            if _ADJECTIVE_SUFFIX.search(tokens[-1]):  # "Northern Ireland-born": an adjective
+                continue
+            title, titled, nationality = "", False, False
+            cut, person_only = _title_split(tokens, initial)
+            if cut:
+                nationality = not any(is_title_head(t) for t in tokens[:cut])
+                if not nationality:
+                    title, titled = s.text[toks[parts[0]].start : toks[parts[cut - 1]].end], person_only
+                tokens, parts, initial = tokens[cut:], parts[cut:], False
+            elif "." in tokens:  # a title abbreviation before something that is not a name
+                keep = [k for k, t in enumerate(tokens) if t != "."]
+                tokens, parts = tuple(tokens[k] for k in keep), [parts[k] for k in keep]
             if initial and tokens[0] != "The":
                 # a sentence's first word is capitalised anyway: keep it only with some support
                 first = tokens[0]
@@ -196,5 +299,7 @@ def _candidates(sentences: Sequence[_Sentence]) -> list[_Occ]:
                 end = toks[parts[-1]].end
             if len(tokens) == 1 and tokens[0] in _STOPCAPS:
                 continue
-            out.append(_Occ(index, toks[parts[0]].start, end, tokens, possessive, initial))
+            occ = _Occ(index, toks[parts[0]].start, end, tokens, possessive, initial)
+            occ.title, occ.titled, occ.nationality = title, titled, nationality
+            out.append(occ)
     return out

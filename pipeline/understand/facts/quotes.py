@@ -62,7 +62,7 @@ def _resolve_speaker(name: str, entities: Sequence[_Entity]) -> str:
         return ""
     key = _name_key(name)
     for e in entities:
-        if e.key == key or any(_name_key(o.name) == key for o in e.occs):
+        if e.key == key or key in e.written_keys:
             return e.name if e.kind in ("person", "org", "") else name
     for e in entities:
         if e.kind == "person" and e.name.split()[-1].casefold() == key.split()[-1]:

@@ -95,7 +95,8 @@ _ORG_WORDS = frozenset(
     "Networks Energy Pharma Pharmaceuticals Therapeutics Robotics Industries Enterprises Solutions "
     "Software Club FC Union Committee Bureau Office Court Board Trust Exchange Investments Advisors "
     "Advisers Management Consulting Communications Telecom Automotive Logistics Shipping Hospital Museum "
-    "Party Commission Parliament Police Army Navy Government Microsystems Mobility Dynamics Devices "
+    "Party Commission Parliament Police Army Navy Government Microsystems Mobility Dynamics Devices SpA NV "
+    "BV AB ASA Oyj KK Bhd Tbk Pty Cie Services Bancshares Bancorp Financial Insurance Assurance "
     "Electronics Instruments Aerospace Foods Brands Retail Rovers Athletic Wanderers Rangers Albion".split()
 )
 # Words that end names of things, never of people.
@@ -107,7 +108,9 @@ _THING_WORDS = frozenset(
 )
 _OF_ORG_WORDS = frozenset(
     "Institute University College School Bank Department Ministry Commission Council Court Museum Board "
-    "Federation Association Society Academy Office Church Republic Bureau League".split()
+    "Federation Association Society Academy Office Church Republic Bureau League Union Party Front "
+    "Movement Organisation Organization Committee Assembly Alliance Coalition Agency Chamber Fund "
+    "Foundation Corporation Corps".split()
 )
 _PRODUCT_NOUNS = frozenset(
     "model models app apps assistant assistants family framework toolkit checkpoint checkpoints weights "

@@ -1,0 +1,173 @@
+"""Storage faults, as an operator meets them: a state database that is garbage, an output or
+state folder on a full or read-only disk. Each ends in a message that names the folder and the
+fix, an exit code the README lists, and no traceback; the archive already written is intact.
+
+The full and read-only disks are real: small tmpfs mounts, made when the tests run as root
+(with mount rights); elsewhere those tests are skipped and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from conftest import LoopbackSite, brief_cli, publish_news, write_sources
+
+FULL, READ_ONLY, BAD_DATA = 74, 74, 65
+
+
+def _can_mount() -> str:
+    """Why tmpfs cannot be mounted here ("" when it can)."""
+    if os.geteuid() != 0:
+        return "needs root to mount a small tmpfs"
+    probe = Path(f"/tmp/dailybrief-mount-probe-{uuid.uuid4().hex[:8]}")
+    probe.mkdir()
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True
+        )
+        if done.returncode:
+            return f"cannot mount tmpfs: {done.stderr.decode(errors='replace').strip()}"
+        subprocess.run(["umount", str(probe)], check=True)
+        return ""
+    finally:
+        probe.rmdir()
+
+
+WHY_NOT = _can_mount()
+needs_mount = pytest.mark.skipif(bool(WHY_NOT), reason=WHY_NOT or "")
+
+
+@contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def _fill(folder: Path) -> None:
+    """Write until the disk of `folder` has no room left."""
+    with open(folder / "filler", "wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
+def _config(tmp_path: Path, site: LoopbackSite, extra: str = "") -> Path:
+    config = write_sources(tmp_path, [publish_news(site)], [site.allow()])
+    if extra:
+        text = config.read_text(encoding="utf-8").replace("  state: state\n", f"  state: state\n{extra}")
+        config.write_text(text, encoding="utf-8")
+    return config
+
+
+def _no_traceback(*outputs: str) -> None:
+    for text in outputs:
+        assert "Traceback" not in text and "Errno" not in text, text
+
+
+def test_a_state_database_that_is_garbage_is_named_with_a_fix_and_check_finds_it(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = _config(tmp_path, site)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "dailybrief.sqlite3").write_bytes(os.urandom(8192))
+
+    run = brief_cli("run", "--config", str(config), "--no-send")
+    check = brief_cli("check", "--config", str(config))
+
+    assert run.code == BAD_DATA
+    assert "state database" in run.err and "is damaged or is not a dailybrief database" in run.err
+    assert "Hint: restore it from a backup" in run.err
+    assert check.code == 1 and "all good" not in check.out
+    assert "database  FAILED" in check.out
+    _no_traceback(run.out, run.err, check.out)
+
+
+def test_brief_check_says_each_folder_is_writable_and_how_much_room_it_has(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = _config(tmp_path, site)
+
+    check = brief_cli("check", "--config", str(config))
+
+    assert f"output    ok: {tmp_path / 'output'} is writable" in check.out
+    assert f"state     ok: {tmp_path / 'state'} is writable" in check.out
+    assert "MB free" in check.out and "database  ok:" in check.out
+
+
+@needs_mount
+def test_a_full_output_folder_stops_the_run_before_any_work_and_keeps_the_archive(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = _config(tmp_path, site)
+    with tmpfs(tmp_path / "output", "1m") as output:
+        (output / "index.html").write_text("the archive so far", encoding="utf-8")
+
+        run = brief_cli("run", "--config", str(config), "--no-send")
+
+        assert run.code == FULL
+        assert f"no space left in the output folder {output}" in run.err
+        assert "brief.min_free_mb" in run.err  # it says what it needs
+        assert (output / "index.html").read_text(encoding="utf-8") == "the archive so far"
+        assert site.hits() == 0  # stopped before reading any feed
+        _no_traceback(run.out, run.err)
+
+
+@needs_mount
+def test_an_output_disk_that_fills_during_the_run_is_named_and_the_archive_is_intact(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    # no room check (min_free_mb 0): the run gets as far as writing the brief, then the disk is full
+    config = _config(tmp_path, site, "  min_free_mb: 0\n")
+    with tmpfs(tmp_path / "output", "256k") as output:
+        (output / "index.html").write_text("the archive so far", encoding="utf-8")
+        _fill(output)
+
+        run = brief_cli("run", "--config", str(config), "--no-send")
+        status = brief_cli("status", "--config", str(config))
+
+        assert run.code == FULL, run.err
+        assert f"no space left in the output folder {output}" in run.err
+        assert (output / "index.html").read_text(encoding="utf-8") == "the archive so far"
+        assert "no space left in the output folder" in status.out  # the failed slot says why
+        _no_traceback(run.out, run.err, status.out)
+
+
+@needs_mount
+def test_a_read_only_output_folder_is_named_with_the_fix(tmp_path: Path, site: LoopbackSite) -> None:
+    config = _config(tmp_path, site)
+    with tmpfs(tmp_path / "output", "1m") as output:
+        subprocess.run(["mount", "-o", "remount,ro", str(output)], check=True)
+
+        run = brief_cli("run", "--config", str(config), "--no-send")
+        check = brief_cli("check", "--config", str(config))
+
+        assert run.code == READ_ONLY
+        assert f"the output folder {output} is on a read-only file system" in run.err
+        assert "Hint: mount it read-write" in run.err
+        assert f"output    FAILED: {output}: read-only" in check.out
+        _no_traceback(run.out, run.err, check.out)
+
+
+@needs_mount
+def test_a_state_disk_that_fills_during_the_run_is_named(tmp_path: Path, site: LoopbackSite) -> None:
+    config = _config(tmp_path, site, "  min_free_mb: 0\n")
+    with tmpfs(tmp_path / "state", "512k") as state:
+        _fill(state)
+
+        run = brief_cli("run", "--config", str(config), "--no-send")
+
+        assert run.code == FULL, run.err
+        assert f"no space left in the state folder {state}" in run.err
+        _no_traceback(run.out, run.err)
