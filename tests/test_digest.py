@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from conftest import make_article, utc
 from test_render import make_brief
@@ -10,6 +11,7 @@ from test_render import make_brief
 from pipeline.models import Article, Sentence, Thread, ThreadDigest, TimelineEvent
 from pipeline.publish.render import render_brief
 from pipeline.run import digest_thread
+from pipeline.store import Store
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
 from pipeline.understand.fields import digest_fields
@@ -377,3 +379,48 @@ def test_what_this_means_for_the_audience_holds_only_what_changes_for_it() -> No
     # the engineers' news, though they are news to a general reader
     assert [s.text[:8] for s in for_engineers] == ["Startups"]
     assert {s.text[:8] for s in for_anyone} == {"Startups", "Farmers "}
+
+
+def test_the_timeline_keeps_its_titles_and_one_entry_per_event_across_two_runs(tmp_path: Path) -> None:
+    # two runs, each with the store opened afresh, as `brief run` does: the events kept from the
+    # first come back with their titles, and the second outlet's shorter telling of the launch
+    # is a citation of the entry the reader has seen, not a second entry
+    def run(url: str, source: str, text: str, day: int) -> ThreadDigest:
+        article = make_article(url, text, source=source, published=utc(2026, 4, day, 9))
+        thread = Thread("brixel", "Brixel", "configured", (article.id,))
+        store = Store(tmp_path / "state")
+        digest = digest_thread(
+            thread, [article], {article.id: extract_facts(article)}, (), store.thread_events("brixel")
+        )
+        store.save_thread_events("brixel", digest.timeline)
+        store.close()
+        return digest
+
+    first = run(
+        "https://a.example/brixel",
+        "Harbour News",
+        "Brixel, which raised $40 million in 2024, launched its first app on Tuesday. "
+        "Founder Ada Moen said the app would help fleets plan charging.",
+        8,
+    )
+    second = run(
+        "https://b.example/brixel",
+        "Quay Daily",
+        "Brixel launched its first app on Tuesday, April 7. "
+        "The city council approved the factory site on Wednesday.",
+        9,
+    )
+
+    assert [(e.date, e.title) for e in first.timeline] == [
+        ("2024", "Brixel raised $40 million"),
+        ("2026-04-07", "Brixel launched its first app"),
+    ]
+    assert [(e.date, e.title, [c[0] for c in e.cited]) for e in second.timeline] == [
+        ("2024", "Brixel raised $40 million", ["Harbour News"]),
+        ("2026-04-07", "Brixel launched its first app", ["Harbour News", "Quay Daily"]),
+        ("2026-04-08", "The city council approved the factory site", ["Quay Daily"]),
+    ]
+    assert second.timeline[1].text == first.timeline[1].text  # as the reader saw it first
+    # the second brief sends only the new event; the thread page lists each once
+    again = only_new(second, shown_keys(first), "New since Wed 08 Apr, 21:00 UTC")
+    assert [e.title for e in again.timeline] == ["The city council approved the factory site"]

@@ -267,10 +267,14 @@ def test_event_kinds(text: str, kind: str) -> None:
     assert [e.kind for e in events_of(text)] == [kind]
 
 
-def test_a_sentence_is_one_event_on_the_date_of_its_main_clause() -> None:
-    # the relative clause's 2024 is another thing the sentence names, not its event
+def test_a_clause_that_tells_a_happening_of_its_own_is_an_event_of_its_own_titled_by_it() -> None:
+    # the main clause's launch, and the relative clause's round: each entry one event, each
+    # with its own date, kind and title
     events = events_of("Brixel, which raised $40 million in 2024, launched its first app on Tuesday.")
-    assert [(e.date, e.kind) for e in events] == [(date(2026, 4, 7), "product launch")]
+    assert [(e.date, e.kind, e.title) for e in events] == [
+        (date(2026, 4, 7), "product launch", "Brixel launched its first app"),
+        (date(2024, 1, 1), "financial", "Brixel raised $40 million"),
+    ]
 
 
 def test_a_dated_sentence_no_rule_is_sure_of_is_an_event_of_the_neutral_kind() -> None:
@@ -626,7 +630,7 @@ def test_a_wire_story_in_another_house_style() -> None:
     assert figures["$88.10"] == ("money", 88.1)
     assert {(e.date, e.kind) for e in facts.events} == {
         (date(2026, 4, 7), "financial"),  # "said on Tuesday it would ...": the Tuesday that has been
-        # ("its largest deal since it bought Helix Systems in 2019": the sentence's event is Tuesday's)
+        (date(2019, 1, 1), "financial"),  # "since it bought Helix Systems in 2019": a deal of its own
         (date(2026, 1, 1), "financial"),  # "the deal should close this year"
         (date(2017, 1, 1), "organizational"),
         (date(2026, 1, 5), "financial"),  # "Jan. 5"
@@ -708,14 +712,13 @@ def _report(name: str, scores: dict[str, dict[str, float]]) -> None:
 
 # Thresholds just below what the extractor achieves (precision, recall, role accuracy).
 # Thread articles (the rules were tuned on them): figures 1.00/1.00, events 0.94/0.92,
-# people 1.00/0.97 (roles 1.00), orgs 0.99/0.97 (roles 0.95), quotes 1.00/1.00.
-# Issue 16 made a sentence one event (the date of its main clause: a second date it names is
-# another thing) and a kind only a sure rule's, else the neutral "event" (not scored here: this
-# gold annotated the kinded ones); events fell to 0.85/0.72 (dated 0.98/0.83) by design.
+# people 1.00/0.97 (roles 1.00), orgs 0.99/0.97 (roles 0.95), quotes 1.00/1.00. Issue 16
+# scores every event (the neutral kind too, as the timeline shows it) and gives each clause
+# that tells a dated happening of its own its event: events 0.90/0.89 (dated 1.00/0.98).
 GOLD_THRESHOLDS = {
     "figures": (0.95, 0.95, None),
-    "events": (0.82, 0.70, None),
-    "events_dated": (0.90, 0.75, None),
+    "events": (0.90, 0.88, None),
+    "events_dated": (0.95, 0.95, None),
     "people": (0.95, 0.93, 0.95),
     "orgs": (0.95, 0.92, 0.90),
     "quotes": (0.95, 0.95, None),
@@ -724,12 +727,13 @@ GOLD_THRESHOLDS = {
 # look it scored figures 0.93/0.88, events 0.67/0.61, people 0.89/0.85, orgs 0.74/0.69, quotes
 # 0.80/0.80; the general fixes that followed (units of measure, "said ORG spokesperson NAME",
 # nationality adjectives, short names of companies, future weekdays) brought it to figures
-# 1.00/0.98, events 0.85/0.74, people 1.00/0.95, orgs 0.90/0.97, quotes 1.00/1.00.
-# Issue 16 (one event per sentence, sure kinds): events 0.88/0.61.
+# 1.00/0.98, events 0.85/0.74, people 1.00/0.95, orgs 0.90/0.97, quotes 1.00/1.00. Issue 16,
+# with the happenings of none of the seven kinds annotated (kind "event", see the gold's
+# _about_heldout): events 0.83/0.81 (dated 0.97/0.94).
 HELDOUT_THRESHOLDS = {
     "figures": (0.95, 0.95, None),
-    "events": (0.80, 0.58, None),
-    "events_dated": (0.85, 0.60, None),
+    "events": (0.80, 0.70, None),
+    "events_dated": (0.90, 0.80, None),
     "people": (0.95, 0.90, 0.95),
     "orgs": (0.85, 0.90, 0.60),
     "quotes": (0.95, 0.95, None),

@@ -260,6 +260,11 @@ def _migration_9(db: sqlite3.Connection) -> None:
     _script(db, "ALTER TABLE memberships ADD COLUMN why TEXT NOT NULL DEFAULT ''")
 
 
+def _migration_10(db: sqlite3.Connection) -> None:
+    """Each timeline event's title, so an event kept from an earlier brief keeps it."""
+    _script(db, "ALTER TABLE events ADD COLUMN title TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -270,6 +275,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_7,
     _migration_8,
     _migration_9,
+    _migration_10,
 )
 
 

@@ -277,8 +277,11 @@ def _timeline(
 ) -> tuple[TimelineEvent, ...]:
     """Dated events, oldest first, one entry per event: one event told by several sentences or
     sources is shown once, by its clearest sentence (its own title, the fewest words), citing
-    all; an event that leans on a sentence the reader cannot see is left out."""
+    all; an event kept from an earlier brief keeps the sentence it was shown with (a reader saw
+    it so, and the thread page lists it once); an event that leans on a sentence the reader
+    cannot see is left out."""
     merged: list[TimelineEvent] = list(earlier)
+    kept = len(merged)  # the entries before it are the earlier briefs'
     for event in sorted(events, key=lambda e: (e.date, e.article_id)):
         article = articles.get(event.article_id)
         if article is None:
@@ -291,17 +294,22 @@ def _timeline(
         if title is None:
             continue
         for i, known in enumerate(merged):
-            if known.text.text == event.text or (known.date == when and _same_event(known, event)):
+            # dates joined by "and" in one clause ("in 2023 and 2024") are one entry, at the first
+            same = known.text.text == event.text and (known.title == title or known.date == when)
+            if same or (known.date == when and _same_event(known, event)):
                 clearer = (
-                    len(event.text.split()) < len(known.text.text.split()) and known.text.text != event.text
+                    i >= kept
+                    and len(event.text.split()) < len(known.text.text.split())
+                    and known.text.text != event.text
                 )
                 cited = known.cited if cite[0] in {c[0] for c in known.cited} else (*known.cited, cite)
+                kind = event.kind if known.kind == NEUTRAL else known.kind
                 if clearer:
                     merged[i] = TimelineEvent(
-                        known.date, known.kind, Sentence(event.text, event.article_id), cited, title
+                        known.date, kind, Sentence(event.text, event.article_id), cited, title
                     )
                 else:
-                    merged[i] = replace(known, cited=cited)
+                    merged[i] = replace(known, cited=cited, kind=kind if i >= kept else known.kind)
                 break
         else:
             merged.append(
@@ -312,9 +320,12 @@ def _timeline(
 
 
 def _same_event(known: TimelineEvent, event: Event) -> bool:
-    """Two sentences of one date tell one event: they share most of their words, or they are of
-    the same sure kind and name the same person or organisation ("Quill left Vantor" and
-    "Quill's departure from Vantor")."""
+    """Two sentences of one date tell one event: they are not of two different sure kinds (a
+    launch and the shares' fall of the next day are two), and they share most of their words,
+    or they are of the same sure kind and name the same person or organisation ("Quill left
+    Vantor" and "Quill's departure from Vantor")."""
+    if NEUTRAL not in (known.kind, event.kind) and known.kind != event.kind:
+        return False
     if _similar(known.text.text, event.text) >= TUNING.same_event:
         return True
     if known.kind != event.kind or event.kind == NEUTRAL:

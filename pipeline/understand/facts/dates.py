@@ -27,8 +27,9 @@ The article's `published` date is the anchor; without one, only dates that carry
 
 In a clause that speaks of the future (will, would, expects to, plans to, is due to, is set to,
 next), a weekday or a bare month is the next one instead: "will launch on Monday". Skipped:
-this week, this month, by / until June, a year ago, two days after, the same month, and
-a year used as an adjective or possessive (the 2018 Turing Award, last year's model).
+this week, this month, by / until June, a year ago, two days after, the same month, the last
+year / the last week (a span up to now: "over the last year"), and a year used as an
+adjective or possessive (the 2018 Turing Award, last year's model).
 """
 
 from __future__ import annotations
@@ -161,6 +162,8 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
                 add(m.start(), m.end(), anchor - timedelta(days=delta), "day")
         for m in _D_RELATIVE.finditer(text):
             rel = m.group("rel").lower()
+            if rel.startswith("last") and re.search(r"\b(?:the|over|past|in)\s+$", text[: m.start()], re.I):
+                continue  # "over the last year", "in the last week": a span up to now, not a date
             if rel == "yesterday":
                 add(m.start(), m.end(), anchor - timedelta(days=1), "day")
             elif rel in ("today", "tonight"):

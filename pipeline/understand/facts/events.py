@@ -1,18 +1,33 @@
-"""Events: one per dated sentence, on the date of its main clause, with a kind from keyword rules.
+"""Events: one per dated happening a sentence tells, each with its date, a kind and a title.
 
-A sentence that names a date (see `dates`) is one event. Its date is the one attached to the
-main verb's clause, not another date the sentence names: a date in a clause of comparison ("than
-in 2004", "up from $72 billion in 2025", "well above 2003's") is never it, and one in a clause of
-time ("after being convicted in June 1998") only when the main clause has none. A sentence whose
-only dates are compared with is no event, and nor is a dateline or byline ("PUBLISHED: 22:07 GMT,
-7 July 2012"). Each event has a short `title` from the words of its main clause, without the date.
+A sentence that names a date (see `dates`) tells the event of its main clause, on the date
+attached to it, not another date the sentence names: a date in a clause of comparison ("than in
+2004", "up from $72 billion in 2025", "well above 2003's") is never it, and one in a clause of
+time ("after being convicted in June 1998") only when the main clause has none. Dates joined by
+"and" ("in 2023 and 2024") are the same verb's. Besides, each clause that tells a happening of
+its own, with a verb and a date of its own, is an event of its own: a verb joined to the main
+one (", and released V-JEPA 2 in June 2025"), a clause of time ("when it paid $14.3 billion ...
+in June 2025", "since Meta reorganised ... last year", "before leaving last year"), a relative
+clause (", which raised $40 million in 2024", ", whose complaint helped trigger the
+investigation in 2022"), "with" and a participle (", with sales beginning on April 24"), and an
+amount compared with that has a verb of its own ("roughly double the $72.22 billion it spent
+last year"). Not one: a date in what a clause reports someone said or acknowledged ("after
+O'Brien acknowledged he gave about $6,000 ... in 1999"), a date inside a quotation (a speaker's
+"today"), a date something is true "as of", a dateline or byline ("PUBLISHED: 22:07 GMT, 7 July
+2012"). So each event is one happening on its own date, and its `title` says which, in the
+sentence's words without the date: the main clause ("Horton was shot and killed"), or the
+clause of its own ("Brixel raised $40 million" for "Brixel, which raised $40 million in 2024,
+launched its first app on Tuesday").
 
 Its kind is the first rule, in this order, whose keywords occur in the clause around the date
 (between commas, dashes, colons and words such as when / after / which / who / while / but); when
 the clause has none and the date opens the sentence ("In April 2025, ..."), the clauses after it,
-nearest first. When no rule is sure, the kind is the neutral "event" (a keyword elsewhere in the
-sentence is not enough: "Mara Quill left Orbis Shipping in March 2019" is no launch, nor is a
-navy's "launched an operation" or a prosecutor's "released a statement").
+nearest first; else the first keyword of a "when" clause right after the date; else the clauses
+before it, back to the start of its happening's clause ("A poll of 1,200 readers, run on
+Thursday"); else a keyword right next to it. When no rule is sure, the kind is the neutral
+"event" (a keyword elsewhere in the sentence is not enough: "Mara Quill left Orbis Shipping in
+March 2019" is no launch, nor is a navy's "launched an operation", a prosecutor's "released a
+statement", or analysts "divided on Thursday" over a model launched a day earlier).
 
     order  kind            keywords (stems, case-insensitive)
     1      legal           court, lawsuit, sue, fine(d), regulator, antitrust, appeal, ruling,
@@ -75,7 +90,8 @@ EVENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:report(?:s|ed)?(?: on [^.]{3,25}?,)? (?:that|found|showed)|"
             r"reveal\w*|leak\w*|disclos\w+|documents?|"
             r"found that|showed that|review of|"
-            r"according to (?:people|documents|materials|filings|a report))\b"
+            r"according to (?:people|documents|materials|filings|a report|reports? (?:by|from|in)|"
+            r"reporting (?:by|from|in)))\b"
         ),
     ),
     (
@@ -87,6 +103,10 @@ EVENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:statement|report|figures|data|details|names?|video|footage|hostages?|prisoners?|him|her|them|"
             r"on bail|from)\b)|unveil\w*|roll(?:s|ed|ing)? out|rollout|debut\w*|"
             r"(?-i:ship(?:s|ped|ping)?)|went live|goes live|go live|introduc(?:e|es|ed|ing)|"
+            # "Llama 2 arrived in July 2023": a name with a version is a product
+            r"(?-i:[A-Z])[\w-]+ \d+(?:\.\d+)? arriv(?:e|es|ed)|"
+            # "Meta's April 2026 announcement of Muse Spark", "announced Llama 4"
+            r"announce(?:s|d|ment of)\s+(?:its\s+|the\s+)?(?-i:[A-Z])\w*|"
             r"arriv(?:e|es|ed|ing) (?:in|on)(?= (?-i:[A-Z]))"
             r"(?! (?-i:(?:January|February|March|April|May|June|July|August|September|October|November|"
             r"December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
@@ -201,56 +221,163 @@ def _date_rank(sentence: str, start: int, end: int) -> int | None:
     return 0
 
 
+# a clause that tells a happening of its own beside the main clause's, with its own verb: a
+# verb joined to the main one (", and released V-JEPA 2 in June 2025"), a clause of time ("when
+# it paid ...", "since Meta reorganised ...", "before leaving ..."), a relative clause (",
+# which raised ...", ", whose complaint helped ...", "where he founded ...") or "with" and a
+# participle (", with sales beginning on April 24")
+_PAST = (
+    r"[a-z]+ed|began|begun|went|made|paid|took|sold|bought|held|won|lost|left|led|met|set|cut|put|"
+    r"gave|grew|rose|fell|became|came|brought|built|spent|struck|ran|told|got|saw|shut|hit|quit|"
+    r"wrote|drew|kept|sent|said|shared|split|won|went"
+)
+_OWN_CLAUSE = re.compile(
+    rf",\s+and\s+(?=(?:then\s+|later\s+)?(?:{_PAST})\b)|\b(?:when|after|before|since|until|where)\s+|"
+    r",\s*(?:which|who|whose)\s+|,\s*with\s+(?=(?:[\w’'-]+\s+){1,3}[a-z]{2,}ing\b)"
+)
+_VERB = re.compile(rf"\b(?:{_PAST}|[a-z]{{2,}}ing|went live|goes live)\b")
+# what someone said, acknowledged or found inside the clause: its date is of what was reported
+# ("after O'Brien acknowledged he gave about $6,000 ... in 1999"), not a happening it tells
+_REPORTED = re.compile(
+    r"\b(?:said|says|acknowledged|admitted|confirmed|denied|claimed|stated|told\s+\w+|announced|"
+    r"insisted|argued|recalled|added|believed|knew|learned|reported)\s+(?:that\s+)?"
+    r"(?:he|she|they|it|we|I|(?-i:[A-Z])[\w’'-]*)\b",
+    re.IGNORECASE,
+)
+# the verb a compared amount has of its own: "roughly double the $72.22 billion it spent last
+# year", "the $72.22 billion spent in 2025" (but not "up from $72.22 billion in 2025")
+_OWN_VERB = re.compile(rf"\b(?:{_PAST})\s+(?:(?:in|on|during|at)\s+)?$")
+# a date something is true as of, not a happening: "All information is current as of May 26"
+_AS_OF = re.compile(r"\bas of\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def _events(article_id: str, sentences: Sequence[_Sentence], anchor: date | None) -> list[Event]:
-    """One event per dated sentence: the date of its main clause (see the module docstring)."""
+    """The events of each dated sentence: the date of its main clause, and of each clause that
+    tells a happening of its own (see the module docstring)."""
     out: list[Event] = []
     for s in (s for s in sentences if s.prose):
-        hits = _resolve_dates(s.text, anchor)
-        if not hits or _is_dateline(s.text, hits):
-            continue
-        ranked = [
-            (r, i, h) for i, h in enumerate(hits) if (r := _date_rank(s.text, h.start, h.end)) is not None
+        text = s.text
+        hits = [
+            h
+            for h in _resolve_dates(text, anchor)
+            if not _AS_OF.search(text[: h.start]) and not _quoted(text, h.start)
         ]
+        if not hits or _is_dateline(text, hits):
+            continue
+        ranked = []
+        for i, h in enumerate(hits):
+            rank = _date_rank(text, h.start, h.end)
+            if rank is None and _own_compared(text, h):
+                rank = 2  # the date of an amount compared with, told by a verb of its own
+            if rank is not None:
+                ranked.append((rank, i, h))
         if not ranked:
             continue  # its only dates are of things it compares with
         rank, _, hit = min(ranked, key=lambda t: (t[0], t[1]))
-        if rank and anchor is None and _UNRESOLVED.search(s.text):
+        if rank and anchor is None and _UNRESOLVED.search(text):
             continue  # "grew 1.6% last year after shrinking in 2003": the main date is unknown
         # dates joined to it by "and" are the same verb's ("published papers in 2023 and 2024")
         chosen = [hit]
         for other in hits:
             last = chosen[-1]
             if other.start >= last.end and re.fullmatch(
-                r"\s*(?:,|and|or|, and)\s*", s.text[last.end : other.start]
+                r"\s*(?:,|and|or|, and)\s*", text[last.end : other.start]
             ):
                 chosen.append(other)
         for h in chosen:
-            out.append(
-                Event(
-                    h.when,
-                    h.precision,
-                    s.text,
-                    _sure_kind(s.text, h.start, h.end),
-                    article_id,
-                    title(s.text, h.start, h.end),
-                )
-            )
+            kind = _sure_kind(text, h.start, h.end)
+            out.append(Event(h.when, h.precision, text, kind, article_id, _main_title(text, h)))
+        told = {(h.when, h.precision) for h in chosen}
+        for r, _, h in sorted(ranked, key=lambda t: t[1]):
+            if (h.when, h.precision) in told:
+                continue
+            opener = _own_clause(text, h, hit, compared=r == 2)
+            if opener is None:
+                continue
+            told.add((h.when, h.precision))
+            kind = _sure_kind(text, h.start, h.end, opener[1])
+            out.append(Event(h.when, h.precision, text, kind, article_id, _clause_title(text, h, *opener)))
     return out
 
 
-def _sure_kind(sentence: str, start: int, end: int) -> str:
+def _main_title(sentence: str, hit: _DateHit) -> str:
+    """The title of a sentence's main event: of the relative clause its date is in, when it is in
+    one ("LeCun founded the FAIR lab" for "LeCun, who founded the FAIR lab in 2013, ended up
+    ..."); else the sentence's main clause without its relative clauses."""
+    relative = None
+    for m in re.finditer(r",\s*(?:which|who|whose|where)\s+", sentence[: hit.start]):
+        relative = m
+    between = sentence[relative.end() : hit.start] if relative else ""
+    if relative and not re.search(r"[,;:]", between) and _VERB.search(between):
+        return _clause_title(sentence, hit, relative.start(), relative.end())
+    # "Brixel, which raised $40 million in 2024, launched ...": the aside is another thing
+    kept, start, end, at = [], hit.start, hit.end, 0
+    for m in re.finditer(r",\s*(?:which|who|whose)\b[^,;:]*,", sentence):
+        if m.start() <= hit.start < m.end():
+            continue
+        kept.append(sentence[at : m.start()])
+        if m.end() <= hit.start:
+            start, end = start - (m.end() - m.start()), end - (m.end() - m.start())
+        at = m.end()
+    kept.append(sentence[at:])
+    return title("".join(kept), start, end)
+
+
+def _quoted(sentence: str, at: int) -> bool:
+    """Whether `at` is inside a quotation: a speaker's "today" is not the article's date, and
+    what they say is theirs, not a happening the article tells."""
+    head = sentence[:at]
+    return head.count("“") > head.count("”") or head.count('"') % 2 == 1
+
+
+def _own_compared(sentence: str, hit: _DateHit) -> bool:
+    """A compared amount's date that is the date of a verb of its own, never after "than"."""
+    head = sentence[: hit.start]
+    return bool(_OWN_VERB.search(head)) and not re.search(r"\bthan\b[^,;]*$", head)
+
+
+def _own_clause(sentence: str, hit: _DateHit, main: _DateHit, compared: bool) -> tuple[int, int] | None:
+    """(start, end) of the opener of the clause that tells `hit`'s happening apart from the main
+    date's, or None when `hit` is another date of the main clause, a date in what someone
+    reported, or a clause without a verb of its own."""
+    if compared:
+        begin = sentence.rfind(",", 0, hit.start)
+        if begin < 0 or begin < main.end <= hit.start:
+            return None
+        return begin, begin + 1
+    opener = None
+    for m in _OWN_CLAUSE.finditer(sentence, 0, hit.start):
+        opener = m
+    if opener is None:
+        return None
+    between = sentence[opener.end() : hit.start]
+    if opener.start() < main.start < hit.start:
+        return None  # the main date is in this clause too
+    if hit.start < main.start and not re.search(r"[,;:]|\s[–—]\s", sentence[hit.end : main.start]):
+        return None
+    if not _VERB.search(between) or _REPORTED.search(between) or re.search(r"\bthan\b", between):
+        return None
+    return opener.start(), opener.end()
+
+
+def _sure_kind(sentence: str, start: int, end: int, bound: int = 0) -> str:
     """The kind of a date's clause; else of the clauses it opens ("In April 2025, Meta released
-    ...") or of the "when" clause after it ("after mid-2025, when the company created ..."); else
-    of the whole sentence when one rule alone matches it; else the neutral kind."""
+    ..."); else of the "when" clause after it ("after mid-2025, when the company created ...");
+    else of the clauses before it back to `bound` (the start of its event's own clause), nearest
+    first ("A poll of 1,200 readers, run on Thursday"); else of a keyword right next to the date;
+    else the neutral kind: a keyword elsewhere in the sentence says nothing of the date's
+    happening ("Analysts were divided on Thursday over whether Muse Spark, the closed model Meta
+    launched a day earlier, ..." is no launch)."""
     kind = event_kind(_clause_around(sentence, start, end))
     if kind is None and len(sentence[:start].split()) <= 2:
         kind = _kind_after(sentence, end)
     when = re.match(r"\s*,?\s*when\b([^,;:]*)", sentence[end:])
     if kind is None and when:
-        kind = event_kind(when.group(1))
+        kind = _first_kind(when.group(1))
+    if kind is None and len(sentence[:start].split()) > 2:
+        kind = _kind_before(sentence, start, bound)
     if kind is None:
-        # else the rule whose keyword is nearest the date, if one is near: "Axios reported on
-        # April 6, 2026, that ..." is a revelation, a keyword three clauses away says nothing
+        # a keyword next to the date: "Axios reported on April 6, 2026, that ..." is a revelation
         near = [
             (max(0, m.start() - end, start - m.end()), order, k)
             for order, (k, pattern) in enumerate(EVENT_RULES)
@@ -259,6 +386,25 @@ def _sure_kind(sentence: str, start: int, end: int) -> str:
         best = min(near, default=None)
         kind = best[2] if best is not None and best[0] <= _NEAR else None
     return kind or NEUTRAL
+
+
+def _first_kind(text: str) -> str | None:
+    """The kind of the keyword that comes first in `text` ("when the launch of Llama 4 was
+    overshadowed by questions about a leaderboard entry" is a launch)."""
+    found = [(m.start(), order, k) for order, (k, p) in enumerate(EVENT_RULES) if (m := p.search(text))]
+    return min(found)[2] if found else None
+
+
+def _kind_before(sentence: str, start: int, bound: int) -> str | None:
+    """The kind of the clauses before a date, back to `bound`, nearest first."""
+    stops = [m.start() for m in _EVENT_CLAUSE_STOP.finditer(sentence, bound, start)]
+    ends = [start, *reversed(stops)]
+    for i, hi in enumerate(ends[1:], 1):
+        lo = ends[i + 1] if i + 1 < len(ends) else bound
+        kind = event_kind(sentence[lo:hi])
+        if kind is not None:
+            return kind
+    return None
 
 
 def _kind_after(sentence: str, end: int) -> str | None:
@@ -274,34 +420,60 @@ def _kind_after(sentence: str, end: int) -> str | None:
 
 
 _TITLE_STOP = re.compile(
-    r"\s*(?:[,;:(“”\"]|\s[–—]\s|\s-\s(?=[A-Z\"“])|\s(?:when|after|before|while|because|although|though|which|who|whereas|"
-    r"as|but|despite|amid|according)\s)"
+    r"\s*(?:(?<!\d),|,(?!\s?\d{3}\b)|[;:(“”\"]|\s[–—]\s|\s-\s(?=[A-Z\"“])|\s(?:when|after|before|while|because|"
+    r"although|though|which|who|whereas|as|but|despite|amid|according|and that)\s)"
+)
+# an aside after the name that opens a sentence: "Yann LeCun, founder of AMI Labs, said ..."
+_APPOSITIVE = re.compile(
+    r"^([A-Z][\w’'.&-]*(?:\s(?:[A-Z][\w’'.&-]*|\d[\w.]*)){0,3}),\s+(?:(?:one|founder|head|chief|former|an?|the)\b|[a-z])"
+    r"[^,;:]{0,70},\s+(?=[a-z])"
 )
 _DATE_WORDS = re.compile(
-    r"(?:\s+(?:on|in|during|since|by|at|from|last|this|early|late|mid|the|of))*\s*$", re.IGNORECASE
+    r"(?:\s+(?:on|in|during|since|by|at|from|last|this|early|late|mid|the|of|after|before|until|around))*\s*$",
+    re.IGNORECASE,
 )
 _SAID = re.compile(r",?\s+(?:\w+\s+){0,3}(?:said|says|reported|announced|told \w+)\s*[.!?]?$")
 _MAX_TITLE_WORDS = 12
 
 
-def title(sentence: str, start: int, end: int) -> str:
+def title(sentence: str, start: int, end: int, opening: bool = True) -> str:
     """A short title for the event of a sentence, in its own words: its main clause without the
     date ("Horton was shot and killed" for "Horton was shot and killed in October 2011 when
-    gunfire erupted outside..."), at most twelve words."""
+    gunfire erupted outside..."), at most twelve words. `opening`: the sentence may open with
+    a phrase of time ("In December, ...") that is not its title."""
     text = sentence
-    lead = re.match(r"^[^,]{0,60},\s+", text)
-    # "In December, the school imposed ...": the opening says when
-    if lead and (lead.end() > end or start < lead.end()):
-        text, start, end = text[lead.end() :], 0, 0
+    if opening and len(text[:start].split()) <= 2:
+        # "In December, the school imposed ...", "On Wednesday, April 8, Meta released ...": the
+        # opening says when (not "Pre-orders open on Thursday, with ...": a clause)
+        after = re.match(r"\s*,\s+", text[end:])
+        lead = re.match(r"^[^,]{0,60},\s+", text)
+        if after:
+            text, start, end = text[end + after.end() :], 0, 0
+        elif lead and start < lead.end():
+            text, start, end = text[lead.end() :], 0, 0
+    aside = _APPOSITIVE.match(text)
+    if aside and not aside.start(0) <= start < aside.end(0):
+        cut = aside.end(0) - aside.end(1) - 1
+        text = aside.group(1) + " " + text[aside.end(0) :]
+        if start >= aside.end(0):
+            start, end = start - cut, end - cut
+    elif aside and re.match(rf"\s*,\s+(?:{_PAST})\b", text[aside.end(1) :]):
+        # "Llama 4, released in April 2025, disappointed ...": the aside tells the date's event
+        body = text[aside.end(1) : aside.end(0)].strip(" ,")
+        offset = aside.end(1) + text[aside.end(1) :].find(body) - len(aside.group(1)) - 1
+        text, start, end = aside.group(1) + " " + body, start - offset, end - offset
     # the date and the words that introduce it go
     head = text[:start]
     dangling = _DATE_WORDS.search(head)
     head = head[: dangling.start()] if dangling else head
-    tail = re.sub(r"^\s*(?:night|morning|afternoon|evening|local time)\b", "", text[end:])
-    body = (head + " " + tail.lstrip()) if start or end else text
+    # "between 2019 and 2024": the range's other end goes too
+    tail = re.sub(r"^\s*(?:and|to|-|–)\s*(?:19|20)\d\d\b", "", text[end:]) if start or end else text[end:]
+    tail = re.sub(r"^\s*(?:night|morning|afternoon|evening|local time)\b", "", tail)
+    tail = tail.lstrip()
+    body = (head.rstrip() + (" " if tail[:1].isalnum() else "") + tail) if start or end else text
     body = " ".join(body.split())
     cut = next(
-        (m.start() for m in _TITLE_STOP.finditer(body) if len(body[: m.start()].split()) >= 3), len(body)
+        (m.start() for m in _TITLE_STOP.finditer(body) if len(body[: m.start()].split()) >= 2), len(body)
     )
     words = _SAID.sub("", body[:cut]).strip(" .!?").split()
     while words and words[-1].lower() in {"on", "in", "at", "the", "a", "an", "of", "to", "and", "by", "for"}:
@@ -324,8 +496,62 @@ def title(sentence: str, start: int, end: int) -> str:
         "his",
         "her",
         "with",
+        "what",
+        "that",
+        "whether",
+        "how",
+        "which",
+        "who",
     }:
         words.pop()
     if not words:
         return ""
     return (words[0][:1].upper() + words[0][1:] + " " + " ".join(words[1:])).strip()
+
+
+_PRONOUN_SUBJECT = frozenset({"it", "he", "she", "they", "we", "i"})
+
+
+def _clause_title(sentence: str, hit: _DateHit, start: int, end: int) -> str:
+    """The title of a happening told in a clause of its own (its opener at `start`:`end`): the
+    clause without the date, its relative pronoun replaced by what it stands for ("Brixel
+    raised $40 million" for "Brixel, which raised $40 million in 2024, ..."), a pronoun subject
+    left out ("Paid $14.3 billion for a 49% stake in Scale AI" for "... when it paid ..."); ""
+    when that leaves fewer than two words."""
+    clause = sentence[end:]
+    # "roughly double the $72.22 billion it spent last year": the amount and its verb
+    lead = re.match(
+        r"\s*(?:(?:roughly|about|nearly|almost|more than|less than)\s+)?(?:double|twice|triple|half)\s+",
+        clause,
+    )
+    if lead:
+        clause, end = clause[lead.end() :], end + lead.end()
+    words = title(clause, hit.start - end, hit.end - end, opening=False).split()
+    if words and words[0].lower() in _PRONOUN_SUBJECT:
+        words = words[1:]
+    if not words:
+        return ""
+    if not clause[:1].isupper():
+        words[0] = words[0][:1].lower() + words[0][1:]
+    relative = re.search(r"\b(which|who|whose)\s+$", sentence[start:end])
+    if relative:
+        antecedent = _antecedent(sentence[:start])
+        if antecedent:
+            words = [*antecedent.split(), *words]
+            if relative.group(1) == "whose":
+                words[len(antecedent.split()) - 1] += "’" if antecedent.endswith("s") else "’s"
+    if len(words) < 2:
+        return ""
+    words = words[:_MAX_TITLE_WORDS]
+    return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
+
+
+def _antecedent(before: str) -> str:
+    """The name a relative clause speaks of: the words before its comma, back to the clause
+    before ("Brixel", "Sundal Microsystems of Norway"), when they are a short name."""
+    segment = re.split(r"[,;:(]|\s[–—]\s", before)[-1].strip()
+    segment = re.sub(r"^(?:including|such as|and|or|like)\s+", "", segment)
+    words = segment.split()
+    if not words or len(words) > 6 or not (words[0][:1].isupper() or words[0].lower() == "the"):
+        return ""
+    return segment
