@@ -266,6 +266,8 @@ def _numbers(text: str) -> list[tuple[int, int, str, float, str]]:
         if ranged:
             after = after[ranged.end() :]
         noun = _counted_noun(after)
+        if not noun and scale and re.match(r"\s+times\b", after):
+            noun = "times"  # "downloaded 9 million times a month": a count (its label is none)
         if not noun:
             # "1.1m of the UK's 1.6m Muslims", "1,247 animal and 747 plant species"
             partitive = re.match(

@@ -261,8 +261,9 @@ def _head_before_of(words: list[str]) -> list[str]:
     producer prices"): at most five words, from after the verb that takes it ("expects",
     "expecting", "reported")."""
     phrase = _subject_before(words)
+    ahead = words[: len(words) - len(phrase)]
     for k in range(len(phrase) - 2, -1, -1):
-        w, prev = phrase[k], phrase[k - 1] if k else ""
+        w, prev = phrase[k], phrase[k - 1] if k else (ahead[-1] if ahead else "")
         verb_s = w.islower() and w.endswith("s") and prev[:1].isupper() and not re.search(r"[’']s$", prev)
         verb_ing = w.islower() and w.endswith("ing") and prev.lower() not in _DETERMINERS
         # "represents an increase", "expects the": a word in -s before a determiner is a verb
@@ -270,7 +271,16 @@ def _head_before_of(words: list[str]) -> list[str]:
         # "expected to report annual profits of" (not "guided to capital expenditure of")
         after_to = prev.lower() == "to" and k >= 2 and phrase[k - 2].lower() in _INFINITIVE_BEFORE
         verb_ed = w.islower() and w.endswith("ed") and phrase[k + 1].lower() == "to"  # "guided to"
-        if verb_s or verb_ing or verb_det or after_to or verb_ed:
+        # "Veltrion offered rebates of", "the bank agreed loans of", "and reported revenue of": a
+        # past verb after its subject (not "the reported revenue", "newly created jobs")
+        finite_ed = (
+            w.islower()
+            and w.endswith("ed")
+            and (not prev or prev[0].isalpha())
+            and prev.lower() not in _DETERMINERS | _PREPOSITIONS
+            and not prev.lower().endswith("ly")
+        )
+        if verb_s or verb_ing or verb_det or after_to or verb_ed or finite_ed:
             phrase = phrase[k + 1 :]
             break
     return phrase[-5:]
@@ -466,7 +476,7 @@ def _label(sentence: str, start: int, end: int, kind: str, unit: str) -> str:
         if phrase and phrase[-1].lower() not in _LEVEL_NOUNS:
             label = _tidy(phrase)
             if label:
-                return label
+                return _to_whom(label, after_all)
         if phrase:  # "rose again to a new record of £27.9bn": what stands at the record
             k = q - 2
             while k >= 0 and before[k].lower() not in ("to", "at", "of", "from") and before[k][0].isalnum():
@@ -511,9 +521,27 @@ def _label(sentence: str, start: int, end: int, kind: str, unit: str) -> str:
     return ""
 
 
+def _to_whom(label: str, after: list[str]) -> str:
+    """A head noun with the "to" phrase after its figure: "rebates of up to 12% to carmakers"
+    are "rebates to carmakers", "loans of $5bn to Greece" "loans to Greece" (not "to 500", nor
+    "to settle the case": a name, a determiner or a plural noun must follow)."""
+    if len(after) < 2 or after[0].lower() != "to":
+        return label
+    first = after[1]
+    if not (first[:1].isupper() or first.lower() in _DETERMINERS or re.fullmatch(r"[a-z]+[^s]s", first)):
+        return label
+    phrase = _noun_phrase(after[1:], prepositions=0)
+    whom = _tidy(phrase)
+    joined = f"{label} to {whom}" if whom else ""
+    return joined if joined and _well_formed(joined.split()) else label
+
+
 def _count_label(before: list[str], after: list[str], unit: str) -> str:
     """A count's label: the counted noun with its modifiers and one prepositional phrase
-    ("garment workers", "comments on endangered species"), or the noun before "of"."""
+    ("garment workers", "comments on endangered species"), or the noun before "of"; none for a
+    count of times ("downloaded 9 million times": the label would be the verb's)."""
+    if unit.lower() == "times":
+        return ""
     upto = next((i for i, w in enumerate(after[:6]) if w.lower() == unit.lower()), -1)
     if upto < 0:
         # "the crowd of 22, 000", "a majority of only 14", "has 800,000" (the unit given earlier)
