@@ -34,6 +34,7 @@ from pipeline.models import (
     ThreadDigest,
     TimelineEvent,
 )
+from pipeline.operate.schedule import made_line
 from pipeline.publish import archive, compose, render, site
 from pipeline.publish.serialize import brief_from_json, brief_to_json
 from pipeline.store import Store
@@ -237,9 +238,9 @@ def _briefs(rng: random.Random, count: int) -> list[Brief]:
                 title="Archive Bench",
                 audience="readers",
                 generated_at=slot + timedelta(minutes=2),
-                status_line="Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC",
+                status_line=made_line(slot, slot + timedelta(minutes=2), (), by_hand=True),
                 digests=digests,
-                stats=RunStats(6, 6, 0, 40, 38, 2, 30, 8, 12.5),
+                stats=RunStats(6, 6, 0, 40, 38, 2, 30, 8),
                 publishers=5,
                 reading_minutes=sum(d.reading_minutes for d in digests),
             )

@@ -24,6 +24,15 @@ The two stories of ECB+ with two gold documents each are also run as two-article
 choices are given in the notes and details, not pooled into the figures above (the same
 sentence would count twice).
 
+**On the check set** (`benchmarks/gold/brief/check.jsonl`, when it is there; its README section
+"Check set" says how its 22 documents were drawn): the same figures with `check` in their keys,
+each printed right after its gold one and labelled "check set, never tuned on":
+`brief.check.why.precision`, `brief.check.why.audience_precision`,
+`brief.check.bullets.self_contained`, `brief.check.coverage` and `brief.check.rules.*`. The
+product's rules were tuned on `sentences.jsonl`, so the check figures are the honest ones. They
+have no target: a check figure is read beside its gold figure, never chased (a rule changed for
+a check item makes the check set one more gold set).
+
 Beside them, without targets, the product's own rules scored on every gold sentence they see
 (`pipeline/understand/headings.py` and the public names of `fields.py`; a rule renamed is
 reported as skipped): the "why" gate (`states_consequence`, required of every "Why it matters"
@@ -46,13 +55,16 @@ Over the demo's three briefs (the demo run of `brief.deterministic`, PYTHONHASHS
 over the briefs of the whole ECB+ run of `threads_run` (the same run, made once).
 
 **`brief.deterministic`**: `brief demo` run twice, in subprocesses with PYTHONHASHSEED=1 and
-=2, into two temporary folders; every file of the two archives (the `output/` folders) compared
-byte for byte after masking the loopback port (`127.0.0.1:<port>`, in .eml files after undoing
-quoted-printable soft line breaks so a port cut by one is masked too) and the delivery
-timestamp (the `Date:` header of the .eml files). 1 when no file differs, else 0; the notes
-list the differing files with their first differing line. A third run with PYTHONHASHSEED=1
-again is compared with the first as a control (not under `--limit`): when files differ there
-too, the difference is not the hash seed's.
+=2, into two temporary folders (so on two free loopback ports); every file of the two archives
+(the `output/` folders) compared byte for byte after masking the one input that differs, the
+corpus server's loopback port: `127.0.0.1:<port>` in text (in .eml files after undoing
+quoted-printable soft line breaks, so a port cut by one is masked too), and inside the
+articles' ids, which hash an article's address, port included (each id of a run, read from its
+state database, is replaced by the same hash of its address with the port masked). Nothing
+else is masked: the demo's clock is simulated, so the Date header is the same too. 1 when no
+file differs, else 0; the notes list the differing files with their first differing line. A
+third run with PYTHONHASHSEED=1 again is compared with the first as a control (not under
+`--limit`): when files differ there too, the difference is not the hash seed's.
 """
 
 from __future__ import annotations
@@ -77,15 +89,16 @@ from pipeline.understand import fields, headings, summarize
 from pipeline.understand.facts import extract_facts
 
 from . import newsroom, summaries, threads_run
-from .core import Figure, Options, Report, at_least, at_most
+from .core import Figure, Options, Report, Target, at_least, at_most
 
 NAME = "brief_quality"
 GOLD = Path(__file__).resolve().parent / "gold" / "brief" / "sentences.jsonl"
 RUBRIC = GOLD.with_name("README.md")
+CHECK = GOLD.with_name("check.jsonl")  # labelled by the same rubric, never tuned on (README: Check set)
+CHECK_LABEL = "check set, never tuned on"
 SEEDS = (1, 2)
 DEMO_TIMEOUT = 600  # seconds for one `brief demo` subprocess
 _PORT = re.compile(rb"(127\.0\.0\.1|localhost)(:|%3A)\d+")
-_DATE_HEADER = re.compile(rb"^Date: .*$", re.MULTILINE)
 _SOFT_BREAK = re.compile(rb"=\r?\n")
 
 
@@ -401,13 +414,40 @@ def run_demo(folder: Path, seed: int) -> Path:
     return folder / "output"
 
 
-def masked(path: Path) -> bytes:
-    """A file's bytes with the loopback port and the delivery timestamp masked."""
+def port_masked(data: bytes) -> bytes:
+    """`data` with every loopback address's port replaced by PORT."""
+    return _PORT.sub(rb"\1\2PORT", data)
+
+
+def id_masks(output: Path) -> dict[bytes, bytes]:
+    """The article ids of the run that wrote `output` (from the state database beside it),
+    each to the id its article would have with the loopback port masked in its address: the
+    port, masked inside the hashes that hold it. Empty when there is no state database."""
+    from pipeline.store import Store
+
+    state = output.parent / "state"
+    if not state.is_dir():
+        return {}
+    store = Store(state)
+    try:
+        articles = store.all_articles()
+    finally:
+        store.close()
+    return {
+        a.id.encode(): article_id(port_masked(a.canonical_url.encode()).decode()).encode() for a in articles
+    }
+
+
+def masked(path: Path, ids: Mapping[bytes, bytes] | None = None) -> bytes:
+    """A file's bytes with the loopback port masked, in text and (by `ids`) in article ids."""
     data = path.read_bytes()
     if path.suffix == ".eml":
         data = _SOFT_BREAK.sub(b"", data)  # quoted-printable can cut a port in two
-        data = _DATE_HEADER.sub(b"Date: (masked)", data)
-    return _PORT.sub(rb"\1\2PORT", data)
+    data = port_masked(data)
+    if ids:
+        pattern = re.compile(rb"\b(" + b"|".join(re.escape(i) for i in ids) + rb")\b")
+        data = pattern.sub(lambda m: ids[m.group(1)], data)
+    return data
 
 
 def compare_archives(a: Path, b: Path) -> list[dict[str, str]]:
@@ -415,6 +455,7 @@ def compare_archives(a: Path, b: Path) -> list[dict[str, str]]:
     and how it differs."""
     files_a = {p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
     files_b = {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()}
+    ids_a, ids_b = id_masks(a), id_masks(b)
     out: list[dict[str, str]] = []
     for rel in sorted(files_a | files_b):
         if rel not in files_b:
@@ -422,7 +463,7 @@ def compare_archives(a: Path, b: Path) -> list[dict[str, str]]:
         elif rel not in files_a:
             out.append({"file": rel, "how": "only in the second run"})
         else:
-            x, y = masked(a / rel), masked(b / rel)
+            x, y = masked(a / rel, ids_a), masked(b / rel, ids_b)
             if x != y:
                 out.append({"file": rel, "how": _first_difference(x, y)})
     return out
@@ -464,107 +505,202 @@ def run(opts: Options, report: Report) -> None:
 
 
 def _gold_part(opts: Options, report: Report, details: dict[str, Any]) -> None:
-    what = "brief gold sentences"
+    """The gold figures and, when `check.jsonl` is there, the same figures on the check set, each
+    check figure right after its gold one."""
     if not GOLD.is_file() or not RUBRIC.is_file():
-        report.skip(NAME, what, f"{GOLD} or its README is missing")
-        return
-    gold = load_gold()
-    articles, missing = gold_articles(opts.data, gold)
-    if missing:
-        report.note(NAME, f"{len(missing)} gold documents not found under {opts.data}: {', '.join(missing)}")
-    if not articles:
-        report.skip(NAME, what, f"none of the gold's documents is under {opts.data}")
-        return
-    scored = [g for g in gold if g.doc in articles]
-    doc_of = {a.id: doc for doc, a in articles.items()}
-    digests = [digest_of([a], f"gold-{doc}") for doc, a in sorted(articles.items())]
-    pools = score_choices(digests, doc_of, scored)
-    where = f"gold, {len(articles)} one-article threads"
-    rows = (
-        ("brief.why.precision", "why it matters: share stating a consequence", "why", at_least(0.85)),
-        ("brief.why.audience_precision", "what this means for: share saying what changes", "audience", None),
-        ("brief.bullets.self_contained", "TL;DR bullets: share reading on their own", "tldr", at_least(0.85)),
-    )
-    for key, label, section, target in rows:
-        pool = pools[section]
-        report.add(Figure(key, label, pool.value, None, "", "", where, pool.judged, target))
-    judged = sum(p.judged for p in pools.values())
-    chosen = judged + sum(p.unjudged for p in pools.values())
-    report.add(
-        Figure(
-            "brief.gold.coverage",
-            "chosen why/audience/TL;DR sentences found in the gold",
-            judged / chosen if chosen else None,
-            None,
-            "",
-            "share",
-            where,
-            chosen,
-        )
-    )
-    wrong = {"why": "why it matters, no consequence", "audience": "nothing changes", "tldr": "not alone"}
-    for section, pool in pools.items():
-        for w in pool.wrong[:6]:
-            report.note(NAME, f"{wrong[section]} ({w['doc']}): {w['sentence'][:150]!r}")
-        for m in pool.missing[:3]:
-            report.note(NAME, f"{section} chosen, not in the gold ({m['doc']}): {m['sentence'][:120]!r}")
-    stories = _story_threads(articles, scored, doc_of)
-    report.note(
-        NAME,
-        "two-article story threads of the ECB+ gold: "
-        + "; ".join(f"{k} {v['right']}/{v['judged']}" for k, v in stories.items())
-        + " (right/judged; not in the figures)",
-    )
-    if not pools["audience"].judged:
-        report.note(NAME, "no one-article thread of the gold showed a 'what this means for' sentence")
-    rules = score_rules(articles, scored)
-    if isinstance(rules, str):
-        report.skip(NAME, "brief rules on the gold sentences", rules)
+        report.skip(NAME, "brief gold sentences", f"{GOLD} or its README is missing")
+        gold = None
     else:
-        for key, label, rule in (
-            ("brief.rules.why_precision", "why gate: precision on gold sentences", rules["why"]),
-            ("brief.rules.why_recall", "why gate: recall on gold sentences", rules["why"]),
-            ("brief.rules.alone_precision", "TL;DR gate (reads_alone): share reading alone", rules["alone"]),
-            (
-                "brief.rules.dangling_recall",
-                "TL;DR gate: recall of sentences that do not read alone",
-                rules["dangling"],
-            ),
-            ("brief.rules.audience_precision", "audience gate: precision on gold", rules["audience"]),
-            ("brief.rules.audience_recall", "audience gate: recall on gold", rules["audience"]),
-        ):
+        gold = _labelled_set(opts, report, "gold", GOLD)
+    check = _labelled_set(opts, report, "check", CHECK) if CHECK.is_file() else None
+    if check is not None:
+        report.note(
+            NAME,
+            f"check set ({CHECK.name}, {CHECK_LABEL}): {len(check.scored)} sentences of "
+            f"{len(check.articles)} documents; the product's rules were tuned on {GOLD.name}, so the "
+            "brief.check.* figures are the honest ones (no target: read them beside the gold's, never "
+            "chase them)",
+        )
+    sets = [s for s in (gold, check) if s is not None]
+    for key, label, section, target in CHOICE_ROWS:
+        for s in sets:
+            pool = s.pools[section]
+            report.add(
+                Figure(
+                    s.key(key),
+                    s.label(label),
+                    pool.value,
+                    None,
+                    "",
+                    "",
+                    s.where,
+                    pool.judged,
+                    s.target(target),
+                )
+            )
+    for s in sets:
+        judged = sum(p.judged for p in s.pools.values())
+        chosen = judged + sum(p.unjudged for p in s.pools.values())
+        report.add(
+            Figure(
+                "brief.gold.coverage" if s.name == "gold" else "brief.check.coverage",
+                s.label(f"chosen why/audience/TL;DR sentences found in the {s.called}"),
+                judged / chosen if chosen else None,
+                None,
+                "",
+                "share",
+                s.where,
+                chosen,
+            )
+        )
+    wrong = {"why": "why it matters, no consequence", "audience": "nothing changes", "tldr": "not alone"}
+    for s in sets:
+        said = "" if s.name == "gold" else "check: "
+        for section, pool in s.pools.items():
+            for w in pool.wrong[:6]:
+                report.note(NAME, f"{said}{wrong[section]} ({w['doc']}): {w['sentence'][:150]!r}")
+            for m in pool.missing[:3]:
+                report.note(
+                    NAME,
+                    f"{said}{section} chosen, not in the {s.called} ({m['doc']}): {m['sentence'][:120]!r}",
+                )
+        report.note(
+            NAME,
+            f"two-article story threads of the ECB+ {s.called}: "
+            + ("; ".join(f"{k} {v['right']}/{v['judged']}" for k, v in s.stories.items()) or "none")
+            + " (right/judged; not in the figures)",
+        )
+        if not s.pools["audience"].judged:
+            report.note(
+                NAME, f"no one-article thread of the {s.called} showed a 'what this means for' sentence"
+            )
+        if isinstance(s.rules, str):
+            report.skip(NAME, f"brief rules on the {s.name} sentences", s.rules)
+    for key, label, rule_name in RULE_ROWS:
+        for s in sets:
+            if isinstance(s.rules, str):
+                continue
+            rule = s.rules[rule_name]
             value = rule.recall if key.endswith("recall") else rule.precision
             n = rule.labelled if key.endswith("recall") else rule.accepted
-            report.add(Figure(key, label, value, None, "", "", "gold sentences", n))
-    details["gold"] = {
-        "sentences": len(scored),
-        "documents": len(articles),
-        "missing_documents": missing,
-        "one_article_threads": {
-            s: {
-                "judged": p.judged,
-                "right": p.right,
-                "unjudged": p.unjudged,
-                "wrong": p.wrong,
-                "missing": p.missing,
-            }
-            for s, p in pools.items()
-        },
-        "story_threads": stories,
-        "rules": rules if isinstance(rules, str) else {k: r.__dict__ for k, r in rules.items()},
-    }
+            report.add(
+                Figure(
+                    s.key(key), s.label(label.format(s.called)), value, None, "", "", f"{s.name} sentences", n
+                )
+            )
+    for s in sets:
+        details[s.name] = s.details()
+
+
+CHOICE_ROWS = (
+    # (key after "brief." or "brief.check.", label, section, target of the gold figure)
+    ("why.precision", "why it matters: share stating a consequence", "why", at_least(0.85)),
+    ("why.audience_precision", "what this means for: share saying what changes", "audience", None),
+    ("bullets.self_contained", "TL;DR bullets: share reading on their own", "tldr", at_least(0.85)),
+)
+RULE_ROWS = (
+    ("rules.why_precision", "why gate: precision on {} sentences", "why"),
+    ("rules.why_recall", "why gate: recall on {} sentences", "why"),
+    ("rules.alone_precision", "TL;DR gate (reads_alone): share reading alone", "alone"),
+    ("rules.dangling_recall", "TL;DR gate: recall of sentences that do not read alone", "dangling"),
+    ("rules.audience_precision", "audience gate: precision on {}", "audience"),
+    ("rules.audience_recall", "audience gate: recall on {}", "audience"),
+)
+
+
+@dataclass
+class LabelledSet:
+    """The product's choices and rules scored on one labelled set: the gold, or the check set."""
+
+    name: str  # "gold" or "check"
+    articles: dict[str, Article]
+    scored: list[GoldSentence]
+    missing: list[str]
+    pools: dict[str, Pool]
+    stories: dict[str, Any]
+    rules: dict[str, RuleScore] | str
+
+    def key(self, key: str) -> str:
+        return f"brief.{key}" if self.name == "gold" else f"brief.check.{key}"
+
+    def label(self, label: str) -> str:
+        return label if self.name == "gold" else f"{label} ({CHECK_LABEL})"
+
+    @property
+    def called(self) -> str:
+        return "gold" if self.name == "gold" else "check set"
+
+    def target(self, target: Target | None) -> Target | None:
+        return target if self.name == "gold" else None
+
+    @property
+    def where(self) -> str:
+        return f"{self.name}, {len(self.articles)} one-article threads"
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "sentences": len(self.scored),
+            "documents": len(self.articles),
+            "missing_documents": self.missing,
+            "one_article_threads": {
+                s: {
+                    "judged": p.judged,
+                    "right": p.right,
+                    "unjudged": p.unjudged,
+                    "wrong": p.wrong,
+                    "missing": p.missing,
+                }
+                for s, p in self.pools.items()
+            },
+            "story_threads": self.stories,
+            "rules": self.rules
+            if isinstance(self.rules, str)
+            else {k: r.__dict__ for k, r in self.rules.items()},
+        }
+
+
+def _labelled_set(opts: Options, report: Report, name: str, path: Path) -> LabelledSet | None:
+    """`path`'s sentences scored on the product: its documents run as one-article threads (and the
+    ECB+ documents of one story as one thread), and the product's rules run on its sentences."""
+    gold = load_gold(path)
+    articles, missing = gold_articles(opts.data, gold)
+    if missing:
+        report.note(
+            NAME, f"{len(missing)} {name} documents not found under {opts.data}: {', '.join(missing)}"
+        )
+    if not articles:
+        report.skip(
+            NAME, f"brief {name} sentences", f"none of the {name} set's documents is under {opts.data}"
+        )
+        return None
+    scored = [g for g in gold if g.doc in articles]
+    doc_of = {a.id: doc for doc, a in articles.items()}
+    digests = [digest_of([a], f"{name}-{doc}") for doc, a in sorted(articles.items())]
+    return LabelledSet(
+        name,
+        articles,
+        scored,
+        missing,
+        score_choices(digests, doc_of, scored),
+        _story_threads(articles, scored, doc_of, name),
+        score_rules(articles, scored),
+    )
 
 
 def _story_threads(
-    articles: Mapping[str, Article], gold: Sequence[GoldSentence], doc_of: Mapping[str, str]
+    articles: Mapping[str, Article],
+    gold: Sequence[GoldSentence],
+    doc_of: Mapping[str, str],
+    name: str = "gold",
 ) -> dict[str, Any]:
-    """The ECB+ gold documents of one story (the id's topic and `ecb`/`ecbplus`) as one thread."""
+    """The ECB+ documents of one story (the id's topic and `ecb`/`ecbplus`) in a labelled set as
+    one thread."""
     by_story: dict[str, list[str]] = defaultdict(list)
     for doc in sorted({g.doc for g in gold if g.set == "ecbplus" and g.doc in articles}):
         topic, _, rest = doc.partition("_")
         by_story[topic + rest.lstrip("0123456789")].append(doc)
     digests = [
-        digest_of([articles[d] for d in docs], f"gold-{s}") for s, docs in by_story.items() if len(docs) > 1
+        digest_of([articles[d] for d in docs], f"{name}-{s}") for s, docs in by_story.items() if len(docs) > 1
     ]
     pools = score_choices(digests, doc_of, gold)
     return {
@@ -607,7 +743,7 @@ def _deterministic(tmp: Path, report: Report, details: dict[str, Any], control: 
     report.note(
         NAME,
         f"deterministic: {len(differ)} of the archives' {files} files differ between "
-        f"PYTHONHASHSEED={SEEDS[0]} and ={SEEDS[1]} (port and Date: masked); {said}",
+        f"PYTHONHASHSEED={SEEDS[0]} and ={SEEDS[1]} (the port masked, in text and in article ids); {said}",
     )
     for d in differ:
         report.note(NAME, f"  differs: {d['file']}: {d['how']}")

@@ -9,7 +9,7 @@ import logging
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,9 @@ from pipeline.operate.lock import RunLock
 from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from pipeline.store import Store
 from pipeline.store.records import SlotRecord, SlotState
+
+if TYPE_CHECKING:
+    from pipeline.run import RunResult
 
 DEFAULT_CONFIG = "sources.yaml"
 STOPPED_AFTER_MINUTES = 5  # no scheduler heartbeat for this long: the service is not running
@@ -90,8 +93,16 @@ def cli() -> None:
 @click.option("--slot", help='The slot to make, e.g. "2026-11-23T15:00Z" (default: the latest one due).')
 @click.option("--no-send", is_flag=True, help="Write the brief and its message, but do not send it.")
 @click.option("--force", is_flag=True, help="Make and send the slot again even if it was delivered.")
-def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None:
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Make a slot built with --no-send again, from what is new since, under a new Message-ID "
+    "(without it, the message built is the one sent).",
+)
+def run(config_path: Path, slot: str | None, no_send: bool, force: bool, rebuild: bool) -> None:
     """Make one brief now, archive it, and send it.
+
+    A slot built before with --no-send is sent as it was built, byte for byte.
 
     Example: brief run --config sources.yaml --no-send
     """
@@ -101,9 +112,9 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
     config = load_config(config_path)
     smtp = None if no_send else smtp_from_env()
     now = datetime.now(UTC)
-    when = _slot(slot) if slot else current_slot(now, config.schedule)
+    when = _scheduled(_slot(slot), config, now) if slot else current_slot(now, config.schedule)
     progress = _Progress(live=sys.stderr.isatty())
-    options = RunOptions(send=not no_send, force=force, llm=llm_from_env(), manual=True)
+    options = RunOptions(send=not no_send, force=force, rebuild=rebuild, llm=llm_from_env(), manual=True)
     try:
         outcome = run_slot(config, slot=when, smtp=smtp, progress=progress, options=options)
     finally:
@@ -115,14 +126,38 @@ def run(config_path: Path, slot: str | None, no_send: bool, force: bool) -> None
         click.echo(f"Brief {result.brief_id} was already delivered; nothing to do (--force sends it again).")
         click.echo(f"It is at {result.brief_dir / 'index.html'}")
         return
+    again = f"brief run --slot {result.brief_id}"
+    if result.as_built:
+        _said_as_built(result, again, delivering=not no_send)
+        return
     s = result.stats
     click.echo(
         f"Brief {result.brief_id}: {s.articles_new} new articles ({s.duplicates} duplicates merged), "
-        f"{len(result.threads)} threads, {s.feeds_ok}/{s.feeds_total} feeds read, {s.seconds:.1f} s"
+        f"{len(result.threads)} threads, {s.feeds_ok}/{s.feeds_total} feeds read, {result.seconds:.1f} s"
     )
     for name, error in result.feed_errors:
         click.echo(f"  feed failed: {name}: {error}")
     click.echo(f"Written to {result.brief_dir / 'index.html'}")
+    click.echo(f"Email: {result.delivery.detail} ({result.delivery.eml_path})")
+    if no_send:
+        click.echo(
+            f"`{again}` sends this message as it is; to make it again from what is new since, "
+            f"run `{again} --rebuild`."
+        )
+    if result.delivery.failed:
+        raise click.exceptions.Exit(2)
+
+
+def _said_as_built(result: RunResult, again: str, *, delivering: bool) -> None:
+    """What `brief run` says of a slot whose message was built before (with --no-send)."""
+    if delivering:
+        click.echo(f"Brief {result.brief_id} was built before (--no-send): its message goes as it was built.")
+    else:
+        click.echo(
+            f"Brief {result.brief_id} was built before and not sent: `{again}` sends it as it is; "
+            f"to make it again from what is new since, run `{again} --rebuild`."
+        )
+    click.echo(f"It is at {result.brief_dir / 'index.html'}")
     click.echo(f"Email: {result.delivery.detail} ({result.delivery.eml_path})")
     if result.delivery.failed:
         raise click.exceptions.Exit(2)
@@ -413,6 +448,29 @@ def rebuild(config_path: Path) -> None:
 
 
 @cli.command()
+@config_option
+def recover(config_path: Path) -> None:
+    """Rebuild a lost or emptied state database from the archive; no archived file changes.
+
+    Every archived brief is listed again, its slot recorded as delivered (so it is never sent
+    again), and the articles it showed as shown.
+
+    Example: brief recover --config sources.yaml
+    """
+    from pipeline.recover import recover_state
+
+    config = load_config(config_path)
+    with RunLock(config.state_dir):
+        done = recover_state(config, datetime.now(UTC))
+    for skipped in done.skipped:
+        click.echo(f"  not read: {skipped}")
+    click.echo(
+        f"Recovered {done.briefs} brief{'s' if done.briefs != 1 else ''} and {done.articles} articles "
+        f"into {config.state_dir}; the next run goes on from the newest"
+    )
+
+
+@cli.command()
 @click.option(
     "--dir",
     "folder",
@@ -438,7 +496,7 @@ def demo(folder: Path) -> None:
         click.echo(
             f"Brief {r.brief_id}: {s.articles_new} new articles from {s.feeds_ok} feeds "
             f"({s.duplicates} duplicates merged), threads: {', '.join(r.threads) or 'none'} "
-            f"· {s.seconds:.1f} s"
+            f"· {r.seconds:.1f} s"
         )
     last = result.runs[-1]
     click.echo(f"\nArchive:   {last.brief_dir.parent.parent.parent.parent / 'index.html'}")
@@ -453,6 +511,17 @@ def _slot(text: str) -> datetime:
         return parse_slot(text)
     except ValueError:
         raise click.BadParameter(f'{text!r} is not a slot like "2026-11-23T15:00Z"') from None
+
+
+def _scheduled(when: datetime, config: Config, now: datetime) -> datetime:
+    """`when` if it is a slot of the schedule that has begun; a clear error otherwise (a brief
+    "T1507Z" no schedule makes, or one dated 2199, would sit in the archive as if it had been)."""
+    times = ", ".join(f"{t:%H:%M}" for t in config.schedule)
+    if when.astimezone(UTC).time() not in config.schedule:
+        raise click.ClickException(f"--slot {slot_id(when)} is not a time of the schedule ({times} UTC)")
+    if when > now:
+        raise click.ClickException(f"--slot {slot_id(when)} has not begun yet (it is now {slot_id(now)})")
+    return when
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,8 @@
     BriefError
      ├── ConfigError        sources.yaml is missing, malformed or invalid
      ├── StoreError         the state database cannot be opened or migrated
-     │    └── CorruptStoreError  the state database is not a database, or is damaged
+     │    ├── CorruptStoreError  the state database is not a database, or is damaged (exit 65)
+     │    └── LostStateError     the state database is empty but the archive is not (exit 65)
      ├── StorageError       a folder is full, read-only, or not ours to write (exit 74)
      ├── TemplateError      a template is missing or fails to render
      ├── DeliveryError      the message could not be handed to the SMTP server
@@ -61,6 +62,21 @@ class CorruptStoreError(StoreError):
             hint=f"restore it from a backup (an upgrade leaves {path.stem}.v<N>.bak beside it), or move "
             f"{path.name} and its -wal and -shm files out of {path.parent}: the next run then starts a "
             "new, empty state",
+        )
+
+
+class LostStateError(StoreError):
+    """The state database is empty or missing while the archive holds briefs."""
+
+    exit_code = 65  # EX_DATAERR
+
+    def __init__(self, state_dir: Path, archived: int, output_dir: Path) -> None:
+        super().__init__(
+            f"the state database in {state_dir} is empty or missing, but {output_dir} holds "
+            f"{archived} archived brief{'s' if archived != 1 else ''}: going on would drop them from the "
+            "archive's index and could send their slots again",
+            hint="run `brief recover` to rebuild the state from the archive (no archived file changes), "
+            "restore the state folder from a backup, or move the archive away to start afresh",
         )
 
 

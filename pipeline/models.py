@@ -9,6 +9,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 
 class ErrorKind(StrEnum):
@@ -124,6 +125,16 @@ class Article:
     @property
     def word_count(self) -> int:
         return len(self.text.split())
+
+    @property
+    def order(self) -> tuple[bool, datetime | None, str, str, str]:
+        """How articles are ordered when nothing else decides: oldest first (undated last),
+        then by title, publisher and path. From what the article is, never from its id: the id
+        hashes the whole address, so ties broken by it would move with the server's name or
+        port, and the same articles would not make the same brief."""
+        parts = urlsplit(self.canonical_url or self.url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        return (self.published is None, self.published, self.title, self.source, path)
 
 
 @dataclass(frozen=True)
@@ -390,6 +401,9 @@ class FeedHealth:
 
 @dataclass(frozen=True)
 class RunStats:
+    """What a run read, as its brief says it. How long the run took is not in it (a brief is
+    the same whatever the machine's speed): `RunResult.seconds` and the runs table hold it."""
+
     feeds_total: int
     feeds_ok: int
     feeds_failed: int
@@ -398,7 +412,6 @@ class RunStats:
     pages_failed: int
     articles_new: int
     duplicates: int
-    seconds: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -40,13 +40,21 @@ from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
 from pipeline.operate.room import check_room, folders, suspect_folder
-from pipeline.operate.schedule import slot_id, status_line
+from pipeline.operate.schedule import made_line, slot_id
 from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
-from pipeline.publish.outbox import SendPolicy, deliver_brief, resend_brief, resume_deliveries
-from pipeline.publish.serialize import digest_from_json
+from pipeline.publish.outbox import (
+    UNDELIVERED,
+    SendPolicy,
+    deliver_brief,
+    deliver_built,
+    record_built,
+    resend_brief,
+    resume_deliveries,
+)
+from pipeline.publish.serialize import brief_from_json, digest_from_json
 from pipeline.store import Store
-from pipeline.store.records import RunStatus, SlotState
+from pipeline.store.records import DeliveryRecord, RunStatus, SlotState
 from pipeline.understand.clustering import events_of
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
@@ -70,6 +78,8 @@ class RunResult:
     threads: tuple[str, ...]
     feed_errors: tuple[tuple[str, str], ...]
     already_delivered: bool = False  # nothing was done: the slot was delivered before
+    as_built: bool = False  # the slot's message was built before (--no-send): delivered as it was
+    seconds: float = 0.0  # how long the run took (kept in the runs table, not in the brief)
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class RunOptions:
 
     send: bool = True  # False: write the brief and its message, send nothing (--no-send)
     force: bool = False  # make and send the slot again although it was delivered
+    rebuild: bool = False  # make a slot built before and not delivered again, new Message-ID
     covers: tuple[str, ...] = ()  # earlier slots that were missed and that this brief makes up
     should_stop: Callable[[], bool] = lambda: False  # checked between stages (SIGTERM)
     llm: LlmSettings | None = None  # a model that may rewrite overviews, grounded (None: offline)
@@ -142,6 +153,7 @@ def _run_slot(
         now = clock()
         store = Store(config.state_dir)
         try:
+            compose.guard_lost_state(config, store)  # the archive is the record: never from an empty state
             if options.heartbeat:
                 store.set_service("heartbeat", now.isoformat())
             if resend:  # the one brief asked for, on purpose; what a crash left waits for a run
@@ -186,7 +198,10 @@ def run_brief(
 ) -> RunResult:
     """Make the brief of `slot` from the configured feeds, archive it, and deliver it.
 
-    The caller holds the run lock. A slot already delivered is left alone unless forced.
+    The caller holds the run lock. A slot already delivered is left alone unless forced; a slot
+    whose message was built and not delivered (`--no-send`) sends that message, byte for byte,
+    unless it is to be made again (`rebuild`, or `force`), under a new Message-ID: a message
+    built for a slot is the only one sent under its Message-ID.
     """
     options = options or RunOptions()
     started = time.monotonic()
@@ -198,9 +213,16 @@ def run_brief(
         if ledger is not None and ledger.state == SlotState.DELIVERED and not options.force:
             return _already_delivered(config, store, sid, slot)
         check_room(config)  # before any work: a full or read-only folder stops the run here
+        built = store.delivery(sid)
+        if built is not None and built.state in UNDELIVERED and not (options.rebuild or options.force):
+            return _as_built(config, store, built, slot, smtp, now, options)
         archive.clean_staging(config.output_dir)
         run_id = store.start_run(sid, now)
         store.set_slot(sid, SlotState.RUNNING, now, attempt=True)
+        # a message was built for the slot before: this one is another, under another id (the
+        # slot's runs are counted, so each run's is new)
+        counted = store.slot(sid)
+        nonce = f"b{counted.attempts}" if built is not None and counted is not None else ""
         paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
         ctx = RunContext(
             config,
@@ -210,12 +232,12 @@ def run_brief(
             progress or QuietProgress(),
             replace(options.fetch or fetch_settings(config), clock=clock),  # Retry-After from the run's clock
             paused,
-            random.Random(),
+            random.Random(sid),  # the feeds' backoff jitter: the same for the same slot, run again
             options.should_stop,
             options.manual,
         )
         try:
-            result = _run(ctx, slot, smtp, options, started)
+            result = _run(ctx, slot, smtp, options, nonce)
         except StoppedError as exc:
             store.finish_run(run_id, clock(), RunStatus.STOPPED, {}, error=str(exc))
             store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
@@ -228,7 +250,8 @@ def run_brief(
             if said is not None:
                 raise said from exc
             raise
-        store.finish_run(run_id, clock(), RunStatus.DONE, asdict(result.stats))
+        result = replace(result, seconds=round(time.monotonic() - started, 2))
+        store.finish_run(run_id, clock(), RunStatus.DONE, {**asdict(result.stats), "seconds": result.seconds})
         return result
     finally:
         store.close()
@@ -236,7 +259,7 @@ def run_brief(
 
 
 def _run(
-    ctx: RunContext, slot: datetime, smtp: SmtpSettings | None, options: RunOptions, started: float
+    ctx: RunContext, slot: datetime, smtp: SmtpSettings | None, options: RunOptions, nonce: str
 ) -> RunResult:
     config, store, now = ctx.config, ctx.store, ctx.now
     sid = slot_id(slot)
@@ -273,7 +296,6 @@ def _run(
         pages_failed=pages_failed,
         articles_new=len(unique),
         duplicates=read - kept,
-        seconds=round(time.monotonic() - started, 2),
     )
     brief = Brief(
         id=sid,
@@ -281,7 +303,7 @@ def _run(
         title=config.title,
         audience=config.audience,
         generated_at=now,
-        status_line=status_line(slot, now, config.schedule),
+        status_line=made_line(slot, now, config.schedule, by_hand=options.manual),
         digests=digests,
         stats=stats,
         feed_errors=tuple(feed_errors),
@@ -292,8 +314,10 @@ def _run(
         reading_minutes=sum(d.reading_minutes for d in digests),
     )
     ctx.stage("Writing the brief")
-    published = compose.write_brief(brief, config, store, now=now, run_id=ctx.run_id, force=options.force)
+    published = compose.write_brief(brief, config, store, now=now, run_id=ctx.run_id, nonce=nonce)
     folder, message_id = published.folder, published.message_id
+    # the slot's message from now on: a run stopped before sending leaves it to be sent as it is
+    record_built(store, sid, folder / "message.eml", message_id, now, held=not options.send)
     store.mark_briefed(by_id, sid)
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), sid)
@@ -430,6 +454,32 @@ def _already_delivered(config: Config, store: Store, sid: str, slot: datetime) -
     )
     stats = RunStats(len(config.feeds), 0, 0, 0, 0, 0, 0, 0)
     return RunResult(sid, folder, stats, delivery, (), (), already_delivered=True)
+
+
+def _as_built(
+    config: Config,
+    store: Store,
+    built: DeliveryRecord,
+    slot: datetime,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    options: RunOptions,
+) -> RunResult:
+    """The run of a slot whose message was built before and not delivered: that message is
+    delivered (or, with `--no-send` again, left as it is), the brief it was built from said."""
+    delivery = deliver_built(store, built, config, smtp, now, send=options.send, policy=options.send_policy)
+    data = store.brief_data(built.brief_id)
+    kept = brief_from_json(data) if data is not None else None
+    stats = kept.stats if kept is not None else RunStats(len(config.feeds), 0, 0, 0, 0, 0, 0, 0)
+    return RunResult(
+        built.brief_id,
+        archive.brief_dir(config.output_dir, slot),
+        stats,
+        delivery,
+        tuple(d.thread_id for d in kept.digests) if kept is not None else (),
+        kept.feed_errors if kept is not None else (),
+        as_built=True,
+    )
 
 
 def _stories(

@@ -104,3 +104,19 @@ def test_write_file_refuses_a_path_outside_the_output_folder(tmp_path: Path, rel
         write_file(output, relative, b"x")
 
     assert not (tmp_path / "outside.html").exists()
+
+
+def test_the_archive_is_written_with_the_users_umask_so_a_web_server_can_publish_it(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        folder = write_brief(tmp_path, utc(2026, 11, 23, 15), {"index.html": b"<p>brief</p>"})
+        page = write_file(tmp_path, "index.html", b"<p>archive</p>")
+    finally:
+        os.umask(old)
+
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755  # not tempfile's 0700
+    assert stat.S_IMODE((folder / "index.html").stat().st_mode) == 0o644
+    assert stat.S_IMODE(page.stat().st_mode) == 0o644  # not tempfile's 0600

@@ -385,6 +385,54 @@ def test_the_brief_gold_parses_and_has_its_rubric() -> None:
     assert all(g.audience is None or (g.audience.strip() and g.audience == g.audience.lower()) for g in gold)
 
 
+def test_the_brief_check_set_parses_and_shares_no_document_with_the_gold() -> None:
+    from benchmarks.brief_quality import CHECK, GOLD, RUBRIC, load_gold
+
+    assert "## Check set" in RUBRIC.read_text(encoding="utf-8")
+    check = load_gold(CHECK)
+    assert len(check) >= 150
+    assert len({(g.doc, g.index) for g in check}) == len(check)
+    assert {g.set for g in check} == {"bbc", "ecbplus"}
+    for label in (lambda g: g.why, lambda g: g.self_contained, lambda g: g.audience is not None):
+        assert 0 < sum(1 for g in check if label(g)) < len(check)
+    assert all(g.audience is None or (g.audience.strip() and g.audience == g.audience.lower()) for g in check)
+    assert not {g.doc for g in check} & {g.doc for g in load_gold(GOLD)}  # never the gold's documents
+
+
+def test_the_brief_check_sentences_are_the_splitters_pieces_of_their_documents() -> None:
+    from benchmarks.brief_quality import CHECK, gold_articles, load_gold
+    from pipeline.text.sentences import split_sentences
+
+    check = load_gold(CHECK)
+    data = ROOT.parent / "shared" / "data"  # the evaluation sets, when this machine has them
+    missing = sorted({g.source for g in check if not (data / g.source).is_file()})
+    if missing:
+        pytest.skip(f"{data} lacks {', '.join(missing)}: the check set's documents are not on this machine")
+    articles, absent = gold_articles(data, check)
+    assert not absent
+    for g in check:
+        article = articles[g.doc]
+        assert g.sentence in article.text and article.title == g.title, (g.doc, g.index)
+        assert split_sentences(article.text)[g.index] == g.sentence, (g.doc, g.index)
+
+
+def test_check_figures_are_keyed_and_labelled_apart_from_the_gold() -> None:
+    from benchmarks.brief_quality import CHOICE_ROWS, LabelledSet
+    from benchmarks.core import at_least
+
+    gold, check = (LabelledSet(n, {}, [], [], {}, {}, "") for n in ("gold", "check"))
+    keys = [s.key(k) for k, *_ in CHOICE_ROWS for s in (gold, check)]
+    assert keys[:4] == [
+        "brief.why.precision",
+        "brief.check.why.precision",
+        "brief.why.audience_precision",
+        "brief.check.why.audience_precision",
+    ]
+    assert "brief.check.bullets.self_contained" in keys
+    assert check.label("x") == "x (check set, never tuned on)" and gold.label("x") == "x"
+    assert check.target(at_least(0.85)) is None and gold.target(at_least(0.85)) is not None
+
+
 def test_a_bad_gold_line_is_named(tmp_path: Path) -> None:
     from benchmarks.brief_quality import load_gold
 
@@ -428,7 +476,14 @@ def test_brief_quality_scores_a_toy_input(tmp_path: Path) -> None:
     from dataclasses import replace
     from datetime import UTC, datetime
 
-    from benchmarks.brief_quality import GoldSentence, compare_archives, repeats, rule_score, score_choices
+    from benchmarks.brief_quality import (
+        GoldSentence,
+        compare_archives,
+        masked,
+        repeats,
+        rule_score,
+        score_choices,
+    )
     from pipeline.models import Brief, RunStats
 
     gold = [
@@ -468,16 +523,22 @@ def test_brief_quality_scores_a_toy_input(tmp_path: Path) -> None:
     assert not repeats(replace(brief, digests=(replace(shown, unchanged=True),)))
 
     a, b = tmp_path / "a", tmp_path / "b"
-    for folder, port, date, text in ((a, 4242, "Mon", "same"), (b, 51515, "Tue", "same")):
+    for folder, port in ((a, 4242), (b, 51515)):
         (folder / "x").mkdir(parents=True)
-        (folder / "x" / "page.html").write_text(f"<a href='http://127.0.0.1:{port}/p'>{text}</a>")
-        eml = (
-            f"Date: {date}, 01 Jan 2026\nSubject: s\n\nhttp://127.0.0.1:{str(port)[:2]}=\n{str(port)[2:]}/q\n"
-        )
+        (folder / "x" / "page.html").write_text(f"<a href='http://127.0.0.1:{port}/p'>same</a>")
+        eml = f"Date: Mon, 01 Jan 2026\nSubject: s\n\nhttp://127.0.0.1:{str(port)[:2]}=\n{str(port)[2:]}/q\n"
         (folder / "message.eml").write_text(eml)
-    assert compare_archives(a, b) == []  # the port (even cut by a soft line break) and Date: masked
+    assert compare_archives(a, b) == []  # the port masked, even cut by a soft line break
     (b / "x" / "page.html").write_text("<a href='http://127.0.0.1:1/p'>other</a>")
+    (b / "message.eml").write_text((b / "message.eml").read_text().replace("Mon", "Tue"))
     (b / "new.html").write_text("")
     got = {d["file"]: d["how"] for d in compare_archives(a, b)}
     assert got["new.html"] == "only in the second run"
     assert got["x/page.html"].startswith("line 1:")
+    assert got["message.eml"].startswith("line 1: Date: Mon"), "nothing but the port is masked"
+    # an article's id (a hash of its address, port included) is masked by the id it would have
+    # with the port masked; another 12-hex string is kept
+    (a / "brief.json").write_text('{"article_id": "0123456789ab", "other": "ba9876543210"}')
+    assert masked(a / "brief.json", {b"0123456789ab": b"ffffffffffff"}) == (
+        b'{"article_id": "ffffffffffff", "other": "ba9876543210"}'
+    )

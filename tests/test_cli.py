@@ -213,6 +213,22 @@ def test_run_with_a_malformed_slot_stops_before_fetching(
 
 
 @pytest.mark.parametrize(
+    ("slot", "said"),
+    [
+        ("2026-11-23T15:07Z", "--slot 2026-11-23T1507Z is not a time of the schedule (15:00, 21:00 UTC)"),
+        ("2199-11-23T15:00Z", "--slot 2199-11-23T1500Z has not begun yet"),
+    ],
+)
+def test_run_refuses_a_slot_the_schedule_never_makes_or_that_has_not_begun(
+    config: Path, capsys: pytest.CaptureFixture[str], slot: str, said: str
+) -> None:
+    assert brief("run", "--config", str(config), "--slot", slot, "--no-send") == 1
+
+    assert said in capsys.readouterr().err
+    assert not (config.parent / "site").exists()  # no brief T1507Z, no brief of 2199
+
+
+@pytest.mark.parametrize(
     "command",
     [[sys.executable, "-m", "pipeline"], [str(Path(sys.executable).parent / "brief")]],
     ids=["python-m-pipeline", "brief-script"],

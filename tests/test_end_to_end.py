@@ -158,7 +158,9 @@ def test_brief_why_says_which_threads_an_article_is_in_and_what_filed_it(demo: D
     assert article.title in by_url.output
     # (the first line is the article's title and address, which may hold the thread's words)
     line = next(line for line in by_url.output.splitlines() if line.startswith("  lecun-exit "))
-    assert "(configured) · score " in line and "story" in line  # the score kept, and the reason
+    # the score kept, and the reason: which rule filed it, and the names it went by
+    assert re.search(r"\(configured\) · score \d\.\d\d · \w.* \(.+\)$", line), line
+    assert "filed before reasons were kept" not in line
     unknown = CliRunner().invoke(cli, ["why", "https://nowhere.example/x", "--config", str(config)])
     assert unknown.exit_code == 1 and "no article" in unknown.output
 
@@ -342,7 +344,9 @@ def test_delivered_email_is_multipart_text_then_html_with_the_headers(demo: Demo
     html_bytes = html_part.get_payload(decode=True)
     assert isinstance(html_bytes, bytes)
     html = html_bytes.decode()
-    assert "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC" in html
+    # what was true when it was made: its own slot and the schedule's next, no live state
+    assert "Brief of Fri 10 Apr, 15:00 UTC · next brief at 21:00 UTC" in html
+    assert "Pipeline" not in html
     assert 'style="' in html  # CSS inlined for mail clients
 
 
@@ -426,6 +430,11 @@ def test_brief_run_with_one_broken_feed_still_writes_the_brief_and_names_the_fee
     written = tmp_path / "output" / "2026" / "04" / "08" / "2100"
     assert "Written to" in proc.stdout and (written / "index.html").is_file()
     assert "Broken Feed: HTTP 404" in (written / "email.txt").read_text()
+    # made by hand, with no scheduler running: it says so, and promises no next brief
+    said = (written / "email.txt").read_text().splitlines()[1]
+    assert re.fullmatch(
+        r"Brief of Wed 08 Apr, 21:00 UTC · made by hand on \w{3} \d\d \w{3} at \d\d:\d\d UTC", said
+    )
     status = _cli("status", cwd=tmp_path)
     assert status.returncode == 0
     assert "Pipeline Stopped · Last: 21:00 UTC | Next:" in status.stdout  # no scheduler running here

@@ -36,10 +36,15 @@ def gold() -> dict[str, list[dict[str, Any]]]:
 
 def test_the_gold_files_parse(gold: dict[str, list[dict[str, Any]]]) -> None:
     assert sum(len(items) for items in gold.values()) >= 150
+    _well_formed(gold, at_least=40)
+
+
+def _well_formed(gold: dict[str, list[dict[str, Any]]], at_least: int) -> None:
+    """Every kind has `at_least` items, each with its fields, one id each, one date a document."""
     ids: Counter[str] = Counter()
     published: dict[tuple[str, str], Any] = {}
     for kind, items in gold.items():
-        assert len(items) >= 40, kind
+        assert len(items) >= at_least, kind
         for item in items:
             ids[item["id"]] += 1
             assert item["id"].startswith(kind + "-")
@@ -63,6 +68,11 @@ def test_the_gold_files_parse(gold: dict[str, list[dict[str, Any]]]) -> None:
 
 
 def test_each_sentence_is_verbatim_in_its_document(gold: dict[str, list[dict[str, Any]]]) -> None:
+    _verbatim(gold)
+
+
+def _verbatim(gold: dict[str, list[dict[str, Any]]]) -> None:
+    """Each item quotes its document as the README says (skipped when the data is not here)."""
     missing = [p for p in fg.SOURCES.values() if not (DATA / p).is_file()]
     if missing:
         pytest.skip(f"{DATA} lacks {', '.join(missing)}: the documents are not on this machine")
@@ -82,6 +92,24 @@ def test_each_sentence_is_verbatim_in_its_document(gold: dict[str, list[dict[str
         assert any(n.casefold() in text.casefold() for n in names), item["id"]
     for item in gold["role"]:
         assert item["person"] in documents[(item["set"], item["doc"])].text, item["id"]
+
+
+@pytest.fixture(scope="module")
+def check() -> dict[str, list[dict[str, Any]]]:
+    return fg.load_gold(fg.GOLD_DIR / fg.CHECK)
+
+
+def test_the_check_files_parse_and_use_no_gold_document(
+    gold: dict[str, list[dict[str, Any]]], check: dict[str, list[dict[str, Any]]]
+) -> None:
+    assert (fg.GOLD_DIR / fg.CHECK / "README.md").is_file()
+    _well_formed(check, at_least=25)
+    gold_docs = {(i["set"], i["doc"]) for items in gold.values() for i in items}
+    assert not {(i["set"], i["doc"]) for items in check.values() for i in items} & gold_docs
+
+
+def test_each_check_sentence_is_verbatim_in_its_document(check: dict[str, list[dict[str, Any]]]) -> None:
+    _verbatim(check)
 
 
 def test_roles_match_by_their_phrase_head_and_tense() -> None:
@@ -183,3 +211,30 @@ def test_absent_documents_are_skipped(tmp_path: Path) -> None:
     fg.run(Options(data=tmp_path / "nowhere", limit=None, large=False), report, gold_dir)
     assert report.figures == []
     assert [s["set"] for s in report.skipped] == ["facts gold on ecbplus"]
+
+
+def test_a_check_set_is_scored_beside_the_gold(tmp_path: Path) -> None:
+    gold_dir, data = _toy(tmp_path)
+    (gold_dir / fg.CHECK).mkdir()
+    for name in fg.FILES.values():
+        if (gold_dir / name).is_file():
+            (gold_dir / fg.CHECK / name).write_text(
+                (gold_dir / name).read_text(encoding="utf-8"), encoding="utf-8"
+            )
+    report = Report(echo=lambda _: None)
+    fg.run(Options(data=data, limit=None, large=False), report, gold_dir)
+    keys = [f.key for f in report.figures]
+    assert keys == [
+        "facts.roles.precision",
+        "facts.check.roles.precision",
+        "facts.roles.recall",
+        "facts.check.roles.recall",
+        "facts.quotes.speaker_accuracy",
+        "facts.check.quotes.speaker_accuracy",
+        "facts.quotes.recall",
+        "facts.check.quotes.recall",
+    ]
+    for f in report.figures:
+        assert ("never tuned on" in f.label) == (".check." in f.key), f.key
+        assert f.target is None or ".check." not in f.key, f.key  # a check figure is not chased
+    assert report.details["facts"]["check"]["scores"]["role"]["items"][0]["id"] == "role-001"

@@ -183,8 +183,16 @@ NO_NAME = "[Errno -3] Temporary failure in name resolution"
             f"DNS lookup failed: {NO_NAME}",
         ),
         (httpx.ConnectTimeout("slow"), ErrorKind.TIMEOUT, "connect timed out: slow"),
-        (httpx.PoolTimeout("busy"), ErrorKind.TIMEOUT, "timed out: busy"),
-        (httpx.ReadTimeout("quiet"), ErrorKind.TIMEOUT, "timed out: quiet"),
+        (
+            httpx.PoolTimeout("busy"),
+            ErrorKind.TIMEOUT,
+            "timed out waiting for a free connection (pool timeout): busy",
+        ),
+        (
+            httpx.ReadTimeout("quiet"),
+            ErrorKind.TIMEOUT,
+            "timed out waiting for the server to answer (read timeout): quiet",
+        ),
         (httpx.RemoteProtocolError("garbled"), ErrorKind.CONNECT, "RemoteProtocolError: garbled"),
         (httpx.ConnectError(""), ErrorKind.CONNECT, "cannot connect: ConnectError"),
     ],
@@ -430,6 +438,15 @@ def test_a_server_that_never_answers_hits_the_deadline(silent_server: str) -> No
     assert not result.ok
     assert result.error_kind is ErrorKind.TIMEOUT
     assert result.body == b""
+
+
+def test_a_server_that_stops_answering_says_which_wait_ran_out(silent_server: str) -> None:
+    settings = allowing(silent_server, page_deadline=10.0, read_timeout=1)
+
+    result = fetch_one(FetchRequest(silent_server + "/article"), settings)
+
+    assert result.error_kind is ErrorKind.TIMEOUT
+    assert result.error == "timed out waiting for the server to answer (read timeout)"  # not "timed out: "
 
 
 def test_a_refused_connection_is_a_connect_error_not_an_exception(closed_port: int) -> None:

@@ -16,7 +16,7 @@ from pipeline.publish.render import render_brief, safe_url, subject_of
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
-STATUS = "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC"
+STATUS = "Brief of Mon 23 Nov, 15:00 UTC · next brief at 21:00 UTC"
 
 
 def make_brief(

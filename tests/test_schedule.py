@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta, timezone
 import pytest
 from conftest import utc
 
-from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
+from pipeline.operate.schedule import current_slot, made_line, next_slot, parse_slot, slot_id, status_line
 
 TIMES = (time(15, 0), time(21, 0))
 
@@ -66,6 +66,49 @@ def test_the_status_line_can_name_another_state() -> None:
     line = status_line(utc(2026, 11, 23, 21), utc(2026, 11, 23, 21, 1), TIMES, state="Paused")
 
     assert line == "Pipeline Paused · Last: 21:00 UTC | Next: 15:00 UTC"
+
+
+@pytest.mark.parametrize(
+    ("slot", "made", "by_hand", "line"),
+    [
+        (
+            utc(2026, 11, 24, 15),
+            utc(2026, 11, 24, 15, 2),
+            False,
+            "Brief of Tue 24 Nov, 15:00 UTC · next brief at 21:00 UTC",
+        ),
+        (
+            utc(2026, 11, 24, 21),
+            utc(2026, 11, 24, 21, 2),
+            False,
+            "Brief of Tue 24 Nov, 21:00 UTC · next brief on Wed 25 Nov at 15:00 UTC",
+        ),
+        # a catch-up brief made late still names the slot after its own, not after the clock's
+        (
+            utc(2026, 11, 24, 15),
+            utc(2026, 11, 24, 22, 30),
+            False,
+            "Brief of Tue 24 Nov, 15:00 UTC · next brief at 21:00 UTC",
+        ),
+        (
+            utc(2026, 11, 24, 15),
+            utc(2026, 11, 24, 16, 42),
+            True,
+            "Brief of Tue 24 Nov, 15:00 UTC · made by hand at 16:42 UTC",
+        ),
+        (
+            utc(2026, 11, 24, 21),
+            utc(2026, 11, 25, 9, 10),
+            True,
+            "Brief of Tue 24 Nov, 21:00 UTC · made by hand on Wed 25 Nov at 09:10 UTC",
+        ),
+    ],
+)
+def test_a_brief_says_what_was_true_when_it_was_made(
+    slot: datetime, made: datetime, by_hand: bool, line: str
+) -> None:
+    """No live state ("Pipeline Active") in a brief: it is read long after, when that is unknown."""
+    assert made_line(slot, made, TIMES, by_hand=by_hand) == line
 
 
 @pytest.mark.parametrize(

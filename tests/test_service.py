@@ -141,6 +141,22 @@ def test_a_day_with_two_slots_makes_two_briefs_and_nothing_in_between(
     }
 
 
+def test_a_clock_set_back_never_sends_an_older_slot_than_one_delivered(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = newsroom_config(tmp_path, site)
+    assert due(config, at(13, 15, 0, 30), smtp.settings()) is not None
+
+    back = due(config, at(10, 21, 0, 30), smtp.settings())  # the clock set back three days
+
+    assert back is None and len(smtp.mailbox.data) == 1  # nothing made, nothing sent
+    slots, _ = ledger(config.state_dir)
+    assert slots["2026-11-10T2100Z"].state == "skipped"
+    assert "before 2026-11-13T1500Z, which was already delivered" in (slots["2026-11-10T2100Z"].error or "")
+    assert [p.name for p in brief_folders(config)] == ["1500"]
+
+
 def test_after_downtime_one_brief_makes_up_for_the_missed_slots(
     tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
 ) -> None:

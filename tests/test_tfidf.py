@@ -4,7 +4,11 @@ digits, and texts made only of stop words."""
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,3 +111,30 @@ def test_the_name_bonus_clusters_as_scikit_learn_does_on_the_same_distances(
     ).fit_predict(dist)
     assert ours[-1] == ours[-2] and (ours == ours[-1]).sum() == 2
     assert ((ours[:, None] == ours[None, :]) == (theirs[:, None] == theirs[None, :])).all()
+
+
+_MATRIX_DIGEST = """
+import hashlib, random, sys
+sys.path.insert(0, {tests!r})
+from test_tfidf import _texts
+from pipeline.understand.tfidf import tfidf_rows
+m = tfidf_rows(_texts(7, 60), pairs=True)
+print(hashlib.sha256(m.data.tobytes() + m.indices.tobytes() + m.indptr.tobytes()).hexdigest())
+"""
+
+
+def test_the_matrix_is_the_same_bytes_whatever_the_hash_seed() -> None:
+    """Terms are known by a hash that is not Python's seeded one: two processes with different
+    PYTHONHASHSEED give the same columns, in the same order, with the same weights."""
+    script = _MATRIX_DIGEST.format(tests=str(Path(__file__).resolve().parent))
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(digests) == 1, digests

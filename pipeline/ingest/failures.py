@@ -43,14 +43,22 @@ def retry_after(status: int, value: str, now: datetime) -> datetime | None:
     return min(max(when, now), now + MAX_PAUSE)
 
 
+_TIMEOUTS = (
+    (httpx.ConnectTimeout, "connect timed out"),
+    (httpx.ReadTimeout, "timed out waiting for the server to answer (read timeout)"),
+    (httpx.WriteTimeout, "timed out sending the request (write timeout)"),
+    (httpx.PoolTimeout, "timed out waiting for a free connection (pool timeout)"),
+)
+
+
 def classify_error(exc: httpx.HTTPError) -> tuple[ErrorKind, str]:
     """The kind of a request that failed with `exc` before any response, and the message a
     user sees. Decided by the classes of `exc` and of the exceptions it wraps, never by text."""
     text = str(exc)
-    if isinstance(exc, httpx.ConnectTimeout):
-        return ErrorKind.TIMEOUT, f"connect timed out: {text}"
     if isinstance(exc, httpx.TimeoutException):
-        return ErrorKind.TIMEOUT, f"timed out: {text}"
+        # httpx often gives no text for a timeout: say which wait ran out
+        what = next((said for kind, said in _TIMEOUTS if isinstance(exc, kind)), "timed out")
+        return ErrorKind.TIMEOUT, f"{what}: {text}" if text else what
     if not isinstance(exc, httpx.ConnectError):
         return ErrorKind.CONNECT, f"{type(exc).__name__}: {text}"
     for inner in _wrapped(exc):

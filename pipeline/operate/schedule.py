@@ -44,6 +44,27 @@ def next_slot(now: datetime, times: Sequence[time]) -> datetime:
 
 
 def status_line(last: datetime | None, now: datetime, times: Sequence[time], state: str = "Active") -> str:
-    """ "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC"."""
+    """ "Pipeline Active · Last: 15:00 UTC | Next: 21:00 UTC": the live state, for `brief status`
+    (a brief says what was true when it was made instead: `made_line`)."""
     last_text = last.astimezone(UTC).strftime("%H:%M UTC") if last else "never"
     return f"Pipeline {state} · Last: {last_text} | Next: {next_slot(now, times).strftime('%H:%M UTC')}"
+
+
+def made_line(slot: datetime, made: datetime, times: Sequence[time], *, by_hand: bool = False) -> str:
+    """What a brief says of itself, true whenever it is read: "Brief of Tue 24 Nov, 15:00 UTC ·
+    next brief at 21:00 UTC" (the schedule's slot after this one), or "· made by hand at
+    16:42 UTC" for a brief made by `brief run`, when nothing says the schedule is running. A
+    time on another day than the brief's slot is given with its date."""
+    slot = slot.astimezone(UTC)
+    if by_hand:
+        then = made.astimezone(UTC)
+        after = f"made by hand {_at(then, slot)}"
+    else:
+        after = f"next brief {_at(next_slot(slot, times), slot)}"
+    return f"Brief of {slot:%a %d %b, %H:%M} UTC · {after}"
+
+
+def _at(when: datetime, day_of: datetime) -> str:
+    """ "at 21:00 UTC" on the day of `day_of`, else "on Wed 25 Nov at 15:00 UTC"."""
+    day = "" if when.date() == day_of.date() else f"on {when:%a %d %b} "
+    return f"{day}at {when:%H:%M} UTC"

@@ -4,7 +4,9 @@ The ledger in the state database is the source of truth, not APScheduler's job s
 3.x misfire handling drops a missed run when jobs are re-added on start). The latest slot that
 is due is made unless the ledger says it is done; a slot whose run failed is tried again, a few
 times, some minutes apart; slots missed while the machine was off are made up once, by the
-one brief of the current slot, which says which slots it covers.
+one brief of the current slot, which says which slots it covers. Time only moves forward for
+delivery: a slot older than the newest one delivered (the clock set back) is never sent; it is
+recorded as skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -36,6 +38,17 @@ def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | No
     slot = current_slot(now, times)
     ledger = store.slot(slot_id(slot))
     if ledger is not None and ledger.state in DONE:
+        return None
+    last = store.last_delivered_slot()
+    if last is not None and slot_id(slot) < last:
+        # the clock went back: time only moves forward for delivery, so an older slot than
+        # one already delivered is never sent; the ledger says why
+        store.set_slot(
+            slot_id(slot),
+            SlotState.SKIPPED,
+            now,
+            error=f"not sent: the clock reads {slot_id(slot)}, before {last}, which was already delivered",
+        )
         return None
     if ledger is not None and ledger.state == SlotState.FAILED:
         delivery = store.delivery(slot_id(slot))

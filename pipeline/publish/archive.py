@@ -23,6 +23,15 @@ def brief_dir(output_dir: Path, slot: datetime) -> Path:
     return output_dir / brief_folder(slot)
 
 
+def archived_briefs(output_dir: Path) -> list[Path]:
+    """The brief.json of every brief in the archive (output/YYYY/MM/DD/HHMM/), oldest first."""
+    return sorted(
+        output_dir.glob(
+            "[0-9]" * 4 + "/" + "[0-9]" * 2 + "/" + "[0-9]" * 2 + "/" + "[0-9]" * 4 + "/brief.json"
+        )
+    )
+
+
 def write_brief(output_dir: Path, slot: datetime, files: Mapping[str, bytes]) -> Path:
     """Write one brief's files as `output/YYYY/MM/DD/HHMM/`; replaces an earlier one of the slot."""
     for name in files:
@@ -32,6 +41,7 @@ def write_brief(output_dir: Path, slot: datetime, files: Mapping[str, bytes]) ->
     staging_root = output_dir / STAGING
     staging_root.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=final.name + "-", dir=staging_root))
+    os.chmod(stage, _mode(0o777))  # a web server of another user may publish the archive
     for name, data in files.items():
         _write_synced(stage / name, data)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -54,6 +64,7 @@ def write_file(output_dir: Path, relative: str, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix="." + target.name + "-", suffix=".tmp", dir=target.parent)
     try:
+        os.fchmod(fd, _mode(0o666))
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -64,6 +75,26 @@ def write_file(output_dir: Path, relative: str, data: bytes) -> Path:
         raise
     _fsync_dir(target.parent)
     return target
+
+
+def _mode(full: int) -> int:
+    """`full` as the user's umask allows, as `open` and `mkdir` would make it (tempfile's own
+    0600 and 0700 would keep a web server of another user from reading the archive)."""
+    return full & ~_umask()
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux says it (`os.umask` sets
+    one to read it, a moment in which another thread's new file would get the wrong mode)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def remove_file(output_dir: Path, relative: str) -> bool:

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.config import Config
+from pipeline.errors import LostStateError
 from pipeline.models import ArchivedBrief, Brief, SourceRef
 from pipeline.publish import archive, mail, render, site
 from pipeline.publish.serialize import brief_from_json, brief_to_json, digest_from_json, digest_to_json
@@ -41,18 +42,16 @@ class Published:
 
 
 def write_brief(
-    brief: Brief, config: Config, store: Store, *, now: datetime, run_id: int, force: bool = False
+    brief: Brief, config: Config, store: Store, *, now: datetime, run_id: int, nonce: str = ""
 ) -> Published:
     """Compose the brief's email under `EMAIL_HTML_BUDGET`, write the brief's folder, keep it in
     the store, and update the archive pages it changes.
 
     While the email's HTML part is over the budget, the lowest-ranked thread moves to a list
-    of links at the end (its page keeps it). A brief sent before and made again by force gets
-    a new Message-ID (`force`), so a mail client does not drop it as a duplicate.
+    of links at the end (its page keeps it). A brief whose slot had a message built before is
+    made under another Message-ID (`nonce`, e.g. "b2"): no two messages share one, and a mail
+    client does not drop the new one as a duplicate.
     """
-    previous = store.delivery(brief.id)
-    resend = force and previous is not None and previous.sends > 0
-    nonce = f"r{previous.sends + 1}" if resend and previous is not None else ""
     templates = config.templates_dir
     while True:  # only the email is rendered again; the page once, below
         email = render.render_email(brief, templates, config.archive_url)
@@ -101,11 +100,22 @@ def write_brief(
     return Published(folder, message_id, written)
 
 
+def guard_lost_state(config: Config, store: Store) -> None:
+    """Raise LostStateError when the store knows no brief and no slot while the archive holds
+    briefs: the state was lost, and the archive must not be written from it."""
+    if store.briefs() or store.slots():
+        return
+    found = archive.archived_briefs(config.output_dir)
+    if found:
+        raise LostStateError(config.state_dir, len(found), config.output_dir)
+
+
 def rebuild_archive(config: Config) -> int:
     """Write the whole archive again from the database (after a template change, or if it was
     deleted); the message of each brief is the one that was built. Returns the briefs written."""
     store = Store(config.state_dir)
     try:
+        guard_lost_state(config, store)
         kept = [(entry, brief_from_json(data), raw) for entry, data, raw in store.brief_contents()]
         # summaries are made again too: what a run keeps is always what rebuild would write
         store.save_brief_pages(page_records(entry, brief) for entry, brief, _ in kept)

@@ -8,6 +8,7 @@ never sent over an unencrypted connection to a remote host.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import smtplib
 import ssl
@@ -59,7 +60,16 @@ def build_message(
     msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    # the boundary from the Message-ID, not a random draw: the same brief is the same bytes
+    msg.set_boundary(_boundary(message_id, text, html))
     return msg.as_bytes(), message_id
+
+
+def _boundary(message_id: str, *parts: str) -> str:
+    """A MIME boundary made from the message's id, and found in none of its parts."""
+    digest = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
+    candidates = (f"=_brief_{digest}" + (f"_{n}" if n else "") for n in itertools.count())
+    return next(b for b in candidates if not any(b in p for p in parts))
 
 
 def html_part_size(raw: bytes) -> int:

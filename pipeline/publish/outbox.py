@@ -3,8 +3,10 @@
 The message is built once and written as message.eml before anything is sent. A crash while
 `sending` leaves the row there; the next start sends the identical bytes again, same
 Message-ID (losing a brief is worse than a possible duplicate, and clients that dedupe by
-Message-ID collapse it). Temporary failures are retried with backoff; permanent ones are
-recorded and shown, never retried.
+Message-ID collapse it). A message held by `--no-send` is the slot's message too: a later run
+of the slot sends those bytes (`deliver_built`), and only `--rebuild` makes another, under
+another Message-ID. Temporary failures are retried with backoff; permanent ones are recorded
+and shown, never retried.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from pipeline.errors import DeliveryError
 from pipeline.models import Delivery
 from pipeline.publish.mail import RETRY_DELAYS, send_with_retries
 from pipeline.store import Store
-from pipeline.store.records import DeliveryState, SlotState
+from pipeline.store.records import DeliveryRecord, DeliveryState, SlotState
+
+# a message built for its slot and not yet delivered: the one that slot sends, as it is
+UNDELIVERED = (DeliveryState.HELD, DeliveryState.BUILT, DeliveryState.SENDING)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,40 @@ def deliver_brief(
         why = "no SMTP server configured (BRIEF_SMTP_HOST)" if smtp is None else "no recipients (delivery.to)"
         return Delivery(message_id, str(eml), False, f"{why}; message written")
     return _send(store, brief_id, eml, message_id, config, smtp, now, policy)
+
+
+def record_built(
+    store: Store, brief_id: str, eml: Path, message_id: str, now: datetime, *, held: bool
+) -> None:
+    """Record the message just built for a slot as the one it sends (`held`: when asked, as
+    after `--no-send`), before anything else is done with it."""
+    state = DeliveryState.HELD if held else DeliveryState.BUILT
+    store.set_delivery(brief_id, state, now, message_id=message_id, eml_path=str(eml))
+
+
+def deliver_built(
+    store: Store,
+    built: DeliveryRecord,
+    config: Config,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    *,
+    send: bool = True,
+    policy: SendPolicy = SendPolicy(),
+) -> Delivery:
+    """Deliver the message built before for a slot (held by `--no-send`, or left by a run that
+    stopped before sending it): its stored bytes under its Message-ID, never a new build."""
+    eml, brief_id = Path(built.eml_path), built.brief_id
+    if not eml.is_file():
+        error = f"{eml} is missing: make the brief again with `brief run --slot {brief_id} --rebuild`"
+        store.set_delivery(brief_id, DeliveryState.FAILED, now, error=error)
+        store.set_slot(brief_id, SlotState.FAILED, now, error=error)
+        return Delivery(built.message_id, str(eml), False, error, failed=True)
+    # the id the bytes carry: the one they are sent under, whatever the row says
+    message_id = str(message_from_bytes(eml.read_bytes(), policy=SMTP)["Message-ID"] or built.message_id)
+    if not send:
+        return Delivery(message_id, str(eml), False, "built before and not sent (--no-send)")
+    return deliver_brief(store, brief_id, eml, message_id, config, smtp, now, policy=policy)
 
 
 def resume_deliveries(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -41,7 +41,7 @@ def brief_from_json(text: str) -> Brief:
         generated_at=_when(d["generated_at"]) or datetime.now(UTC),
         status_line=d["status_line"],
         digests=tuple(_digest(x) for x in d["digests"]),
-        stats=RunStats(**d["stats"]),
+        stats=_stats(d["stats"]),
         feed_errors=tuple((str(a), str(b)) for a, b in d.get("feed_errors", [])),
         others=tuple(_ref(x) for x in d.get("others", [])),
         covers=tuple(d.get("covers", [])),
@@ -61,6 +61,11 @@ def brief_from_json(text: str) -> Brief:
             for c in d.get("connections", [])
         ),
     )
+
+
+def _stats(d: dict[str, Any]) -> RunStats:
+    """A brief's stats; briefs kept before runs were timed elsewhere also hold "seconds"."""
+    return RunStats(**{f.name: d[f.name] for f in fields(RunStats) if f.name in d})
 
 
 def digest_to_json(digest: ThreadDigest) -> str:

@@ -109,7 +109,7 @@ class ArticleStore(Database):
     def recent_articles(self, since: datetime, exclude_run: int) -> list[Article]:
         """Articles stored since `since` by earlier runs: context for dedupe and threading."""
         rows = self.db.execute(
-            "SELECT * FROM articles WHERE stored_at >= ? AND run_id != ? ORDER BY stored_at",
+            "SELECT * FROM articles WHERE stored_at >= ? AND run_id != ? ORDER BY stored_at, rowid",
             (to_text(since), exclude_run),
         ).fetchall()
         return [_article(r) for r in rows]

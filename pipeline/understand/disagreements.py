@@ -243,7 +243,7 @@ def _date_disagreements(
         # he would leave" agrees with "left on 22 January"), when any source states it
         stated = [d for d in found.values() if not _INTENT.search(d.text)] or list(found.values())
         by_date: dict[str, _Dated] = {}
-        for d in sorted(stated, key=lambda d: (not d.new, d.when, d.article_id)):  # this brief's first
+        for d in sorted(stated, key=lambda d: (not d.new, d.when, d.source, d.text)):  # this brief's first
             by_date.setdefault(d.when, d)
         # a month another source gives to the day is not a second value
         dates = {

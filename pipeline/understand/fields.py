@@ -282,7 +282,8 @@ def _timeline(
     cannot see is left out."""
     merged: list[TimelineEvent] = list(earlier)
     kept = len(merged)  # the entries before it are the earlier briefs'
-    for event in sorted(events, key=lambda e: (e.date, e.article_id)):
+    told = [e for e in events if e.article_id in articles]  # ties broken by content, not by id
+    for event in sorted(told, key=lambda e: (e.date, articles[e.article_id].order)):
         article = articles.get(event.article_id)
         if article is None:
             continue

@@ -63,7 +63,7 @@ def summarize_thread(
     first): headline, overview, why it matters, TL;DR, and its sources numbered by date."""
     if not articles:
         raise ValueError(f"thread {thread.id} has no articles")
-    ordered = sorted(articles, key=lambda a: (a.published is None, a.published, a.id))
+    ordered = sorted(articles, key=lambda a: a.order)
     refs = tuple(SourceRef.of(n, a) for n, a in enumerate(ordered, start=1))
     candidates = _candidates(articles, tuning)
     picks: dict[str, list[Sentence]] = {"overview": [], "why": [], "tldr": []}

@@ -7,11 +7,12 @@ smoothed idf (log((1 + n) / (1 + df)) + 1), and rows are L2-normalised.
 A run does not import scikit-learn for this: its import alone holds about 55 MB of the 400 MB
 a run may peak at on 5,000 articles (`make bench`), and it has no way to make the matrix
 without a vocabulary of strings, which for a few thousand articles is over a million strings,
-hundreds of MB. Here a term is known by a 32-bit hash instead, only while the matrix is made
-(within one process, so Python's own hash serves). Among the 1.5 million terms of 5,000
-articles, a few hundred pairs of rare terms share a hash and count as one, as in
-scikit-learn's HashingVectorizer; which ones changes with each process's hash seed, so
-similarities can differ between runs in their last digits. Weights are float32.
+hundreds of MB. Here a term is known by a 32-bit hash instead (CRC-32 of its UTF-8), only
+while the matrix is made. Among the 1.5 million terms of 5,000 articles, a few hundred pairs of
+rare terms share a hash and count as one, as in scikit-learn's HashingVectorizer. Not Python's
+own `hash`: it changes with each process's hash seed, and with it which terms share a hash
+and the order a row's terms are summed in, so similarities (and a tie they decide) would
+differ between two runs on the same articles. Weights are float32.
 `tests/test_tfidf.py` checks the result against scikit-learn's.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 from itertools import pairwise
+from zlib import crc32
 
 import numpy as np
 from scipy.sparse import csr_matrix, issparse, spmatrix
@@ -53,7 +55,8 @@ def tfidf_rows(texts: Iterable[str], pairs: bool = False, max_df: float = 1.0, u
     about 16 bytes per distinct term of a text while the matrix is made, and 8 in the matrix."""
     keys, counts, sizes = array("I"), array("i"), [0]
     for text in texts:
-        hashes = np.fromiter(map(hash, terms(text, pairs)), dtype=np.int64).astype(np.uint32)
+        # a term is word characters only (`TERM`), never a lone surrogate: it always encodes
+        hashes = np.fromiter(map(crc32, map(str.encode, terms(text, pairs))), dtype=np.uint32)
         row_keys, row_counts = np.unique(hashes, return_counts=True)
         # an array grows in place (a large one is remapped, not copied), where concatenating
         # numpy rows would need the memory twice

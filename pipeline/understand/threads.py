@@ -9,6 +9,7 @@ group that holds a story's earlier articles goes on under that story's id.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from itertools import chain
@@ -21,7 +22,7 @@ from pipeline.understand.clustering import ThreadTuning, average_linkage, doc_te
 from pipeline.understand.configured import configured_thread
 from pipeline.understand.tfidf import cosine, tfidf_rows
 
-__all__ = ["TUNING", "ThreadTuning", "assign_threads"]
+__all__ = ["TUNING", "ThreadTuning", "assign_threads", "new_story_id"]
 
 TUNING = ThreadTuning()
 
@@ -153,7 +154,7 @@ def _story_ids(
 ) -> list[str]:
     """An id for each group: the story most of its earlier articles belong to, given to the
     group that holds most of that story (a story can split in two: the other part is a new
-    story); otherwise "story-<id>" of its earliest article that names no story yet, so an id
+    story); otherwise the `new_story_id` of its earliest article that names no story yet, so an id
     stays the same from run to run."""
     claims = [Counter(earlier_story[i] for i in g if i in earlier_story) for g in groups]
     owner: dict[str, int] = {}
@@ -166,6 +167,15 @@ def _story_ids(
     out = []
     for index, group in enumerate(groups):
         fresh = [i for i in group if i not in earlier_story] or group
-        earliest = min(fresh, key=lambda i: (pool[i].published is None, pool[i].published, pool[i].id))
-        out.append(ids.get(index, f"story-{pool[earliest].id}"))
+        earliest = min(fresh, key=lambda i: pool[i].order)
+        out.append(ids.get(index, new_story_id(pool[earliest])))
     return out
+
+
+def new_story_id(first: Article) -> str:
+    """ "story-<hash>" of the emerging story `first` begins: a hash of the article's title,
+    date and path (`Article.order`), what it is rather than which server it was read from,
+    so the same articles name the same story on every run."""
+    _, published, title, _, path = first.order
+    key = "\n".join((title, published.isoformat() if published else "", path))
+    return "story-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]

@@ -1,0 +1,133 @@
+"""The archive survives the state: `output/` holds everything needed to know what was archived
+(each brief's `brief.json` and `message.eml`), so a lost or emptied state database is rebuilt
+from it, never the other way round.
+
+- A run (and `brief rebuild`) that finds the state database empty while the archive holds
+  briefs stops with LostStateError (`compose.guard_lost_state`), instead of listing no briefs,
+  writing over an archived brief or sending a slot again.
+- `recover_state` rebuilds the state from the archive (`brief recover`): every archived brief
+  is listed again with its data and message; its slot is recorded as delivered (its message as
+  sent, under the Message-ID it was built with), so no slot of the archive is sent again; the
+  articles it showed are stored (with the sentences the brief quoted as their text) and marked
+  as shown, under their threads, so a feed that still lists them does not bring them back; the
+  threads' timelines and what each thread showed are remembered. No archived file is touched.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pipeline.config import Config
+from pipeline.errors import BriefError
+from pipeline.ingest.urls import canonical_url
+from pipeline.models import Article, Brief, SourceRef, Thread, ThreadDigest
+from pipeline.publish.archive import archived_briefs
+from pipeline.publish.compose import archive_entry, page_records
+from pipeline.publish.serialize import brief_from_json
+from pipeline.store import Store
+from pipeline.store.records import DeliveryState, RunStatus, SlotState
+from pipeline.understand.novelty import shown_keys
+
+
+@dataclass(frozen=True)
+class Recovered:
+    briefs: int
+    articles: int
+    skipped: tuple[str, ...]  # brief.json files that could not be read, with why
+
+
+def recover_state(config: Config, now: datetime) -> Recovered:
+    """Rebuild the state database from the archive (the module docstring says what is kept)."""
+    store = Store(config.state_dir)
+    try:
+        if store.briefs():
+            raise BriefError(
+                f"the state database in {config.state_dir} already lists {len(store.briefs())} briefs: "
+                "there is nothing to recover",
+                hint="`brief rebuild` writes the archive's pages again from it",
+            )
+        read: list[tuple[Brief, str, bytes]] = []
+        skipped: list[str] = []
+        for path in archived_briefs(config.output_dir):
+            try:
+                data = path.read_text(encoding="utf-8")
+                brief = brief_from_json(data)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                skipped.append(f"{path}: {exc}")
+                continue
+            eml = path.parent / "message.eml"
+            read.append((brief, data, eml.read_bytes() if eml.is_file() else b""))
+        run_id = store.start_run("recover", now)
+        articles = sum(
+            _recover_brief(store, config, brief, data, raw, run_id, now) for brief, data, raw in read
+        )
+        store.save_brief_pages(page_records(archive_entry(b, config.output_dir), b) for b, _, _ in read)
+        store.finish_run(run_id, now, RunStatus.DONE, {})
+        return Recovered(len(read), articles, tuple(skipped))
+    finally:
+        store.close()
+
+
+def _recover_brief(
+    store: Store, config: Config, brief: Brief, data: str, raw: bytes, run_id: int, now: datetime
+) -> int:
+    """Record one archived brief as the run that made and delivered it would have; return the
+    articles it showed."""
+    entry = archive_entry(brief, config.output_dir)
+    store.save_brief(entry, run_id, brief.slot)
+    store.save_brief_content(brief.id, data, raw)
+    note = "recovered from the archive"
+    store.set_slot(brief.id, SlotState.DELIVERED, now, brief_id=brief.id, error=note)
+    if raw:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        store.set_delivery(
+            brief.id,
+            DeliveryState.SENT,
+            now,
+            message_id=str(message.get("Message-ID", "")),
+            eml_path=str(config.output_dir / Path(entry.path).parent / "message.eml"),
+            error=note,
+        )
+    digests = (*brief.digests, *brief.overflow_digests)
+    shown = _articles(digests, brief.others)
+    store.save_articles(shown, run_id, brief.slot, {})
+    store.mark_briefed([a.id for a in shown], brief.id)
+    store.save_memberships(
+        [Thread(d.thread_id, d.title, d.kind, tuple(s.article_id for s in d.sources)) for d in digests],
+        run_id,
+    )
+    for d in digests:
+        store.remember_shown(d.thread_id, shown_keys(d), brief.id)
+        store.save_thread_events(d.thread_id, d.timeline)
+    return len(shown)
+
+
+def _articles(digests: Sequence[ThreadDigest], others: Sequence[SourceRef]) -> list[Article]:
+    """The articles the digests cite (with the sentences quoted from each as their text) and
+    the others the brief listed."""
+    quoted: dict[str, list[str]] = {}
+    for d in digests:
+        for s in (*d.overview, *d.why_it_matters, *d.tldr):
+            quoted.setdefault(s.article_id, []).append(s.text)
+    out: dict[str, Article] = {}
+    for ref in (*(r for d in digests for r in d.sources), *others):
+        if ref.article_id in out:
+            continue
+        out[ref.article_id] = Article(
+            id=ref.article_id,
+            url=ref.url,
+            canonical_url=canonical_url(ref.url) if "://" in ref.url else ref.url,
+            source=ref.source,
+            title=ref.title,
+            text=" ".join(dict.fromkeys(quoted.get(ref.article_id, []))) or ref.title,
+            published=ref.published,
+            extracted=ref.extracted,
+            found_at=((ref.source, ref.url), *ref.copies),
+            date_note=ref.date_note,
+        )
+    return list(out.values())

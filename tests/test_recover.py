@@ -1,0 +1,89 @@
+"""The archive survives the state: a deleted state folder stops the next run instead of
+emptying the archive's index or sending a slot again, and `brief recover` rebuilds the state from
+the archive without changing an archived file."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from conftest import NO_WAIT, LoopbackSite, SmtpServer, brief_cli, ledger, publish_news, write_sources
+
+from pipeline.config import Config, load_config
+from pipeline.service import run_due_slots
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, 30, tzinfo=UTC)
+
+
+def _fixed(when: datetime) -> Callable[[], datetime]:
+    return lambda: when
+
+
+def _archive(output: Path) -> dict[str, bytes]:
+    """Every file of every archived brief folder (the pages that list them aside)."""
+    return {
+        p.relative_to(output).as_posix(): p.read_bytes()
+        for p in sorted(output.glob("2026/*/*/*/*"))
+        if p.is_file()
+    }
+
+
+def _two_briefs(tmp_path: Path, site: LoopbackSite, smtp: SmtpServer) -> Config:
+    config = load_config(write_sources(tmp_path, [publish_news(site)], [site.allow()]))
+    for when in (at(10, 15), at(10, 21)):
+        run_due_slots(config, clock=_fixed(when), smtp=smtp.settings(), policy=NO_WAIT)
+    return config
+
+
+def test_a_run_after_the_state_was_deleted_stops_and_leaves_the_archive_as_it_was(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = _two_briefs(tmp_path, site, smtp)
+    before, index = _archive(config.output_dir), (config.output_dir / "index.html").read_bytes()
+    sent = len(smtp.mailbox.data)
+    shutil.rmtree(config.state_dir)
+
+    run = brief_cli("run", "--config", str(config.path), "--no-send")
+    rebuild = brief_cli("rebuild", "--config", str(config.path))
+
+    for said in (run, rebuild):
+        assert said.code == 65
+        assert "is empty or missing, but" in said.err and "holds 2 archived briefs" in said.err
+        assert "Hint: run `brief recover`" in said.err
+    assert _archive(config.output_dir) == before and (config.output_dir / "index.html").read_bytes() == index
+    assert len(smtp.mailbox.data) == sent
+
+
+def test_brief_recover_rebuilds_the_state_from_the_archive_and_nothing_is_sent_or_shown_again(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = _two_briefs(tmp_path, site, smtp)
+    before = _archive(config.output_dir)
+    sent = len(smtp.mailbox.data)
+    shutil.rmtree(config.state_dir)
+
+    recovered = brief_cli("recover", "--config", str(config.path))
+    rebuilt = brief_cli("rebuild", "--config", str(config.path))
+    after = _archive(config.output_dir)
+    again = run_due_slots(config, clock=lambda: at(10, 21, 5), smtp=smtp.settings(), policy=NO_WAIT)
+    later = run_due_slots(config, clock=lambda: at(11, 15), smtp=smtp.settings(), policy=NO_WAIT)
+
+    assert recovered.code == 0, recovered.err
+    assert "Recovered 2 briefs" in recovered.out
+    assert rebuilt.code == 0 and "Rebuilt 2 briefs" in rebuilt.out
+    assert after == before  # no archived file changed
+    index = (config.output_dir / "index.html").read_text(encoding="utf-8")
+    assert "2026/11/10/1500/index.html" in index and "2026/11/10/2100/index.html" in index
+    slots, deliveries = ledger(config.state_dir)
+    assert slots["2026-11-10T1500Z"].state == slots["2026-11-10T2100Z"].state == "delivered"
+    assert again is None  # the archived slot is not made or sent again
+    # the next slot: the feed still lists the stories the archive showed; none is news again
+    assert later is not None and later.stats.articles_new == 0
+    assert len(smtp.mailbox.data) == sent + 1
+    assert deliveries["2026-11-10T2100Z"].message_id  # the Message-ID it was sent under
