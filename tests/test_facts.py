@@ -947,6 +947,9 @@ def test_a_past_verb_is_no_part_of_the_label_and_a_to_phrase_says_whom() -> None
     assert figure(text, "14.2 billion kroner").label == "revenue"
     # "to" and a figure, or a verb, is no one the figure goes to
     assert figure("It paid a fine of $5m to settle the case.", "$5m").label == "fine"
+    # nor is the preposition before the phrase part of it (the demo's held-out fine story)
+    ceiling = "The penalty equals about 7.6% of Veltrion’s annual revenue, below the legal ceiling of 10%."
+    assert figure(ceiling, "10%").label == "legal ceiling"
 
 
 def test_a_count_of_times_is_a_figure_without_a_label() -> None:
@@ -980,7 +983,7 @@ def test_a_keyword_elsewhere_in_the_sentence_does_not_make_the_dates_kind() -> N
     (llama,) = events_of("Llama 2 arrived in July 2023 with a licence that allowed commercial use.")
     assert (llama.kind, llama.title) == (
         "product launch",
-        "Llama 2 arrived with a licence that allowed commercial use",
+        "Llama 2 arrived with a licence",
     )
 
 
@@ -990,8 +993,8 @@ def test_each_happening_of_a_sentence_is_an_entry_of_its_own_date_and_title() ->
         "I-JEPA and V-JEPA, in 2023 and 2024, and released V-JEPA 2 in June 2025."
     )
     assert [(e.iso, e.title) for e in events_of(text)] == [
-        ("2023", "Researchers in LeCun’s group at Meta published image and video versions"),
-        ("2024", "Researchers in LeCun’s group at Meta published image and video versions"),
+        ("2023", "Researchers in LeCun’s group at Meta published image and video versions of the approach"),
+        ("2024", "Researchers in LeCun’s group at Meta published image and video versions of the approach"),
         ("2025-06", "Released V-JEPA 2"),
     ]
     paid = "Meta’s launch of Muse Spark on Wednesday gives investors their first look at what the company "

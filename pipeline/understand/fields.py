@@ -101,14 +101,15 @@ def digest_fields(
     by_id = {a.id: a for a in articles}
     all_facts = [facts[a.id] for a in articles if a.id in facts]
     figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords, earlier_figures)
-    timeline = _timeline([e for fa in all_facts for e in fa.events], by_id, earlier_events)
+    history = _timeline([e for fa in all_facts for e in fa.events], by_id, earlier_events)
+    timeline = history[-TUNING.max_events :]
     people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"])
     orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"])
     voices = _voices([q for fa in all_facts for q in fa.quotes])
     text = " ".join(a.text for a in articles)
     used = set(shown)
     return DigestFields(
-        category=_category(timeline),
+        category=_category(history),
         figures=figures,
         timeline=timeline,
         people=people,
@@ -317,16 +318,20 @@ def _timeline(
                 TimelineEvent(when, event.kind, Sentence(event.text, event.article_id), (cite,), title)
             )
     merged.sort(key=lambda e: e.date)
-    return tuple(merged[-TUNING.max_events :])
+    return tuple(merged)
 
 
 def _same_event(known: TimelineEvent, event: Event) -> bool:
     """Two sentences of one date tell one event: they are not of two different sure kinds (a
     launch and the shares' fall of the next day are two), and they share most of their words,
     or they are of the same sure kind and name the same person or organisation ("Quill left
-    Vantor" and "Quill's departure from Vantor")."""
+    Vantor" and "Quill's departure from Vantor"). An event of no sure kind is one with another
+    only when their titles, what each says happened, share half their words ("Analysts were
+    divided over Muse Spark" and "Meta shares slipped 0.8%" on one Thursday are two)."""
     if NEUTRAL not in (known.kind, event.kind) and known.kind != event.kind:
         return False
+    if NEUTRAL in (known.kind, event.kind):
+        return _similar(known.title or known.text.text, event.title or event.text) >= 0.5
     if _similar(known.text.text, event.text) >= TUNING.same_event:
         return True
     if known.kind != event.kind or event.kind == NEUTRAL:
@@ -410,8 +415,9 @@ def _tags(
 
 
 def _category(timeline: Sequence[TimelineEvent]) -> str:
-    """The most frequent kind of event in the thread; "news" when it has no dated event."""
-    kinds = Counter(e.kind for e in timeline)
+    """The most frequent kind of event in the thread's whole timeline (not only its latest
+    entries); "news" when it has no dated event of a sure kind (the neutral "event" is none)."""
+    kinds = Counter(e.kind for e in timeline if e.kind != NEUTRAL)
     return kinds.most_common(1)[0][0] if kinds else "news"
 
 

@@ -15,7 +15,8 @@ last year"). Not one: a date in what a clause reports someone said or acknowledg
 O'Brien acknowledged he gave about $6,000 ... in 1999"), a date inside a quotation (a speaker's
 "today"), a date something is true "as of", a dateline or byline ("PUBLISHED: 22:07 GMT, 7 July
 2012"). So each event is one happening on its own date, and its `title` says which, in the
-sentence's words without the date: the main clause ("Horton was shot and killed"), or the
+sentence's words, without the date unless the words need it ("spent Thursday trying to ..."):
+the main clause ("Horton was shot and killed"), or the
 clause of its own ("Brixel raised $40 million" for "Brixel, which raised $40 million in 2024,
 launched its first app on Tuesday").
 
@@ -301,6 +302,23 @@ def _events(article_id: str, sentences: Sequence[_Sentence], anchor: date | None
 
 
 def _main_title(sentence: str, hit: _DateHit) -> str:
+    """The title of a sentence's main event (`_main_title_of`), or of the "when" clause right
+    after its date when the date's own clause names no happening."""
+    title_of = _main_title_of(sentence, hit)
+    # "The split traces back to last summer, when Meta invested $14.3 billion in Scale AI": the
+    # "when" clause tells what happened then, when the date's own clause names no happening
+    when = re.match(r"\s*,\s*when\s+", sentence[hit.end :])
+    if when and event_kind(_clause_around(sentence, hit.start, hit.end)) is None:
+        clause = sentence[hit.end + when.end() :]
+        found = _first_kind(re.split(r"[,;:]", clause)[0])
+        if found is not None:
+            told = title(clause, 0, 0, opening=False)
+            if len(told.split()) >= 3:
+                return told
+    return title_of
+
+
+def _main_title_of(sentence: str, hit: _DateHit) -> str:
     """The title of a sentence's main event: of the relative clause its date is in, when it is in
     one ("LeCun founded the FAIR lab" for "LeCun, who founded the FAIR lab in 2013, ended up
     ..."); else the sentence's main clause without its relative clauses."""
@@ -410,12 +428,16 @@ def _kind_before(sentence: str, start: int, bound: int) -> str | None:
 def _kind_after(sentence: str, end: int) -> str | None:
     """The kind of the text after a date that opens its sentence, one clause more at a time (a
     date that opens a sentence belongs to the clause it introduces: "In April 2025, Meta
-    released Llama 4, which researchers ..." is a launch)."""
+    released Llama 4, which researchers ..." is a launch), up to a clause of its own ("In
+    December, the school imposed a ban after O'Brien acknowledged he gave about $6,000" is no
+    payment)."""
     rest = sentence[end:]
-    for stop in [*(m.start() for m in _EVENT_CLAUSE_STOP.finditer(rest)), len(rest)]:
-        kind = event_kind(rest[:stop])
+    for m in [*_EVENT_CLAUSE_STOP.finditer(rest), None]:
+        kind = event_kind(rest[: m.start() if m else len(rest)])
         if kind is not None:
             return kind
+        if m and m.group(0).strip().isalpha():
+            return None  # "after", "when", "which": another clause
     return None
 
 
@@ -433,14 +455,20 @@ _DATE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SAID = re.compile(r",?\s+(?:\w+\s+){0,3}(?:said|says|reported|announced|told \w+)\s*[.!?]?$")
-_MAX_TITLE_WORDS = 12
+_MAX_TITLE_WORDS = 14
+# a date that can be a verb's object: "spent Thursday", "returns tomorrow", "sentenced November 8"
+_OBJECT_DATE = re.compile(
+    r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|tonight|tomorrow|yesterday|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December)\b"
+)
 
 
 def title(sentence: str, start: int, end: int, opening: bool = True) -> str:
     """A short title for the event of a sentence, in its own words: its main clause without the
     date ("Horton was shot and killed" for "Horton was shot and killed in October 2011 when
-    gunfire erupted outside..."), at most twelve words. `opening`: the sentence may open with
-    a phrase of time ("In December, ...") that is not its title."""
+    gunfire erupted outside..."), at most fourteen words (a name the cut falls in finished).
+    `opening`: the sentence may open with a phrase of time ("In December, ...") that is not its
+    title."""
     text = sentence
     if opening and len(text[:start].split()) <= 2:
         # "In December, the school imposed ...", "On Wednesday, April 8, Meta released ...": the
@@ -465,7 +493,19 @@ def title(sentence: str, start: int, end: int, opening: bool = True) -> str:
     # the date and the words that introduce it go
     head = text[:start]
     dangling = _DATE_WORDS.search(head)
-    head = head[: dangling.start()] if dangling else head
+    cut_head = head[: dangling.start()] if dangling else head
+    if (
+        dangling
+        and not head[dangling.start() :].strip()
+        and re.search(r"\b[a-z]+\s*$", head)
+        and re.match(_OBJECT_DATE, text[start:end])
+    ) or (re.search(r"\b[a-z]+ed\s*$", cut_head) and re.match(r"\s*that\b", text[end:])):
+        # no word introduces it, the date is the verb's object ("spent Thursday trying to work
+        # out", "returns tomorrow"), or without it a participle dangles ("an interview released
+        # on Friday that ..."): it stays
+        head, start = head + text[start:end], end
+    else:
+        head = head[: dangling.start()] if dangling else head
     # "between 2019 and 2024": the range's other end goes too
     tail = re.sub(r"^\s*(?:and|to|-|–)\s*(?:19|20)\d\d\b", "", text[end:]) if start or end else text[end:]
     tail = re.sub(r"^\s*(?:night|morning|afternoon|evening|local time)\b", "", tail)
@@ -475,38 +515,48 @@ def title(sentence: str, start: int, end: int, opening: bool = True) -> str:
     cut = next(
         (m.start() for m in _TITLE_STOP.finditer(body) if len(body[: m.start()].split()) >= 2), len(body)
     )
+    # "Yann LeCun said in a podcast interview released on Friday that ...": what was said is
+    # another clause, once the title has said who said it where
+    said = next(
+        (m.start() for m in re.finditer(r"\sthat\s", body) if len(body[: m.start()].split()) >= 6), cut
+    )
+    cut = min(cut, said)
     words = _SAID.sub("", body[:cut]).strip(" .!?").split()
     while words and words[-1].lower() in {"on", "in", "at", "the", "a", "an", "of", "to", "and", "by", "for"}:
         words.pop()
-    words = words[:_MAX_TITLE_WORDS]
-    while words and words[-1].lower() in {
-        "on",
-        "in",
-        "at",
-        "the",
-        "a",
-        "an",
-        "of",
-        "to",
-        "and",
-        "by",
-        "for",
-        "its",
-        "their",
-        "his",
-        "her",
-        "with",
-        "what",
-        "that",
-        "whether",
-        "how",
-        "which",
-        "who",
-    }:
+    words = _capped(words)
+    while words and words[-1].lower() in _TITLE_END_STOP:
         words.pop()
     if not words:
         return ""
     return (words[0][:1].upper() + words[0][1:] + " " + " ".join(words[1:])).strip()
+
+
+# words a title does not end with
+_TITLE_END_STOP = frozenset(
+    "on in at the a an of to and by for its their his her with what that whether how which who this "
+    "these those our as but or from into over under after before".split()
+)
+_TITLE_PREPOSITIONS = frozenset("on in at of to by for with from into over under".split())
+
+
+def _capped(words: list[str]) -> list[str]:
+    """At most `_MAX_TITLE_WORDS` words, cut between two phrases: a name the cut falls in is
+    finished ("to Muse Spark", not "to Muse"), and a cut inside a phrase goes back to before its
+    preposition ("ban", not "ban on its men's basketball" of "... basketball team")."""
+    out = words[:_MAX_TITLE_WORDS]
+    rest = words[_MAX_TITLE_WORDS:]
+    while (
+        out and rest and out[-1][:1].isupper() and rest[0][:1].isupper() and len(out) < _MAX_TITLE_WORDS + 3
+    ):
+        out.append(rest.pop(0))
+    while out and rest and out[-1].lower() in _TITLE_END_STOP:
+        rest.insert(0, out.pop())
+    if rest and rest[0].lower() not in _TITLE_END_STOP and not rest[0][:1].isupper():
+        at = max((i for i, w in enumerate(out) if w.lower() in _TITLE_PREPOSITIONS), default=-1)
+        if at >= 5:
+            out = out[:at]
+    return out
 
 
 _PRONOUN_SUBJECT = frozenset({"it", "he", "she", "they", "we", "i"})
@@ -542,7 +592,7 @@ def _clause_title(sentence: str, hit: _DateHit, start: int, end: int) -> str:
                 words[len(antecedent.split()) - 1] += "’" if antecedent.endswith("s") else "’s"
     if len(words) < 2:
         return ""
-    words = words[:_MAX_TITLE_WORDS]
+    words = _capped(words)
     return " ".join([words[0][:1].upper() + words[0][1:], *words[1:]])
 
 

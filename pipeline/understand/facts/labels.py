@@ -111,6 +111,7 @@ _TIME_WORDS = frozenset(
     "afternoon evening weekend period".split()
 ) | frozenset({m.lower() for m in MONTHS} | {d.lower() for d in WEEKDAYS})
 _PREPOSITIONS = frozenset("in of on for across off over into with at to from among between".split())
+_LEADING_PREPOSITIONS = frozenset("below above under beyond near within against by".split())
 _NOUN_PREPOSITIONS = frozenset("in of for on from to".split())  # that may join a noun phrase
 _CLAUSE_WORDS = frozenset(
     "and but while which who whom whose when whereas although though after before because that as "
@@ -283,6 +284,9 @@ def _head_before_of(words: list[str]) -> list[str]:
         if verb_s or verb_ing or verb_det or after_to or verb_ed or finite_ed:
             phrase = phrase[k + 1 :]
             break
+    # ", below the legal ceiling of 10%": the preposition that opens the phrase is no part of it
+    while len(phrase) > 1 and phrase[0].lower() in _PREPOSITIONS | _LEADING_PREPOSITIONS:
+        phrase = phrase[1:]
     return phrase[-5:]
 
 
