@@ -10,11 +10,35 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipeline.understand.facts import ArticleFacts
+from pipeline.understand.facts import ArticleFacts, Figure
 
 
 def _acronym(name: str) -> str:
     return "".join(c for c in name if c.isupper())
+
+
+# a currency named after the amount: "14.2 billion Norwegian kroner" states the gold's "14.2
+# billion" and its currency (the gold wrote some amounts with the name, some without)
+_CURRENCY_NAME = re.compile(
+    r"\s+(?:(?:norwegian|danish|swedish)\s+)?(?:dollars|euros?|pounds|pence|cents|yen|yuan|rupees?|baht|"
+    r"francs|pesos|roubles|rubles|dirhams|riyals|kroner|kronor)$"
+)
+
+
+def _value(text: str) -> str:
+    """A figure's value as compared: case, spacing and a trailing currency name aside."""
+    return _CURRENCY_NAME.sub("", _norm(text))
+
+
+def _ends(figure: Figure) -> list[str]:
+    """A figure's value, or for a range the value of each end: the demo gold, annotated when
+    ranges were two figures, lists "$115 billion" and "$135 billion" for "$115 billion to $135
+    billion", and the one range figure states both."""
+    value = _value(figure.value)
+    if not figure.high:
+        return [value]
+    ends = re.split(r"\s?(?:\bto\b|\band\b|-|–)\s?", value)
+    return [e for e in ends if e] if len(ends) == 2 else [value]
 
 
 def _norm(text: str) -> str:
@@ -84,10 +108,13 @@ def score_facts(
 
     `gold` is the parsed demo_gold.json (or its "articles" mapping): per article id, lists of
     figures {value}, events {date, kind, contains}, people and orgs {name, role} and quotes
-    {speaker, starts}. Figures match by value (each distinct value once); events by date (to
-    their precision), kind and the gold words contained in the sentence; people and orgs by
-    name (`names_match`), with `role_accuracy` over matched ones whose gold role is not empty
-    (`roles_match`); quotes by speaker and opening words. `events_dated` ignores the kind.
+    {speaker, starts}. Figures match by value (each distinct value once; a range by each of its
+    ends, which it shows both of; a currency named after the amount aside); events, every one
+    the extractor gives as the timeline shows every one, by date (to their precision), kind (the
+    neutral "event" of a happening of none of the seven kinds included) and the gold words
+    contained in the sentence; people and orgs by name (`names_match`), with `role_accuracy`
+    over matched ones whose gold role is not empty (`roles_match`); quotes by speaker and
+    opening words. `events_dated` ignores the kind.
     Articles missing from `predicted` count as predicting nothing."""
     articles: Mapping[str, Any] = gold.get("articles", gold)
     counts: dict[str, list[int]] = {
@@ -104,9 +131,12 @@ def score_facts(
 
     for article_id, g in articles.items():
         facts = predicted.get(article_id, ArticleFacts())
-        pv = sorted({_norm(f.value) for f in facts.figures})
-        gv = sorted({_norm(f["value"]) for f in g.get("figures", [])})
+        pv = sorted({v for f in facts.figures for v in _ends(f)})
+        gv = sorted({_value(f["value"]) for f in g.get("figures", [])})
         tally("figures", _greedy(pv, gv, lambda p, q: p == q), len(pv), len(gv))
+        # every event counts, as the timeline shows every one: an event no rule is sure of has
+        # the neutral kind "event" (shown without a kind), right only against a gold happening
+        # of none of the seven kinds (gold kind "event")
         gevents = g.get("events", [])
         pairs = _greedy(
             facts.events,

@@ -204,18 +204,25 @@ class SourceRef:
 class KeyFigure:
     """A figure the thread turns on, with the sentence it came from."""
 
-    value: str  # as written: "$14.3 billion"
-    label: str  # a few words from around it: "investment in Scale AI"
+    value: str  # as written: "$14.3 billion", a range as one: "$115 billion to $135 billion"
+    label: str  # the noun phrase it measures: "investment in Scale AI"
     context: Sentence
     sources: int  # how many articles report it
+    earlier: str = ""  # ISO date of the brief that first showed it, when an earlier one did
+    # (publisher, url) of its article when it is reported earlier: that article is among the
+    # sources of the brief that showed it, not of this one
+    cited: tuple[str, str] | tuple[()] = ()
 
 
 @dataclass(frozen=True)
 class TimelineEvent:
     date: str  # ISO, as precise as the text: "2026-04-08", "2025-11", "2013"
-    kind: str  # product launch | financial | organizational | strategy | revelation | legal | research
-    text: Sentence
+    kind: (
+        str  # product launch | financial | organizational | strategy | revelation | legal | research | event
+    )
+    text: Sentence  # the clearest sentence that tells it
     cited: tuple[tuple[str, str], ...]  # (publisher, url) of every source that reports it
+    title: str = ""  # a few words of the text that say what happened: "Horton was shot and killed"
 
 
 @dataclass(frozen=True)
@@ -259,6 +266,7 @@ class Comparison:
 
     measure: str
     rows: tuple[tuple[str, str, str], ...]  # (entity, value, article id)
+    sources: tuple[Sentence, ...] = ()  # the sentences that give the values
 
 
 @dataclass(frozen=True)

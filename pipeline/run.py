@@ -26,7 +26,17 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError, StorageError, storage_error
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
-from pipeline.models import Article, Brief, Delivery, Involved, RunStats, Thread, ThreadDigest, TimelineEvent
+from pipeline.models import (
+    Article,
+    Brief,
+    Delivery,
+    Involved,
+    KeyFigure,
+    RunStats,
+    Thread,
+    ThreadDigest,
+    TimelineEvent,
+)
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
@@ -43,7 +53,7 @@ from pipeline.publish.outbox import (
     resend_brief,
     resume_deliveries,
 )
-from pipeline.publish.serialize import brief_from_json
+from pipeline.publish.serialize import brief_from_json, digest_from_json
 from pipeline.store import Store
 from pipeline.store.records import DeliveryRecord, RunStatus, SlotState
 from pipeline.understand.clustering import events_of
@@ -383,6 +393,7 @@ def _digests(
             store.thread_events(t.id),
             ctx.config.audience,
             store.thread_roles(t.id),
+            _earlier_figures(store, t.id, slot),
             above,
         )
         above |= {s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)}
@@ -398,6 +409,22 @@ def _digests(
     return fresh
 
 
+def _earlier_figures(store: Store, thread_id: str, slot: datetime) -> tuple[KeyFigure, ...]:
+    """The key figures of the thread's last brief before `slot`, each with the date of the
+    brief that first showed it, so a later brief keeps the thread's headline figures."""
+    for entry, data in store.thread_appearances(thread_id):
+        if entry.slot < slot:
+            day = entry.slot.date().isoformat()
+            digest = digest_from_json(data)
+            refs = {s.article_id: (s.source, s.url) for s in digest.sources}
+            kept = (
+                replace(f, earlier=f.earlier or day, cited=f.cited or refs.get(f.context.article_id, ()))
+                for f in digest.figures
+            )
+            return tuple(f for f in kept if f.cited)
+    return ()
+
+
 def digest_thread(
     thread: Thread,
     articles: Sequence[Article],
@@ -406,17 +433,27 @@ def digest_thread(
     earlier_events: Sequence[TimelineEvent] = (),
     audience: str = "readers",
     earlier_roles: Sequence[Involved] = (),
+    earlier_figures: Sequence[KeyFigure] = (),
     above: Collection[str] = (),
 ) -> ThreadDigest:
     """One thread's digest: its summary, its fields from the articles' facts (the summary's
     sentences not repeated), and where its sources disagree. `earlier_events` are the
     thread's events from earlier briefs, so its timeline grows; `audience` is who the brief
     is for; `earlier_roles` the roles earlier briefs learnt, kept for the thread's people and
-    organisations; `above` the sentences threads above it in the brief show (it takes others)."""
+    organisations; `earlier_figures` the key figures of its last brief, kept while they are
+    still its headline figures; `above` the sentences threads above it in the brief show (it
+    takes others)."""
     summary = summarize_thread(thread, articles, shown=above)
     shown = [s.text for s in summary.sentences()]
     fields = digest_fields(
-        articles, facts, keywords or title_words(thread.title), shown, earlier_events, audience, earlier_roles
+        articles,
+        facts,
+        keywords or title_words(thread.title),
+        shown,
+        earlier_events,
+        audience,
+        earlier_roles=earlier_roles,
+        earlier_figures=earlier_figures,
     )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))

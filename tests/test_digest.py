@@ -21,6 +21,7 @@ SCORES = (
     "The Lindqvist Institute published its harbour benchmark on Monday. "
     "Ostrava Systems scored 71 points on the harbour benchmark, the best result so far. "
     "Kesteven Robotics scored 64 points on the same benchmark, ahead of last year's leader. "
+    "Marlow Dynamics scored 58 points on the benchmark. "
     "Analysts at Halberd Research said the results would push buyers to run their own tests."
 )
 
@@ -33,7 +34,28 @@ def test_the_same_measure_for_several_organizations_becomes_a_comparison_table()
 
     assert fields.comparison is not None, [(f.value, f.label) for f in facts[article.id].figures]
     rows = {entity: value for entity, value, _ in fields.comparison.rows}
-    assert rows.get("Ostrava Systems") == "71" and rows.get("Kesteven Robotics") == "64"
+    assert rows == {"Ostrava Systems": "71", "Kesteven Robotics": "64", "Marlow Dynamics": "58"}
+    assert len(fields.comparison.sources) == 3  # the source line of each row
+
+
+def test_one_measure_for_four_models_in_one_sentence_is_a_comparison_with_its_source_line() -> None:
+    # the demo's scorekeeper sentence: four subjects, two of them sharing one value, and "the
+    # model" being the one the article's title names
+    text = (
+        "Independent scorekeeper Artificial Analysis placed the model at 52 on its Intelligence Index, "
+        "in fourth place behind GPT-5.4 and Gemini 3.1 Pro at 57 and Anthropic’s Claude Opus 4.6 at 53."
+    )
+    article = replace(make_article("https://harbour.example/index", text), title="Muse Spark trails rivals")
+    fields = digest_fields([article], {article.id: extract_facts(article)}, [], shown=())
+    assert fields.comparison is not None
+    assert fields.comparison.measure == "Intelligence Index score"
+    assert [(e, v) for e, v, _ in fields.comparison.rows] == [
+        ("Muse Spark", "52"),
+        ("GPT-5.4", "57"),
+        ("Gemini 3.1 Pro", "57"),
+        ("Claude Opus 4.6", "53"),
+    ]
+    assert [s.text for s in fields.comparison.sources] == [text]
 
 
 def test_badges_follow_their_documented_rules() -> None:
@@ -61,6 +83,39 @@ def test_a_thread_with_nothing_new_is_one_line_that_says_so() -> None:
     assert "No new developments since the last brief" in rendered.email_txt
     assert "No new developments since the last brief" in rendered.page_html
     assert "71 points" not in rendered.email_txt
+
+
+def test_a_key_figure_kept_from_an_earlier_brief_is_marked_and_is_no_news() -> None:
+    article = make_article("https://harbour.example/benchmark", SCORES, published=utc(2026, 4, 8, 12))
+    thread = Thread("bench", "Harbour benchmark", "configured", (article.id,))
+    first = digest_thread(thread, [article], {article.id: extract_facts(article)})
+    shown = first.figures[0]
+    kept = replace(shown, earlier="2026-04-08", cited=("Harbour News", article.url))
+
+    # the same figures again the next day: marked as reported earlier, and no news
+    again = digest_thread(thread, [article], {article.id: extract_facts(article)}, earlier_figures=[kept])
+    again = only_new(again, shown_keys(first), "New since Wed 08 Apr, 21:00 UTC")
+    assert again.figures and all(f.earlier == "2026-04-08" for f in again.figures)
+    assert again.unchanged
+
+    # a new article without it: the thread keeps it, citing its article, not among today's sources
+    other = make_article(
+        "https://quay.example/bench",
+        "Buyers of harbour cranes said they would run their own tests.",
+        source="Quay Daily",
+        published=utc(2026, 4, 9, 12),
+    )
+    later = digest_thread(
+        replace(thread, article_ids=(other.id,)),
+        [other],
+        {other.id: extract_facts(other)},
+        earlier_figures=[kept],
+    )
+    later = only_new(later, shown_keys(first), "New since Wed 08 Apr, 21:00 UTC")
+    assert kept in later.figures and not later.unchanged  # its new sentence is the news
+    text = render_brief(replace(make_brief(), digests=(later,))).email_txt
+    assert f"{shown.value}: {shown.label} (one source only; reported earlier, 8 April 2026)" in text
+    assert f"[Harbour News: {article.url}]" in text
 
 
 def _leaving(url: str, source: str, text: str) -> tuple[Article, ArticleFacts]:
@@ -354,6 +409,21 @@ def test_a_role_is_not_kept_once_a_source_says_the_person_moved_on(tmp_path: Pat
     store.close()
 
 
+def test_a_sentence_naming_two_dates_is_one_entry_and_a_pronoun_with_nothing_before_is_left_out() -> None:
+    # ECB+ 16_1ecbplus and 3_6ecb: the school's ban was listed under 2004-12 and under 1999, and
+    # "He was convicted ..." opened an article's timeline with no one before it
+    text = (
+        "In December, the school imposed a one - year postseason tournament ban on its men's basketball "
+        "team after O'Brien acknowledged he gave about $6, 000 to recruit Alex Radojevic in 1999.\n"
+        "He was convicted of killing four people, including a judge in a court room shooting in 2005."
+    )
+    article = make_article("https://ecb.example/ncaa", text, published=utc(2005, 5, 16, 12))
+    fields = digest_fields([article], {article.id: extract_facts(article)}, [], shown=())
+    assert [(e.date, e.title) for e in fields.timeline] == [
+        ("2004-12", "The school imposed a one - year postseason tournament ban")
+    ]
+
+
 def test_what_this_means_for_the_audience_holds_only_what_changes_for_it() -> None:
     article = make_article(
         "https://chips.example/fine",
@@ -374,3 +444,48 @@ def test_what_this_means_for_the_audience_holds_only_what_changes_for_it() -> No
     # the engineers' news, though they are news to a general reader
     assert [s.text[:8] for s in for_engineers] == ["Startups"]
     assert {s.text[:8] for s in for_anyone} == {"Startups", "Farmers "}
+
+
+def test_the_timeline_keeps_its_titles_and_one_entry_per_event_across_two_runs(tmp_path: Path) -> None:
+    # two runs, each with the store opened afresh, as `brief run` does: the events kept from the
+    # first come back with their titles, and the second outlet's shorter telling of the launch
+    # is a citation of the entry the reader has seen, not a second entry
+    def run(url: str, source: str, text: str, day: int) -> ThreadDigest:
+        article = make_article(url, text, source=source, published=utc(2026, 4, day, 9))
+        thread = Thread("brixel", "Brixel", "configured", (article.id,))
+        store = Store(tmp_path / "state")
+        digest = digest_thread(
+            thread, [article], {article.id: extract_facts(article)}, (), store.thread_events("brixel")
+        )
+        store.save_thread_events("brixel", digest.timeline)
+        store.close()
+        return digest
+
+    first = run(
+        "https://a.example/brixel",
+        "Harbour News",
+        "Brixel, which raised $40 million in 2024, launched its first app on Tuesday. "
+        "Founder Ada Moen said the app would help fleets plan charging.",
+        8,
+    )
+    second = run(
+        "https://b.example/brixel",
+        "Quay Daily",
+        "Brixel launched its first app on Tuesday, April 7. "
+        "The city council approved the factory site on Wednesday.",
+        9,
+    )
+
+    assert [(e.date, e.title) for e in first.timeline] == [
+        ("2024", "Brixel raised $40 million"),
+        ("2026-04-07", "Brixel launched its first app"),
+    ]
+    assert [(e.date, e.title, [c[0] for c in e.cited]) for e in second.timeline] == [
+        ("2024", "Brixel raised $40 million", ["Harbour News"]),
+        ("2026-04-07", "Brixel launched its first app", ["Harbour News", "Quay Daily"]),
+        ("2026-04-08", "The city council approved the factory site", ["Quay Daily"]),
+    ]
+    assert second.timeline[1].text == first.timeline[1].text  # as the reader saw it first
+    # the second brief sends only the new event; the thread page lists each once
+    again = only_new(second, shown_keys(first), "New since Wed 08 Apr, 21:00 UTC")
+    assert [e.title for e in again.timeline] == ["The city council approved the factory site"]

@@ -252,7 +252,9 @@ def test_every_sentence_shown_is_verbatim_in_the_article_it_cites(demo: DemoRuns
                     assert sentence["article_id"] in cited
                     assert sentence["text"] in texts[sentence["article_id"]], sentence
                     checked += 1
-            assert 2 <= len(digest["overview"]) <= 4 or len(digest["sources"]) == 1
+            # (its lead sentence may have moved to the top of the brief)
+            moved = sum(1 for t in brief.get("top", []) if t["thread_id"] == digest["thread_id"])
+            assert 2 <= len(digest["overview"]) + moved <= 6 or len(digest["sources"]) == 1
     assert checked > 20
 
 
@@ -277,7 +279,10 @@ def test_every_figure_event_person_voice_and_audience_line_is_in_its_source(demo
                     "revelation",
                     "legal",
                     "research",
+                    "event",  # the neutral kind of an event no rule is sure of, shown without one
                 )
+                # its title is in the sentence's own words
+                assert all(w in e["text"]["text"].lower() for w in e["title"].lower().split()), e
                 for _, url in e["cited"]:
                     assert url in urls
                 counts["timeline"] += 1
@@ -499,17 +504,36 @@ def test_sources_that_disagree_are_shown_with_both_versions_and_none_is_invented
     )
 
 
-def test_no_sentence_or_figure_of_a_thread_is_shown_in_two_briefs(demo: DemoRuns) -> None:
+def test_no_sentence_of_a_thread_is_shown_in_two_briefs_and_a_figure_only_marked_reported_earlier(
+    demo: DemoRuns,
+) -> None:
+    # a key indicator of the thread's last brief may stay on later days, but only marked with
+    # the day of the brief that first showed it, and it is no news: a thread whose only "new"
+    # things are such figures is one line ("no new developments")
     seen: dict[tuple[str, str], str] = {}
+    figures: dict[tuple[str, frozenset[str]], str] = {}
+    showing: set[str] = set()  # the briefs that showed a new sentence or figure
+    again = 0
     for result in demo.results[:3]:
         for d in _brief_json(result)["digests"]:
-            items = [s["text"] for f in ("overview", "why_it_matters", "tldr") for s in d[f]]
-            items += [f["value"] for f in d["figures"]]
-            for item in items:
+            for item in [s["text"] for f in ("overview", "why_it_matters", "tldr") for s in d[f]]:
                 key = (d["thread_id"], item)
                 assert key not in seen, f"{item!r} was already shown in {seen[key]}"
                 seen[key] = result.brief_id
-    assert len(set(seen.values())) == 3, "each of the three briefs showed sentences and figures"
+                showing.add(result.brief_id)
+            for f in d["figures"]:
+                key = (d["thread_id"], signature(f["value"]))  # "$14.3B" is "$14.3 billion"
+                if key in figures:
+                    assert f["earlier"] == figures[key][:10], f"{f['value']!r} shown again unmarked"
+                    again += 1
+                else:
+                    assert not f["earlier"], f"{f['value']!r} marked reported earlier, never shown"
+                    figures[key] = result.brief_id
+                    showing.add(result.brief_id)
+            news = d["overview"] or d["tldr"] or any(not f["earlier"] for f in d["figures"])
+            assert d["unchanged"] or news, f"{d['thread_id']} counted figures reported earlier as news"
+    assert again, "the demo keeps a key indicator of an earlier brief"
+    assert len(showing) == 3, "each of the three briefs showed new sentences and figures"
     later = [d for r in demo.results[1:3] for d in _brief_json(r)["digests"] if d["kind"] == "configured"]
     assert later and all(d["since"].startswith("New since ") for d in later)
 
@@ -517,7 +541,8 @@ def test_no_sentence_or_figure_of_a_thread_is_shown_in_two_briefs(demo: DemoRuns
 def test_a_second_brief_on_the_same_day_repeats_nothing_already_sent(tmp_path: Path) -> None:
     """Day 3 at 15:00, then at 21:00 with the articles published in between: the evening brief
     shows their news and nothing the afternoon (or an earlier) brief sent, in the same words
-    or in others, no figure of the same amount, no timeline event again."""
+    or in others, no figure of the same amount unless marked reported earlier, no timeline
+    event again."""
     slots = [*SLOTS, parse_slot("2026-04-10T21:00Z")]
     config_path = tmp_path / "sources.yaml"
     with serve_corpus(slot_clock(slots[0])) as server:
@@ -545,10 +570,14 @@ def test_a_second_brief_on_the_same_day_repeats_nothing_already_sent(tmp_path: P
         assert text not in earlier
         assert not repeats_any(signature(text), [signature(e) for e in earlier]), text
     for d in evening["digests"]:
-        assert not {signature(f["value"]) for f in d["figures"]} & amounts.get(d["thread_id"], set())
+        # a figure sent before comes again only as a key indicator marked reported earlier
+        again = [f for f in d["figures"] if signature(f["value"]) in amounts.get(d["thread_id"], set())]
+        assert all(f["earlier"] for f in again), again
         assert not {e["text"]["text"] for e in d["timeline"]} & events.get(d["thread_id"], set())
-    # the thread page still tells the whole timeline, from every brief
-    page = html.unescape((tmp_path / "output" / "threads" / "lecun-exit.html").read_text("utf-8"))
+    # the thread page still tells the whole timeline, from every brief (as read: an entry's
+    # title is set in bold inside its sentence)
+    page = (tmp_path / "output" / "threads" / "lecun-exit.html").read_text("utf-8")
+    page = html.unescape(re.sub(r"</?strong>", "", page))
     assert events["lecun-exit"] and all(text in page for text in events["lecun-exit"])
 
 

@@ -29,6 +29,7 @@ from pipeline.understand.facts import (
     Mention,
     extract_facts,
 )
+from pipeline.understand.fields import digest_fields
 
 GOLD = json.loads((Path(__file__).parent / "data" / "demo_gold.json").read_text(encoding="utf-8"))
 FRIDAY = utc(2026, 4, 10, 9)  # the anchor of most unit tests: Friday 10 April 2026
@@ -81,7 +82,12 @@ def test_money_in_billions_is_normalised() -> None:
         ("Regulators fined Sornic €870 million.", "€870 million", 870e6, "EUR"),
         ("The club sold the striker for £5m.", "£5m", 5e6, "GBP"),
         ("The board raised the dividend to 9.4 pence a share.", "9.4 pence", 0.094, "GBP"),
-        ("Brixel reported revenue of 14.2 billion Norwegian kroner.", "14.2 billion", 14.2e9, "NOK"),
+        (
+            "Brixel reported revenue of 14.2 billion Norwegian kroner.",
+            "14.2 billion Norwegian kroner",
+            14.2e9,
+            "NOK",
+        ),
     ],
 )
 def test_money_in_other_currencies(text: str, value: str, amount: float, unit: str) -> None:
@@ -90,31 +96,29 @@ def test_money_in_other_currencies(text: str, value: str, amount: float, unit: s
     assert f.amount == pytest.approx(amount)
 
 
-def test_a_range_gives_two_figures_and_the_first_takes_the_scale_of_the_second() -> None:
+def test_a_range_is_one_figure_and_its_first_end_takes_the_scale_of_the_second() -> None:
     facts = facts_of("Vantor expects capital expenditure of $115 to $135 billion next year.")
-    money = [(f.value, f.amount, f.label) for f in facts.figures if f.kind == "money"]
-    assert money == [
-        ("$115", 115e9, "capital expenditure"),
-        ("$135 billion", 135e9, "capital expenditure"),
-    ]
+    money = [(f.value, f.amount, f.high, f.label) for f in facts.figures if f.kind == "money"]
+    assert money == [("$115 to $135 billion", 115e9, 135e9, "capital expenditure")]
 
 
 def test_percent() -> None:
     f = figure("Kelvara shares fell 6.5% in Oslo.", "6.5%")
-    assert (f.kind, f.amount, f.unit, f.label) == ("percent", 6.5, "%", "Kelvara shares fell")
+    assert (f.kind, f.amount, f.unit, f.label) == ("percent", 6.5, "%", "Kelvara shares")
 
 
 @pytest.mark.parametrize(
     ("text", "value", "label"),
     [
         ("Orla claims 10x less training compute than its rival.", "10x", "less training compute"),
-        ("The Quill engine runs ten times faster on old laptops.", "ten times", "faster"),
+        # a comparative with no noun after it is no noun phrase: no label rather than "faster"
+        ("The Quill engine runs ten times faster on old laptops.", "ten times", ""),
     ],
 )
 def test_multiples(text: str, value: str, label: str) -> None:
     f = figure(text, value)
     assert (f.kind, f.amount, f.unit) == ("multiple", 10.0, "x")
-    assert f.label.startswith(label)
+    assert f.label == label
 
 
 def test_counts_take_the_counted_noun_as_unit() -> None:
@@ -155,9 +159,13 @@ def test_labels_come_from_the_words_around_the_figure(text: str, value: str, lab
     assert 1 <= len(f.label.split()) <= 6
 
 
-def test_one_figure_per_value() -> None:
-    facts = facts_of("Brixel raised $40 million. Investors liked the $40 million round.")
-    assert [f.value for f in facts.figures] == ["$40 million"]
+def test_a_figure_told_twice_is_one_key_indicator_with_the_label_of_the_clearer_sentence() -> None:
+    article = make_article(
+        "https://news.example/story",
+        "Brixel now has $40 million, it said. Investors liked the $40 million round.",
+    )
+    fields = digest_fields([article], {article.id: extract_facts(article)}, [], shown=())
+    assert [(f.value, f.label) for f in fields.figures] == [("$40 million", "round")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,16 +267,20 @@ def test_event_kinds(text: str, kind: str) -> None:
     assert [e.kind for e in events_of(text)] == [kind]
 
 
-def test_the_clause_around_the_date_decides_the_kind() -> None:
+def test_a_clause_that_tells_a_happening_of_its_own_is_an_event_of_its_own_titled_by_it() -> None:
+    # the main clause's launch, and the relative clause's round: each entry one event, each
+    # with its own date, kind and title
     events = events_of("Brixel, which raised $40 million in 2024, launched its first app on Tuesday.")
-    assert [(e.date, e.kind) for e in events] == [
-        (date(2024, 1, 1), "financial"),
-        (date(2026, 4, 7), "product launch"),
+    assert [(e.date, e.kind, e.title) for e in events] == [
+        (date(2026, 4, 7), "product launch", "Brixel launched its first app"),
+        (date(2024, 1, 1), "financial", "Brixel raised $40 million"),
     ]
 
 
-def test_a_dated_sentence_without_a_kind_is_not_an_event() -> None:
-    assert events_of("Aarewald beat Lakeport on Thursday night in front of a full stadium.") == []
+def test_a_dated_sentence_no_rule_is_sure_of_is_an_event_of_the_neutral_kind() -> None:
+    (event,) = events_of("Aarewald beat Lakeport on Thursday night in front of a full stadium.")
+    assert (event.date, event.kind) == (date(2026, 4, 9), "event")
+    assert event.title == "Aarewald beat Lakeport in front of a full stadium"
 
 
 def test_event_text_is_the_sentence() -> None:
@@ -826,7 +838,7 @@ def test_a_wire_story_in_another_house_style() -> None:
     assert figures["$88.10"] == ("money", 88.1)
     assert {(e.date, e.kind) for e in facts.events} == {
         (date(2026, 4, 7), "financial"),  # "said on Tuesday it would ...": the Tuesday that has been
-        (date(2019, 1, 1), "financial"),
+        (date(2019, 1, 1), "financial"),  # "since it bought Helix Systems in 2019": a deal of its own
         (date(2026, 1, 1), "financial"),  # "the deal should close this year"
         (date(2017, 1, 1), "organizational"),
         (date(2026, 1, 5), "financial"),  # "Jan. 5"
@@ -908,7 +920,9 @@ def _report(name: str, scores: dict[str, dict[str, float]]) -> None:
 
 # Thresholds just below what the extractor achieves (precision, recall, role accuracy).
 # Thread articles (the rules were tuned on them): figures 1.00/1.00, events 0.94/0.92,
-# people 1.00/0.97 (roles 1.00), orgs 0.99/0.97 (roles 0.95), quotes 1.00/1.00.
+# people 1.00/0.97 (roles 1.00), orgs 0.99/0.97 (roles 0.95), quotes 1.00/1.00. Issue 16
+# scores every event (the neutral kind too, as the timeline shows it) and gives each clause
+# that tells a dated happening of its own its event: events 0.90/0.89 (dated 1.00/0.98).
 GOLD_THRESHOLDS = {
     "figures": (0.95, 0.95, None),
     "events": (0.90, 0.88, None),
@@ -921,7 +935,9 @@ GOLD_THRESHOLDS = {
 # look it scored figures 0.93/0.88, events 0.67/0.61, people 0.89/0.85, orgs 0.74/0.69, quotes
 # 0.80/0.80; the general fixes that followed (units of measure, "said ORG spokesperson NAME",
 # nationality adjectives, short names of companies, future weekdays) brought it to figures
-# 1.00/0.98, events 0.85/0.74, people 1.00/0.95, orgs 0.90/0.97, quotes 1.00/1.00.
+# 1.00/0.98, events 0.85/0.74, people 1.00/0.95, orgs 0.90/0.97, quotes 1.00/1.00. Issue 16,
+# with the happenings of none of the seven kinds annotated (kind "event", see the gold's
+# _about_heldout): events 0.83/0.81 (dated 0.97/0.94).
 HELDOUT_THRESHOLDS = {
     "figures": (0.95, 0.95, None),
     "events": (0.80, 0.70, None),
@@ -984,3 +1000,225 @@ def test_demo_facts_are_verbatim_and_cheap(demo: dict[str, Article]) -> None:
         assert all(e.text in text for e in f.events)
         assert all(m.sentence in text and m.role in m.sentence for m in f.mentions)
         assert all(q.text in text and q.sentence in text for q in f.quotes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 16 on real news: sentences of the BBC News (business_249, business_173, business_434,
+# business_442 ...) and ECB+ (33_9ecbplus, 45_7ecbplus, 16_1ecbplus ...) dev documents in
+# shared/data, each an error the issue names; each failed before these rules.
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "label"),
+    [
+        # verb fragments were labels: "due to rise", "set to rise", "landed CBS"
+        ("But foreign aid is due to rise by 10%, with more money to treat HIV/Aids.", "10%", "foreign aid"),
+        ("Military spending is also set to rise by 4.8%, to reach $419.3bn.", "4.8%", "Military spending"),
+        (
+            "The exposure of Janet Jackson's breast at last year's Superbowl landed CBS with a $550,000 "
+            "(£293,264) fine.",
+            "$550,000",
+            "fine",
+        ),
+        # unit words were labels: "money", "percent", "trillion"
+        (
+            "The $2.58 trillion (£1.38 trillion) budget submitted to Congress affects 150 programmes.",
+            "$2.58 trillion",
+            "budget",
+        ),
+        (
+            "Growth in industrial output - the main target of government efforts to impose curbs on credit "
+            "and investments - was 11.5% in 2004, down from 17% the previous year.",
+            "11.5%",
+            "Growth in industrial output",
+        ),
+        (
+            "The spending plan is banking on a healthy US economy to boost government income by 6.1% to "
+            "$2.18 trillion.",
+            "6.1%",
+            "government income",
+        ),
+        # two figures of one sentence have their own labels
+        (
+            "Overall UK exports - including both goods and services - rose by more than 3.2% to £24.8bn, "
+            "although total imports rose again to a new record of £27.9bn.",
+            "£27.9bn",
+            "imports",
+        ),
+    ],
+)
+def test_a_figures_label_is_the_noun_phrase_it_measures(text: str, value: str, label: str) -> None:
+    assert figure(text, value).label == label
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "label"),
+    [
+        (
+            "Nearly two million people across Asia could be thrown into poverty.",
+            "two million",
+            "people across Asia",
+        ),
+        (
+            "Heineken's net income fell to 537m euros ($701m; £371m) during 2004, from 798m euro a year ago.",
+            "537m euros",
+            "Heineken's net income",
+        ),
+        (
+            "Thailand may lose 30bn baht (£398m; $768m) in earnings from tourism over the next three months.",
+            "30bn baht",
+            "earnings from tourism",
+        ),
+        ("Yida is home to more than 22, 000 refugees, many of whom walked for days.", "22, 000", "refugees"),
+        ("Approximately 1.1m of the UK's 1.6m Muslims are of voting age.", "1.1m", "Muslims"),
+        ("Amicus has 1.2 million members and the TGWU has 800,000.", "800,000", "members"),
+        (
+            "It is expecting annual sales growth of between 1% and 3% for the month.",
+            "1% and 3%",
+            "annual sales growth",
+        ),
+    ],
+)
+def test_figures_the_issue_found_missed(text: str, value: str, label: str) -> None:
+    assert figure(text, value).label == label
+
+
+def test_a_conversion_in_brackets_is_the_same_sum_not_another_figure() -> None:
+    text = "Heineken's net income fell to 537m euros ($701m; £371m) during 2004, from 798m euro a year ago."
+    assert "$701m" not in [f.value for f in facts_of(text).figures]
+    jackpot = facts_of("The contestant wins the jackpot prize of US$100,000 (£52,590).").figures
+    assert [(f.value, f.label) for f in jackpot] == [("US$100,000", "jackpot prize")]
+
+
+def test_a_change_from_one_value_to_another_is_two_figures_not_a_range() -> None:
+    text = "The IMF is to cut its 2005 growth forecast for the German economy from 1.8% to 0.8%."
+    assert [(f.value, f.label) for f in facts_of(text).figures] == [
+        ("1.8%", "growth forecast for German economy"),
+        ("0.8%", "growth forecast for German economy"),
+    ]
+
+
+APRIL_2013 = utc(2013, 4, 23, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "iso"),
+    [
+        # no keyword of EVENT_RULES: these were no events
+        ("Horton was shot and killed in October 2011 when gunfire erupted outside...", APRIL_2013, "2011-10"),
+        ("The main current staff was elected in December 2008.", utc(2013, 9, 26, 12), "2008-12"),
+        (
+            "China's economy has expanded by a breakneck 9.5% during 2004, faster than predicted and well "
+            "above 2003's 9.1%.",
+            None,
+            "2004",
+        ),
+        # the date of the main verb's clause, not the other date the sentence names
+        (
+            "In December, the school imposed a one - year postseason tournament ban on its men's basketball "
+            "team after O'Brien acknowledged he gave about $6, 000 to recruit Alex Radojevic in 1999.",
+            utc(2005, 5, 16, 12),
+            "2004-12",
+        ),
+        ("The Colts got the win today, but it wasn't pretty.", utc(2012, 12, 23, 12), "2012-12-23"),
+    ],
+)
+def test_a_sentence_is_one_event_on_its_main_clauses_date(
+    text: str, published: datetime | None, iso: str
+) -> None:
+    assert [e.iso for e in events_of(text, published)] == [iso]
+
+
+def test_the_dateline_is_no_event() -> None:
+    assert events_of("PUBLISHED: 22:07 GMT, 7 July 2012", utc(2012, 7, 7, 23)) == []
+
+
+def test_a_statement_released_is_no_product_launch() -> None:
+    text = "Governor Palin visited the church on Saturday and her office later released a statement."
+    assert [e.kind for e in events_of(text, utc(2008, 12, 14, 12))] == ["event"]
+
+
+def test_an_events_title_is_its_main_clause_without_the_date() -> None:
+    (event,) = events_of(
+        "Horton was shot and killed in October 2011 when gunfire erupted outside...", APRIL_2013
+    )
+    assert event.title == "Horton was shot and killed"
+
+
+def test_a_past_verb_is_no_part_of_the_label_and_a_to_phrase_says_whom() -> None:
+    # "Veltrion offered rebates" and "reported revenue" were labels; the recipient of the
+    # rebates is part of what the figure measures
+    assert (
+        figure("Veltrion offered rebates of up to 12% to carmakers.", "12%").label == "rebates to carmakers"
+    )
+    text = "Brandvik handled roughly 9 million parcels last year and reported revenue of 14.2 billion kroner."
+    assert figure(text, "14.2 billion kroner").label == "revenue"
+    # "to" and a figure, or a verb, is no one the figure goes to
+    assert figure("It paid a fine of $5m to settle the case.", "$5m").label == "fine"
+    # nor is the preposition before the phrase part of it (the demo's held-out fine story)
+    ceiling = "The penalty equals about 7.6% of Veltrion’s annual revenue, below the legal ceiling of 10%."
+    assert figure(ceiling, "10%").label == "legal ceiling"
+
+
+def test_a_count_of_times_is_a_figure_without_a_label() -> None:
+    text = "The project's package is downloaded roughly 9 million times a month."
+    assert (figure(text, "9 million").kind, figure(text, "9 million").label) == ("count", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a speaker's date is theirs: "today" is when they spoke, and a quote tells no happening
+        "“We released the model on Monday, and the queue is already full,” said Lena Ortiz, its founder.",
+        # a date something is true as of, and a span up to now, are no dates of a happening
+        "The fund's holdings were valued at $2 billion as of March 31.",
+        "The lab's budget has been cut over the last year, former staff said.",
+    ],
+)
+def test_no_event_for_a_date_in_a_quotation_as_of_or_over_the_last_year(text: str) -> None:
+    assert events_of(text) == []
+
+
+def test_a_keyword_elsewhere_in_the_sentence_does_not_make_the_dates_kind() -> None:
+    # the demo's reaction story: the launch was a day earlier; Thursday's happening is the
+    # analysts' division, of no kind the rules know
+    (event,) = events_of(
+        "Analysts were divided on Thursday over whether Muse Spark, the closed model Meta launched a day "
+        "earlier, is enough to put the company back in contention with OpenAI, Google and Anthropic."
+    )
+    assert (event.date, event.kind) == (date(2026, 4, 9), "event")
+    # a name with a version that arrives is a product
+    (llama,) = events_of("Llama 2 arrived in July 2023 with a licence that allowed commercial use.")
+    assert (llama.kind, llama.title) == (
+        "product launch",
+        "Llama 2 arrived with a licence",
+    )
+
+
+def test_each_happening_of_a_sentence_is_an_entry_of_its_own_date_and_title() -> None:
+    text = (
+        "Researchers in LeCun’s group at Meta published image and video versions of the approach, called "
+        "I-JEPA and V-JEPA, in 2023 and 2024, and released V-JEPA 2 in June 2025."
+    )
+    assert [(e.iso, e.title) for e in events_of(text)] == [
+        ("2023", "Researchers in LeCun’s group at Meta published image and video versions of the approach"),
+        ("2024", "Researchers in LeCun’s group at Meta published image and video versions of the approach"),
+        ("2025-06", "Released V-JEPA 2"),
+    ]
+    paid = "Meta’s launch of Muse Spark on Wednesday gives investors their first look at what the company "
+    paid += "bought when it paid $14.3 billion for a 49% stake in Scale AI in June 2025."
+    assert [(e.iso, e.kind, e.title) for e in events_of(paid, utc(2026, 4, 8, 15))][1] == (
+        "2025-06",
+        "financial",
+        "Paid $14.3 billion for a 49% stake in Scale AI",
+    )
+    spent = "Meta has guided to capital expenditure of $115 billion to $135 billion for 2026, roughly double "
+    spent += "the $72.22 billion it spent last year, with much of the increase going to data centres."
+    assert [(e.iso, e.title) for e in events_of(spent)] == [
+        ("2026", "Meta has guided to capital expenditure of $115 billion to $135 billion"),
+        ("2025", "The $72.22 billion it spent"),
+    ]
+    # but not a date in what someone acknowledged, nor one in a comparison without its own verb
+    assert [e.iso for e in events_of("Sales rose to $80 million in 2025, up from $72 million in 2024.")] == [
+        "2025"
+    ]

@@ -94,12 +94,23 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
         reading_minutes=d["reading_minutes"],
         category=d.get("category", ""),
         figures=tuple(
-            KeyFigure(f["value"], f["label"], Sentence(**f["context"]), f["sources"])
+            KeyFigure(
+                f["value"],
+                f["label"],
+                Sentence(**f["context"]),
+                f["sources"],
+                f.get("earlier", ""),
+                (str(f["cited"][0]), str(f["cited"][1])) if f.get("cited") else (),
+            )
             for f in d.get("figures", [])
         ),
         timeline=tuple(
             TimelineEvent(
-                e["date"], e["kind"], Sentence(**e["text"]), tuple((str(a), str(b)) for a, b in e["cited"])
+                e["date"],
+                e["kind"],
+                Sentence(**e["text"]),
+                tuple((str(a), str(b)) for a, b in e["cited"]),
+                e.get("title", ""),
             )
             for e in d.get("timeline", [])
         ),
@@ -115,6 +126,7 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
             Comparison(
                 d["comparison"]["measure"],
                 tuple((str(e), str(v), str(a)) for e, v, a in d["comparison"]["rows"]),
+                tuple(Sentence(**x) for x in d["comparison"].get("sources", [])),
             )
             if d.get("comparison")
             else None

@@ -278,6 +278,11 @@ def _migration_10(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_11(db: sqlite3.Connection) -> None:
+    """Each timeline event's title, so an event kept from an earlier brief keeps it."""
+    _script(db, "ALTER TABLE events ADD COLUMN title TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -289,6 +294,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_8,
     _migration_9,
     _migration_10,
+    _migration_11,
 )
 
 

@@ -66,6 +66,7 @@ class ThreadStore(Database):
                 kind=r["kind"],
                 text=Sentence(r["text"], r["article_id"]),
                 cited=tuple((str(s), str(u)) for s, u in json.loads(r["cited"])),
+                title=r["title"],
             )
             for r in rows
         ]
@@ -75,8 +76,8 @@ class ThreadStore(Database):
         with self.transaction() as db:
             for e in events:
                 db.execute(
-                    "INSERT INTO events (thread_id, date, kind, text, article_id, cited) "
-                    "VALUES (?, ?, ?, ?, ?, ?) "
+                    "INSERT INTO events (thread_id, date, kind, text, article_id, cited, title) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT(thread_id, date, text) DO UPDATE SET cited = excluded.cited",
                     (
                         thread_id,
@@ -85,6 +86,7 @@ class ThreadStore(Database):
                         e.text.text,
                         e.text.article_id,
                         json.dumps([list(c) for c in e.cited]),
+                        e.title,
                     ),
                 )
 

@@ -92,8 +92,8 @@ def _figure_disagreements(figures: Sequence[Figure], articles: Mapping[str, Arti
     never a disagreement; nor is one article."""
     measured: list[tuple[str, Figure]] = []
     for f in figures:
-        if f.amount <= 0:
-            continue
+        if f.amount <= 0 or f.high:
+            continue  # a range is no claim another value contradicts
         if f.kind == "count":
             # "cut 600 jobs" against "cut 750 jobs": the same thing done, told at the same time
             verb = _count_verb(f)

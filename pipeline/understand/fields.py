@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.models import (
     Article,
@@ -28,7 +28,7 @@ from pipeline.models import (
 )
 from pipeline.text.sentences import split_sentences
 from pipeline.text.words import COMMON_WORDS, WORD
-from pipeline.understand.facts import ArticleFacts, Event, Figure, Mention, Quote, money_amount
+from pipeline.understand.facts import NEUTRAL, ArticleFacts, Event, Figure, Mention, Quote, money_amount
 from pipeline.understand.headings import audience_groups, changes_for
 
 
@@ -92,16 +92,20 @@ def digest_fields(
     earlier_events: Sequence[TimelineEvent] = (),
     audience: str = "readers",
     earlier_roles: Sequence[Involved] = (),
+    earlier_figures: Sequence[KeyFigure] = (),
 ) -> DigestFields:
     """The facts-based fields of one thread's digest. `shown` are sentences already in the
     overview / why it matters / TL;DR (not repeated); `earlier_events` are the thread's
     events from earlier briefs, kept so the timeline grows; `audience` is who the brief is for
     ("What this means for <audience>"); `earlier_roles` the roles its people and organisations
-    were given in earlier briefs, shown when today's articles give none."""
+    were given in earlier briefs, shown when today's articles give none; `earlier_figures` the
+    key figures of its last brief (each with the date it was first shown), kept while they are
+    headline."""
     by_id = {a.id: a for a in articles}
     all_facts = [facts[a.id] for a in articles if a.id in facts]
-    figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords)
-    timeline = _timeline([e for fa in all_facts for e in fa.events], by_id, earlier_events)
+    figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords, earlier_figures)
+    history = _timeline([e for fa in all_facts for e in fa.events], by_id, earlier_events)
+    timeline = history[-TUNING.max_events :]
     kept = {i.name: i for i in earlier_roles if i.role}
     today = [s for a in articles for s in split_sentences(a.text)] if kept else []
     people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"], kept, today)
@@ -110,7 +114,7 @@ def digest_fields(
     text = " ".join(a.text for a in articles)
     used = set(shown)
     return DigestFields(
-        category=_category(timeline),
+        category=_category(history),
         figures=figures,
         timeline=timeline,
         people=people,
@@ -121,7 +125,7 @@ def digest_fields(
         horizon=_horizon(text),
         tone=_tone(text),
         audience=_audience_sentences(articles, used, audience),
-        comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people),
+        comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people, by_id),
     )
 
 
@@ -181,14 +185,20 @@ def _sentences(text: str) -> list[str]:
     return [s for s in split_sentences(text) if shortest <= len(s.split()) <= longest]
 
 
-def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[KeyFigure, ...]:
-    """3–6 figures, ranked by how many sources report them, then by how central their sentence
-    is (thread keywords in it); the same figure from several sources is shown once."""
-    groups: dict[tuple[str, str, float], list[Figure]] = defaultdict(list)
+def _key_figures(
+    figures: Sequence[Figure], keywords: Sequence[str], earlier: Sequence[KeyFigure] = ()
+) -> tuple[KeyFigure, ...]:
+    """3–6 figures that have a label (a figure with no well-formed label is not an indicator),
+    ranked by how many sources report them, then by how central their sentence is (thread
+    keywords in it); the same figure from several sources is shown once, with the label of its
+    first labelled sentence. The thread's key figures of its last brief stay, marked as reported
+    earlier, while the slots allow and no figure of today gives the same measure anew."""
+    groups: dict[tuple[str, str, float, float], list[Figure]] = defaultdict(list)
     for f in figures:
         if f.kind == "count" and f.amount < TUNING.min_count:
             continue
-        groups[(f.kind, f.unit, float(f"{f.amount:.3g}"))].append(f)
+        groups[(f.kind, f.unit, float(f"{f.amount:.3g}"), float(f"{f.high:.3g}"))].append(f)
+    labelled = [[f for f in g if f.label] for g in groups.values()]
     kw = [k.lower() for k in keywords]
 
     def rank(group: list[Figure]) -> tuple[int, int, int]:
@@ -197,25 +207,89 @@ def _key_figures(figures: Sequence[Figure], keywords: Sequence[str]) -> tuple[Ke
         weight = dict(TUNING.figure_weights).get(group[0].kind, 0)
         return (sources, central + weight, len(group[0].label))
 
-    ranked = sorted(groups.values(), key=rank, reverse=True)[: TUNING.max_figures]
-    return tuple(
+    ranked = sorted((g for g in labelled if g), key=rank, reverse=True)[: TUNING.max_figures]
+    before = {_figure_key(k.value): k for k in earlier}
+    out = [
         KeyFigure(
             value=g[0].value,
             label=g[0].label,
             context=Sentence(g[0].sentence, g[0].article_id),
             sources=len({f.article_id for f in g}),
+            earlier=before[_figure_key(g[0].value)].earlier if _figure_key(g[0].value) in before else "",
         )
         for g in ranked
-    )
+    ]
+    shown = {_figure_key(k.value) for k in out}
+    measures = {k.label.lower() for k in out}
+    for k in earlier:
+        if len(out) >= TUNING.max_figures:
+            break
+        if _figure_key(k.value) not in shown and k.label.lower() not in measures and k.earlier:
+            out.append(k)  # still a headline figure of the thread: a later brief keeps it
+            shown.add(_figure_key(k.value))
+    return tuple(out)
+
+
+def _figure_key(value: str) -> str:
+    """A figure's value for comparison: "$14.3 billion" and "$14.3B" are one, "27" and "27%"
+    two."""
+    amount = money_amount(value)
+    if amount:
+        return f"money:{amount:.4g}"
+    return re.sub(r"\s*(?:per ?cent|percent)\b", "%", "".join(value.lower().split()))
+
+
+# an opening that leans on a sentence the reader of the timeline cannot see
+_REFERENCE = re.compile(
+    r"^(?:[“\"']\s*)?(?:(?:He|She|It|They|His|Her|Its|Their|This|That|These|Those|There|Then|Later|"
+    r"Afterwards|Meanwhile|Earlier|Instead|Also)\b|(?:The|This|That)\s+(?:company|firm|group|club|"
+    r"man|woman|boy|girl|couple|pair|player|star|team|side|move|deal|decision|agency|party|"
+    r"government|country|lab|startup|star|singer|actor|official|suspect|victim)\b|(?:[A-Z][a-z]+|\d+|"
+    r"A|An)\s+(?:days?|weeks?|months?|years?|hours?)\s+(?:later|earlier|after|before)\b|(?:The|A)\s+"
+    r"(?:next|following|previous)\s+(?:day|week|month|year)\b)"
+)
+_PRONOUN = re.compile(r"^(?P<p>He|She|His|Her)\b")
+_NAME = re.compile(r"^(?P<n>(?:[A-Z][\w’'.-]+\s+){0,3}[A-Z][\w’'.-]+)\s+(?:[a-z])")
+
+
+def _standalone(event: Event, articles: Mapping[str, Article]) -> str | None:
+    """The event's title as a reader can take it alone: a leading "He" / "She" resolved to the
+    person the sentence before it names first, or None when it leans on a sentence the reader
+    cannot see ("Two months later ...", "The company ...", "Her exit ...")."""
+    title = event.title or event.text
+    if not _REFERENCE.match(event.text):
+        return title
+    pronoun = _PRONOUN.match(title)
+    article = articles.get(event.article_id)
+    if pronoun is None or article is None:
+        return None
+    before = article.text[: article.text.find(event.text)]
+    sentences = split_sentences(before.split("\n")[-1]) if before.strip() else []
+    name = _NAME.match(sentences[-1]) if sentences else None
+    if (
+        name is None
+        or _REFERENCE.match(sentences[-1])
+        or name.group("n").split()[0] in ("The", "A", "In", "On")
+    ):
+        return None
+    subject = name.group("n")
+    if pronoun.group("p") in ("His", "Her"):
+        subject = subject + ("’" if subject.endswith("s") else "’s")
+    return subject + title[pronoun.end() :]
 
 
 def _timeline(
     events: Sequence[Event], articles: Mapping[str, Article], earlier: Sequence[TimelineEvent]
 ) -> tuple[TimelineEvent, ...]:
-    """Dated events, oldest first; one event told by several sources is shown once, citing all."""
+    """Dated events, oldest first, one entry per event: one event told by several sentences or
+    sources is shown once, by its clearest sentence (its own title, the fewest words), citing
+    all; an event kept from an earlier brief keeps the sentence it was shown with (a reader saw
+    it so, and the thread page lists it once); an event that leans on a sentence the reader
+    cannot see is left out."""
     merged: list[TimelineEvent] = list(earlier)
-    cited = [e for e in events if e.article_id in articles]  # ties broken by content, not by id
-    for event in sorted(cited, key=lambda e: (e.date, articles[e.article_id].order)):
+    kept = len(merged)  # the entries before it are the earlier briefs'
+    told = [e for e in events if e.article_id in articles]  # ties broken by content, not by id
+    for event in sorted(told, key=lambda e: (e.date, articles[e.article_id].order)):
         article = articles.get(event.article_id)
         if article is None:
             continue
@@ -223,15 +297,57 @@ def _timeline(
         when = event.iso
         if event.precision == "year" and article.published and event.date.year >= article.published.year:
             continue  # "this year", "in 2026": too vague to place on a timeline
+        title = _standalone(event, articles)
+        if title is None:
+            continue
         for i, known in enumerate(merged):
-            if known.date == when and _similar(known.text.text, event.text) >= TUNING.same_event:
-                if cite[0] not in {c[0] for c in known.cited}:
-                    merged[i] = TimelineEvent(known.date, known.kind, known.text, (*known.cited, cite))
+            # dates joined by "and" in one clause ("in 2023 and 2024") are one entry, at the first
+            same = known.text.text == event.text and (known.title == title or known.date == when)
+            if same or (known.date == when and _same_event(known, event)):
+                clearer = (
+                    i >= kept
+                    and len(event.text.split()) < len(known.text.text.split())
+                    and known.text.text != event.text
+                )
+                cited = known.cited if cite[0] in {c[0] for c in known.cited} else (*known.cited, cite)
+                kind = event.kind if known.kind == NEUTRAL else known.kind
+                if clearer:
+                    merged[i] = TimelineEvent(
+                        known.date, kind, Sentence(event.text, event.article_id), cited, title
+                    )
+                else:
+                    merged[i] = replace(known, cited=cited, kind=kind if i >= kept else known.kind)
                 break
         else:
-            merged.append(TimelineEvent(when, event.kind, Sentence(event.text, event.article_id), (cite,)))
+            merged.append(
+                TimelineEvent(when, event.kind, Sentence(event.text, event.article_id), (cite,), title)
+            )
     merged.sort(key=lambda e: e.date)
-    return tuple(merged[-TUNING.max_events :])
+    return tuple(merged)
+
+
+def _same_event(known: TimelineEvent, event: Event) -> bool:
+    """Two sentences of one date tell one event: they are not of two different sure kinds (a
+    launch and the shares' fall of the next day are two), and they share most of their words,
+    or they are of the same sure kind and name the same person or organisation ("Quill left
+    Vantor" and "Quill's departure from Vantor"). An event of no sure kind is one with another
+    only when their titles, what each says happened, share half their words ("Analysts were
+    divided over Muse Spark" and "Meta shares slipped 0.8%" on one Thursday are two)."""
+    if NEUTRAL not in (known.kind, event.kind) and known.kind != event.kind:
+        return False
+    if NEUTRAL in (known.kind, event.kind):
+        return _similar(known.title or known.text.text, event.title or event.text) >= 0.5
+    if _similar(known.text.text, event.text) >= TUNING.same_event:
+        return True
+    if known.kind != event.kind or event.kind == NEUTRAL:
+        return False
+    return bool(_names(known.text.text) & _names(event.text))
+
+
+def _names(text: str) -> set[str]:
+    """The capitalised words of a sentence but its first: the names it speaks of."""
+    words = WORD.findall(text)
+    return {w.strip("’'s") for w in words[1:] if w[:1].isupper() and w.lower() not in COMMON_WORDS}
 
 
 def _similar(a: str, b: str) -> float:
@@ -338,8 +454,9 @@ def _tags(
 
 
 def _category(timeline: Sequence[TimelineEvent]) -> str:
-    """The most frequent kind of event in the thread; "news" when it has no dated event."""
-    kinds = Counter(e.kind for e in timeline)
+    """The most frequent kind of event in the thread's whole timeline (not only its latest
+    entries); "news" when it has no dated event of a sure kind (the neutral "event" is none)."""
+    kinds = Counter(e.kind for e in timeline if e.kind != NEUTRAL)
     return kinds.most_common(1)[0][0] if kinds else "news"
 
 
@@ -399,21 +516,62 @@ def _audience_sentences(articles: Sequence[Article], used: set[str], audience: s
     return tuple(out)
 
 
-def _comparison(figures: Sequence[Figure], involved: Sequence[Involved]) -> Comparison | None:
-    """The same kind of measure (a label's last word: valuation, score, funding…) given for two
-    or more different entities, each named in the figure's own sentence."""
+_SUBJECT = re.compile(
+    r"(?:[A-Z][\w.-]*(?:\s+(?:[A-Z0-9][\w.-]*))*)(?:\s+and\s+(?:[A-Z][\w.-]*(?:\s+(?:[A-Z0-9][\w.-]*))*))?"
+)
+_THE_SUBJECT = re.compile(r"\b(?:the|its) (?:model|company|firm|system|startup|product|phone|chip)\b")
+
+
+def _comparison(
+    figures: Sequence[Figure], involved: Sequence[Involved], articles: Mapping[str, Article] | None = None
+) -> Comparison | None:
+    """One measure (a figure's label and unit: "Intelligence Index score", "valuation") given
+    for three or more subjects. A figure's subjects are the names right before it in its clause
+    ("GPT-5.4 and Gemini 3.1 Pro at 57", "Ostrava Systems scored 71"; "the model" is the one
+    its article's title names first), else a name of the panel in its sentence. The rows cite
+    the sentences that give them."""
     names = [i.name for i in involved]
-    by_measure: dict[tuple[str, str], dict[str, tuple[str, str]]] = defaultdict(dict)
+    by_measure: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = defaultdict(dict)
     for f in figures:
-        words = WORD.findall(f.label.lower())
-        if not words:
+        if not f.label:
             continue
-        entity = next((n for n in names if n in f.sentence), None)
-        if entity is None:
-            continue
-        by_measure[(words[-1], f.unit)].setdefault(entity, (f.value, f.article_id))
+        for entity in _subjects_of(f, names, articles or {}):
+            by_measure[(f.label.lower(), f.unit)].setdefault(entity, (f.value, f.article_id, f.sentence))
     best = max(by_measure.items(), key=lambda kv: len(kv[1]), default=None)
-    if best is None or len(best[1]) < 2:
+    if best is None or len(best[1]) < 3:
         return None
-    (measure, _), rows = best
-    return Comparison(measure, tuple((e, v, a) for e, (v, a) in rows.items()))
+    (_, _), rows = best
+    label = next(f.label for f in figures if f.label.lower() == best[0][0])
+    sources: list[Sentence] = []
+    for _, (_, article_id, sentence) in rows.items():
+        if all(s.text != sentence for s in sources):
+            sources.append(Sentence(sentence, article_id))
+    return Comparison(label, tuple((e, v, a) for e, (v, a, _) in rows.items()), tuple(sources))
+
+
+def _subjects_of(figure: Figure, names: Sequence[str], articles: Mapping[str, Article]) -> list[str]:
+    """Who a figure is of: the names just before it, after the figure before it."""
+    at = figure.sentence.find(figure.value)
+    if at < 0:
+        return []
+    head = figure.sentence[:at]
+    cut = max(
+        head.rfind(","), head.rfind(";"), *(head.rfind(p) for p in (" behind ", " ahead of ", " than "))
+    )
+    lead = head[cut + 1 :] if cut >= 0 else head
+    words = lead.split()
+    found: list[str] = []
+    found_at = -1
+    for m in _SUBJECT.finditer(lead):
+        if m.group(0).split()[0] in ("The", "A", "An", "In", "On", "At", "Independent"):
+            continue
+        found, found_at = [n.strip() for n in re.split(r"\s+and\s+", m.group(0))], m.start()
+    the = _THE_SUBJECT.search(lead)
+    if found and not (the and the.start() > found_at):
+        return found
+    article = articles.get(figure.article_id)
+    if the and article is not None and words:
+        title = _SUBJECT.search(article.title)
+        return [title.group(0)] if title else []
+    entity = next((n for n in names if n in figure.sentence), None)
+    return [entity] if entity else []

@@ -29,8 +29,9 @@ def _event_key(event: TimelineEvent) -> str:
 def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDigest:
     """The digest without what earlier briefs already showed of its thread, in the same words
     or in others (a sentence that repeats one shown, `meaning.repeats`; a figure of the same
-    amount; a timeline event, which the thread page keeps); `unchanged` when no new sentence
-    or figure is left (a story is never sent again without a new fact)."""
+    amount, unless marked as reported earlier; a timeline event, which the thread page keeps);
+    `unchanged` when no new sentence or figure is left (a story is never sent again without a
+    new fact)."""
     if not earlier:
         return digest
     meanings = [meaning.from_key(k[len("meaning:") :]) for k in earlier if k.startswith("meaning:")]
@@ -44,12 +45,15 @@ def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDiges
         return tuple(s for s in items if not known(s.text))
 
     overview, why, tldr = fresh(digest.overview), fresh(digest.why_it_matters), fresh(digest.tldr)
+    # a figure shown before stays when it is marked as reported earlier (a headline figure the
+    # thread keeps); only a figure no brief showed counts as news
     figures = tuple(
         f
         for f in digest.figures
-        if "figure:" + _norm(f.value) not in earlier and "figure:" + _amount(f.value) not in earlier
+        if f.earlier
+        or ("figure:" + _norm(f.value) not in earlier and "figure:" + _amount(f.value) not in earlier)
     )
-    unchanged = not (overview or tldr or figures)
+    unchanged = not (overview or tldr or any(not f.earlier for f in figures))
     return replace(
         digest,
         timeline=tuple(e for e in digest.timeline if _event_key(e) not in earlier),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from pipeline.models import Article
 from pipeline.understand.facts.entities import _entities, _mentions
-from pipeline.understand.facts.events import EVENT_RULES, _events, event_kind
+from pipeline.understand.facts.events import EVENT_RULES, NEUTRAL, _events, event_kind
 from pipeline.understand.facts.figures import _figures, money_amount
 from pipeline.understand.facts.models import ArticleFacts, Event, Figure, Mention, Quote
 from pipeline.understand.facts.names import _candidates
@@ -35,6 +35,7 @@ from pipeline.understand.facts.text import _sentences
 
 __all__ = [
     "EVENT_RULES",
+    "NEUTRAL",
     "ArticleFacts",
     "Event",
     "Figure",

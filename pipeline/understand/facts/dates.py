@@ -19,6 +19,7 @@ The article's `published` date is the anchor; without one, only dates that carry
     Wednesday (alone)                                the most recent Wednesday on or      day
                                                        before the anchor (the anchor if
                                                        it is one)
+    today, tonight / tomorrow                        the anchor / anchor + 1 day          day
     yesterday / last week / last month              anchor − 1 day / − 7 days / the      day / week
                                                        month before                         / month
     last year, late last year / this year            anchor year − 1 / anchor year        year
@@ -26,8 +27,9 @@ The article's `published` date is the anchor; without one, only dates that carry
 
 In a clause that speaks of the future (will, would, expects to, plans to, is due to, is set to,
 next), a weekday or a bare month is the next one instead: "will launch on Monday". Skipped:
-today, this week, this month, by / until June, a year ago, two days after, the same month, and
-a year used as an adjective or possessive (the 2018 Turing Award, last year's model).
+this week, this month, by / until June, a year ago, two days after, the same month, the last
+year / the last week (a span up to now: "over the last year"), and a year used as an
+adjective or possessive (the 2018 Turing Award, last year's model).
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ _FUTURE = re.compile(
     re.IGNORECASE,
 )
 _D_RELATIVE = re.compile(
-    r"\b(?P<rel>yesterday|last week|last month|(?:(?:late|early|earlier|later)\s+)?last year|this year"
+    r"\b(?P<rel>yesterday|today|tonight|tomorrow|last week|last month|"
+    r"(?:(?:late|early|earlier|later)\s+)?last year|this year"
     rf"|last (?:{_SEASON}))\b(?![’']s)",
     re.IGNORECASE,
 )
@@ -159,8 +162,14 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
                 add(m.start(), m.end(), anchor - timedelta(days=delta), "day")
         for m in _D_RELATIVE.finditer(text):
             rel = m.group("rel").lower()
+            if rel.startswith("last") and re.search(r"\b(?:the|over|past|in)\s+$", text[: m.start()], re.I):
+                continue  # "over the last year", "in the last week": a span up to now, not a date
             if rel == "yesterday":
                 add(m.start(), m.end(), anchor - timedelta(days=1), "day")
+            elif rel in ("today", "tonight"):
+                add(m.start(), m.end(), anchor, "day")
+            elif rel == "tomorrow":
+                add(m.start(), m.end(), anchor + timedelta(days=1), "day")
             elif rel == "last week":
                 add(m.start(), m.end(), anchor - timedelta(days=7), "week")
             elif rel == "last month":

@@ -16,9 +16,10 @@ class Figure:
     kind: str  # money | percent | multiple | count | score
     amount: float  # normalised: 14.3e9, 49.0, 10.0
     unit: str  # USD | EUR | GBP | % | x | points | the counted noun
-    label: str
+    label: str  # the noun phrase it measures, or "" when none is well formed
     sentence: str
     article_id: str
+    high: float = 0.0  # a range's high end ("between 1% and 3%": amount 1.0, high 3.0), else 0
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,9 @@ class Event:
     date: date
     precision: str  # day | week | month | year
     text: str  # the sentence, verbatim
-    kind: str
+    kind: str  # a kind of EVENT_RULES, or "event" when no rule is sure
     article_id: str
+    title: str = ""  # its main clause without the date, a few words: "Horton was shot and killed"
 
     @property
     def iso(self) -> str:
