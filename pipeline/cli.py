@@ -15,7 +15,7 @@ import click
 
 from pipeline import __version__
 from pipeline.config import Config, load_config, smtp_from_env
-from pipeline.errors import BriefError
+from pipeline.errors import BriefError, CorruptStoreError
 from pipeline.ingest.health import describe
 from pipeline.models import ArchivedBrief
 from pipeline.operate.lock import RunLock
@@ -250,8 +250,9 @@ def check(config_path: Path) -> None:
 def _check_storage(config: Config) -> int:
     """Say whether each folder can be written and has room, and whether the state database is
     sound; return how many problems there are."""
-    from pipeline.errors import CorruptStoreError
+    from pipeline.errors import LostStateError
     from pipeline.operate.room import room
+    from pipeline.publish.compose import guard_lost_state
 
     problems = 0
     for found in room(config):
@@ -274,8 +275,16 @@ def _check_storage(config: Config) -> int:
         return problems + 1
     try:
         damage = store.damage()
+        try:
+            guard_lost_state(config, store)
+            lost = None
+        except LostStateError as exc:
+            lost = exc
     finally:
         store.close()
+    if lost is not None:
+        click.echo(f"database  FAILED: {lost} (fix: {lost.hint})")
+        return problems + 1
     if damage:
         hint = CorruptStoreError(store.path, damage).hint
         click.echo(f"database  FAILED: {store.path} is damaged: {damage} (fix: {hint})")
@@ -543,5 +552,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except Exception as exc:
+        if type(exc).__module__ != "sqlite3":
+            raise
+        # a damaged state database met on a read (writes and opening say so themselves)
+        click.echo(f"Error: the state database failed: {exc}", err=True)
+        click.echo(
+            "Hint: `brief check` checks it; restore the state folder from a backup, or move the "
+            "database aside and run `brief recover` to rebuild it from the archive",
+            err=True,
+        )
+        sys.exit(CorruptStoreError.exit_code)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -60,8 +60,8 @@ class CorruptStoreError(StoreError):
         super().__init__(
             f"the state database {path} is damaged or is not a dailybrief database ({detail})",
             hint=f"restore it from a backup (an upgrade leaves {path.stem}.v<N>.bak beside it), or move "
-            f"{path.name} and its -wal and -shm files out of {path.parent}: the next run then starts a "
-            "new, empty state",
+            f"{path.name} and its -wal and -shm files out of {path.parent} and run `brief recover` to "
+            "rebuild the state from the archive",
         )
 
 

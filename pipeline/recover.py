@@ -18,7 +18,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -101,8 +101,16 @@ def _recover_brief(
         [Thread(d.thread_id, d.title, d.kind, tuple(s.article_id for s in d.sources)) for d in digests],
         run_id,
     )
+    # what the brief showed of each thread: its own sections, and the sentences of its articles
+    # the brief showed elsewhere (the top, a thread above): the run that made it kept those too
+    said = [
+        *(t.sentence for t in brief.top),
+        *(s for x in digests for s in (*x.overview, *x.why_it_matters, *x.tldr)),
+    ]
     for d in digests:
-        store.remember_shown(d.thread_id, shown_keys(d), brief.id)
+        cited = {r.article_id for r in d.sources}
+        extra = tuple(s for s in said if s.article_id in cited)
+        store.remember_shown(d.thread_id, shown_keys(replace(d, tldr=(*d.tldr, *extra))), brief.id)
         store.save_thread_events(d.thread_id, d.timeline)
         store.save_thread_roles(d.thread_id, (*d.people, *d.orgs))
     return len(shown)

@@ -322,12 +322,17 @@ def _run(
     ctx.stage("Writing the brief")
     published = compose.write_brief(brief, config, store, now=now, run_id=ctx.run_id, nonce=nonce)
     folder, message_id = published.folder, published.message_id
-    # the slot's message from now on: a run stopped before sending leaves it to be sent as it is
-    record_built(store, sid, folder / "message.eml", message_id, now, held=not options.send)
+    # a slot delivered before and made again only to look at (--force --no-send) stays
+    # delivered: the scheduler must not send it a second time on its own
+    prior = store.delivery(sid)
+    preview_of_delivered = not options.send and prior is not None and prior.sends > 0
     store.mark_briefed(by_id, sid)
     for d in digests:
         store.remember_shown(d.thread_id, shown_keys(d), sid)
-    store.set_slot(sid, SlotState.BUILT, now, brief_id=sid)
+    # the slot's message from now on: a run stopped before sending leaves it to be sent as it is
+    # (recorded after what it shows, so a kill in between does not show those articles again)
+    record_built(store, sid, folder / "message.eml", message_id, now, held=not options.send)
+    store.set_slot(sid, SlotState.DELIVERED if preview_of_delivered else SlotState.BUILT, now, brief_id=sid)
     for covered in options.covers:
         store.set_slot(covered, SlotState.SKIPPED, now, covered_by=sid)
     ctx.stage("Sending")

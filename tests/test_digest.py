@@ -489,3 +489,38 @@ def test_the_timeline_keeps_its_titles_and_one_entry_per_event_across_two_runs(t
     # the second brief sends only the new event; the thread page lists each once
     again = only_new(second, shown_keys(first), "New since Wed 08 Apr, 21:00 UTC")
     assert [e.title for e in again.timeline] == ["The city council approved the factory site"]
+
+
+def test_a_figure_shown_before_is_a_repeat_by_its_amount_whatever_the_hash_seed_and_others_are_news() -> None:
+    import subprocess
+    import sys
+
+    # a range holds two amounts: which one stands for it must not depend on PYTHONHASHSEED, and a
+    # bare percentage shown once must not hide every other bare percentage
+    code = (
+        "from dataclasses import replace\n"
+        "from pipeline.models import KeyFigure, Sentence, ThreadDigest\n"
+        "from pipeline.understand.novelty import only_new, shown_keys\n"
+        "import sys; sys.path.insert(0, 'tests')\n"
+        "from test_render import make_brief\n"
+        "d = make_brief().digests[0]\n"
+        "s = Sentence('x', d.sources[0].article_id)\n"
+        "first = replace(d, figures=(KeyFigure('$115 billion to $135 billion', 'capital spending', s, 1),"
+        " KeyFigure('49%', 'stake', s, 1)))\n"
+        "later = replace(d, figures=(KeyFigure('$115 billion', 'capital spending', s, 1),"
+        " KeyFigure('7%', 'rise', s, 1)))\n"
+        "print(sorted(f.value for f in only_new(later, shown_keys(first), '').figures))\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": str(seed), "PATH": "/usr/bin:/bin"},
+            cwd=Path(__file__).resolve().parents[1],
+        ).stdout.strip()
+        for seed in range(1, 6)
+    }
+
+    assert seen == {"['7%']"}  # $115 billion was shown (in the range); 7% is news

@@ -179,6 +179,23 @@ def test_the_scheduler_sends_a_previewed_slot_as_it_was_built(newsroom: Newsroom
     assert same_bytes(received, previewed)
 
 
+def test_looking_again_at_a_delivered_slot_does_not_make_the_scheduler_send_it_twice(
+    newsroom: Newsroom, site: LoopbackSite
+) -> None:
+    smtp = newsroom.smtp
+    newsroom.run()  # delivered
+    newsroom.run("--force", "--no-send")  # made again, only to look at it
+    at = datetime(2026, 11, 10, 15, 5, tzinfo=UTC)
+
+    result = run_due_slots(
+        load_config(newsroom.config), clock=lambda: at, smtp=smtp.settings(), policy=NO_WAIT
+    )
+
+    assert result is None and len(smtp.mailbox.data) == 1  # the reader got it once
+    slots, _ = ledger(load_config(newsroom.config).state_dir)
+    assert slots[SLOT].state == "delivered"
+
+
 def test_a_previewed_message_gone_from_the_archive_is_not_made_again_behind_the_users_back(
     newsroom: Newsroom,
 ) -> None:

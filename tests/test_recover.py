@@ -4,6 +4,7 @@ the archive without changing an archived file."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from conftest import NO_WAIT, LoopbackSite, SmtpServer, brief_cli, ledger, publi
 
 from pipeline.config import Config, load_config
 from pipeline.service import run_due_slots
+from pipeline.store import Store
+from pipeline.understand.novelty import _norm
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -87,3 +90,13 @@ def test_brief_recover_rebuilds_the_state_from_the_archive_and_nothing_is_sent_o
     assert later is not None and later.stats.articles_new == 0
     assert len(smtp.mailbox.data) == sent + 1
     assert deliveries["2026-11-10T2100Z"].message_id  # the Message-ID it was sent under
+    # what the top of a brief showed counts as shown for its thread, as the run that made it said
+    first = json.loads((config.output_dir / "2026/11/10/1500/brief.json").read_text(encoding="utf-8"))
+    store = Store(config.state_dir)
+    try:
+        assert first["top"]
+        for line in first["top"]:
+            keys = store.shown_before(line["thread_id"], "2026-11-11T1500Z")
+            assert "sentence:" + _norm(line["sentence"]["text"]) in keys
+    finally:
+        store.close()

@@ -94,6 +94,27 @@ def test_a_state_database_that_is_garbage_is_named_with_a_fix_and_check_finds_it
     _no_traceback(run.out, run.err, check.out)
 
 
+def test_a_state_database_damaged_inside_is_a_clear_error_on_any_command(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = _config(tmp_path, site)
+    assert brief_cli("run", "--config", str(config), "--no-send").code == 0
+    db = tmp_path / "state" / "dailybrief.sqlite3"
+    brief_cli("list", "--config", str(config))  # (a checkpoint: the pages are in the file)
+    data = bytearray(db.read_bytes())
+    data[-8192:] = os.urandom(8192)  # its last pages: rows, not the schema that opening reads
+    db.write_bytes(bytes(data))
+    for wal in db.parent.glob("dailybrief.sqlite3-*"):
+        wal.unlink()
+
+    said = [brief_cli(command, "--config", str(config)) for command in ("status", "list", "run")]
+
+    for result in said:
+        assert result.code == BAD_DATA, (result.out, result.err)
+        assert "Error:" in result.err and "Hint:" in result.err
+        _no_traceback(result.out, result.err)
+
+
 def test_brief_check_says_each_folder_is_writable_and_how_much_room_it_has(
     tmp_path: Path, site: LoopbackSite
 ) -> None:

@@ -16,7 +16,7 @@ def shown_keys(digest: ThreadDigest) -> set[str]:
     sentences = (*digest.overview, *digest.why_it_matters, *digest.tldr, *digest.audience)
     keys = {"sentence:" + _norm(s.text) for s in sentences}
     keys |= {"meaning:" + meaning.key(s.text) for s in sentences}
-    keys |= {"figure:" + _norm(f.value) for f in digest.figures}
+    keys |= {"figure:" + _figure_text(f.value) for f in digest.figures}
     keys |= {"figure:" + a for f in digest.figures if (a := _amount(f.value))}
     keys |= {_event_key(e) for e in digest.timeline}
     return keys
@@ -51,7 +51,10 @@ def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDiges
         f
         for f in digest.figures
         if f.earlier
-        or ("figure:" + _norm(f.value) not in earlier and "figure:" + _amount(f.value) not in earlier)
+        or (
+            "figure:" + _figure_text(f.value) not in earlier
+            and ("figure:" + _amount(f.value) not in earlier or not _amount(f.value))
+        )
     )
     unchanged = not (overview or tldr or any(not f.earlier for f in figures))
     return replace(
@@ -69,7 +72,15 @@ def only_new(digest: ThreadDigest, earlier: set[str], since: str) -> ThreadDiges
 
 def _amount(value: str) -> str:
     """A figure's kind and amount, so "$14.3B" and "$14.3 billion" are one figure ("" if none)."""
-    return next((t for t in meaning.signature(value) if t.startswith("#")), "")
+    # the smallest amount: a range ("$115 billion to $135 billion") holds two, and which one a
+    # set gives first depends on the hash seed
+    return min((t for t in meaning.signature(value) if t.startswith("#")), default="")
+
+
+def _figure_text(value: str) -> str:
+    """A figure as text: its words ("$14.3 billion"), or as written when it has none ("71", "49%"):
+    a bare number is one figure, not every figure without a word."""
+    return _norm(value) or " ".join(value.lower().split())
 
 
 def _norm(text: str) -> str:

@@ -202,6 +202,8 @@ def _noun_phrase(words: list[str], prepositions: int = 1) -> list[str]:
     last_pp = -1
     for i, w in enumerate(words):
         low = w.lower()
+        if out and low in ("that", "which", "who", "whom", "whose"):
+            break  # "customers that bought …": a relative clause after the noun is not its phrase
         if low in _DETERMINERS | {"all", "both"} and (not out or out[-1].lower() in _NOUN_PREPOSITIONS):
             out.append(w)
             continue

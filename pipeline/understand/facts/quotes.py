@@ -35,6 +35,8 @@ from pipeline.understand.facts.names import _person_shaped
 from pipeline.understand.facts.text import _Sentence, _word_count
 from pipeline.understand.facts.words import _ROLE_NOUN_RE, _ROLE_NOUNS, _SPEECH_VERBS, _STOPCAPS
 
+ATTRIBUTION_CHARS = 300  # how far after a quotation its attribution ("…," she said) is looked for
+
 # A name word: a capitalised word, or initials ("J.", "U.S."); a full stop ends a name otherwise.
 _NAME_WORD = r"(?:[A-Z][.\u2024](?:[A-Z][.\u2024])*|[A-Z][\w’'-]*)"
 _NAME_RE = re.compile(
@@ -395,8 +397,11 @@ def _quotes(
             last_sentence = members[end_at] if members else 0
             open_s, close_s = sentences[first_sentence], sentences[last_sentence]
             sentence_end = close_s.start + len(close_s.text)
-            after = paragraph[m.end : max(m.end, sentence_end)]
-            after = re.split(r"[“\"]", after)[0]
+            # the attribution is the words up to the next quotation mark, within a sentence's
+            # reach: a page of quotes (a JSON blob) is not read to its end once per quote
+            after = paragraph[m.end : min(max(m.end, sentence_end), m.end + ATTRIBUTION_CHARS)]
+            cut = re.search(r"[“\"]", after)
+            after = after[: cut.start()] if cut else after
             before_from = max(open_s.start, last_end or 0)
             before = paragraph[before_from : m.start]
             speaker = _after_speaker(after, m.end, here, entities)
