@@ -228,6 +228,19 @@ def test_run_refuses_a_slot_the_schedule_never_makes_or_that_has_not_begun(
     assert not (config.parent / "site").exists()  # no brief T1507Z, no brief of 2199
 
 
+def test_a_slot_of_the_archive_made_under_an_earlier_schedule_can_still_be_named(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive_one_brief(config)  # 2026-11-23 15:00 is archived; the schedule could have changed since
+    (config.parent / "site" / "2026" / "11" / "23" / "1500").rename(
+        config.parent / "site" / "2026" / "11" / "23" / "1507"
+    )
+
+    brief("run", "--config", str(config), "--slot", "2026-11-23T15:07Z", "--no-send", "--force")
+
+    assert "is not a time of the schedule" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     "command",
     [[sys.executable, "-m", "pipeline"], [str(Path(sys.executable).parent / "brief")]],
