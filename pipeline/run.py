@@ -267,7 +267,7 @@ def _run(
     sid = slot_id(slot)
     feeds_ok, feed_errors = read_feeds(ctx)
     pending = store.pending_entries()
-    if feeds_ok == 0 and not pending and not store.has_unbriefed_articles(sid):
+    if feeds_ok == 0 and not pending and not store.has_unbriefed_articles(sid, options.covers):
         raise NothingToDoError(
             f"none of the {len(config.feeds)} feeds could be read",
             hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
@@ -275,8 +275,9 @@ def _run(
     recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
     read, pages_failed, kept = read_articles(ctx, pending, recent)
     # what this brief shows: every article no brief has shown yet (this run's, and any a
-    # crashed or stopped run stored), or this slot's own when it is made again
-    unique = store.unbriefed_articles(sid)
+    # crashed or stopped run stored), or this slot's own when it is made again, or what a brief
+    # of a slot it makes up for showed without being delivered (a preview never sent)
+    unique = store.unbriefed_articles(sid, options.covers)
     by_id = {a.id: a for a in unique}
     threads = _file_threads(ctx, unique, [a for a in recent if a.id not in by_id])
     ranked = rank_threads(threads, by_id)[: config.max_threads]
@@ -284,7 +285,7 @@ def _run(
     ctx.stage("Reading the facts", len(in_brief))
     facts = {a.id: extract_facts(a) for a in in_brief}  # only what the digests will show
     ctx.stage("Summarizing", len(ranked))
-    digests = _digests(ctx, ranked, by_id, facts, slot)
+    digests = _digests(ctx, ranked, by_id, facts, slot, options.covers)
     if options.llm is not None:
         ctx.stage("Rewriting with the model", len(digests))
         digests = rewrite_all(digests, by_id, options.llm)
@@ -383,8 +384,10 @@ def _digests(
     articles: Mapping[str, Article],
     facts: Mapping[str, ArticleFacts],
     slot: datetime,
+    covers: Sequence[str] = (),
 ) -> tuple[ThreadDigest, ...]:
-    """Each ranked thread's digest, without what earlier briefs of the thread already showed."""
+    """Each ranked thread's digest, without what earlier briefs of the thread already showed
+    (but for the briefs of slots it `covers`: built, never delivered)."""
     store = ctx.store
     keywords = {s.id: s.keywords for s in ctx.config.threads}
     digests = []
@@ -405,10 +408,10 @@ def _digests(
         store.save_thread_events(digest.thread_id, digest.timeline)
         store.save_thread_roles(digest.thread_id, (*digest.people, *digest.orgs))
         digests.append(digest)
-    previous = next((b for b in store.briefs() if b.slot < slot), None)
+    previous = next((b for b in store.briefs() if b.slot < slot and b.id not in covers), None)
     since = f"New since {previous.slot:%a %d %b, %H:%M} UTC" if previous else ""
     sid = slot_id(slot)
-    fresh = tuple(only_new(d, store.shown_before(d.thread_id, sid), since) for d in digests)
+    fresh = tuple(only_new(d, store.shown_before(d.thread_id, sid, covers), since) for d in digests)
     if ctx.config.unchanged_threads == "drop":
         fresh = tuple(d for d in fresh if not d.unchanged)
     return fresh

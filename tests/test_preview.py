@@ -179,6 +179,27 @@ def test_the_scheduler_sends_a_previewed_slot_as_it_was_built(newsroom: Newsroom
     assert same_bytes(received, previewed)
 
 
+def test_a_preview_no_one_sent_is_not_lost_when_the_next_slot_makes_up_for_it(
+    newsroom: Newsroom, site: LoopbackSite
+) -> None:
+    smtp = newsroom.smtp
+    newsroom.run("--no-send")  # 15:00 made, looked at, never sent
+    at = datetime(2026, 11, 10, 21, 0, 30, tzinfo=UTC)
+
+    result = run_due_slots(
+        load_config(newsroom.config), clock=lambda: at, smtp=smtp.settings(), policy=NO_WAIT
+    )
+
+    # the 21:00 brief makes up for 15:00: the reader gets the news the preview held
+    assert result is not None and result.delivery.sent
+    assert result.stats.articles_new == 3
+    (received,) = smtp.mailbox.accepted
+    body = parse(received).get_body(("plain",))
+    assert body is not None and BRIDGE_VOTE[0] in body.get_content()
+    slots, _ = ledger(load_config(newsroom.config).state_dir)
+    assert slots[SLOT].state == "skipped" and slots[SLOT].covered_by == "2026-11-10T2100Z"
+
+
 def test_looking_again_at_a_delivered_slot_does_not_make_the_scheduler_send_it_twice(
     newsroom: Newsroom, site: LoopbackSite
 ) -> None:

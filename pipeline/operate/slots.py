@@ -6,7 +6,8 @@ is due is made unless the ledger says it is done; a slot whose run failed is tri
 times, some minutes apart; slots missed while the machine was off are made up once, by the
 one brief of the current slot, which says which slots it covers. Time only moves forward for
 delivery: a slot older than the newest one delivered (the clock set back) is never sent; it is
-recorded as skipped, with the reason.
+recorded as skipped, with the reason. A slot previewed with `--no-send` and still not sent when a
+later slot is due is made up by that slot's brief, which takes its articles in.
 """
 
 from __future__ import annotations
@@ -61,7 +62,16 @@ def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | No
         for s in missed_slots(store.last_delivered_slot(), slot, times)
         if (r := store.slot(s)) is None or r.state not in DONE
     )
-    return DueSlot(slot, covers)
+    # an older slot previewed (--no-send) and never sent: this brief takes its news in
+    held = tuple(
+        r.slot
+        for r in store.slots()
+        if r.slot < slot_id(slot)
+        and r.state == SlotState.BUILT
+        and (d := store.delivery(r.slot)) is not None
+        and d.state == DeliveryState.HELD
+    )
+    return DueSlot(slot, tuple(sorted({*covers, *held})))
 
 
 def missed_slots(last_done: str | None, current: datetime, times: Sequence[time]) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pipeline.models import Article, FeedEntry
@@ -114,18 +114,25 @@ class ArticleStore(Database):
         ).fetchall()
         return [_article(r) for r in rows]
 
-    def unbriefed_articles(self, brief_id: str) -> list[Article]:
-        """Articles no brief has shown yet, and those this brief showed before (a rebuild)."""
-        rows = self.db.execute(
-            "SELECT * FROM articles WHERE brief_id IS NULL OR brief_id = ? ORDER BY stored_at, rowid",
-            (brief_id,),
+    def unbriefed_articles(self, brief_id: str, covers: Sequence[str] = ()) -> list[Article]:
+        """Articles no brief has shown yet, and those this brief showed before (a rebuild) or a
+        brief of a slot it `covers` did (built, never delivered: a preview no one sent)."""
+        ids = (brief_id, *covers)
+        marks = ", ".join("?" for _ in ids)
+        rows = self.db.execute(  # (only placeholders are formatted in)
+            f"SELECT * FROM articles WHERE brief_id IS NULL OR brief_id IN ({marks}) "  # noqa: S608
+            "ORDER BY stored_at, rowid",
+            ids,
         ).fetchall()
         return [_article(r) for r in rows]
 
-    def has_unbriefed_articles(self, brief_id: str) -> bool:
+    def has_unbriefed_articles(self, brief_id: str, covers: Sequence[str] = ()) -> bool:
         """Whether `unbriefed_articles` would return any, without reading them."""
-        row = self.db.execute(
-            "SELECT 1 FROM articles WHERE brief_id IS NULL OR brief_id = ? LIMIT 1", (brief_id,)
+        ids = (brief_id, *covers)
+        marks = ", ".join("?" for _ in ids)
+        row = self.db.execute(  # (only placeholders are formatted in)
+            f"SELECT 1 FROM articles WHERE brief_id IS NULL OR brief_id IN ({marks}) LIMIT 1",  # noqa: S608
+            ids,
         ).fetchone()
         return row is not None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pipeline.models import Involved, Sentence, Thread, TimelineEvent
 from pipeline.store.base import Database
@@ -114,10 +114,14 @@ class ThreadStore(Database):
                     (thread_id, i.name, i.kind, i.role, said.text, said.article_id),
                 )
 
-    def shown_before(self, thread_id: str, brief_id: str) -> set[str]:
-        """What earlier briefs showed of this thread (keys as `remember_shown` stored them)."""
-        rows = self.db.execute(
-            "SELECT key FROM shown WHERE thread_id = ? AND brief_id != ?", (thread_id, brief_id)
+    def shown_before(self, thread_id: str, brief_id: str, covers: Sequence[str] = ()) -> set[str]:
+        """What earlier briefs showed of this thread (keys as `remember_shown` stored them),
+        but for the briefs of the slots `brief_id` covers (built, never delivered)."""
+        ids = (brief_id, *covers)
+        marks = ", ".join("?" for _ in ids)
+        rows = self.db.execute(  # (only placeholders are formatted in)
+            f"SELECT key FROM shown WHERE thread_id = ? AND brief_id NOT IN ({marks})",  # noqa: S608
+            (thread_id, *ids),
         ).fetchall()
         return {str(r["key"]) for r in rows}
 
