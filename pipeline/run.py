@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipeline.config import Config, SmtpSettings
-from pipeline.errors import BriefError, NothingToDoError, StoppedError, StorageError, storage_error
+from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
 from pipeline.models import (
@@ -40,7 +40,7 @@ from pipeline.models import (
 from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
-from pipeline.operate.room import check_room, folders, suspect_folder
+from pipeline.operate.room import check_room, storage_fault
 from pipeline.operate.schedule import made_line, slot_id
 from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
@@ -129,17 +129,10 @@ def run_slot(
     try:
         return _run_slot(config, slot, resend, clock, smtp, progress, options)
     except OSError as exc:  # a folder full, read-only or not ours, met mid-run: said as such
-        found = _storage_error(exc, config)
+        found = storage_fault(config, exc)
         if found is None:
             raise
         raise found from exc
-
-
-def _storage_error(exc: OSError, config: Config) -> StorageError | None:
-    """The StorageError an OSError is, naming the folder (None: not a storage fault)."""
-    if storage_error(exc, {}) is None:
-        return None
-    return (storage_error(exc, folders(config)) if exc.filename else None) or suspect_folder(config, exc)
 
 
 def _run_slot(
@@ -245,7 +238,7 @@ def run_brief(
             store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
             raise
         except BaseException as exc:
-            said = _storage_error(exc, config) if isinstance(exc, OSError) else None
+            said = storage_fault(config, exc) if isinstance(exc, OSError) else None
             error = str(said or exc) or type(exc).__name__
             store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
             store.set_slot(sid, SlotState.FAILED, clock(), error=error)

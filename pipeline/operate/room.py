@@ -75,9 +75,12 @@ def _free_mb(folder: Path) -> int | None:
         return None
 
 
-def suspect_folder(config: Config, exc: OSError) -> StorageError | None:
-    """For a full, read-only or forbidden disk met by a write that names no file (an open
-    file's write, the database's): the folder that now cannot take a file, or has no room."""
+def storage_fault(config: Config, exc: OSError) -> StorageError | None:
+    """The StorageError an OSError met mid-run is (None: not a full, read-only or forbidden
+    disk), naming the folder: the one its file is in, or, for a write that names no file (an
+    open file's, the database's), the folder that now cannot take a file or has no room."""
+    if exc.filename or storage_error(exc, {}) is None:
+        return storage_error(exc, folders(config))
     for found in room(config):
         if found.problem is not None or (found.free_mb is not None and found.free_mb < 1):
             return storage_problem(

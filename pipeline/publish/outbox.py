@@ -51,10 +51,9 @@ def deliver_brief(
     send: bool = True,
     policy: SendPolicy = SendPolicy(),
 ) -> Delivery:
-    """Record the built message, then send it (or say why not); the slot follows the result."""
-    store.set_delivery(brief_id, DeliveryState.BUILT, now, message_id=message_id, eml_path=str(eml))
-    if not send:
-        store.set_delivery(brief_id, DeliveryState.HELD, now)
+    """Send the slot's message, recorded before (`record_built`, or an earlier run's), or say
+    why not; the slot follows the result."""
+    if not send:  # recorded as held already: a kill now cannot make resuming send a preview
         return Delivery(message_id, str(eml), False, "not sent (--no-send)")
     if smtp is None or not config.mail_to:
         # the .eml in the archive is the delivery

@@ -63,30 +63,17 @@ def each_once(
             out.append(d)
             continue
         seen.add(_key(d.headline.text))  # an overview sentence that is the headline says it again
-        overview = tuple(s for s in d.overview if _first(s.text, seen))
-        why = tuple(s for s in d.why_it_matters if _first(s.text, seen))
-        tldr = tuple(s for s in d.tldr if _first(s.text, seen))
+        overview, why, tldr = _new(d.overview, seen), _new(d.why_it_matters, seen), _new(d.tldr, seen)
         disagreements = tuple(
-            replace(
-                x,
-                claims=tuple(
-                    c
-                    if _first(c.sentence.text, seen)
-                    else replace(c, sentence=Sentence("", c.sentence.article_id))
-                    for c in x.claims
-                ),
-            )
+            replace(x, claims=tuple(replace(c, sentence=_cited(c.sentence, seen)) for c in x.claims))
             for x in d.disagreements
         )
-        figures = tuple(
-            f if _first(f.context.text, seen) else replace(f, context=Sentence("", f.context.article_id))
-            for f in d.figures
-        )
+        figures = tuple(replace(f, context=_cited(f.context, seen)) for f in d.figures)
         timeline = tuple(e for e in d.timeline if _first(e.text.text, seen))
         voices = tuple(
             v for v in d.voices if not any(_key(v.quote) in k for k in seen) and _first(v.quote, seen)
         )
-        audience = tuple(s for s in d.audience if _first(s.text, seen))
+        audience = _new(d.audience, seen)
         out.append(
             replace(
                 d,
@@ -100,11 +87,17 @@ def each_once(
                 audience=audience,
             )
         )
-    kept_links = tuple(
-        c if _first(c.sentence.text, seen) else replace(c, sentence=Sentence("", c.sentence.article_id))
-        for c in links
-    )
-    return tuple(out), kept_links
+    return tuple(out), tuple(replace(c, sentence=_cited(c.sentence, seen)) for c in links)
+
+
+def _new(sentences: Sequence[Sentence], seen: set[str]) -> tuple[Sentence, ...]:
+    """The sentences met here for the first time."""
+    return tuple(s for s in sentences if _first(s.text, seen))
+
+
+def _cited(sentence: Sentence, seen: set[str]) -> Sentence:
+    """The sentence, or, when it was met before, its citation alone (no text)."""
+    return sentence if _first(sentence.text, seen) else Sentence("", sentence.article_id)
 
 
 def _key(text: str) -> str:
