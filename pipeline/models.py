@@ -233,6 +233,9 @@ class Involved:
     context: Sentence
     # where the role is quoted from when the day's sources give none: an earlier brief's article
     role_from: Sentence | None = None
+    # (publisher, url) of that article: it is among the sources of the brief that showed the role,
+    # not of this one
+    role_cited: tuple[str, str] | tuple[()] = ()
 
 
 @dataclass(frozen=True)

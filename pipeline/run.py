@@ -393,7 +393,7 @@ def _digests(
             keywords.get(t.id, ()),
             store.thread_events(t.id),
             ctx.config.audience,
-            store.thread_roles(t.id),
+            _earlier_roles(store, t.id),
             _earlier_figures(store, t.id, slot),
             above,
         )
@@ -408,6 +408,14 @@ def _digests(
     if ctx.config.unchanged_threads == "drop":
         fresh = tuple(d for d in fresh if not d.unchanged)
     return fresh
+
+
+def _earlier_roles(store: Store, thread_id: str) -> tuple[Involved, ...]:
+    """The roles the thread's people and organisations were given before, each with the
+    publisher and address of the article it is quoted from (a later brief cites it there)."""
+    roles = store.thread_roles(thread_id)
+    origin = {a.id: (a.source, a.url) for a in store.articles({i.context.article_id for i in roles})}
+    return tuple(replace(i, role_cited=origin.get(i.context.article_id, ())) for i in roles)
 
 
 def _earlier_figures(store: Store, thread_id: str, slot: datetime) -> tuple[KeyFigure, ...]:

@@ -8,9 +8,9 @@ from pathlib import Path
 from conftest import make_article, utc
 from test_render import make_brief
 
-from pipeline.models import Article, Sentence, Thread, ThreadDigest, TimelineEvent
+from pipeline.models import Article, Sentence, SourceRef, Thread, ThreadDigest, TimelineEvent
 from pipeline.publish.render import render_brief
-from pipeline.run import digest_thread
+from pipeline.run import _earlier_roles, digest_thread
 from pipeline.store import Store
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
@@ -381,6 +381,49 @@ def test_a_role_learnt_in_one_brief_is_kept_when_the_next_one_gives_none(tmp_pat
     assert quill.role_from is not None and quill.role_from.article_id == monday.id  # ... the role Monday's
     assert quill.role in quill.role_from.text
     store.close()
+
+
+def test_a_role_kept_from_an_earlier_brief_is_cited_to_the_article_that_gave_it(tmp_path: Path) -> None:
+    store = Store(tmp_path / "state")
+    monday = make_article(
+        "https://harbour.example/1",
+        "Mara Quill, the chief scientist of Vantor, said the chip would ship in May.",
+        source="Harbour News",
+        published=utc(2026, 4, 6, 9),
+    )
+    tuesday = make_article(
+        "https://quay.example/2",
+        "Vantor delayed the chip, Mara Quill said on Tuesday.",
+        source="Quay Daily",
+        published=utc(2026, 4, 7, 9),
+    )
+    run = store.start_run("2026-04-06T1500Z", utc(2026, 4, 6, 15))
+    store.save_articles([monday], run, utc(2026, 4, 6, 15), {monday.id: []})
+    first = digest_thread(
+        Thread("vantor", "Vantor", "configured", (monday.id,)), [monday], {monday.id: extract_facts(monday)}
+    )
+    store.save_thread_roles("vantor", first.people)
+
+    digest = digest_thread(
+        Thread("vantor", "Vantor", "configured", (tuesday.id,)),
+        [tuesday],
+        {tuesday.id: extract_facts(tuesday)},
+        earlier_roles=_earlier_roles(store, "vantor"),
+    )
+    shown = render_brief(replace(make_brief(), digests=(replace(digest, sources=_refs(tuesday)),)))
+
+    # the name is Tuesday's [1]; the role is Monday's, and the reader is told where to read it
+    assert (
+        "Mara Quill, the chief scientist of Vantor (role reported earlier by Harbour News: "
+        "https://harbour.example/1) [1]\n" in shown.email_txt
+    )
+    earlier = 'by <a class="cite" href="https://harbour.example/1">Harbour News</a>)</span> <a class="cite"'
+    assert earlier in shown.page_html
+    store.close()
+
+
+def _refs(article: Article) -> tuple[SourceRef, ...]:
+    return (SourceRef(1, article.id, article.title, article.source, article.url, article.published),)
 
 
 def test_a_role_is_not_kept_once_a_source_says_the_person_moved_on(tmp_path: Path) -> None:

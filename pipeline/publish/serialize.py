@@ -150,7 +150,15 @@ def _digest(d: dict[str, Any]) -> ThreadDigest:
 
 def _involved(d: dict[str, Any]) -> Involved:
     role_from = Sentence(**d["role_from"]) if d.get("role_from") else None
-    return Involved(d["name"], d["kind"], d["role"], Sentence(**d["context"]), role_from)
+    cited = tuple(d.get("role_cited") or ())
+    return Involved(
+        d["name"],
+        d["kind"],
+        d["role"],
+        Sentence(**d["context"]),
+        role_from,
+        (cited[0], cited[1]) if cited else (),
+    )
 
 
 def _ref(d: dict[str, Any]) -> SourceRef:

@@ -28,7 +28,16 @@ from pipeline.models import (
 )
 from pipeline.text.sentences import split_sentences
 from pipeline.text.words import COMMON_WORDS, WORD
-from pipeline.understand.facts import NEUTRAL, ArticleFacts, Event, Figure, Mention, Quote, money_amount
+from pipeline.understand.facts import (
+    NEUTRAL,
+    ArticleFacts,
+    Event,
+    Figure,
+    Mention,
+    Quote,
+    in_lower_case,
+    money_amount,
+)
 from pipeline.understand.headings import audience_groups, changes_for
 
 
@@ -110,6 +119,7 @@ def digest_fields(
     today = [s for a in articles for s in split_sentences(a.text)] if kept else []
     people = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "person"], kept, today)
     orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"], kept, today)
+    people, orgs = (tuple(_cited_today(i, by_id) for i in group) for group in (people, orgs))
     voices = _voices([q for fa in all_facts for q in fa.quotes])
     text = " ".join(a.text for a in articles)
     used = set(shown)
@@ -401,12 +411,21 @@ def _involved(
             Involved(
                 name=n,
                 kind=context[n].kind,
-                role=roles[n].most_common(1)[0][0] if roles[n] else kept.role if kept else "",
+                role=in_lower_case(roles[n].most_common(1)[0][0]) if roles[n] else kept.role if kept else "",
                 context=Sentence(context[n].sentence, context[n].article_id),
                 role_from=kept.context if kept else None,
+                role_cited=kept.role_cited if kept else (),
             )
         )
     return tuple(out)
+
+
+def _cited_today(involved: Involved, today: Mapping[str, Article]) -> Involved:
+    """A role kept from before whose sentence is in one of today's articles is cited there."""
+    said = involved.role_from
+    if said is None or said.article_id not in today:
+        return involved
+    return replace(involved, context=said, role_from=None, role_cited=())
 
 
 _MOVED_ON = re.compile(

@@ -25,7 +25,7 @@ scores the output against hand-annotated gold). Each step's rules are documented
 from __future__ import annotations
 
 from pipeline.models import Article
-from pipeline.understand.facts.entities import _entities, _mentions
+from pipeline.understand.facts.entities import _entities, _mentions, in_lower_case
 from pipeline.understand.facts.events import EVENT_RULES, NEUTRAL, _events, event_kind
 from pipeline.understand.facts.figures import _figures, money_amount
 from pipeline.understand.facts.models import ArticleFacts, Event, Figure, Mention, Quote
@@ -43,6 +43,7 @@ __all__ = [
     "Quote",
     "event_kind",
     "extract_facts",
+    "in_lower_case",
     "money_amount",
 ]
 

@@ -248,9 +248,10 @@ def _appositive_cues(occ: _Occ, after: str) -> None:
     )
     if who:
         occ.person += 3
-        occ.person_roles.append(
-            (5, _trim_role(re.split(r"\s+for\s+(?:several|many|more|\d)", who.group(1))[0]))
-        )
+        # "who ran FAIR for several years" → "who ran FAIR": the clause reads as a role only with
+        # its pronoun ("Joelle Pineau, who ran FAIR", not "Joelle Pineau, ran FAIR")
+        held = re.split(r"\s+for\s+(?:several|many|more|\d)", text.rstrip("."))[0]
+        occ.person_roles.append((5, "who " + _trim_role(held[len("who ") :])))
     elif re.match(r"^(?:founded|co-founded|based|headquartered|incorporated|listed)\b", text):
         occ.org += 2
     elif copular:

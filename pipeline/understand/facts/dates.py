@@ -74,11 +74,15 @@ _D_Y = re.compile(
     rf"{_SEASON})\s+(?:of\s+)?)(?P<year>(?:19|20)\d\d)\b(?!\s*(?:%|percent|per cent|-))"
 )
 _D_YEAR_MORE = re.compile(r"^\s*(?:,|and|or|,\s*and)\s*(?P<year>(?:19|20)\d\d)\b(?!\s*%)")
-_D_WEEKDAY = re.compile(rf"\b(?P<wd>{WEEKDAY_RE})\b(?!s\b)(?![’']s)")
+# not a weekday's possessive ("Thursday's play-in round", "Thursday ’ s" as tokenised text has it):
+# it names another happening than the sentence's
+_D_WEEKDAY = re.compile(rf"\b(?P<wd>{WEEKDAY_RE})\b(?!s\b)(?!\s?[’']\s?s\b)")
 # A clause that says what will happen: its weekday or bare month is the next one, not the last.
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|expects? to|expected to|plans? to|planned to|is due to|are due to|"
-    r"is set to|are set to|is scheduled|are scheduled|intends? to|next)\b",
+    r"is set to|are set to|is scheduled|are scheduled|intends? to|next|"
+    # a fixture: "advances to play Saturday", "is to face Texas on Sunday"
+    r"to (?:play|face|meet|host|visit)|upcoming)\b",
     re.IGNORECASE,
 )
 _D_RELATIVE = re.compile(
@@ -156,6 +160,8 @@ def _resolve_dates(text: str, anchor: date | None) -> list[_DateHit]:
         for m in _D_WEEKDAY.finditer(text):
             if _future(text, m.start(), m.end()):
                 ahead = (WEEKDAYS[m.group("wd")] - anchor.weekday()) % 7
+                if not ahead and re.search(r"\bnext\s+$", text[: m.start()], re.IGNORECASE):
+                    ahead = 7  # "next Sunday" written on a Sunday: a week on
                 add(m.start(), m.end(), anchor + timedelta(days=ahead), "day")
             else:
                 delta = (anchor.weekday() - WEEKDAYS[m.group("wd")]) % 7

@@ -28,7 +28,7 @@ from pipeline.understand.facts.kinds import generic_alone, names_a_place, names_
 from pipeline.understand.facts.models import Mention
 from pipeline.understand.facts.names import _Occ, _person_shaped
 from pipeline.understand.facts.text import _Sentence
-from pipeline.understand.facts.words import _ORG_WORDS
+from pipeline.understand.facts.words import _ORG_WORDS, _ROLE_NOUNS
 
 _ABBREVIATED = re.compile(r"[A-Z][a-z]{1,3}\.?")  # "Insp", "Sgt", "Det.", "Gov"
 _LIST_SEP = re.compile(r"^(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)$")
@@ -292,8 +292,24 @@ def _mentions(article_id: str, entities: Sequence[_Entity], sentences: Sequence[
         for o in e.occs:
             source = o.person_roles if e.kind == "person" else o.org_roles
             roles.extend((p, r, o.sent) for p, r in source)
-        role = _pick_role((p, r) for p, r, _ in roles)
+        role = _pick_role((p, r) for p, r, _ in roles if not (e.kind == "org" and r.lower() in _KIND_ONLY))
         where = next((s for _, r, s in roles if r == role), e.occs[0].sent) if role else e.occs[0].sent
         sentence = sentences[where].text
         out.append(Mention(e.name, e.kind, role if role in sentence else "", sentence, article_id))
     return out
+
+
+# what an organisation is called without saying anything of it: "the FAIR lab" is no description
+_KIND_ONLY = frozenset(
+    "lab laboratory group division unit company firm organisation organization body".split()
+)
+_TITLE_WORDS = _ROLE_NOUNS | {"senior", "deputy", "vice", "managing", "former", "acting", "assistant"}
+
+
+def in_lower_case(role: str) -> str:
+    """A title that opened its sentence, as it reads inside one: "Chief executive Anouk Verhoeven
+    said ..." gives "chief executive" (not "Chief Executive Officer", a title written so)."""
+    words = role.split()
+    if len(words) > 1 and words[0].lower() in _TITLE_WORDS and words[0][1:].islower() and words[1].islower():
+        return role[0].lower() + role[1:]
+    return role

@@ -277,6 +277,8 @@ def _events(article_id: str, sentences: Sequence[_Sentence], anchor: date | None
         rank, _, hit = min(ranked, key=lambda t: (t[0], t[1]))
         if rank and anchor is None and _UNRESOLVED.search(text):
             continue  # "grew 1.6% last year after shrinking in 2003": the main date is unknown
+        if rank and _background(text, hit):
+            continue  # "passing a mark that had stood since 1999": the main clause has no date
         # dates joined to it by "and" are the same verb's ("published papers in 2023 and 2024")
         chosen = [hit]
         for other in hits:
@@ -299,6 +301,17 @@ def _events(article_id: str, sentences: Sequence[_Sentence], anchor: date | None
             kind = _sure_kind(text, h.start, h.end, opener[1])
             out.append(Event(h.when, h.precision, text, kind, article_id, _clause_title(text, h, *opener)))
     return out
+
+
+# a relative clause that tells what was already so: "a mark that had stood since 1999", "Drake,
+# which had beaten Bradley on Thursday"
+_BACKGROUND = re.compile(r"\b(?:which|who|that)\s+(?:had|has|have)\b(?:(?![,;:—–]).)*$", re.IGNORECASE)
+
+
+def _background(sentence: str, hit: _DateHit) -> bool:
+    """Whether the only date of a sentence is of its background, not of its main clause: a date
+    in a relative clause in the perfect."""
+    return _BACKGROUND.search(sentence[: hit.start]) is not None
 
 
 def _main_title(sentence: str, hit: _DateHit) -> str:

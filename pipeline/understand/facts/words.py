@@ -101,7 +101,7 @@ _ORG_WORDS = frozenset(
     "Party Commission Parliament Police Army Navy Government Microsystems Mobility Dynamics Devices SpA NV "
     "BV AB ASA Oyj KK Bhd Tbk Pty Cie Service Services Survey Church Bancshares Bancorp Financial Insurance "
     "Assurance Electronics Instruments Aerospace Foods Brands Retail Rovers Athletic Wanderers Rangers "
-    "Albion".split()
+    "Albion Alliance Coalition Movement Academy Chamber".split()
 )
 # Words that end names of things, never of people.
 _THING_WORDS = frozenset(
