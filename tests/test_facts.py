@@ -481,6 +481,17 @@ def test_a_title_that_opens_its_sentence_reads_in_lower_case_in_the_panel() -> N
     assert in_lower_case("Chief Executive Officer") == "Chief Executive Officer"  # a title written so
 
 
+def test_a_bare_title_after_its_or_his_says_no_role() -> None:
+    # the demo's "Joelle Pineau, leader" (the issue names it): whose leader, the role does not say;
+    # no real-news dev document has this shape, so the demo's sentence stands for it
+    text = (
+        "The lab was folded under the new structure, its leader Joelle Pineau had already left for "
+        "Cohere, and LeCun found himself reporting to a 28-year-old executive."
+    )
+    assert (mention(text, "Joelle Pineau").kind, mention(text, "Joelle Pineau").role) == ("person", "")
+    assert mention("Its chief executive, Tim Cook, spoke.", "Tim Cook").role == "chief executive"
+
+
 def test_an_alliance_that_speaks_is_an_organisation_not_a_person() -> None:
     # BBC politics_137: was listed among the people
     text = (
@@ -1069,7 +1080,7 @@ def test_demo_facts_are_verbatim_and_cheap(demo: dict[str, Article]) -> None:
             "Growth in industrial output - the main target of government efforts to impose curbs on credit "
             "and investments - was 11.5% in 2004, down from 17% the previous year.",
             "11.5%",
-            "Growth in industrial output",
+            "growth in industrial output",
         ),
         (
             "The spending plan is banking on a healthy US economy to boost government income by 6.1% to "
@@ -1083,6 +1094,39 @@ def test_demo_facts_are_verbatim_and_cheap(demo: dict[str, Article]) -> None:
             "although total imports rose again to a new record of £27.9bn.",
             "£27.9bn",
             "imports",
+        ),
+        # a phrase that holds another amount is that amount's, not this figure's: were "shortfall
+        # in fiscal" (BBC business_488) and "revenues from China's million mobile users" (tech_384)
+        (
+            "Past Congressional Budget Office (CBO) forecasts said there would be a $348bn shortfall in "
+            "the 2005 fiscal year.",
+            "$348bn",
+            "shortfall",
+        ),
+        (
+            "Mobile games already account for 15% of revenues from China's 340 million mobile users.",
+            "15%",
+            "revenues",
+        ),
+        # what a source's figures showed is not the measure (BBC business_323, business_505)
+        (
+            "CML figures showed gross lending fell by 4% in November as the number of people buying new "
+            "homes fell.",
+            "4%",
+            "gross lending",
+        ),
+        (
+            "Data from the CML showed lending fell to just over £25bn in November, from £25.5bn a year "
+            "earlier.",
+            "£25bn",
+            "lending",
+        ),
+        # "shares in Cairn Energy", not "Shares in …": a label reads as inside a sentence (business_198)
+        (
+            "Shares in Cairn Energy have jumped 6% after the firm said an Indian oilfield was larger than "
+            "previously thought.",
+            "6%",
+            "shares in Cairn Energy",
         ),
     ],
 )
@@ -1235,6 +1279,23 @@ def test_a_past_verb_is_no_part_of_the_label_and_a_to_phrase_says_whom() -> None
     # nor is the preposition before the phrase part of it (the demo's held-out fine story)
     ceiling = "The penalty equals about 7.6% of Veltrion’s annual revenue, below the legal ceiling of 10%."
     assert figure(ceiling, "10%").label == "legal ceiling"
+
+
+def test_a_word_that_measures_nothing_is_no_label() -> None:
+    # BBC business_323: were "25%: year-on-year" and "32%: made"
+    assert (
+        figure(
+            "The CML said that loans for new property purchases fell 25% year-on-year to 85,000 - the lowest "
+            "total seen since February 2003.",
+            "25%",
+        ).label
+        == ""
+    )  # no label rather than a word that says nothing: not shown as an indicator
+    text = (
+        "Separate figures from the Building Societies Association showed the value of mortgage approvals "
+        "-- loans agreed but not yet made -- stood 32% lower than at the same time last year."
+    )
+    assert figure(text, "32%").label == ""
 
 
 def test_a_count_of_times_is_a_figure_without_a_label() -> None:

@@ -283,6 +283,17 @@ def _appositive_cues(occ: _Occ, after: str) -> None:
         occ.product += 3
 
 
+def _whose(role: str, before: str) -> bool:
+    """A bare role after a possessive pronoun: "The lab lost its leader, Joelle Pineau", "its
+    leader Joelle Pineau had already left": whose, the role does not say."""
+    at = before.rfind(role)
+    return (
+        role.lower() in ("leader", "head", "chief", "boss", "member")
+        and at >= 0
+        and re.search(r"\b(?i:its|his|her|their)\s+$", before[:at]) is not None
+    )
+
+
 def _verb_before_role(role: str) -> bool:
     """A verb before the role's noun: "later told the audience the MEP ...", "beat his former
     co-star ... to win best musical actor": a clause, not an apposition."""
@@ -366,7 +377,8 @@ def _person_cues(occ: _Occ, before: str, after: str) -> None:
         title = ""
     if title:
         occ.person += 3
-        occ.person_roles.append((3, title))
+        if not _whose(title, before):
+            occ.person_roles.append((3, title))
     if occ.nationality:
         occ.person += 2  # "American Andy Roddick", "Briton Tim Henman"
     if re.match(r"^,\s+(?:aged\s+)?\d{1,3}\s*[,.;)]", after):
@@ -389,11 +401,7 @@ def _person_cues(occ: _Occ, before: str, after: str) -> None:
         r"[^,;:“”\"()]{1,60}?)\s*,\s*$",
         before,
     )
-    vague = (
-        the_role
-        and re.search(r"\b(?i:its|his|her|their)\s+$", before[: the_role.start(1)])
-        and (the_role.group(1).lower() in ("leader", "head", "chief", "boss", "member"))
-    )  # "The lab lost its leader, Joelle Pineau": whose, the role does not say
+    vague = the_role and _whose(the_role.group(1), before[: the_role.end(1)])
     if the_role and any(w.lower() in _FUNCTION_WORDS for w in the_role.group(1).split()):
         the_role = None  # "one of DOD's leaders but his lawyer, X": two phrases, not a role
     if the_role and _has_role_noun(the_role.group(1).split()[-1]) and not vague:

@@ -310,6 +310,11 @@ def in_lower_case(role: str) -> str:
     """A title that opened its sentence, as it reads inside one: "Chief executive Anouk Verhoeven
     said ..." gives "chief executive" (not "Chief Executive Officer", a title written so)."""
     words = role.split()
-    if len(words) > 1 and words[0].lower() in _TITLE_WORDS and words[0][1:].islower() and words[1].islower():
+    if (
+        len(words) > 1
+        and words[0].lower() in _TITLE_WORDS
+        and words[0][1:].islower()
+        and (words[1].islower() or words[0].lower() in ("former", "acting"))  # "Former FAIR leader"
+    ):
         return role[0].lower() + role[1:]
     return role

@@ -352,6 +352,36 @@ def _ranges(
     return out
 
 
+# what a source's figures are said to show: the measure is what follows ("CML figures showed gross
+# lending fell by 4%" measures "gross lending")
+_REPORTED = re.compile(r"^.*\b(?:showed|shows|added)\s+(?=\S)")
+
+
+# words that are never what a figure measures, alone ("32% lower than loans agreed but not yet made")
+_NO_MEASURE = frozenset("made done given taken whereas although though unless".split())
+
+
+def _tidy(label: str, sentence: str) -> str:
+    """The label as a reader sees it: without what a report is said to show before the measure,
+    "" when what is left is no noun phrase ("made", "year-on-year"), and without the capital
+    of its sentence's first word, as it reads inside one: "Shares in Veltrion fell 6%" gives
+    "shares in Veltrion" (a name keeps it: "Apple shares")."""
+    label = _REPORTED.sub("", label)
+    words = label.split()
+    if len(words) == 1 and (
+        words[0].lower() in _FUNCTION_WORDS | _NO_MEASURE or re.fullmatch(r"[a-z]+-on-[a-z]+", label)
+    ):
+        return ""
+    if (
+        len(words) > 1
+        and sentence.startswith(words[0])
+        and words[0][1:].islower()
+        and words[1] in ("in", "of", "at", "for", "on", "from")
+    ):
+        return label[0].lower() + label[1:]
+    return label
+
+
 def _figures(article_id: str, sentences: Sequence[_Sentence]) -> list[Figure]:
     out: list[Figure] = []
     for s in sentences:
@@ -362,7 +392,7 @@ def _figures(article_id: str, sentences: Sequence[_Sentence]) -> list[Figure]:
         for start, end, kind, amount, unit, high in _ranges(text, _numbers(text)):
             window = max(0, start - 300)
             context = text[window : end + 300]
-            label = _label(context, start - window, end - window, kind, unit)
+            label = _tidy(_label(context, start - window, end - window, kind, unit), text)
             if (
                 not label
                 and previous

@@ -238,6 +238,8 @@ def _noun_phrase(words: list[str], prepositions: int = 1) -> list[str]:
             nxt = words[i + 1]
             if nxt.lower() in _TIME_WORDS or re.fullmatch(r"(?:19|20)\d\d|\d.*", nxt):
                 break  # "in 2004", "in March": when, not what
+            if _holds_a_figure(words[i + 1 : i + 4]):
+                break  # "invest $14.3 billion in Scale AI for a 49% stake": another figure's phrase
             pp += 1
             last_pp = len(out)
         elif out and out[-1].lower() not in _NOUN_PREPOSITIONS and low.endswith("ing") and not w[0].isupper():
@@ -248,6 +250,17 @@ def _noun_phrase(words: list[str], prepositions: int = 1) -> list[str]:
     while out and (out[-1].lower() in _PREPOSITIONS or out[-1].lower() in _DETERMINERS):
         out.pop()
     return out
+
+
+def _holds_a_figure(words: list[str]) -> bool:
+    """An amount among `words`, up to their first punctuation ("a 49% stake", "the 2005 fiscal
+    year", "China's 340 million"; not "the 12-member eurozone", nor one after a comma)."""
+    for w in words:
+        if not w[0].isalnum() and w[0] not in "$€£¥":
+            return False
+        if re.fullmatch(r"[$€£¥]?\d[\d.,]*(?:%|bn|m|k)?", w):
+            return True
+    return False
 
 
 def _skip_aside(words: list[str]) -> list[str]:
