@@ -492,6 +492,36 @@ def test_a_bare_title_after_its_or_his_says_no_role() -> None:
     assert mention("Its chief executive, Tim Cook, spoke.", "Tim Cook").role == "chief executive"
 
 
+def test_a_role_ends_before_the_verb_of_its_sentence() -> None:
+    # ECB+ 43_4ecbplus: was "chief executive of Sea Micro has", and Sea Micro a person
+    text = (
+        "Andrew Feldman, chief executive of Sea Micro has said in past interviews that SeaMicro had become "
+        "the fastest - growing system company in Silicon Valley history."
+    )
+    assert mention(text, "Andrew Feldman").role == "chief executive of Sea Micro"
+    assert "Sea Micro" not in names(text, "person")
+    # the demo's "who led FAIR’s research efforts and has": a second verb ends the role too
+    pineau = "Joelle Pineau, who led FAIR’s research efforts and has since joined Canadian AI startup Cohere."
+    assert mention(pineau, "Joelle Pineau").role == "who led FAIR’s research efforts"
+    assert (mention(pineau, "Cohere").kind, mention(pineau, "Cohere").role) == ("org", "Canadian AI startup")
+
+
+def test_an_adjective_before_a_name_is_not_part_of_it() -> None:
+    # BBC business_431: was "Trouble-hit Mitsubishi Motors"
+    text = (
+        "Trouble-hit Mitsubishi Motors is in talks with French carmaker PSA Peugeot Citroen about a possible "
+        "alliance."
+    )
+    assert "Mitsubishi Motors" in names(text, "org")
+    assert not any(n.startswith("Trouble") for n in names(text, "org") | names(text, "person"))
+
+
+def test_a_valley_is_a_place_whatever_its_first_word() -> None:
+    # the seeds' "companies in Silicon Valley" listed Silicon Valley as an organisation
+    text = "If the way to get there is scaling up LLMs at companies in Silicon Valley, think again."
+    assert "Silicon Valley" not in names(text, "org") | names(text, "person")
+
+
 def test_an_alliance_that_speaks_is_an_organisation_not_a_person() -> None:
     # BBC politics_137: was listed among the people
     text = (

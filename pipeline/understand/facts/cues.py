@@ -117,6 +117,7 @@ def _trim_role(role: str) -> str:
     )[0]
     role = re.split(
         r"\s+(?:who|which|that|whose|where|said|says|after|before|when|while|since|until|"
+        r"has|have|had|is|was|were|will|would|"  # "chief executive of Sea Micro has said": a verb
         r"and\s+(?:a|an|the)\s+\w+\s+(?:at|of))\b",
         role,
     )[0]
@@ -250,7 +251,10 @@ def _appositive_cues(occ: _Occ, after: str) -> None:
         occ.person += 3
         # "who ran FAIR for several years" → "who ran FAIR": the clause reads as a role only with
         # its pronoun ("Joelle Pineau, who ran FAIR", not "Joelle Pineau, ran FAIR")
-        held = re.split(r"\s+for\s+(?:several|many|more|\d)", text.rstrip("."))[0]
+        held = re.split(
+            r"\s+for\s+(?:several|many|more|\d)|,?\s+and\s+(?=(?:has|have|had|is|was|will|then|later|now|since)\b)",
+            text.rstrip("."),
+        )[0]
         occ.person_roles.append((5, "who " + _trim_role(held[len("who ") :])))
     elif re.match(r"^(?:founded|co-founded|based|headquartered|incorporated|listed)\b", text):
         occ.org += 2
@@ -413,8 +417,11 @@ def _person_cues(occ: _Occ, before: str, after: str) -> None:
     elif the_role and the_role.group(1).split()[-1].lower() in _ORG_NOUNS:  # "His new company, X"
         occ.org += 3
         occ.org_roles.append((2, the_role.group(1)))
-    if re.search(rf"(?:[,”\"]\s*(?:{_SPEECH_VERBS})|according to)\s+$", before) or re.match(
-        rf"^\s+(?:has\s+|had\s+|have\s+)?(?:{_SPEECH_VERBS})\b", after
+    if re.search(rf"(?:[,”\"]\s*(?:{_SPEECH_VERBS})|according to)\s+$", before) or (
+        re.match(rf"^\s+(?:has\s+|had\s+|have\s+)?(?:{_SPEECH_VERBS})\b", after)
+        # not the object of a preposition: in "Andrew Feldman, chief executive of Sea Micro has
+        # said", the one who said is the subject before it
+        and not re.search(r"\b(?:of|at|for|from|with)\s+(?:the\s+)?$", before)
     ):
         occ.person += 1
     if re.search(
@@ -465,6 +472,9 @@ def _org_cues(occ: _Occ, before: str, after: str, after_np: str) -> bool:
     elif tokens[0] == "The" and not occ.initial:
         occ.org_weak += 1  # "The Oval", "The Godfather" as often as "The Times"
     org_before = re.search(rf"\b(?i:the|a|an)\s+((?:[\w’'-]+\s+){{0,3}}?(?:{_ORG_NOUN_RE}))\s+$", before)
+    if org_before is None:  # "joined Canadian AI startup Cohere": a nationality opens the phrase
+        described = re.search(rf"\b([A-Z][a-z]+\s+(?:[\w’'-]+\s+){{0,2}}?(?:{_ORG_NOUN_RE}))\s+$", before)
+        org_before = described if described and is_demonym(described.group(1).split()[0]) else None
     if org_before:
         # "the lab Yann LeCun founded in 2013": the noun belongs to a relative clause, not to the name
         relative = re.match(

@@ -203,6 +203,8 @@ def names_a_place(words: Sequence[str]) -> bool:
         return True
     if len(words) >= 2 and words[0] in _DEMONYMS and names_a_place(words[1:]):
         return True  # "Jewish West Bank settlements"
+    if len(words) >= 2 and words[-1] in _PLACE_LAST and words[-1] not in _ORG_WORDS:
+        return True  # "Silicon Valley": the last word says what it is, whatever an earlier one says
     if any(w in _ORG_WORDS for w in words):
         return False
     if len(words) >= 2 and (words[-1] in _PLACE_LAST or words[0] in _PLACE_FIRST):

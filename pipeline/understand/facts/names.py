@@ -51,7 +51,8 @@ _SHOUTED = re.compile(r"\b[A-Z][A-Z'’-]+\b")
 _DATELINE = re.compile(r"^(?:\S+\s+){0,6}\d{4}-\d{2}-\d{2}$")
 _PARTICLE = re.compile(r"^(?:al|el|ad|ash|ul|ud|ed|bin|ibn)-[A-Z]")  # "Zine al-Abidine Ben Ali"
 _WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
-_ADJECTIVE_SUFFIX = re.compile(r"-(?:based|born|led|backed|owned|listed|style|era|made|run)$")
+# "Frankfurt-based", "Trouble-hit", "State-owned": an adjective, not a name's word
+_ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
 
 
 _DESCRIPTOR_NOUN_RE = "|".join(
