@@ -38,6 +38,22 @@ def test_the_same_measure_for_several_organizations_becomes_a_comparison_table()
     assert len(fields.comparison.sources) == 3  # the source line of each row
 
 
+def test_the_text_email_shows_the_comparison_table_too() -> None:
+    article = make_article("https://harbour.example/benchmark", SCORES, published=utc(2026, 4, 8, 12))
+    digest = digest_thread(
+        Thread("bench", "Benchmarks", "configured", (article.id,)),
+        [article],
+        {article.id: extract_facts(article)},
+        keywords=("benchmark",),
+    )
+    assert digest.comparison is not None
+    text = render_brief(replace(make_brief(), digests=(replace(digest, sources=_refs(article)),))).email_txt
+
+    table = text[text.index("COMPARED: ") :]
+    assert "  - Ostrava Systems: 71 [1]\n" in table and "  - Marlow Dynamics: 58 [1]\n" in table
+    assert "  Source: " in table  # the sentences the rows come from
+
+
 def test_one_measure_for_four_models_in_one_sentence_is_a_comparison_with_its_source_line() -> None:
     # the demo's scorekeeper sentence: four subjects, two of them sharing one value, and "the
     # model" being the one the article's title names
