@@ -354,7 +354,7 @@ def _ranges(
 
 # what a source's figures are said to show: the measure is what follows ("CML figures showed gross
 # lending fell by 4%" measures "gross lending")
-_REPORTED = re.compile(r"^.*\b(?:showed|shows|added)\s+(?=\S)")
+_REPORTED = re.compile(r"^.*\b(?:showed|shows|(?<!value )added)\s+(?=\S)")  # not "value added tax"
 
 
 # words that are never what a figure measures, alone ("32% lower than loans agreed but not yet made")
