@@ -1373,3 +1373,34 @@ def test_real_news_a_mark_left_open_does_not_quote_the_lines_after_it() -> None:
         'AMD are committed to open platform systems," he said.'
     )
     assert all("Hartog said" not in quote for _, quote in quotes_of(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # ECB+ 23_8ecbplus: a reported sentence names its speaker at its end; the next line quotes him
+            "Two deaths so close together was unusual for the time of year, Insp Gaskin said.\n\"We don't "
+            "normally get too many climbing accidents at this time of year, it's still basically winter "
+            "conditions here, so there's very little climbing done. \"",
+            [("Gaskin", "We don't normally")],
+        ),
+        (  # BBC politics_142
+            "Patriots by definition wanted the UK to be prosperous at home and strong and influential "
+            'abroad, Mr Straw said. "Our role as a leading member of the EU is a crucial part of securing '
+            'that."',
+            [("Straw", "Our role as a leading")],
+        ),
+        (  # BBC entertainment_322: the names of the attribution before are no one else's sentence
+            '"We are all very excited to be going back to Reading and intend to have a fantastic time," '
+            "said Iron Maiden's Bruce Dickinson. \"We're sure fans will too.\" It will the first time the "
+            "veteran British metal band have played Reading in 23 years.",
+            [("Bruce Dickinson", "We are all"), ("Bruce Dickinson", "We're sure fans")],
+        ),
+    ],
+)
+def test_real_news_a_quote_with_no_attribution_is_more_of_the_speaker_just_named(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    found = quotes_of(text)
+    assert [speaker for speaker, _ in found] == [speaker for speaker, _ in expected]
+    assert all(quote.startswith(start) for (_, quote), (_, start) in zip(found, expected, strict=True))

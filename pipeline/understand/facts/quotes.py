@@ -57,7 +57,10 @@ _NAME_RE = re.compile(
 )
 _VERB = rf"(?:{_SPEECH_VERBS}|responded|reiterated|warned|saying|adding|warning|writing|insisting)"
 _PRONOUN = re.compile(r"^(?:he|she)$", re.IGNORECASE)
-_HONORIFICS = frozenset("Mr Mrs Ms Miss Dr Prof Sir Dame Rev Lord Lady".split())
+_HONORIFICS = frozenset(
+    "Mr Mrs Ms Miss Dr Prof Sir Dame Rev Lord Lady Insp Supt Sgt Det Pc Lt Capt Col Cpl Gen Adm Sen Rep "
+    "Gov".split()
+)
 # Who a clause may name without naming a person: the text's own words for him.
 _UNNAMED = re.compile(
     r"(?:^|\s)((?:[A-Z][\w&’'-]*\s+){0,3}(?:[a-z][\w’'-]*\s+){0,2}(?:spokesman|spokeswoman|spokesperson|"
@@ -600,6 +603,33 @@ def _run_attribution(
     return ""
 
 
+# The end of a sentence that reports speech: "…, Insp Gaskin said." / "…, said the agency."
+_REPORTED = re.compile(
+    rf",\s*([^,.!?;:]{{1,60}}?\s+(?:{_VERB})|(?:{_VERB})\s+(?:[a-z]+\s+){{0,3}}(?:[A-Z][\w’'-]*\s*){{1,4}})\.$"
+)
+
+
+def _reported_speaker(
+    index: int, sentences: Sequence[_Sentence], named: dict[int, list[_Named]], entities: Sequence[_Entity]
+) -> str:
+    """The speaker of a quotation with no attribution that follows a sentence reporting what
+    someone said and naming him at its end ("Two deaths so close together was unusual for the
+    time of year, Insp Gaskin said." and the quotation on the next line): more of his words."""
+    s = sentences[index]
+    if re.search(r"[“”\"]", s.text):
+        return ""
+    told = _REPORTED.search(s.text)
+    if told is None:
+        return ""
+    at = s.start + told.start(1)
+    speaker = _after_speaker(" " + told.group(1), at - 1, named.get(s.paragraph, []), entities)
+    if speaker == "he":  # "And Tony Blair would be in the front line, he said": unsure whose
+        return ""
+    if speaker.startswith("the "):
+        return _described_speaker(speaker[4:], index, entities)
+    return _without_court_title(speaker)
+
+
 def _quotes(
     article_id: str,
     paragraphs: Sequence[str],
@@ -677,10 +707,12 @@ def _quotes(
             continued = ""
             if not speaker and last_speaker and last_end is not None and not _attributed(after, before):
                 between = paragraph[max(last_end, 0) : m.start]
+                # the names of the last quote's own attribution ("said Iron Maiden's Bruce
+                # Dickinson.") are not someone else's sentence
+                told = re.search(r"[.!?]\s", between) if re.match(r"^\s*(?:,|[a-z])", between) else None
+                since = last_end + (told.end() if told else 0)
                 if any(
-                    last_end <= n.start < m.start
-                    and n.kind in ("person", "person?")
-                    and n.name != last_speaker
+                    since <= n.start < m.start and n.kind in ("person", "person?") and n.name != last_speaker
                     for n in here
                 ):
                     between = "“"  # a sentence about someone else came between: no more of the last quote
@@ -689,6 +721,8 @@ def _quotes(
                     re.search(r"[.!?]\s*$", between) or not between.strip()
                 ):
                     speaker = last_speaker
+            if not speaker and not before.strip() and not _attributed(after, before) and first_sentence > 0:
+                speaker = _reported_speaker(first_sentence - 1, sentences, named, entities)
             last_end = m.end
             if not speaker or _word_count(text) < 4:
                 last_speaker = speaker or last_speaker
