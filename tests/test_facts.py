@@ -1404,3 +1404,23 @@ def test_real_news_a_quote_with_no_attribution_is_more_of_the_speaker_just_named
     found = quotes_of(text)
     assert [speaker for speaker, _ in found] == [speaker for speaker, _ in expected]
     assert all(quote.startswith(start) for (_, quote), (_, start) in zip(found, expected, strict=True))
+
+
+def test_real_news_a_quotation_reopened_at_a_sentence_goes_on_into_the_next_paragraph() -> None:
+    # BBC politics_190: the second paragraph opens with more of Mr Howard's words (both were missed)
+    text = (
+        "Conservative leader Michael Howard has admitted he used to play truant.\n\nMr Howard eventually "
+        "left Llanelli Grammar School. He said: \"I don't think it's done me any lasting damage. Nor has "
+        'it made me a snooker world champion. "There might have been some occasions when we left early '
+        "of an afternoon.\n\n\"I'm just being honest. I think truancy is a very bad thing and that firm "
+        "action should be taken to deal with it.\" Another player who has failed to win snooker's world "
+        'championship - Jimmy "the Whirlwind " White - has previously admitted missing lessons.'
+    )
+    assert [(speaker, quote[:20]) for speaker, quote in quotes_of(text)] == [
+        ("Michael Howard", "I don't think it's d"),
+        ("Michael Howard", "There might have bee"),
+        ("Michael Howard", "I'm just being hones"),
+    ]
+    # ECB+ 29_5ecbplus spacing: this mark closes the question, it opens nothing
+    asked = '"Would we have done it without him? "Colts interim coach Bruce Arians asked.\n"No. "'
+    assert quotes_of(asked) == [("Bruce Arians", "Would we have done it without him?")]

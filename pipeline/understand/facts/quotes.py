@@ -155,11 +155,16 @@ def _quote_spans(paragraph: str, inside: str = "") -> list[_Span]:
             continue
         nxt = marks[k + 1] if k + 1 < len(marks) else None
         segment = paragraph[at + 1 : nxt] if nxt is not None else ""
-        reopens = (
+        sentence_ended = (
             re.search(r"[.!?]\s+$", paragraph[opened + 1 : at]) is not None
             and paragraph[at + 1 : at + 2].isupper()
-            and nxt is not None
-            and (
+        )
+        if nxt is None:
+            # 'champion. "There might ... afternoon.' and the next paragraph goes on; not 'him?
+            # "Colts interim coach Bruce Arians asked.' (ECB+ spacing: a closing mark)
+            reopens = sentence_ended and re.match(rf"^[^.!?]*\b(?:{_VERB})\b", paragraph[at + 1 :]) is None
+        else:
+            reopens = sentence_ended and (
                 re.search(r"[,.!?]\s*$", segment) is not None
                 or re.match(
                     rf"^\s*(?:[A-Z][\w’'.-]*\s+){{0,3}}(?:he|she|[A-Z][\w’'-]*)\s+(?:{_SPEECH_VERBS})\b",
@@ -167,7 +172,6 @@ def _quote_spans(paragraph: str, inside: str = "") -> list[_Span]:
                 )
                 is not None
             )
-        )
         end = at if reopens else at + 1
         out.append(_Span(opened, end, paragraph[opened + 1 : at].rstrip(), opened + 1))
         opened = at if reopens else None
