@@ -1424,3 +1424,17 @@ def test_real_news_a_quotation_reopened_at_a_sentence_goes_on_into_the_next_para
     # ECB+ 29_5ecbplus spacing: this mark closes the question, it opens nothing
     asked = '"Would we have done it without him? "Colts interim coach Bruce Arians asked.\n"No. "'
     assert quotes_of(asked) == [("Bruce Arians", "Would we have done it without him?")]
+
+
+def test_real_news_a_first_name_alone_is_the_full_name_first_introduced() -> None:
+    # ECB+ 31_3ecbplus: was "Doug"; his father Greg McDermott shares the surname, not the first name
+    text = (
+        "Creighton's Doug McDermott returns for senior season\n"
+        "Doug McDermott ’ s teammates figured it was just another day in the gym Wednesday afternoon.\n"
+        "Shortly before hitting the court, McDermott had told his father, Creighton coach Greg McDermott, "
+        "that he intended to return for his senior season rather than declare for the NBA draft.\n"
+        "That initially had his father recommending that his son turn pro.\n"
+        "“ He knew my dream is to play in the NBA, and he just felt that this was too good of an "
+        "opportunity to pass up, ” Doug said."
+    )
+    assert [speaker for speaker, _ in quotes_of(text)] == ["Doug McDermott"]

@@ -566,6 +566,23 @@ def _described_speaker(noun: str, sentence: int, entities: Sequence[_Entity]) ->
     return max(titled)[1] if titled else ""
 
 
+def _full_name(name: str, entities: Sequence[_Entity]) -> str:
+    """A first name alone ("Doug said") is the one person introduced with it ("Doug McDermott");
+    it stays as it is when none or several were."""
+    if " " in name or not name[:1].isupper():
+        return name
+    full = {
+        e.name
+        for e in entities
+        if e.name.split()[0] == name
+        and (
+            (e.kind == "person" and len(e.name.split()) >= 2)
+            or (_personish(e) and len(e.name.split()) == 2)  # "Doug McDermott", no cue needed
+        )
+    }
+    return full.pop() if len(full) == 1 else name
+
+
 def _without_court_title(name: str) -> str:
     """ "Magistrate Lee Gilmore" → "Lee Gilmore": the name as introduced, without its title."""
     words = name.split()
@@ -705,7 +722,7 @@ def _quotes(
                 speaker = _pronoun_speaker(first_sentence, sentences, named, quoted)
             elif speaker.startswith("the "):
                 speaker = _described_speaker(speaker[4:], first_sentence, entities)
-            speaker = _without_court_title(speaker)
+            speaker = _full_name(_without_court_title(speaker), entities)
             if not speaker and continued and m.start == 0 and not _attributed(after, before):
                 speaker = continued  # the paragraph opens with more of the last one's quote
             continued = ""
