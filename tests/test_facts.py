@@ -1438,3 +1438,20 @@ def test_real_news_a_first_name_alone_is_the_full_name_first_introduced() -> Non
         "opportunity to pass up, ” Doug said."
     )
     assert [speaker for speaker, _ in quotes_of(text)] == ["Doug McDermott"]
+
+
+def test_real_news_a_network_executive_speaks_for_himself_and_an_unnamed_one_as_the_text_calls_him() -> None:
+    # BBC entertainment_226 and entertainment_166: already right before issue 16's item 3 (a guard)
+    berman = (
+        "The head of US TV network Fox has admitted the broadcaster had relied too heavily on reality TV "
+        "shows such as the poor-rating Who's Your Daddy.\n\nChief executive Gail Berman said \"in the case "
+        "of this fall we drifted to too much on the unscripted side\". Last season, Fox's prime-time "
+        'audience fell by 600,000 to 5.9 million. Ms Berman said: "I think the audience expects loud '
+        "things from Fox. Sometimes they work, and sometimes they don't.\""
+    )
+    assert [speaker for speaker, _ in quotes_of(berman)] == ["Gail Berman", "Gail Berman"]
+    spokesman = (
+        '"The special was thoroughly vetted by our standards and practices department to ensure that it '
+        'was appropriate for broadcast," said a Fox spokesman.'
+    )
+    assert [speaker for speaker, _ in quotes_of(spokesman)] == ["Fox spokesman"]
