@@ -252,6 +252,7 @@ def _span(toks: Sequence[_Tok], i: int) -> list[int]:
             and nxt.lower() in _ROLE_NOUNS
             and not is_title_head(toks[j].text)
             and toks[j].text not in _TITLE_WORDS
+            and not _surname_after_first_name(toks, j)
         ):  # "Corvane CEO Dana Whitcombe"; but "Prime Minister", "Foreign Secretary" are one title
             break
         if (_is_cap(nxt) and nxt not in MONTHS and nxt not in WEEKDAYS and nxt != "I") or (
@@ -293,6 +294,19 @@ def _span(toks: Sequence[_Tok], i: int) -> list[int]:
                 parts.append(j)
         break
     return parts
+
+
+def _surname_after_first_name(toks: Sequence[_Tok], j: int) -> bool:
+    """ "Sen. Barbara Boxer (D-Calif.)": a capitalised role noun right after a title only a person
+    holds and one name word, with no name after it, is the surname ("Corvane CEO Dana Whitcombe"
+    has a name after it; "Chief Operating Officer of Sony" is a title)."""
+    title = j - 2 if j >= 2 and toks[j - 1].text == "." else j - 1
+    if title < 0 or toks[title].text not in _PERSON_ONLY_TITLES:
+        return False
+    after = j + 2
+    if after < len(toks) and toks[after].text in ("of", "for", "at"):
+        return False
+    return not (after < len(toks) and toks[after].start == toks[j + 1].end + 1 and _is_cap(toks[after].text))
 
 
 def _last_of_body(toks: Sequence[_Tok], k: int) -> bool:
