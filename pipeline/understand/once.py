@@ -1,21 +1,26 @@
 """A brief that reads as one: its top, and each sentence in one place only.
 
 `top_of_brief`: under the title, the brief's most important developments, one line each: for
-each of the first threads (in rank order, those with news), the sentence that leads it, its
-first overview sentence when that reads on its own, else its first TL;DR bullet (which does by
-construction), with its citation. The sentence moves there: its thread does not show it
-again (a thread keeps at least one overview sentence).
+each of the first threads (in rank order, those with news), the sentence that leads it: of its
+overview sentences and TL;DR bullets that read on their own, the one that says most of what the
+thread's headline says (the development, not its background or a reaction to it), with its
+citation. The sentence moves there: its thread does not show it again (a thread keeps at least
+one overview sentence, and none that opens on the sentence moved).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from pipeline.models import Connection, Sentence, ThreadDigest, TopLine
-from pipeline.understand.headings import reads_alone
+from pipeline.text.words import STOP_WORDS, WORD_OR_NUMBER
+from pipeline.understand.facts import meaning
+from pipeline.understand.headings import leans_on_before, reads_alone, sentence_key
 
 TOP_LINES = 3
+MIN_HEADLINE_SHARE = 0.2  # a top line says at least this share of its thread's headline
 
 
 def top_of_brief(
@@ -42,13 +47,54 @@ def top_of_brief(
 
 
 def _lead(d: ThreadDigest) -> Sentence | None:
-    """The sentence that leads a thread at the top of the brief, or None when none reads alone."""
+    """The sentence that leads a thread at the top of the brief: of its overview sentences and
+    TL;DR bullets that read alone, the one that says most of what its headline says (the
+    development, not its background or a reaction to it), the earlier on a tie; an overview
+    sentence only when the one after it does not lean on it. None when no sentence qualifies."""
     known = {r.article_id for r in d.sources}
-    movable = d.overview if len(d.overview) > 1 else ()
-    first = next((s for s in movable[:1] if s.article_id in known and reads_alone(s.text)), None)
-    if first is not None:
-        return first
-    return d.tldr[0] if d.tldr and d.tldr[0].article_id in known else None
+    headline = _words(d.headline.text)
+    best: tuple[float, int, Sentence] | None = None
+    candidates = [*_movable(d.overview), *d.tldr]
+    for rank, s in enumerate(candidates):
+        if s.article_id not in known or not reads_alone(s.text):
+            continue
+        said = _words(s.text)
+        share = len(said & headline) / len(headline) if headline else 0.0
+        if best is None or share > best[0]:
+            best = (share, rank, s)
+    return None if best is None or best[0] < MIN_HEADLINE_SHARE else best[2]
+
+
+def _movable(overview: Sequence[Sentence]) -> list[Sentence]:
+    """The overview sentences that can move to the top: the overview keeps at least one, and
+    the sentence after one that moves must not open on it ("It has …", "However, …"; the
+    headline above the overview names what "The company" stands for)."""
+    if len(overview) < 2:
+        return []
+    return [
+        s
+        for n, s in enumerate(overview)
+        if n + 1 >= len(overview) or not leans_on_before(overview[n + 1].text)
+    ]
+
+
+def figure_keys(value: str) -> set[str]:
+    """A figure as two places of a brief compare it: as written ("$14.3 billion"), and its
+    smallest amount (so "$14.3B" is the same figure; a range's, whatever order a set gives)."""
+    words = " ".join(value.lower().split())
+    amount = min((t for t in meaning.signature(value) if t.startswith("#")), default="")
+    return {"text:" + words} | ({"amount:" + amount} if amount else set())
+
+
+def _words(text: str) -> set[str]:
+    """The words of a sentence a headline is compared on: its content words, lower-cased, a
+    plural's s dropped ("fines", "fined" and "fine" are one word)."""
+    out = set()
+    for w in WORD_OR_NUMBER.findall(text.lower()):
+        if w in STOP_WORDS or (len(w) < 3 and not w.isdigit()):
+            continue
+        out.add(re.sub(r"(?:es|ed|s|d)$", "", w) if len(w) > 4 else w)
+    return out
 
 
 def each_once(
@@ -57,6 +103,7 @@ def each_once(
     """The digests and connections with every sentence kept in the first place a reader meets
     it and left out of the others (the module docstring says the order)."""
     seen = {_key(t.sentence.text) for t in top}
+    figures_seen: set[str] = set()
     out = []
     for d in digests:
         if d.unchanged:
@@ -68,7 +115,13 @@ def each_once(
             replace(x, claims=tuple(replace(c, sentence=_cited(c.sentence, seen)) for c in x.claims))
             for x in d.disagreements
         )
-        figures = tuple(replace(f, context=_cited(f.context, seen)) for f in d.figures)
+        # a figure a thread above shows is that thread's: not a key indicator here again
+        figures = tuple(
+            replace(f, context=_cited(f.context, seen))
+            for f in d.figures
+            if not (figure_keys(f.value) & figures_seen)
+        )
+        figures_seen.update(k for f in d.figures for k in figure_keys(f.value))
         timeline = tuple(e for e in d.timeline if _first(e.text.text, seen))
         voices = tuple(
             v for v in d.voices if not any(_key(v.quote) in k for k in seen) and _first(v.quote, seen)
@@ -101,7 +154,7 @@ def _cited(sentence: Sentence, seen: set[str]) -> Sentence:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.lower().split())
+    return sentence_key(text)
 
 
 def _first(text: str, seen: set[str]) -> bool:
