@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import make_article, utc
 
-from pipeline.models import Article, Summary, Thread
+from pipeline.models import Article, Summary, Thread, ThreadDigest
+from pipeline.run import digest_thread
 from pipeline.text.sentences import split_sentences
+from pipeline.understand.facts import extract_facts
 from pipeline.understand.headings import audience_groups, changes_for, reads_alone
+from pipeline.understand.once import top_of_brief
 from pipeline.understand.summarize import summarize_thread
 
 # -- sentence splitting --------------------------------------------------------------------------
@@ -260,6 +263,10 @@ def test_tldr_bullets_read_on_their_own() -> None:
         "returns and deft volleys.",
         "Put it all together and the Chiefs gained 507 yards and still managed to lose the game.",
         "Wide receiver Anquan Boldin and running back J.J.",  # the splitter cut a name
+        "Over the years it has delivered poor profits and even some losses.",
+        "In the late 1980s the firm was a great rival to Atari, which produced its own range of home "
+        "computers.",
+        "Mr Blair directly denied that quote on Wednesday.",
     ],
 )
 def test_a_sentence_that_leans_on_one_before_is_no_tldr_bullet(sentence: str) -> None:
@@ -408,3 +415,53 @@ def test_a_thread_of_many_long_articles_is_summarized_in_bounded_memory() -> Non
         tracemalloc.stop()
     assert d.overview and d.new_articles == 80 and len(d.sources) == 80
     assert peak < 100e6
+
+
+# -- the top of the brief --------------------------------------------------------------------------
+
+# Real reports (BBC News Summary dev: sport_023, tech_235), their first paragraphs.
+HEARING = make_article(
+    "https://bbc.example/sport/greek-pair-hearing",
+    "Greek sprinters Kostas Kenteris and Katerina Thanou have appeared before an independent tribunal "
+    "which will decide if their bans should stand.\n"
+    "They were given provisional suspensions by athletics' ruling body the IAAF in December for failing "
+    "to take drugs tests before the Athens Olympics. The pair arrived with former coach Christos Tzekos "
+    "to give evidence at the Hellenic Olympic Committee's offices. A decision is expected to be "
+    "announced before the end of February. Whatever the ruling, all parties will have the right to "
+    "appeal to the Court of Arbitration for Sport. Yiannis Papadoyiannakis, who was head of the Greek "
+    "Olympic team at the Athens Games last year, also testified at the tribunal, along with other Greek "
+    "sports officials and athletes.",
+    title="Greek pair attend drugs hearing",
+)
+GIFTS = make_article(
+    "https://bbc.example/tech/gift-shopping",
+    "Cyberspace is becoming a very popular destination for Christmas shoppers.\n"
+    "Forecasts predict that British people will spend £4bn buying gifts online during the festive "
+    "season, an increase of 64% on 2003. Surveys also show that the average amount that people are "
+    "spending is rising, as is the range of goods that they are happy to buy online. Savvy shoppers are "
+    "also using the net to find the hot presents that are all but sold out in High Street stores.\n"
+    "Almost half of the UK population now shop online according to figures collected by the Interactive "
+    "Media in Retail Group which represents web retailers. About 85% of this group, 18m people, expect "
+    "to do a lot of their Christmas gift buying online this year, reports the industry group.",
+    title="Internet boom for gift shopping",
+)
+
+
+def _digest(article: Article) -> ThreadDigest:
+    thread = Thread(article.id, article.title, "emergent", (article.id,))
+    return digest_thread(thread, [article], {article.id: extract_facts(article)})
+
+
+def test_a_top_line_states_the_development_its_headline_names() -> None:
+    top, _ = top_of_brief([_digest(GIFTS)])
+
+    # the report's first sentence is scene-setting; the headline's "gift shopping" boom is the next
+    assert [t.sentence.text[:30] for t in top] == ["Forecasts predict that British"]
+
+
+def test_the_overview_does_not_open_on_the_sentence_that_moved_to_the_top() -> None:
+    top, digests = top_of_brief([_digest(HEARING)])
+
+    assert top[0].sentence.text.startswith("Greek sprinters Kostas Kenteris and Katerina Thanou")
+    overview = [s.text for s in digests[0].overview]
+    assert overview and not overview[0].startswith("They "), overview

@@ -207,6 +207,20 @@ _OPENING_PHRASE = re.compile(
     r"^(?:In|On|At|For|After|Before|During|Since|Last|Earlier|Later|Next|Following|Speaking|Asked|Under|With"
     r"|Without|By|Despite|Until|Over|Within|Amid|Throughout)\b[^,;:\"“]{0,60},\s+(?=the\s)"
 )
+# "Over the years it has delivered poor profits": "it" for something named before
+_IT_AFTER_OPENING = re.compile(
+    r"^[A-Z][a-z]+(?:\s+[a-z]+){0,3},?\s+it\s+(?:has|had|said|says|will|would|could|also|plans|added)\b"
+)
+# "In the late 1980s the firm was …": a year for an opening phrase, a definite description after
+_YEAR_THEN_DEFINITE = re.compile(
+    r"^(?:In|By|Since|During|Until)\s+(?:the\s+)?(?:(?:late|early|mid)[- ])?\d{4}s?,?\s+the\s+(?-i:[a-z])"
+)
+# "Mr Blair directly denied that quote": a demonstrative after a verb of answering
+_DENIED_THAT = re.compile(
+    r"\b(?:denied|rejected|dismissed|disputed|defended|welcomed|criticised|criticized|reversed|overturned)"
+    r"\s+that\s+(?!(?:he|she|it|they|we|i|the|a|an|there|his|her|its|their|this|any)\b)(?-i:[a-z])\w+",
+    re.IGNORECASE,
+)
 # "… fell to pieces after that and …" (not "after that date")
 _THEN = re.compile(
     r"\b(?:after|before|since|until|by)\s+(?:that|then)"
@@ -319,6 +333,9 @@ def reads_alone(sentence: str) -> bool:
         or _reported_definite(text)
         or _INNER_CONNECTIVE.match(text)
         or _THEN.search(text)
+        or _IT_AFTER_OPENING.match(text)
+        or _YEAR_THEN_DEFINITE.match(text)
+        or _DENIED_THAT.search(text)
         or _opening_then_definite(text)
         or _unbound_pronoun(text)
         or _ADVERB.match(text)

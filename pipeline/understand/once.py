@@ -1,11 +1,12 @@
 """A brief that reads as one: its top, and each sentence in one place only.
 
 `top_of_brief`: under the title, the brief's most important developments, one line each: for
-each of the first threads (in rank order, those with news), the sentence that leads it: of its
-overview sentences and TL;DR bullets that read on their own, the one that says most of what the
-thread's headline says (the development, not its background or a reaction to it), with its
-citation. The sentence moves there: its thread does not show it again (a thread keeps at least
-one overview sentence, and none that opens on the sentence moved).
+each of the first threads (in rank order, those with news), the sentence that leads it (`_lead`:
+of its overview sentences and TL;DR bullets that read on their own, the first of the overview
+when it says some of what the thread's headline says, else the one that says most of it), with
+its citation. The sentence moves there: its thread does not show it again, nor the overview
+sentence after it when that opens on it ("They were …"); a thread keeps at least one overview
+sentence.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from pipeline.models import Connection, Sentence, ThreadDigest, TopLine
-from pipeline.text.words import STOP_WORDS, WORD_OR_NUMBER
+from pipeline.text.words import STOP_WORDS
 from pipeline.understand.facts import meaning
 from pipeline.understand.headings import leans_on_before, reads_alone, sentence_key
 
@@ -40,42 +41,53 @@ def top_of_brief(
             replace(
                 d,
                 tldr=tuple(s for s in d.tldr if s != lead),
-                overview=tuple(s for s in d.overview if s != lead) or d.overview,
+                overview=_leaves(d.overview, lead),
             )
         )
     return tuple(top), tuple(out)
 
 
 def _lead(d: ThreadDigest) -> Sentence | None:
-    """The sentence that leads a thread at the top of the brief: of its overview sentences and
-    TL;DR bullets that read alone, the one that says most of what its headline says (the
-    development, not its background or a reaction to it), the earlier on a tie; an overview
-    sentence only when the one after it does not lean on it. None when no sentence qualifies."""
+    """The sentence that leads a thread at the top of the brief, of its overview sentences and
+    TL;DR bullets that read alone: the overview's first when it says some of what the headline
+    says (news puts the point first); else the one that says most of it (the development, not
+    its background or a reaction to it: "Veltrion said it would consider an appeal" is not
+    "EU fines chipmaker Veltrion"); else the overview's first, else the first bullet; None
+    when none reads alone. (The overview keeps at least one sentence.)"""
     known = {r.article_id for r in d.sources}
     headline = _words(d.headline.text)
-    best: tuple[float, int, Sentence] | None = None
-    candidates = [*_movable(d.overview), *d.tldr]
-    for rank, s in enumerate(candidates):
-        if s.article_id not in known or not reads_alone(s.text):
-            continue
-        said = _words(s.text)
-        share = len(said & headline) / len(headline) if headline else 0.0
-        if best is None or share > best[0]:
-            best = (share, rank, s)
-    return None if best is None or best[0] < MIN_HEADLINE_SHARE else best[2]
-
-
-def _movable(overview: Sequence[Sentence]) -> list[Sentence]:
-    """The overview sentences that can move to the top: the overview keeps at least one, and
-    the sentence after one that moves must not open on it ("It has …", "However, …"; the
-    headline above the overview names what "The company" stands for)."""
-    if len(overview) < 2:
-        return []
-    return [
-        s
-        for n, s in enumerate(overview)
-        if n + 1 >= len(overview) or not leans_on_before(overview[n + 1].text)
+    movable = [
+        s for s in d.overview[:] if len(d.overview) > 1 and s.article_id in known and reads_alone(s.text)
     ]
+    bullets = [s for s in d.tldr if s.article_id in known and reads_alone(s.text)]
+
+    def share(s: Sentence) -> float:
+        return len(_words(s.text) & headline) / len(headline) if headline else 0.0
+
+    first = movable[:1] if list(d.overview[:1]) == movable[:1] else []
+    if first and share(first[0]) >= MIN_HEADLINE_SHARE:
+        return first[0]
+    candidates = [*movable, *bullets]
+    best = max(candidates, key=share, default=None)  # the first of the best on a tie
+    if best is not None and share(best) >= MIN_HEADLINE_SHARE:
+        return best
+    fallback = first or bullets
+    return fallback[0] if fallback else None
+
+
+def _leaves(overview: Sequence[Sentence], lead: Sentence) -> tuple[Sentence, ...]:
+    """The overview without the sentence that moves to the top, nor the one after it when that
+    opens on it ("They were given …" after the sentence naming them): never empty."""
+    if lead not in overview:
+        return tuple(overview)
+    n = overview.index(lead)
+    after = overview[n + 1 : n + 2]
+    gone = {lead, *(s for s in after if leans_on_before(s.text))}
+    return (
+        tuple(s for s in overview if s not in gone)
+        or tuple(s for s in overview if s != lead)
+        or tuple(overview)
+    )
 
 
 def figure_keys(value: str) -> set[str]:
@@ -90,7 +102,7 @@ def _words(text: str) -> set[str]:
     """The words of a sentence a headline is compared on: its content words, lower-cased, a
     plural's s dropped ("fines", "fined" and "fine" are one word)."""
     out = set()
-    for w in WORD_OR_NUMBER.findall(text.lower()):
+    for w in re.findall(r"[^\W_]+", text.lower()):  # "Turkey-Iran", "Iran's": Turkey, Iran
         if w in STOP_WORDS or (len(w) < 3 and not w.isdigit()):
             continue
         out.add(re.sub(r"(?:es|ed|s|d)$", "", w) if len(w) > 4 else w)
