@@ -72,7 +72,8 @@ def ours(article: Article) -> list[str]:
     thread = Thread(id="benchmark", title=article.title, kind="emergent", article_ids=(article.id,))
     digest = summarize_thread(thread, [article])
     picked = list(dict.fromkeys(s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)))
-    return sorted(picked, key=lambda s: (article.text.find(s), s))
+    text = article.text.lower()
+    return sorted(picked, key=lambda s: (text.find(s.lower()), s))
 
 
 def lead(article: Article, k: int) -> list[str]:

@@ -1,21 +1,27 @@
 """A brief that reads as one: its top, and each sentence in one place only.
 
 `top_of_brief`: under the title, the brief's most important developments, one line each: for
-each of the first threads (in rank order, those with news), the sentence that leads it, its
-first overview sentence when that reads on its own, else its first TL;DR bullet (which does by
-construction), with its citation. The sentence moves there: its thread does not show it
-again (a thread keeps at least one overview sentence).
+each of the first threads (in rank order, those with news), the sentence that leads it (`_lead`:
+of its overview sentences and TL;DR bullets that read on their own, the first of the overview
+when it says some of what the thread's headline says, else the one that says most of it), with
+its citation. The sentence moves there: its thread does not show it again, nor the overview
+sentence after it when that opens on it ("They were …"); a thread keeps at least one overview
+sentence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from pipeline.models import Connection, Sentence, ThreadDigest, TopLine
-from pipeline.understand.headings import reads_alone
+from pipeline.text.words import STOP_WORDS
+from pipeline.understand.facts import meaning
+from pipeline.understand.headings import leans_on_before, reads_alone, sentence_key
 
 TOP_LINES = 3
+MIN_HEADLINE_SHARE = 0.2  # a top line says at least this share of its thread's headline
 
 
 def top_of_brief(
@@ -35,20 +41,72 @@ def top_of_brief(
             replace(
                 d,
                 tldr=tuple(s for s in d.tldr if s != lead),
-                overview=tuple(s for s in d.overview if s != lead) or d.overview,
+                overview=_leaves(d.overview, lead),
             )
         )
     return tuple(top), tuple(out)
 
 
 def _lead(d: ThreadDigest) -> Sentence | None:
-    """The sentence that leads a thread at the top of the brief, or None when none reads alone."""
+    """The sentence that leads a thread at the top of the brief, of its overview sentences and
+    TL;DR bullets that read alone: the overview's first when it says some of what the headline
+    says (news puts the point first); else the one that says most of it (the development, not
+    its background or a reaction to it: "Veltrion said it would consider an appeal" is not
+    "EU fines chipmaker Veltrion"); else the overview's first, else the first bullet; None
+    when none reads alone. (The overview keeps at least one sentence.)"""
     known = {r.article_id for r in d.sources}
-    movable = d.overview if len(d.overview) > 1 else ()
-    first = next((s for s in movable[:1] if s.article_id in known and reads_alone(s.text)), None)
-    if first is not None:
-        return first
-    return d.tldr[0] if d.tldr and d.tldr[0].article_id in known else None
+    headline = _words(d.headline.text)
+    movable = [
+        s for s in d.overview[:] if len(d.overview) > 1 and s.article_id in known and reads_alone(s.text)
+    ]
+    bullets = [s for s in d.tldr if s.article_id in known and reads_alone(s.text)]
+
+    def share(s: Sentence) -> float:
+        return len(_words(s.text) & headline) / len(headline) if headline else 0.0
+
+    first = movable[:1] if list(d.overview[:1]) == movable[:1] else []
+    if first and share(first[0]) >= MIN_HEADLINE_SHARE:
+        return first[0]
+    candidates = [*movable, *bullets]
+    best = max(candidates, key=share, default=None)  # the first of the best on a tie
+    if best is not None and share(best) >= MIN_HEADLINE_SHARE:
+        return best
+    fallback = first or bullets
+    return fallback[0] if fallback else None
+
+
+def _leaves(overview: Sequence[Sentence], lead: Sentence) -> tuple[Sentence, ...]:
+    """The overview without the sentence that moves to the top, nor the one after it when that
+    opens on it ("They were given …" after the sentence naming them): never empty."""
+    if lead not in overview:
+        return tuple(overview)
+    n = overview.index(lead)
+    after = overview[n + 1 : n + 2]
+    gone = {lead, *(s for s in after if leans_on_before(s.text))}
+    return (
+        tuple(s for s in overview if s not in gone)
+        or tuple(s for s in overview if s != lead)
+        or tuple(overview)
+    )
+
+
+def figure_keys(value: str) -> set[str]:
+    """A figure as two places of a brief compare it: as written ("$14.3 billion"), and its
+    smallest amount (so "$14.3B" is the same figure; a range's, whatever order a set gives)."""
+    words = " ".join(value.lower().split())
+    amount = min((t for t in meaning.signature(value) if t.startswith("#")), default="")
+    return {"text:" + words} | ({"amount:" + amount} if amount else set())
+
+
+def _words(text: str) -> set[str]:
+    """The words of a sentence a headline is compared on: its content words, lower-cased, a
+    plural's s dropped ("fines", "fined" and "fine" are one word)."""
+    out = set()
+    for w in re.findall(r"[^\W_]+", text.lower()):  # "Turkey-Iran", "Iran's": Turkey, Iran
+        if w in STOP_WORDS or (len(w) < 3 and not w.isdigit()):
+            continue
+        out.add(re.sub(r"(?:es|ed|s|d)$", "", w) if len(w) > 4 else w)
+    return out
 
 
 def each_once(
@@ -57,6 +115,7 @@ def each_once(
     """The digests and connections with every sentence kept in the first place a reader meets
     it and left out of the others (the module docstring says the order)."""
     seen = {_key(t.sentence.text) for t in top}
+    figures_seen: set[str] = set()
     out = []
     for d in digests:
         if d.unchanged:
@@ -68,7 +127,13 @@ def each_once(
             replace(x, claims=tuple(replace(c, sentence=_cited(c.sentence, seen)) for c in x.claims))
             for x in d.disagreements
         )
-        figures = tuple(replace(f, context=_cited(f.context, seen)) for f in d.figures)
+        # a figure a thread above shows is that thread's: not a key indicator here again
+        figures = tuple(
+            replace(f, context=_cited(f.context, seen))
+            for f in d.figures
+            if not (figure_keys(f.value) & figures_seen)
+        )
+        figures_seen.update(k for f in d.figures for k in figure_keys(f.value))
         timeline = tuple(e for e in d.timeline if _first(e.text.text, seen))
         voices = tuple(
             v for v in d.voices if not any(_key(v.quote) in k for k in seen) and _first(v.quote, seen)
@@ -101,7 +166,7 @@ def _cited(sentence: Sentence, seen: set[str]) -> Sentence:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.lower().split())
+    return sentence_key(text)
 
 
 def _first(text: str, seen: set[str]) -> bool:

@@ -19,7 +19,13 @@ import numpy as np
 from pipeline.models import Article, Sentence, SourceRef, Summary, Thread
 from pipeline.text.sentences import split_sentences
 from pipeline.understand.facts import meaning
-from pipeline.understand.headings import leans_on_before, reads_alone, states_consequence
+from pipeline.understand.headings import (
+    leans_on_before,
+    reads_alone,
+    sentence_key,
+    states_consequence,
+    without_connective,
+)
 from pipeline.understand.tfidf import cosine, tfidf_rows
 
 WORDS_PER_MINUTE = 230
@@ -69,12 +75,12 @@ def summarize_thread(
         raise ValueError(f"thread {thread.id} has no articles")
     ordered = sorted(articles, key=lambda a: a.order)
     refs = tuple(SourceRef.of(n, a) for n, a in enumerate(ordered, start=1))
-    candidates = _candidates(articles, tuning, {" ".join(t.lower().split()) for t in shown})
+    candidates = _candidates(articles, tuning, {sentence_key(t) for t in shown})
     picks: dict[str, list[Sentence]] = {"overview": [], "why": [], "tldr": []}
     if candidates:
         scores, sims = _score(candidates, articles, tuning)
         chosen: list[int] = []
-        overview = _mmr(scores, sims, chosen, tuning.overview_sentences, tuning, candidates)
+        overview = _mmr(scores, sims, chosen, tuning.overview_sentences, tuning, candidates, after=())
         chosen += overview
         # why it matters states an effect on someone; none that does, no section
         consequence = np.array([states_consequence(c.text) for c in candidates])
@@ -88,9 +94,9 @@ def summarize_thread(
         chosen += tldr
         # the bullets that could not be had (too few sentences read alone) leave their room to
         # the overview, which is read in order and says the rest
-        room = min(tuning.tldr_bullets - len(tldr), tuning.overview_extra)
+        room = min(tuning.tldr_bullets - len(tldr) + tuning.why_sentences - len(why), tuning.overview_extra)
         if room > 0:
-            overview += _mmr(scores, sims, chosen, room, tuning, candidates)
+            overview += _mmr(scores, sims, chosen, room, tuning, candidates, after=overview)
         # keep the overview in reading order: by article, then position
         overview.sort(key=lambda i: (candidates[i].article_index, candidates[i].position))
         for key, indexes in (("overview", overview), ("why", why), ("tldr", tldr)):
@@ -129,13 +135,14 @@ def _candidates(
     for index, article in enumerate(articles[: tuning.max_articles]):
         for position, sentence in enumerate(split_sentences(article.text)[: tuning.max_sentences]):
             n = len(sentence.split())
-            key = " ".join(sentence.lower().split())
+            key = sentence_key(sentence)
             if not tuning.min_words <= n <= tuning.max_words or key in seen:
                 continue
             if sentence.endswith(("?", ":")) or sentence[-1:] not in '.!"”’)' or not sentence[0].isalnum():
                 continue  # questions, lead-ins, list items and fragments make poor summary sentences
             seen.add(key)
-            out.append(_Candidate(sentence, index, position))
+            # shown less an opening connective that links it to a sentence the reader may not see
+            out.append(_Candidate(without_connective(sentence), index, position))
     return out
 
 
@@ -158,8 +165,16 @@ def _score(
     agreement = np.where(other, sims, 0).max(axis=1) if len(articles) > 1 else np.zeros(len(texts))
     lead = np.array([tuning.lead_bonus * max(0.0, 1 - c.position / 4) for c in candidates])
     scores = relevance + tuning.title_weight * title_sim + tuning.agreement_weight * agreement + lead
-    scores = scores * np.array([tuning.dangling_penalty if leans_on_before(t) else 1.0 for t in texts])
     return np.asarray(scores, dtype=float), np.asarray(sims, dtype=float)
+
+
+def _before(candidates: Sequence[_Candidate]) -> np.ndarray:
+    """For each candidate, the index of the candidate just before it in its article, or
+    len(candidates) when that sentence is no candidate."""
+    where = {(c.article_index, c.position): i for i, c in enumerate(candidates)}
+    return np.array(
+        [where.get((c.article_index, c.position - 1), len(candidates)) for c in candidates], dtype=int
+    )
 
 
 def _mmr(
@@ -170,7 +185,11 @@ def _mmr(
     tuning: SummaryTuning,
     candidates: Sequence[_Candidate],
     require: np.ndarray | None = None,
+    after: Sequence[int] | None = None,
 ) -> list[int]:
+    """Up to `k` candidates by maximal marginal relevance, none of `chosen`, each of `require`
+    when given. `after`: the section is read in order and holds these already, so a sentence
+    that opens on the one before is not penalised right after it."""
     picked: list[int] = []
     taken = list(chosen)
     said: dict[int, frozenset[str]] = {}
@@ -187,11 +206,19 @@ def _mmr(
     redundancy = sims[:, taken].max(axis=1) if taken else np.zeros(len(scores))
     owner = np.array([c.article_index for c in candidates])
     per_article = np.zeros(int(owner.max()) + 1 if len(owner) else 0)
+    lean = np.array([leans_on_before(c.text) for c in candidates], dtype=bool)
+    before = _before(candidates)
+    in_section = np.zeros(len(scores) + 1, dtype=bool)  # the last slot stands for "no sentence before"
+    if after is not None:
+        in_section[list(after)] = True
     while len(picked) < k:
+        # a sentence that opens on the one before costs its score, unless that one is shown
+        # right before it (an overview is read in order: "He said ..." after the sentence naming him)
+        leaning_cost = np.where(lean & ~in_section[before], tuning.dangling_penalty, 1.0)
         # too close to a sentence already shown says the same; a second sentence of one
         # article costs a little, to spread the picks over sources
         value = (
-            tuning.diversity * scores
+            tuning.diversity * scores * leaning_cost
             - (1 - tuning.diversity) * redundancy
             - tuning.spread_penalty * per_article[owner]
         )
@@ -204,6 +231,8 @@ def _mmr(
             continue
         picked.append(best)
         taken.append(best)
+        if after is not None:
+            in_section[best] = True
         redundancy = np.maximum(redundancy, sims[:, best])
         per_article[owner[best]] += 1
     return picked
