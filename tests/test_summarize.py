@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import make_article, utc
 
-from pipeline.models import Article, Summary, Thread, ThreadDigest
+from pipeline.models import Article, KeyFigure, Sentence, SourceRef, Summary, Thread, ThreadDigest
 from pipeline.run import digest_thread
 from pipeline.text.sentences import split_sentences
 from pipeline.understand.facts import extract_facts
 from pipeline.understand.headings import audience_groups, changes_for, reads_alone
-from pipeline.understand.once import top_of_brief
+from pipeline.understand.once import each_once, top_of_brief
 from pipeline.understand.summarize import summarize_thread
 
 # -- sentence splitting --------------------------------------------------------------------------
@@ -465,3 +465,46 @@ def test_the_overview_does_not_open_on_the_sentence_that_moved_to_the_top() -> N
     assert top[0].sentence.text.startswith("Greek sprinters Kostas Kenteris and Katerina Thanou")
     overview = [s.text for s in digests[0].overview]
     assert overview and not overview[0].startswith("They "), overview
+
+
+# -- a key figure once per brief ----------------------------------------------------------------
+
+
+def _with_figures(thread_id: str, *figures: tuple[str, str, str]) -> ThreadDigest:
+    headline = Sentence(f"News of {thread_id}", thread_id)
+    return ThreadDigest(
+        thread_id=thread_id,
+        title=thread_id,
+        kind="configured",
+        headline=headline,
+        overview=(headline,),
+        why_it_matters=(),
+        tldr=(),
+        sources=(
+            SourceRef(1, thread_id, headline.text, "Harbour News", "https://h.example/1", utc(2026, 4, 8)),
+        ),
+        new_articles=1,
+        reading_minutes=1,
+        figures=tuple(KeyFigure(v, label, Sentence(s, thread_id), 1) for v, label, s in figures),
+    )
+
+
+def test_a_key_figure_a_thread_above_shows_is_not_shown_again_but_another_of_the_same_amount_is() -> None:
+    meta = _with_figures(
+        "meta",
+        (
+            "$115 billion to $135 billion",
+            "capital expenditure",
+            "Meta guided capex to $115 billion to $135 billion.",
+        ),
+        ("6%", "shares in Meta", "Shares in Meta fell 6%."),
+    )
+    lecun = _with_figures(
+        "lecun",
+        ("$115 billion to $135 billion", "spending", "Meta plans to spend $115 billion to $135 billion."),
+        ("6%", "researchers who left", "About 6% of researchers left."),
+    )
+    (_, shown), _ = each_once((), (meta, lecun), ())
+
+    # the same sum of money is the same fact, whatever its label; another 6% is another figure
+    assert [(f.value, f.label) for f in shown.figures] == [("6%", "researchers who left")]

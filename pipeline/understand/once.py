@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from pipeline.models import Connection, Sentence, ThreadDigest, TopLine
+from pipeline.models import Connection, KeyFigure, Sentence, ThreadDigest, TopLine
 from pipeline.text.words import STOP_WORDS
 from pipeline.understand.facts import meaning
 from pipeline.understand.headings import leans_on_before, reads_alone, sentence_key
@@ -90,6 +90,22 @@ def _leaves(overview: Sequence[Sentence], lead: Sentence) -> tuple[Sentence, ...
     )
 
 
+def _shown_above(figure: KeyFigure, seen: dict[str, list[KeyFigure]]) -> bool:
+    """Whether a thread above shows the same figure: the same sum of money (a coincidence of
+    "$115 billion to $135 billion" across threads is the same fact, whatever its label), or the
+    same amount told by the same sentence or measuring the same thing (a label word in common):
+    not merely another 6% of something else."""
+    for k in figure_keys(figure.value):
+        for other in seen.get(k, ()):
+            if (
+                k.startswith("amount:#money:")
+                or other.context.text == figure.context.text
+                or _words(other.label) & _words(figure.label)
+            ):
+                return True
+    return False
+
+
 def figure_keys(value: str) -> set[str]:
     """A figure as two places of a brief compare it: as written ("$14.3 billion"), and its
     smallest amount (so "$14.3B" is the same figure; a range's, whatever order a set gives)."""
@@ -115,7 +131,7 @@ def each_once(
     """The digests and connections with every sentence kept in the first place a reader meets
     it and left out of the others (the module docstring says the order)."""
     seen = {_key(t.sentence.text) for t in top}
-    figures_seen: set[str] = set()
+    figures_seen: dict[str, list[KeyFigure]] = {}
     out = []
     for d in digests:
         if d.unchanged:
@@ -131,9 +147,11 @@ def each_once(
         figures = tuple(
             replace(f, context=_cited(f.context, seen))
             for f in d.figures
-            if not (figure_keys(f.value) & figures_seen)
+            if not _shown_above(f, figures_seen)
         )
-        figures_seen.update(k for f in d.figures for k in figure_keys(f.value))
+        for f in d.figures:
+            for k in figure_keys(f.value):
+                figures_seen.setdefault(k, []).append(f)
         timeline = tuple(e for e in d.timeline if _first(e.text.text, seen))
         voices = tuple(
             v for v in d.voices if not any(_key(v.quote) in k for k in seen) and _first(v.quote, seen)
