@@ -21,7 +21,13 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One `BEGIN IMMEDIATE` transaction: committed when the block ends, rolled back if it
-        raises. A full, read-only or damaged database is raised as the BriefError it is."""
+        raises. A full, read-only or damaged database is raised as the BriefError it is.
+
+        Inside another one, the block is part of it: several writes that must hold together
+        (what a send records in the outbox and the slot ledger) are one transaction."""
+        if self.db.in_transaction:
+            yield self.db
+            return
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
