@@ -34,8 +34,12 @@ class RunLock:
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
             raise BusyError(pid, self.what) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:  # a full disk: the lock is let go, or a long-lived scheduler keeps it forever
+            os.close(fd)
+            raise
         self._fd = fd
         return self
 
