@@ -200,15 +200,15 @@ class Said:
 
 @dataclass
 class Pace:
-    """How long a child run takes on this machine, so a kill lands inside one: the longest run
-    seen to its end so far (3 s before any was)."""
+    """How long a command works here once it holds the run lock (Python has started, the state
+    is open), so that a kill lands inside that work: the longest seen to its end so far."""
 
     seen: dict[str, list[float]] = field(default_factory=dict)
 
-    def moment(self, rng: random.Random, command: str = "run") -> float:
-        return rng.uniform(0.2, max(self.seen.get(command, ()), default=3.0))
+    def moment(self, rng: random.Random, command: str) -> float:
+        return rng.uniform(0.0, max(self.seen.get(command, ()), default=1.5))
 
-    def saw(self, said: Said, took: float, command: str = "run") -> None:
+    def saw(self, said: Said, took: float, command: str) -> None:
         if said.code == 0:
             self.seen.setdefault(command, []).append(took)
 
@@ -336,6 +336,24 @@ class Newsroom:
         self.said.append(said)
         return said
 
+    def kill_inside(
+        self, proc: subprocess.Popen[str], rng: random.Random, command: str
+    ) -> tuple[Said, float]:
+        """SIGKILL a child at a random moment of its work: after it took the run lock (its pid is
+        in run.lock), within the time such work took before. Returns what it said and when."""
+        lock = self.state / "run.lock"
+        deadline = time.monotonic() + CHILD_TIMEOUT
+        while proc.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                if lock.read_text().strip() == str(proc.pid):
+                    break
+            time.sleep(0.01)
+        began = time.monotonic()
+        after = self.pace.moment(rng, command)
+        said = self.finish(proc, kill_after=after)
+        self.pace.saw(said, time.monotonic() - began, command)
+        return said, after
+
     def scheduler_tick(self, when: datetime) -> None:
         """What `brief schedule` does at `when`: finish deliveries, make the slot that is due."""
         from pipeline.config import load_config, smtp_from_env
@@ -371,6 +389,8 @@ class Newsroom:
             return {}
         db = sqlite3.connect(path)
         try:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'slots'").fetchone():
+                return {}  # made by a run killed before it set up the database: the next one does
             rows = db.execute(
                 "SELECT s.slot, s.state, s.covered_by, COALESCE(d.state, '') FROM slots s "
                 "LEFT JOIN deliveries d ON d.brief_id = s.slot"
@@ -512,14 +532,11 @@ def fill(folder: Path, leave: int = 0) -> Path:
 
 def kill_run(room: Newsroom, rng: random.Random) -> str:
     room.publish(1)
-    after = room.pace.moment(rng)
-    started = time.monotonic()
-    killed = room.finish(room.child("run", "--slot", SLOTS[0]), kill_after=after)
-    room.pace.saw(killed, time.monotonic() - started)
+    killed, after = room.kill_inside(room.child("run", "--slot", SLOTS[0]), rng, "run")
     stage = room.ledger().get(SLOTS[0], ("not started", None, ""))
     again = room.brief("run", "--slot", SLOTS[0])
     how = "killed" if killed.code == -signal.SIGKILL else f"ended ({killed.code}) before the kill"
-    return f"{how} at {after:.1f} s, slot {stage[0]}; the rerun: {again.line()}"
+    return f"{how} {after:.1f} s into its work, slot {stage[0]}; the rerun: {again.line()}"
 
 
 def kill_in_smtp_window(room: Newsroom, rng: random.Random) -> str:
@@ -537,14 +554,13 @@ def kill_in_smtp_window(room: Newsroom, rng: random.Random) -> str:
 
 def kill_schedule(room: Newsroom, rng: random.Random) -> str:
     room.publish(1)
-    after = 1.0 + room.pace.moment(rng) * 1.5  # a scheduler starts slower than a run
-    killed = room.finish(room.child("schedule"), kill_after=after)
+    killed, after = room.kill_inside(room.child("schedule"), rng, "run")  # its tick is a run
     status = room.brief("status").out.splitlines()[0]
     if not status.startswith("Pipeline Stopped"):
         room.problems.append(f"after the kill, brief status says {status!r}")
     again = room.brief("run")  # the slot the scheduler was making, now: made or said to be done
     how = "killed" if killed.code == -signal.SIGKILL else f"ended ({killed.code})"
-    return f"{how} at {after:.1f} s; status: {status}; then: {again.line()}"
+    return f"{how} {after:.1f} s into its tick; status: {status}; then: {again.line()}"
 
 
 def five_at_once(room: Newsroom, rng: random.Random) -> str:
@@ -716,15 +732,12 @@ def kill_recover(room: Newsroom, rng: random.Random) -> str:
         room.publish(n)
         room.brief("run", "--slot", SLOTS[n - 1])
     shutil.rmtree(room.state)
-    after = room.pace.moment(rng, "recover")
-    started = time.monotonic()
-    killed = room.finish(room.child("recover"), kill_after=after)
-    room.pace.saw(killed, time.monotonic() - started, "recover")
+    killed, after = room.kill_inside(room.child("recover"), rng, "recover")
     how = "killed" if killed.code == -signal.SIGKILL else f"ended ({killed.code}) before the kill"
     recovered = room.brief("recover") if killed.code else killed
     room.publish(3)
     run = room.brief("run", "--slot", SLOTS[2])
-    return f"{how} at {after:.1f} s; recover: {recovered.line()}; then: {run.line()}"
+    return f"{how} {after:.2f} s into its work; recover: {recovered.line()}; then: {run.line()}"
 
 
 @dataclass(frozen=True)
@@ -822,7 +835,11 @@ def run_chaos(
                 except Exception as exc:  # the harness itself failed: a violation, said as such
                     saw = f"the fault could not be made: {exc!r}"
                     row.violations.append(f"{fault.name}: {saw}")
-                found = room.problems + (room.found if room.found is not None else violations(room, {}))
+                try:
+                    checked = room.found if room.found is not None else violations(room, {})
+                except Exception as exc:  # what the checks could not read is a violation too
+                    checked = [f"the checks could not be made: {exc!r}"]
+                found = room.problems + checked
                 row.tries += 1
                 row.delivered += len({str(message_from_bytes(r)["Message-ID"]) for r in room.accepted()})
                 row.saw = row.saw or saw
