@@ -30,7 +30,7 @@ from pipeline.config import Config
 from pipeline.errors import BriefError
 from pipeline.ingest.urls import canonical_url
 from pipeline.models import Article, Brief, SourceRef, Thread, ThreadDigest
-from pipeline.publish.archive import archived_briefs
+from pipeline.publish.archive import archived_briefs, fsync_dir
 from pipeline.publish.compose import archive_entry, page_records
 from pipeline.publish.serialize import brief_from_json
 from pipeline.store import Store
@@ -81,7 +81,7 @@ def recover_state(config: Config, now: datetime) -> Recovered:
         for suffix in ("-wal", "-shm"):
             target.with_name(target.name + suffix).unlink(missing_ok=True)
         os.replace(building / STATE_FILE, target)
-        _sync(config.state_dir)
+        fsync_dir(config.state_dir)
         return done
     finally:
         shutil.rmtree(building, ignore_errors=True)
@@ -107,14 +107,6 @@ def _recover_into(store: Store, config: Config, now: datetime) -> Recovered:
     store.save_brief_pages(page_records(archive_entry(b, config.output_dir), b) for b, _, _ in read)
     store.finish_run(run_id, now, RunStatus.DONE, {})
     return Recovered(len(read), articles, tuple(skipped))
-
-
-def _sync(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _recover_brief(

@@ -187,16 +187,7 @@ def _send(
         policy.tell(f"waiting to send brief {brief_id}: {note}")
 
     try:
-        detail = send_with_retries(
-            raw,
-            config.mail_from,
-            config.mail_to,
-            smtp,
-            _delays(policy, config),
-            policy.sleep,
-            timeouts=Timeouts(config.smtp_timeout, config.smtp_data_timeout),
-            waiting=waiting,
-        )
+        detail = _send_raw(raw, config, smtp, policy, waiting)
     except DeliveryError as exc:
         if exc.temporary:
             error = f"delivery deferred: {exc}; `brief schedule` tries again after {config.retry_after} s"
@@ -209,10 +200,27 @@ def _send(
     return Delivery(message_id, str(eml), True, detail)
 
 
-def _delays(policy: SendPolicy, config: Config) -> Sequence[float]:
-    if policy.delays is not None:
-        return policy.delays
-    return tuple(float(config.retry_pause * k) for k in RETRY_FACTORS)
+def _send_raw(
+    raw: bytes,
+    config: Config,
+    smtp: SmtpSettings,
+    policy: SendPolicy,
+    waiting: Callable[[DeliveryError, float], None] = lambda exc, delay: None,
+) -> str:
+    """`raw` handed to the server with the config's timeouts and the policy's retries."""
+    delays = policy.delays
+    if delays is None:
+        delays = tuple(float(config.retry_pause * k) for k in RETRY_FACTORS)
+    return send_with_retries(
+        raw,
+        config.mail_from,
+        config.mail_to,
+        smtp,
+        delays,
+        policy.sleep,
+        timeouts=Timeouts(config.smtp_timeout, config.smtp_data_timeout),
+        waiting=waiting,
+    )
 
 
 def resend_brief(
@@ -240,15 +248,7 @@ def resend_brief(
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(now)
     try:
-        detail = send_with_retries(
-            message.as_bytes(),
-            config.mail_from,
-            config.mail_to,
-            smtp,
-            _delays(policy, config),
-            policy.sleep,
-            timeouts=Timeouts(config.smtp_timeout, config.smtp_data_timeout),
-        )
+        detail = _send_raw(message.as_bytes(), config, smtp, policy)
     except DeliveryError as exc:
         return Delivery(message_id, str(eml), False, f"delivery failed: {exc}", failed=True)
     settle(store, brief_id, DeliveryState.SENT, SlotState.DELIVERED, now, sent=True, message_id=message_id)
