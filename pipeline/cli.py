@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +18,7 @@ from pipeline.config import Config, load_config, smtp_from_env
 from pipeline.errors import BriefError, CorruptStoreError
 from pipeline.ingest.health import describe
 from pipeline.models import ArchivedBrief
-from pipeline.operate.lock import RunLock
+from pipeline.operate.lock import RunLock, ServiceLock
 from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from pipeline.store import Store
 from pipeline.store.records import SlotRecord, SlotState
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from pipeline.run import RunResult
 
 DEFAULT_CONFIG = "sources.yaml"
-STOPPED_AFTER_MINUTES = 5  # no scheduler heartbeat for this long: the service is not running
 config_option = click.option(
     "--config",
     "config_path",
@@ -312,7 +311,7 @@ def status(config_path: Path) -> None:
         last_delivered = store.last_delivered_slot()
     finally:
         store.close()
-    state, reason = _pipeline_state(slots, heartbeat, now)
+    state, reason = _pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir))
     last_slot = parse_slot(last_delivered) if last_delivered else (last.slot if last else None)
     click.echo(status_line(last_slot, now, config.schedule, state=state))
     if reason:
@@ -341,16 +340,25 @@ def status(config_path: Path) -> None:
         click.echo(f"Host {host} asked us to wait ({why}) until {until:%Y-%m-%d %H:%M} UTC")
 
 
-def _pipeline_state(slots: list[SlotRecord], heartbeat: str | None, now: datetime) -> tuple[str, str]:
-    """Active, Stopped (no scheduler heartbeat lately) or Failing (the last slot failed)."""
+def _pipeline_state(slots: list[SlotRecord], heartbeat: str | None, running: bool) -> tuple[str, str]:
+    """Active (a scheduler holds its lock now), Stopped (none does), or Failing (the last slot
+    failed); with a line on a slot that waits for a retry or for a person."""
     latest = next((r for r in slots if r.state != SlotState.SKIPPED), None)
     if latest is not None and latest.state == SlotState.FAILED:
         return "Failing", f"Slot {latest.slot} failed: {latest.error}"
+    waiting = ""
+    if latest is not None and latest.state in (SlotState.SENDING, SlotState.DEFERRED):
+        waiting = f"Slot {latest.slot} is not delivered yet: {latest.error or 'being sent'}"
+        if not running and latest.state == SlotState.DEFERRED:
+            waiting += " (when `brief schedule` runs, or now with `brief run`)"
+    if latest is not None and latest.state == SlotState.UNSURE:
+        waiting = f"Slot {latest.slot} needs you: {latest.error}"
+    if running:
+        return "Active", waiting
     beat = datetime.fromisoformat(heartbeat) if heartbeat else None  # "" when stopped cleanly
-    if beat is None or now - beat > timedelta(minutes=STOPPED_AFTER_MINUTES):
-        since = f" since {beat:%Y-%m-%d %H:%M} UTC" if beat else ""
-        return "Stopped", f"The scheduler is not running{since}: start it with `brief schedule`."
-    return "Active", ""
+    since = f" (last seen {beat:%Y-%m-%d %H:%M} UTC)" if beat else ""
+    stopped = f"The scheduler is not running{since}: start it with `brief schedule`."
+    return "Stopped", "\n".join(line for line in (waiting, stopped) if line)
 
 
 def _archived(config: Config) -> list[ArchivedBrief]:
@@ -472,7 +480,11 @@ def recover(config_path: Path) -> None:
     with RunLock(config.state_dir):
         done = recover_state(config, datetime.now(UTC))
     for skipped in done.skipped:
-        click.echo(f"  not read: {skipped}")
+        click.echo(
+            f"could not read {skipped}: its slot is recorded as delivered, so it is not sent again, "
+            "but the archive's pages cannot list it until its brief.json is restored",
+            err=True,
+        )
     click.echo(
         f"Recovered {done.briefs} brief{'s' if done.briefs != 1 else ''} and {done.articles} articles "
         f"into {config.state_dir}; the next run goes on from the newest"

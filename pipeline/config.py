@@ -67,6 +67,10 @@ class Config:
     min_free_mb: int
     mail_to: tuple[str, ...]
     mail_from: str
+    smtp_timeout: int  # seconds: the greeting and each reply before the end of DATA
+    smtp_data_timeout: int  # seconds: the reply to the end of DATA
+    retry_pause: int  # seconds before the second try; then 4 and 10 times as long
+    retry_after: int  # seconds before the scheduler tries a deferred message again
     feeds: tuple[FeedSource, ...]
     threads: tuple[ThreadSpec, ...]
     network_allow: tuple[str, ...]
@@ -221,6 +225,10 @@ def parse_config(text: str, path: Path) -> Config:
         min_free_mb=brief.integer("min_free_mb"),
         mail_to=mail_to,
         mail_from=mail_from,
+        smtp_timeout=delivery.integer("smtp_timeout"),
+        smtp_data_timeout=delivery.integer("smtp_data_timeout"),
+        retry_pause=delivery.integer("retry_pause"),
+        retry_after=delivery.integer("retry_after"),
         feeds=tuple(feeds),
         threads=tuple(threads),
         network_allow=allow,

@@ -17,6 +17,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import re
+import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -26,7 +30,7 @@ from pipeline.config import Config
 from pipeline.errors import BriefError
 from pipeline.ingest.urls import canonical_url
 from pipeline.models import Article, Brief, SourceRef, Thread, ThreadDigest
-from pipeline.publish.archive import archived_briefs
+from pipeline.publish.archive import archived_briefs, fsync_dir
 from pipeline.publish.compose import archive_entry, page_records
 from pipeline.publish.serialize import brief_from_json
 from pipeline.store import Store
@@ -38,39 +42,71 @@ from pipeline.understand.novelty import shown_keys
 class Recovered:
     briefs: int
     articles: int
-    skipped: tuple[str, ...]  # brief.json files that could not be read, with why
+    skipped: tuple[str, ...]  # brief folders whose brief.json could not be read, with why
+
+
+STATE_FILE = "dailybrief.sqlite3"
+# what a rebuilt Message-ID carries: the slot's count of runs (`.b3-…`) and of resends (`.r2-…`)
+_COUNTS = re.compile(r"\.b(?P<runs>\d+)-|\.r(?P<sends>\d+)-")
 
 
 def recover_state(config: Config, now: datetime) -> Recovered:
-    """Rebuild the state database from the archive (the module docstring says what is kept)."""
-    store = Store(config.state_dir)
+    """Rebuild the state database from the archive (the module docstring says what is kept).
+
+    The new database is made beside the old one and takes its place in one rename: a recover
+    stopped half-way leaves the state as it was, never half a state."""
+    live = Store(config.state_dir)
     try:
-        if store.briefs():
+        if live.briefs():
             raise BriefError(
-                f"the state database in {config.state_dir} already lists {len(store.briefs())} briefs: "
+                f"the state database in {config.state_dir} already lists {len(live.briefs())} briefs: "
                 "there is nothing to recover",
                 hint="`brief rebuild` writes the archive's pages again from it",
             )
-        read: list[tuple[Brief, str, bytes]] = []
-        skipped: list[str] = []
-        for path in archived_briefs(config.output_dir):
-            try:
-                data = path.read_text(encoding="utf-8")
-                brief = brief_from_json(data)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                skipped.append(f"{path}: {exc}")
-                continue
-            eml = path.parent / "message.eml"
-            read.append((brief, data, eml.read_bytes() if eml.is_file() else b""))
-        run_id = store.start_run("recover", now)
-        articles = sum(
-            _recover_brief(store, config, brief, data, raw, run_id, now) for brief, data, raw in read
-        )
-        store.save_brief_pages(page_records(archive_entry(b, config.output_dir), b) for b, _, _ in read)
-        store.finish_run(run_id, now, RunStatus.DONE, {})
-        return Recovered(len(read), articles, tuple(skipped))
     finally:
-        store.close()
+        live.close()
+    for stale in config.state_dir.glob(".recover-*"):  # what a recover stopped half-way left
+        shutil.rmtree(stale, ignore_errors=True)
+    building = Path(tempfile.mkdtemp(prefix=".recover-", dir=config.state_dir))
+    try:
+        store = Store(building)
+        try:
+            done = _recover_into(store, config, now)
+        except BaseException:
+            store.close()
+            raise
+        store.close_as_one_file()
+        target = config.state_dir / STATE_FILE
+        # the old database's WAL would be read as the new one's: it goes first
+        for suffix in ("-wal", "-shm"):
+            target.with_name(target.name + suffix).unlink(missing_ok=True)
+        os.replace(building / STATE_FILE, target)
+        fsync_dir(config.state_dir)
+        return done
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+
+
+def _recover_into(store: Store, config: Config, now: datetime) -> Recovered:
+    read: list[tuple[Brief, str, bytes]] = []
+    skipped: list[str] = []
+    run_id = store.start_run("recover", now)
+    for path in archived_briefs(config.output_dir):
+        try:
+            data = path.read_text(encoding="utf-8")
+            brief = brief_from_json(data)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            skipped.append(f"{path}: {exc}")
+            # its slot was made and is in the archive: it is never made or sent again on its own
+            sid = "{}-{}-{}T{}Z".format(*path.parent.relative_to(config.output_dir).parts)
+            store.set_slot(sid, SlotState.DELIVERED, now, error=f"recovered, but {path.name} is unreadable")
+            continue
+        eml = path.parent / "message.eml"
+        read.append((brief, data, eml.read_bytes() if eml.is_file() else b""))
+    articles = sum(_recover_brief(store, config, brief, data, raw, run_id, now) for brief, data, raw in read)
+    store.save_brief_pages(page_records(archive_entry(b, config.output_dir), b) for b, _, _ in read)
+    store.finish_run(run_id, now, RunStatus.DONE, {})
+    return Recovered(len(read), articles, tuple(skipped))
 
 
 def _recover_brief(
@@ -82,16 +118,21 @@ def _recover_brief(
     store.save_brief(entry, run_id, brief.slot)
     store.save_brief_content(brief.id, data, raw)
     note = "recovered from the archive"
-    store.set_slot(brief.id, SlotState.DELIVERED, now, brief_id=brief.id, error=note)
+    message_id = (
+        str(email.message_from_bytes(raw, policy=email.policy.default).get("Message-ID", "")) if raw else ""
+    )
+    runs, sends = _counts(message_id)
+    # the counts its Message-IDs were made from go on from where they were, never from zero
+    store.set_slot(brief.id, SlotState.DELIVERED, now, brief_id=brief.id, error=note, attempt=runs)
     if raw:
-        message = email.message_from_bytes(raw, policy=email.policy.default)
         store.set_delivery(
             brief.id,
             DeliveryState.SENT,
             now,
-            message_id=str(message.get("Message-ID", "")),
+            message_id=message_id,
             eml_path=str(config.output_dir / Path(entry.path).parent / "message.eml"),
             error=note,
+            sent=sends,
         )
     digests = (*brief.digests, *brief.overflow_digests)
     shown = _articles(digests, brief.others)
@@ -114,6 +155,17 @@ def _recover_brief(
         store.save_thread_events(d.thread_id, d.timeline)
         store.save_thread_roles(d.thread_id, (*d.people, *d.orgs))
     return len(shown)
+
+
+def _counts(message_id: str) -> tuple[int, int]:
+    """The runs and the sends of a slot that its Message-ID shows (at least one of each)."""
+    runs = sends = 1
+    for found in _COUNTS.finditer(message_id):
+        if found["runs"]:
+            runs = max(runs, int(found["runs"]))
+        if found["sends"]:
+            sends = max(sends, int(found["sends"]))
+    return runs, sends
 
 
 def _articles(digests: Sequence[ThreadDigest], others: Sequence[SourceRef]) -> list[Article]:

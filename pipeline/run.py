@@ -45,6 +45,7 @@ from pipeline.operate.schedule import made_line, slot_id
 from pipeline.operate.slots import due_slot
 from pipeline.publish import archive, compose
 from pipeline.publish.outbox import (
+    DELIVERED,
     UNDELIVERED,
     SendPolicy,
     deliver_brief,
@@ -55,7 +56,7 @@ from pipeline.publish.outbox import (
 )
 from pipeline.publish.serialize import brief_from_json, digest_from_json
 from pipeline.store import Store
-from pipeline.store.records import DeliveryRecord, RunStatus, SlotState
+from pipeline.store.records import DeliveryRecord, DeliveryState, RunStatus, SlotState
 from pipeline.understand.clustering import events_of
 from pipeline.understand.disagreements import disagreements
 from pipeline.understand.facts import ArticleFacts, extract_facts
@@ -151,6 +152,10 @@ def _run_slot(
             compose.guard_lost_state(config, store)  # the archive is the record: never from an empty state
             if options.heartbeat:
                 store.set_service("heartbeat", now.isoformat())
+            # room first: a send the state folder cannot record would be sent again by each start
+            check_room(config)
+            told = (progress or QuietProgress()).note  # a retry's pause says what it waits for
+            options = replace(options, send_policy=replace(options.send_policy, tell=told))
             if resend:  # the one brief asked for, on purpose; what a crash left waits for a run
                 if slot is None or smtp is None:
                     raise BriefError("a resend needs a slot and an SMTP server")
@@ -205,10 +210,19 @@ def run_brief(
     store = Store(config.state_dir)
     try:
         ledger = store.slot(sid)
+        built = store.delivery(sid)
+        if built is not None and built.state in DELIVERED and not options.force:
+            if ledger is None or ledger.state != SlotState.DELIVERED:  # a state from before one transaction
+                store.set_slot(sid, SlotState.DELIVERED, now, brief_id=sid)
+            return _already_delivered(config, store, sid, slot)
         if ledger is not None and ledger.state == SlotState.DELIVERED and not options.force:
             return _already_delivered(config, store, sid, slot)
+        if ledger is not None and ledger.state == SlotState.UNSURE and not (options.rebuild or options.force):
+            raise BriefError(
+                f"slot {sid} may have been sent already and its message is gone: {ledger.error}",
+                hint=f"`brief run --slot {sid} --rebuild` sends a new brief, under a new Message-ID",
+            )
         check_room(config)  # before any work: a full or read-only folder stops the run here
-        built = store.delivery(sid)
         if built is not None and built.state in UNDELIVERED and not (options.rebuild or options.force):
             return _as_built(config, store, built, slot, smtp, now, options)
         archive.clean_staging(config.output_dir)
@@ -320,15 +334,22 @@ def _run(
     # delivered: the scheduler must not send it a second time on its own
     prior = store.delivery(sid)
     preview_of_delivered = not options.send and prior is not None and prior.sends > 0
-    store.mark_briefed(by_id, sid)
-    for d in digests:
-        store.remember_shown(d.thread_id, shown_keys(d), sid)
-    # the slot's message from now on: a run stopped before sending leaves it to be sent as it is
-    # (recorded after what it shows, so a kill in between does not show those articles again)
-    record_built(store, sid, folder / "message.eml", message_id, now, held=not options.send)
-    store.set_slot(sid, SlotState.DELIVERED if preview_of_delivered else SlotState.BUILT, now, brief_id=sid)
-    for covered in options.covers:
-        store.set_slot(covered, SlotState.SKIPPED, now, covered_by=sid)
+    # what the brief shows and the slot's message from now on, in one transaction: a run stopped
+    # before sending leaves that message to be sent as it is, and what it shows is taken back
+    # in by a later brief if it is never delivered (`covers`)
+    with store.transaction():
+        store.mark_briefed(by_id, sid)
+        for d in digests:
+            store.remember_shown(d.thread_id, shown_keys(d), sid)
+        record_built(store, sid, folder / "message.eml", message_id, now, held=not options.send)
+        store.set_slot(
+            sid, SlotState.DELIVERED if preview_of_delivered else SlotState.BUILT, now, brief_id=sid
+        )
+        for covered in options.covers:
+            store.set_slot(covered, SlotState.SKIPPED, now, covered_by=sid)
+            left = store.delivery(covered)
+            if left is not None and left.state in (DeliveryState.BUILT, DeliveryState.DEFERRED):
+                store.set_delivery(covered, DeliveryState.COVERED, now, error=f"its news went out in {sid}")
     ctx.stage("Sending")
     delivery = deliver_brief(
         store,

@@ -75,6 +75,38 @@ BRIEF_KEYS: dict[str, Key] = {
 DELIVERY_KEYS: dict[str, Key] = {
     "to": Key("list", (), "Recipient address, or a list of them.", shown="none"),
     "from": Key("text", "dailybrief <brief@localhost>", 'Sender, e.g. `"dailybrief <brief@example.com>"`.'),
+    "smtp_timeout": Key(
+        "integer",
+        300,
+        "Seconds to wait for the SMTP server's greeting and for each of its replies before the end of "
+        "the message (RFC 5321 gives them 5 minutes).",
+        min=1,
+        max=3600,
+    ),
+    "smtp_data_timeout": Key(
+        "integer",
+        600,
+        "Seconds to wait for the server's reply to the end of the message (RFC 5321 gives it 10 "
+        "minutes): a client that gives up sooner turns a slow server into a duplicate.",
+        min=1,
+        max=3600,
+    ),
+    "retry_pause": Key(
+        "integer",
+        30,
+        "Seconds before the second try after a temporary SMTP failure (a 4xx reply, a dropped "
+        "connection); the third and fourth tries wait 4 and 10 times as long.",
+        min=0,
+        max=3600,
+    ),
+    "retry_after": Key(
+        "integer",
+        600,
+        "Seconds after which `brief schedule` tries again a message still refused after those tries "
+        "(the slot is `deferred`), until it is delivered or the next slot's brief takes its news in.",
+        min=1,
+        max=86_400,
+    ),
 }
 NETWORK_KEYS: dict[str, Key] = {
     "allow": Key(

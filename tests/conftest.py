@@ -516,6 +516,7 @@ class ScriptedMailbox:
         self.accepted: list[bytes] = []
         self.logins: list[tuple[str, bool, int]] = []  # (user, accepted, session)
         self.release = threading.Event()
+        self.before_250: Callable[[], None] = lambda: None  # what happens once a message is kept
         self._changed = threading.Condition()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -530,6 +531,7 @@ class ScriptedMailbox:
             return "451 4.3.0 never heard"
         if reply.startswith("250"):
             self._record(self.accepted, content)
+            self.before_250()
         return reply
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:

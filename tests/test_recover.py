@@ -8,8 +8,10 @@ import json
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email import message_from_bytes
 from pathlib import Path
 
+import pytest
 from conftest import NO_WAIT, LoopbackSite, SmtpServer, brief_cli, ledger, publish_news, write_sources
 
 from pipeline.config import Config, load_config
@@ -100,3 +102,45 @@ def test_brief_recover_rebuilds_the_state_from_the_archive_and_nothing_is_sent_o
             assert "sentence:" + _norm(line["sentence"]["text"]) in keys
     finally:
         store.close()
+
+
+def test_a_brief_made_again_after_a_recover_gets_a_message_id_never_used_before(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp = make_smtp()
+    for name, value in smtp.env().items():
+        monkeypatch.setenv(name, value)
+    config = load_config(write_sources(tmp_path, [publish_news(site)], [site.allow()]))
+    slot = "2026-11-10T1500Z"
+    args = ("run", "--config", str(config.path), "--slot", slot)
+    assert brief_cli(*args).code == 0
+    assert brief_cli(*args, "--force").code == 0
+    shutil.rmtree(config.state_dir)
+    assert brief_cli("recover", "--config", str(config.path)).code == 0
+
+    again = [brief_cli(*args, "--force") for _ in range(2)]
+
+    assert all(run.code == 0 for run in again), [run.err for run in again]
+    ids = [str(message_from_bytes(raw)["Message-ID"]) for raw in smtp.mailbox.accepted]
+    assert len(ids) == 4 and len(set(ids)) == 4, f"a Message-ID was used twice: {ids}"
+
+
+def test_an_unreadable_brief_json_is_reported_and_its_slot_is_not_sent_again(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = _two_briefs(tmp_path, site, smtp)
+    sent = len(smtp.mailbox.data)
+    (first, _) = sorted(config.output_dir.glob("2026/*/*/*/brief.json"))
+    first.write_text('{"id": "2026-11-10T15', encoding="utf-8")  # cut short by a full disk
+    shutil.rmtree(config.state_dir)
+
+    recovered = brief_cli("recover", "--config", str(config.path))
+    run = run_due_slots(config, clock=_fixed(at(10, 15, 5)), smtp=smtp.settings(), policy=NO_WAIT)
+    again = brief_cli("run", "--config", str(config.path), "--slot", "2026-11-10T1500Z")
+
+    assert recovered.code == 0
+    assert f"could not read {first}" in recovered.err and "not sent again" in recovered.err
+    assert "Recovered 1 brief" in recovered.out
+    assert run is None and "already delivered" in again.out, again.out + again.err
+    assert len(smtp.mailbox.data) == sent

@@ -192,3 +192,35 @@ def test_a_state_disk_that_fills_during_the_run_is_named(tmp_path: Path, site: L
         assert run.code == FULL, run.err
         assert f"no space left in the state folder {state}" in run.err
         _no_traceback(run.out, run.err)
+
+
+@needs_mount
+def test_a_run_that_met_a_full_state_disk_leaves_the_run_lock_free_for_the_next(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = _config(tmp_path, site, "  min_free_mb: 0\n")
+    with tmpfs(tmp_path / "state", "1m") as state:
+        _fill(state)
+        full = brief_cli("run", "--config", str(config), "--no-send")  # as the scheduler's tick would
+        (state / "filler").unlink()
+
+        after = brief_cli("run", "--config", str(config), "--no-send")  # the same process, room again
+
+    assert full.code == FULL, full.err
+    assert after.code == 0, after.err
+    _no_traceback(full.out, full.err, after.out, after.err)
+
+
+@needs_mount
+def test_a_state_disk_with_a_few_kib_left_is_said_to_be_full(tmp_path: Path, site: LoopbackSite) -> None:
+    config = _config(tmp_path, site, "  min_free_mb: 0\n")
+    with tmpfs(tmp_path / "state", "1m") as state:
+        _fill(state)
+        filler = state / "filler"
+        os.truncate(filler, filler.stat().st_size - 16 * 1024)  # SQLite meets it as "disk I/O error"
+
+        run = brief_cli("run", "--config", str(config), "--no-send")
+
+    assert run.code == FULL, run.err
+    assert f"no space left in the state folder {state}" in run.err
+    _no_traceback(run.out, run.err)

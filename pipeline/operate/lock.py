@@ -34,10 +34,30 @@ class RunLock:
             pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
             raise BusyError(pid, self.what) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:  # a full disk: the lock is let go, or a long-lived scheduler keeps it forever
+            os.close(fd)
+            raise
         self._fd = fd
         return self
+
+    @classmethod
+    def held(cls, state_dir: Path) -> bool:
+        """Whether a live process holds the lock now (the kernel drops it when that process
+        dies, however it dies: `brief status` is never told of a scheduler killed minutes ago)."""
+        try:
+            fd = os.open(state_dir / cls.name, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)  # closing drops the shared lock taken, if it was
+        return False
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -4,10 +4,12 @@ The ledger in the state database is the source of truth, not APScheduler's job s
 3.x misfire handling drops a missed run when jobs are re-added on start). The latest slot that
 is due is made unless the ledger says it is done; a slot whose run failed is tried again, a few
 times, some minutes apart; slots missed while the machine was off are made up once, by the
-one brief of the current slot, which says which slots it covers. Time only moves forward for
-delivery: a slot older than the newest one delivered (the clock set back) is never sent; it is
-recorded as skipped, with the reason. A slot previewed with `--no-send` and still not sent when a
-later slot is due is made up by that slot's brief, which takes its articles in.
+one brief of the current slot, which says which slots it covers (a slot whose message a server
+refused for now is sent again by the outbox until then; the covering brief takes its news in).
+Time only moves forward for delivery: a slot older than the newest one delivered (the clock set
+back) is never sent; it is recorded as skipped, with the reason. A slot previewed with
+`--no-send` and still not sent when a later slot is due is made up by that slot's brief, which
+takes its articles in.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from pipeline.store import Store
 from pipeline.store.records import DeliveryState, SlotState
 
 DONE = (SlotState.DELIVERED, SlotState.SKIPPED)
+# not made again on its own: the outbox sends its message (a crash left it, or a server refused
+# it for now), or a person decides (its message may have left and is gone)
+NOT_REMADE = (*DONE, SlotState.SENDING, SlotState.DEFERRED, SlotState.UNSURE)
 MAX_ATTEMPTS = 3  # a slot whose run failed is tried this often...
 RETRY_AFTER = timedelta(minutes=10)  # ...this far apart
 LOOKBACK = timedelta(days=2)  # missed slots older than this are not named in a catch-up brief
@@ -38,7 +43,7 @@ def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | No
     """The slot to make at `now`, or None when the ledger says there is nothing to do."""
     slot = current_slot(now, times)
     ledger = store.slot(slot_id(slot))
-    if ledger is not None and ledger.state in DONE:
+    if ledger is not None and ledger.state in NOT_REMADE:
         return None
     last = store.last_delivered_slot()
     if last is not None and slot_id(slot) < last:
@@ -60,16 +65,25 @@ def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | No
     covers = tuple(
         s
         for s in missed_slots(store.last_delivered_slot(), slot, times)
-        if (r := store.slot(s)) is None or r.state not in DONE
+        if (r := store.slot(s)) is None or r.state not in (*DONE, SlotState.UNSURE)
     )
-    # an older slot previewed (--no-send) and never sent: this brief takes its news in
+    # an older slot whose news never reached the reader (previewed with --no-send and never
+    # sent, refused by the server, its run failed or stopped): this brief takes its news in
     held = tuple(
         r.slot
         for r in store.slots()
         if r.slot < slot_id(slot)
-        and r.state == SlotState.BUILT
-        and (d := store.delivery(r.slot)) is not None
-        and d.state == DeliveryState.HELD
+        and (
+            (
+                r.state in (SlotState.FAILED, SlotState.DEFERRED, SlotState.INTERRUPTED)
+                and r.slot > (last or "")
+            )
+            or (
+                r.state == SlotState.BUILT
+                and (d := store.delivery(r.slot)) is not None
+                and d.state == DeliveryState.HELD
+            )
+        )
     )
     return DueSlot(slot, tuple(sorted({*covers, *held})))
 

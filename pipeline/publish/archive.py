@@ -52,7 +52,7 @@ def write_brief(output_dir: Path, slot: datetime, files: Mapping[str, bytes]) ->
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(stage, final)
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
     return final
 
 
@@ -73,7 +73,7 @@ def write_file(output_dir: Path, relative: str, data: bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
@@ -106,7 +106,7 @@ def remove_file(output_dir: Path, relative: str) -> bool:
         target.unlink()
     except FileNotFoundError:
         return False
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return True
 
 
@@ -122,7 +122,8 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in the folder `path` durable (its entry, not only the data)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

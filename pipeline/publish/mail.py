@@ -14,6 +14,7 @@ import smtplib
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email import message_from_bytes
 from email.headerregistry import Address
@@ -26,8 +27,17 @@ from pipeline.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 
-SMTP_TIMEOUT = 30.0
 RETRY_DELAYS = (30.0, 120.0, 300.0)  # seconds between tries after a temporary failure
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long to wait for the server, as RFC 5321 (4.5.3.2) says: its greeting and each reply
+    up to the end of the message, and the reply to the end of DATA (the server may be delivering
+    then; hanging up early is how a slow server gets the message twice)."""
+
+    command: float = 300.0
+    data: float = 600.0
 
 
 def build_message(
@@ -42,11 +52,15 @@ def build_message(
     nonce: str = "",
 ) -> tuple[bytes, str]:
     """The message as bytes, and its Message-ID: stable for a brief and its recipients, so a
-    resend after a crash can be recognised; `nonce` makes a deliberate second sending distinct.
+    resend after a crash can be recognised; `nonce` makes a deliberate second sending distinct
+    (with a digest of its text beside it: a different body never gets a Message-ID used before,
+    even if the count in `nonce` started again).
     The To header names the recipient when there is one, and no one when there are several
     (they are the envelope's recipients): no reader learns who else receives the brief."""
     domain = _domain(mail_from)
     digest = hashlib.sha1(("|".join(sorted(mail_to)) + brief_id).encode()).hexdigest()[:12]
+    if nonce:
+        nonce = f"{nonce}-{hashlib.sha1((text + html).encode()).hexdigest()[:4]}"
     message_id = f"<brief.{brief_id}.{digest}{'.' + nonce if nonce else ''}@{domain}>"
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = subject
@@ -82,7 +96,13 @@ def html_part_size(raw: bytes) -> int:
 
 
 def send_message(
-    raw: bytes, mail_from: str, mail_to: Sequence[str], smtp: SmtpSettings, *, send: bool = True
+    raw: bytes,
+    mail_from: str,
+    mail_to: Sequence[str],
+    smtp: SmtpSettings,
+    *,
+    send: bool = True,
+    timeouts: Timeouts = Timeouts(),
 ) -> str:
     """Send `raw` over SMTP; return what happened. Raises DeliveryError, whose `temporary` says
     whether trying again may help (a 4xx reply, a dropped connection) or not (5xx, bad login).
@@ -107,9 +127,9 @@ def send_message(
     try:
         client: smtplib.SMTP
         if smtp.tls == "ssl":
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=SMTP_TIMEOUT, context=context)
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeouts.command, context=context)
         else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT)
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeouts.command)
         with client:
             client.ehlo()
             if smtp.tls == "starttls":
@@ -121,7 +141,7 @@ def send_message(
                 return f"{smtp.host}:{smtp.port} accepted the connection" + (
                     " and the login" if smtp.user else ""
                 )
-            refused = client.sendmail(sender, recipients, raw)
+            refused = _transaction(client, sender, recipients, raw, timeouts.data)
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(
             f"SMTP login refused ({exc.smtp_code})", hint="check BRIEF_SMTP_USER and BRIEF_SMTP_PASSWORD"
@@ -148,6 +168,33 @@ def send_message(
     return f"sent to {', '.join(r for r in recipients if r not in refused)} via {smtp.host}:{smtp.port}{note}"
 
 
+def _transaction(
+    client: smtplib.SMTP, sender: str, recipients: Sequence[str], raw: bytes, data: float
+) -> list[str]:
+    """MAIL, RCPT and DATA as `SMTP.sendmail` sends them, but for the wait after the end of
+    DATA, which is `data` seconds; return the recipients refused (all refused: raised)."""
+    options = [f"size={len(raw)}"] if client.has_extn("size") else []
+    code, reply = client.mail(sender, options)
+    if code != 250:
+        client.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for rcpt in recipients:
+        code, reply = client.rcpt(rcpt)
+        if code not in (250, 251):
+            refused[rcpt] = (code, reply)
+    if len(refused) == len(recipients):
+        client.rset()
+        raise smtplib.SMTPRecipientsRefused(refused)
+    if client.sock is not None:
+        client.sock.settimeout(data)
+    code, reply = client.data(raw)
+    if code != 250:
+        client.rset()
+        raise smtplib.SMTPDataError(code, reply)
+    return list(refused)
+
+
 def send_with_retries(
     raw: bytes,
     mail_from: str,
@@ -155,15 +202,20 @@ def send_with_retries(
     smtp: SmtpSettings,
     delays: Sequence[float] = RETRY_DELAYS,
     sleep: Callable[[float], None] = time.sleep,
+    *,
+    timeouts: Timeouts = Timeouts(),
+    waiting: Callable[[DeliveryError, float], None] = lambda exc, delay: None,
 ) -> str:
-    """send_message, tried again after each of `delays` (seconds) while failures are temporary."""
+    """send_message, tried again after each of `delays` (seconds) while failures are temporary;
+    `waiting` is told of each pause before it starts (what failed, how long)."""
     for delay in (*delays, None):
         try:
-            return send_message(raw, mail_from, mail_to, smtp)
+            return send_message(raw, mail_from, mail_to, smtp, timeouts=timeouts)
         except DeliveryError as exc:
             if not exc.temporary or delay is None:
                 raise
             log.warning("delivery failed (%s); trying again in %.0f s", exc, delay)
+            waiting(exc, delay)
             sleep(delay)
     raise AssertionError("unreachable")
 

@@ -62,6 +62,16 @@ class Store(FeedStore, ArticleStore, ThreadStore, Ledger, ArchivePages):
         """Close the connection; the store is not used after."""
         self.db.close()
 
+    def close_as_one_file(self) -> None:
+        """Close, with everything in the database file itself (no -wal beside it): a file that
+        can be moved into place whole (`brief recover`). The next open goes back to WAL."""
+        try:
+            self.db.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+        finally:
+            self.db.close()
+
     def damage(self) -> str:
         """What SQLite's own check finds wrong in the database ("" when nothing is)."""
         try:

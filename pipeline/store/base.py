@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,13 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One `BEGIN IMMEDIATE` transaction: committed when the block ends, rolled back if it
-        raises. A full, read-only or damaged database is raised as the BriefError it is."""
+        raises. A full, read-only or damaged database is raised as the BriefError it is.
+
+        Inside another one, the block is part of it: several writes that must hold together
+        (what a send records in the outbox and the slot ledger) are one transaction."""
+        if self.db.in_transaction:
+            yield self.db
+            return
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -53,7 +60,24 @@ def store_error(exc: sqlite3.Error, path: Path) -> BriefError:
         )
     if "not a database" in text or "malformed" in text or "disk image" in text:
         return CorruptStoreError(path, str(exc))
+    if "disk i/o error" in text:  # SQLite's word for a write the disk refused: often, no room left
+        if _free_bytes(folder) < LOW_ROOM:
+            return storage_problem("full", folder, "state", str(exc))
+        return StoreError(
+            f"the state database {path} failed: {exc}",
+            hint=f"the disk under {folder} refused a write: check that it has room and is healthy",
+        )
     return StoreError(f"the state database {path} failed: {exc}")
+
+
+LOW_ROOM = 1_000_000  # bytes: a disk with less than this free is full, for a database
+
+
+def _free_bytes(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return LOW_ROOM
 
 
 def to_text(value: datetime | None) -> str | None:

@@ -63,10 +63,10 @@ class Ledger(Database):
         brief_id: str | None = None,
         covered_by: str | None = None,
         error: str | None = None,
-        attempt: bool = False,
+        attempt: int = 0,
     ) -> None:
         """Move `slot` to `state`; `brief_id` and `covered_by` are kept when not given, `error`
-        is replaced, and `attempt` counts one more run of it."""
+        is replaced, and `attempt` counts that many more runs of it (True: one)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO slots (slot, state, brief_id, covered_by, attempts, error, updated_at) "
@@ -111,11 +111,11 @@ class Ledger(Database):
         eml_path: str | None = None,
         error: str | None = None,
         attempt: bool = False,
-        sent: bool = False,
+        sent: int = 0,
     ) -> None:
         """Move the brief's message to `state` (only the outbox calls this). `message_id` and
         `eml_path` are kept when not given, `error` is replaced; `attempt` counts one more try
-        and `sent` one more message a server accepted."""
+        and `sent` that many more messages a server accepted (True: one)."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO deliveries (brief_id, message_id, eml_path, state, attempts, sends, last_error, "
@@ -137,10 +137,11 @@ class Ledger(Database):
             )
 
     def unfinished_deliveries(self) -> list[DeliveryRecord]:
-        """Messages built but not known to be sent: a crash between 'built' and 'sent'."""
+        """Messages built but not known to be sent: a crash between 'built' and 'sent', or a
+        server that refused them for now."""
         rows = self.db.execute(
-            "SELECT * FROM deliveries WHERE state IN (?, ?) ORDER BY brief_id",
-            (DeliveryState.BUILT, DeliveryState.SENDING),
+            "SELECT * FROM deliveries WHERE state IN (?, ?, ?) ORDER BY brief_id",
+            (DeliveryState.BUILT, DeliveryState.SENDING, DeliveryState.DEFERRED),
         ).fetchall()
         return [_delivery(r) for r in rows]
 

@@ -24,8 +24,11 @@ class SlotState(StrEnum):
     INTERRUPTED = "interrupted"  # its run was stopped; the next start makes it
     FAILED = "failed"  # its run or its delivery failed (error says which)
     BUILT = "built"  # archived and its message built, not yet delivered
+    SENDING = "sending"  # its message is with the SMTP server, or waits to try again (error says)
+    DEFERRED = "deferred"  # refused for now past the retries: the scheduler sends it again
     DELIVERED = "delivered"
     SKIPPED = "skipped"  # missed, and made up by a later brief (covered_by)
+    UNSURE = "unsure"  # its message may have been sent and its bytes are gone: a person decides
 
 
 class DeliveryState(StrEnum):
@@ -35,8 +38,11 @@ class DeliveryState(StrEnum):
     HELD = "held"  # not sent on purpose (--no-send)
     WRITTEN = "written"  # no server or no recipients: the .eml in the archive is the delivery
     SENDING = "sending"  # a crash here is resumed by sending the same bytes again
+    DEFERRED = "deferred"  # refused for now (4xx, no answer) past the retries: sent again later
     SENT = "sent"
     FAILED = "failed"  # refused for good, or the .eml went missing: shown, not retried
+    COVERED = "covered"  # never sent: a later brief took its news in (the slot's covered_by)
+    LOST = "lost"  # was being sent when its .eml went missing: never sent again on its own
 
 
 @dataclass(frozen=True)
