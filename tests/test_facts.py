@@ -1326,6 +1326,18 @@ def test_a_word_that_measures_nothing_is_no_label() -> None:
         "-- loans agreed but not yet made -- stood 32% lower than at the same time last year."
     )
     assert figure(text, "32%").label == ""
+    # a verb and its particle are no noun phrase: were "pulled in disappointing audience" (BBC
+    # entertainment_226) and "wanted to increase budget" (business_412)
+    audience = (
+        "Who's Your Daddy, the first episode of which was shown on 3 January, pulled in a disappointing "
+        "audience of 6.3 million, according to the Nielsen ratings system."
+    )
+    assert figure(audience, "6.3 million").label == ""
+    budget = (
+        "He said he wanted to increase the 2005-6 budget to 1,546 trillion rials ($175.6bn; £93.6bn) from "
+        "the previous year's 1,070 trillion."
+    )
+    assert figure(budget, "$175.6bn").label == ""
 
 
 def test_a_count_of_times_is_a_figure_without_a_label() -> None:

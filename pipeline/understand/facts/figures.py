@@ -363,7 +363,8 @@ _NO_MEASURE = frozenset("made done given taken whereas although though unless".s
 
 def _tidy(label: str, sentence: str) -> str:
     """The label as a reader sees it: without what a report is said to show before the measure,
-    "" when what is left is no noun phrase ("made", "year-on-year"), and without the capital
+    "" when what is left is no noun phrase ("made", "year-on-year", "planned to move new
+    projects"; "confirmed deaths" is one), and without the capital
     of its sentence's first word, as it reads inside one: "Shares in Veltrion fell 6%" gives
     "shares in Veltrion" (a name keeps it: "Apple shares")."""
     label = _REPORTED.sub("", label)
@@ -372,6 +373,12 @@ def _tidy(label: str, sentence: str) -> str:
         words[0].lower() in _FUNCTION_WORDS | _NO_MEASURE or re.fullmatch(r"[a-z]+-on-[a-z]+", label)
     ):
         return ""
+    if (
+        len(words) > 1
+        and re.fullmatch(r"[a-z]+ed", words[0])
+        and words[1].lower() in _FUNCTION_WORDS | {"yes"}
+    ):
+        return ""  # "58% planned to move new projects", "wanted to increase": a verb, not what is counted
     if (
         len(words) > 1
         and sentence.startswith(words[0])
