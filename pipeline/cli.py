@@ -15,7 +15,7 @@ import click
 
 from pipeline import __version__
 from pipeline.config import Config, load_config, smtp_from_env
-from pipeline.errors import BriefError, CorruptStoreError
+from pipeline.errors import BriefError, CorruptStoreError, storage_error
 from pipeline.ingest.health import describe
 from pipeline.models import ArchivedBrief
 from pipeline.operate.lock import RunLock, ServiceLock
@@ -306,12 +306,13 @@ def status(config_path: Path) -> None:
         last = store.last_brief()
         slots = store.recent_slots(6)
         heartbeat = store.service("heartbeat")
+        failure = store.service("last_failure") or ""
         health = {h.url: h for h in store.feed_health()}
         paused = store.paused_hosts(now)
         last_delivered = store.last_delivered_slot()
     finally:
         store.close()
-    state, reason = _pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir))
+    state, reason = _pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
     last_slot = parse_slot(last_delivered) if last_delivered else (last.slot if last else None)
     click.echo(status_line(last_slot, now, config.schedule, state=state))
     if reason:
@@ -340,12 +341,17 @@ def status(config_path: Path) -> None:
         click.echo(f"Host {host} asked us to wait ({why}) until {until:%Y-%m-%d %H:%M} UTC")
 
 
-def _pipeline_state(slots: list[SlotRecord], heartbeat: str | None, running: bool) -> tuple[str, str]:
+def _pipeline_state(
+    slots: list[SlotRecord], heartbeat: str | None, running: bool, failure: str = ""
+) -> tuple[str, str]:
     """Active (a scheduler holds its lock now), Stopped (none does), or Failing (the last slot
-    failed); with a line on a slot that waits for a retry or for a person."""
+    failed, or the scheduler's last tick failed before it could make one); with a line on a slot
+    that waits for a retry or for a person."""
     latest = next((r for r in slots if r.state != SlotState.SKIPPED), None)
     if latest is not None and latest.state == SlotState.FAILED:
         return "Failing", f"Slot {latest.slot} failed: {latest.error}"
+    if running and failure:
+        return "Failing", f"The scheduler's last try failed at {failure}"
     waiting = ""
     if latest is not None and latest.state in (SlotState.SENDING, SlotState.DEFERRED):
         waiting = f"Slot {latest.slot} is not delivered yet: {latest.error or 'being sent'}"
@@ -568,6 +574,16 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        # a full, read-only or forbidden folder met outside a run (`brief rebuild`, `brief
+        # recover`, a lock file): said as a run says it, never a traceback
+        fault = storage_error(exc, {})
+        if fault is None:
+            raise
+        click.echo(f"Error: {fault}", err=True)
+        if fault.hint:
+            click.echo(f"Hint: {fault.hint}", err=True)
+        sys.exit(fault.exit_code)
     except Exception as exc:
         if type(exc).__module__ != "sqlite3":
             raise

@@ -41,8 +41,8 @@ from pipeline.operate.lock import RunLock
 from pipeline.operate.memory import release_memory
 from pipeline.operate.progress import Progress, QuietProgress
 from pipeline.operate.room import check_room, storage_fault
-from pipeline.operate.schedule import made_line, slot_id
-from pipeline.operate.slots import due_slot
+from pipeline.operate.schedule import current_slot, made_line, slot_id
+from pipeline.operate.slots import covered_slots, due_slot
 from pipeline.publish import archive, compose
 from pipeline.publish.outbox import (
     DELIVERED,
@@ -160,7 +160,9 @@ def _run_slot(
                 if slot is None or smtp is None:
                     raise BriefError("a resend needs a slot and an SMTP server")
                 return SlotOutcome(resent=_resend(store, config, slot, smtp, now, options))
-            resumed = tuple(resume_deliveries(store, config, smtp, now, options.send_policy))
+            resumed = tuple(
+                resume_deliveries(store, config, smtp, now, options.send_policy, options.should_stop)
+            )
             for done in resumed:  # said now: the run that follows may fail
                 (progress or QuietProgress()).note(
                     f"finished an interrupted delivery: {done.detail} ({done.eml_path})"
@@ -170,6 +172,10 @@ def _run_slot(
                 if due is None:
                     return SlotOutcome(resumed)
                 slot, options = due.slot, replace(options, covers=due.covers)
+            elif slot == current_slot(now, config.schedule):
+                # made by hand, the current slot's brief makes up for the older ones as the
+                # scheduler's would: their news is not lost because a person ran it
+                options = replace(options, covers=covered_slots(store, slot, config.schedule))
         finally:
             store.close()
         result = run_brief(config, slot=slot, clock=clock, smtp=smtp, progress=progress, options=options)
@@ -228,10 +234,12 @@ def run_brief(
         archive.clean_staging(config.output_dir)
         run_id = store.start_run(sid, now)
         store.set_slot(sid, SlotState.RUNNING, now, attempt=True)
-        # a message was built for the slot before: this one is another, under another id (the
+        # a message was built for the slot before (or may have been: one made again on purpose
+        # after the state was recovered without it): this one is another, under another id (the
         # slot's runs are counted, so each run's is new)
         counted = store.slot(sid)
-        nonce = f"b{counted.attempts}" if built is not None and counted is not None else ""
+        again = built is not None or options.force or options.rebuild
+        nonce = f"b{counted.attempts}" if again and counted is not None else ""
         paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
         ctx = RunContext(
             config,

@@ -46,7 +46,31 @@ def run_due_slots(
     options = RunOptions(
         should_stop=should_stop, send_policy=policy or SendPolicy(), llm=llm_from_env(), heartbeat=True
     )
-    return run_slot(config, clock=clock, smtp=smtp, progress=progress, options=options).result
+    try:
+        result = run_slot(config, clock=clock, smtp=smtp, progress=progress, options=options).result
+    except (BusyError, StoppedError):
+        raise
+    except BriefError as exc:
+        # a tick that fails before any slot is recorded (a full or read-only folder): `brief
+        # status` says Failing, not Active, until a tick gets through
+        _note_failure(config, f"{clock():%Y-%m-%d %H:%M} UTC: {exc}")
+        raise
+    _note_failure(config, "")
+    return result
+
+
+def _note_failure(config: Config, said: str) -> None:
+    """Keep what the last tick failed on ("" once one gets through), as far as the state folder
+    can take it: a state that cannot be written is said by the run's own error."""
+    try:
+        store = Store(config.state_dir)
+        try:
+            if (store.service("last_failure") or "") != said:
+                store.set_service("last_failure", said)
+        finally:
+            store.close()
+    except (BriefError, OSError):
+        log.debug("could not record the tick's failure", exc_info=True)
 
 
 def serve(config: Config, smtp: SmtpSettings | None) -> None:

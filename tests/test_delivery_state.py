@@ -22,6 +22,7 @@ from test_service import Watch
 from test_storage import needs_mount, tmpfs
 
 from pipeline.config import Config, load_config
+from pipeline.run import RunOptions, run_slot
 from pipeline.service import run_due_slots
 
 SID = "2026-11-10T1500Z"
@@ -252,3 +253,46 @@ def test_status_says_stopped_as_soon_as_the_scheduler_is_killed(tmp_path: Path, 
     assert running.out.startswith("Pipeline Active")
     assert killed.out.startswith("Pipeline Stopped"), killed.out
     assert "The scheduler is not running (last seen" in killed.out
+
+
+# -- a brief made by hand makes up for the older slots, as the scheduler's does ---------------------
+
+
+def _by_hand(config: Config, when: datetime, now: datetime, smtp: SmtpServer) -> None:
+    run_slot(config, slot=when, clock=lambda: now, smtp=smtp.settings(), options=RunOptions(manual=True))
+
+
+def test_a_brief_run_by_hand_takes_in_the_news_of_a_slot_the_server_refused(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = _patient_config(tmp_path, site)
+    smtp.mailbox.default = "554 5.6.0 message refused"
+    _tick(config, at(15, 0, 30), smtp)  # 15:00's brief, with the story, refused for good
+    smtp.mailbox.default = "250 2.0.0 accepted"
+
+    _by_hand(config, at(21, 0), at(21, 5), smtp)  # `brief run` at 21:05
+    _tick(config, at(21, 10), smtp)
+
+    assert _with_story(smtp.mailbox.accepted), "the 15:00 news never reached the reader"
+    slots, _ = ledger(config.state_dir)
+    assert slots["2026-11-10T1500Z"].covered_by == "2026-11-10T2100Z"
+
+
+def test_a_slot_refused_for_now_is_never_sent_after_a_newer_one_reached_the_reader(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = _patient_config(tmp_path, site)
+    smtp.mailbox.default = "451 4.3.2 try later"
+    _tick(config, at(15, 0, 30), smtp)  # 15:00 deferred
+    smtp.mailbox.script = ["451 4.3.2 try later"] * 4  # still refused when the 21:05 run resumes it
+    smtp.mailbox.default = "250 2.0.0 accepted"
+
+    _by_hand(config, at(21, 0), at(21, 5), smtp)
+    _tick(config, at(21, 20), smtp)
+    _tick(config, at(22, 0), smtp)
+
+    ids = [str(message_from_bytes(raw)["Message-ID"]) for raw in smtp.mailbox.accepted]
+    assert len(ids) == 1 and "T2100Z" in ids[0], ids  # 15:00 is not sent after 21:00
+    assert _with_story(smtp.mailbox.accepted)  # its news came with 21:00's brief

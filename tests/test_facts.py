@@ -1635,3 +1635,33 @@ def test_real_news_a_network_executive_speaks_for_himself_and_an_unnamed_one_as_
         'was appropriate for broadcast," said a Fox spokesman.'
     )
     assert [speaker for speaker, _ in quotes_of(spokesman)] == ["Fox spokesman"]
+
+
+# Review of issue 16's rules: what they must not take away
+def test_a_hyphenated_given_name_is_part_of_the_name() -> None:
+    text = "North Korean leader Kim Jong-un met South Korean President Moon Jae-in at the border."
+    assert {"Kim Jong-un", "Moon Jae-in"} <= names(text, "person")
+    assert "Tsai Ing-wen" in names("Taiwan President Tsai Ing-wen said the island would not bow.", "person")
+
+
+def test_a_word_after_the_speaker_ending_in_er_is_not_an_agent_noun() -> None:
+    said = '"We played well and deserved the win," said John Smith after Chelsea beat Arsenal.'
+    assert [s for s, _ in quotes_of(said)] == ["John Smith"]
+    assert [s for s, _ in quotes_of('"The law is clear," said Maria Lopez under Spanish law.')] == [
+        "Maria Lopez"
+    ]
+
+
+def test_a_speaker_quoted_in_a_paper_is_still_the_speaker() -> None:
+    for text in (
+        '"We will not back down," said John Smith, who was quoted in the Financial Times.',
+        '"We will not back down," Mayor John Smith said in remarks quoted widely on Tuesday.',
+    ):
+        assert [s for s, _ in quotes_of(text)] == ["John Smith"], text
+
+
+def test_a_purpose_told_in_the_past_is_not_a_fixture_to_come() -> None:
+    wednesday = utc(2026, 11, 11, 12)
+    assert [
+        e.iso for e in events_of("The president flew to Paris to meet Emmanuel Macron on Monday.", wednesday)
+    ] == ["2026-11-09"]

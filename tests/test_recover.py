@@ -144,3 +144,23 @@ def test_an_unreadable_brief_json_is_reported_and_its_slot_is_not_sent_again(
     assert "Recovered 1 brief" in recovered.out
     assert run is None and "already delivered" in again.out, again.out + again.err
     assert len(smtp.mailbox.data) == sent
+
+
+def test_a_brief_made_again_after_a_recover_without_its_message_gets_a_new_message_id(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = _two_briefs(tmp_path, site, smtp)
+    received = {str(message_from_bytes(raw)["Message-ID"]) for raw in smtp.mailbox.data}
+    folder = config.output_dir / "2026/11/10/2100"
+    (folder / "message.eml").unlink()  # the message is gone, and so is the state
+    shutil.rmtree(config.state_dir)
+    assert brief_cli("recover", "--config", str(config.path)).code == 0
+
+    made = brief_cli(
+        "run", "--config", str(config.path), "--slot", "2026-11-10T21:00Z", "--force", "--no-send"
+    )
+
+    assert made.code == 0, made.err
+    again = str(message_from_bytes((folder / "message.eml").read_bytes())["Message-ID"])
+    assert again not in received  # never the id a reader got, now with another body

@@ -13,10 +13,16 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import LoopbackSite, brief_cli, publish_news, write_sources
+
+from pipeline.config import load_config
+from pipeline.errors import BriefError
+from pipeline.operate.lock import ServiceLock
+from pipeline.service import run_due_slots
 
 FULL, READ_ONLY, BAD_DATA = 74, 74, 65
 
@@ -224,3 +230,37 @@ def test_a_state_disk_with_a_few_kib_left_is_said_to_be_full(tmp_path: Path, sit
     assert run.code == FULL, run.err
     assert f"no space left in the state folder {state}" in run.err
     _no_traceback(run.out, run.err)
+
+
+@needs_mount
+def test_rebuild_on_a_read_only_output_folder_says_so_without_a_traceback(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = _config(tmp_path, site, "  min_free_mb: 0\n")
+    with tmpfs(tmp_path / "output", "8m") as output:
+        assert brief_cli("run", "--config", str(config), "--no-send").code == 0
+        subprocess.run(["mount", "-o", "remount,ro", str(output)], check=True)
+
+        rebuild = brief_cli("rebuild", "--config", str(config))
+
+        assert rebuild.code == READ_ONLY, rebuild.err
+        assert "read-only file system" in rebuild.err and "Hint:" in rebuild.err
+        _no_traceback(rebuild.out, rebuild.err)
+
+
+@needs_mount
+def test_status_says_failing_while_the_schedulers_ticks_fail_before_making_a_slot(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    config = load_config(_config(tmp_path, site))
+    with tmpfs(tmp_path / "output", "1m") as output:
+        subprocess.run(["mount", "-o", "remount,ro", str(output)], check=True)
+        with pytest.raises(BriefError):
+            run_due_slots(config, clock=lambda: datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC))
+
+        with ServiceLock(config.state_dir):  # the scheduler is running
+            status = brief_cli("status", "--config", str(config.path))
+
+    assert "Pipeline Failing" in status.out, status.out
+    assert "read-only file system" in status.out
+    _no_traceback(status.out, status.err)

@@ -9,7 +9,13 @@ from pipeline.models import Article, KeyFigure, Sentence, SourceRef, Summary, Th
 from pipeline.run import digest_thread
 from pipeline.text.sentences import split_sentences
 from pipeline.understand.facts import extract_facts
-from pipeline.understand.headings import audience_groups, changes_for, reads_alone
+from pipeline.understand.headings import (
+    audience_groups,
+    changes_for,
+    reads_alone,
+    sentence_key,
+    without_connective,
+)
 from pipeline.understand.once import each_once, top_of_brief
 from pipeline.understand.summarize import summarize_thread
 
@@ -508,3 +514,12 @@ def test_a_key_figure_a_thread_above_shows_is_not_shown_again_but_another_of_the
 
     # the same sum of money is the same fact, whatever its label; another 6% is another figure
     assert [(f.value, f.label) for f in shown.figures] == [("6%", "researchers who left")]
+
+
+def test_a_sentence_shown_without_its_connectives_is_still_the_same_sentence_for_repeats() -> None:
+    # "And yet the company …" is shown as "Yet the company …": both compare as one sentence
+    for text in ("And yet the company said it would appeal.", "And yet, the company said it would appeal."):
+        assert sentence_key(without_connective(text)) == sentence_key(text)
+    # an adverb of what follows is no connective: the sentence would say something else
+    for text in ("So many people applied that the website crashed.", "Yet another delay hit the project."):
+        assert without_connective(text) == text

@@ -62,13 +62,21 @@ def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | No
             return None  # the server refused the message for good: shown, not retried
         if ledger.attempts >= MAX_ATTEMPTS or now - ledger.updated_at < RETRY_AFTER:
             return None
+    return DueSlot(slot, covered_slots(store, slot, times))
+
+
+def covered_slots(store: Store, slot: datetime, times: Sequence[time]) -> tuple[str, ...]:
+    """The older slots whose news the brief of `slot` takes in: those missed since the last one
+    delivered, and those whose news never reached the reader (previewed with --no-send and never
+    sent, refused by the server, their run failed or stopped; a message refused for now and
+    overtaken by a newer delivered brief too, within LOOKBACK: it is never sent after it)."""
+    last = store.last_delivered_slot()
     covers = tuple(
         s
-        for s in missed_slots(store.last_delivered_slot(), slot, times)
+        for s in missed_slots(last, slot, times)
         if (r := store.slot(s)) is None or r.state not in (*DONE, SlotState.UNSURE)
     )
-    # an older slot whose news never reached the reader (previewed with --no-send and never
-    # sent, refused by the server, its run failed or stopped): this brief takes its news in
+    oldest = slot_id(slot - LOOKBACK)
     held = tuple(
         r.slot
         for r in store.slots()
@@ -78,6 +86,7 @@ def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | No
                 r.state in (SlotState.FAILED, SlotState.DEFERRED, SlotState.INTERRUPTED)
                 and r.slot > (last or "")
             )
+            or (r.state == SlotState.DEFERRED and r.slot >= oldest)
             or (
                 r.state == SlotState.BUILT
                 and (d := store.delivery(r.slot)) is not None
@@ -85,7 +94,7 @@ def due_slot(store: Store, now: datetime, times: Sequence[time]) -> DueSlot | No
             )
         )
     )
-    return DueSlot(slot, tuple(sorted({*covers, *held})))
+    return tuple(sorted({*covers, *held}))
 
 
 def missed_slots(last_done: str | None, current: datetime, times: Sequence[time]) -> tuple[str, ...]:

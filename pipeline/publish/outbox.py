@@ -126,14 +126,25 @@ def deliver_built(
 
 
 def resume_deliveries(
-    store: Store, config: Config, smtp: SmtpSettings | None, now: datetime, policy: SendPolicy = SendPolicy()
+    store: Store,
+    config: Config,
+    smtp: SmtpSettings | None,
+    now: datetime,
+    policy: SendPolicy = SendPolicy(),
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> list[Delivery]:
     """Send what a crash left between `built` and `sent`, and what a server refused for now
-    once `delivery.retry_after` has passed: the stored bytes, unchanged."""
+    once `delivery.retry_after` has passed: the stored bytes, unchanged. A stop asked for
+    (SIGTERM) starts no further send: the next start finishes them."""
     done: list[Delivery] = []
     if smtp is None:
         return done
+    last = store.last_delivered_slot()
     for unfinished in store.unfinished_deliveries():
+        if should_stop():
+            break
+        if unfinished.state == DeliveryState.DEFERRED and last is not None and unfinished.brief_id < last:
+            continue  # a newer brief reached the reader: this one is never sent after it (the next covers it)
         if unfinished.state == DeliveryState.DEFERRED and not retry_due(unfinished, config, now):
             continue
         eml, brief_id = Path(unfinished.eml_path), unfinished.brief_id

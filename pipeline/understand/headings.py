@@ -273,10 +273,13 @@ _WHOLE_QUOTE = re.compile(r'^["“][^"“”]+["”][.!]?$')
 # the same ("However, the plant will close" says the plant will close); a time or sequence word
 # ("Later", "Initially", "Now") is not one, it says when
 _CONNECTIVE = re.compile(
-    r"""^(?:but|and|however|meanwhile|nevertheless|nonetheless|moreover|furthermore|in\ addition
-    |additionally|besides|separately|still|yet|even\ so|that\ said|indeed|in\ fact|also|so(?!\ far\b)
-    |thus|therefore|as\ a\ result|consequently|accordingly|in\ turn|likewise|similarly|instead
-    |on\ the\ other\ hand|by\ contrast|in\ contrast|at\ the\ same\ time)\b,?\s+""",
+    r"""^(?:(?:but|and|however|meanwhile|nevertheless|nonetheless|moreover|furthermore|in\ addition
+    |additionally|separately|even\ so|that\ said|indeed|in\ fact|thus|therefore|as\ a\ result
+    |consequently|accordingly|in\ turn|likewise|similarly|on\ the\ other\ hand|by\ contrast
+    |in\ contrast|at\ the\ same\ time)\b,?\s+
+    # words that are also adverbs of what follows ("So many applied", "Yet another delay", "Still
+    # more"): a connective only with its comma
+    |(?:so|yet|still|also|besides|instead),\s+)""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -292,13 +295,12 @@ def without_connective(sentence: str) -> str:
     """The sentence without an opening connective that only links it to the one before, or the
     sentence itself when it has none (or nothing that reads as a sentence is left)."""
     text = sentence.strip()
-    m = _CONNECTIVE.match(text)
-    if m is None:
-        return text
-    rest = text[m.end() :]
-    if not rest[:1].isalpha() or len(rest.split()) < 4 or _NO_SUBJECT.match(rest):
-        return text  # "But are usually thwarted …" has its subject in the sentence before
-    return rest[0].upper() + rest[1:]
+    while (m := _CONNECTIVE.match(text)) is not None:  # "And yet, the company …": both go
+        rest = text[m.end() :]
+        if not rest[:1].isalpha() or len(rest.split()) < 4 or _NO_SUBJECT.match(rest):
+            return text  # "But are usually thwarted …" has its subject in the sentence before
+        text = rest[0].upper() + rest[1:]
+    return text
 
 
 def sentence_key(text: str) -> str:

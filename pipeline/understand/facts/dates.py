@@ -81,8 +81,9 @@ _D_WEEKDAY = re.compile(rf"\b(?P<wd>{WEEKDAY_RE})\b(?!s\b)(?!\s?[’']\s?s\b)")
 _FUTURE = re.compile(
     r"\b(?:will|would|shall|expects? to|expected to|plans? to|planned to|is due to|are due to|"
     r"is set to|are set to|is scheduled|are scheduled|intends? to|next|"
-    # a fixture: "advances to play Saturday", "is to face Texas on Sunday"
-    r"to (?:play|face|meet|host|visit)|upcoming)\b",
+    # a fixture: "advances to play Saturday", "is to face Texas on Sunday" (not "flew to Paris to
+    # meet Macron on Monday": that was a purpose, told in the past)
+    r"(?:advances|advance|is|are) to (?:play|face|meet|host|visit)|upcoming)\b",
     re.IGNORECASE,
 )
 _D_RELATIVE = re.compile(

@@ -51,8 +51,13 @@ _SHOUTED = re.compile(r"\b[A-Z][A-Z'’-]+\b")
 _DATELINE = re.compile(r"^(?:\S+\s+){0,6}\d{4}-\d{2}-\d{2}$")
 _PARTICLE = re.compile(r"^(?:al|el|ad|ash|ul|ud|ed|bin|ibn)-[A-Z]")  # "Zine al-Abidine Ben Ali"
 _WORDS = re.compile(r"\b[^\W\d_]{2,}\b")
-# "Frankfurt-based", "Trouble-hit", "State-owned": an adjective, not a name's word
-_ADJECTIVE_SUFFIX = re.compile(r"-[a-z]+$")
+# "Frankfurt-based", "Trouble-hit", "State-owned": an adjective, not a name's word (a closed list:
+# "Kim Jong-un", "Tsai Ing-wen" are names)
+_ADJECTIVE_SUFFIX = re.compile(
+    r"-(?:based|born|led|backed|owned|listed|style|era|made|run|hit|strapped|laden|rich|controlled|"
+    r"funded|linked|bound|focused|driven|affiliated|registered|headquartered|sponsored|dominated|"
+    r"inspired|era|class|bred|raised|trained|educated)$"
+)
 
 
 _DESCRIPTOR_NOUN_RE = "|".join(

@@ -80,9 +80,15 @@ _AFTER_PREPOSITION = re.compile(
 _QUALIFIES_ROLE = re.compile(rf"^[’']?s?\s+(?:[\w-]+\s+){{0,3}}(?i:{_ROLE_NOUN_RE})\s*,?\s+[A-Z]")
 # "Cobain biographer Charles Cross": a name before the lower-case noun of an agent names whom he
 # works on; the name after it speaks (not "X of box office tracker Y", nor "X and drummer Y")
-_FUNCTION_WORD = r"(?:of|for|at|with|from|by|and|or|in|on|to|the|a|an)\b"
+_FUNCTION_WORD = (
+    r"(?:of|for|at|with|from|by|and|or|in|on|to|the|a|an|after|under|over|later|never|either|however|"
+    r"whether|neither|rather|together|ever|former|other|another|before|further|sooner|earlier)\b"
+)
+# the agent noun is followed by the name of the one who spoke (two capitalised words): "said
+# Cobain biographer Charles Cross", not "said John Smith after Chelsea beat Arsenal"
 _QUALIFIES_AGENT = re.compile(
-    rf"^\s+(?:(?!{_FUNCTION_WORD})[a-z][\w-]*\s+){{0,2}}(?!{_FUNCTION_WORD})[a-z][\w-]*(?:er|or|ist|ian)\s+[A-Z]"
+    rf"^\s+(?:(?!{_FUNCTION_WORD})[a-z][\w-]*\s+){{0,2}}(?!{_FUNCTION_WORD})[a-z][\w-]*(?:er|or|ist|ian)"
+    r"\s+[A-Z][\w’'-]+\s+[A-Z]"
 )
 # "But the Tory leader argued", "But a spokesman for the Home Office defended": an unnamed subject
 _DESCRIBED_SUBJECT = re.compile(
@@ -98,8 +104,9 @@ _SUBJECT_VERB = re.compile(
 )
 _REPORTED_BY = re.compile(r"\b(?:quoted|cited)\s+((?:[a-z][\w-]*\s+)*)(?=[A-Z])")
 # "“…,” the newspaper quotes a source close to the Chinese firm": the outlet reports, its source spoke
+# (its subject an outlet right before the verb: not "said John Smith, who was quoted in the FT")
 _OUTLET_QUOTES = re.compile(
-    r"^[\s,]*(?:[^.!?;:“”\"]{1,80}?\s+)?(?:quotes|quoted|cites|cited)\s+(?!as\b|by\b)"
+    r"^[\s,]*(?:the|a|an)\s+(?:[\w’'-]+\s+){0,3}?(?:quotes|quoted|cites|cited)\s+(?!as\b|by\b|in\b|widely\b)"
 )
 # A description that names no one ("the judge", "The Judge"): the person of that title named before.
 _DESCRIPTION = re.compile(r"^(?:the|The)\s+(?P<noun>[A-Za-z-]+)$")
