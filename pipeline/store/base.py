@@ -37,7 +37,14 @@ class Database:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.Error:
+                # a COMMIT SQLite did not roll back itself (busy, I/O): undone here, or every
+                # later transaction on this connection would join this one and never commit
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
         except sqlite3.Error as exc:
             raise store_error(exc, self.path) from exc
 
