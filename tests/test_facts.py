@@ -518,8 +518,9 @@ def test_an_adjective_before_a_name_is_not_part_of_it() -> None:
 
 def test_a_valley_is_a_place_whatever_its_first_word() -> None:
     # the seeds' "companies in Silicon Valley" listed Silicon Valley as an organisation
-    text = "If the way to get there is scaling up LLMs at companies in Silicon Valley, think again."
+    text = "Scaling up LLMs at companies in Silicon Valley will not get there, analyst Jane Holm said."
     assert "Silicon Valley" not in names(text, "org") | names(text, "person")
+    assert "Jane Holm" in names(text, "person")  # the sentence's names are still read
 
 
 def test_an_alliance_that_speaks_is_an_organisation_not_a_person() -> None:
