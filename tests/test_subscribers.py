@@ -13,6 +13,7 @@ import signal
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -174,3 +175,47 @@ def test_a_run_killed_in_the_middle_of_a_thousand_sends_delivers_the_rest_once_e
     assert len(ids) == 1000 and max(ids.values()) == 1
     slots, deliveries = ledger(tmp_path / "state")
     assert slots[SLOT].state == "delivered" and deliveries[SLOT].sends == 1000
+
+
+def test_the_pace_spaces_the_messages_of_one_connection(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    paths = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=people(3), delivery="pace: 10")
+    pauses: list[float] = []
+    now = [0.0]  # a clock that moves only when the outbox sleeps: the test does not time anything
+
+    def sleep(seconds: float) -> None:
+        pauses.append(round(seconds, 6))
+        now[0] += seconds
+
+    policy = replace(NO_WAIT, sleep=sleep, clock=lambda: now[0])
+
+    run_due_slots(load_config(paths), clock=lambda: AT_1500, smtp=smtp.settings(), policy=policy)
+
+    assert len(smtp.mailbox.accepted) == 3 and len(smtp.mailbox.sessions) == 1
+    assert pauses == [0.1, 0.1]  # 10 a second
+
+
+def test_one_who_unsubscribes_before_their_turn_is_not_sent_the_slot(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    everyone = people(3)
+    smtp.mailbox.refuse = {everyone[2]: "451 4.2.1 try later"}
+    config = load_config(write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone))
+    run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
+    store = Store(config.state_dir)
+    try:
+        store.set_subscriber_status(everyone[2], SubscriberStatus.UNSUBSCRIBED, AT_1500)
+    finally:
+        store.close()
+    smtp.mailbox.refuse = {}
+
+    later = AT_1500 + timedelta(seconds=config.retry_after + 1)
+    run_due_slots(config, clock=lambda: later, smtp=smtp.settings(), policy=NO_WAIT)
+
+    assert sorted(e for (e,) in smtp.mailbox.envelopes) == sorted(everyone[:2])
+    assert recipients(config.state_dir)[everyone[2]] == "dropped"
+    status = brief_cli("status", "--config", str(config.path)).out
+    assert f"{SLOT}  delivered · delivered to 2 of 2; 1 left before their turn" in status

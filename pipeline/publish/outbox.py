@@ -56,11 +56,12 @@ RETRY_FACTORS = (1, 4, 10)  # the pauses between tries, in units of delivery.ret
 @dataclass(frozen=True)
 class SendPolicy:
     """How hard to try: the pauses between tries after a temporary failure (None: from the
-    config's delivery.retry_pause), the sleep, and who is told of each pause."""
+    config's delivery.retry_pause), the sleep, who is told of each pause, and the clock."""
 
     delays: Sequence[float] | None = None
     sleep: Callable[[float], None] = time.sleep
     tell: Callable[[str], None] = lambda text: None
+    clock: Callable[[], float] = time.monotonic  # what `delivery.pace` keeps time by, in seconds
 
 
 def deliver_brief(
@@ -248,7 +249,7 @@ def _round(
     sent again, the same bytes, by the next start). Returns what broke the connection, if so."""
     active = {s.address.lower() for s in store.subscribers(SubscriberStatus.ACTIVE)}
     gap = 1.0 / config.pace if config.pace else 0.0
-    due = time.monotonic()
+    due = policy.clock()
     with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
         for person in store.recipients(brief_id):
             if person.state not in WAITING:
@@ -257,10 +258,10 @@ def _round(
                 store.set_recipient(brief_id, person.address, RecipientState.DROPPED, now)
                 continue
             personal, _ = personalise(raw, brief_id, person.address, person.name)
-            wait = due - time.monotonic()
+            wait = due - policy.clock()
             if wait > 0:
                 policy.sleep(wait)
-            due = max(due, time.monotonic()) + gap
+            due = max(due, policy.clock()) + gap
             try:
                 session.send(personal, config.mail_from, person.address)
             except MessageRefused as exc:
@@ -289,30 +290,30 @@ def _settle_round(
     for good (and one was sent), deferred while some wait, failed when none could be sent."""
     people = store.recipients(brief_id)
     counts = recipient_counts(people)
-    summary = recipients_line(people)
+    # where the subscribers stand is said by `brief run` here, and by `brief status` from the
+    # recipients themselves: not kept in the slot's error as well
+    told = f" ({recipients_line(people)})" if len(people) > 1 else ""
     waiting = counts[RecipientState.PENDING] + counts[RecipientState.DEFERRED]
     refusal = broken or next((DeliveryError(r.error or "") for r in people if r.state in WAITING), None)
     if waiting and broken is not None and not broken.temporary:
         error = f"delivery failed: {broken}"
         settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
-        return Delivery(message_id, str(eml), False, error, failed=True)
+        return Delivery(message_id, str(eml), False, error + told, failed=True)
     if waiting:
-        error = f"delivery deferred: {refusal}; `brief schedule` tries again after {config.retry_after} s" + (
-            f" ({summary})" if len(people) > 1 else ""
-        )
+        error = f"delivery deferred: {refusal}; `brief schedule` tries again after {config.retry_after} s"
         settle(store, brief_id, DeliveryState.DEFERRED, SlotState.DEFERRED, now, error=error)
-        return Delivery(message_id, str(eml), False, error, failed=True)
+        return Delivery(message_id, str(eml), False, error + told, failed=True)
     if not counts[RecipientState.SENT] and counts[RecipientState.FAILED]:
         failed = next(r for r in people if r.state == RecipientState.FAILED)
-        error = f"delivery failed: {failed.error}" + (f" ({summary})" if len(people) > 1 else "")
+        error = f"delivery failed: {failed.error}"
         settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
-        return Delivery(message_id, str(eml), False, error, failed=True)
+        return Delivery(message_id, str(eml), False, error + told, failed=True)
     if not counts[RecipientState.SENT]:  # every recipient left before their turn
         settle(store, brief_id, DeliveryState.WRITTEN, SlotState.DELIVERED, now)
         return Delivery(message_id, str(eml), False, "no recipient is subscribed any more; message written")
-    settle(store, brief_id, DeliveryState.SENT, SlotState.DELIVERED, now)  # `brief status` counts
+    settle(store, brief_id, DeliveryState.SENT, SlotState.DELIVERED, now)
     sent_to = people[0].address if len(people) == 1 else f"{counts[RecipientState.SENT]:,} subscribers"
-    return Delivery(message_id, str(eml), True, f"sent to {sent_to} via {smtp.host}:{smtp.port}")
+    return Delivery(message_id, str(eml), True, f"sent to {sent_to} via {smtp.host}:{smtp.port}{told}")
 
 
 def recipient_counts(people: Sequence[RecipientRecord]) -> dict[RecipientState, int]:
