@@ -219,3 +219,36 @@ def test_one_who_unsubscribes_before_their_turn_is_not_sent_the_slot(
     assert recipients(config.state_dir)[everyone[2]] == "dropped"
     status = brief_cli("status", "--config", str(config.path)).out
     assert f"{SLOT}  delivered · delivered to 2 of 2; 1 left before their turn" in status
+
+
+def test_a_kill_inside_the_smtp_window_resends_that_one_subscriber_the_same_bytes(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    everyone = people(3)
+    config = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone, delivery="pace: 0")
+    proc = brief_process("run", "--config", str(config), "--slot", SLOT, env=smtp.env())
+
+    def kill_at_the_second() -> None:
+        if len(smtp.mailbox.accepted) == 2:  # the server kept it; its 250 never reaches the run
+            os.kill(proc.pid, signal.SIGKILL)
+
+    smtp.mailbox.before_250 = kill_at_the_second
+    try:
+        proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(TIMEOUT)
+    smtp.mailbox.before_250 = lambda: None
+    again = brief_process("run", "--config", str(config), "--slot", SLOT, env=smtp.env())
+    out, err = again.communicate(timeout=TIMEOUT)
+
+    assert again.returncode == 0, out + err
+    received = [e for (e,) in smtp.mailbox.envelopes]
+    assert Counter(received) == Counter({everyone[0]: 1, everyone[1]: 2, everyone[2]: 1})
+    mailbox = smtp.mailbox
+    first, second = (
+        m for m, (e,) in zip(mailbox.accepted, mailbox.envelopes, strict=True) if e == everyone[1]
+    )
+    assert first == second, "the extra copy is the very message: same bytes, same Message-ID"
