@@ -19,6 +19,7 @@ from typing import Any
 from . import (
     archive,
     brief_quality,
+    delivery,
     digest,
     entities,
     extraction,
@@ -62,6 +63,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "scaling": speed.scaling,
     "archive": archive.run,
     "brief_quality": brief_quality.run,
+    "delivery": delivery.run,
 }
 NEEDS_DATA = (
     "extraction",

@@ -20,6 +20,7 @@ from pipeline.ingest.health import describe
 from pipeline.models import ArchivedBrief
 from pipeline.operate.lock import RunLock, ServiceLock
 from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
+from pipeline.publish.outbox import recipients_line
 from pipeline.store import Store
 from pipeline.store.records import SlotRecord, SlotState
 
@@ -310,6 +311,7 @@ def status(config_path: Path) -> None:
         health = {h.url: h for h in store.feed_health()}
         paused = store.paused_hosts(now)
         last_delivered = store.last_delivered_slot()
+        people = {e.slot: store.recipients(e.brief_id or e.slot) for e in slots}
     finally:
         store.close()
     state, reason = _pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
@@ -328,6 +330,8 @@ def status(config_path: Path) -> None:
         for entry in slots:
             detail = f" · covered by {entry.covered_by}" if entry.covered_by else ""
             detail += f" · {entry.error}" if entry.error else ""
+            if people[entry.slot]:  # one message per subscriber: where they stand
+                detail += f" · {recipients_line(people[entry.slot])}"
             click.echo(f"  {entry.slot}  {entry.state}{detail}")
     click.echo("")
     click.echo(f"{'feed':<28} {'last success':<16} {'entries':>7}  state · last error")

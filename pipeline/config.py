@@ -71,6 +71,7 @@ class Config:
     smtp_data_timeout: int  # seconds: the reply to the end of DATA
     retry_pause: int  # seconds before the second try; then 4 and 10 times as long
     retry_after: int  # seconds before the scheduler tries a deferred message again
+    pace: int  # messages per second handed to the SMTP server (0: no pause)
     feeds: tuple[FeedSource, ...]
     threads: tuple[ThreadSpec, ...]
     network_allow: tuple[str, ...]
@@ -229,6 +230,7 @@ def parse_config(text: str, path: Path) -> Config:
         smtp_data_timeout=delivery.integer("smtp_data_timeout"),
         retry_pause=delivery.integer("retry_pause"),
         retry_after=delivery.integer("retry_after"),
+        pace=delivery.integer("pace"),
         feeds=tuple(feeds),
         threads=tuple(threads),
         network_allow=allow,

@@ -73,7 +73,13 @@ BRIEF_KEYS: dict[str, Key] = {
     ),
 }
 DELIVERY_KEYS: dict[str, Key] = {
-    "to": Key("list", (), "Recipient address, or a list of them.", shown="none"),
+    "to": Key(
+        "list",
+        (),
+        "Subscriber address, or a list of them: seeds the subscribers kept in the state database "
+        "(each run adds the new ones; one who unsubscribed stays so). See Subscribers.",
+        shown="none",
+    ),
     "from": Key("text", "dailybrief <brief@localhost>", 'Sender, e.g. `"dailybrief <brief@example.com>"`.'),
     "smtp_timeout": Key(
         "integer",
@@ -98,6 +104,14 @@ DELIVERY_KEYS: dict[str, Key] = {
         "connection); the third and fourth tries wait 4 and 10 times as long.",
         min=0,
         max=3600,
+    ),
+    "pace": Key(
+        "integer",
+        10,
+        "Messages handed to the SMTP server per second, one subscriber each, over one connection "
+        "(0: as fast as it takes them). Many providers limit how fast an account may send.",
+        min=0,
+        max=10_000,
     ),
     "retry_after": Key(
         "integer",

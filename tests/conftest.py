@@ -481,6 +481,7 @@ def write_sources(
     max_threads: int | None = None,
     threads: str = BRIDGE_THREAD,
     to: Sequence[str] = (MAIL_TO,),
+    delivery: str = "",
 ) -> Path:
     """A sources.yaml in `root` with output/ and state/ beside it, mailing `to` (MAIL_TO)."""
     lines = ["brief:", "  title: Karsholm Brief", "  output: output", "  state: state"]
@@ -489,6 +490,7 @@ def write_sources(
     if max_threads is not None:
         lines.append(f"  max_threads: {max_threads}")
     lines += ["delivery:", "  to: [" + ", ".join(f'"{a}"' for a in to) + "]", f'  from: "{MAIL_FROM}"']
+    lines += [f"  {line}" for line in delivery.strip().splitlines()]
     lines += ["network:", "  allow: [" + ", ".join(f'"{a}"' for a in allow) + "]", "feeds:"]
     for n, url in enumerate(feeds):
         lines += [f'  - url: "{url}"', f'    name: "{"Karsholm Courier" if n == 0 else f"Feed {n}"}"']
@@ -514,13 +516,22 @@ class ScriptedMailbox:
         self.default = "250 2.0.0 accepted"
         self.data: list[bytes] = []
         self.accepted: list[bytes] = []
+        self.envelopes: list[list[str]] = []  # the RCPT TO addresses of each message accepted
+        self.refuse: dict[str, str] = {}  # an address: the reply to its RCPT TO ("550 5.1.1 ...")
+        self.sessions: set[int] = set()  # the connections messages came over
         self.logins: list[tuple[str, bool, int]] = []  # (user, accepted, session)
         self.release = threading.Event()
         self.before_250: Callable[[], None] = lambda: None  # what happens once a message is kept
+        # what happens as a message arrives, before it is kept: a reply returned instead of
+        # keeping it (the message never committed), or None to go on
+        self.intercept: Callable[[], str | None] = lambda: None
         self._changed = threading.Condition()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         content = bytes(envelope.content)
+        instead = self.intercept()
+        if instead is not None:
+            return instead
         reply = self.script.pop(0) if self.script else self.default
         self._record(self.data, content)
         if reply == "HOLD":
@@ -530,9 +541,20 @@ class ScriptedMailbox:
             server.transport.close()
             return "451 4.3.0 never heard"
         if reply.startswith("250"):
+            self.envelopes.append(list(envelope.rcpt_tos))
+            self.sessions.add(id(session))
             self._record(self.accepted, content)
             self.before_250()
         return reply
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        reply = self.refuse.get(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (

@@ -105,11 +105,18 @@ def test_recipients_of_one_brief_never_see_each_others_addresses(
     result = run_at(config, AT_1500, smtp.settings())
 
     assert result.delivery.sent, result.delivery.detail
-    assert smtp.mailbox.accepted, "the server accepted the brief"
-    for content in smtp.mailbox.accepted:  # every message the server got, headers and body
-        assert parse(content)["To"] == "undisclosed-recipients:;"
+    # one message each, addressed to them alone (issue 20): every message the server got, its
+    # envelope, its headers and its body, names one subscriber and no other
+    assert len(smtp.mailbox.accepted) == len(people)
+    assert sorted(smtp.mailbox.envelopes) == sorted([a] for a in people)
+    for content, rcpt in zip(smtp.mailbox.accepted, smtp.mailbox.envelopes, strict=True):
+        (own,) = rcpt
+        assert parse(content)["To"] == own
         for address in people:
-            assert address.encode() not in content, f"{address} is visible to the other readers"
+            if address != own:
+                assert address.encode() not in content, f"{address} is visible to {own}"
+    ids = {parse(content)["Message-ID"] for content in smtp.mailbox.accepted}
+    assert len(ids) == len(people), "each subscriber's message has its own Message-ID"
 
 
 def test_a_full_run_delivers_one_well_formed_message_over_starttls_and_auth(

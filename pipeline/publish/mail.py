@@ -7,6 +7,7 @@ never sent over an unencrypted connection to a remote host.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -79,6 +80,49 @@ def build_message(
     return msg.as_bytes(), message_id
 
 
+def personalise(raw: bytes, brief_id: str, address: str, name: str = "") -> tuple[bytes, str]:
+    """The brief's one message made one subscriber's: `To` is their address alone and the
+    Message-ID theirs (as `build_message` makes it for that one recipient); every other byte is
+    the brief's, so the same message.eml always gives the same bytes. A message already
+    addressed to them alone is returned as it is.
+
+    This is the seam for a subscriber's own unsubscribe link and header (issue 20, item 2)."""
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    headers = _logical_headers(head)
+    given = {k.lower(): " ".join(v.split(b":", 1)[1].decode("utf-8", "replace").split()) for k, v in headers}
+    old_id = given.get("message-id", "").strip()
+    if getaddresses([given.get("to", "")])[0][1].lower() == address.lower():
+        return raw, old_id
+    local, _, domain = old_id.strip("<>").partition("@")
+    digest = hashlib.sha1((address + brief_id).encode()).hexdigest()[:12]
+    prefix = f"brief.{brief_id}."
+    if local.startswith(prefix) and len(local) >= len(prefix) + 12:
+        local = prefix + digest + local[len(prefix) + 12 :]
+    else:
+        local = f"{local}.{digest}"
+    message_id = f"<{local}@{domain or 'localhost'}>"
+    to = str(Address(display_name=name, addr_spec=address)) if name else address
+    out = []
+    for key, line in headers:
+        if key.lower() == "to":
+            line = SMTP.fold("To", to).encode()
+        elif key.lower() == "message-id":
+            line = SMTP.fold("Message-ID", message_id).encode()
+        out.append(line)
+    return b"".join(out).removesuffix(b"\r\n") + sep + body, message_id
+
+
+def _logical_headers(head: bytes) -> list[tuple[str, bytes]]:
+    """Each header of a header block with its folded lines, as (name, bytes with its CRLF)."""
+    found: list[tuple[str, bytes]] = []
+    for line in (head + b"\r\n").splitlines(keepends=True):
+        if line[:1] in (b" ", b"\t") and found:
+            found[-1] = (found[-1][0], found[-1][1] + line)
+        else:
+            found.append((line.split(b":", 1)[0].decode("ascii", "replace").strip(), line))
+    return found
+
+
 def _boundary(message_id: str, *parts: str) -> str:
     """A MIME boundary made from the message's id, and found in none of its parts."""
     digest = hashlib.sha256(message_id.encode("utf-8")).hexdigest()[:24]
@@ -113,6 +157,84 @@ def send_message(
     recipients = [addr for _, addr in getaddresses(list(mail_to)) if addr]
     if send and not recipients:
         raise DeliveryError("no valid recipient address", hint="check delivery.to in sources.yaml")
+    try:
+        with _connect(smtp, timeouts) as client:
+            if not send:
+                return f"{smtp.host}:{smtp.port} accepted the connection" + (
+                    " and the login" if smtp.user else ""
+                )
+            refused = _transaction(client, sender, recipients, raw, timeouts.data)
+    except smtplib.SMTPException as exc:
+        raise _delivery_error(exc, smtp) from exc
+    except OSError as exc:
+        raise _delivery_error(exc, smtp) from exc
+    note = f" (refused: {', '.join(refused)})" if refused else ""
+    return f"sent to {', '.join(r for r in recipients if r not in refused)} via {smtp.host}:{smtp.port}{note}"
+
+
+class MessageRefused(DeliveryError):
+    """The server refused one message (its reply to RCPT or DATA); the connection stays good."""
+
+
+class SmtpSession:
+    """One SMTP connection for many messages, each to one recipient: opened on the first
+    `send`, opened again after it drops, closed by `close` (or the `with` block)."""
+
+    def __init__(self, smtp: SmtpSettings, timeouts: Timeouts = Timeouts()) -> None:
+        self.smtp, self.timeouts = smtp, timeouts
+        self._client: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, raw: bytes, mail_from: str, recipient: str) -> None:
+        """Hand `raw` to the server for `recipient`. Raises MessageRefused when the server
+        refused that message, DeliveryError when the connection or the login failed."""
+        sender = getaddresses([mail_from])[0][1]
+        try:
+            if self._client is None:
+                self._client = _connect(self.smtp, self.timeouts)
+            if self._client.sock is not None:  # the last DATA's wait was longer
+                self._client.sock.settimeout(self.timeouts.command)
+            _transaction(self._client, sender, [recipient], raw, self.timeouts.data)
+        except smtplib.SMTPResponseException as exc:
+            whole = (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused)
+            if exc.smtp_code == 421 or isinstance(exc, whole):  # the session, not this message
+                self._drop()
+                raise _delivery_error(exc, self.smtp) from exc
+            raise MessageRefused(
+                f"SMTP server answered {exc.smtp_code}: {_text(exc.smtp_error)}",
+                temporary=400 <= exc.smtp_code < 500,
+            ) from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            raise MessageRefused(
+                f"SMTP server answered {code}: {_text(reply)}", temporary=400 <= code < 500
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            raise _delivery_error(exc, self.smtp) from exc
+
+    def close(self) -> None:
+        """QUIT, when a connection is open; a server already gone is no error."""
+        if self._client is not None:
+            # the messages were handed over (or not) before: nothing left to lose
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._client.quit()
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(OSError):  # a socket the server already closed
+                self._client.close()
+        self._client = None
+
+
+def _connect(smtp: SmtpSettings, timeouts: Timeouts) -> smtplib.SMTP:
+    """A connection greeted, with TLS started and the login done as `smtp` says."""
     if smtp.user and smtp.tls == "none" and smtp.host not in ("localhost", "127.0.0.1", "::1"):
         raise DeliveryError(
             "refusing to send the SMTP password over an unencrypted connection",
@@ -124,48 +246,47 @@ def send_message(
         raise DeliveryError(
             f"cannot read the CA file {smtp.ca_file}: {exc}", hint="check BRIEF_SMTP_CA_FILE"
         ) from exc
+    client: smtplib.SMTP
+    if smtp.tls == "ssl":
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeouts.command, context=context)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeouts.command)
     try:
-        client: smtplib.SMTP
-        if smtp.tls == "ssl":
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeouts.command, context=context)
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeouts.command)
-        with client:
+        client.ehlo()
+        if smtp.tls == "starttls":
+            client.starttls(context=context)
             client.ehlo()
-            if smtp.tls == "starttls":
-                client.starttls(context=context)
-                client.ehlo()
-            if smtp.user:
-                client.login(smtp.user, smtp.password or "")
-            if not send:
-                return f"{smtp.host}:{smtp.port} accepted the connection" + (
-                    " and the login" if smtp.user else ""
-                )
-            refused = _transaction(client, sender, recipients, raw, timeouts.data)
-    except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(
+        if smtp.user:
+            client.login(smtp.user, smtp.password or "")
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _delivery_error(exc: Exception, smtp: SmtpSettings) -> DeliveryError:
+    """The DeliveryError an smtplib or socket error is; `temporary` when trying again may help."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryError(
             f"SMTP login refused ({exc.smtp_code})", hint="check BRIEF_SMTP_USER and BRIEF_SMTP_PASSWORD"
-        ) from exc
-    except smtplib.SMTPRecipientsRefused as exc:
+        )
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
-        raise DeliveryError(
+        return DeliveryError(
             f"recipients refused: {', '.join(f'{r} ({c})' for r, (c, _) in exc.recipients.items())}",
             hint="check delivery.to in sources.yaml",
             temporary=all(400 <= c < 500 for c in codes),
-        ) from exc
-    except smtplib.SMTPResponseException as exc:
-        raise DeliveryError(
+        )
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return DeliveryError(
             f"SMTP server answered {exc.smtp_code}: {_text(exc.smtp_error)}",
             temporary=400 <= exc.smtp_code < 500,
-        ) from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(
-            f"cannot deliver via {smtp.host}:{smtp.port}: {exc or type(exc).__name__}",
-            hint="check BRIEF_SMTP_HOST, BRIEF_SMTP_PORT and BRIEF_SMTP_TLS",
-            temporary=not isinstance(exc, ssl.SSLCertVerificationError),
-        ) from exc
-    note = f" (refused: {', '.join(refused)})" if refused else ""
-    return f"sent to {', '.join(r for r in recipients if r not in refused)} via {smtp.host}:{smtp.port}{note}"
+        )
+    return DeliveryError(
+        f"cannot deliver via {smtp.host}:{smtp.port}: {exc or type(exc).__name__}",
+        hint="check BRIEF_SMTP_HOST, BRIEF_SMTP_PORT and BRIEF_SMTP_TLS",
+        temporary=not isinstance(exc, ssl.SSLCertVerificationError),
+    )
 
 
 def _transaction(

@@ -12,6 +12,13 @@ is the slot's message too: a later run of the slot sends those bytes (`deliver_b
 backoff, then `deferred`: `brief schedule` tries again every `delivery.retry_after` seconds
 until it is delivered or a later brief takes its news in (`covered`); permanent ones are
 recorded and shown, never retried.
+
+The slot's message is sent to each subscriber alone (`mail.personalise`: their To and
+Message-ID on the stored bytes, so a resend is byte for byte the message sent before). The
+outbox keeps a row per (slot, subscriber), recorded `sent` with the slot's count in the
+transaction that follows each 250: a kill in the middle resends to those not recorded (the one
+in flight may get one identical copy) and never to the others. Temporary and permanent refusals
+are per subscriber; the slot is delivered when every recipient is sent or refused for good.
 """
 
 from __future__ import annotations
@@ -22,15 +29,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import SMTP
-from email.utils import format_datetime
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import DeliveryError
 from pipeline.models import Delivery
-from pipeline.publish.mail import Timeouts, send_with_retries
+from pipeline.publish.mail import MessageRefused, SmtpSession, Timeouts, personalise
 from pipeline.store import Store
-from pipeline.store.records import DeliveryRecord, DeliveryState, SlotState
+from pipeline.store.records import (
+    DeliveryRecord,
+    DeliveryState,
+    RecipientRecord,
+    RecipientState,
+    SlotState,
+    SubscriberStatus,
+)
 
 # a message built for its slot and not yet delivered: the one that slot sends, as it is
 UNDELIVERED = (DeliveryState.HELD, DeliveryState.BUILT, DeliveryState.SENDING, DeliveryState.DEFERRED)
@@ -42,11 +56,12 @@ RETRY_FACTORS = (1, 4, 10)  # the pauses between tries, in units of delivery.ret
 @dataclass(frozen=True)
 class SendPolicy:
     """How hard to try: the pauses between tries after a temporary failure (None: from the
-    config's delivery.retry_pause), the sleep, and who is told of each pause."""
+    config's delivery.retry_pause), the sleep, who is told of each pause, and the clock."""
 
     delays: Sequence[float] | None = None
     sleep: Callable[[float], None] = time.sleep
     tell: Callable[[str], None] = lambda text: None
+    clock: Callable[[], float] = time.monotonic  # what `delivery.pace` keeps time by, in seconds
 
 
 def deliver_brief(
@@ -65,12 +80,22 @@ def deliver_brief(
     why not; the slot follows the result."""
     if not send:  # recorded as held already: a kill now cannot make resuming send a preview
         return Delivery(message_id, str(eml), False, "not sent (--no-send)")
-    if smtp is None or not config.mail_to:
+    seed_subscribers(store, config, now)
+    if smtp is None or not store.subscribers(SubscriberStatus.ACTIVE):
         # the .eml in the archive is the delivery
         settle(store, brief_id, DeliveryState.WRITTEN, SlotState.DELIVERED, now)
-        why = "no SMTP server configured (BRIEF_SMTP_HOST)" if smtp is None else "no recipients (delivery.to)"
+        why = "no SMTP server configured (BRIEF_SMTP_HOST)"
+        if smtp is not None:
+            why = "no active subscribers (delivery.to)"
         return Delivery(message_id, str(eml), False, f"{why}; message written")
     return _send(store, brief_id, eml, message_id, config, smtp, now, policy)
+
+
+def seed_subscribers(store: Store, config: Config, now: datetime) -> int:
+    """Add the addresses of `delivery.to` not known yet as active subscribers; one known is
+    left as it is (one who unsubscribed stays so). Returns how many were added."""
+    people = [(name, address) for name, address in getaddresses(list(config.mail_to)) if address]
+    return store.seed_subscribers(people, now)
 
 
 def settle(
@@ -99,7 +124,9 @@ def record_built(
     """Record the message just built for a slot as the one it sends (`held`: when asked, as
     after `--no-send`), before anything else is done with it."""
     state = DeliveryState.HELD if held else DeliveryState.BUILT
-    store.set_delivery(brief_id, state, now, message_id=message_id, eml_path=str(eml))
+    with store.transaction():
+        store.set_delivery(brief_id, state, now, message_id=message_id, eml_path=str(eml))
+        store.clear_recipients(brief_id)  # a new message: every subscriber is to get it
 
 
 def deliver_built(
@@ -139,6 +166,7 @@ def resume_deliveries(
     done: list[Delivery] = []
     if smtp is None:
         return done
+    seed_subscribers(store, config, now)
     last = store.last_delivered_slot()
     for unfinished in store.unfinished_deliveries():
         if should_stop():
@@ -188,50 +216,144 @@ def _send(
     now: datetime,
     policy: SendPolicy,
 ) -> Delivery:
+    """Send the slot's message to each of its recipients not served yet, over one connection,
+    in rounds: after a round that left some refused for now, the next of the policy's pauses,
+    then those again. The recipients are the active subscribers when the slot is first sent."""
     raw = eml.read_bytes()
-    settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, attempt=True)
-
-    def waiting(exc: DeliveryError, delay: float) -> None:
-        # said where a user looks: `brief status` (the ledger) and `brief run`'s stderr
-        note = f"{exc}; trying again in {delay:.0f} s"
-        settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, error=note)
-        policy.tell(f"waiting to send brief {brief_id}: {note}")
-
-    try:
-        detail = _send_raw(raw, config, smtp, policy, waiting)
-    except DeliveryError as exc:
-        if exc.temporary:
-            error = f"delivery deferred: {exc}; `brief schedule` tries again after {config.retry_after} s"
-            settle(store, brief_id, DeliveryState.DEFERRED, SlotState.DEFERRED, now, error=error)
-        else:
-            error = f"delivery failed: {exc}"
-            settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
-        return Delivery(message_id, str(eml), False, error, failed=True)
-    settle(store, brief_id, DeliveryState.SENT, SlotState.DELIVERED, now, sent=True)
-    return Delivery(message_id, str(eml), True, detail)
-
-
-def _send_raw(
-    raw: bytes,
-    config: Config,
-    smtp: SmtpSettings,
-    policy: SendPolicy,
-    waiting: Callable[[DeliveryError, float], None] = lambda exc, delay: None,
-) -> str:
-    """`raw` handed to the server with the config's timeouts and the policy's retries."""
+    with store.transaction():
+        settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, attempt=True)
+        if not store.recipients(brief_id):
+            store.add_recipients(brief_id, store.subscribers(SubscriberStatus.ACTIVE), now)
     delays = policy.delays
     if delays is None:
         delays = tuple(float(config.retry_pause * k) for k in RETRY_FACTORS)
-    return send_with_retries(
-        raw,
-        config.mail_from,
-        config.mail_to,
-        smtp,
-        delays,
-        policy.sleep,
-        timeouts=Timeouts(config.smtp_timeout, config.smtp_data_timeout),
-        waiting=waiting,
-    )
+    broken: DeliveryError | None = None
+    for delay in (*delays, None):
+        broken = _round(store, brief_id, raw, config, smtp, now, policy)
+        left = [r for r in store.recipients(brief_id) if r.state in WAITING]
+        if not left or delay is None or (broken is not None and not broken.temporary):
+            break
+        # said where a user looks: `brief status` (the ledger) and `brief run`'s stderr
+        note = f"{broken or left[0].error}; trying again in {delay:.0f} s" + (
+            f" ({len(left):,} waiting)" if len(left) > 1 else ""
+        )
+        settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, error=note)
+        policy.tell(f"waiting to send brief {brief_id}: {note}")
+        policy.sleep(delay)
+    return _settle_round(store, brief_id, eml, message_id, config, smtp, now, broken)
+
+
+WAITING = (RecipientState.PENDING, RecipientState.DEFERRED)
+
+
+def _round(
+    store: Store,
+    brief_id: str,
+    raw: bytes,
+    config: Config,
+    smtp: SmtpSettings,
+    now: datetime,
+    policy: SendPolicy,
+) -> DeliveryError | None:
+    """One pass over the recipients still waiting, each one's message on one connection, at
+    `delivery.pace`; each result kept as it comes (a kill loses at most the one in flight,
+    sent again, the same bytes, by the next start). Returns what broke the connection, if so."""
+    active = {s.address.lower() for s in store.subscribers(SubscriberStatus.ACTIVE)}
+    gap = 1.0 / config.pace if config.pace else 0.0
+    due = policy.clock()
+    with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
+        for person in store.recipients(brief_id):
+            if person.state not in WAITING:
+                continue
+            if person.address.lower() not in active:  # left since the slot was first sent
+                store.set_recipient(brief_id, person.address, RecipientState.DROPPED, now)
+                continue
+            personal, _ = personalise(raw, brief_id, person.address, person.name)
+            wait = due - policy.clock()
+            if wait > 0:
+                policy.sleep(wait)
+            due = max(due, policy.clock()) + gap
+            try:
+                session.send(personal, config.mail_from, person.address)
+            except MessageRefused as exc:
+                state = RecipientState.DEFERRED if exc.temporary else RecipientState.FAILED
+                store.set_recipient(brief_id, person.address, state, now, error=str(exc))
+                continue
+            except DeliveryError as exc:
+                return exc  # the one in flight stays waiting: sent again, as it is
+            with store.transaction():
+                store.set_recipient(brief_id, person.address, RecipientState.SENT, now)
+                store.set_delivery(brief_id, DeliveryState.SENDING, now, sent=True)
+    return None
+
+
+def _settle_round(
+    store: Store,
+    brief_id: str,
+    eml: Path,
+    message_id: str,
+    config: Config,
+    smtp: SmtpSettings,
+    now: datetime,
+    broken: DeliveryError | None,
+) -> Delivery:
+    """The slot after its rounds: delivered when every recipient's message was sent or refused
+    for good (and one was sent), deferred while some wait, failed when none could be sent."""
+    people = store.recipients(brief_id)
+    counts = recipient_counts(people)
+    # where the subscribers stand is said by `brief run` here, and by `brief status` from the
+    # recipients themselves: not kept in the slot's error as well
+    told = f" ({recipients_line(people)})" if len(people) > 1 else ""
+    waiting = counts[RecipientState.PENDING] + counts[RecipientState.DEFERRED]
+    refusal = broken or next((DeliveryError(r.error or "") for r in people if r.state in WAITING), None)
+    if waiting and broken is not None and not broken.temporary:
+        error = f"delivery failed: {broken}"
+        settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
+        return Delivery(message_id, str(eml), False, error + told, failed=True)
+    if waiting:
+        error = f"delivery deferred: {refusal}; `brief schedule` tries again after {config.retry_after} s"
+        settle(store, brief_id, DeliveryState.DEFERRED, SlotState.DEFERRED, now, error=error)
+        return Delivery(message_id, str(eml), False, error + told, failed=True)
+    if not counts[RecipientState.SENT] and counts[RecipientState.FAILED]:
+        failed = next(r for r in people if r.state == RecipientState.FAILED)
+        error = f"delivery failed: {failed.error}"
+        settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
+        return Delivery(message_id, str(eml), False, error + told, failed=True)
+    if not counts[RecipientState.SENT]:  # every recipient left before their turn
+        settle(store, brief_id, DeliveryState.WRITTEN, SlotState.DELIVERED, now)
+        return Delivery(message_id, str(eml), False, "no recipient is subscribed any more; message written")
+    settle(store, brief_id, DeliveryState.SENT, SlotState.DELIVERED, now)
+    sent_to = people[0].address if len(people) == 1 else f"{counts[RecipientState.SENT]:,} subscribers"
+    return Delivery(message_id, str(eml), True, f"sent to {sent_to} via {smtp.host}:{smtp.port}{told}")
+
+
+def recipient_counts(people: Sequence[RecipientRecord]) -> dict[RecipientState, int]:
+    """How many of a brief's recipients are in each state (every state present)."""
+    counts = dict.fromkeys(RecipientState, 0)
+    for person in people:
+        counts[person.state] += 1
+    return counts
+
+
+def recipients_line(people: Sequence[RecipientRecord]) -> str:
+    """Where a brief's recipients stand, for `brief status`: "delivered to 998 of 1,000;
+    1 refused (x@example.org: 550 ...); 1 retrying"."""
+    counts = recipient_counts(people)
+    total = len(people) - counts[RecipientState.DROPPED]
+    parts = [f"delivered to {counts[RecipientState.SENT]:,} of {total:,}"]
+    refused = [r for r in people if r.state == RecipientState.FAILED]
+    if refused:
+        first = f"{refused[0].address}: {refused[0].error}"
+        parts.append(f"{len(refused):,} refused ({first}{', ...' if len(refused) > 1 else ''})")
+    retrying = counts[RecipientState.DEFERRED]
+    if retrying:
+        parts.append(f"{retrying:,} retrying")
+    pending = counts[RecipientState.PENDING]
+    if pending:
+        parts.append(f"{pending:,} not sent yet")
+    if counts[RecipientState.DROPPED]:
+        parts.append(f"{counts[RecipientState.DROPPED]:,} left before their turn")
+    return "; ".join(parts)
 
 
 def resend_brief(
@@ -258,12 +380,28 @@ def resend_brief(
     del message["Message-ID"], message["Date"]
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(now)
+    raw = message.as_bytes()
+    seed_subscribers(store, config, now)
+    people = store.subscribers(SubscriberStatus.ACTIVE)
+    refused: list[str] = []
     try:
-        detail = _send_raw(message.as_bytes(), config, smtp, policy)
+        with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
+            for person in people:
+                try:
+                    personal, _ = personalise(raw, brief_id, person.address, person.name)
+                    session.send(personal, config.mail_from, person.address)
+                except MessageRefused as exc:
+                    refused.append(f"{person.address} ({exc})")
     except DeliveryError as exc:
         return Delivery(message_id, str(eml), False, f"delivery failed: {exc}", failed=True)
+    if len(refused) == len(people):
+        why = "; ".join(refused) or "no subscriber is active"
+        return Delivery(message_id, str(eml), False, f"delivery failed: {why}", failed=True)
     settle(store, brief_id, DeliveryState.SENT, SlotState.DELIVERED, now, sent=True, message_id=message_id)
-    return Delivery(message_id, str(eml), True, f"sent again: {detail}")
+    note = f" (refused: {', '.join(refused)})" if refused else ""
+    sent_to = people[0].address if len(people) == 1 else f"{len(people) - len(refused):,} subscribers"
+    detail = f"sent again: sent to {sent_to} via {smtp.host}:{smtp.port}{note}"
+    return Delivery(message_id, str(eml), True, detail)
 
 
 def _base36(number: int) -> str:

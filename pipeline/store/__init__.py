@@ -9,6 +9,7 @@ All SQL of dailybrief lives in this package, one module per area:
     ledger.py    runs, slots, deliveries, the service's heartbeat, archived briefs
     records.py   the states of runs, slots and deliveries, and the records the store returns
     pages.py     what the archive's pages show of each brief and thread
+    subscribers.py  subscribers, and each one's message of each brief
 
 `Store` is all of them over one connection. Each write is one explicit `BEGIN IMMEDIATE`
 transaction, so a crash loses at most the stage in flight. Queries return the frozen
@@ -27,12 +28,13 @@ from pipeline.store.feeds import FeedStore
 from pipeline.store.ledger import Ledger
 from pipeline.store.pages import ArchivePages
 from pipeline.store.schema import MIGRATIONS, migrate
+from pipeline.store.subscribers import SubscriberStore
 from pipeline.store.threads import ThreadStore
 
 __all__ = ["MIGRATIONS", "Store"]
 
 
-class Store(FeedStore, ArticleStore, ThreadStore, Ledger, ArchivePages):
+class Store(FeedStore, ArticleStore, ThreadStore, Ledger, ArchivePages, SubscriberStore):
     """Open (creating and migrating) the state database in `state_dir`."""
 
     def __init__(self, state_dir: Path) -> None:

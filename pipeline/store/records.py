@@ -95,3 +95,45 @@ class Membership:
     score: float
     why: str
     run_id: int
+
+
+class SubscriberStatus(StrEnum):
+    """Whether a subscriber receives the brief (stored as these strings)."""
+
+    ACTIVE = "active"
+    UNSUBSCRIBED = "unsubscribed"  # asked to leave: `delivery.to` never makes them active again
+    BOUNCED = "bounced"  # their address does not take mail: set by hand for now
+
+
+class RecipientState(StrEnum):
+    """Where one subscriber's message of a brief stands: pending → sent | deferred | failed."""
+
+    PENDING = "pending"  # not handed to a server yet (or a crash came before its 250 was kept)
+    SENT = "sent"
+    DEFERRED = "deferred"  # refused for now (4xx) past the retries: sent again with the slot
+    FAILED = "failed"  # refused for good (5xx): shown, not retried
+    DROPPED = "dropped"  # no longer active when its turn came: not sent
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One subscriber as the state database keeps them."""
+
+    address: str
+    name: str
+    status: SubscriberStatus
+    added_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RecipientRecord:
+    """One subscriber's message of one brief, as the outbox keeps it (its bytes are the brief's
+    message.eml made theirs by `mail.personalise`, so they are never stored twice)."""
+
+    brief_id: str
+    address: str
+    name: str
+    state: RecipientState
+    attempts: int
+    error: str | None = None

@@ -283,6 +283,35 @@ def _migration_11(db: sqlite3.Connection) -> None:
     _script(db, "ALTER TABLE events ADD COLUMN title TEXT NOT NULL DEFAULT ''")
 
 
+def _migration_12(db: sqlite3.Connection) -> None:
+    """Subscribers (seeded from `delivery.to`), and each one's message of each brief: one
+    message per subscriber, delivered once each."""
+    _script(
+        db,
+        """
+        CREATE TABLE subscribers (
+            key TEXT PRIMARY KEY,              -- the address in lower case: one subscriber per address
+            address TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,              -- active | unsubscribed | bounced
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE recipients (
+            brief_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            address TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,               -- pending | sent | deferred | failed | dropped
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (brief_id, key)
+        )
+        """,
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -295,6 +324,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_9,
     _migration_10,
     _migration_11,
+    _migration_12,
 )
 
 
