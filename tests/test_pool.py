@@ -54,10 +54,23 @@ def test_a_worker_gives_the_article_the_runs_own_process_gives() -> None:
     assert [in_worker[i].title for i in range(len(pages))] == [p.entry.title for p in pages]
 
 
-def test_no_worker_on_a_single_core_or_when_told() -> None:
-    assert ExtractPool(workers=1, cores=1).workers == 0
+def test_a_worker_per_core_and_none_on_a_single_core_or_when_told() -> None:
+    assert ExtractPool(workers=16, cores=1).workers == 0
     assert ExtractPool(workers=0, cores=8).workers == 0
-    assert ExtractPool(workers=3, cores=2).workers == 1
+    assert ExtractPool(workers=16, cores=2).workers == 2
+    assert ExtractPool(workers=3, cores=8).workers == 3
+
+
+def test_a_worker_per_core_extracts_and_the_runs_process_takes_what_finds_them_busy() -> None:
+    pages = [_page(key, repeat=20) for key in STORIES] * 3
+    pool = ExtractPool(workers=2, cores=2)
+
+    found = _extract_all(pool, pages)
+
+    assert len(pool.started) == 2  # both workers were started
+    assert pool.in_process < len(pages)  # the workers took pages
+    assert sorted(found) == list(range(len(pages))) and all(a.extracted for a in found.values())
+    assert found == _extract_all(ExtractPool(workers=0), pages)
 
 
 def _dead(pid: int) -> bool:
@@ -114,6 +127,7 @@ def test_when_no_worker_can_start_pages_are_extracted_in_the_runs_process_and_th
 
     assert not pool.started
     assert all(a.extracted for a in found.values()) and len(found) == len(pages)
+    assert pool.in_process == len(pages)
     assert "no extraction worker could start" in caplog.text and "half-installed package" in caplog.text
     assert caplog.text.count("no extraction worker could start") == 1  # not tried again
 

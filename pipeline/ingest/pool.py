@@ -1,11 +1,15 @@
-"""Pages extracted in worker processes, so a run uses more than one core.
+"""Pages extracted in worker processes, one per usable core, so a run uses every core.
 
 Extraction is most of a run's CPU, and Python threads cannot share it out (measured: two
-threads extract no faster than one). The run's own process extracts, and so do `workers`
-more processes (this interpreter running `main` below, in a session of its own), each fed one
-page at a time over its pipes by a thread of the run that waits on it. Workers start with the
-first pages, so a run with nothing new starts none, and they stop when the pages are done,
-giving back their memory before the threads stage needs it.
+threads extract no faster than one). Up to `workers` processes extract (this interpreter
+running `main` below, in a session of its own), each fed one page at a time over its pipes by
+a thread of the run that waits on it, one more page queued for each; a page that finds them
+all busy is extracted in the run's own process, between fetching the next pages. (Measured on
+2 cores: one worker and the run's process, or a worker per core and the run's process,
+extract as fast as a pool of two; a worker per core with the run's process only fetching was
+slower, since nothing extracts while the workers start.) Workers start with the first pages,
+so a run with nothing new starts none, and they stop when the pages are done, giving back
+their memory before the threads stage needs it.
 
 A worker that dies or goes silent costs one page, never the run: that page falls back to its
 feed summary (as a page with no article does) and the next page gets a new worker. A page
@@ -50,14 +54,17 @@ _Task = tuple[int, Page, str]
 
 
 class ExtractPool:
-    """Extract pages in the run's own process and up to `workers` more (one per core beyond
-    the first): `submit` pages as they arrive, take the articles as they are ready from
-    `done`, and the rest from `rest` once every page is in. Use it as a context manager."""
+    """Extract pages in up to `workers` processes (at most one per usable core, none on a
+    single core) and in the run's own process when they are all busy: `submit` pages as they
+    arrive, take the articles as they are ready from `done`, and the rest from `rest` once
+    every page is in. Use it as a context manager."""
 
     def __init__(self, workers: int, budget: float = EXTRACT_BUDGET, cores: int | None = None) -> None:
-        self.workers = max(0, min(workers, (cores or _cores()) - 1))
+        usable = cores or _cores()
+        self.workers = max(0, min(workers, usable)) if usable > 1 else 0
         self.budget = budget
         self.started: list[int] = []  # the process id of every worker started
+        self.in_process = 0  # pages extracted in the run's own process
         # one page waits for each worker; a page that finds them all busy is extracted here
         self._tasks: queue.Queue[_Task | None] = queue.Queue(maxsize=max(1, self.workers))
         self._results: queue.Queue[tuple[int, Article]] = queue.Queue()
@@ -86,7 +93,7 @@ class ExtractPool:
                 return
             except queue.Full:
                 pass
-        self._results.put((index, extract_article(page, source, self.budget)))
+        self._results.put((index, self._here(page, source)))
 
     def done(self) -> Iterator[tuple[int, Article]]:
         """The articles ready now, without waiting."""
@@ -158,13 +165,13 @@ class ExtractPool:
             worker = None
         if worker is None:
             if self._broken or self._closing:
-                return None if self._closing else extract_article(page, source, self.budget)
+                return None if self._closing else self._here(page, source)
             try:
                 worker = _Worker.start()
             except (OSError, _WorkerLost) as exc:
                 self._broken = True
                 log.warning("no extraction worker could start (%s); extracting in the run's process", exc)
-                return extract_article(page, source, self.budget)
+                return self._here(page, source)
             with self._lock:
                 self._live[number] = worker
             self.started.append(worker.process.pid)
@@ -178,6 +185,13 @@ class ExtractPool:
         if worker.retired:
             self._retire(number)
         return article
+
+    def _here(self, page: Page, source: str) -> Article:
+        """The article of `page`, extracted in the run's own process."""
+        if page.body and page.error is None:
+            with self._lock:
+                self.in_process += 1
+        return extract_article(page, source, self.budget)
 
     def _retire(self, number: int) -> None:
         with self._lock:
