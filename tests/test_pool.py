@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import STORIES, story_page, utc
 
-from pipeline.ingest.pool import ExtractPool, _Worker, _WorkerLost
+from pipeline.ingest.extract import extract_article
+from pipeline.ingest.pool import ExtractPool, Helpers, _Worker, _WorkerLost
 from pipeline.models import Article, FeedEntry, Page
+from pipeline.understand.facts import extract_facts
 
 
 def _page(key: str, repeat: int = 1) -> Page:
@@ -148,3 +150,37 @@ def test_a_page_past_its_budget_falls_back_retires_its_worker_and_the_warning_re
     assert any(r.name == "pipeline.ingest.extract" and "took over" in r.getMessage() for r in caplog.records)
     assert slow.final_url in caplog.text
     assert len(pool.started) == 2  # the retired worker was not given the next page
+
+
+def _articles() -> list[Article]:
+    return [extract_article(_page(key), "Harbour News") for key in STORIES]
+
+
+def test_helpers_give_the_facts_the_runs_own_process_gives() -> None:
+    articles = _articles() * 3
+    with Helpers(2, preload=[extract_facts.__module__], cores=2) as helpers:
+        shared = helpers.map(extract_facts, articles)
+
+    assert len(helpers.started) == 2
+    assert shared == [extract_facts(a) for a in articles]
+    assert all(_dead(pid) for pid in helpers.started)  # closing stops them
+
+
+def test_a_helper_that_died_costs_nothing_its_items_are_done_in_the_runs_process(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    articles = _articles() * 2
+    with caplog.at_level(logging.WARNING), Helpers(2, cores=2) as helpers:
+        helpers.map(len, [])  # waits until both have started
+        os.kill(helpers.started[0], signal.SIGKILL)
+        shared = helpers.map(extract_facts, articles)
+
+    assert shared == [extract_facts(a) for a in articles]
+    assert "a helper process stopped" in caplog.text
+
+
+def test_no_helper_on_a_single_core_or_when_told() -> None:
+    for helpers in (Helpers(4, cores=1), Helpers(0, cores=8)):
+        with helpers:
+            assert helpers.map(len, ["ab", "c"]) == [2, 1]
+        assert not helpers.started

@@ -18,13 +18,20 @@ thread does not hold a core for the rest of the run. With `workers=0`, on a sing
 when no worker can start (it must say it is ready first; the warning quotes its last error),
 every page is extracted in the run's own process. Closing the pool kills its workers.
 
-Replies are pickles made by our own code in the worker (the page's bytes go in, an `Article`
-comes out), read only from that child's pipe.
+`Helpers` are the same workers for other work of the run that is a pure function of its
+values (the facts of the articles a brief shows): started ahead, while the run files its
+articles, and sharing the items with the run's own process, which does any item whose
+helper died.
+
+Requests are a function of our own package (pickled by name) and its arguments; replies are
+pickles made by our own code in the worker (the page's bytes go in, an `Article` comes out),
+read only from that child's pipe.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import pickle
@@ -35,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -200,6 +207,106 @@ class ExtractPool:
             worker.close()
 
 
+class Helpers:
+    """Up to `workers` processes (one per usable core, none on a single core) for work of the
+    run that is a pure function of its values, such as the facts of the articles a brief
+    shows. They start when the pool is made, in the background, so they are ready by the
+    time the work comes; `map` shares the items between them and the run's own process. An
+    item whose worker dies or goes silent is done in the run's process: nothing is lost, and
+    the results are the same as the run's process alone would give. Use it as a context
+    manager."""
+
+    CALL_WITHIN = 60.0  # seconds one item may take in a worker before it is done here instead
+
+    def __init__(self, workers: int, preload: Sequence[str] = (), cores: int | None = None) -> None:
+        """`preload`: the modules each worker imports as it starts (those of the work to come)."""
+        usable = cores or _cores()
+        wanted = max(0, min(workers, usable)) if usable > 1 else 0
+        self._preload = tuple(preload)
+        self.started: list[int] = []  # the process id of every helper started
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._starting = [
+            threading.Thread(target=self._start, name=f"helper-start-{k}", daemon=True) for k in range(wanted)
+        ]
+        for thread in self._starting:
+            thread.start()
+
+    def _start(self) -> None:
+        try:
+            worker = _Worker.start(extracting=False)
+        except (OSError, _WorkerLost) as exc:
+            log.warning("a helper process could not start (%s); its share is done in the run's process", exc)
+            return
+        try:
+            for module in self._preload:
+                worker.call(_load, (module,), _Worker.READY_WITHIN)
+        except _WorkerLost as exc:
+            log.warning("a helper process could not load what it needs (%s)", exc)
+            worker.close()
+            return
+        with self._lock:
+            self._workers.append(worker)
+            self.started.append(worker.process.pid)
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`[function(item) for item in items]`, shared between the workers and this process."""
+        for thread in self._starting:
+            thread.join()
+        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in range(len(items)):
+            todo.put(index)
+        results: list[Any] = [None] * len(items)
+        done = [False] * len(items)
+
+        def take() -> int | None:
+            try:
+                return todo.get_nowait()
+            except queue.Empty:
+                return None
+
+        def lane(worker: _Worker) -> None:
+            while (k := take()) is not None:
+                try:
+                    results[k] = worker.call(function, (items[k],), self.CALL_WITHIN)
+                    done[k] = True
+                except _WorkerLost as exc:
+                    log.warning("a helper process stopped (%s); the rest is done in the run's process", exc)
+                    todo.put(k)
+                    worker.close()
+                    return
+
+        lanes = [threading.Thread(target=lane, args=(w,), daemon=True) for w in self._workers]
+        for thread in lanes:
+            thread.start()
+        while (mine := take()) is not None:
+            results[mine] = function(items[mine])
+            done[mine] = True
+        for thread in lanes:
+            thread.join()
+        for index in range(len(items)):  # put back by a lane that stopped after this one's last take
+            if not done[index]:
+                results[index] = function(items[index])
+        return results
+
+    def close(self) -> None:
+        for thread in self._starting:
+            thread.join()
+        for worker in self._workers:
+            worker.close()
+        self._workers.clear()
+
+    def __enter__(self) -> Helpers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _load(module: str) -> None:
+    importlib.import_module(module)
+
+
 def _cores() -> int:
     """The cores this process may run on: fewer than the machine's under taskset or a
     container's cpuset (a CPU quota, as `docker --cpus` sets, is not seen)."""
@@ -224,12 +331,13 @@ class _Worker:
         self.retired = False
 
     @classmethod
-    def start(cls) -> _Worker:
-        """A worker that has loaded what it needs and said so; `_WorkerLost` (with what it
-        wrote to stderr) when it could not."""
+    def start(cls, extracting: bool = True) -> _Worker:
+        """A worker that has loaded what it needs (trafilatura, when `extracting`) and said so;
+        `_WorkerLost` (with what it wrote to stderr) when it could not."""
         # appended, not first: the worker must not find the standard library in site-packages
         code = (
-            f"import sys; sys.path.append({_ROOT!r}); from pipeline.ingest.pool import main; sys.exit(main())"
+            f"import sys; sys.path.append({_ROOT!r}); from pipeline.ingest.pool import main; "
+            f"sys.exit(main({extracting!r}))"
         )
         errors = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's, closed with it
         worker = cls(
@@ -255,18 +363,24 @@ class _Worker:
 
     def extract(self, page: Page, source: str, budget: float) -> Article:
         """The article of `page`; `_WorkerLost` when the worker died or went silent on it."""
-        assert self.process.stdin is not None
-        try:
-            _send(self.process.stdin, (page, source, budget))
-        except OSError as exc:
-            raise self._lost(exc) from exc
-        article, records, retired = self._expect(None, budget + REPLY_GRACE)
-        for name, level, message in records:  # as if logged here, under its own logger
-            logging.getLogger(name).log(level, "%s", message)
-        self.retired = retired
+        article = self.call(extract_article, (page, source, budget), budget + REPLY_GRACE)
         if not isinstance(article, Article):
             raise _WorkerLost(f"replied {type(article).__name__}, not an article")
         return article
+
+    def call(self, function: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        """`function(*args)` in the worker (a function of our own package, named by its
+        module, as pickle names it); `_WorkerLost` when the worker died or went silent."""
+        assert self.process.stdin is not None
+        try:
+            _send(self.process.stdin, (function, args))
+        except OSError as exc:
+            raise self._lost(exc) from exc
+        result, records, retired = self._expect(None, timeout)
+        for name, level, message in records:  # as if logged here, under its own logger
+            logging.getLogger(name).log(level, "%s", message)
+        self.retired = retired
+        return result
 
     def _expect(self, value: Any, timeout: float) -> Any:
         """The next reply (which must be `value`, unless None)."""
@@ -346,26 +460,27 @@ class _Records(logging.Handler):
         self.found.append((record.name, record.levelno, record.getMessage()))
 
 
-def main() -> int:
-    """A worker: load trafilatura and say it is ready, then read (page, source, budget) and
-    reply (article, log records, retiring) until the input ends. A page whose extraction
-    outlived its budget retires the worker."""
+def main(extracting: bool = True) -> int:
+    """A worker: load trafilatura (when `extracting`) and say it is ready, then read
+    (function, args) and reply (result, log records, retiring) until the input ends. A page
+    whose extraction outlived its budget retires the worker."""
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a library's print must not land among the replies
     records = _Records()
     logging.getLogger().addHandler(records)
     logging.getLogger().setLevel(logging.WARNING)
-    _trafilatura()
+    if extracting:
+        _trafilatura()
     _send(replies, _READY)
     while True:
         try:
-            page, source, budget = _receive(requests)
+            function, args = _receive(requests)
         except EOFError:
             return 0
         records.found.clear()
-        article = extract_article(page, source, budget)
+        result = function(*args)
         retiring = threading.active_count() > 1  # an extraction still running past its budget
-        _send(replies, (article, list(records.found), retiring))
+        _send(replies, (result, list(records.found), retiring))
         if retiring:
             return 0
 
