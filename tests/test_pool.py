@@ -56,16 +56,17 @@ def test_a_worker_gives_the_article_the_runs_own_process_gives() -> None:
     assert [in_worker[i].title for i in range(len(pages))] == [p.entry.title for p in pages]
 
 
-def test_a_worker_per_core_and_none_on_a_single_core_or_when_told() -> None:
+def test_a_worker_per_core_beyond_the_first_and_none_on_a_single_core_or_when_told() -> None:
     assert ExtractPool(workers=16, cores=1).workers == 0
     assert ExtractPool(workers=0, cores=8).workers == 0
-    assert ExtractPool(workers=16, cores=2).workers == 2
+    assert ExtractPool(workers=16, cores=2).workers == 1
+    assert ExtractPool(workers=16, cores=8).workers == 7
     assert ExtractPool(workers=3, cores=8).workers == 3
 
 
-def test_a_worker_per_core_extracts_and_the_runs_process_takes_what_finds_them_busy() -> None:
+def test_every_worker_extracts_and_the_runs_process_takes_what_finds_them_busy() -> None:
     pages = [_page(key, repeat=20) for key in STORIES] * 3
-    pool = ExtractPool(workers=2, cores=2)
+    pool = ExtractPool(workers=2, cores=3)
 
     found = _extract_all(pool, pages)
 
@@ -158,7 +159,7 @@ def _articles() -> list[Article]:
 
 def test_helpers_give_the_facts_the_runs_own_process_gives() -> None:
     articles = _articles() * 3
-    with Helpers(2, preload=[extract_facts.__module__], cores=2) as helpers:
+    with Helpers(2, preload=[extract_facts.__module__], cores=3) as helpers:
         shared = helpers.map(extract_facts, articles)
 
     assert len(helpers.started) == 2
@@ -170,7 +171,7 @@ def test_a_helper_that_died_costs_nothing_its_items_are_done_in_the_runs_process
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     articles = _articles() * 2
-    with caplog.at_level(logging.WARNING), Helpers(2, cores=2) as helpers:
+    with caplog.at_level(logging.WARNING), Helpers(2, cores=3) as helpers:
         helpers.map(len, [])  # waits until both have started
         os.kill(helpers.started[0], signal.SIGKILL)
         shared = helpers.map(extract_facts, articles)

@@ -1,15 +1,18 @@
-"""Pages extracted in worker processes, one per usable core, so a run uses every core.
+"""Pages extracted in worker processes beside the run's own, so a run uses every core.
 
 Extraction is most of a run's CPU, and Python threads cannot share it out (measured: two
-threads extract no faster than one). Up to `workers` processes extract (this interpreter
-running `main` below, in a session of its own), each fed one page at a time over its pipes by
-a thread of the run that waits on it, one more page queued for each; a page that finds them
-all busy is extracted in the run's own process, between fetching the next pages. (Measured on
-2 cores: one worker and the run's process, or a worker per core and the run's process,
-extract as fast as a pool of two; a worker per core with the run's process only fetching was
-slower, since nothing extracts while the workers start.) Workers start with the first pages,
-so a run with nothing new starts none, and they stop when the pages are done, giving back
-their memory before the threads stage needs it.
+threads extract no faster than one). The run's own process extracts, and so do up to
+`workers` more processes, one per usable core beyond the first (this interpreter running
+`main` below, in a session of its own), each fed one page at a time over its pipes by a thread
+of the run that waits on it, one more page queued for each; a page that finds them all busy is
+extracted in the run's own process, between fetching the next pages. Measured on 2 cores
+(issue 19), in runs back to back: this extracts as fast as a pool of two; a worker per core
+beside the run's process was no faster (within the noise at 85 and 510 pages, 248 s against
+243 s at ~5,000) and held ~80 MB more at its peak (each worker grows to ~100 MB on the
+biggest pages); a worker per core with the run's process only fetching was slower at 85
+pages (nothing extracts while the workers start). Workers start with the first pages, so a
+run with nothing new starts none, and they stop when the pages are done, giving back their
+memory before the threads stage needs it.
 
 A worker that dies or goes silent costs one page, never the run: that page falls back to its
 feed summary (as a page with no article does) and the next page gets a new worker. A page
@@ -61,14 +64,13 @@ _Task = tuple[int, Page, str]
 
 
 class ExtractPool:
-    """Extract pages in up to `workers` processes (at most one per usable core, none on a
-    single core) and in the run's own process when they are all busy: `submit` pages as they
+    """Extract pages in up to `workers` processes (at most one per usable core beyond the
+    first) and in the run's own process when they are all busy: `submit` pages as they
     arrive, take the articles as they are ready from `done`, and the rest from `rest` once
     every page is in. Use it as a context manager."""
 
     def __init__(self, workers: int, budget: float = EXTRACT_BUDGET, cores: int | None = None) -> None:
-        usable = cores or _cores()
-        self.workers = max(0, min(workers, usable)) if usable > 1 else 0
+        self.workers = _beside_the_run(workers, cores)
         self.budget = budget
         self.started: list[int] = []  # the process id of every worker started
         self.in_process = 0  # pages extracted in the run's own process
@@ -208,7 +210,7 @@ class ExtractPool:
 
 
 class Helpers:
-    """Up to `workers` processes (one per usable core, none on a single core) for work of the
+    """Up to `workers` processes (one per usable core beyond the first) for work of the
     run that is a pure function of its values, such as the facts of the articles a brief
     shows. They start when the pool is made, in the background, so they are ready by the
     time the work comes; `map` shares the items between them and the run's own process. An
@@ -220,8 +222,7 @@ class Helpers:
 
     def __init__(self, workers: int, preload: Sequence[str] = (), cores: int | None = None) -> None:
         """`preload`: the modules each worker imports as it starts (those of the work to come)."""
-        usable = cores or _cores()
-        wanted = max(0, min(workers, usable)) if usable > 1 else 0
+        wanted = _beside_the_run(workers, cores)
         self._preload = tuple(preload)
         self.started: list[int] = []  # the process id of every helper started
         self._workers: list[_Worker] = []
@@ -301,6 +302,11 @@ class Helpers:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _beside_the_run(workers: int, cores: int | None) -> int:
+    """How many of `workers` to start: one per usable core beyond the run's own, at most."""
+    return max(0, min(workers, (cores or _cores()) - 1))
 
 
 def _load(module: str) -> None:
