@@ -1,8 +1,11 @@
 """One `run_brief` in its own process, so its peak RSS is its own: prints one JSON line.
 
-The peak counts the run's extraction workers too (`pipeline/ingest/pool.py`): the resident memory
-of this process and its children is summed every 20 ms, and the figure is the higher of
-that sum's peak and this process's own high-water mark.
+The peak counts the run's extraction workers and helpers too (`pipeline/ingest/pool.py`): the
+proportional set size (PSS) of this process and its children is summed every 20 ms, and the
+figure is the higher of that sum's peak and this process's own high-water mark. PSS, not
+RSS: a child caught between its fork and its exec shares every page of the run (its RSS is
+the run's, counted twice), and the workers share the interpreter's pages; the RSS sum's peak
+is reported beside it (`tree_rss_mb`).
 
 python -m benchmarks.scaling_worker CONFIG SLOT   # run, then report seconds, stats, peak RSS
 python -m benchmarks.scaling_worker --import-only # peak RSS of loading the pipeline only
@@ -43,6 +46,17 @@ def _rss_mb(pid: int | str) -> float:
     return 0.0
 
 
+def _pss_mb(pid: int | str) -> float:
+    """Proportional set size: each page shared by n processes counts 1/n in each."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def _children() -> list[str]:
     """This process's children, as the kernel lists them per thread (cheap: no scan of /proc)."""
     found: list[str] = []
@@ -58,14 +72,16 @@ class _TreePeak:
     """The highest sum of this process's and its children's resident memory, sampled."""
 
     def __init__(self) -> None:
-        self.peak_mb = 0.0
+        self.peak_mb = 0.0  # of the PSS sum
+        self.rss_peak_mb = 0.0  # of the RSS sum
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.wait(0.02):
-            total = _rss_mb("self") + sum(_rss_mb(pid) for pid in _children())
-            self.peak_mb = max(self.peak_mb, total)
+            children = _children()
+            self.peak_mb = max(self.peak_mb, _pss_mb("self") + sum(_pss_mb(pid) for pid in children))
+            self.rss_peak_mb = max(self.rss_peak_mb, _rss_mb("self") + sum(_rss_mb(pid) for pid in children))
 
     def __enter__(self) -> _TreePeak:
         if Path("/proc/self/status").exists():
@@ -95,7 +111,13 @@ def main(argv: list[str]) -> int:
     own = _peak_mb()
     print(
         json.dumps(
-            {**asdict(result.stats), "seconds": seconds, "maxrss_mb": max(own, tree.peak_mb), "own_mb": own}
+            {
+                **asdict(result.stats),
+                "seconds": seconds,
+                "maxrss_mb": max(own, tree.peak_mb),
+                "own_mb": own,
+                "tree_rss_mb": tree.rss_peak_mb,
+            }
         )
     )
     return 0

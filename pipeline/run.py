@@ -25,6 +25,7 @@ from pathlib import Path
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
+from pipeline.ingest.pool import Helpers
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
 from pipeline.models import (
     Article,
@@ -294,11 +295,14 @@ def _run(
     # of a slot it makes up for showed without being delivered (a preview never sent)
     unique = store.unbriefed_articles(sid, options.covers)
     by_id = {a.id: a for a in unique}
-    threads = _file_threads(ctx, unique, [a for a in recent if a.id not in by_id])
-    ranked = rank_threads(threads, by_id)[: config.max_threads]
-    in_brief = [by_id[i] for t in ranked for i in t.article_ids]
-    ctx.stage("Reading the facts", len(in_brief))
-    facts = {a.id: extract_facts(a) for a in in_brief}  # only what the digests will show
+    # processes to read the facts in start now, so they are ready when filing is done
+    with Helpers(config.extract_workers if unique else 0, preload=[extract_facts.__module__]) as helpers:
+        threads = _file_threads(ctx, unique, [a for a in recent if a.id not in by_id])
+        ranked = rank_threads(threads, by_id)[: config.max_threads]
+        in_brief = list({i: by_id[i] for t in ranked for i in t.article_ids}.values())
+        ctx.stage("Reading the facts", len(in_brief))
+        # only what the digests will show, shared between those processes and this one
+        facts = dict(zip((a.id for a in in_brief), helpers.map(extract_facts, in_brief), strict=True))
     ctx.stage("Summarizing", len(ranked))
     digests = _digests(ctx, ranked, by_id, facts, slot, options.covers)
     if options.llm is not None:

@@ -141,12 +141,14 @@ FETCH_KEYS: dict[str, Key] = {
     "per_host": Key("integer", 2, "Pages fetched at once from one host.", min=1, max=8),
     "extract_workers": Key(
         "integer",
-        1,
-        "Processes that extract pages beside the run's own, at most one per core beyond the first; "
-        "`0` extracts in the run's process only. A worker that crashes on a page costs that page its "
-        "full text (the feed summary stands in), never the run.",
+        16,
+        "Processes that extract pages (and read the facts of those shown) beside the run's own, at "
+        "most one per usable core beyond the first; `0` does it all in the run's process. A worker "
+        "that crashes on a page costs that page its full text (the feed summary stands in), never "
+        "the run.",
         min=0,
         max=16,
+        shown="`16`: every core",
     ),
 }
 FEED_KEYS: dict[str, Key] = {

@@ -170,6 +170,10 @@ def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
         "entities.orgs.recall",
         "entities.people.not_people",
         "speed.overhead",
+        "speed.run_vs_pool_extraction",
+        "speed.run_vs_naive_script",
+        "speed.run_vs_pool_extraction_large",
+        "speed.run_vs_naive_script_large",
         "speed.fetch_c8",
         "speed.idle_rerun",
         "speed.scaling_time",
@@ -190,12 +194,31 @@ def test_bench_runs_on_a_tiny_data_folder(tmp_path: Path) -> None:
     assert figures["feeds.no_crash"]["value"] == 1.0
     assert figures["extraction.f1"]["n"] == 2
     assert figures["speed.rss_large"]["value"] is None  # not run under --limit
+    assert figures["speed.run_vs_naive_script_large"]["value"] is None
+    for key in ("speed.run_vs_pool_extraction", "speed.run_vs_naive_script"):
+        assert figures[key]["value"] > 0 and figures[key]["baseline"] > 0, key
+    assert results["details"]["overhead"]["cores"] >= 1
     assert results["details"]["extraction"]["reference_checks"]["trafilatura"]["f1"] == pytest.approx(1.0)
     assert {"timestamp", "versions", "wall_seconds"} <= results.keys()
     assert 0.0 <= figures["digest.articles.figures.precision"]["value"] <= 1.0  # the shipped gold set
     assert any(s["set"] == "seed articles" for s in results["skipped"])
     assert any(s["set"] == "brief gold sentences" for s in results["skipped"])  # its documents are absent
     assert "figure" in text and "baseline" in text and "ratio" in text  # the table
+
+
+def test_the_large_runs_baselines_read_the_same_pages(tmp_path: Path) -> None:
+    """The ~5,000 run's baselines, on a few pages: the naive script reads every page the run
+    reads, from the same server, and the pool extracts the same bytes."""
+    from benchmarks import loopback, speed
+    from benchmarks.extraction import load_pages
+
+    pages = load_pages(_tiny_data(tmp_path) / "extraction")
+    vocab = loopback.vocabulary([p.html for p in pages])
+    result = speed._scaled_run(pages, 2, vocab, lazy=True, baselines=True)
+
+    assert result["pages"] == 4 and result["articles_new"] == 4
+    assert result["naive"]["pages"] == 4 and result["naive"]["seconds"] > 0
+    assert result["pool"]["pages"] == 4 and result["pool"]["cores"] >= 1
 
 
 def test_absent_sets_are_skipped(tmp_path: Path) -> None:

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import STORIES, story_page, utc
 
-from pipeline.ingest.pool import ExtractPool, _Worker, _WorkerLost
+from pipeline.ingest.extract import extract_article
+from pipeline.ingest.pool import ExtractPool, Helpers, _Worker, _WorkerLost
 from pipeline.models import Article, FeedEntry, Page
+from pipeline.understand.facts import extract_facts
 
 
 def _page(key: str, repeat: int = 1) -> Page:
@@ -54,10 +56,24 @@ def test_a_worker_gives_the_article_the_runs_own_process_gives() -> None:
     assert [in_worker[i].title for i in range(len(pages))] == [p.entry.title for p in pages]
 
 
-def test_no_worker_on_a_single_core_or_when_told() -> None:
-    assert ExtractPool(workers=1, cores=1).workers == 0
+def test_a_worker_per_core_beyond_the_first_and_none_on_a_single_core_or_when_told() -> None:
+    assert ExtractPool(workers=16, cores=1).workers == 0
     assert ExtractPool(workers=0, cores=8).workers == 0
-    assert ExtractPool(workers=3, cores=2).workers == 1
+    assert ExtractPool(workers=16, cores=2).workers == 1
+    assert ExtractPool(workers=16, cores=8).workers == 7
+    assert ExtractPool(workers=3, cores=8).workers == 3
+
+
+def test_every_worker_extracts_and_the_runs_process_takes_what_finds_them_busy() -> None:
+    pages = [_page(key, repeat=20) for key in STORIES] * 3
+    pool = ExtractPool(workers=2, cores=3)
+
+    found = _extract_all(pool, pages)
+
+    assert len(pool.started) == 2  # both workers were started
+    assert pool.in_process < len(pages)  # the workers took pages
+    assert sorted(found) == list(range(len(pages))) and all(a.extracted for a in found.values())
+    assert found == _extract_all(ExtractPool(workers=0), pages)
 
 
 def _dead(pid: int) -> bool:
@@ -114,6 +130,7 @@ def test_when_no_worker_can_start_pages_are_extracted_in_the_runs_process_and_th
 
     assert not pool.started
     assert all(a.extracted for a in found.values()) and len(found) == len(pages)
+    assert pool.in_process == len(pages)
     assert "no extraction worker could start" in caplog.text and "half-installed package" in caplog.text
     assert caplog.text.count("no extraction worker could start") == 1  # not tried again
 
@@ -134,3 +151,37 @@ def test_a_page_past_its_budget_falls_back_retires_its_worker_and_the_warning_re
     assert any(r.name == "pipeline.ingest.extract" and "took over" in r.getMessage() for r in caplog.records)
     assert slow.final_url in caplog.text
     assert len(pool.started) == 2  # the retired worker was not given the next page
+
+
+def _articles() -> list[Article]:
+    return [extract_article(_page(key), "Harbour News") for key in STORIES]
+
+
+def test_helpers_give_the_facts_the_runs_own_process_gives() -> None:
+    articles = _articles() * 3
+    with Helpers(2, preload=[extract_facts.__module__], cores=3) as helpers:
+        shared = helpers.map(extract_facts, articles)
+
+    assert len(helpers.started) == 2
+    assert shared == [extract_facts(a) for a in articles]
+    assert all(_dead(pid) for pid in helpers.started)  # closing stops them
+
+
+def test_a_helper_that_died_costs_nothing_its_items_are_done_in_the_runs_process(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    articles = _articles() * 2
+    with caplog.at_level(logging.WARNING), Helpers(2, cores=3) as helpers:
+        helpers.map(len, [])  # waits until both have started
+        os.kill(helpers.started[0], signal.SIGKILL)
+        shared = helpers.map(extract_facts, articles)
+
+    assert shared == [extract_facts(a) for a in articles]
+    assert "a helper process stopped" in caplog.text
+
+
+def test_no_helper_on_a_single_core_or_when_told() -> None:
+    for helpers in (Helpers(4, cores=1), Helpers(0, cores=8)):
+        with helpers:
+            assert helpers.map(len, ["ab", "c"]) == [2, 1]
+        assert not helpers.started

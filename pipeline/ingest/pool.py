@@ -1,11 +1,18 @@
-"""Pages extracted in worker processes, so a run uses more than one core.
+"""Pages extracted in worker processes beside the run's own, so a run uses every core.
 
 Extraction is most of a run's CPU, and Python threads cannot share it out (measured: two
-threads extract no faster than one). The run's own process extracts, and so do `workers`
-more processes (this interpreter running `main` below, in a session of its own), each fed one
-page at a time over its pipes by a thread of the run that waits on it. Workers start with the
-first pages, so a run with nothing new starts none, and they stop when the pages are done,
-giving back their memory before the threads stage needs it.
+threads extract no faster than one). The run's own process extracts, and so do up to
+`workers` more processes, one per usable core beyond the first (this interpreter running
+`main` below, in a session of its own), each fed one page at a time over its pipes by a thread
+of the run that waits on it, one more page queued for each; a page that finds them all busy is
+extracted in the run's own process, between fetching the next pages. Measured on 2 cores
+(issue 19), in runs back to back: this extracts as fast as a pool of two; a worker per core
+beside the run's process was no faster (within the noise at 85 and 510 pages, 248 s against
+243 s at ~5,000) and held ~80 MB more at its peak (each worker grows to ~100 MB on the
+biggest pages); a worker per core with the run's process only fetching was slower at 85
+pages (nothing extracts while the workers start). Workers start with the first pages, so a
+run with nothing new starts none, and they stop when the pages are done, giving back their
+memory before the threads stage needs it.
 
 A worker that dies or goes silent costs one page, never the run: that page falls back to its
 feed summary (as a page with no article does) and the next page gets a new worker. A page
@@ -14,13 +21,20 @@ thread does not hold a core for the rest of the run. With `workers=0`, on a sing
 when no worker can start (it must say it is ready first; the warning quotes its last error),
 every page is extracted in the run's own process. Closing the pool kills its workers.
 
-Replies are pickles made by our own code in the worker (the page's bytes go in, an `Article`
-comes out), read only from that child's pipe.
+`Helpers` are the same workers for other work of the run that is a pure function of its
+values (the facts of the articles a brief shows): started ahead, while the run files its
+articles, and sharing the items with the run's own process, which does any item whose
+helper died.
+
+Requests are a function of our own package (pickled by name) and its arguments; replies are
+pickles made by our own code in the worker (the page's bytes go in, an `Article` comes out),
+read only from that child's pipe.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import pickle
@@ -31,7 +45,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -50,14 +64,16 @@ _Task = tuple[int, Page, str]
 
 
 class ExtractPool:
-    """Extract pages in the run's own process and up to `workers` more (one per core beyond
-    the first): `submit` pages as they arrive, take the articles as they are ready from
-    `done`, and the rest from `rest` once every page is in. Use it as a context manager."""
+    """Extract pages in up to `workers` processes (at most one per usable core beyond the
+    first) and in the run's own process when they are all busy: `submit` pages as they
+    arrive, take the articles as they are ready from `done`, and the rest from `rest` once
+    every page is in. Use it as a context manager."""
 
     def __init__(self, workers: int, budget: float = EXTRACT_BUDGET, cores: int | None = None) -> None:
-        self.workers = max(0, min(workers, (cores or _cores()) - 1))
+        self.workers = _beside_the_run(workers, cores)
         self.budget = budget
         self.started: list[int] = []  # the process id of every worker started
+        self.in_process = 0  # pages extracted in the run's own process
         # one page waits for each worker; a page that finds them all busy is extracted here
         self._tasks: queue.Queue[_Task | None] = queue.Queue(maxsize=max(1, self.workers))
         self._results: queue.Queue[tuple[int, Article]] = queue.Queue()
@@ -86,7 +102,7 @@ class ExtractPool:
                 return
             except queue.Full:
                 pass
-        self._results.put((index, extract_article(page, source, self.budget)))
+        self._results.put((index, self._here(page, source)))
 
     def done(self) -> Iterator[tuple[int, Article]]:
         """The articles ready now, without waiting."""
@@ -158,13 +174,13 @@ class ExtractPool:
             worker = None
         if worker is None:
             if self._broken or self._closing:
-                return None if self._closing else extract_article(page, source, self.budget)
+                return None if self._closing else self._here(page, source)
             try:
                 worker = _Worker.start()
             except (OSError, _WorkerLost) as exc:
                 self._broken = True
                 log.warning("no extraction worker could start (%s); extracting in the run's process", exc)
-                return extract_article(page, source, self.budget)
+                return self._here(page, source)
             with self._lock:
                 self._live[number] = worker
             self.started.append(worker.process.pid)
@@ -179,11 +195,122 @@ class ExtractPool:
             self._retire(number)
         return article
 
+    def _here(self, page: Page, source: str) -> Article:
+        """The article of `page`, extracted in the run's own process."""
+        if page.body and page.error is None:
+            with self._lock:
+                self.in_process += 1
+        return extract_article(page, source, self.budget)
+
     def _retire(self, number: int) -> None:
         with self._lock:
             worker = self._live.pop(number, None)
         if worker is not None:
             worker.close()
+
+
+class Helpers:
+    """Up to `workers` processes (one per usable core beyond the first) for work of the
+    run that is a pure function of its values, such as the facts of the articles a brief
+    shows. They start when the pool is made, in the background, so they are ready by the
+    time the work comes; `map` shares the items between them and the run's own process. An
+    item whose worker dies or goes silent is done in the run's process: nothing is lost, and
+    the results are the same as the run's process alone would give. Use it as a context
+    manager."""
+
+    CALL_WITHIN = 60.0  # seconds one item may take in a worker before it is done here instead
+
+    def __init__(self, workers: int, preload: Sequence[str] = (), cores: int | None = None) -> None:
+        """`preload`: the modules each worker imports as it starts (those of the work to come)."""
+        wanted = _beside_the_run(workers, cores)
+        self._preload = tuple(preload)
+        self.started: list[int] = []  # the process id of every helper started
+        self._workers: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._starting = [
+            threading.Thread(target=self._start, name=f"helper-start-{k}", daemon=True) for k in range(wanted)
+        ]
+        for thread in self._starting:
+            thread.start()
+
+    def _start(self) -> None:
+        try:
+            worker = _Worker.start(extracting=False)
+        except (OSError, _WorkerLost) as exc:
+            log.warning("a helper process could not start (%s); its share is done in the run's process", exc)
+            return
+        try:
+            for module in self._preload:
+                worker.call(_load, (module,), _Worker.READY_WITHIN)
+        except _WorkerLost as exc:
+            log.warning("a helper process could not load what it needs (%s)", exc)
+            worker.close()
+            return
+        with self._lock:
+            self._workers.append(worker)
+            self.started.append(worker.process.pid)
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`[function(item) for item in items]`, shared between the workers and this process."""
+        for thread in self._starting:
+            thread.join()
+        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+        for index in range(len(items)):
+            todo.put(index)
+        results: list[Any] = [None] * len(items)
+        done = [False] * len(items)
+
+        def take() -> int | None:
+            try:
+                return todo.get_nowait()
+            except queue.Empty:
+                return None
+
+        def lane(worker: _Worker) -> None:
+            while (k := take()) is not None:
+                try:
+                    results[k] = worker.call(function, (items[k],), self.CALL_WITHIN)
+                    done[k] = True
+                except _WorkerLost as exc:
+                    log.warning("a helper process stopped (%s); the rest is done in the run's process", exc)
+                    todo.put(k)
+                    worker.close()
+                    return
+
+        lanes = [threading.Thread(target=lane, args=(w,), daemon=True) for w in self._workers]
+        for thread in lanes:
+            thread.start()
+        while (mine := take()) is not None:
+            results[mine] = function(items[mine])
+            done[mine] = True
+        for thread in lanes:
+            thread.join()
+        for index in range(len(items)):  # put back by a lane that stopped after this one's last take
+            if not done[index]:
+                results[index] = function(items[index])
+        return results
+
+    def close(self) -> None:
+        for thread in self._starting:
+            thread.join()
+        for worker in self._workers:
+            worker.close()
+        self._workers.clear()
+
+    def __enter__(self) -> Helpers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _beside_the_run(workers: int, cores: int | None) -> int:
+    """How many of `workers` to start: one per usable core beyond the run's own, at most."""
+    return max(0, min(workers, (cores or _cores()) - 1))
+
+
+def _load(module: str) -> None:
+    importlib.import_module(module)
 
 
 def _cores() -> int:
@@ -210,12 +337,13 @@ class _Worker:
         self.retired = False
 
     @classmethod
-    def start(cls) -> _Worker:
-        """A worker that has loaded what it needs and said so; `_WorkerLost` (with what it
-        wrote to stderr) when it could not."""
+    def start(cls, extracting: bool = True) -> _Worker:
+        """A worker that has loaded what it needs (trafilatura, when `extracting`) and said so;
+        `_WorkerLost` (with what it wrote to stderr) when it could not."""
         # appended, not first: the worker must not find the standard library in site-packages
         code = (
-            f"import sys; sys.path.append({_ROOT!r}); from pipeline.ingest.pool import main; sys.exit(main())"
+            f"import sys; sys.path.append({_ROOT!r}); from pipeline.ingest.pool import main; "
+            f"sys.exit(main({extracting!r}))"
         )
         errors = tempfile.TemporaryFile()  # noqa: SIM115 - the worker's, closed with it
         worker = cls(
@@ -241,18 +369,24 @@ class _Worker:
 
     def extract(self, page: Page, source: str, budget: float) -> Article:
         """The article of `page`; `_WorkerLost` when the worker died or went silent on it."""
-        assert self.process.stdin is not None
-        try:
-            _send(self.process.stdin, (page, source, budget))
-        except OSError as exc:
-            raise self._lost(exc) from exc
-        article, records, retired = self._expect(None, budget + REPLY_GRACE)
-        for name, level, message in records:  # as if logged here, under its own logger
-            logging.getLogger(name).log(level, "%s", message)
-        self.retired = retired
+        article = self.call(extract_article, (page, source, budget), budget + REPLY_GRACE)
         if not isinstance(article, Article):
             raise _WorkerLost(f"replied {type(article).__name__}, not an article")
         return article
+
+    def call(self, function: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
+        """`function(*args)` in the worker (a function of our own package, named by its
+        module, as pickle names it); `_WorkerLost` when the worker died or went silent."""
+        assert self.process.stdin is not None
+        try:
+            _send(self.process.stdin, (function, args))
+        except OSError as exc:
+            raise self._lost(exc) from exc
+        result, records, retired = self._expect(None, timeout)
+        for name, level, message in records:  # as if logged here, under its own logger
+            logging.getLogger(name).log(level, "%s", message)
+        self.retired = retired
+        return result
 
     def _expect(self, value: Any, timeout: float) -> Any:
         """The next reply (which must be `value`, unless None)."""
@@ -332,26 +466,27 @@ class _Records(logging.Handler):
         self.found.append((record.name, record.levelno, record.getMessage()))
 
 
-def main() -> int:
-    """A worker: load trafilatura and say it is ready, then read (page, source, budget) and
-    reply (article, log records, retiring) until the input ends. A page whose extraction
-    outlived its budget retires the worker."""
+def main(extracting: bool = True) -> int:
+    """A worker: load trafilatura (when `extracting`) and say it is ready, then read
+    (function, args) and reply (result, log records, retiring) until the input ends. A page
+    whose extraction outlived its budget retires the worker."""
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a library's print must not land among the replies
     records = _Records()
     logging.getLogger().addHandler(records)
     logging.getLogger().setLevel(logging.WARNING)
-    _trafilatura()
+    if extracting:
+        _trafilatura()
     _send(replies, _READY)
     while True:
         try:
-            page, source, budget = _receive(requests)
+            function, args = _receive(requests)
         except EOFError:
             return 0
         records.found.clear()
-        article = extract_article(page, source, budget)
+        result = function(*args)
         retiring = threading.active_count() > 1  # an extraction still running past its budget
-        _send(replies, (article, list(records.found), retiring))
+        _send(replies, (result, list(records.found), retiring))
         if retiring:
             return 0
 
