@@ -485,7 +485,8 @@ def _exactly_once(room: Newsroom) -> list[str]:
 # -- tmpfs ---------------------------------------------------------------------------------------
 
 
-def _why_no_mount() -> str:
+def why_no_mount() -> str:
+    """Why a small tmpfs cannot be mounted here ("" when it can)."""
     if os.geteuid() != 0:
         return "needs root to mount a small tmpfs"
     probe = Path(tempfile.mkdtemp(prefix="chaos-probe-"))
@@ -787,7 +788,7 @@ def run_chaos(
 ) -> list[Row]:
     """Make each fault its number of tries (one each when `quick`), within `budget` seconds."""
     rng = random.Random(seed)
-    why_no_mount = _why_no_mount()
+    unmountable = why_no_mount()
     started = time.monotonic()
     rows: list[Row] = []
     rooms: dict[str, Newsroom] = {}
@@ -821,8 +822,8 @@ def run_chaos(
             by_name = {f.name: Row(f.name) for f in FAULTS}
             for fault, attempt in plan:
                 row = by_name[fault.name]
-                if fault.needs_mount and why_no_mount:
-                    row.skipped = why_no_mount
+                if fault.needs_mount and unmountable:
+                    row.skipped = unmountable
                     continue
                 if time.monotonic() - started > budget:
                     row.skipped = row.skipped or f"out of time after {budget:.0f} s"

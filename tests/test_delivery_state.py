@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from conftest import LoopbackSite, SmtpServer, brief_cli, brief_process, ledger, publish_news, write_sources
 from test_service import Watch
-from test_storage import needs_mount, tmpfs
+from test_storage import needs_mount
 
+from benchmarks.chaos import tmpfs
 from pipeline.config import Config, load_config
 from pipeline.run import RunOptions, run_slot
 from pipeline.service import run_due_slots

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import LoopbackSite, brief_cli, publish_news, write_sources
 
+from benchmarks.chaos import fill, tmpfs, why_no_mount
 from pipeline.config import load_config
 from pipeline.errors import BriefError
 from pipeline.operate.lock import ServiceLock
@@ -27,46 +25,8 @@ from pipeline.service import run_due_slots
 FULL, READ_ONLY, BAD_DATA = 74, 74, 65
 
 
-def _can_mount() -> str:
-    """Why tmpfs cannot be mounted here ("" when it can)."""
-    if os.geteuid() != 0:
-        return "needs root to mount a small tmpfs"
-    probe = Path(f"/tmp/dailybrief-mount-probe-{uuid.uuid4().hex[:8]}")
-    probe.mkdir()
-    try:
-        done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True
-        )
-        if done.returncode:
-            return f"cannot mount tmpfs: {done.stderr.decode(errors='replace').strip()}"
-        subprocess.run(["umount", str(probe)], check=True)
-        return ""
-    finally:
-        probe.rmdir()
-
-
-WHY_NOT = _can_mount()
+WHY_NOT = why_no_mount()
 needs_mount = pytest.mark.skipif(bool(WHY_NOT), reason=WHY_NOT or "")
-
-
-@contextmanager
-def tmpfs(folder: Path, size: str) -> Iterator[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], check=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=True)
-
-
-def _fill(folder: Path) -> None:
-    """Write until the disk of `folder` has no room left."""
-    with open(folder / "filler", "wb", buffering=0) as out:
-        try:
-            while True:
-                out.write(b"\0" * 4096)
-        except OSError:
-            pass
 
 
 def _config(tmp_path: Path, site: LoopbackSite, extra: str = "") -> Path:
@@ -159,7 +119,7 @@ def test_an_output_disk_that_fills_during_the_run_is_named_and_the_archive_is_in
     config = _config(tmp_path, site, "  min_free_mb: 0\n")
     with tmpfs(tmp_path / "output", "256k") as output:
         (output / "index.html").write_text("the archive so far", encoding="utf-8")
-        _fill(output)
+        fill(output)
 
         run = brief_cli("run", "--config", str(config), "--no-send")
         status = brief_cli("status", "--config", str(config))
@@ -191,7 +151,7 @@ def test_a_read_only_output_folder_is_named_with_the_fix(tmp_path: Path, site: L
 def test_a_state_disk_that_fills_during_the_run_is_named(tmp_path: Path, site: LoopbackSite) -> None:
     config = _config(tmp_path, site, "  min_free_mb: 0\n")
     with tmpfs(tmp_path / "state", "512k") as state:
-        _fill(state)
+        fill(state)
 
         run = brief_cli("run", "--config", str(config), "--no-send")
 
@@ -206,9 +166,9 @@ def test_a_run_that_met_a_full_state_disk_leaves_the_run_lock_free_for_the_next(
 ) -> None:
     config = _config(tmp_path, site, "  min_free_mb: 0\n")
     with tmpfs(tmp_path / "state", "1m") as state:
-        _fill(state)
+        filler = fill(state)
         full = brief_cli("run", "--config", str(config), "--no-send")  # as the scheduler's tick would
-        (state / "filler").unlink()
+        filler.unlink()
 
         after = brief_cli("run", "--config", str(config), "--no-send")  # the same process, room again
 
@@ -221,9 +181,7 @@ def test_a_run_that_met_a_full_state_disk_leaves_the_run_lock_free_for_the_next(
 def test_a_state_disk_with_a_few_kib_left_is_said_to_be_full(tmp_path: Path, site: LoopbackSite) -> None:
     config = _config(tmp_path, site, "  min_free_mb: 0\n")
     with tmpfs(tmp_path / "state", "1m") as state:
-        _fill(state)
-        filler = state / "filler"
-        os.truncate(filler, filler.stat().st_size - 16 * 1024)  # SQLite meets it as "disk I/O error"
+        fill(state, leave=16 * 1024)  # SQLite meets it as "disk I/O error"
 
         run = brief_cli("run", "--config", str(config), "--no-send")
 
