@@ -29,6 +29,7 @@ from pipeline.settings import (
     NETWORK_KEYS,
     THREAD_KEYS,
     TOP_KEYS,
+    WEB_KEYS,
     Key,
     Kind,
 )
@@ -82,6 +83,9 @@ class Config:
     concurrency: int
     per_host: int
     extract_workers: int
+    web_url: str  # brief serve's public address, ending with "/" when set
+    web_host: str
+    web_port: int
 
     @property
     def templates_dir(self) -> Path:
@@ -125,6 +129,7 @@ def parse_config(text: str, path: Path) -> Config:
     delivery = v.section(top.get("delivery"), DELIVERY_KEYS, "delivery")
     network = v.section(top.get("network"), NETWORK_KEYS, "network")
     fetch = v.section(top.get("fetch"), FETCH_KEYS, "fetch")
+    web = v.section(top.get("web"), WEB_KEYS, "web")
 
     schedule = brief.clocks("schedule")
     if not schedule:
@@ -221,7 +226,7 @@ def parse_config(text: str, path: Path) -> Config:
         output_dir=output_dir,
         state_dir=state_dir,
         unchanged_threads=brief.choice("unchanged_threads"),
-        archive_url=_folder_url(brief),
+        archive_url=_folder_url(brief, "archive_url", "the address readers open the archive at"),
         max_threads=brief.integer("max_threads"),
         min_free_mb=brief.integer("min_free_mb"),
         mail_to=mail_to,
@@ -239,6 +244,9 @@ def parse_config(text: str, path: Path) -> Config:
         concurrency=fetch.integer("concurrency"),
         per_host=fetch.integer("per_host"),
         extract_workers=fetch.integer("extract_workers"),
+        web_url=_folder_url(web, "public_url", "the address readers reach brief serve at"),
+        web_host=web.text("host"),
+        web_port=web.integer("port"),
     )
 
 
@@ -268,19 +276,16 @@ def smtp_from_env(env: Mapping[str, str] = os.environ) -> SmtpSettings | None:
     )
 
 
-def _folder_url(brief: _Section) -> str:
-    """brief.archive_url as a folder address ("" when unset): http(s), ending with "/"."""
-    node = brief.node("archive_url")
-    if node is None:
-        return str(BRIEF_KEYS["archive_url"].default)
-    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+def _folder_url(section: _Section, key: str, what: str) -> str:
+    """A section's address key as a folder address ("" when unset): http(s), ending with "/"."""
+    node = section.node(key)
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
         return ""
-    v = brief.v
-    url = v.url(node, "brief.archive_url", hint="the address readers open the archive at")
+    v = section.v
+    name = f"{section.where}.{key}"
+    url = v.url(node, name, hint=what)
     if urlsplit(url).query or urlsplit(url).fragment:
-        raise v.fail(
-            node, f"brief.archive_url {url!r} has a query or a fragment", hint="give the folder's address"
-        )
+        raise v.fail(node, f"{name} {url!r} has a query or a fragment", hint="give the folder's address")
     return url if url.endswith("/") else url + "/"
 
 

@@ -164,11 +164,24 @@ THREAD_KEYS: dict[str, Key] = {
     "keywords": Key("list", (), "Words and phrases that signal the thread."),
     "entities": Key("list", (), "People, organisations and products at the heart of the thread."),
 }
+WEB_KEYS: dict[str, Key] = {
+    "public_url": Key(
+        "text",
+        "",
+        "The public address of `brief serve` (e.g. `https://news.example/`), behind your TLS proxy. "
+        "Subscribe, confirmation and one-click unsubscribe links point there; unset, the email offers "
+        "unsubscribing by a mail to the sender only, and `brief check` says so.",
+        shown="none",
+    ),
+    "host": Key("text", "127.0.0.1", "Address `brief serve` listens on: loopback unless you mean it."),
+    "port": Key("integer", 8080, "Port `brief serve` listens on.", min=1, max=65_535),
+}
 TOP_KEYS: dict[str, Key] = {
     "brief": Key("mapping", None, "The brief: title, audience, schedule, folders."),
     "delivery": Key("mapping", None, "Where the brief is sent."),
     "network": Key("mapping", None, "Exceptions to the private-address guard."),
     "fetch": Key("mapping", None, "How feeds and pages are fetched."),
+    "web": Key("mapping", None, "The web app (`brief serve`): where it listens, its public address."),
     "feeds": Key("list", None, "The feeds to read.", required=True),
     "threads": Key("list", (), "The story threads you follow."),
 }
@@ -178,9 +191,14 @@ SECTIONS: dict[str, dict[str, Key]] = {
     "delivery": DELIVERY_KEYS,
     "network": NETWORK_KEYS,
     "fetch": FETCH_KEYS,
+    "web": WEB_KEYS,
     "feeds[]": FEED_KEYS,
     "threads[]": THREAD_KEYS,
 }
+
+# the web app's secrets, from the environment only: the key that signs subscribe and unsubscribe
+# links and the session cookie, and the admin's password (or a hash of it, see README "Web app")
+WEB_ENV = ("BRIEF_SECRET", "BRIEF_ADMIN_PASSWORD")
 
 SMTP_ENV = (
     "BRIEF_SMTP_HOST",

@@ -61,6 +61,9 @@ FIELD = {
     "delivery.to": "mail_to",
     "delivery.from": "mail_from",
     "network.allow": "network_allow",
+    "web.public_url": "web_url",
+    "web.host": "web_host",
+    "web.port": "web_port",
 }
 
 
@@ -110,7 +113,11 @@ def test_a_number_out_of_its_range_is_refused_with_the_range_named(
         assert f"{section}.{name} must be between {key.min} and {key.max}, got {value}" in str(error)
     for value in (key.min, key.max):
         assert (
-            getattr(load_config(write(tmp_path, f"{section}:\n  {name}: {value}\n" + FEEDS)), name) == value
+            getattr(
+                load_config(write(tmp_path, f"{section}:\n  {name}: {value}\n" + FEEDS)),
+                FIELD.get(f"{section}.{name}", name),
+            )
+            == value
         )
 
 
@@ -361,3 +368,16 @@ def test_the_archive_address_is_an_http_folder(tmp_path: Path) -> None:
 def test_a_configured_thread_may_not_take_an_emerging_storys_id(tmp_path: Path) -> None:
     error = config_error(tmp_path, FEEDS + "threads:\n  - id: story-ports\n    title: Ports\n")
     assert "story-" in str(error) and error.hint == "choose another id, e.g. ports"
+
+
+def test_the_web_address_is_a_folder_and_nothing_else(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, FEEDS + "web:\n  public_url: https://news.example/brief\n"))
+    assert (config.web_url, config.web_host, config.web_port) == (
+        "https://news.example/brief/",
+        "127.0.0.1",
+        8080,
+    )
+    with pytest.raises(ConfigError, match=r"web.public_url .* has a query"):
+        load_config(write(tmp_path, FEEDS + "web:\n  public_url: https://news.example/?x=1\n"))
+    with pytest.raises(ConfigError, match=r"web\.public_url"):
+        load_config(write(tmp_path, FEEDS + "web:\n  public_url: ftp://news.example/\n"))
