@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import make_article, utc
 from test_render import make_brief
 
-from pipeline.models import Article, Sentence, SourceRef, Thread, ThreadDigest, TimelineEvent
+from pipeline.models import Article, KeyFigure, Sentence, SourceRef, Thread, ThreadDigest, TimelineEvent
 from pipeline.publish.render import render_brief
 from pipeline.run import _earlier_roles, digest_thread
 from pipeline.store import Store
@@ -583,3 +583,45 @@ def test_a_figure_shown_before_is_a_repeat_by_its_amount_whatever_the_hash_seed_
     }
 
     assert seen == {"['7%']"}  # $115 billion was shown (in the range); 7% is news
+
+
+def test_a_new_amount_in_the_same_words_as_a_figure_shown_before_is_news() -> None:
+    d = make_brief().digests[0]
+    s = Sentence("x", d.sources[0].article_id)
+    first = replace(
+        d, figures=(KeyFigure("$14.3 billion", "investment", s, 1), KeyFigure("71", "staff", s, 1))
+    )
+    later = replace(
+        d,
+        figures=(
+            KeyFigure("$20 billion", "investment", s, 1),  # "billion" was shown, this amount was not
+            KeyFigure("$14.3B", "investment", s, 1),  # the same amount written otherwise
+            KeyFigure("72", "staff", s, 1),
+        ),
+    )
+
+    again = only_new(later, shown_keys(first), "")
+
+    assert [f.value for f in again.figures] == ["$20 billion", "72"]
+
+
+def test_a_count_of_millions_told_by_two_outlets_in_other_words_is_one_indicator() -> None:
+    one = make_article(
+        "https://a.example/rollout",
+        "Vantor's apps have more than 3 billion daily users across the world, the company said on Friday.",
+        source="Quay Daily",
+    )
+    two = make_article(
+        "https://b.example/rollout",
+        "The assistant will reach apps used by more than 3 billion people, Vantor said on Friday. "
+        "Its lab has 80 researchers and its rival Ostrava has 80 offices.",
+        source="Harbour Post",
+    )
+    facts = {a.id: extract_facts(a) for a in (one, two)}
+
+    figures = digest_fields([one, two], facts, ["Vantor"], shown=()).figures
+
+    billions = [f for f in figures if f.value.startswith("3 billion")]
+    assert [f.sources for f in billions] == [2], [(f.value, f.label) for f in figures]
+    # a small count is told apart by what it counts: 80 researchers are not 80 offices
+    assert len([f for f in figures if f.value == "80"]) == 2, [(f.value, f.label) for f in figures]

@@ -53,6 +53,7 @@ class FieldsTuning:
     max_voices: int = 3
     max_tags: int = 8
     min_count: int = 10  # "two people", "three countries": context, not indicators
+    same_count_from: float = 1e6  # counts this large are one figure whatever noun they count
     same_event: float = 0.3  # word overlap at which two sentences of one date tell one event
     same_audience: float = 0.5  # word overlap at which two audience sentences say the same
     sentence_words: tuple[int, int] = (
@@ -207,7 +208,10 @@ def _key_figures(
     for f in figures:
         if f.kind == "count" and f.amount < TUNING.min_count:
             continue
-        groups[(f.kind, f.unit, float(f"{f.amount:.3g}"), float(f"{f.high:.3g}"))].append(f)
+        # a count of millions is one fact whatever it counts ("3 billion daily users", "3 billion
+        # people"): two of them in one thread are the same figure told by two sentences
+        unit = "" if f.kind == "count" and f.amount >= TUNING.same_count_from else f.unit
+        groups[(f.kind, unit, float(f"{f.amount:.3g}"), float(f"{f.high:.3g}"))].append(f)
     labelled = [[f for f in g if f.label] for g in groups.values()]
     kw = [k.lower() for k in keywords]
 

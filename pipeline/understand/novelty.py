@@ -78,9 +78,9 @@ def _amount(value: str) -> str:
 
 
 def _figure_text(value: str) -> str:
-    """A figure as text: its words ("$14.3 billion"), or as written when it has none ("71", "49%"):
-    a bare number is one figure, not every figure without a word."""
-    return _norm(value) or " ".join(value.lower().split())
+    """A figure as written, in lower case ("$14.3 billion", "71"): its amount is part of it, so a
+    figure shown before never hides another amount in the same words ("$20 billion")."""
+    return " ".join(value.lower().split())
 
 
 def _norm(text: str) -> str:
