@@ -674,10 +674,10 @@ def subscribers_add(config_path: Path, address: str, name: str, ask: bool) -> No
 
     Example: brief subscribers add ana@example.com --name "Ana Lima"
     """
-    from pipeline.publish.subscriptions import request_subscription, secret_from_env
+    from pipeline.publish.subscriptions import clean_name, request_subscription, secret_from_env
 
     config = load_config(config_path)
-    address = _address(address)
+    address, name = _address(address), clean_name(name)
     now = datetime.now(UTC)
     store = _subscriber_store(config)
     try:

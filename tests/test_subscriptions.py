@@ -13,12 +13,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import NO_WAIT, LoopbackSite, SmtpServer, publish_news, write_sources
+from conftest import NO_WAIT, LoopbackSite, SmtpServer, brief_cli, publish_news, write_sources
 
 from pipeline.config import Config, load_config
 from pipeline.errors import ConfigError
 from pipeline.publish import subscriptions
 from pipeline.publish.mail import build_message, personalise
+from pipeline.publish.outbox import resume_deliveries
 from pipeline.publish.personal import Personal
 from pipeline.publish.subscriptions import (
     CONFIRM_PATH,
@@ -393,3 +394,73 @@ def test_a_subscribers_link_is_put_in_each_part_as_it_is_encoded(text: str, enco
     assert sent["ana@readers.example"] != sent["ben@harbour.example"]
     with pytest.raises(ValueError, match="no subscriber's token"):
         personal.for_subscriber("2026-11-10T1500Z", "ana@readers.example", "", None)
+
+
+def test_a_strangers_request_never_holds_back_an_address_the_admin_lists(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+    request_subscription(config, store, SECRET, "boss@harbour.example", "", NOW, smtp.settings())
+    assert store.seed_subscribers([("Boss", "boss@harbour.example")], NOW) == 1
+    boss = store.subscriber("boss@harbour.example")
+    assert boss is not None and boss.status == SubscriberStatus.ACTIVE and boss.name == "Boss"
+
+
+def test_the_page_a_link_opens_can_show_its_address_without_acting(tmp_path: Path, store: Store) -> None:
+    config = web_config(tmp_path)
+    store.add_subscriber("ana@readers.example", "", NOW)
+    token = token_of(unsubscribe_url(config, SECRET, "ana@readers.example"))
+    assert subscriptions.token_address(SECRET, token, "unsubscribe", NOW) == "ana@readers.example"
+    ana = store.subscriber("ana@readers.example")
+    assert ana is not None and ana.status == SubscriberStatus.ACTIVE
+    with pytest.raises(TokenError) as wrong:
+        subscriptions.token_address(SECRET, token, "confirm", NOW)
+    assert wrong.value.reason == "purpose"
+
+
+def test_a_message_with_links_is_never_sent_without_the_secret_to_sign_them(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEF_SECRET", SECRET.decode())
+    smtp = make_smtp()
+    smtp.mailbox.default = "451 4.3.0 try later"
+    path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=("ana@readers.example",))
+    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    config = load_config(path)
+    first = run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
+    assert first is not None and not first.delivery.sent  # deferred: the scheduler tries again
+
+    monkeypatch.delenv("BRIEF_SECRET")  # the service restarted without it
+    smtp.mailbox.default = "250 2.0.0 accepted"
+    store = Store(config.state_dir)
+    try:
+        (later,) = resume_deliveries(store, config, smtp.settings(), AT_1500 + timedelta(hours=1), NO_WAIT)
+    finally:
+        store.close()
+    assert later.failed and "BRIEF_SECRET is not set" in later.detail and "--rebuild" in later.detail
+    assert smtp.mailbox.accepted == [], "no message with a link that cannot work"
+
+
+def test_a_brief_sent_again_carries_each_subscribers_own_link_too(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp = make_smtp()
+    for name, value in {**smtp.env(), "BRIEF_SECRET": SECRET.decode()}.items():
+        monkeypatch.setenv(name, value)
+    two = ("ana@readers.example", "ben@harbour.example")
+    path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=two)
+    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    config = load_config(path)
+    assert run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT) is not None
+
+    again = brief_cli("send", "2026-11-10T1500Z", "--config", str(path))
+
+    assert again.code == 0, again.err
+    resent = smtp.mailbox.accepted[2:]
+    assert len(resent) == 2
+    for content, (own,) in zip(resent, smtp.mailbox.envelopes[2:], strict=True):
+        message = message_from_bytes(content, policy=policy.default)
+        https = re.findall(r"<([^>]+)>", str(message["List-Unsubscribe"]))[0]
+        assert https == unsubscribe_url(config, SECRET, own)
+        assert token_of(https).encode() in content.replace(b"=\r\n", b"")

@@ -41,6 +41,7 @@ from pipeline.publish.tokens import (
     CONFIRM_TTL,
     SUBSCRIBE_PATH,
     UNSUBSCRIBE_PATH,
+    Purpose,
     TokenError,
     confirm_url,
     make_token,
@@ -60,12 +61,14 @@ __all__ = [
     "UNSUBSCRIBE_PATH",
     "SubscriptionsClosed",
     "TokenError",
+    "clean_name",
     "confirm_subscription",
     "confirm_url",
     "normalise_address",
     "page_url",
     "request_subscription",
     "secret_from_env",
+    "token_address",
     "unsubscribe",
     "unsubscribe_token",
     "unsubscribe_url",
@@ -132,7 +135,7 @@ def request_subscription(
         )
         raise SubscriptionsClosed(f"subscribing is not open: {missing} is not set", hint="see `brief check`")
     address = normalise_address(address)
-    name = _clean_name(name)
+    name = clean_name(name)
     store.prune_pending(now - CONFIRM_TTL)
     claimed = store.claim_confirmation_mail(address, name, now, MAIL_EVERY)
     if claimed is None:
@@ -168,12 +171,18 @@ def unsubscribe(store: SubscriberStore, secret: bytes, token: str, now: datetime
     return address
 
 
+def token_address(secret: bytes, token: str, purpose: Purpose, now: datetime) -> str:
+    """The address a token is for, changing nothing: what the page a link opens shows above its
+    button (a GET). Raises TokenError as the POST would (an expired confirmation too)."""
+    return read_token(secret, token, purpose, now)[0]
+
+
 def unsubscribe_token(secret: bytes, address: str) -> str:
     """The token of `address`'s unsubscribe link: the same every time."""
     return make_token(secret, "unsubscribe", address)
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     """A name as kept: printable, on one line, at most MAX_NAME characters."""
     return " ".join("".join(c if c.isprintable() else " " for c in name).split())[:MAX_NAME]
 

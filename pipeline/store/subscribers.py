@@ -25,14 +25,27 @@ class SubscriberStore(Database):
     """The subscribers table and the recipients of each brief."""
 
     def seed_subscribers(self, people: Iterable[tuple[str, str]], now: datetime) -> int:
-        """Add each (name, address) not known yet as active; return how many were added."""
+        """Add each (name, address) not known yet as active, and make a pending one active (the
+        file vouches for them: a stranger's request through the form must not hold back an
+        address the admin listed); return how many were added or activated. An unsubscribed
+        or bounced one is left as it is."""
         added = 0
         with self.transaction() as db:
             for name, address in people:
                 cur = db.execute(
                     "INSERT INTO subscribers (key, address, name, status, added_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
-                    (address.lower(), address, name, SubscriberStatus.ACTIVE, to_text(now), to_text(now)),
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = excluded.status, "
+                    "updated_at = excluded.updated_at, name = COALESCE(NULLIF(excluded.name, ''), name) "
+                    "WHERE status = ?",
+                    (
+                        address.lower(),
+                        address,
+                        name,
+                        SubscriberStatus.ACTIVE,
+                        to_text(now),
+                        to_text(now),
+                        SubscriberStatus.PENDING,
+                    ),
                 )
                 added += cur.rowcount
         return added
