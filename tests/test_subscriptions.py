@@ -464,3 +464,26 @@ def test_a_brief_sent_again_carries_each_subscribers_own_link_too(
         https = re.findall(r"<([^>]+)>", str(message["List-Unsubscribe"]))[0]
         assert https == unsubscribe_url(config, SECRET, own)
         assert token_of(https).encode() in content.replace(b"=\r\n", b"")
+
+
+def test_without_a_secret_the_email_offers_only_what_works_a_mail_to_the_sender(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BRIEF_SECRET", raising=False)
+    smtp = make_smtp()
+    path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=("ana@readers.example",))
+    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    config = load_config(path)
+    assert run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT) is not None
+
+    (content,) = smtp.mailbox.accepted
+    message = message_from_bytes(content, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message["List-Unsubscribe"] == "<mailto:brief@karsholm.example?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None, "no one-click without a link that works"
+    assert b"https://news.example/brief/unsubscribe" not in content
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and html is not None
+    line = 'To stop receiving this brief, write to brief@karsholm.example with "unsubscribe" as the subject.'
+    assert line in text.get_content()
+    assert 'href="mailto:brief@karsholm.example?subject=unsubscribe"' in html.get_content()
