@@ -487,3 +487,23 @@ def test_without_a_secret_the_email_offers_only_what_works_a_mail_to_the_sender(
     line = 'To stop receiving this brief, write to brief@karsholm.example with "unsubscribe" as the subject.'
     assert line in text.get_content()
     assert 'href="mailto:brief@karsholm.example?subject=unsubscribe"' in html.get_content()
+
+
+def test_many_addresses_at_once_pause_subscribing_for_the_hour(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscriptions, "MAILS_PER_HOUR", 3)
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+    for n in range(3):
+        when = NOW + timedelta(minutes=n)
+        request_subscription(config, store, SECRET, f"r{n}@town.example", "", when, smtp.settings())
+    with pytest.raises(subscriptions.SubscriptionsBusy, match="paused"):
+        request_subscription(
+            config, store, SECRET, "r3@town.example", "", NOW + timedelta(minutes=5), smtp.settings()
+        )
+    assert len(smtp.mailbox.accepted) == 3 and store.subscriber("r3@town.example") is None
+    request_subscription(
+        config, store, SECRET, "r3@town.example", "", NOW + timedelta(minutes=61), smtp.settings()
+    )
+    assert len(smtp.mailbox.accepted) == 4, "an hour after the first, one more"

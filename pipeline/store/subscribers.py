@@ -88,6 +88,13 @@ class SubscriberStore(Database):
             found = db.execute("SELECT * FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
             return _subscriber(found)
 
+    def confirmation_mails_since(self, since: datetime) -> int:
+        """How many addresses were sent a confirmation mail at `since` or later."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM subscribers WHERE mailed_at >= ?", (to_text(since),)
+        ).fetchone()
+        return int(row[0])
+
     def release_confirmation_mail(self, address: str) -> None:
         """Forget the confirmation mail recorded for `address`: it could not be sent."""
         with self.transaction() as db:
