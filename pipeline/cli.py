@@ -706,15 +706,38 @@ def subscribers_add(config_path: Path, address: str, name: str, ask: bool) -> No
 @subscribers.command(name="remove")
 @config_option
 @click.argument("address")
-def subscribers_remove(config_path: Path, address: str) -> None:
+@click.option(
+    "--forget",
+    is_flag=True,
+    help="Delete everything kept of them instead (their row and their past deliveries), when they "
+    "ask to be forgotten; refused while delivery.to lists them.",
+)
+def subscribers_remove(config_path: Path, address: str, forget: bool) -> None:
     """Unsubscribe someone: they receive no further brief. Their address is kept, marked
     unsubscribed (not deleted): it is what keeps delivery.to, an add or a request they did not
-    confirm from ever mailing them again.
+    confirm from ever mailing them again. With --forget, nothing of them is kept.
 
     Example: brief subscribers remove ana@example.com
     """
     config = load_config(config_path)
     address = _address(address)
+    listed = any(a.lower() == address.lower() for _, a in getaddresses(list(config.mail_to)))
+    if forget:
+        if listed:
+            raise click.ClickException(
+                f"delivery.to lists {address}: remove it from sources.yaml first, "
+                "or the next run adds them again"
+            )
+        store = Store(config.state_dir)
+        try:
+            if not store.forget_subscriber(address):
+                raise click.ClickException(f"{address} is not known (`brief subscribers list` shows them)")
+        finally:
+            store.close()
+        click.echo(
+            f"forgot {address}: nothing of them is kept (a new request through the form mails them again)"
+        )
+        return
     store = _subscriber_store(config)
     try:
         if store.subscriber(address) is None:
@@ -726,7 +749,7 @@ def subscribers_remove(config_path: Path, address: str) -> None:
         click.echo(f"{address} was unsubscribed already")
     else:
         click.echo(f"unsubscribed {address} (was {before.value if before else 'unknown'})")
-    if any(a.lower() == address.lower() for _, a in getaddresses(list(config.mail_to))):
+    if listed:
         click.echo(f"delivery.to still lists {address}: it does not bring them back, but you may remove it")
 
 

@@ -140,3 +140,27 @@ def test_check_says_who_receives_the_brief_and_what_subscribing_lacks(
     out = brief_cli("check", "--config", web).out
     assert "subscribers none active: nobody receives the brief" in out
     assert "one-click unsubscribe links ok; nobody can subscribe: there is no SMTP server" in out
+
+
+def test_remove_forget_deletes_everything_kept_of_them_but_not_while_delivery_to_lists_them(
+    tmp_path: Path,
+) -> None:
+    config = sources(tmp_path, to=("ana@readers.example",))
+    brief_cli("subscribers", "add", "ben@harbour.example", "--name", "Ben Ode", "--config", config)
+    listed = brief_cli("subscribers", "remove", "ana@readers.example", "--forget", "--config", config)
+    assert (
+        listed.code == 1
+        and "delivery.to lists ana@readers.example: remove it from sources.yaml" in listed.err
+    )
+    assert status_of(config, "ana@readers.example") == SubscriberStatus.ACTIVE
+
+    forgot = brief_cli("subscribers", "remove", "ben@harbour.example", "--forget", "--config", config)
+    assert forgot.code == 0 and "forgot ben@harbour.example" in forgot.out
+    assert status_of(config, "ben@harbour.example") is None
+    # not only unlinked: the bytes are gone from the database file and its write-ahead log
+    state = load_config(config).state_dir
+    assert not any(b"harbour" in f.read_bytes() or b"Ben Ode" in f.read_bytes() for f in state.iterdir())
+    exported = brief_cli("subscribers", "export", "--config", config).out
+    assert "ben@harbour.example" not in exported and "Ben Ode" not in exported
+    again = brief_cli("subscribers", "remove", "ben@harbour.example", "--forget", "--config", config)
+    assert again.code == 1 and "ben@harbour.example is not known" in again.err

@@ -160,6 +160,20 @@ class SubscriberStore(Database):
                 db.execute("UPDATE subscribers SET name = ? WHERE key = ?", (name, address.lower()))
             return SubscriberStatus(row["status"])
 
+    def forget_subscriber(self, address: str) -> bool:
+        """Delete everything kept of `address`: its subscriber row and its rows in the briefs'
+        recipients, overwritten on disk (secure_delete, and the write-ahead log checkpointed and
+        emptied), not only unlinked. False when it was not known."""
+        self.db.execute("PRAGMA secure_delete = ON")
+        try:
+            with self.transaction() as db:
+                gone = db.execute("DELETE FROM subscribers WHERE key = ?", (address.lower(),)).rowcount
+                gone += db.execute("DELETE FROM recipients WHERE key = ?", (address.lower(),)).rowcount
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self.db.execute("PRAGMA secure_delete = OFF")
+        return gone > 0
+
     def prune_pending(self, before: datetime) -> int:
         """Delete the pending subscribers last mailed before `before` (their link has expired:
         no one confirmed); return how many. Only pending rows: a departed one is kept."""
