@@ -507,3 +507,22 @@ def test_many_addresses_at_once_pause_subscribing_for_the_hour(
         config, store, SECRET, "r3@town.example", "", NOW + timedelta(minutes=61), smtp.settings()
     )
     assert len(smtp.mailbox.accepted) == 4, "an hour after the first, one more"
+
+
+def test_a_message_built_for_one_subscriber_still_gets_their_link() -> None:
+    link = f"https://news.example/unsubscribe?token={TOKEN_PLACEHOLDER}"
+    raw, message_id = build_message(
+        subject="Karsholm Brief",
+        text=f"News.\nUnsubscribe in one click: {link}\n",
+        html=f'<p>News. <a href="{link}">Unsubscribe</a></p>\n',
+        mail_from="Karsholm Brief <brief@karsholm.example>",
+        mail_to=["ana@readers.example"],
+        brief_id="2026-11-10T1500Z",
+        when=NOW,
+        unsubscribe=link,
+    )
+    token = make_token(SECRET, "unsubscribe", "ana@readers.example")
+    content, same_id = personalise(raw, "2026-11-10T1500Z", "ana@readers.example", "", token)
+    assert same_id == message_id
+    flat = content.replace(b"=\r\n", b"")
+    assert flat.count(token.encode()) == 3 and TOKEN_PLACEHOLDER.encode() not in flat
