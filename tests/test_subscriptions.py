@@ -526,3 +526,10 @@ def test_a_message_built_for_one_subscriber_still_gets_their_link() -> None:
     assert same_id == message_id
     flat = content.replace(b"=\r\n", b"")
     assert flat.count(token.encode()) == 3 and TOKEN_PLACEHOLDER.encode() not in flat
+
+
+def test_an_international_public_address_gives_links_a_mail_header_can_carry(tmp_path: Path) -> None:
+    config = web_config(tmp_path, public_url="https://nyheter.åre.example/brev/")
+    link = unsubscribe_url(config, SECRET, "ana@readers.example")
+    assert link is not None and link.isascii()
+    assert link.startswith("https://nyheter.xn--re-xia.example/brev/unsubscribe?token=")
