@@ -454,149 +454,6 @@ def list_briefs(config_path: Path) -> None:
         click.echo(f"{b.id}  {b.articles:>3} articles  {b.headline[:80]}")
 
 
-@cli.command()
-@config_option
-@click.argument("article")
-def why(config_path: Path, article: str) -> None:
-    """Say which threads an article was filed under, with the score and what decided each.
-
-    ARTICLE is the article's address, or the link a feed gave for it, or its id (as brief.json
-    gives it).
-
-    Example: brief why https://news.example/2026/04/lecun-leaves-meta
-    """
-    from pipeline.ingest.urls import article_id, canonical_url
-
-    config = load_config(config_path)
-    address = article.strip()
-    wanted = article_id(canonical_url(address)) if "://" in address else address
-    store = Store(config.state_dir)
-    try:
-        found = store.articles([wanted])
-        if not found and "://" in address:
-            # the feed's link, when the page redirected or its copy was merged into another
-            same = canonical_url(address)
-            start = address.split("?", 1)[0].split("#", 1)[0]
-            linked = next((i for link, i in store.filed_links(start) if canonical_url(link) == same), None)
-            found = store.articles([linked]) if linked else []
-            wanted = linked or wanted
-        filed = store.memberships_of(wanted)
-    finally:
-        store.close()
-    if not found:
-        raise click.ClickException(
-            f"no article {article!r} is stored; brief.json names each article by its id"
-        )
-    a = found[0]
-    click.echo(f"{a.title} ({a.source}, {a.url})")
-    if not filed:
-        click.echo("  in no thread: listed with the other new articles, or not shown")
-    for m in filed:
-        click.echo(
-            f"  {m.thread_id} ({m.kind}) · score {m.score:.2f} · {m.why or 'filed before reasons were kept'}"
-        )
-
-
-@cli.command()
-@config_option
-@click.argument("brief_id", required=False)
-def show(config_path: Path, brief_id: str | None) -> None:
-    """Print an archived brief as text (the latest when no ID is given).
-
-    Example: brief show 2026-11-23T1500Z
-    """
-    config = load_config(config_path)
-    briefs = _archived(config)
-    if not briefs:
-        raise click.ClickException("no briefs yet: run `brief run` to make one")
-    wanted = slot_id(_slot(brief_id)) if brief_id else briefs[0].id
-    found = next((b for b in briefs if b.id == wanted), None)
-    if found is None:
-        raise click.ClickException(f"no brief {brief_id!r}; `brief list` shows them")
-    text = config.output_dir / Path(found.path).parent / "email.txt"
-    if not text.exists():
-        raise click.ClickException(f"{text} is missing from the archive")
-    click.echo(text.read_text(encoding="utf-8"), nl=False)
-
-
-@cli.command()
-@config_option
-def rebuild(config_path: Path) -> None:
-    """Write the archive (every brief, thread page, month page, index and feed) again from the database.
-
-    Example: brief rebuild --config sources.yaml
-    """
-    from pipeline.publish.compose import rebuild_archive
-
-    config = load_config(config_path)
-    with RunLock(config.state_dir):
-        count = rebuild_archive(config)
-    click.echo(f"Rebuilt {count} brief{'s' if count != 1 else ''} in {config.output_dir / 'index.html'}")
-
-
-@cli.command()
-@config_option
-def recover(config_path: Path) -> None:
-    """Rebuild a lost or emptied state database from the archive; no archived file changes.
-
-    Every archived brief is listed again, its slot recorded as delivered (so it is never sent
-    again), and the articles it showed as shown.
-
-    Example: brief recover --config sources.yaml
-    """
-    from pipeline.recover import recover_state
-
-    config = load_config(config_path)
-    with RunLock(config.state_dir):
-        done = recover_state(config, datetime.now(UTC))
-    for skipped in done.skipped:
-        click.echo(
-            f"could not read {skipped}: its slot is recorded as delivered, so it is not sent again, "
-            "but the archive's pages cannot list it until its brief.json is restored",
-            err=True,
-        )
-    click.echo(
-        f"Recovered {done.briefs} brief{'s' if done.briefs != 1 else ''} and {done.articles} articles "
-        f"into {config.state_dir}; the next run goes on from the newest"
-    )
-
-
-@cli.command()
-@click.option(
-    "--dir",
-    "folder",
-    default=".demo",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the demo's config, state and archive (emptied first).",
-)
-def demo(folder: Path) -> None:
-    """Run three briefs offline on the bundled corpus, served and mailed on loopback.
-
-    Example: brief demo --dir /tmp/brief-demo
-    """
-    from pipeline.demo import run_demo
-
-    progress = _Progress(live=sys.stderr.isatty())
-    try:
-        result = run_demo(folder.resolve(), progress=progress)
-    finally:
-        progress.close()
-    for r in result.runs:
-        s = r.stats
-        click.echo(
-            f"Brief {r.brief_id}: {s.articles_new} new articles from {s.feeds_ok} feeds "
-            f"({s.duplicates} duplicates merged), threads: {', '.join(r.threads) or 'none'} "
-            f"· {r.seconds:.1f} s"
-        )
-    last = result.runs[-1]
-    click.echo(f"\nArchive:   {last.brief_dir.parent.parent.parent.parent / 'index.html'}")
-    click.echo(f"Brief:     {last.brief_dir / 'index.html'}")
-    if result.received:
-        click.echo(f"Delivered: {result.received[-1]} (as received by the loopback SMTP server)")
-    click.echo(f"Config:    {result.config_path}")
-
-
 @cli.group()
 def subscribers() -> None:
     """The subscribers kept in the state database: list, add, remove, export.
@@ -780,6 +637,149 @@ def _cell(text: str) -> str:
     """A CSV cell a spreadsheet shows as text: a name typed into the subscribe form as
     `=HYPERLINK(...)` is never a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@cli.command()
+@config_option
+@click.argument("article")
+def why(config_path: Path, article: str) -> None:
+    """Say which threads an article was filed under, with the score and what decided each.
+
+    ARTICLE is the article's address, or the link a feed gave for it, or its id (as brief.json
+    gives it).
+
+    Example: brief why https://news.example/2026/04/lecun-leaves-meta
+    """
+    from pipeline.ingest.urls import article_id, canonical_url
+
+    config = load_config(config_path)
+    address = article.strip()
+    wanted = article_id(canonical_url(address)) if "://" in address else address
+    store = Store(config.state_dir)
+    try:
+        found = store.articles([wanted])
+        if not found and "://" in address:
+            # the feed's link, when the page redirected or its copy was merged into another
+            same = canonical_url(address)
+            start = address.split("?", 1)[0].split("#", 1)[0]
+            linked = next((i for link, i in store.filed_links(start) if canonical_url(link) == same), None)
+            found = store.articles([linked]) if linked else []
+            wanted = linked or wanted
+        filed = store.memberships_of(wanted)
+    finally:
+        store.close()
+    if not found:
+        raise click.ClickException(
+            f"no article {article!r} is stored; brief.json names each article by its id"
+        )
+    a = found[0]
+    click.echo(f"{a.title} ({a.source}, {a.url})")
+    if not filed:
+        click.echo("  in no thread: listed with the other new articles, or not shown")
+    for m in filed:
+        click.echo(
+            f"  {m.thread_id} ({m.kind}) · score {m.score:.2f} · {m.why or 'filed before reasons were kept'}"
+        )
+
+
+@cli.command()
+@config_option
+@click.argument("brief_id", required=False)
+def show(config_path: Path, brief_id: str | None) -> None:
+    """Print an archived brief as text (the latest when no ID is given).
+
+    Example: brief show 2026-11-23T1500Z
+    """
+    config = load_config(config_path)
+    briefs = _archived(config)
+    if not briefs:
+        raise click.ClickException("no briefs yet: run `brief run` to make one")
+    wanted = slot_id(_slot(brief_id)) if brief_id else briefs[0].id
+    found = next((b for b in briefs if b.id == wanted), None)
+    if found is None:
+        raise click.ClickException(f"no brief {brief_id!r}; `brief list` shows them")
+    text = config.output_dir / Path(found.path).parent / "email.txt"
+    if not text.exists():
+        raise click.ClickException(f"{text} is missing from the archive")
+    click.echo(text.read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command()
+@config_option
+def rebuild(config_path: Path) -> None:
+    """Write the archive (every brief, thread page, month page, index and feed) again from the database.
+
+    Example: brief rebuild --config sources.yaml
+    """
+    from pipeline.publish.compose import rebuild_archive
+
+    config = load_config(config_path)
+    with RunLock(config.state_dir):
+        count = rebuild_archive(config)
+    click.echo(f"Rebuilt {count} brief{'s' if count != 1 else ''} in {config.output_dir / 'index.html'}")
+
+
+@cli.command()
+@config_option
+def recover(config_path: Path) -> None:
+    """Rebuild a lost or emptied state database from the archive; no archived file changes.
+
+    Every archived brief is listed again, its slot recorded as delivered (so it is never sent
+    again), and the articles it showed as shown.
+
+    Example: brief recover --config sources.yaml
+    """
+    from pipeline.recover import recover_state
+
+    config = load_config(config_path)
+    with RunLock(config.state_dir):
+        done = recover_state(config, datetime.now(UTC))
+    for skipped in done.skipped:
+        click.echo(
+            f"could not read {skipped}: its slot is recorded as delivered, so it is not sent again, "
+            "but the archive's pages cannot list it until its brief.json is restored",
+            err=True,
+        )
+    click.echo(
+        f"Recovered {done.briefs} brief{'s' if done.briefs != 1 else ''} and {done.articles} articles "
+        f"into {config.state_dir}; the next run goes on from the newest"
+    )
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "folder",
+    default=".demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the demo's config, state and archive (emptied first).",
+)
+def demo(folder: Path) -> None:
+    """Run three briefs offline on the bundled corpus, served and mailed on loopback.
+
+    Example: brief demo --dir /tmp/brief-demo
+    """
+    from pipeline.demo import run_demo
+
+    progress = _Progress(live=sys.stderr.isatty())
+    try:
+        result = run_demo(folder.resolve(), progress=progress)
+    finally:
+        progress.close()
+    for r in result.runs:
+        s = r.stats
+        click.echo(
+            f"Brief {r.brief_id}: {s.articles_new} new articles from {s.feeds_ok} feeds "
+            f"({s.duplicates} duplicates merged), threads: {', '.join(r.threads) or 'none'} "
+            f"· {r.seconds:.1f} s"
+        )
+    last = result.runs[-1]
+    click.echo(f"\nArchive:   {last.brief_dir.parent.parent.parent.parent / 'index.html'}")
+    click.echo(f"Brief:     {last.brief_dir / 'index.html'}")
+    if result.received:
+        click.echo(f"Delivered: {result.received[-1]} (as received by the loopback SMTP server)")
+    click.echo(f"Config:    {result.config_path}")
 
 
 def _slot(text: str) -> datetime:

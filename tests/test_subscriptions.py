@@ -33,8 +33,9 @@ from pipeline.publish.subscriptions import (
     unsubscribe,
     unsubscribe_url,
 )
-from pipeline.publish.tokens import TOKEN_PLACEHOLDER, make_token, read_token
+from pipeline.publish.tokens import SECRET_ENV, TOKEN_PLACEHOLDER, make_token, read_token
 from pipeline.service import run_due_slots
+from pipeline.settings import WEB_ENV
 from pipeline.store import Store
 from pipeline.store.records import SubscriberStatus
 
@@ -135,6 +136,7 @@ def test_an_unsubscribe_link_never_expires_and_names_its_own_address_only(tmp_pa
 
 
 def test_the_secret_comes_from_the_environment_and_a_short_one_is_refused() -> None:
+    assert SECRET_ENV in WEB_ENV  # the one definition of the web app's secrets
     assert secret_from_env({}) is None
     assert secret_from_env({"BRIEF_SECRET": "x" * 32}) == b"x" * 32
     with pytest.raises(ConfigError, match="BRIEF_SECRET is 12 bytes long; it must be at least 32"):
