@@ -65,3 +65,8 @@ def runs_of(client: TestClient) -> RunNow:
     """The app's Run now, to wait for its runs."""
     runs: RunNow = cast(Starlette, client.app).state.web.runs
     return runs
+
+
+def runs_of_app(app: object) -> RunNow:
+    runs: RunNow = cast(Starlette, app).state.web.runs
+    return runs
