@@ -14,7 +14,7 @@ nothing else:
     NAV = [NavItem("Threads", "/threads", admin=True)]
 
 Templates get `csrf_field` (the hidden input to put in every form), `is_admin`, `live` (the
-pipeline's live line) and `nav`; every value is autoescaped.
+pipeline's live line), `nav`, `title` and `schedule`; every value is autoescaped.
 """
 
 from __future__ import annotations
@@ -159,6 +159,7 @@ def page_context(request: Request) -> dict[str, Any]:
     return {
         "root": "/",
         "title": web.config.title,
+        "schedule": " and ".join(f"{t:%H:%M}" for t in web.config.schedule),
         "live": live_line(web.config, web.clock()),
         "is_admin": admin,
         "admin_enabled": web.admin is not None,
