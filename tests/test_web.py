@@ -363,6 +363,22 @@ def test_a_form_posted_from_another_site_is_refused_even_with_the_token(
     assert "mallory@example.org" not in _subscribers(config)
 
 
+def test_a_token_page_form_posts_with_origin_null_and_its_token_decides(
+    public: tuple[TestClient, Config], clock: Clock
+) -> None:
+    """A page sent with Referrer-Policy: no-referrer makes the browser send `Origin: null`."""
+    client, config = public
+    link = _active(config, "ana@example.org", clock)
+    page = client.get(link)
+    token = html.unescape(re.search(r'name="token" value="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    refused = client.post("/unsubscribe", data={"token": token, "csrf": "A" * 43}, headers={"Origin": "null"})
+    assert refused.status_code == 403
+    done = client.post(
+        "/unsubscribe", data={"token": token, "csrf": csrf_of(page.text)}, headers={"Origin": "null"}
+    )
+    assert done.status_code == 200 and _subscribers(config) == {"ana@example.org": "unsubscribed"}
+
+
 # -- headers and limits ------------------------------------------------------------------------------------
 
 
