@@ -222,6 +222,13 @@ def test_the_session_cookie_is_httponly_and_samesite_and_secure_behind_https(tmp
     )
 
 
+def test_with_a_public_address_a_request_for_another_host_is_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tls", web="  public_url: https://news.example/\n")
+    client = TestClient(create_app(config, env=ENV), base_url="https://news.example")
+    assert client.get("/status").status_code == 200
+    assert client.get("/status", headers={"Host": "rebound.evil.example"}).status_code == 400
+
+
 def test_a_wrong_password_is_refused_and_logs_nobody_in(client: TestClient) -> None:
     token = csrf_of(client.get("/login").text)
     answer = client.post("/login", data={"csrf": token, "password": "guess"})
