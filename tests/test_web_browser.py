@@ -422,6 +422,50 @@ def test_two_hundred_subscribe_requests_from_one_address_are_cut_off_with_a_clea
     assert len(site.sink.messages) == before + 4
 
 
+def test_on_the_real_server_every_changing_endpoint_refuses_a_stranger_and_a_missing_or_forged_token(
+    site: Site,
+) -> None:
+    import httpx
+
+    with httpx.Client(base_url=site.url) as stranger:
+        token = re.search(r'name="csrf" value="([^"]+)"', stranger.get("/login").text)
+        assert token
+        for path in ("/run", "/admin/subscribers/add", "/admin/subscribers/remove"):
+            for sent in ({}, {"csrf": "A" * 43}, {"csrf": token.group(1)}):
+                answer = stranger.post(path, data={**sent, "address": "mallory@example.org"})
+                assert answer.status_code == 403, (path, sent)
+    assert _subscriber(site, "mallory@example.org") == "unknown"
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/../sources.yaml", "/%2e%2e/sources.yaml", "/threads/../../sources.yaml", "/..%2f..%2fsources.yaml"],
+)
+def test_on_the_real_server_no_path_leaves_the_archive(site: Site, target: str) -> None:
+    """Sent as the bytes a hostile client sends (httpx and browsers would tidy the `..` away)."""
+    with socket.create_connection(("127.0.0.1", int(site.url.rsplit(":", 1)[1])), timeout=10) as raw:
+        raw.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := raw.recv(65536):
+            answer += chunk
+    status = answer.split(b"\r\n", 1)[0]
+    assert status in (b"HTTP/1.1 404 Not Found", b"HTTP/1.1 400 Bad Request"), answer[:200]
+    assert b"feeds:" not in answer and b"public_url" not in answer
+
+
+def test_the_apps_pages_follow_the_readers_dark_scheme(browser: Any, site: Site) -> None:
+    _log_in(browser, site)
+    for path, name in (("/status", "status-dark"), ("/admin/subscribers", "subscribers-dark")):
+        _go(browser, site.url + path)
+        browser.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]}
+        )
+        background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(22, 22, 21)", background  # the archive's dark background
+        _shoot(browser, name)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
 @pytest.mark.parametrize(
     "path", ["/", "/status", "/login", "/run", "/admin/subscribers", "/2026/04/08/2100/"]
 )
