@@ -121,6 +121,20 @@ def test_a_damaged_hash_is_refused_with_how_to_make_one() -> None:
         AdminPassword.from_env("scrypt:16384:8:1:not base64!:xx")
 
 
+def test_a_change_to_sources_yaml_is_seen_by_the_next_page_and_a_broken_one_is_not(
+    client: TestClient, config: Config
+) -> None:
+    assert "Harbour Brief" in client.get("/status").text
+    text = config.path.read_text(encoding="utf-8")
+    config.path.write_text(text.replace("title: Harbour Brief", "title: Harbour Evening"), encoding="utf-8")
+    os.utime(config.path, ns=(1, 10**18))  # a new mtime, however coarse the file system's clock
+    assert "Harbour Evening" in client.get("/status").text
+    assert runs_of(client).config.title == "Harbour Evening"  # Run now uses it too
+    config.path.write_text(text.replace("feeds:", "feeds: [oops"), encoding="utf-8")
+    os.utime(config.path, ns=(1, 2 * 10**18))
+    assert "Harbour Evening" in client.get("/status").text  # kept: the site stays up
+
+
 # -- the archive -----------------------------------------------------------------------------------------
 
 

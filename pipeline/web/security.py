@@ -13,6 +13,9 @@ nothing else:
     ROUTES = [Route("/threads/mute", mute, methods=["POST"])]
     NAV = [NavItem("Threads", "/threads", admin=True)]
 
+`web_context(request).config` is sources.yaml as it is now: a page that writes the file (or a
+hand edit) is seen by the next request, and by Run now.
+
 Templates get `csrf_field` (the hidden input to put in every form), `is_admin`, `live` (the
 pipeline's live line), `nav`, `title` and `schedule`; every value is autoescaped.
 """
