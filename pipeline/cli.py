@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
+from email.utils import getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from pipeline import __version__
-from pipeline.config import Config, load_config, smtp_from_env
+from pipeline.config import Config, SmtpSettings, load_config, smtp_from_env
 from pipeline.errors import BriefError, CorruptStoreError, storage_error
 from pipeline.ingest.health import describe
 from pipeline.models import ArchivedBrief
@@ -22,7 +23,7 @@ from pipeline.operate.lock import RunLock, ServiceLock
 from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
 from pipeline.publish.outbox import recipients_line
 from pipeline.store import Store
-from pipeline.store.records import SlotRecord, SlotState
+from pipeline.store.records import SlotRecord, SlotState, SubscriberStatus
 
 if TYPE_CHECKING:
     from pipeline.run import RunResult
@@ -284,9 +285,10 @@ def check(config_path: Path) -> None:
         except DeliveryError as exc:
             problems += 1
             click.echo(f"smtp      FAILED: {exc}" + (f" (fix: {exc.hint})" if exc.hint else ""))
-    if not config.mail_to:
-        click.echo("recipients none: set delivery.to in sources.yaml to receive the brief")
-    problems += _check_storage(config)
+    storage = _check_storage(config)
+    problems += storage
+    if not storage:
+        problems += _check_subscribers(config, smtp)
     for checked in check_feeds(config, datetime.now(UTC)):
         feed, result, parsed = checked.feed, checked.result, checked.parsed
         if parsed is None:
@@ -302,6 +304,64 @@ def check(config_path: Path) -> None:
         click.echo(f"{problems} problem{'s' if problems != 1 else ''} to fix")
         raise click.exceptions.Exit(1)
     click.echo("all good")
+
+
+def _check_subscribers(config: Config, smtp: SmtpSettings | None) -> int:
+    """Say who receives the brief (the subscribers table, with delivery.to's new addresses), and
+    whether subscribing and one-click unsubscribing can work; return how many problems there are."""
+    from pipeline.publish.subscriptions import SUBSCRIBE_PATH, page_url, secret_from_env
+
+    store = Store(config.state_dir)
+    try:
+        known = {p.address.lower(): p.status for p in store.subscribers()}
+    finally:
+        store.close()
+    seeds = {a.lower() for _, a in getaddresses(list(config.mail_to)) if a}
+    new = len(seeds - known.keys())  # the next run adds them, active
+    counts = {s: sum(1 for v in known.values() if v == s) for s in SubscriberStatus}
+    active = counts[SubscriberStatus.ACTIVE] + new
+    others = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n and s != SubscriberStatus.ACTIVE)
+    if active:
+        click.echo(
+            f"subscribers ok: {active} active"
+            + (f" ({new} from delivery.to, added on the next run)" if new else "")
+            + (f"; {others}" if others else "")
+        )
+    else:
+        click.echo(
+            "subscribers none active: nobody receives the brief "
+            "(`brief subscribers add ADDRESS`, or delivery.to in sources.yaml)"
+            + (f"; {others}" if others else "")
+        )
+    try:
+        secret = secret_from_env()
+    except BriefError as exc:
+        click.echo(f"secret    FAILED: {exc}" + (f" (fix: {exc.hint})" if exc.hint else ""))
+        return 1
+    missing = [
+        what
+        for what, ok in (
+            ("web.public_url is not set in sources.yaml", config.web_url),
+            ("BRIEF_SECRET is not set", secret),
+        )
+        if not ok
+    ]
+    if missing:
+        click.echo(
+            f"web       {' and '.join(missing)}: subscribers cannot unsubscribe in one click (each email "
+            "says to write to the sender instead), and nobody can subscribe"
+        )
+    elif smtp is None:
+        click.echo(
+            "web       one-click unsubscribe links ok; nobody can subscribe: there is no SMTP server to "
+            "mail the confirmation link (set BRIEF_SMTP_HOST)"
+        )
+    else:
+        click.echo(
+            f"web       ok: subscribe at {page_url(config, SUBSCRIBE_PATH)}; "
+            "each email has a one-click unsubscribe"
+        )
+    return 0
 
 
 def _check_storage(config: Config) -> int:
@@ -449,6 +509,191 @@ def list_briefs(config_path: Path) -> None:
         click.echo("No briefs yet: run `brief run` to make one.")
     for b in briefs:
         click.echo(f"{b.id}  {b.articles:>3} articles  {b.headline[:80]}")
+
+
+@cli.group()
+def subscribers() -> None:
+    """The subscribers kept in the state database: list, add, remove, export.
+
+    `delivery.to` in sources.yaml only seeds them (each run adds the addresses not known yet);
+    the subscribe form of `brief serve` adds them after they confirm. See README "Subscribers".
+
+    Example: brief subscribers list --status active
+    """
+
+
+def _address(text: str) -> str:
+    from pipeline.publish.subscriptions import normalise_address
+
+    try:
+        return normalise_address(text)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _subscriber_store(config: Config) -> Store:
+    """The state database with `delivery.to` seeded, as the next run will see it."""
+    from pipeline.publish.outbox import seed_subscribers
+
+    store = Store(config.state_dir)
+    seed_subscribers(store, config, datetime.now(UTC))
+    return store
+
+
+@subscribers.command(name="list")
+@config_option
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in SubscriberStatus]),
+    help="Only the subscribers in this status.",
+)
+def subscribers_list(config_path: Path, status: str | None) -> None:
+    """List the subscribers with their status and when it last changed, oldest first.
+
+    Example: brief subscribers list --status pending
+    """
+    config = load_config(config_path)
+    store = _subscriber_store(config)
+    try:
+        people = store.subscribers(SubscriberStatus(status) if status else None)
+    finally:
+        store.close()
+    if not people:
+        click.echo("no subscribers" + (f" {status}" if status else ""))
+        return
+    width = max(len(p.address) for p in people)
+    for p in people:
+        since = f"{p.updated_at:%Y-%m-%d %H:%M} UTC"
+        click.echo(
+            f"{p.address:<{width}}  {p.status.value:<12}  since {since}" + (f"  {p.name}" if p.name else "")
+        )
+    counts = {s: sum(1 for p in people if p.status == s) for s in SubscriberStatus}
+    click.echo(", ".join(f"{n} {s.value}" for s, n in counts.items() if n))
+
+
+@subscribers.command(name="add")
+@config_option
+@click.argument("address")
+@click.option("--name", default="", help="The subscriber's name, shown in the To of their messages.")
+@click.option(
+    "--confirm",
+    "ask",
+    is_flag=True,
+    help="Mail them a confirmation link instead: they are active once they confirm (double opt-in).",
+)
+def subscribers_add(config_path: Path, address: str, name: str, ask: bool) -> None:
+    """Add a subscriber: active at once, as an address in delivery.to is, since you vouch that
+    they asked; with --confirm, mailed a confirmation link instead, as the subscribe form does.
+    One who unsubscribed is never added back by you: only by confirming (--confirm).
+
+    Example: brief subscribers add ana@example.com --name "Ana Lima"
+    """
+    from pipeline.publish.subscriptions import clean_name, request_subscription, secret_from_env
+
+    config = load_config(config_path)
+    address, name = _address(address), clean_name(name)
+    now = datetime.now(UTC)
+    store = _subscriber_store(config)
+    try:
+        if ask:
+            request_subscription(config, store, secret_from_env(), address, name, now, smtp_from_env())
+            found = store.subscriber(address)
+            if found is not None and found.mailed_at == now:
+                click.echo(f"sent {address} a confirmation link: they are subscribed once they confirm")
+            else:
+                click.echo(f"not mailed: {address} was sent a mail less than an hour ago")
+            return
+        before = store.add_subscriber(address, name, now)
+    finally:
+        store.close()
+    if before in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCED):
+        raise click.ClickException(
+            f"{address} is {before.value}: only they can come back, by confirming; "
+            f"`brief subscribers add {address} --confirm` mails them a link"
+        )
+    if before == SubscriberStatus.ACTIVE:
+        click.echo(f"{address} is subscribed already")
+    else:
+        click.echo(f"added {address}: active, they receive the next brief")
+
+
+@subscribers.command(name="remove")
+@config_option
+@click.argument("address")
+@click.option(
+    "--forget",
+    is_flag=True,
+    help="Delete everything kept of them instead (their row and their past deliveries), when they "
+    "ask to be forgotten; refused while delivery.to lists them.",
+)
+def subscribers_remove(config_path: Path, address: str, forget: bool) -> None:
+    """Unsubscribe someone: they receive no further brief. Their address is kept, marked
+    unsubscribed (not deleted): it is what keeps delivery.to, an add or a request they did not
+    confirm from ever mailing them again. With --forget, nothing of them is kept.
+
+    Example: brief subscribers remove ana@example.com
+    """
+    config = load_config(config_path)
+    address = _address(address)
+    listed = any(a.lower() == address.lower() for _, a in getaddresses(list(config.mail_to)))
+    if forget:
+        if listed:
+            raise click.ClickException(
+                f"delivery.to lists {address}: remove it from sources.yaml first, "
+                "or the next run adds them again"
+            )
+        store = Store(config.state_dir)
+        try:
+            if not store.forget_subscriber(address):
+                raise click.ClickException(f"{address} is not known (`brief subscribers list` shows them)")
+        finally:
+            store.close()
+        click.echo(
+            f"forgot {address}: nothing of them is kept (a new request through the form mails them again)"
+        )
+        return
+    store = _subscriber_store(config)
+    try:
+        if store.subscriber(address) is None:
+            raise click.ClickException(f"{address} is not a subscriber (`brief subscribers list` shows them)")
+        before = store.unsubscribe_subscriber(address, datetime.now(UTC))
+    finally:
+        store.close()
+    if before == SubscriberStatus.UNSUBSCRIBED:
+        click.echo(f"{address} was unsubscribed already")
+    else:
+        click.echo(f"unsubscribed {address} (was {before.value if before else 'unknown'})")
+    if listed:
+        click.echo(f"delivery.to still lists {address}: it does not bring them back, but you may remove it")
+
+
+@subscribers.command(name="export")
+@config_option
+def subscribers_export(config_path: Path) -> None:
+    """Write every subscriber as CSV to stdout: address, name, status, added, updated (UTC).
+
+    Example: brief subscribers export > subscribers.csv
+    """
+    import csv
+
+    config = load_config(config_path)
+    store = _subscriber_store(config)
+    try:
+        people = store.subscribers()
+    finally:
+        store.close()
+    out = csv.writer(sys.stdout)  # RFC 4180: lines end with CRLF
+    out.writerow(["address", "name", "status", "added_at", "updated_at"])
+    for p in people:
+        out.writerow(
+            [p.address, _cell(p.name), p.status.value, p.added_at.isoformat(), p.updated_at.isoformat()]
+        )
+
+
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a name typed into the subscribe form as
+    `=HYPERLINK(...)` is never a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @cli.command()

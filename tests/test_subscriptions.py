@@ -13,12 +13,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import NO_WAIT, LoopbackSite, SmtpServer, publish_news, write_sources
+from conftest import NO_WAIT, LoopbackSite, SmtpServer, brief_cli, publish_news, write_sources
 
 from pipeline.config import Config, load_config
 from pipeline.errors import ConfigError
 from pipeline.publish import subscriptions
 from pipeline.publish.mail import build_message, personalise
+from pipeline.publish.outbox import resume_deliveries
 from pipeline.publish.personal import Personal
 from pipeline.publish.subscriptions import (
     CONFIRM_PATH,
@@ -32,8 +33,9 @@ from pipeline.publish.subscriptions import (
     unsubscribe,
     unsubscribe_url,
 )
-from pipeline.publish.tokens import TOKEN_PLACEHOLDER, make_token, read_token
+from pipeline.publish.tokens import SECRET_ENV, TOKEN_PLACEHOLDER, make_token, read_token
 from pipeline.service import run_due_slots
+from pipeline.settings import WEB_ENV
 from pipeline.store import Store
 from pipeline.store.records import SubscriberStatus
 
@@ -134,6 +136,7 @@ def test_an_unsubscribe_link_never_expires_and_names_its_own_address_only(tmp_pa
 
 
 def test_the_secret_comes_from_the_environment_and_a_short_one_is_refused() -> None:
+    assert SECRET_ENV in WEB_ENV  # the one definition of the web app's secrets
     assert secret_from_env({}) is None
     assert secret_from_env({"BRIEF_SECRET": "x" * 32}) == b"x" * 32
     with pytest.raises(ConfigError, match="BRIEF_SECRET is 12 bytes long; it must be at least 32"):
@@ -393,3 +396,142 @@ def test_a_subscribers_link_is_put_in_each_part_as_it_is_encoded(text: str, enco
     assert sent["ana@readers.example"] != sent["ben@harbour.example"]
     with pytest.raises(ValueError, match="no subscriber's token"):
         personal.for_subscriber("2026-11-10T1500Z", "ana@readers.example", "", None)
+
+
+def test_a_strangers_request_never_holds_back_an_address_the_admin_lists(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+    request_subscription(config, store, SECRET, "boss@harbour.example", "", NOW, smtp.settings())
+    assert store.seed_subscribers([("Boss", "boss@harbour.example")], NOW) == 1
+    boss = store.subscriber("boss@harbour.example")
+    assert boss is not None and boss.status == SubscriberStatus.ACTIVE and boss.name == "Boss"
+
+
+def test_the_page_a_link_opens_can_show_its_address_without_acting(tmp_path: Path, store: Store) -> None:
+    config = web_config(tmp_path)
+    store.add_subscriber("ana@readers.example", "", NOW)
+    token = token_of(unsubscribe_url(config, SECRET, "ana@readers.example"))
+    assert subscriptions.token_address(SECRET, token, "unsubscribe", NOW) == "ana@readers.example"
+    ana = store.subscriber("ana@readers.example")
+    assert ana is not None and ana.status == SubscriberStatus.ACTIVE
+    with pytest.raises(TokenError) as wrong:
+        subscriptions.token_address(SECRET, token, "confirm", NOW)
+    assert wrong.value.reason == "purpose"
+
+
+def test_a_message_with_links_is_never_sent_without_the_secret_to_sign_them(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEF_SECRET", SECRET.decode())
+    smtp = make_smtp()
+    smtp.mailbox.default = "451 4.3.0 try later"
+    path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=("ana@readers.example",))
+    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    config = load_config(path)
+    first = run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
+    assert first is not None and not first.delivery.sent  # deferred: the scheduler tries again
+
+    monkeypatch.delenv("BRIEF_SECRET")  # the service restarted without it
+    smtp.mailbox.default = "250 2.0.0 accepted"
+    store = Store(config.state_dir)
+    try:
+        (later,) = resume_deliveries(store, config, smtp.settings(), AT_1500 + timedelta(hours=1), NO_WAIT)
+    finally:
+        store.close()
+    assert later.failed and "BRIEF_SECRET is not set" in later.detail and "--rebuild" in later.detail
+    assert smtp.mailbox.accepted == [], "no message with a link that cannot work"
+
+
+def test_a_brief_sent_again_carries_each_subscribers_own_link_too(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    smtp = make_smtp()
+    for name, value in {**smtp.env(), "BRIEF_SECRET": SECRET.decode()}.items():
+        monkeypatch.setenv(name, value)
+    two = ("ana@readers.example", "ben@harbour.example")
+    path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=two)
+    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    config = load_config(path)
+    assert run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT) is not None
+
+    again = brief_cli("send", "2026-11-10T1500Z", "--config", str(path))
+
+    assert again.code == 0, again.err
+    resent = smtp.mailbox.accepted[2:]
+    assert len(resent) == 2
+    for content, (own,) in zip(resent, smtp.mailbox.envelopes[2:], strict=True):
+        message = message_from_bytes(content, policy=policy.default)
+        https = re.findall(r"<([^>]+)>", str(message["List-Unsubscribe"]))[0]
+        assert https == unsubscribe_url(config, SECRET, own)
+        assert token_of(https).encode() in content.replace(b"=\r\n", b"")
+
+
+def test_without_a_secret_the_email_offers_only_what_works_a_mail_to_the_sender(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BRIEF_SECRET", raising=False)
+    smtp = make_smtp()
+    path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=("ana@readers.example",))
+    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    config = load_config(path)
+    assert run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT) is not None
+
+    (content,) = smtp.mailbox.accepted
+    message = message_from_bytes(content, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message["List-Unsubscribe"] == "<mailto:brief@karsholm.example?subject=unsubscribe>"
+    assert message["List-Unsubscribe-Post"] is None, "no one-click without a link that works"
+    assert b"https://news.example/brief/unsubscribe" not in content
+    text, html = message.get_body(("plain",)), message.get_body(("html",))
+    assert text is not None and html is not None
+    line = 'To stop receiving this brief, write to brief@karsholm.example with "unsubscribe" as the subject.'
+    assert line in text.get_content()
+    assert 'href="mailto:brief@karsholm.example?subject=unsubscribe"' in html.get_content()
+
+
+def test_many_addresses_at_once_pause_subscribing_for_the_hour(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(subscriptions, "MAILS_PER_HOUR", 3)
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+    for n in range(3):
+        when = NOW + timedelta(minutes=n)
+        request_subscription(config, store, SECRET, f"r{n}@town.example", "", when, smtp.settings())
+    with pytest.raises(subscriptions.SubscriptionsBusy, match="paused"):
+        request_subscription(
+            config, store, SECRET, "r3@town.example", "", NOW + timedelta(minutes=5), smtp.settings()
+        )
+    assert len(smtp.mailbox.accepted) == 3 and store.subscriber("r3@town.example") is None
+    request_subscription(
+        config, store, SECRET, "r3@town.example", "", NOW + timedelta(minutes=61), smtp.settings()
+    )
+    assert len(smtp.mailbox.accepted) == 4, "an hour after the first, one more"
+
+
+def test_a_message_built_for_one_subscriber_still_gets_their_link() -> None:
+    link = f"https://news.example/unsubscribe?token={TOKEN_PLACEHOLDER}"
+    raw, message_id = build_message(
+        subject="Karsholm Brief",
+        text=f"News.\nUnsubscribe in one click: {link}\n",
+        html=f'<p>News. <a href="{link}">Unsubscribe</a></p>\n',
+        mail_from="Karsholm Brief <brief@karsholm.example>",
+        mail_to=["ana@readers.example"],
+        brief_id="2026-11-10T1500Z",
+        when=NOW,
+        unsubscribe=link,
+    )
+    token = make_token(SECRET, "unsubscribe", "ana@readers.example")
+    content, same_id = personalise(raw, "2026-11-10T1500Z", "ana@readers.example", "", token)
+    assert same_id == message_id
+    flat = content.replace(b"=\r\n", b"")
+    assert flat.count(token.encode()) == 3 and TOKEN_PLACEHOLDER.encode() not in flat
+
+
+def test_an_international_public_address_gives_links_a_mail_header_can_carry(tmp_path: Path) -> None:
+    config = web_config(tmp_path, public_url="https://nyheter.åre.example/brev/")
+    link = unsubscribe_url(config, SECRET, "ana@readers.example")
+    assert link is not None and link.isascii()
+    assert link.startswith("https://nyheter.xn--re-xia.example/brev/unsubscribe?token=")

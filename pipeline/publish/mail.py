@@ -89,12 +89,12 @@ def build_message(
 
 def _one_click(link: str, sender: str) -> bytes:
     """The List-Unsubscribe and List-Unsubscribe-Post lines for an https `link` and the sender's
-    mailto, folded by hand between the two: the email package would encode a long link as
-    RFC 2047 words, which no client takes for a link."""
-    return (
-        f"List-Unsubscribe: <{link}>,\r\n <mailto:{sender}?subject=unsubscribe>\r\n"
-        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-    ).encode("ascii")
+    mailto (left out when the address is not ASCII: a header must be), folded by hand between
+    the two: the email package would encode a long link as RFC 2047 words, which no client
+    takes for a link."""
+    mailto = f",\r\n <mailto:{sender}?subject=unsubscribe>" if sender.isascii() else ""
+    lines = f"List-Unsubscribe: <{link}>{mailto}\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    return lines.encode("ascii")
 
 
 def _replace_header(raw: bytes, name: str, lines: bytes) -> bytes:

@@ -94,8 +94,9 @@ def deliver_brief(
 
 
 def seed_subscribers(store: Store, config: Config, now: datetime) -> int:
-    """Add the addresses of `delivery.to` not known yet as active subscribers; one known is
-    left as it is (one who unsubscribed stays so). Returns how many were added."""
+    """Add the addresses of `delivery.to` not known yet as active subscribers, and make a
+    pending one active; one who unsubscribed (or bounced) stays so. Returns how many were
+    added or made active."""
     people = [(name, address) for name, address in getaddresses(list(config.mail_to)) if address]
     return store.seed_subscribers(people, now)
 

@@ -13,7 +13,9 @@ What is guaranteed:
   the confirmation link, an active one a note that it is subscribed already (so both cost one
   mail and take as long). What the requester typed as their name is never put in a mail.
 - **The form cannot be used to bomb a mailbox.** At most one mail per address per hour
-  (`MAIL_EVERY`, counted in the database: it holds across processes and restarts).
+  (`MAIL_EVERY`, counted in the database: it holds across processes and restarts), and at most
+  `MAILS_PER_HOUR` in all (then `SubscriptionsBusy`: many addresses at once is an attack on the
+  sender's reputation, whatever the web app's limit per client).
 - **Unsubscribing always works and is idempotent.** Any valid unsubscribe token, however old,
   marks its address unsubscribed (adding it so when unknown, so `delivery.to` never brings it
   back); a second time changes nothing and answers the same.
@@ -41,6 +43,7 @@ from pipeline.publish.tokens import (
     CONFIRM_TTL,
     SUBSCRIBE_PATH,
     UNSUBSCRIBE_PATH,
+    Purpose,
     TokenError,
     confirm_url,
     make_token,
@@ -55,17 +58,21 @@ from pipeline.store.subscribers import SubscriberStore
 __all__ = [
     "CONFIRM_PATH",
     "CONFIRM_TTL",
+    "MAILS_PER_HOUR",
     "MAIL_EVERY",
     "SUBSCRIBE_PATH",
     "UNSUBSCRIBE_PATH",
+    "SubscriptionsBusy",
     "SubscriptionsClosed",
     "TokenError",
+    "clean_name",
     "confirm_subscription",
     "confirm_url",
     "normalise_address",
     "page_url",
     "request_subscription",
     "secret_from_env",
+    "token_address",
     "unsubscribe",
     "unsubscribe_token",
     "unsubscribe_url",
@@ -74,6 +81,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAIL_EVERY = timedelta(hours=1)  # at most one confirmation mail per address in this time
+MAILS_PER_HOUR = 100  # confirmation mails to all addresses together in an hour
 MAX_NAME = 100  # characters of a subscriber's name kept
 
 # one address, as a form takes it: no display name, no comments, no quoted local part
@@ -83,6 +91,10 @@ _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 class SubscriptionsClosed(BriefError):
     """Subscribing needs web.public_url, BRIEF_SECRET and an SMTP server, and one is missing."""
+
+
+class SubscriptionsBusy(SubscriptionsClosed):
+    """Subscribing is paused: MAILS_PER_HOUR confirmation mails went out in the last hour."""
 
 
 def normalise_address(text: str) -> str:
@@ -122,8 +134,9 @@ def request_subscription(
     """Ask `address` to confirm a subscription: mails it the confirmation link (or, when it is
     active already, a note saying so), at most once per MAIL_EVERY; silent about which. Raises
     ValueError (an address that is not one: the message is for the form), SubscriptionsClosed
-    (no public address, secret or SMTP server: `brief check` says which) or DeliveryError (the
-    mail could not be sent)."""
+    (no public address, secret or SMTP server: `brief check` says which), SubscriptionsBusy (a
+    SubscriptionsClosed: MAILS_PER_HOUR mails in the last hour) or DeliveryError (the mail
+    could not be sent)."""
     if not config.web_url or smtp is None or secret is None:
         missing = (
             "web.public_url in sources.yaml"
@@ -132,8 +145,14 @@ def request_subscription(
         )
         raise SubscriptionsClosed(f"subscribing is not open: {missing} is not set", hint="see `brief check`")
     address = normalise_address(address)
-    name = _clean_name(name)
+    name = clean_name(name)
     store.prune_pending(now - CONFIRM_TTL)
+    if store.confirmation_mails_since(now - timedelta(hours=1)) >= MAILS_PER_HOUR:
+        log.warning("%d confirmation mails in the last hour: subscribing paused", MAILS_PER_HOUR)
+        raise SubscriptionsBusy(
+            f"subscribing is paused: {MAILS_PER_HOUR} confirmation mails went out in the last hour",
+            hint="try again in an hour",
+        )
     claimed = store.claim_confirmation_mail(address, name, now, MAIL_EVERY)
     if claimed is None:
         log.info("a confirmation mail went to %s less than %s ago: not sending another", address, MAIL_EVERY)
@@ -168,12 +187,18 @@ def unsubscribe(store: SubscriberStore, secret: bytes, token: str, now: datetime
     return address
 
 
+def token_address(secret: bytes, token: str, purpose: Purpose, now: datetime) -> str:
+    """The address a token is for, changing nothing: what the page a link opens shows above its
+    button (a GET). Raises TokenError as the POST would (an expired confirmation too)."""
+    return read_token(secret, token, purpose, now)[0]
+
+
 def unsubscribe_token(secret: bytes, address: str) -> str:
     """The token of `address`'s unsubscribe link: the same every time."""
     return make_token(secret, "unsubscribe", address)
 
 
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     """A name as kept: printable, on one line, at most MAX_NAME characters."""
     return " ".join("".join(c if c.isprintable() else " " for c in name).split())[:MAX_NAME]
 

@@ -29,7 +29,7 @@ import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from pipeline.config import Config
 from pipeline.errors import ConfigError
@@ -148,8 +148,19 @@ def placeholder_link(config: Config) -> str:
 
 
 def page_url(config: Config, path: str) -> str | None:
-    """The public address of one of the web paths above; None without web.public_url."""
-    return config.web_url + path.lstrip("/") if config.web_url else None
+    """The public address of one of the web paths above, in ASCII as a mail header needs it (an
+    international domain in its IDNA form, the rest percent-encoded); None without
+    web.public_url."""
+    if not config.web_url:
+        return None
+    parts = urlsplit(config.web_url + path.lstrip("/"))
+    host = parts.hostname or ""
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        host = quote(host, safe="")
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe="/%~"), "", ""))
 
 
 def _url(config: Config, path: str, token: str) -> str | None:

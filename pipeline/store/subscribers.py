@@ -25,14 +25,27 @@ class SubscriberStore(Database):
     """The subscribers table and the recipients of each brief."""
 
     def seed_subscribers(self, people: Iterable[tuple[str, str]], now: datetime) -> int:
-        """Add each (name, address) not known yet as active; return how many were added."""
+        """Add each (name, address) not known yet as active, and make a pending one active (the
+        file vouches for them: a stranger's request through the form must not hold back an
+        address the admin listed); return how many were added or activated. An unsubscribed
+        or bounced one is left as it is."""
         added = 0
         with self.transaction() as db:
             for name, address in people:
                 cur = db.execute(
                     "INSERT INTO subscribers (key, address, name, status, added_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
-                    (address.lower(), address, name, SubscriberStatus.ACTIVE, to_text(now), to_text(now)),
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = excluded.status, "
+                    "updated_at = excluded.updated_at, name = COALESCE(NULLIF(excluded.name, ''), name) "
+                    "WHERE status = ?",
+                    (
+                        address.lower(),
+                        address,
+                        name,
+                        SubscriberStatus.ACTIVE,
+                        to_text(now),
+                        to_text(now),
+                        SubscriberStatus.PENDING,
+                    ),
                 )
                 added += cur.rowcount
         return added
@@ -74,6 +87,13 @@ class SubscriberStore(Database):
                 )
             found = db.execute("SELECT * FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
             return _subscriber(found)
+
+    def confirmation_mails_since(self, since: datetime) -> int:
+        """How many addresses were sent a confirmation mail at `since` or later."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM subscribers WHERE mailed_at >= ?", (to_text(since),)
+        ).fetchone()
+        return int(row[0])
 
     def release_confirmation_mail(self, address: str) -> None:
         """Forget the confirmation mail recorded for `address`: it could not be sent."""
@@ -139,6 +159,20 @@ class SubscriberStore(Database):
             if name and row["status"] in (SubscriberStatus.PENDING, SubscriberStatus.ACTIVE):
                 db.execute("UPDATE subscribers SET name = ? WHERE key = ?", (name, address.lower()))
             return SubscriberStatus(row["status"])
+
+    def forget_subscriber(self, address: str) -> bool:
+        """Delete everything kept of `address`: its subscriber row and its rows in the briefs'
+        recipients, overwritten on disk (secure_delete, and the write-ahead log checkpointed and
+        emptied), not only unlinked. False when it was not known."""
+        self.db.execute("PRAGMA secure_delete = ON")
+        try:
+            with self.transaction() as db:
+                gone = db.execute("DELETE FROM subscribers WHERE key = ?", (address.lower(),)).rowcount
+                gone += db.execute("DELETE FROM recipients WHERE key = ?", (address.lower(),)).rowcount
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            self.db.execute("PRAGMA secure_delete = OFF")
+        return gone > 0
 
     def prune_pending(self, before: datetime) -> int:
         """Delete the pending subscribers last mailed before `before` (their link has expired:
