@@ -282,6 +282,22 @@ def test_logging_in_gives_a_new_session_and_logging_out_ends_it(client: TestClie
     assert stolen.get("/admin/subscribers", follow_redirects=False).status_code == 303
 
 
+def test_a_tampered_session_cookie_is_no_session(admin: TestClient) -> None:
+    import base64
+    import json
+
+    cookie = admin.cookies.get("brief") or ""
+    data, stamp, mac = cookie.rsplit(".", 2)
+    # the same login, but with a different CSRF token written in by hand: the signature breaks
+    session = json.loads(base64.b64decode(data))
+    session["csrf"] = "A" * 43
+    forged = base64.b64encode(json.dumps(session).encode()).decode()
+    stranger = TestClient(admin.app)
+    stranger.cookies.set("brief", f"{forged}.{stamp}.{mac}")
+    assert stranger.get("/admin/subscribers", follow_redirects=False).status_code == 303
+    assert stranger.post("/run", data={"csrf": "A" * 43}).status_code == 403
+
+
 def test_an_admin_login_ends_after_twelve_hours(admin: TestClient, clock: Clock) -> None:
     assert admin.get("/admin/subscribers").status_code == 200
     clock.advance(hours=12, seconds=1)

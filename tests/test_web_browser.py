@@ -3,8 +3,9 @@ the demo corpus served on loopback for the run, a real SMTP sink for the mail.
 
 Screenshots of every page at 1280 and 375 px go to $BRIEF_SHOTS (default /tmp/shots); no page
 may scroll sideways on a phone, and no page logs an error (a script or style the
-Content-Security-Policy blocked would). Needs Debian's chromium and chromium-driver (skipped
-otherwise, saying why), as tests/test_site.py does.
+Content-Security-Policy blocked would). The stories run in the order written, on one site that
+starts with no brief. Needs Debian's chromium and chromium-driver (skipped otherwise, saying
+why), as tests/test_site.py does.
 """
 
 from __future__ import annotations
