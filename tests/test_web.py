@@ -737,6 +737,27 @@ def test_two_hundred_subscribe_requests_from_one_address_send_five_mails(
     assert len(sink.messages) == 6
 
 
+def test_many_addresses_at_once_pause_subscribing_with_a_page_that_says_so(
+    public: tuple[TestClient, Config], sink: SmtpSink
+) -> None:
+    from pipeline.publish.subscriptions import MAILS_PER_HOUR
+
+    client, _ = public
+    for n in range(MAILS_PER_HOUR // 5):  # each client address within its own limit of 5
+        other = TestClient(client.app, client=(f"198.51.100.{n + 1}", 40000))
+        token = csrf_of(other.get("/subscribe").text)
+        for i in range(5):
+            assert (
+                other.post("/subscribe", data={"csrf": token, "address": f"r{n}.{i}@example.org"}).status_code
+                == 200
+            )
+    assert len(sink.messages) == MAILS_PER_HOUR
+    paused = _subscribe(TestClient(client.app, client=("203.0.113.1", 40000)), "late@example.org")
+    assert paused.status_code == 503 and paused.headers["retry-after"] == "3600"
+    assert "subscribing is paused" in paused.text
+    assert len(sink.messages) == MAILS_PER_HOUR
+
+
 def test_a_subscriber_address_or_name_carrying_script_is_refused_or_kept_as_text(
     public: tuple[TestClient, Config], sink: SmtpSink
 ) -> None:

@@ -24,6 +24,7 @@ from pipeline.publish.subscriptions import (
     CONFIRM_PATH,
     SUBSCRIBE_PATH,
     UNSUBSCRIBE_PATH,
+    SubscriptionsBusy,
     SubscriptionsClosed,
     TokenError,
     confirm_subscription,
@@ -66,6 +67,18 @@ async def subscribe(request: Request) -> Response:
             page_title="Subscribe",
             closed="",
             error=str(exc),
+            form={"address": address[:254], "name": name[:100]},
+        )
+    except SubscriptionsBusy:
+        return await render(
+            request,
+            "web/subscribe.html",
+            status_code=503,
+            headers={"retry-after": "3600"},
+            page_title="Subscribe",
+            closed="",
+            error="So many people asked to subscribe in the last hour that subscribing is paused. "
+            "Please try again in an hour.",
             form={"address": address[:254], "name": name[:100]},
         )
     except SubscriptionsClosed as exc:
