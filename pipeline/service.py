@@ -93,7 +93,7 @@ def _serve(config: Config, smtp: SmtpSettings | None) -> None:
 
     stop = threading.Event()
     scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
-    _add_jobs(scheduler, config, smtp, stop)
+    _add_jobs(scheduler, lambda: config, smtp, stop)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.warning("stopping after the stage in flight (%s)", signal.Signals(signum).name)
@@ -111,16 +111,20 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None
 
 class BackgroundService:
     """The scheduler in threads beside another server (`brief serve --schedule`): the same jobs
-    as `brief schedule`, the same lock; `stop` lets the stage in flight finish."""
+    as `brief schedule`, the same lock; `stop` lets the stage in flight finish. Each tick runs
+    with `current()`, the config as it is then (the web app's, read again when sources.yaml
+    changes); the times of the schedule are those at start."""
 
-    def __init__(self, config: Config, smtp: SmtpSettings | None) -> None:
+    def __init__(
+        self, config: Config, smtp: SmtpSettings | None, current: Callable[[], Config] | None = None
+    ) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.config = config
         self._lock = ServiceLock(config.state_dir)
         self._stop = threading.Event()
         self._scheduler = BackgroundScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
-        _add_jobs(self._scheduler, config, smtp, self._stop)
+        _add_jobs(self._scheduler, current or (lambda: config), smtp, self._stop)
 
     def start(self) -> None:
         """Take the scheduler's lock (BusyError when another scheduler has it) and start."""
@@ -129,6 +133,10 @@ class BackgroundService:
             "dailybrief schedule: briefs at %s UTC", ", ".join(f"{t:%H:%M}" for t in self.config.schedule)
         )
         self._scheduler.start()
+
+    def tick(self) -> None:
+        """One tick now, in this thread, as the scheduler's own: what a test waits on."""
+        self._scheduler.get_job("heartbeat").func()
 
     def stopping(self) -> None:
         """No tick starts from now on, a run in flight stops after its stage (a signal came)."""
@@ -148,9 +156,11 @@ class BackgroundService:
             self._lock.__exit__(None, None, None)
 
 
-def _add_jobs(scheduler: Any, config: Config, smtp: SmtpSettings | None, stop: threading.Event) -> None:
-    """A cron trigger per scheduled time and a 60 s heartbeat, all calling run_due_slots; `stop`
-    set, a tick does nothing and a retry's pause ends."""
+def _add_jobs(
+    scheduler: Any, current: Callable[[], Config], smtp: SmtpSettings | None, stop: threading.Event
+) -> None:
+    """A cron trigger per scheduled time and a 60 s heartbeat, all calling run_due_slots with
+    `current()`; `stop` set, a tick does nothing and a retry's pause ends."""
     from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -158,7 +168,7 @@ def _add_jobs(scheduler: Any, config: Config, smtp: SmtpSettings | None, stop: t
         if stop.is_set():
             return
         try:
-            result = run_due_slots(config, smtp=smtp, should_stop=stop.is_set, policy=policy)
+            result = run_due_slots(current(), smtp=smtp, should_stop=stop.is_set, policy=policy)
         except BusyError:
             log.info("a run is already in progress; this tick leaves it alone")
             return
@@ -179,7 +189,7 @@ def _add_jobs(scheduler: Any, config: Config, smtp: SmtpSettings | None, stop: t
 
     policy = SendPolicy(sleep=pause)
 
-    for t in config.schedule:
+    for t in current().schedule:
         scheduler.add_job(tick, CronTrigger(hour=t.hour, minute=t.minute, timezone=UTC), id=f"slot-{t:%H%M}")
     scheduler.add_job(
         tick, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat", next_run_time=datetime.now(UTC)

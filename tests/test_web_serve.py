@@ -3,14 +3,16 @@ secrets from the environment, stopped with SIGTERM."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from pathlib import Path
 
 import httpx
-from conftest import brief_cli, brief_process, free_port
+from conftest import LoopbackSite, brief_cli, brief_process, free_port, rss_feed
 from web_app import ENV, PASSWORD, write_config
 
+from pipeline.config import Config
 from pipeline.operate.lock import ServiceLock
 from pipeline.store import Store
 from pipeline.web.guards import AdminPassword
@@ -85,3 +87,39 @@ def _first_answer(url: str, child: object, seconds: float = 60) -> httpx.Respons
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_with_schedule_each_tick_runs_with_sources_yaml_as_it_is_then(
+    tmp_path: Path, site: LoopbackSite
+) -> None:
+    from pipeline.service import BackgroundService
+    from pipeline.web import create_app
+
+    site.serve("/feed.xml", rss_feed())
+    feeds = f"network:\n  allow: [{site.allow()!r}]\nfeeds:\n  - url: {site.url('/feed.xml')}\n"
+    # asks for a terabyte free: the tick stops before any work, and no slot is made
+    config = write_config(tmp_path / "site", feeds=feeds, brief="  min_free_mb: 1000000\n")
+    web = create_app(config, env=ENV).state.web
+
+    def current() -> Config:
+        web.refresh()
+        found: Config = web.config
+        return found
+
+    service = BackgroundService(config, None, current)
+    service.tick()
+    assert _slots(config) == [] and site.hits("/feed.xml") == 0
+    # sources.yaml changed, as a page of the app would save it: the next tick runs with it
+    write_config(tmp_path / "site", feeds=feeds, brief="  min_free_mb: 0\n")
+    os.utime(config.path, ns=(1, 10**18))
+    service.tick()
+    assert site.hits("/feed.xml") == 1
+    assert [state for state, _ in _slots(config)] in (["built"], ["delivered"]), _slots(config)
+
+
+def _slots(config: Config) -> list[tuple[str, str]]:
+    store = Store(config.state_dir)
+    try:
+        return [(s.state, s.error or "") for s in store.recent_slots()]
+    finally:
+        store.close()

@@ -34,13 +34,15 @@ class Clock:
         self.now += timedelta(**delta)
 
 
-def write_config(folder: Path, *, web: str = "", feeds: str = "") -> Config:
-    """A sources.yaml in `folder` with its own output and state; one feed nobody serves."""
+def write_config(folder: Path, *, web: str = "", feeds: str = "", brief: str = "") -> Config:
+    """A sources.yaml in `folder` with its own output and state; one feed nobody serves.
+    `web`, `feeds` and `brief` are YAML lines to add (`feeds` replaces the feed)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "sources.yaml"
     path.write_text(
         "brief:\n  title: Harbour Brief\n  output: output\n  state: state\n"
-        'delivery:\n  from: "Harbour Brief <brief@harbour.example>"\n'
+        + brief
+        + 'delivery:\n  from: "Harbour Brief <brief@harbour.example>"\n'
         + (f"web:\n{web}" if web else "")
         + (feeds or "feeds:\n  - url: http://127.0.0.1:9/feed.xml\n    name: Harbour News\n"),
         encoding="utf-8",

@@ -40,7 +40,14 @@ def serve_web(
 
     app = create_app(config, smtp=smtp, env=env)
     runs = app.state.web.runs
-    service = BackgroundService(config, smtp) if schedule else None
+    web = app.state.web
+
+    def current() -> Config:  # sources.yaml as it is now, as the pages see it
+        web.refresh()
+        found: Config = web.config
+        return found
+
+    service = BackgroundService(config, smtp, current) if schedule else None
 
     def stopping() -> None:  # at the signal: no new run starts, the ones in flight end their stage
         runs.stopping()
