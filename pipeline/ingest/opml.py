@@ -12,7 +12,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.utils import format_datetime
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element, SubElement, tostring  # writing only: reading is defusedxml's
+from xml.etree.ElementTree import (
+    Element,
+    SubElement,
+    indent,
+    tostring,
+)  # writing only: reading is defusedxml's
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
@@ -69,6 +74,7 @@ def write_opml(feeds: Sequence[FeedSource], title: str, now: datetime) -> bytes:
     body = SubElement(root, "body")
     for feed in feeds:
         SubElement(body, "outline", type="rss", text=feed.name, title=feed.name, xmlUrl=feed.url)
+    indent(root)
     text: bytes = tostring(root, encoding="utf-8", xml_declaration=True)
     return text + b"\n"
 

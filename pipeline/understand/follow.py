@@ -2,7 +2,7 @@
 
 The thread is made of what the brief already knows of the story: its title, a description
 from the brief's own overview of it, and its entities, the names most of the story's articles
-share (of the people and organisations its digest named, else the names of its title); it keeps
+share (of the people and organisations its digest named and the names in its title); it keeps
 the story's id (`ThreadSpec.story`), so the story's articles are its first members.
 """
 
@@ -44,8 +44,8 @@ def followed_thread(digest: ThreadDigest, articles: Sequence[Article], taken: Co
 
 def shared_names(digest: ThreadDigest, articles: Sequence[Article]) -> tuple[str, ...]:
     """The names at the heart of the story: those of its digest's people and organisations
-    (else of its title) that at least half its articles use, and two of them at least, the most
-    used first."""
+    and of its title that at least half its articles use (two of them at least), the most used
+    first."""
     texts = [f"{a.title}\n{a.text}" for a in articles]
     if not texts:
         return ()
@@ -57,7 +57,7 @@ def shared_names(digest: ThreadDigest, articles: Sequence[Article]) -> tuple[str
         return sorted(kept, key=lambda n: -counts[n])[:MOST_ENTITIES]
 
     return tuple(
-        used([i.name for i in (*digest.people, *digest.orgs)]) or used(_TITLE_NAME.findall(digest.title))
+        used([*(i.name for i in (*digest.people, *digest.orgs)), *_TITLE_NAME.findall(digest.title)])
     )
 
 
