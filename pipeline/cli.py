@@ -181,6 +181,61 @@ def schedule(config_path: Path) -> None:
 
 @cli.command()
 @config_option
+@click.option("--host", help="Address to listen on (default: web.host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default: web.port, 8080).")
+@click.option(
+    "--schedule",
+    "with_schedule",
+    is_flag=True,
+    help="Run the scheduler of `brief schedule` in the same process.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Proxies whose X-Forwarded-For/-Proto headers are believed (comma-separated, or '*').",
+)
+@click.option(
+    "--hash-password",
+    is_flag=True,
+    help="Print a hash of a password to use as BRIEF_ADMIN_PASSWORD, and exit.",
+)
+def serve(
+    config_path: Path,
+    host: str | None,
+    port: int | None,
+    with_schedule: bool,
+    forwarded_allow_ips: str,
+    hash_password: bool,
+) -> None:
+    """Serve the web app: the archive, the status, Run now, subscribers, subscribing.
+
+    Needs BRIEF_SECRET (and BRIEF_ADMIN_PASSWORD for anything that changes something) in the
+    environment; see README "Web app". Stops cleanly on SIGTERM or Ctrl-C.
+
+    Example: brief serve --config /etc/dailybrief/sources.yaml --schedule
+    """
+    from pipeline.web.guards import hash_password as make_hash
+
+    if hash_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        click.echo(make_hash(password))
+        return
+    from pipeline.web.serve import serve_web
+
+    config = load_config(config_path)
+    serve_web(
+        config,
+        smtp_from_env(),
+        host=host or config.web_host,
+        port=port or config.web_port,
+        schedule=with_schedule,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
+
+
+@cli.command()
+@config_option
 @click.argument("brief_id")
 def send(config_path: Path, brief_id: str) -> None:
     """Send an archived brief again, on purpose, with a new Message-ID.

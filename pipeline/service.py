@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
+from typing import Any
 
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, BusyError, StoppedError
@@ -89,14 +90,64 @@ def serve(config: Config, smtp: SmtpSettings | None) -> None:
 
 def _serve(config: Config, smtp: SmtpSettings | None) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
-    from apscheduler.triggers.cron import CronTrigger
-    from apscheduler.triggers.interval import IntervalTrigger
 
     stop = threading.Event()
-    scheduler = BlockingScheduler(
-        timezone=UTC,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-    )
+    scheduler = BlockingScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+    _add_jobs(scheduler, config, smtp, stop)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.warning("stopping after the stage in flight (%s)", signal.Signals(signum).name)
+        stop.set()
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.warning("dailybrief schedule: briefs at %s UTC", ", ".join(f"{t:%H:%M}" for t in config.schedule))
+    scheduler.start()
+
+
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+
+
+class BackgroundService:
+    """The scheduler in threads beside another server (`brief serve --schedule`): the same jobs
+    as `brief schedule`, the same lock; `stop` lets the stage in flight finish."""
+
+    def __init__(self, config: Config, smtp: SmtpSettings | None) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.config = config
+        self._lock = ServiceLock(config.state_dir)
+        self._stop = threading.Event()
+        self._scheduler = BackgroundScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+        _add_jobs(self._scheduler, config, smtp, self._stop)
+
+    def start(self) -> None:
+        """Take the scheduler's lock (BusyError when another scheduler has it) and start."""
+        self._lock.__enter__()
+        log.warning(
+            "dailybrief schedule: briefs at %s UTC", ", ".join(f"{t:%H:%M}" for t in self.config.schedule)
+        )
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        try:
+            self._scheduler.shutdown(wait=True)
+        finally:
+            store = Store(self.config.state_dir)
+            try:
+                store.set_service("heartbeat", "")  # stopped: `brief status` says so at once
+            finally:
+                store.close()
+            self._lock.__exit__(None, None, None)
+
+
+def _add_jobs(scheduler: Any, config: Config, smtp: SmtpSettings | None, stop: threading.Event) -> None:
+    """A cron trigger per scheduled time and a 60 s heartbeat, all calling run_due_slots; `stop`
+    set, a tick does nothing and a retry's pause ends."""
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
 
     def tick() -> None:
         if stop.is_set():
@@ -128,13 +179,3 @@ def _serve(config: Config, smtp: SmtpSettings | None) -> None:
     scheduler.add_job(
         tick, IntervalTrigger(seconds=HEARTBEAT_SECONDS), id="heartbeat", next_run_time=datetime.now(UTC)
     )
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        log.warning("stopping after the stage in flight (%s)", signal.Signals(signum).name)
-        stop.set()
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    log.warning("dailybrief schedule: briefs at %s UTC", ", ".join(f"{t:%H:%M}" for t in config.schedule))
-    scheduler.start()

@@ -341,6 +341,11 @@ def send_with_retries(
     raise AssertionError("unreachable")
 
 
+def sender_domain(address: str) -> str:
+    """The domain of an address (`"name <a@b.example>"` too), for a Message-ID; else localhost."""
+    return _domain(address)
+
+
 def _domain(address: str) -> str:
     addr = getaddresses([address])[0][1]
     try:

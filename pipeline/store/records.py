@@ -100,6 +100,7 @@ class Membership:
 class SubscriberStatus(StrEnum):
     """Whether a subscriber receives the brief (stored as these strings)."""
 
+    PENDING = "pending"  # asked to subscribe and has not confirmed: receives nothing
     ACTIVE = "active"
     UNSUBSCRIBED = "unsubscribed"  # asked to leave: `delivery.to` never makes them active again
     BOUNCED = "bounced"  # their address does not take mail: set by hand for now
@@ -123,7 +124,8 @@ class Subscriber:
     name: str
     status: SubscriberStatus
     added_at: datetime
-    updated_at: datetime
+    updated_at: datetime  # when the status last changed (or the name was given)
+    mailed_at: datetime | None = None  # the last confirmation mail sent to the address
 
 
 @dataclass(frozen=True)

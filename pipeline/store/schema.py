@@ -312,6 +312,13 @@ def _migration_12(db: sqlite3.Connection) -> None:
     )
 
 
+def _migration_13(db: sqlite3.Connection) -> None:
+    """Double opt-in: a subscriber may be `pending` (asked, not confirmed), and the time the last
+    confirmation mail went to each address, so the subscribe form mails one address at most
+    once an hour whoever asks."""
+    _script(db, "ALTER TABLE subscribers ADD COLUMN mailed_at TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_1,
     _migration_2,
@@ -325,6 +332,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_10,
     _migration_11,
     _migration_12,
+    _migration_13,
 )
 
 

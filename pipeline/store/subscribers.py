@@ -3,14 +3,19 @@ where each one's message stands.
 
 An address is one subscriber whatever its case (`key` is it in lower case). `delivery.to` in
 sources.yaml only seeds: a seeded address already known is left as it is, so one who
-unsubscribed is never made active again by the file.
+unsubscribed is never made active again by the file. Nothing here deletes an unsubscribed
+subscriber: their row is what keeps them from being mailed again.
+
+Double opt-in (`publish.subscriptions`): a request makes a new address `pending` and records
+the confirmation mail (`mailed_at`, one an hour at most per address); only a confirmation
+makes a subscriber `active`, and one who left must confirm a request made after they left.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pipeline.store.base import Database, to_text
 from pipeline.store.records import RecipientRecord, RecipientState, Subscriber, SubscriberStatus
@@ -38,6 +43,112 @@ class SubscriberStore(Database):
             "SELECT * FROM subscribers WHERE ? IS NULL OR status = ? ORDER BY rowid", (status, status)
         ).fetchall()
         return [_subscriber(r) for r in rows]
+
+    def subscriber(self, address: str) -> Subscriber | None:
+        """The subscriber of `address` (in any case), or None."""
+        row = self.db.execute("SELECT * FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
+        return _subscriber(row) if row is not None else None
+
+    def claim_confirmation_mail(
+        self, address: str, name: str, now: datetime, every: timedelta
+    ) -> Subscriber | None:
+        """Record that a confirmation mail is going to `address` now, adding it as pending when
+        it is new (a pending or departed one takes the name given); None, and nothing changed,
+        when one went to it less than `every` ago. Returns the subscriber as they now stand."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO subscribers (key, address, name, status, added_at, updated_at, mailed_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (address.lower(), address, name, SubscriberStatus.PENDING, *[to_text(now)] * 3),
+                )
+            else:
+                last = row["mailed_at"]
+                if last is not None and timedelta(0) <= now - datetime.fromisoformat(last) < every:
+                    return None
+                keep_name = row["status"] == SubscriberStatus.ACTIVE or not name
+                db.execute(
+                    "UPDATE subscribers SET mailed_at = ?, name = ? WHERE key = ?",
+                    (to_text(now), row["name"] if keep_name else name, address.lower()),
+                )
+            found = db.execute("SELECT * FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
+            return _subscriber(found)
+
+    def release_confirmation_mail(self, address: str) -> None:
+        """Forget the confirmation mail recorded for `address`: it could not be sent."""
+        with self.transaction() as db:
+            db.execute("UPDATE subscribers SET mailed_at = NULL WHERE key = ?", (address.lower(),))
+
+    def confirm_subscriber(self, address: str, asked_at: datetime, now: datetime) -> bool:
+        """Make the subscriber of `address` active, on a confirmation asked for at `asked_at`:
+        a pending one, or one who left before asking again (never on a request older than their
+        leaving). True when they are active now."""
+        with self.transaction() as db:
+            row = db.execute("SELECT * FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
+            if row is None:
+                return False
+            status = SubscriberStatus(row["status"])
+            if status == SubscriberStatus.ACTIVE:
+                return True
+            if status != SubscriberStatus.PENDING and datetime.fromisoformat(row["updated_at"]) > asked_at:
+                return False
+            db.execute(
+                "UPDATE subscribers SET status = ?, updated_at = ? WHERE key = ?",
+                (SubscriberStatus.ACTIVE, to_text(now), address.lower()),
+            )
+            return True
+
+    def unsubscribe_subscriber(self, address: str, now: datetime) -> SubscriberStatus | None:
+        """Mark `address` unsubscribed, adding it so when it is unknown (so neither `delivery.to`
+        nor an admin's add makes it active again); one already unsubscribed is left as it is.
+        Returns the status it had (None: unknown)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT status FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO subscribers (key, address, name, status, added_at, updated_at) "
+                    "VALUES (?, ?, '', ?, ?, ?)",
+                    (address.lower(), address, SubscriberStatus.UNSUBSCRIBED, to_text(now), to_text(now)),
+                )
+                return None
+            if row["status"] != SubscriberStatus.UNSUBSCRIBED:
+                db.execute(
+                    "UPDATE subscribers SET status = ?, updated_at = ? WHERE key = ?",
+                    (SubscriberStatus.UNSUBSCRIBED, to_text(now), address.lower()),
+                )
+            return SubscriberStatus(row["status"])
+
+    def add_subscriber(self, address: str, name: str, now: datetime) -> SubscriberStatus | None:
+        """An admin's add: a new or pending address becomes active (with `name`, when given).
+        Returns the status it had (None: new); one unsubscribed or bounced is left as it is."""
+        with self.transaction() as db:
+            row = db.execute("SELECT status FROM subscribers WHERE key = ?", (address.lower(),)).fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO subscribers (key, address, name, status, added_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (address.lower(), address, name, SubscriberStatus.ACTIVE, to_text(now), to_text(now)),
+                )
+                return None
+            if row["status"] == SubscriberStatus.PENDING:
+                db.execute(
+                    "UPDATE subscribers SET status = ?, updated_at = ? WHERE key = ?",
+                    (SubscriberStatus.ACTIVE, to_text(now), address.lower()),
+                )
+            if name and row["status"] in (SubscriberStatus.PENDING, SubscriberStatus.ACTIVE):
+                db.execute("UPDATE subscribers SET name = ? WHERE key = ?", (name, address.lower()))
+            return SubscriberStatus(row["status"])
+
+    def prune_pending(self, before: datetime) -> int:
+        """Delete the pending subscribers last mailed before `before` (their link has expired:
+        no one confirmed); return how many. Only pending rows: a departed one is kept."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "DELETE FROM subscribers WHERE status = ? AND (mailed_at IS NULL OR mailed_at < ?)",
+                (SubscriberStatus.PENDING, to_text(before)),
+            )
+            return cur.rowcount
 
     def set_subscriber_status(self, address: str, status: SubscriberStatus, now: datetime) -> bool:
         """Set a subscriber's status; False when the address is not a subscriber."""
@@ -100,6 +211,7 @@ def _subscriber(row: sqlite3.Row) -> Subscriber:
         status=SubscriberStatus(row["status"]),
         added_at=datetime.fromisoformat(row["added_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        mailed_at=datetime.fromisoformat(row["mailed_at"]) if row["mailed_at"] else None,
     )
 
 

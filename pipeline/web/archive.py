@@ -1,0 +1,96 @@
+"""The archive, served live from `output/` as it is on disk, read-only.
+
+Only files under the output folder are served: a path with a `..`, `.` or hidden part (however
+it was encoded: the server has decoded it by now) is not found, and so is one that leads out
+of the folder through a symlink. A folder is its `index.html`. The stylesheet is the one the
+archive is written with (the user's `templates/style.css` first), so the app's pages have it
+before the first brief is made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+from base64 import b64encode
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from pipeline.publish.site import stylesheet
+from pipeline.web.security import web_context
+
+# the archive's pages carry their own small scripts (the search box) and the emails inline
+# styles: each script is allowed by its hash, nothing else runs
+ARCHIVE_CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src {scripts}; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*?)</script>", re.S | re.I)
+_TYPES = {".eml": "message/rfc822", ".json": "application/json", ".xml": "application/atom+xml"}
+
+
+def archive_file(root: Path, path: str) -> Path | None:
+    """The file of the archive at `path` (a URL path, decoded), or None when there is none or
+    the path may not be served."""
+    parts = [p for p in path.split("/")]
+    inner = parts[1:] if parts and parts[0] == "" else parts
+    if any(p in (".", "..") or p.startswith(".") or "\\" in p or "\x00" in p for p in inner if p):
+        return None
+    if any(p == "" for p in inner[:-1]):  # "//" inside the path
+        return None
+    base = root.resolve()
+    candidate = base.joinpath(*[p for p in inner if p])
+    if not inner or inner[-1] == "":
+        candidate = candidate / "index.html"
+    try:
+        found = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not found.is_relative_to(base):
+        return None  # a symlink out of the archive
+    return found
+
+
+def csp_for(content: bytes) -> str:
+    """The archive page's CSP: its inline scripts allowed by their SHA-256, nothing else."""
+    hashes = [
+        f"'sha256-{b64encode(hashlib.sha256(m.group(1)).digest()).decode()}'"
+        for m in _SCRIPT.finditer(content)
+    ]
+    return ARCHIVE_CSP.format(scripts=" ".join(hashes) or "'none'")
+
+
+async def archive_page(request: Request) -> Response:
+    root = web_context(request).config.output_dir
+    path = request.url.path
+    found = await run_in_threadpool(archive_file, root, path)
+    if found is not None and found.is_dir():
+        if not path.endswith("/"):
+            return RedirectResponse(path + "/", status_code=301)
+        found = None
+    if found is None or not found.is_file():
+        if path == "/":
+            return RedirectResponse("/status", status_code=303)  # no brief yet
+        raise HTTPException(404, "There is no such page in the archive.")
+    media = _TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+    headers = {"cache-control": "no-cache"}
+    if found.suffix == ".html":
+        content = await run_in_threadpool(found.read_bytes)
+        headers["content-security-policy"] = csp_for(content)
+        return Response(content, media_type="text/html; charset=utf-8", headers=headers)
+    return FileResponse(found, media_type=media, headers=headers)
+
+
+async def style(request: Request) -> Response:
+    css = await run_in_threadpool(stylesheet, web_context(request).config.templates_dir)
+    return Response(css, media_type="text/css; charset=utf-8", headers={"cache-control": "no-cache"})
+
+
+ROUTES: list[BaseRoute] = [Route("/assets/style.css", style, methods=["GET", "HEAD"])]
+# the archive answers every path no other page took: app.py adds it last
+CATCH_ALL: list[BaseRoute] = [Route("/{path:path}", archive_page, methods=["GET", "HEAD"])]

@@ -1,0 +1,205 @@
+"""What every page of the web app goes through: the admin's login, the CSRF token of every
+form, the rate limits, and rendering a page with the base context. A route module needs
+nothing else:
+
+    from pipeline.web.security import checked_form, render, require_admin, web_context
+
+    @require_admin
+    async def mute(request: Request) -> Response:
+        form = await checked_form(request)  # 403 unless the form carries this session's token
+        ...                                 # blocking work: `await run_in_threadpool(f, ...)`
+        return RedirectResponse("/threads", status_code=303)
+
+    ROUTES = [Route("/threads/mute", mute, methods=["POST"])]
+    NAV = [NavItem("Threads", "/threads", admin=True)]
+
+Templates get `csrf_field` (the hidden input to put in every form), `is_admin`, `live` (the
+pipeline's live line) and `nav`; every value is autoescaped.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from pipeline.publish.render import make_environments
+from pipeline.web.context import NavItem, WebContext, web_context
+from pipeline.web.guards import SlidingWindow, safe_next
+from pipeline.web.live import live_line
+
+__all__ = [
+    "CSRF_FIELD",
+    "NavItem",
+    "WebContext",
+    "check_csrf",
+    "checked_form",
+    "client_address",
+    "csrf_field",
+    "csrf_token",
+    "is_admin",
+    "log_in",
+    "log_out",
+    "page_context",
+    "rate_limit",
+    "render",
+    "require_admin",
+    "safe_next",
+    "web_context",
+]
+
+CSRF_FIELD = "csrf"
+CSRF_FAILED = (
+    "This form has expired or did not come from this site. Go back, reload the page and send it again."
+)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def is_admin(request: Request) -> bool:
+    """Whether the request comes from the admin's live login."""
+    return web_context(request).sessions.valid(request.session.get("sid"))
+
+
+def require_admin(endpoint: Endpoint) -> Endpoint:
+    """Only for the admin: a page asked for without a login goes to the login page (and back
+    after it); anything else (a POST) is refused with 403 and changes nothing."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        if not is_admin(request):
+            if request.method in ("GET", "HEAD"):
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+            raise HTTPException(403, "Log in as the admin first: this needs the admin's login.")
+        return await endpoint(request)
+
+    return guarded
+
+
+def csrf_token(request: Request) -> str:
+    """This session's CSRF token (made on first use: every form of the session carries it)."""
+    token = request.session.get(CSRF_FIELD)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session[CSRF_FIELD] = token
+    return token
+
+
+def csrf_field(request: Request) -> Markup:
+    """The hidden input every form carries."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token(request))
+
+
+def check_csrf(request: Request, form: FormData) -> None:
+    """403 unless the form carries this session's token and, when the browser says where the
+    request comes from (Origin), it comes from this site."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin not in _own_origins(request):
+        raise HTTPException(403, CSRF_FAILED)
+    sent = form.get(CSRF_FIELD)
+    kept = request.session.get(CSRF_FIELD)
+    if not isinstance(sent, str) or not isinstance(kept, str) or not hmac.compare_digest(sent, kept):
+        raise HTTPException(403, CSRF_FAILED)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The form of a POST, its CSRF token checked (403 otherwise)."""
+    form = await request.form()
+    check_csrf(request, form)
+    return form
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind a proxy, the one uvicorn's proxy headers give)."""
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limit(request: Request, window: SlidingWindow, what: str) -> None:
+    """429, with Retry-After, when this client has done `what` too often."""
+    wait = window.hit(client_address(request))
+    if wait:
+        minutes = max(1, round(wait / 60))
+        raise HTTPException(
+            429,
+            f"Too many {what} from your address. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+            headers={"Retry-After": str(int(wait))},
+        )
+
+
+def log_in(request: Request) -> None:
+    """Make this session the admin's: a new login id and a new CSRF token (a session id or
+    token seen before the login is worth nothing after it)."""
+    sessions = web_context(request).sessions
+    sessions.close(request.session.get("sid"))
+    request.session.clear()
+    request.session["sid"] = sessions.open()
+    request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
+
+
+def log_out(request: Request) -> None:
+    web_context(request).sessions.close(request.session.get("sid"))
+    request.session.clear()
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every template gets (call it from a worker thread: it reads the state database)."""
+    web = web_context(request)
+    admin = is_admin(request)
+    return {
+        "root": "/",
+        "title": web.config.title,
+        "live": live_line(web.config, web.clock()),
+        "is_admin": admin,
+        "admin_enabled": web.admin is not None,
+        "nav": [n for n in web.nav if admin or not n.admin],
+        "path": request.url.path,
+        "csrf_field": csrf_field(request),
+    }
+
+
+async def render(
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A page of `templates/` (autoescaped) with the base context and `context`."""
+    web = web_context(request)
+
+    def build() -> str:
+        html, _ = make_environments(web.config.templates_dir)
+        return html.get_template(template).render({**page_context(request), **context})
+
+    body = await run_in_threadpool(build)
+    return HTMLResponse(body, status_code=status_code, headers=dict(headers or {}))
+
+
+def plain_error(status_code: int, message: str) -> HTMLResponse:
+    """An error page that needs no template (a template that fails must not hide the error)."""
+    text = escape(message)
+    return HTMLResponse(
+        f"<!DOCTYPE html><html lang=en><meta charset=utf-8><title>{status_code}</title><p>{text}</p></html>",
+        status_code=status_code,
+    )
+
+
+def _own_origins(request: Request) -> set[str]:
+    own = {f"{request.url.scheme}://{request.url.netloc}"}
+    public = web_context(request).config.web_url
+    if public:
+        parts = urlsplit(public)
+        own.add(f"{parts.scheme}://{parts.netloc}")
+    return own

@@ -1,0 +1,281 @@
+"""Subscribing and unsubscribing (issue 20, item 2): signed tokens, double opt-in from the mail
+a real SMTP sink on loopback received, and the limit that keeps the form from bombing a mailbox.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import SmtpServer, write_sources
+
+from pipeline.config import Config, load_config
+from pipeline.errors import ConfigError
+from pipeline.publish import subscriptions
+from pipeline.publish.subscriptions import (
+    CONFIRM_PATH,
+    UNSUBSCRIBE_PATH,
+    SubscriptionsClosed,
+    TokenError,
+    confirm_subscription,
+    confirm_url,
+    request_subscription,
+    secret_from_env,
+    unsubscribe,
+    unsubscribe_url,
+)
+from pipeline.publish.tokens import make_token, read_token
+from pipeline.store import Store
+from pipeline.store.records import SubscriberStatus
+
+SECRET = b"k" * 32
+OTHER_SECRET = b"q" * 32
+NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+PUBLIC = "https://news.example/brief/"
+
+
+def web_config(tmp_path: Path, public_url: str = PUBLIC) -> Config:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = write_sources(tmp_path, ["https://feeds.example/rss"], [], to=())
+    if public_url:
+        path.write_text(path.read_text() + f'web:\n  public_url: "{public_url}"\n', encoding="utf-8")
+    return load_config(path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store(tmp_path / "state")
+    yield opened
+    opened.close()
+
+
+def token_of(url: str | None) -> str:
+    assert url is not None
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+def received(smtp: SmtpServer) -> list[EmailMessage]:
+    out = []
+    for raw in smtp.mailbox.accepted:
+        message = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        out.append(message)
+    return out
+
+
+def link_in(message: EmailMessage, path: str) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    (link,) = re.findall(r"https://\S+", str(body.get_content()))
+    assert urlsplit(link).path.endswith(path), link
+    return str(link)
+
+
+# -- the tokens -------------------------------------------------------------------------------------
+
+
+def test_a_token_is_refused_when_forged_altered_expired_or_for_another_purpose() -> None:
+    good = make_token(SECRET, "confirm", "ana@readers.example", NOW)
+    assert read_token(SECRET, good, "confirm", NOW + timedelta(hours=47)) == (
+        "ana@readers.example",
+        NOW,
+    )
+    cases = {
+        "forged": make_token(OTHER_SECRET, "confirm", "ana@readers.example", NOW),
+        "malformed": good.split(".")[0],
+        "purpose": make_token(SECRET, "unsubscribe", "ana@readers.example"),
+    }
+    for reason, token in cases.items():
+        with pytest.raises(TokenError) as refused:
+            read_token(SECRET, token, "confirm", NOW)
+        assert refused.value.reason == reason, token
+    with pytest.raises(TokenError) as late:
+        read_token(SECRET, good, "confirm", NOW + timedelta(hours=48))
+    assert late.value.reason == "expired"
+    # every single character changed, in the payload or the MAC: never believed
+    for i in range(len(good)):
+        if good[i] == ".":
+            continue
+        altered = good[:i] + ("A" if good[i] != "A" else "B") + good[i + 1 :]
+        with pytest.raises(TokenError) as bad:
+            read_token(SECRET, altered, "confirm", NOW)
+        assert bad.value.reason in ("forged", "malformed"), (i, altered)
+
+
+def test_an_unsubscribe_link_never_expires_and_names_its_own_address_only(tmp_path: Path) -> None:
+    config = web_config(tmp_path)
+    ana = unsubscribe_url(config, SECRET, "ana@readers.example")
+    assert ana is not None and ana.startswith(PUBLIC + "unsubscribe?token=")
+    assert ana == unsubscribe_url(config, SECRET, "Ana@Readers.example"), "one address, one link"
+    years_later = NOW + timedelta(days=3650)
+    assert read_token(SECRET, token_of(ana), "unsubscribe", years_later)[0] == "ana@readers.example"
+    ben = unsubscribe_url(config, SECRET, "ben@harbour.example")
+    assert token_of(ben) != token_of(ana)
+    # a token's address cannot be swapped for another's: the MAC covers it
+    _, ana_mac = token_of(ana).split(".")
+    ben_payload, _ = token_of(ben).split(".")
+    with pytest.raises(TokenError) as swapped:
+        read_token(SECRET, f"{ben_payload}.{ana_mac}", "unsubscribe", NOW)
+    assert swapped.value.reason == "forged"
+    assert (
+        unsubscribe_url(web_config(tmp_path / "bare", public_url=""), SECRET, "ana@readers.example") is None
+    )
+
+
+def test_the_secret_comes_from_the_environment_and_a_short_one_is_refused() -> None:
+    assert secret_from_env({}) is None
+    assert secret_from_env({"BRIEF_SECRET": "x" * 32}) == b"x" * 32
+    with pytest.raises(ConfigError, match="BRIEF_SECRET is 12 bytes long; it must be at least 32"):
+        secret_from_env({"BRIEF_SECRET": "short secret"})
+
+
+# -- double opt-in ----------------------------------------------------------------------------------
+
+
+def test_a_request_mails_a_link_that_confirms_and_only_then_the_address_is_active(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+
+    request_subscription(config, store, SECRET, " ana@readers.example ", "Ana", NOW, smtp.settings())
+
+    pending = store.subscriber("ana@readers.example")
+    assert pending is not None and pending.status == SubscriberStatus.PENDING
+    assert store.subscribers(SubscriberStatus.ACTIVE) == []
+    (mail,) = received(smtp)
+    assert smtp.mailbox.envelopes == [["ana@readers.example"]]
+    assert mail["To"] == "ana@readers.example" and "Confirm" in mail["Subject"]
+    link = link_in(mail, CONFIRM_PATH)
+    assert link.startswith(PUBLIC + "confirm?token=")
+
+    assert (
+        confirm_subscription(store, SECRET, token_of(link), NOW + timedelta(hours=2)) == "ana@readers.example"
+    )
+    active = store.subscriber("ana@readers.example")
+    assert active is not None and active.status == SubscriberStatus.ACTIVE and active.name == "Ana"
+    # confirming again is no error and changes nothing
+    assert (
+        confirm_subscription(store, SECRET, token_of(link), NOW + timedelta(hours=3)) == "ana@readers.example"
+    )
+
+
+def test_the_requester_learns_nothing_and_the_address_is_mailed_once_an_hour_at_most(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+    store.add_subscriber("ben@harbour.example", "Ben", NOW)
+    for minute in range(0, 60, 3):  # twenty requests within the hour, for each address
+        for address in ("ana@readers.example", "ben@harbour.example"):
+            when = NOW + timedelta(minutes=minute)
+            request_subscription(config, store, SECRET, address, "", when, smtp.settings())
+    assert sorted(e for (e,) in smtp.mailbox.envelopes) == ["ana@readers.example", "ben@harbour.example"]
+    subjects = {m["To"]: m["Subject"] for m in received(smtp)}
+    assert subjects["ana@readers.example"].startswith("Confirm your subscription")
+    assert subjects["ben@harbour.example"].startswith("You are subscribed")  # told, not the requester
+    ben = store.subscriber("ben@harbour.example")
+    assert ben is not None and ben.status == SubscriberStatus.ACTIVE and ben.name == "Ben"
+
+    request_subscription(
+        config, store, SECRET, "ana@readers.example", "", NOW + timedelta(minutes=61), smtp.settings()
+    )
+    assert len(smtp.mailbox.accepted) == 3, "an hour later, one more"
+
+
+def test_a_name_given_in_the_form_is_never_mailed_and_a_bad_address_is_said(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+    spam = "Win a prize at https://spam.example <script>"
+    request_subscription(config, store, SECRET, "ana@readers.example", spam, NOW, smtp.settings())
+    assert b"spam.example" not in smtp.mailbox.accepted[0]
+    for bad in (
+        "",
+        "ana",
+        "ana@",
+        "@readers.example",
+        "ana@readers",
+        "a b@readers.example",
+        "ana@x.example\r\nBcc: z@y.example",
+    ):
+        with pytest.raises(ValueError, match="email address"):
+            request_subscription(config, store, SECRET, bad, "", NOW, smtp.settings())
+    assert len(smtp.mailbox.accepted) == 1
+
+
+def test_without_a_public_address_or_a_secret_no_one_can_subscribe(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    with pytest.raises(SubscriptionsClosed, match=r"web\.public_url"):
+        request_subscription(
+            web_config(tmp_path, ""), store, SECRET, "ana@readers.example", "", NOW, smtp.settings()
+        )
+    with pytest.raises(SubscriptionsClosed, match="BRIEF_SECRET"):
+        request_subscription(
+            web_config(tmp_path / "b"), store, None, "ana@readers.example", "", NOW, smtp.settings()
+        )
+    assert smtp.mailbox.accepted == [] and store.subscribers() == []
+
+
+def test_one_who_unsubscribed_comes_back_only_by_confirming_a_new_request(
+    tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    config = web_config(tmp_path)
+    request_subscription(config, store, SECRET, "ana@readers.example", "", NOW, smtp.settings())
+    first = token_of(link_in(received(smtp)[0], CONFIRM_PATH))
+    confirm_subscription(store, SECRET, first, NOW + timedelta(minutes=5))
+    leave = token_of(unsubscribe_url(config, SECRET, "ana@readers.example"))
+    assert unsubscribe(store, SECRET, leave, NOW + timedelta(minutes=10)) == "ana@readers.example"
+    assert unsubscribe(store, SECRET, leave, NOW + timedelta(minutes=11)) == "ana@readers.example"
+
+    with pytest.raises(TokenError) as old:  # the first link, still within its 48 hours
+        confirm_subscription(store, SECRET, first, NOW + timedelta(minutes=20))
+    assert old.value.reason == "expired"
+    gone = store.subscriber("ana@readers.example")
+    assert gone is not None and gone.status == SubscriberStatus.UNSUBSCRIBED
+
+    request_subscription(
+        config, store, SECRET, "ana@readers.example", "", NOW + timedelta(hours=2), smtp.settings()
+    )
+    again = received(smtp)[1]
+    assert again["Subject"].startswith("Confirm"), "one who left is asked to confirm, not told they are in"
+    still = store.subscriber("ana@readers.example")
+    assert still is not None and still.status == SubscriberStatus.UNSUBSCRIBED, (
+        "a request alone changes nothing"
+    )
+    confirm_subscription(store, SECRET, token_of(link_in(again, CONFIRM_PATH)), NOW + timedelta(hours=3))
+    back = store.subscriber("ana@readers.example")
+    assert back is not None and back.status == SubscriberStatus.ACTIVE
+
+
+def test_an_unsubscribe_token_for_an_unknown_address_keeps_it_from_being_added(
+    tmp_path: Path, store: Store
+) -> None:
+    config = web_config(tmp_path)
+    token = token_of(unsubscribe_url(config, SECRET, "zed@quay.example"))
+    assert unsubscribe(store, SECRET, token, NOW) == "zed@quay.example"
+    assert store.seed_subscribers([("", "Zed@Quay.example")], NOW) == 0
+    assert store.add_subscriber("zed@quay.example", "", NOW) == SubscriberStatus.UNSUBSCRIBED
+    zed = store.subscriber("zed@quay.example")
+    assert zed is not None and zed.status == SubscriberStatus.UNSUBSCRIBED
+    with pytest.raises(TokenError) as wrong:
+        unsubscribe(store, SECRET, token_of(confirm_url(config, SECRET, "zed@quay.example", NOW)), NOW)
+    assert wrong.value.reason == "purpose"
+
+
+def test_the_api_names_the_web_app_imports() -> None:
+    assert (subscriptions.SUBSCRIBE_PATH, CONFIRM_PATH, UNSUBSCRIBE_PATH) == (
+        "/subscribe",
+        "/confirm",
+        "/unsubscribe",
+    )

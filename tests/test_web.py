@@ -1,0 +1,507 @@
+"""The web app through Starlette's TestClient: every page, and every way in that must stay shut.
+
+The browser and a real uvicorn are tests/test_web_browser.py's; here each case is one request
+or a few, as an attacker or a careless client would send them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import LoopbackSite, Reply, rss_feed
+from starlette.testclient import TestClient
+from web_app import ENV, PASSWORD, SECRET, Clock, csrf_of, log_in, runs_of, write_config
+
+from pipeline.config import Config
+from pipeline.demo import run_demo
+from pipeline.errors import ConfigError
+from pipeline.store import Store
+from pipeline.store.records import SubscriberStatus
+from pipeline.web import create_app
+from pipeline.web.guards import AdminPassword, hash_password
+
+# -- fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's folder: three briefs in output/, their state."""
+    folder = tmp_path_factory.mktemp("web-demo")
+    run_demo(folder)
+    return folder
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return write_config(tmp_path / "site")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(config: Config, clock: Clock) -> TestClient:
+    return TestClient(create_app(config, clock=clock, env=ENV))
+
+
+@pytest.fixture
+def admin(client: TestClient) -> TestClient:
+    log_in(client)
+    return client
+
+
+def _subscribers(config: Config) -> dict[str, str]:
+    store = Store(config.state_dir)
+    try:
+        return {s.address: s.status for s in store.subscribers()}
+    finally:
+        store.close()
+
+
+# -- starting -----------------------------------------------------------------------------------------
+
+
+def test_the_app_refuses_to_start_without_a_secret_and_says_how_to_make_one(config: Config) -> None:
+    for env in ({}, {"BRIEF_SECRET": "short"}):
+        with pytest.raises(ConfigError) as caught:
+            create_app(config, env=env)
+        assert "BRIEF_SECRET" in str(caught.value)
+        assert "secrets.token_urlsafe(32)" in (caught.value.hint or "")
+
+
+def test_a_short_admin_password_is_refused(config: Config) -> None:
+    with pytest.raises(ConfigError, match="BRIEF_ADMIN_PASSWORD is 6 characters"):
+        create_app(config, env={"BRIEF_SECRET": SECRET, "BRIEF_ADMIN_PASSWORD": "123456"})
+
+
+def test_without_an_admin_password_the_app_is_read_only(config: Config) -> None:
+    client = TestClient(create_app(config, env={"BRIEF_SECRET": SECRET}))
+    assert client.get("/status").status_code == 200
+    page = client.get("/login").text
+    assert "this server is read-only" in page
+    assert 'type="password"' not in page
+    assert client.post("/login", data={"password": PASSWORD}).status_code == 403
+    assert client.post("/run").status_code == 403
+    assert client.get("/admin/subscribers").url.path == "/login"
+
+
+def test_a_pre_hashed_password_logs_in_and_the_hash_alone_does_not(config: Config) -> None:
+    hashed = hash_password(PASSWORD)
+    assert hashed.startswith("scrypt:16384:8:1:") and PASSWORD not in hashed
+    client = TestClient(create_app(config, env={"BRIEF_SECRET": SECRET, "BRIEF_ADMIN_PASSWORD": hashed}))
+    token = csrf_of(client.get("/login").text)
+    assert client.post("/login", data={"csrf": token, "password": hashed}).status_code == 401
+    log_in(client)
+    assert client.get("/admin/subscribers").status_code == 200
+
+
+def test_the_password_is_kept_as_a_hash_only() -> None:
+    kept = AdminPassword.from_env(PASSWORD)
+    assert PASSWORD.encode() not in repr(vars(kept)).encode()
+    assert kept.verify(PASSWORD) and not kept.verify(PASSWORD + " ") and not kept.verify("")
+
+
+def test_a_damaged_hash_is_refused_with_how_to_make_one() -> None:
+    with pytest.raises(ConfigError, match="brief serve --hash-password"):
+        AdminPassword.from_env("scrypt:16384:8:1:not base64!:xx")
+
+
+# -- the archive -----------------------------------------------------------------------------------------
+
+
+def test_the_archive_is_served_live_as_output_holds_it(demo: Path) -> None:
+    from pipeline.config import load_config
+
+    config = load_config(demo / "sources.yaml")
+    client = TestClient(create_app(config, env=ENV))
+    index = client.get("/")
+    assert index.status_code == 200
+    assert index.content == (config.output_dir / "index.html").read_bytes()
+    brief = sorted(config.output_dir.glob("20*/*/*/*/index.html"))[-1]
+    folder = "/" + brief.parent.relative_to(config.output_dir).as_posix()
+    assert client.get(folder, follow_redirects=False).headers["location"] == folder + "/"
+    assert client.get(folder + "/").content == brief.read_bytes()
+    assert client.get("/feed.xml").headers["content-type"].startswith("application/atom+xml")
+    css = client.get("/assets/style.css")
+    assert css.status_code == 200 and "brief serve" in css.text
+    # the search box's script runs (its hash is allowed), no other script would
+    policy = index.headers["content-security-policy"]
+    assert (
+        "script-src 'sha256-" in policy and "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    )
+
+
+def test_nothing_outside_the_archive_is_served(demo: Path, tmp_path: Path) -> None:
+    from pipeline.config import load_config
+
+    config = load_config(demo / "sources.yaml")
+    (tmp_path / "secret.txt").write_text("not for readers", encoding="utf-8")
+    link = config.output_dir / "escape"
+    link.symlink_to(tmp_path, target_is_directory=True)
+    (config.output_dir / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (config.output_dir / ".hidden").write_text("dotfile", encoding="utf-8")
+    try:
+        client = TestClient(create_app(config, env=ENV))
+        for path in (
+            "/%2e%2e/sources.yaml",
+            "/%2E%2E/%2e%2e/etc/passwd",
+            "/threads/%2e%2e/%2e%2e/sources.yaml",
+            "/..%2fsources.yaml",
+            "/%2e%2e%2fsources.yaml",
+            "/escape/secret.txt",
+            "/leak.txt",
+            "/.hidden",
+            "/.staging/",
+            "/%00",
+            "/..\\sources.yaml",
+        ):
+            answer = client.get(path)
+            assert answer.status_code == 404, path
+            assert "not for readers" not in answer.text and "feeds:" not in answer.text, path
+    finally:
+        link.unlink()
+        (config.output_dir / "leak.txt").unlink()
+        (config.output_dir / ".hidden").unlink()
+
+
+def test_without_a_brief_the_home_page_leads_to_the_status(client: TestClient) -> None:
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/status"
+
+
+# -- status ------------------------------------------------------------------------------------------------
+
+
+def test_the_status_page_says_what_brief_status_says(demo: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+    from pipeline.config import load_config
+
+    config = load_config(demo / "sources.yaml")
+    said = CliRunner().invoke(cli, ["status", "--config", str(demo / "sources.yaml")]).output
+    page = TestClient(create_app(config, env=ENV)).get("/status").text
+    line = said.splitlines()[0]
+    assert line.startswith("Pipeline Stopped · Last: 15:00 UTC | Next: ")
+    assert page.count(line) == 2  # the header of every page, and the status itself
+    assert "2026-04-10T1500Z" in page and "delivered" in page and "delivered to 1 of 1" in page
+    for feed in config.feeds:
+        assert feed.name in page
+    assert page.count(">ok</span>") == len(config.feeds)
+    assert "Run now" not in page  # the admin's only
+
+
+# -- login -------------------------------------------------------------------------------------------------
+
+
+def test_the_session_cookie_is_httponly_and_samesite_and_secure_behind_https(tmp_path: Path) -> None:
+    plain = write_config(tmp_path / "plain")
+    cookie = TestClient(create_app(plain, env=ENV)).get("/login").headers["set-cookie"]
+    assert (
+        "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
+    )
+    tls = write_config(tmp_path / "tls", web="  public_url: https://news.example/\n")
+    client = TestClient(create_app(tls, env=ENV), base_url="https://news.example")
+    cookie = client.get("/login").headers["set-cookie"]
+    assert (
+        cookie.startswith("__Host-brief=") and "; secure" in cookie.lower() and "httponly" in cookie.lower()
+    )
+
+
+def test_a_wrong_password_is_refused_and_logs_nobody_in(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"csrf": token, "password": "guess"})
+    assert answer.status_code == 401 and "not the admin's password" in answer.text
+    assert client.get("/admin/subscribers", follow_redirects=False).status_code == 303
+
+
+def test_login_is_rate_limited_per_client_address(client: TestClient, clock: Clock) -> None:
+    token = csrf_of(client.get("/login").text)
+    codes = [
+        client.post("/login", data={"csrf": token, "password": f"guess {i}"}).status_code for i in range(12)
+    ]
+    assert codes == [401] * 10 + [429] * 2
+    refused = client.post("/login", data={"csrf": token, "password": PASSWORD})
+    assert refused.status_code == 429  # even the right password, until the window passes
+    assert "Too many login attempts" in refused.text and int(refused.headers["retry-after"]) > 0
+    clock.advance(minutes=16)
+    log_in(client)
+
+
+def test_logging_in_gives_a_new_session_and_logging_out_ends_it(client: TestClient) -> None:
+    before = csrf_of(client.get("/login").text)
+    log_in(client)
+    cookie = client.cookies.get("brief")
+    after = csrf_of(client.get("/admin/subscribers").text)
+    assert after != before  # a token seen before the login is worth nothing after it
+    client.post("/logout", data={"csrf": after})
+    assert client.get("/admin/subscribers", follow_redirects=False).status_code == 303
+    # the cookie of the login, kept by someone and sent again, is dead too
+    stolen = TestClient(client.app)
+    stolen.cookies.set("brief", cookie or "")
+    assert stolen.get("/admin/subscribers", follow_redirects=False).status_code == 303
+
+
+def test_an_admin_login_ends_after_twelve_hours(admin: TestClient, clock: Clock) -> None:
+    assert admin.get("/admin/subscribers").status_code == 200
+    clock.advance(hours=12, seconds=1)
+    assert admin.get("/admin/subscribers", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "http:/evil.example",
+        "javascript:alert(1)",
+        "/\r\nLocation: https://evil.example",
+        "evil.example",
+    ],
+)
+def test_no_open_redirect_after_login(client: TestClient, target: str) -> None:
+    page = client.get("/login", params={"next": target})
+    token = csrf_of(page.text)
+    answer = client.post(
+        "/login", data={"csrf": token, "password": PASSWORD, "next": target}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/status", target
+
+
+def test_a_path_of_the_site_is_where_login_leads_back_to(client: TestClient) -> None:
+    first = client.get("/admin/subscribers", follow_redirects=False)
+    assert first.headers["location"] == "/login?next=/admin/subscribers"
+    page = client.get(first.headers["location"]).text
+    assert 'name="next" value="/admin/subscribers"' in page
+    answer = client.post(
+        "/login",
+        data={"csrf": csrf_of(page), "password": PASSWORD, "next": "/admin/subscribers"},
+        follow_redirects=False,
+    )
+    assert answer.headers["location"] == "/admin/subscribers"
+
+
+# -- what changes something: login, CSRF, origin ----------------------------------------------------------
+
+CHANGING = [
+    ("/run", {}),
+    ("/admin/subscribers/add", {"address": "mallory@example.org", "name": "Mallory"}),
+    ("/admin/subscribers/remove", {"address": "ana@example.org"}),
+    ("/logout", {}),
+]
+
+
+def _seed(config: Config, clock: Clock) -> None:
+    store = Store(config.state_dir)
+    try:
+        store.seed_subscribers([("Ana", "ana@example.org")], clock())
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(("path", "data"), CHANGING[:3])
+def test_every_changing_endpoint_refuses_without_login(
+    client: TestClient, config: Config, clock: Clock, path: str, data: dict[str, str]
+) -> None:
+    _seed(config, clock)
+    token = csrf_of(client.get("/login").text)  # a real token of a session that is not the admin's
+    answer = client.post(path, data={"csrf": token, **data}, follow_redirects=False)
+    assert answer.status_code == 403 and "admin" in answer.text
+    assert _subscribers(config) == {"ana@example.org": "active"}
+    assert runs_of(client).latest() is None
+
+
+@pytest.mark.parametrize(("path", "data"), CHANGING)
+@pytest.mark.parametrize("token", ["none", "forged", "another session's", "from before the login"])
+def test_every_form_refuses_a_missing_forged_or_stale_csrf_token(
+    client: TestClient, config: Config, clock: Clock, path: str, data: dict[str, str], token: str
+) -> None:
+    _seed(config, clock)
+    stale = csrf_of(client.get("/login").text)
+    log_in(client)
+    other = TestClient(client.app)
+    sent = {
+        "none": {},
+        "forged": {"csrf": "A" * 43},
+        "another session's": {"csrf": csrf_of(other.get("/login").text)},
+        "from before the login": {"csrf": stale},
+    }[token]
+    answer = client.post(path, data={**sent, **data}, follow_redirects=False)
+    assert answer.status_code == 403 and "This form has expired" in answer.text
+    assert _subscribers(config) == {"ana@example.org": "active"}
+    assert runs_of(client).latest() is None
+    assert client.get("/admin/subscribers").status_code == 200  # still logged in: logout refused too
+
+
+def test_a_form_posted_from_another_site_is_refused_even_with_the_token(
+    admin: TestClient, config: Config
+) -> None:
+    token = csrf_of(admin.get("/admin/subscribers").text)
+    answer = admin.post(
+        "/admin/subscribers/add",
+        data={"csrf": token, "address": "mallory@example.org"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert answer.status_code == 403
+    assert "mallory@example.org" not in _subscribers(config)
+
+
+# -- headers and limits ------------------------------------------------------------------------------------
+
+
+def test_every_page_has_the_security_headers(admin: TestClient) -> None:
+    for path in ("/status", "/login", "/admin/subscribers", "/run", "/nope", "/assets/style.css"):
+        headers = admin.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        policy = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy, path
+        assert "script-src" not in policy or "'unsafe-inline'" not in policy, path
+    assert admin.get("/admin/subscribers").headers["cache-control"] == "no-store"
+
+
+def test_a_body_over_the_bound_is_refused(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    big = client.post("/login", data={"csrf": token, "password": "x" * (2 * 1024 * 1024)})
+    assert big.status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(40):
+            yield b"a" * 65536
+
+    streamed = client.post(
+        "/login", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )  # no Content-Length: counted as it comes
+    assert streamed.status_code == 413
+
+
+def test_a_method_a_page_does_not_take_is_refused(client: TestClient) -> None:
+    assert client.post("/status").status_code == 405
+    assert client.delete("/").status_code == 405
+
+
+# -- subscribers ------------------------------------------------------------------------------------------
+
+
+def test_the_admin_adds_and_removes_subscribers(admin: TestClient, config: Config) -> None:
+    token = csrf_of(admin.get("/admin/subscribers").text)
+    page = admin.post(
+        "/admin/subscribers/add", data={"csrf": token, "address": "ana@example.org", "name": "Ana"}
+    )
+    assert page.status_code == 200 and "Added" in page.text and "ana@example.org" in page.text
+    assert _subscribers(config) == {"ana@example.org": "active"}
+    page = admin.post("/admin/subscribers/remove", data={"csrf": token, "address": "ana@example.org"})
+    assert "Removed" in page.text and ">unsubscribed</span>" in page.text
+    assert _subscribers(config) == {"ana@example.org": SubscriberStatus.UNSUBSCRIBED}
+    page = admin.post(
+        "/admin/subscribers/add", data={"csrf": token, "address": "ana@example.org", "name": "Ana"}
+    )
+    assert _subscribers(config) == {"ana@example.org": "active"}  # the admin may bring one back
+
+
+@pytest.mark.parametrize(
+    "address", ["", "not an address", "a@b@c.example", "<a@b.example>", "a@b", "a@b.example, c@d.example"]
+)
+def test_a_bad_address_is_said_and_nothing_added(admin: TestClient, config: Config, address: str) -> None:
+    token = csrf_of(admin.get("/admin/subscribers").text)
+    page = admin.post("/admin/subscribers/add", data={"csrf": token, "address": address})
+    assert page.status_code == 400 and "Give one address" in page.text
+    assert _subscribers(config) == {}
+
+
+def test_a_name_and_address_carrying_script_are_shown_as_text(
+    admin: TestClient, config: Config, clock: Clock
+) -> None:
+    store = Store(config.state_dir)
+    try:
+        store.seed_subscribers([('<script>alert("name")</script>', '"<script>"@evil.example')], clock())
+    finally:
+        store.close()
+    token = csrf_of(admin.get("/admin/subscribers").text)
+    admin.post(
+        "/admin/subscribers/add",
+        data={"csrf": token, "address": "x@evil.example", "name": "<img src=x onerror=alert(1)>"},
+    )
+    page = admin.get("/admin/subscribers").text
+    assert "<script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+# -- Run now ------------------------------------------------------------------------------------------------
+
+
+def test_run_now_runs_the_current_slot_and_its_page_says_how_it_ended(admin: TestClient) -> None:
+    token = csrf_of(admin.get("/run").text)
+    started = admin.post("/run", data={"csrf": token}, follow_redirects=False)
+    assert started.status_code == 303 and started.headers["location"].startswith("/run/")
+    runs_of(admin).wait(60)
+    page = admin.get(started.headers["location"]).text
+    # its one feed is a closed port: the run fails as `brief run` would, and says why
+    assert "Failed: the brief of 2026-11-24T1500Z" in page
+    assert "none of the 1 feeds could be read" in page and "allow it under network.allow" in page
+    assert 'Fetching feeds <span class="count">1/1</span>' in page  # the stage it went through
+    assert 'http-equiv="refresh"' not in page  # it stopped refreshing once done
+
+
+def test_run_now_refuses_while_brief_run_holds_the_lock_in_another_process(
+    admin: TestClient, config: Config
+) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from pipeline.operate.lock import RunLock\n"
+            f"with RunLock(Path({str(config.state_dir)!r})):\n"
+            "    print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        token = csrf_of(admin.get("/run").text)
+        answer = admin.post("/run", data={"csrf": token})
+        assert answer.status_code == 409
+        assert f"another dailybrief run is in progress (pid {holder.pid})" in answer.text
+        assert runs_of(admin).latest() is None
+    finally:
+        holder.communicate("")
+    answer = admin.post("/run", data={"csrf": token}, follow_redirects=False)
+    assert answer.status_code == 303  # free again: it starts
+    runs_of(admin).wait(60)
+
+
+def test_a_second_run_now_while_one_runs_is_refused(site: LoopbackSite, tmp_path: Path) -> None:
+    gate = threading.Event()
+    site.serve("/feed.xml", lambda seen: Reply(200, rss_feed()) if gate.wait(30) else Reply(500))
+    config = write_config(
+        tmp_path / "slow",
+        feeds=f"network:\n  allow: [{site.allow()!r}]\nfeeds:\n  - url: {site.url('/feed.xml')}\n",
+    )
+    admin = TestClient(create_app(config, clock=Clock(), env=ENV))
+    log_in(admin)
+    token = csrf_of(admin.get("/run").text)
+    try:
+        first = admin.post("/run", data={"csrf": token}, follow_redirects=False)
+        assert first.status_code == 303
+        watching = admin.get(first.headers["location"]).text
+        assert "Running the brief of 2026-11-24T1500Z" in watching and 'http-equiv="refresh"' in watching
+        second = admin.post("/run", data={"csrf": token})
+        assert second.status_code == 409 and f"(pid {os.getpid()})" in second.text
+        assert "Watch the run in progress" in second.text
+    finally:
+        gate.set()
+        runs_of(admin).wait(60)

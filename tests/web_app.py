@@ -1,0 +1,72 @@
+"""What the web app's tests share: the secrets, a config of their own, a clock they move, a
+logged-in client, and the CSRF token of a page."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import cast
+
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from pipeline.config import Config, load_config
+from pipeline.web.runner import RunNow
+
+SECRET = "test-secret-" + "x" * 40
+PASSWORD = "correct horse battery staple"
+ENV: Mapping[str, str] = {"BRIEF_SECRET": SECRET, "BRIEF_ADMIN_PASSWORD": PASSWORD}
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+class Clock:
+    """The app's clock: where a test says it is."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 11, 24, 15, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def write_config(folder: Path, *, web: str = "", feeds: str = "") -> Config:
+    """A sources.yaml in `folder` with its own output and state; one feed nobody serves."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "sources.yaml"
+    path.write_text(
+        "brief:\n  title: Harbour Brief\n  output: output\n  state: state\n"
+        'delivery:\n  from: "Harbour Brief <brief@harbour.example>"\n'
+        + (f"web:\n{web}" if web else "")
+        + (feeds or "feeds:\n  - url: http://127.0.0.1:9/feed.xml\n    name: Harbour News\n"),
+        encoding="utf-8",
+    )
+    return load_config(path)
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)
+
+
+def log_in(client: TestClient, password: str = PASSWORD) -> None:
+    """Log the client in as the admin, through the login form."""
+    token = csrf_of(client.get("/login").text)
+    answer = client.post("/login", data={"csrf": token, "password": password}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
+def runs_of(client: TestClient) -> RunNow:
+    """The app's Run now, to wait for its runs."""
+    runs: RunNow = cast(Starlette, client.app).state.web.runs
+    return runs
+
+
+def runs_of_app(app: object) -> RunNow:
+    runs: RunNow = cast(Starlette, app).state.web.runs
+    return runs
