@@ -42,6 +42,7 @@ ROUTE_MODULES = (
     "pipeline.web.login",
     "pipeline.web.runs",
     "pipeline.web.subscribers",
+    "pipeline.web.sources",
 )
 
 SESSION_HOURS = 12  # the session cookie's life; an admin login also ends then (AdminSessions)
