@@ -193,7 +193,9 @@ def schedule(config_path: Path) -> None:
     "--forwarded-allow-ips",
     default="127.0.0.1",
     show_default=True,
-    help="Proxies whose X-Forwarded-For/-Proto headers are believed (comma-separated, or '*').",
+    envvar="FORWARDED_ALLOW_IPS",
+    help="Proxies whose X-Forwarded-For/-Proto headers are believed (comma-separated addresses or "
+    "networks); also read from FORWARDED_ALLOW_IPS.",
 )
 @click.option(
     "--hash-password",

@@ -130,7 +130,12 @@ class BackgroundService:
         )
         self._scheduler.start()
 
+    def stopping(self) -> None:
+        """No tick starts from now on, a run in flight stops after its stage (a signal came)."""
+        self._stop.set()
+
     def stop(self) -> None:
+        """Stop (waiting for a run in flight to end its stage) and let go of the lock."""
         self._stop.set()
         try:
             self._scheduler.shutdown(wait=True)

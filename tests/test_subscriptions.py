@@ -13,11 +13,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import SmtpServer, write_sources
+from conftest import NO_WAIT, LoopbackSite, SmtpServer, publish_news, write_sources
 
 from pipeline.config import Config, load_config
 from pipeline.errors import ConfigError
 from pipeline.publish import subscriptions
+from pipeline.publish.mail import build_message, personalise
+from pipeline.publish.personal import Personal
 from pipeline.publish.subscriptions import (
     CONFIRM_PATH,
     UNSUBSCRIBE_PATH,
@@ -30,7 +32,8 @@ from pipeline.publish.subscriptions import (
     unsubscribe,
     unsubscribe_url,
 )
-from pipeline.publish.tokens import make_token, read_token
+from pipeline.publish.tokens import TOKEN_PLACEHOLDER, make_token, read_token
+from pipeline.service import run_due_slots
 from pipeline.store import Store
 from pipeline.store.records import SubscriberStatus
 
@@ -38,6 +41,8 @@ SECRET = b"k" * 32
 OTHER_SECRET = b"q" * 32
 NOW = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 PUBLIC = "https://news.example/brief/"
+AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
+AT_2100 = datetime(2026, 11, 10, 21, 0, 30, tzinfo=UTC)
 
 
 def web_config(tmp_path: Path, public_url: str = PUBLIC) -> Config:
@@ -279,3 +284,112 @@ def test_the_api_names_the_web_app_imports() -> None:
         "/confirm",
         "/unsubscribe",
     )
+
+
+# -- the brief's messages ---------------------------------------------------------------------------
+
+
+def test_each_message_carries_its_own_unsubscribe_link_in_its_headers_and_both_parts(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEF_SECRET", SECRET.decode())
+    smtp = make_smtp()
+    three = ("ana@readers.example", "Ben Ode <ben@harbour.example>", "carla@quay.example")
+    path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=three)
+    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    config = load_config(path)
+
+    first = run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
+
+    assert first is not None and first.delivery.sent, first
+    addresses = ["ana@readers.example", "ben@harbour.example", "carla@quay.example"]
+    links = {a: unsubscribe_url(config, SECRET, a) for a in addresses}
+    assert len(smtp.mailbox.accepted) == 3
+    for content, (own,) in zip(smtp.mailbox.accepted, smtp.mailbox.envelopes, strict=True):
+        message = message_from_bytes(content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        assert [a.addr_spec for a in message["To"].addresses] == [own]
+        https, mailto = re.findall(r"<([^>]+)>", str(message["List-Unsubscribe"]))
+        assert https == links[own] and mailto == "mailto:brief@karsholm.example?subject=unsubscribe"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        text, html = message.get_body(("plain",)), message.get_body(("html",))
+        assert text is not None and html is not None
+        assert f"Unsubscribe in one click: {https}" in text.get_content()
+        assert f'href="{https}"' in html.get_content() and ">Unsubscribe</a>" in html.get_content()
+        for other in addresses:
+            if other != own:
+                assert other.encode() not in content
+                assert token_of(links[other]).encode() not in content.replace(b"=\r\n", b"")
+        assert TOKEN_PLACEHOLDER.encode() not in content.replace(b"=\r\n", b"")
+        assert max(len(line) for line in content.split(b"\r\n")) <= 998
+        # each part as it travels, encoded again as it was: no longer a line than the email
+        # package makes (78, its SMTP policy's max_line_length)
+        for part in (text, html):
+            assert part["Content-Transfer-Encoding"] in ("quoted-printable", "base64")
+            assert max(len(line) for line in str(part.get_payload()).splitlines()) <= 78
+
+    # Carla unsubscribes in one click from her message's header, long after it came
+    carla = next(
+        message_from_bytes(c, policy=policy.default)
+        for c, (own,) in zip(smtp.mailbox.accepted, smtp.mailbox.envelopes, strict=True)
+        if own == "carla@quay.example"
+    )
+    header_link = re.findall(r"<([^>]+)>", str(carla["List-Unsubscribe"]))[0]
+    store = Store(config.state_dir)
+    try:
+        assert (
+            unsubscribe(store, SECRET, token_of(header_link), AT_1500 + timedelta(days=400)) == addresses[2]
+        )
+    finally:
+        store.close()
+    second = run_due_slots(config, clock=lambda: AT_2100, smtp=smtp.settings(), policy=NO_WAIT)
+    assert second is not None and second.delivery.sent, second
+    assert sorted(e for (e,) in smtp.mailbox.envelopes[3:]) == addresses[:2], (
+        "not to Carla, though delivery.to lists her"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Plain words only.\n", "7bit"),
+        ("Søren’s café · mostly plain words, and a long line " * 6 + "\n", "quoted-printable"),
+        ("Ærø øæå ÆØÅ ñ € ’ “ ” · " * 20 + "\n", "base64"),
+    ],
+)
+def test_a_subscribers_link_is_put_in_each_part_as_it_is_encoded(text: str, encoding: str) -> None:
+    link = f"https://n.example/u?token={TOKEN_PLACEHOLDER}"  # 7bit: no line over 78
+    raw, _ = build_message(
+        subject="Karsholm Brief",
+        text=f"{text}Unsubscribe in one click:\n{link}\n{text}",
+        html=f'<p>{text}</p><p>{text}<a href="{link}"\n>Unsubscribe</a> {text}</p>\n',
+        mail_from="Karsholm Brief <brief@karsholm.example>",
+        mail_to=["ana@readers.example", "ben@harbour.example"],
+        brief_id="2026-11-10T1500Z",
+        when=NOW,
+        unsubscribe=link,
+    )
+    personal = Personal(raw)
+    sent = {}
+    for address in ("ana@readers.example", "ben@harbour.example"):
+        token = make_token(SECRET, "unsubscribe", address)
+        content, _ = personal.for_subscriber("2026-11-10T1500Z", address, "", token)
+        assert content == personalise(raw, "2026-11-10T1500Z", address, "", token)[0], "the same bytes"
+        message = message_from_bytes(content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        own = link.replace(TOKEN_PLACEHOLDER, token)
+        for part, expected in (
+            (message.get_body(("plain",)), f"{text}Unsubscribe in one click:\n{own}\n{text}"),
+            (
+                message.get_body(("html",)),
+                f'<p>{text}</p><p>{text}<a href="{own}"\n>Unsubscribe</a> {text}</p>\n',
+            ),
+        ):
+            assert part is not None and part["Content-Transfer-Encoding"] == encoding
+            assert part.get_content().replace("\r\n", "\n") == expected
+            longest = max(len(line) for line in str(part.get_payload()).splitlines())
+            assert longest <= (998 if encoding == "7bit" else 78)  # 7bit: the link's line grows
+        sent[address] = content
+    assert sent["ana@readers.example"] != sent["ben@harbour.example"]
+    with pytest.raises(ValueError, match="no subscriber's token"):
+        personal.for_subscriber("2026-11-10T1500Z", "ana@readers.example", "", None)

@@ -6,24 +6,31 @@ or a few, as an attacker or a careless client would send them.
 
 from __future__ import annotations
 
+import email
+import email.policy
+import html
 import os
+import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import LoopbackSite, Reply, rss_feed
 from starlette.testclient import TestClient
 from web_app import ENV, PASSWORD, SECRET, Clock, csrf_of, log_in, runs_of, write_config
 
-from pipeline.config import Config
-from pipeline.demo import run_demo
+from pipeline.config import Config, SmtpSettings
+from pipeline.demo import SmtpSink, run_demo, smtp_sink
 from pipeline.errors import ConfigError
 from pipeline.store import Store
 from pipeline.store.records import SubscriberStatus
 from pipeline.web import create_app
+from pipeline.web.archive import APP_LINKS
 from pipeline.web.guards import AdminPassword, hash_password
 
 # -- fixtures ---------------------------------------------------------------------------------------
@@ -114,6 +121,20 @@ def test_a_damaged_hash_is_refused_with_how_to_make_one() -> None:
         AdminPassword.from_env("scrypt:16384:8:1:not base64!:xx")
 
 
+def test_a_change_to_sources_yaml_is_seen_by_the_next_page_and_a_broken_one_is_not(
+    client: TestClient, config: Config
+) -> None:
+    assert "Harbour Brief" in client.get("/status").text
+    text = config.path.read_text(encoding="utf-8")
+    config.path.write_text(text.replace("title: Harbour Brief", "title: Harbour Evening"), encoding="utf-8")
+    os.utime(config.path, ns=(1, 10**18))  # a new mtime, however coarse the file system's clock
+    assert "Harbour Evening" in client.get("/status").text
+    assert runs_of(client).config.title == "Harbour Evening"  # Run now uses it too
+    config.path.write_text(text.replace("feeds:", "feeds: [oops"), encoding="utf-8")
+    os.utime(config.path, ns=(1, 2 * 10**18))
+    assert "Harbour Evening" in client.get("/status").text  # kept: the site stays up
+
+
 # -- the archive -----------------------------------------------------------------------------------------
 
 
@@ -124,11 +145,15 @@ def test_the_archive_is_served_live_as_output_holds_it(demo: Path) -> None:
     client = TestClient(create_app(config, env=ENV))
     index = client.get("/")
     assert index.status_code == 200
-    assert index.content == (config.output_dir / "index.html").read_bytes()
+    # the page as written, with the app's links in its header
+    assert index.content.replace(APP_LINKS, b"") == (config.output_dir / "index.html").read_bytes()
+    assert index.content.count(b'href="/subscribe"') == 1
     brief = sorted(config.output_dir.glob("20*/*/*/*/index.html"))[-1]
     folder = "/" + brief.parent.relative_to(config.output_dir).as_posix()
     assert client.get(folder, follow_redirects=False).headers["location"] == folder + "/"
-    assert client.get(folder + "/").content == brief.read_bytes()
+    assert client.get(folder + "/").content.replace(APP_LINKS, b"") == brief.read_bytes()
+    email_page = client.get(folder + "/email.html").content
+    assert email_page == (brief.parent / "email.html").read_bytes()  # the email as sent, untouched
     assert client.get("/feed.xml").headers["content-type"].startswith("application/atom+xml")
     css = client.get("/assets/style.css")
     assert css.status_code == 200 and "brief serve" in css.text
@@ -214,6 +239,13 @@ def test_the_session_cookie_is_httponly_and_samesite_and_secure_behind_https(tmp
     assert (
         cookie.startswith("__Host-brief=") and "; secure" in cookie.lower() and "httponly" in cookie.lower()
     )
+
+
+def test_with_a_public_address_a_request_for_another_host_is_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "tls", web="  public_url: https://news.example/\n")
+    client = TestClient(create_app(config, env=ENV), base_url="https://news.example")
+    assert client.get("/status").status_code == 200
+    assert client.get("/status", headers={"Host": "rebound.evil.example"}).status_code == 400
 
 
 def test_a_wrong_password_is_refused_and_logs_nobody_in(client: TestClient) -> None:
@@ -357,6 +389,22 @@ def test_a_form_posted_from_another_site_is_refused_even_with_the_token(
     assert "mallory@example.org" not in _subscribers(config)
 
 
+def test_a_token_page_form_posts_with_origin_null_and_its_token_decides(
+    public: tuple[TestClient, Config], clock: Clock
+) -> None:
+    """A page sent with Referrer-Policy: no-referrer makes the browser send `Origin: null`."""
+    client, config = public
+    link = _active(config, "ana@example.org", clock)
+    page = client.get(link)
+    token = html.unescape(re.search(r'name="token" value="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    refused = client.post("/unsubscribe", data={"token": token, "csrf": "A" * 43}, headers={"Origin": "null"})
+    assert refused.status_code == 403
+    done = client.post(
+        "/unsubscribe", data={"token": token, "csrf": csrf_of(page.text)}, headers={"Origin": "null"}
+    )
+    assert done.status_code == 200 and _subscribers(config) == {"ana@example.org": "unsubscribed"}
+
+
 # -- headers and limits ------------------------------------------------------------------------------------
 
 
@@ -407,7 +455,8 @@ def test_the_admin_adds_and_removes_subscribers(admin: TestClient, config: Confi
     page = admin.post(
         "/admin/subscribers/add", data={"csrf": token, "address": "ana@example.org", "name": "Ana"}
     )
-    assert _subscribers(config) == {"ana@example.org": "active"}  # the admin may bring one back
+    assert "only its owner can subscribe again" in page.text  # one who left is not brought back
+    assert _subscribers(config) == {"ana@example.org": "unsubscribed"}
 
 
 @pytest.mark.parametrize(
@@ -416,7 +465,8 @@ def test_the_admin_adds_and_removes_subscribers(admin: TestClient, config: Confi
 def test_a_bad_address_is_said_and_nothing_added(admin: TestClient, config: Config, address: str) -> None:
     token = csrf_of(admin.get("/admin/subscribers").text)
     page = admin.post("/admin/subscribers/add", data={"csrf": token, "address": address})
-    assert page.status_code == 400 and "Give one address" in page.text
+    assert page.status_code == 400
+    assert "Please enter your email address." in page.text or "is not an email address" in page.text
     assert _subscribers(config) == {}
 
 
@@ -505,3 +555,194 @@ def test_a_second_run_now_while_one_runs_is_refused(site: LoopbackSite, tmp_path
     finally:
         gate.set()
         runs_of(admin).wait(60)
+
+
+# -- subscribing, confirming, unsubscribing ----------------------------------------------------------------
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    with smtp_sink() as found:
+        yield found
+
+
+@pytest.fixture
+def public(tmp_path: Path, clock: Clock, sink: SmtpSink) -> tuple[TestClient, Config]:
+    """An app open to subscriptions: a public address and a mail server."""
+    config = write_config(tmp_path / "open", web="  public_url: http://testserver/\n")
+    smtp = SmtpSettings("127.0.0.1", sink.port, None, None, "none")
+    return TestClient(create_app(config, clock=clock, smtp=smtp, env=ENV)), config
+
+
+def _mailed_link(sink: SmtpSink, path: str) -> str:
+    """The link to `path` in the last mail the sink received (its text part, decoded)."""
+    message = email.message_from_bytes(sink.messages[-1], policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(rf"http://testserver{path}\?token=\S+", body.get_content())
+    assert found, body.get_content()
+    return found.group(0)
+
+
+def _subscribe(client: TestClient, address: str, name: str = "") -> Any:
+    token = csrf_of(client.get("/subscribe").text)
+    return client.post("/subscribe", data={"csrf": token, "address": address, "name": name})
+
+
+def test_subscribing_mails_a_link_whose_page_confirms_only_when_its_button_is_pressed(
+    public: tuple[TestClient, Config], sink: SmtpSink
+) -> None:
+    client, config = public
+    answer = _subscribe(client, "ana@example.org", "Ana")
+    assert answer.status_code == 200 and "a message to confirm is on its way" in answer.text
+    assert len(sink.messages) == 1
+    link = _mailed_link(sink, "/confirm")
+    page = client.get(link)  # what a mail scanner does: it changes nothing
+    assert page.status_code == 200 and "Confirm my subscription" in page.text
+    assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
+    assert _subscribers(config) == {"ana@example.org": "pending"}
+    token = re.search(r'name="token" value="([^"]+)"', page.text)
+    assert token
+    done = client.post("/confirm", data={"csrf": csrf_of(page.text), "token": html.unescape(token.group(1))})
+    assert done.status_code == 200 and "is subscribed" in done.text
+    assert _subscribers(config) == {"ana@example.org": "active"}
+
+
+def test_a_forged_or_expired_confirm_link_is_refused_and_subscribes_nobody(
+    public: tuple[TestClient, Config], sink: SmtpSink, clock: Clock
+) -> None:
+    client, config = public
+    _subscribe(client, "ana@example.org")
+    link = _mailed_link(sink, "/confirm")
+    payload, mac = link.split("token=")[1].split(".")
+    forged = client.get(f"/confirm?token={payload}.{'A' * len(mac)}")
+    assert forged.status_code == 400 and "not one we sent" in forged.text
+    mine = TestClient(client.app)  # a token made up by someone without the secret, posted directly
+    posted = mine.post(
+        "/confirm",
+        data={"csrf": csrf_of(mine.get("/subscribe").text), "token": f"{payload}.{'A' * len(mac)}"},
+    )
+    assert posted.status_code == 400
+    clock.advance(hours=48, seconds=1)
+    expired = client.get(link)
+    assert expired.status_code == 400 and "expired" in expired.text and 'href="/subscribe"' in expired.text
+    assert _subscribers(config) == {"ana@example.org": "pending"}
+
+
+def test_confirming_without_the_pages_csrf_token_is_refused(
+    public: tuple[TestClient, Config], sink: SmtpSink
+) -> None:
+    client, config = public
+    _subscribe(client, "ana@example.org")
+    token = _mailed_link(sink, "/confirm").split("token=")[1]
+    stranger = TestClient(client.app)
+    assert stranger.post("/confirm", data={"token": token}).status_code == 403
+    assert _subscribers(config) == {"ana@example.org": "pending"}
+
+
+def _active(config: Config, address: str, clock: Clock) -> str:
+    """`address` subscribed, and the unsubscribe link its mails carry."""
+    from pipeline.publish.tokens import unsubscribe_url
+
+    store = Store(config.state_dir)
+    try:
+        store.add_subscriber(address, "", clock())
+    finally:
+        store.close()
+    link = unsubscribe_url(config, SECRET.encode(), address)
+    assert link
+    return link
+
+
+def test_one_click_unsubscribe_needs_no_session_and_no_csrf_token(
+    public: tuple[TestClient, Config], clock: Clock
+) -> None:
+    client, config = public
+    link = _active(config, "ana@example.org", clock)
+    provider = TestClient(client.app)  # a mail provider's server: no cookie, no page seen first
+    answer = provider.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200 and "is unsubscribed" in answer.text
+    assert _subscribers(config) == {"ana@example.org": "unsubscribed"}
+    again = provider.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200  # idempotent
+
+
+def test_the_unsubscribe_page_shows_a_button_and_its_form_needs_the_csrf_token(
+    public: tuple[TestClient, Config], clock: Clock
+) -> None:
+    client, config = public
+    link = _active(config, "ana@example.org", clock)
+    page = client.get(link)
+    assert "Unsubscribe</button>" in page.text and page.headers["referrer-policy"] == "no-referrer"
+    assert _subscribers(config) == {"ana@example.org": "active"}
+    token = html.unescape(re.search(r'name="token" value="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+    assert client.post("/unsubscribe", data={"token": token}).status_code == 403
+    assert _subscribers(config) == {"ana@example.org": "active"}
+    done = client.post("/unsubscribe", data={"token": token, "csrf": csrf_of(page.text)})
+    assert "is unsubscribed" in done.text
+    assert _subscribers(config) == {"ana@example.org": "unsubscribed"}
+
+
+@pytest.mark.parametrize("kind", ["forged", "malformed", "a confirm token"])
+def test_a_bad_unsubscribe_token_is_refused_and_changes_nothing(
+    public: tuple[TestClient, Config], sink: SmtpSink, clock: Clock, kind: str
+) -> None:
+    client, config = public
+    link = _active(config, "ana@example.org", clock)
+    token = link.split("token=")[1]
+    if kind == "a confirm token":
+        _subscribe(client, "bob@example.org")
+        token = _mailed_link(sink, "/confirm").split("token=")[1]
+    bad = {"forged": token[:-4] + "AAAA", "malformed": "nonsense", "a confirm token": token}[kind]
+    answer = client.post(f"/unsubscribe?token={bad}", data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 400
+    assert client.get(f"/unsubscribe?token={bad}").status_code == 400
+    assert _subscribers(config)["ana@example.org"] == "active"
+
+
+def test_two_hundred_subscribe_requests_from_one_address_send_five_mails(
+    public: tuple[TestClient, Config], sink: SmtpSink
+) -> None:
+    client, _ = public
+    token = csrf_of(client.get("/subscribe").text)
+    codes = [
+        client.post("/subscribe", data={"csrf": token, "address": f"victim{i}@example.org"}).status_code
+        for i in range(200)
+    ]
+    assert codes == [200] * 5 + [429] * 195
+    assert len(sink.messages) == 5
+    refused = client.post("/subscribe", data={"csrf": token, "address": "late@example.org"})
+    assert "Too many subscribe requests from your address" in refused.text
+    assert int(refused.headers["retry-after"]) > 0
+    # another reader, from another address, is not held back by it
+    other = TestClient(client.app, client=("198.51.100.7", 40000))
+    assert _subscribe(other, "carol@example.org").status_code == 200
+    assert len(sink.messages) == 6
+
+
+def test_a_subscriber_address_or_name_carrying_script_is_refused_or_kept_as_text(
+    public: tuple[TestClient, Config], sink: SmtpSink
+) -> None:
+    client, _ = public
+    bad = _subscribe(client, '"><script>alert(1)</script>@evil.example')
+    assert bad.status_code == 400 and "<script>" not in bad.text
+    assert "&lt;script&gt;" in bad.text  # said back, as text
+    named = _subscribe(client, "dan@example.org", "<script>alert(2)</script>")
+    assert named.status_code == 200
+    assert b"<script>" not in sink.messages[-1]  # what the requester typed as a name is never mailed
+    log_in(client)
+    page = client.get("/admin/subscribers").text
+    assert "<script>alert(2)" not in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+
+
+def test_without_a_public_address_subscribing_is_closed_and_says_why(client: TestClient) -> None:
+    page = client.get("/subscribe")
+    assert "Subscribing is not open on this server: web.public_url is not set" in page.text
+    answer = _subscribe_any(client)
+    assert answer.status_code == 503
+
+
+def _subscribe_any(client: TestClient) -> Any:
+    token = csrf_of(client.get("/login").text)
+    return client.post("/subscribe", data={"csrf": token, "address": "ana@example.org"})

@@ -24,7 +24,7 @@ from pathlib import Path
 from pipeline.config import Config
 from pipeline.errors import LostStateError
 from pipeline.models import ArchivedBrief, Brief, SourceRef
-from pipeline.publish import archive, mail, render, site
+from pipeline.publish import archive, mail, render, site, tokens
 from pipeline.publish.serialize import brief_from_json, brief_to_json, digest_from_json, digest_to_json
 from pipeline.store import Store
 
@@ -53,8 +53,11 @@ def write_brief(
     client does not drop the new one as a duplicate.
     """
     templates = config.templates_dir
+    unsubscribe = tokens.unsubscribe_link(config, tokens.secret_from_env())
     while True:  # only the email is rendered again; the page once, below
-        email = render.render_email(brief, templates, config.archive_url)
+        email = render.render_email(
+            brief, templates, config.archive_url, unsubscribe=unsubscribe, sender=config.mail_from
+        )
         raw, message_id = mail.build_message(
             subject=email.subject,
             text=email.text,
@@ -64,6 +67,7 @@ def write_brief(
             brief_id=brief.id,
             when=now,
             nonce=nonce,
+            unsubscribe=unsubscribe,
         )
         if (
             mail.html_part_size(raw) <= EMAIL_HTML_BUDGET
@@ -122,7 +126,16 @@ def rebuild_archive(config: Config) -> int:
         templates = config.templates_dir
         for i, (_, brief, raw) in enumerate(kept):
             neighbours = (kept[i - 1][0] if i > 0 else None, kept[i + 1][0] if i + 1 < len(kept) else None)
-            rendered = render.render_brief(brief, templates, config.archive_url, neighbours=neighbours)
+            # the email's files say what its message says: a one-click link if it carries one
+            link = tokens.placeholder_link(config) if tokens.TOKEN_PLACEHOLDER.encode() in raw else ""
+            rendered = render.render_brief(
+                brief,
+                templates,
+                config.archive_url,
+                neighbours=neighbours,
+                unsubscribe=link,
+                sender=config.mail_from,
+            )
             archive.write_brief(config.output_dir, brief.slot, _brief_files(rendered, raw))
         months = [month for month, _ in store.brief_months()]
         pages = _site_pages(store, config, store.appearing_threads(), months)

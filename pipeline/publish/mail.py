@@ -25,6 +25,7 @@ from email.utils import format_datetime, getaddresses
 
 from pipeline.config import SmtpSettings
 from pipeline.errors import DeliveryError
+from pipeline.publish.personal import Personal, logical_headers
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +52,16 @@ def build_message(
     brief_id: str,
     when: datetime,
     nonce: str = "",
+    unsubscribe: str = "",
 ) -> tuple[bytes, str]:
     """The message as bytes, and its Message-ID: stable for a brief and its recipients, so a
     resend after a crash can be recognised; `nonce` makes a deliberate second sending distinct
     (with a digest of its text beside it: a different body never gets a Message-ID used before,
     even if the count in `nonce` started again).
     The To header names the recipient when there is one, and no one when there are several
-    (they are the envelope's recipients): no reader learns who else receives the brief."""
+    (they are the envelope's recipients): no reader learns who else receives the brief.
+    With `unsubscribe` (an https link carrying `tokens.TOKEN_PLACEHOLDER`), List-Unsubscribe
+    offers it before the mailto and List-Unsubscribe-Post makes it one click (RFC 8058)."""
     domain = _domain(mail_from)
     digest = hashlib.sha1(("|".join(sorted(mail_to)) + brief_id).encode()).hexdigest()[:12]
     if nonce:
@@ -77,50 +81,37 @@ def build_message(
     msg.add_alternative(html, subtype="html")
     # the boundary from the Message-ID, not a random draw: the same brief is the same bytes
     msg.set_boundary(_boundary(message_id, text, html))
-    return msg.as_bytes(), message_id
+    raw = msg.as_bytes()
+    if unsubscribe:
+        raw = _replace_header(raw, "List-Unsubscribe", _one_click(unsubscribe, sender))
+    return raw, message_id
 
 
-def personalise(raw: bytes, brief_id: str, address: str, name: str = "") -> tuple[bytes, str]:
-    """The brief's one message made one subscriber's: `To` is their address alone and the
-    Message-ID theirs (as `build_message` makes it for that one recipient); every other byte is
-    the brief's, so the same message.eml always gives the same bytes. A message already
-    addressed to them alone is returned as it is.
+def _one_click(link: str, sender: str) -> bytes:
+    """The List-Unsubscribe and List-Unsubscribe-Post lines for an https `link` and the sender's
+    mailto, folded by hand between the two: the email package would encode a long link as
+    RFC 2047 words, which no client takes for a link."""
+    return (
+        f"List-Unsubscribe: <{link}>,\r\n <mailto:{sender}?subject=unsubscribe>\r\n"
+        "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    ).encode("ascii")
 
-    This is the seam for a subscriber's own unsubscribe link and header (issue 20, item 2)."""
+
+def _replace_header(raw: bytes, name: str, lines: bytes) -> bytes:
+    """`raw` with its header `name` (with its folded lines) replaced by `lines`."""
     head, sep, body = raw.partition(b"\r\n\r\n")
-    headers = _logical_headers(head)
-    given = {k.lower(): " ".join(v.split(b":", 1)[1].decode("utf-8", "replace").split()) for k, v in headers}
-    old_id = given.get("message-id", "").strip()
-    if getaddresses([given.get("to", "")])[0][1].lower() == address.lower():
-        return raw, old_id
-    local, _, domain = old_id.strip("<>").partition("@")
-    digest = hashlib.sha1((address + brief_id).encode()).hexdigest()[:12]
-    prefix = f"brief.{brief_id}."
-    if local.startswith(prefix) and len(local) >= len(prefix) + 12:
-        local = prefix + digest + local[len(prefix) + 12 :]
-    else:
-        local = f"{local}.{digest}"
-    message_id = f"<{local}@{domain or 'localhost'}>"
-    to = str(Address(display_name=name, addr_spec=address)) if name else address
-    out = []
-    for key, line in headers:
-        if key.lower() == "to":
-            line = SMTP.fold("To", to).encode()
-        elif key.lower() == "message-id":
-            line = SMTP.fold("Message-ID", message_id).encode()
-        out.append(line)
-    return b"".join(out).removesuffix(b"\r\n") + sep + body, message_id
+    out = [lines if key.lower() == name.lower() else line for key, line in logical_headers(head)]
+    return b"".join(out).removesuffix(b"\r\n") + sep + body
 
 
-def _logical_headers(head: bytes) -> list[tuple[str, bytes]]:
-    """Each header of a header block with its folded lines, as (name, bytes with its CRLF)."""
-    found: list[tuple[str, bytes]] = []
-    for line in (head + b"\r\n").splitlines(keepends=True):
-        if line[:1] in (b" ", b"\t") and found:
-            found[-1] = (found[-1][0], found[-1][1] + line)
-        else:
-            found.append((line.split(b":", 1)[0].decode("ascii", "replace").strip(), line))
-    return found
+def personalise(
+    raw: bytes, brief_id: str, address: str, name: str = "", token: str | None = None
+) -> tuple[bytes, str]:
+    """The brief's one message made one subscriber's: `To` is their address alone, the
+    Message-ID theirs and, where the message has one-click links, their own unsubscribe `token`
+    in its List-Unsubscribe header and both parts (`personal.Personal`, which the outbox makes
+    once for many subscribers). The same message.eml always gives the same bytes."""
+    return Personal(raw).for_subscriber(brief_id, address, name, token)
 
 
 def _boundary(message_id: str, *parts: str) -> str:

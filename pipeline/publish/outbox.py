@@ -13,8 +13,8 @@ backoff, then `deferred`: `brief schedule` tries again every `delivery.retry_aft
 until it is delivered or a later brief takes its news in (`covered`); permanent ones are
 recorded and shown, never retried.
 
-The slot's message is sent to each subscriber alone (`mail.personalise`: their To and
-Message-ID on the stored bytes, so a resend is byte for byte the message sent before). The
+The slot's message is sent to each subscriber alone (`mail.personalise`: their To, Message-ID
+and unsubscribe link on the stored bytes, so a resend is byte for byte the message sent before). The
 outbox keeps a row per (slot, subscriber), recorded `sent` with the slot's count in the
 transaction that follows each 250: a kill in the middle resends to those not recorded (the one
 in flight may get one identical copy) and never to the others. Temporary and permanent refusals
@@ -35,7 +35,9 @@ from pathlib import Path
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import DeliveryError
 from pipeline.models import Delivery
-from pipeline.publish.mail import MessageRefused, SmtpSession, Timeouts, personalise
+from pipeline.publish.mail import MessageRefused, SmtpSession, Timeouts
+from pipeline.publish.personal import Personal
+from pipeline.publish.tokens import TOKEN_PLACEHOLDER, make_token, secret_from_env
 from pipeline.store import Store
 from pipeline.store.records import (
     DeliveryRecord,
@@ -220,6 +222,12 @@ def _send(
     in rounds: after a round that left some refused for now, the next of the policy's pauses,
     then those again. The recipients are the active subscribers when the slot is first sent."""
     raw = eml.read_bytes()
+    try:
+        token_of = subscriber_tokens(raw)
+    except DeliveryError as exc:
+        error = f"delivery failed: {exc}"
+        settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
+        return Delivery(message_id, str(eml), False, f"{error} ({exc.hint})", failed=True)
     with store.transaction():
         settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, attempt=True)
         if not store.recipients(brief_id):
@@ -229,7 +237,7 @@ def _send(
         delays = tuple(float(config.retry_pause * k) for k in RETRY_FACTORS)
     broken: DeliveryError | None = None
     for delay in (*delays, None):
-        broken = _round(store, brief_id, raw, config, smtp, now, policy)
+        broken = _round(store, brief_id, raw, config, smtp, now, policy, token_of)
         left = [r for r in store.recipients(brief_id) if r.state in WAITING]
         if not left or delay is None or (broken is not None and not broken.temporary):
             break
@@ -246,6 +254,22 @@ def _send(
 WAITING = (RecipientState.PENDING, RecipientState.DEFERRED)
 
 
+def subscriber_tokens(raw: bytes) -> Callable[[str], str | None]:
+    """Each subscriber's unsubscribe token for a message that carries one-click links (None for
+    one that does not). Raises DeliveryError when it carries them and BRIEF_SECRET is unset:
+    the links would not work."""
+    if TOKEN_PLACEHOLDER.encode("ascii") not in raw.partition(b"\r\n\r\n")[0]:
+        return lambda address: None
+    secret = secret_from_env()
+    if secret is None:
+        raise DeliveryError(
+            "the brief's message has one-click unsubscribe links and BRIEF_SECRET is not set to sign them",
+            hint="set BRIEF_SECRET as it was when the brief was made, or make the brief again with "
+            "`brief run --slot SLOT --rebuild`",
+        )
+    return lambda address: make_token(secret, "unsubscribe", address)
+
+
 def _round(
     store: Store,
     brief_id: str,
@@ -254,11 +278,13 @@ def _round(
     smtp: SmtpSettings,
     now: datetime,
     policy: SendPolicy,
+    token_of: Callable[[str], str | None],
 ) -> DeliveryError | None:
     """One pass over the recipients still waiting, each one's message on one connection, at
     `delivery.pace`; each result kept as it comes (a kill loses at most the one in flight,
     sent again, the same bytes, by the next start). Returns what broke the connection, if so."""
     active = {s.address.lower() for s in store.subscribers(SubscriberStatus.ACTIVE)}
+    message = Personal(raw)  # read once, made each one's below
     gap = 1.0 / config.pace if config.pace else 0.0
     due = policy.clock()
     with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
@@ -268,7 +294,9 @@ def _round(
             if person.address.lower() not in active:  # left since the slot was first sent
                 store.set_recipient(brief_id, person.address, RecipientState.DROPPED, now)
                 continue
-            personal, _ = personalise(raw, brief_id, person.address, person.name)
+            personal, _ = message.for_subscriber(
+                brief_id, person.address, person.name, token_of(person.address)
+            )
             wait = due - policy.clock()
             if wait > 0:
                 policy.sleep(wait)
@@ -385,10 +413,13 @@ def resend_brief(
     people = store.subscribers(SubscriberStatus.ACTIVE)
     refused: list[str] = []
     try:
+        token_of = subscriber_tokens(raw)
+        template = Personal(raw)
         with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
             for person in people:
                 try:
-                    personal, _ = personalise(raw, brief_id, person.address, person.name)
+                    token = token_of(person.address)
+                    personal, _ = template.for_subscriber(brief_id, person.address, person.name, token)
                     session.send(personal, config.mail_from, person.address)
                 except MessageRefused as exc:
                     refused.append(f"{person.address} ({exc})")

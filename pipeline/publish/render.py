@@ -13,6 +13,7 @@ import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -106,14 +107,30 @@ class RenderedEmail:
     subject: str
 
 
-def render_email(brief: Brief, templates: Path | None = None, archive_url: str = "") -> RenderedEmail:
+def render_email(
+    brief: Brief,
+    templates: Path | None = None,
+    archive_url: str = "",
+    *,
+    unsubscribe: str = "",
+    sender: str = "",
+) -> RenderedEmail:
     """The email of one brief (HTML with its CSS inlined, and plain text). With the public
     address of the archive (`archive_url`, ending with "/"), it links to the brief's page and
-    to each thread's page there."""
+    to each thread's page there. Both parts end with how to stop receiving it: the one-click
+    link `unsubscribe` (each subscriber's token put in by `mail.personalise`), else a mail to
+    `sender`."""
     html_env, text_env = make_environments(templates)
     subject = subject_of(brief)
     page = archive_url + brief_folder(brief.slot) + "/index.html" if archive_url else ""
-    context = {"brief": brief, "subject": subject, "archive": archive_url, "page": page}
+    context = {
+        "brief": brief,
+        "subject": subject,
+        "archive": archive_url,
+        "page": page,
+        "unsubscribe": unsubscribe,
+        "sender": getaddresses([sender])[0][1] if sender else "",
+    }
     with _template_errors(templates):
         html = _INLINER.inline(html_env.get_template("email.html").render(context))
         text = text_env.get_template("email.txt").render(context)
@@ -126,10 +143,13 @@ def render_brief(
     archive_url: str = "",
     email: RenderedEmail | None = None,
     neighbours: tuple[ArchivedBrief | None, ArchivedBrief | None] = (None, None),
+    *,
+    unsubscribe: str = "",
+    sender: str = "",
 ) -> RenderedBrief:
     """Render one brief to the email (`render_email`, unless given), the page (linking the
     briefs before and after it, `neighbours`) and brief.json."""
-    email = email or render_email(brief, templates, archive_url)
+    email = email or render_email(brief, templates, archive_url, unsubscribe=unsubscribe, sender=sender)
     page_html = brief_page(brief, neighbours, templates)
     return RenderedBrief(email.html, email.text, page_html, brief_to_json(brief), email.subject)
 

@@ -46,6 +46,10 @@ SUBSCRIBE_PATH = "/subscribe"  # GET: the form; POST: request a subscription (a 
 CONFIRM_PATH = "/confirm"  # ?token=: GET shows a button, POST confirms (a link scanner only GETs)
 UNSUBSCRIBE_PATH = "/unsubscribe"  # ?token=: GET shows a button, POST unsubscribes (RFC 8058's one click)
 
+# what the brief's one rendering carries in place of each subscriber's unsubscribe token: the
+# link in both parts and the List-Unsubscribe header (`mail.personalise` puts theirs in)
+TOKEN_PLACEHOLDER = "~dailybrief-subscriber-token~"  # noqa: S105 (a placeholder, no secret)
+
 _CODES: dict[str, Purpose] = {"c": "confirm", "u": "unsubscribe"}
 _KEY_LABEL = b"dailybrief subscription tokens v1"
 
@@ -129,6 +133,18 @@ def confirm_url(config: Config, secret: bytes, address: str, now: datetime) -> s
 def unsubscribe_url(config: Config, secret: bytes, address: str) -> str | None:
     """The one-click unsubscribe link for `address` (never expires); None without web.public_url."""
     return _url(config, UNSUBSCRIBE_PATH, make_token(secret, "unsubscribe", address))
+
+
+def unsubscribe_link(config: Config, secret: bytes | None) -> str:
+    """The unsubscribe link of the brief's one rendering, with TOKEN_PLACEHOLDER for each
+    subscriber's token; "" without web.public_url or a secret (no one-click link can work)."""
+    return placeholder_link(config) if secret else ""
+
+
+def placeholder_link(config: Config) -> str:
+    """The unsubscribe link with TOKEN_PLACEHOLDER for the token; "" without web.public_url."""
+    base = page_url(config, UNSUBSCRIBE_PATH)
+    return f"{base}?token={TOKEN_PLACEHOLDER}" if base else ""
 
 
 def page_url(config: Config, path: str) -> str | None:

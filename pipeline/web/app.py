@@ -42,6 +42,7 @@ ROUTE_MODULES = (
     "pipeline.web.login",
     "pipeline.web.runs",
     "pipeline.web.subscribers",
+    "pipeline.web.public",
     "pipeline.web.sources",
 )
 

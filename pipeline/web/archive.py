@@ -2,7 +2,8 @@
 
 Only files under the output folder are served: a path with a `..`, `.` or hidden part (however
 it was encoded: the server has decoded it by now) is not found, and so is one that leads out
-of the folder through a symlink. A folder is its `index.html`. The stylesheet is the one the
+of the folder through a symlink. A folder is its `index.html`. A page's header gets links to
+the status and the subscribe form (the file is not changed). The stylesheet is the one the
 archive is written with (the user's `templates/style.css` first), so the app's pages have it
 before the first brief is made.
 """
@@ -31,6 +32,10 @@ ARCHIVE_CSP = (
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 _SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*?)</script>", re.S | re.I)
+# the archive's pages, served here, link the app's pages a reader needs (the files are unchanged)
+APP_LINKS = (
+    '<p class="app-links"><a href="/status">Status</a> · <a href="/subscribe">Subscribe by email</a></p>\n'
+).encode()
 _TYPES = {".eml": "message/rfc822", ".json": "application/json", ".xml": "application/atom+xml"}
 
 
@@ -65,6 +70,13 @@ def csp_for(content: bytes) -> str:
     return ARCHIVE_CSP.format(scripts=" ".join(hashes) or "'none'")
 
 
+def with_app_links(page: bytes) -> bytes:
+    """The page with the app's links at the end of its header (a page without one, such as an
+    email, as it is)."""
+    head, sep, rest = page.partition(b"</header>")
+    return head + APP_LINKS + sep + rest if sep else page
+
+
 async def archive_page(request: Request) -> Response:
     root = web_context(request).config.output_dir
     path = request.url.path
@@ -80,7 +92,7 @@ async def archive_page(request: Request) -> Response:
     media = _TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
     headers = {"cache-control": "no-cache"}
     if found.suffix == ".html":
-        content = await run_in_threadpool(found.read_bytes)
+        content = with_app_links(await run_in_threadpool(found.read_bytes))
         headers["content-security-policy"] = csp_for(content)
         return Response(content, media_type="text/html; charset=utf-8", headers=headers)
     return FileResponse(found, media_type=media, headers=headers)

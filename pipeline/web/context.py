@@ -4,15 +4,20 @@ at module level, so two apps in one test never share a session or a limit."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from starlette.requests import Request
 
-from pipeline.config import Config, SmtpSettings
+from pipeline.config import Config, SmtpSettings, load_config
+from pipeline.errors import ConfigError
 from pipeline.web.guards import AdminPassword, AdminSessions, SlidingWindow
 from pipeline.web.runner import RunNow
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,9 +41,43 @@ class WebContext:
     subscribe_limit: SlidingWindow
     runs: RunNow
     nav: tuple[NavItem, ...]
+    _stamp: int | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self._stamp = _stamp(self.config)
+
+    def refresh(self) -> None:
+        """Read sources.yaml again when it changed on disk (by a page of the app, or by hand), so
+        the pages and Run now use what it says now. A file that no longer validates leaves the
+        config as it was, and is logged: a typo must not take the site down."""
+        stamp = _stamp(self.config)
+        if stamp is None or stamp == self._stamp:
+            return
+        with self._lock:
+            if stamp == self._stamp:
+                return
+            self._stamp = stamp
+            try:
+                config = load_config(self.config.path)
+            except ConfigError as exc:
+                log.warning(
+                    "sources.yaml changed but does not validate, keeping the config before it: %s", exc
+                )
+                return
+            self.config = config
+            self.runs.config = config
 
 
 def web_context(request: Request) -> WebContext:
-    """The app's context, from any request."""
+    """The app's context, from any request (its config as sources.yaml says now)."""
     found: WebContext = request.app.state.web
+    found.refresh()
     return found
+
+
+def _stamp(config: Config) -> int | None:
+    try:
+        return config.path.stat().st_mtime_ns
+    except OSError:
+        return None

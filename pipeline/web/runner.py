@@ -144,8 +144,12 @@ class RunNow:
         for thread in list(self._threads):
             thread.join(timeout)
 
+    def stopping(self) -> None:
+        """The server is stopping: no run starts, the one in flight stops after its stage."""
+        self._stopping.set()
+
     def stop(self) -> None:
-        """The server is stopping: a run in flight stops after its stage, as on SIGTERM."""
+        """Stop, and wait for the run in flight to have stopped."""
         self._stopping.set()
         self.wait()
 

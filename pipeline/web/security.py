@@ -13,8 +13,11 @@ nothing else:
     ROUTES = [Route("/threads/mute", mute, methods=["POST"])]
     NAV = [NavItem("Threads", "/threads", admin=True)]
 
+`web_context(request).config` is sources.yaml as it is now: a page that writes the file (or a
+hand edit) is seen by the next request, and by Run now.
+
 Templates get `csrf_field` (the hidden input to put in every form), `is_admin`, `live` (the
-pipeline's live line) and `nav`; every value is autoescaped.
+pipeline's live line), `nav`, `title` and `schedule`; every value is autoescaped.
 """
 
 from __future__ import annotations
@@ -103,9 +106,11 @@ def csrf_field(request: Request) -> Markup:
 
 def check_csrf(request: Request, form: FormData) -> None:
     """403 unless the form carries this session's token and, when the browser says where the
-    request comes from (Origin), it comes from this site."""
+    request comes from (Origin), it comes from this site. The token decides: the Origin is a
+    second lock for the browsers that send it."""
     origin = request.headers.get("origin")
-    if origin is not None and origin not in _own_origins(request):
+    # "null": what a browser sends from a page with Referrer-Policy: no-referrer (a token page)
+    if origin is not None and origin != "null" and origin not in _own_origins(request):
         raise HTTPException(403, CSRF_FAILED)
     sent = form.get(CSRF_FIELD)
     kept = request.session.get(CSRF_FIELD)
@@ -159,6 +164,7 @@ def page_context(request: Request) -> dict[str, Any]:
     return {
         "root": "/",
         "title": web.config.title,
+        "schedule": " and ".join(f"{t:%H:%M}" for t in web.config.schedule),
         "live": live_line(web.config, web.clock()),
         "is_admin": admin,
         "admin_enabled": web.admin is not None,

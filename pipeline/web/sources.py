@@ -5,9 +5,9 @@ file, export them as OPML. Threads: the configured threads (edit the title, desc
 names; mute, unmute) and the emerging stories of the last brief (follow one as a thread; mute).
 
 Every change goes through `pipeline.curate` / `pipeline.config_edit`, so it is written to
-sources.yaml by the README's one rule. Each page reads the file afresh and each form carries the
-version of the file it showed: a change to a file edited by hand since is refused (409), never
-written over it. After a change the app's config is the new one, so Run now reads it.
+sources.yaml by the README's one rule (and the app reads the file again, Run now included:
+`web_context`). Each form carries the version of the file its page showed: a change to a file
+edited by hand since is refused (409), never written over it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from pipeline import config_edit, curate
-from pipeline.config import Config, load_config
+from pipeline.config import Config
 from pipeline.config_edit import ConfigChangedError, Edited
 from pipeline.errors import BriefError
 from pipeline.ingest.discover import FoundFeed
@@ -170,8 +170,7 @@ async def import_opml(request: Request) -> Response:
 @require_admin
 async def export_opml(request: Request) -> Response:
     web = web_context(request)
-    config = await run_in_threadpool(load_config, web.config.path)
-    body = curate.export_opml(config, web.clock())
+    body = curate.export_opml(web.config, web.clock())
     return Response(
         body,
         media_type="text/x-opml; charset=utf-8",
@@ -217,9 +216,7 @@ async def _changed(
     web = web_context(request)
 
     def made() -> str:
-        edited = change(load_config(web.config.path))
-        _take(web, edited)
-        return edited.said
+        return change(web.config).said
 
     try:
         said = await run_in_threadpool(made)
@@ -233,14 +230,8 @@ async def _changed(
     return RedirectResponse(back, status_code=303)
 
 
-def _take(web: WebContext, edited: Edited) -> None:
-    """The app goes on with the config as now written (Run now reads it too)."""
-    web.config = edited.config
-    web.runs.config = edited.config
-
-
 def _read(web: WebContext, stories: bool) -> _Shown:
-    config = load_config(web.config.path)
+    config = web.config
     version = config_edit.version(config.path)
     if not stories:
         return _Shown(config, version)

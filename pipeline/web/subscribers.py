@@ -1,11 +1,11 @@
 """The subscribers (admin): the list with each one's status, add one, remove one. Kept in the
-state database (pipeline/store/subscribers.py), as `delivery.to` seeds them; a subscriber
-removed here is `unsubscribed`, so the file never makes them active again."""
+state database (pipeline/store/subscribers.py), as `delivery.to` seeds them. A subscriber
+removed here is `unsubscribed`, so the file never makes them active again; one who left is not
+made active by the admin either (only their own confirmed request does that)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from email.utils import parseaddr
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from pipeline.config import Config
+from pipeline.publish.subscriptions import normalise_address
 from pipeline.store import Store
 from pipeline.store.records import Subscriber, SubscriberStatus
 from pipeline.web.context import NavItem
@@ -42,8 +43,15 @@ async def subscribers_page(request: Request) -> Response:
 async def add(request: Request) -> Response:
     form = await checked_form(request)
     web = web_context(request)
-    address, name = str(form.get("address", "")).strip(), str(form.get("name", "")).strip()[:MAX_NAME]
-    error = _bad_address(address)
+    address, name = (
+        str(form.get("address", "")).strip(),
+        " ".join(str(form.get("name", "")).split())[:MAX_NAME],
+    )
+    try:
+        address = normalise_address(address)
+        error = ""
+    except ValueError as exc:
+        error = str(exc)
     if error:
         people = await run_in_threadpool(_subscribers, web.config)
         return await render(
@@ -57,8 +65,9 @@ async def add(request: Request) -> Response:
             error=error,
             form={"address": address, "name": name},
         )
-    await run_in_threadpool(_add, web.config, address, name, web.clock())
-    return RedirectResponse("/admin/subscribers?said=added", status_code=303)
+    had = await run_in_threadpool(_add, web.config, address, name, web.clock())
+    said = "added" if had in (None, SubscriberStatus.PENDING) else str(had)
+    return RedirectResponse(f"/admin/subscribers?said={said}", status_code=303)
 
 
 @require_admin
@@ -72,20 +81,12 @@ async def remove(request: Request) -> Response:
 
 _SAID = {
     "added": "Added: they get the next brief.",
+    "active": "That address is subscribed already.",
+    "unsubscribed": "That address unsubscribed: only its owner can subscribe again, with the subscribe form.",
+    "bounced": "That address bounced: it is not sent to.",
     "removed": "Removed: they get no more briefs.",
     "unknown": "That address is not a subscriber.",
 }
-
-
-def _bad_address(address: str) -> str:
-    """Why an address typed by the admin cannot be a subscriber ("" when it can)."""
-    _, parsed = parseaddr(address)
-    if not address or parsed != address or address.count("@") != 1 or len(address) > 254:
-        return "Give one address, like ana@example.org."
-    local, domain = address.split("@")
-    if not local or "." not in domain or any(c.isspace() or c in "<>\"'," for c in address):
-        return "Give one address, like ana@example.org."
-    return ""
 
 
 def _subscribers(config: Config) -> list[Subscriber]:
@@ -96,11 +97,10 @@ def _subscribers(config: Config) -> list[Subscriber]:
         store.close()
 
 
-def _add(config: Config, address: str, name: str, now: datetime) -> None:
+def _add(config: Config, address: str, name: str, now: datetime) -> SubscriberStatus | None:
     store = Store(config.state_dir)
     try:
-        if not store.seed_subscribers([(name, address)], now):
-            store.set_subscriber_status(address, SubscriberStatus.ACTIVE, now)
+        return store.add_subscriber(address, name, now)
     finally:
         store.close()
 
@@ -108,7 +108,10 @@ def _add(config: Config, address: str, name: str, now: datetime) -> None:
 def _remove(config: Config, address: str, now: datetime) -> bool:
     store = Store(config.state_dir)
     try:
-        return store.set_subscriber_status(address, SubscriberStatus.UNSUBSCRIBED, now)
+        if store.subscriber(address) is None:
+            return False
+        store.unsubscribe_subscriber(address, now)
+        return True
     finally:
         store.close()
 
