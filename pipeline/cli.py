@@ -26,6 +26,7 @@ from pipeline.store import Store
 from pipeline.store.records import SlotRecord, SlotState, SubscriberStatus
 
 if TYPE_CHECKING:
+    from pipeline.config_edit import Edited
     from pipeline.run import RunResult
 
 DEFAULT_CONFIG = "sources.yaml"
@@ -837,6 +838,209 @@ def demo(folder: Path) -> None:
     if result.received:
         click.echo(f"Delivered: {result.received[-1]} (as received by the loopback SMTP server)")
     click.echo(f"Config:    {result.config_path}")
+
+
+@cli.group()
+def feeds() -> None:
+    """List, add, remove, import and export the feeds of sources.yaml.
+
+    Each change is written to sources.yaml with its comments kept (see "Changing sources.yaml
+    for you" in the README).
+
+    Example: brief feeds add https://news.example/
+    """
+
+
+@feeds.command(name="list")
+@config_option
+def feeds_list(config_path: Path) -> None:
+    """List the configured feeds: name and address.
+
+    Example: brief feeds list
+    """
+    config = load_config(config_path)
+    for feed in config.feeds:
+        click.echo(f"{feed.name[:32]:<32} {feed.url}")
+
+
+@feeds.command(name="add")
+@config_option
+@click.argument("url")
+@click.option("--name", default="", help="The feed's name in the brief (default: its own title).")
+def feeds_add(config_path: Path, url: str, name: str) -> None:
+    """Add a feed by its address or its site's: a page's <link rel="alternate"> feed is found.
+
+    Example: brief feeds add https://news.example/ --name "News Example"
+    """
+    from pipeline.curate import SeveralFeedsError, add_feed
+
+    config = load_config(config_path)
+    try:
+        edited = add_feed(config, url, name)
+    except SeveralFeedsError as exc:
+        click.echo(f"{url} offers {len(exc.found)} feeds; add the one you want by its address:")
+        for found in exc.found:
+            click.echo(f"  brief feeds add {found.url}" + (f"   ({found.title})" if found.title else ""))
+        raise click.exceptions.Exit(1) from None
+    _said(edited)
+
+
+@feeds.command(name="remove")
+@config_option
+@click.argument("url")
+def feeds_remove(config_path: Path, url: str) -> None:
+    """Remove the feed at URL from sources.yaml (what was read from it stays in the archive).
+
+    Example: brief feeds remove https://news.example/feed.xml
+    """
+    from pipeline.config_edit import remove_feed
+
+    _said(remove_feed(load_config(config_path).path, url))
+
+
+@feeds.command(name="import")
+@config_option
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def feeds_import(config_path: Path, file: Path) -> None:
+    """Add the feeds of an OPML file (as feed readers export it) not listed yet.
+
+    Example: brief feeds import subscriptions.opml
+    """
+    from pipeline.curate import import_opml
+    from pipeline.ingest.opml import MAX_OPML_BYTES
+
+    with open(file, "rb") as opened:
+        data = opened.read(MAX_OPML_BYTES + 1)
+    edited, known = import_opml(load_config(config_path), data)
+    _said(edited)
+    if known:
+        click.echo(f"{known} feed{'s' if known != 1 else ''} of the file listed already: left as they were")
+
+
+@feeds.command(name="export")
+@config_option
+def feeds_export(config_path: Path) -> None:
+    """Print the configured feeds as OPML 2.0, for a feed reader.
+
+    Example: brief feeds export > dailybrief.opml
+    """
+    from pipeline.curate import export_opml
+
+    click.echo(export_opml(load_config(config_path)).decode("utf-8"), nl=False)
+
+
+@cli.group()
+def threads() -> None:
+    """List the threads and the emerging stories; follow, mute, unmute and edit them.
+
+    Each change is written to sources.yaml with its comments kept; the next run reads it.
+
+    Example: brief threads follow story-98cbc67ee635
+    """
+
+
+@threads.command(name="list")
+@config_option
+def threads_list(config_path: Path) -> None:
+    """List the configured threads, then the emerging stories of the last brief (with their ids).
+
+    Example: brief threads list
+    """
+    from pipeline.curate import emerging_stories
+
+    config = load_config(config_path)
+    store = Store(config.state_dir)
+    try:
+        stories = emerging_stories(config, store)
+    finally:
+        store.close()
+    click.echo("Configured threads:" if config.threads else "No configured threads.")
+    for t in config.threads:
+        marks = " · muted" if t.muted else ""
+        marks += f" · follows {t.story}" if t.story else ""
+        click.echo(f"  {t.id:<32} {t.title}{marks}")
+    click.echo("Emerging stories:" if stories else "No emerging stories in the last brief.")
+    for s in stories:
+        marks = " · muted" if s.muted else ""
+        marks += f" · followed by {s.followed_by}" if s.followed_by else ""
+        click.echo(f"  {s.id:<32} {s.title} ({s.new_articles} new in {s.brief_id}){marks}")
+
+
+@threads.command(name="follow")
+@config_option
+@click.argument("story_id")
+def threads_follow(config_path: Path, story_id: str) -> None:
+    """Follow an emerging story as a configured thread: the next run files its articles there.
+
+    Example: brief threads follow story-98cbc67ee635
+    """
+    from pipeline.curate import follow_story
+
+    config = load_config(config_path)
+    store = Store(config.state_dir)
+    try:
+        edited = follow_story(config, store, story_id)
+    finally:
+        store.close()
+    spec = edited.config.threads[-1]
+    _said(edited)
+    click.echo(f"  title: {spec.title}\n  entities: {', '.join(spec.entities) or 'none'}")
+    click.echo(f"  description: {spec.description}")
+    click.echo(f"Change them with: brief threads edit {spec.id} --description ... --entities ...")
+
+
+@threads.command(name="mute")
+@config_option
+@click.argument("thread_id")
+def threads_mute(config_path: Path, thread_id: str) -> None:
+    """Stop showing a thread or an emerging story; its articles are still filed under it.
+
+    Example: brief threads mute story-df33fd3aa444
+    """
+    from pipeline.config_edit import set_muted
+
+    _said(set_muted(load_config(config_path).path, thread_id, True))
+
+
+@threads.command(name="unmute")
+@config_option
+@click.argument("thread_id")
+def threads_unmute(config_path: Path, thread_id: str) -> None:
+    """Show a muted thread or emerging story again, with the history it kept.
+
+    Example: brief threads unmute story-df33fd3aa444
+    """
+    from pipeline.config_edit import set_muted
+
+    _said(set_muted(load_config(config_path).path, thread_id, False))
+
+
+@threads.command(name="edit")
+@config_option
+@click.argument("thread_id")
+@click.option("--title", default=None, help="The thread's new title.")
+@click.option("--description", default=None, help="Its new description ('' removes it).")
+@click.option("--entities", default=None, help='Its names, comma-separated: "Veltrion, European Commission".')
+def threads_edit(
+    config_path: Path, thread_id: str, title: str | None, description: str | None, entities: str | None
+) -> None:
+    """Change a configured thread's title, description or names (entities).
+
+    Example: brief threads edit eu-fines --entities "Veltrion, European Commission"
+    """
+    from pipeline.config_edit import edit_thread
+
+    names = [n.strip() for n in entities.split(",")] if entities is not None else None
+    edited = edit_thread(
+        load_config(config_path).path, thread_id, title=title, description=description, entities=names
+    )
+    _said(edited)
+
+
+def _said(edited: Edited) -> None:
+    config = edited.config
+    click.echo(f"{config.path}: {edited.said}")
+    click.echo(f"  now {len(config.feeds)} feeds, {len(config.threads)} threads; `brief check` reads them")
 
 
 def _slot(text: str) -> datetime:

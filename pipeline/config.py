@@ -83,6 +83,7 @@ class Config:
     concurrency: int
     per_host: int
     extract_workers: int
+    muted: tuple[str, ...]  # brief.muted: emerging stories not shown (their ids)
     web_url: str  # brief serve's public address, ending with "/" when set
     web_host: str
     web_port: int
@@ -205,6 +206,9 @@ def parse_config(text: str, path: Path) -> Config:
         # from another of the same subject (`understand/configured.py`)
         entities = tuple(dict.fromkeys(thread.texts("entities")))
         keywords = tuple(dict.fromkeys(entities + thread.texts("keywords")))
+        story = thread.text("story")
+        if story:
+            _story_id(v, thread.node("story"), f"{where}.story", story)
         threads.append(
             ThreadSpec(
                 id=tid,
@@ -212,8 +216,13 @@ def parse_config(text: str, path: Path) -> Config:
                 description=" ".join(thread.text("description").split()),
                 keywords=keywords,
                 entities=entities,
+                muted=thread.flag("muted"),
+                story=story,
             )
         )
+    muted = brief.texts("muted")
+    for i, node in enumerate(v.seq(brief.node("muted"), "brief.muted")):
+        _story_id(v, node, f"brief.muted[{i}]", muted[i])
 
     mail_to = delivery.addresses("to")
     mail_from = delivery.address("from")
@@ -244,6 +253,7 @@ def parse_config(text: str, path: Path) -> Config:
         concurrency=fetch.integer("concurrency"),
         per_host=fetch.integer("per_host"),
         extract_workers=fetch.integer("extract_workers"),
+        muted=tuple(dict.fromkeys(muted)),
         web_url=_folder_url(web, "public_url", "the address readers reach brief serve at"),
         web_host=web.text("host"),
         web_port=web.integer("port"),
@@ -287,6 +297,16 @@ def _folder_url(section: _Section, key: str, what: str) -> str:
     if urlsplit(url).query or urlsplit(url).fragment:
         raise v.fail(node, f"{name} {url!r} has a query or a fragment", hint="give the folder's address")
     return url if url.endswith("/") else url + "/"
+
+
+def _story_id(v: _Validator, node: yaml.Node | None, where: str, text: str) -> None:
+    """An emerging story's id, as the brief names it: "story-" and twelve hex digits."""
+    if not re.fullmatch(r"story-[0-9a-f]{12}", text):
+        raise v.fail(
+            node,
+            f"{where} {text!r} is not an emerging story's id",
+            hint="story ids look like story-98cbc67ee635: `brief threads list` shows them",
+        )
 
 
 def _parse_clock(text: str) -> time:
@@ -346,6 +366,13 @@ class _Validator:
         if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null"):
             raise self.fail(node, f"{where} must be text")
         return str(node.value).strip()
+
+    def flag(self, node: yaml.Node | None, where: str, default: bool) -> bool:
+        if node is None:
+            return default
+        if not isinstance(node, yaml.ScalarNode) or not node.tag.endswith(":bool"):
+            raise self.fail(node, f"{where} must be true or false")
+        return node.value.lower() in ("true", "yes", "on")
 
     def choice(self, node: yaml.Node | None, where: str, allowed: tuple[str, ...], default: str) -> str:
         text = self.string(node, where, default)
@@ -440,6 +467,10 @@ class _Section:
         key, node, where = self._key(name, "integer")
         assert key.min is not None and key.max is not None  # Key.__post_init__ makes sure
         return self.v.integer(node, where, key.default, key.min, key.max)
+
+    def flag(self, name: str) -> bool:
+        key, node, where = self._key(name, "flag")
+        return self.v.flag(node, where, key.default)
 
     def choice(self, name: str) -> str:
         key, node, where = self._key(name, "choice")

@@ -146,6 +146,8 @@ class ThreadSpec:
     description: str
     keywords: tuple[str, ...] = ()  # its keywords and entities: the words that signal its subject
     entities: tuple[str, ...] = ()  # the names at its heart: what tells its story from another
+    muted: bool = False  # filed, never shown
+    story: str = ""  # the emerging story it was followed from: that story's articles are its own
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ class Thread:
     # later runs know the story, not shown again
     joined: tuple[str, ...] = ()
     why: tuple[str, ...] = ()  # per article, same order: what filed it here (`brief why`)
+    muted: bool = False  # filed (its articles and their reasons kept), not shown in the brief
 
 
 @dataclass(frozen=True)

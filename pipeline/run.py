@@ -332,7 +332,7 @@ def _run(
         digests=shown_digests,
         stats=stats,
         feed_errors=tuple(feed_errors),
-        others=others([a for a in unique if a.id not in shown]),
+        others=others([a for a in unique if a.id not in shown], threads),
         covers=options.covers,
         connections=links,
         publishers=len({source for a in unique for source, _ in a.found_at}),
@@ -399,7 +399,7 @@ def _file_threads(
     threaded = {a for ids in memberships.values() for a in ids}
     unthreaded = [a for a in recent if a.id not in threaded]
     stories = _stories(memberships, recent, ctx.config)
-    threads = assign_threads(unique, ctx.config.threads, members, unthreaded, stories)
+    threads = assign_threads(unique, ctx.config.threads, members, unthreaded, stories, muted=ctx.config.muted)
     ctx.store.save_memberships(threads, ctx.run_id)
     return threads
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 # what a key holds; each kind is read by its own method of _Section, which checks the two agree
-Kind = Literal["text", "integer", "choice", "list", "mapping"]
+Kind = Literal["text", "integer", "choice", "list", "mapping", "flag"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Key:
             raise ValueError(f"an integer key needs min <= default <= max: {self}")
         if self.kind == "choice" and self.default not in self.choices:
             raise ValueError(f"a choice key's default must be one of its choices: {self}")
+        if self.kind == "flag" and not isinstance(self.default, bool):
+            raise ValueError(f"a flag key's default is true or false: {self}")
         if isinstance(self.default, list):
             raise ValueError(f"a list default is a tuple, so no one can change it: {self}")
 
@@ -70,6 +72,13 @@ BRIEF_KEYS: dict[str, Key] = {
         'The email then links "Read this brief in the archive" and, for a quiet thread, its thread '
         "page. Unset, the email links articles only.",
         shown="none",
+    ),
+    "muted": Key(
+        "list",
+        (),
+        "Emerging stories (their ids, `story-…`, as `brief threads list` shows them) the brief does not "
+        "show: their articles are still filed under them, so unmuting brings the story back with its "
+        "history. `brief threads mute ID` adds one. A configured thread is muted by its own `muted`.",
     ),
 }
 DELIVERY_KEYS: dict[str, Key] = {
@@ -163,6 +172,20 @@ THREAD_KEYS: dict[str, Key] = {
     "description": Key("text", "", "A sentence or two on what the thread is about."),
     "keywords": Key("list", (), "Words and phrases that signal the thread."),
     "entities": Key("list", (), "People, organisations and products at the heart of the thread."),
+    "muted": Key(
+        "flag",
+        False,
+        "`true`: the brief does not show the thread; its articles are still filed under it, so "
+        "unmuting keeps its history (`brief threads mute ID`, `unmute ID`).",
+        shown="`false`",
+    ),
+    "story": Key(
+        "text",
+        "",
+        "The emerging story (`story-…`) this thread was followed from (`brief threads follow`): the "
+        "story's articles are the thread's first members, so its next articles are filed here.",
+        shown="none",
+    ),
 }
 WEB_KEYS: dict[str, Key] = {
     "public_url": Key(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from itertools import chain
 
 import numpy as np
@@ -34,16 +35,28 @@ def assign_threads(
     unthreaded: Sequence[Article] = (),
     stories: Mapping[str, Sequence[Article]] | None = None,
     tuning: ThreadTuning = TUNING,
+    muted: Collection[str] = (),
 ) -> tuple[Thread, ...]:
     """Threads holding the new `articles`; `members` are earlier articles of each configured
     thread, `unthreaded` recent earlier articles in none, `stories` recent earlier articles
     of each emergent thread (all only as context: a new article that joins a story's earlier
-    articles is filed under that story's id)."""
+    articles is filed under that story's id). A configured thread followed from a story
+    (`ThreadSpec.story`) has that story's articles as members, and files them under its own id.
+    A thread muted (its spec's `muted`, or its id in `muted`) is filed all the same, marked so."""
     if not articles:
         return ()
-    members = members or {}
+    members, stories = members or {}, stories or {}
+    # a thread followed from an emerging story goes on from the story's earlier articles: its
+    # members from now on, filed under its id (`joined`), no longer a story of their own
+    taken = {
+        s.id: [a for a in stories.get(s.story, ()) if a.id not in {m.id for m in members.get(s.id, ())}]
+        for s in specs
+        if s.story
+    }
+    members = {s.id: [*members.get(s.id, ()), *taken.get(s.id, ())] for s in specs}
+    stories = {i: found for i, found in stories.items() if i not in {s.story for s in specs}}
     context = [a for spec in specs for a in members.get(spec.id, ())]
-    story_of = [(story_id, a) for story_id, found in (stories or {}).items() for a in found]
+    story_of = [(story_id, a) for story_id, found in stories.items() for a in found]
     loose_context = [*unthreaded, *(a for _, a in story_of)]
     threads: list[Thread] = []
     placed: set[int] = set()
@@ -74,7 +87,8 @@ def assign_threads(
                 tuning,
             )
             if found is not None:
-                threads.append(found.thread)
+                joined = tuple(a.id for a in taken.get(spec.id, ()))
+                threads.append(replace(found.thread, joined=joined, muted=spec.muted))
                 placed.update(found.rows)
         del matrix, names
     # the rest are clustered on a matrix of their own, with the idf of the articles in play
@@ -88,7 +102,8 @@ def assign_threads(
         unseen=tuning.idf_unseen,
     )
     earlier_story = {len(rest) + len(unthreaded) + k: story_id for k, (story_id, _) in enumerate(story_of)}
-    threads.extend(_emergent(list(range(len(pool))), rest, loose_context, earlier_story, matrix, tuning))
+    emergent = _emergent(list(range(len(pool))), rest, loose_context, earlier_story, matrix, tuning)
+    threads.extend(replace(t, muted=True) if t.id in muted else t for t in emergent)
     return tuple(threads)
 
 

@@ -43,6 +43,7 @@ ROUTE_MODULES = (
     "pipeline.web.runs",
     "pipeline.web.subscribers",
     "pipeline.web.public",
+    "pipeline.web.sources",
 )
 
 SESSION_HOURS = 12  # the session cookie's life; an admin login also ends then (AdminSessions)

@@ -1,0 +1,193 @@
+"""Changes written back to sources.yaml: as the user wrote it, validated, atomic, never over a
+hand edit made meanwhile."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline import config_edit
+from pipeline.config import FeedSource, load_config
+from pipeline.config_edit import ConfigChangedError, EditError
+from pipeline.errors import ConfigError
+from pipeline.models import ThreadSpec
+
+SHIPPED = Path(__file__).resolve().parent.parent / "sources.yaml"
+
+COMMENTED = """\
+# my brief: keep these notes
+brief:
+  title: "My brief"   # shown in the subject
+  schedule: ["15:00", "21:00"]
+  # the output folder is served by nginx
+  output: output
+
+feeds:
+  # the big one
+  - url: https://a.example/feed   # checked 2026-01
+    name: "A News"
+  # B: slow server, keep anyway
+  - url: https://b.example/feed
+    name: "B Daily"   # their own name
+  # C: ok
+  - url: https://c.example/rss
+    name: "C Weekly"
+# below: what I follow
+threads:
+  # the main story
+  - id: chips
+    title: "EU chip fines"
+    description: >
+      The European Commission and its fines for chipmakers; long enough to be written over two
+      lines as a folded block.
+    entities: [European Commission, Veltrion, Sundal Microsystems, Katrin Vogel, Marta Kowalczyk,
+               Pieter van Rossum]   # names seen in the first articles
+  # a second one
+  - id: ports
+    title: "Port strikes"
+# end of file
+"""
+
+
+def _comments(text: str) -> list[str]:
+    return [m.group(0).strip() for m in re.finditer(r"#[^\n]*", text)]
+
+
+def _written(tmp_path: Path, text: str = COMMENTED) -> Path:
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_every_comment_survives_an_add_a_remove_and_an_edit(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    config_edit.add_feeds(path, [FeedSource("https://d.example/atom.xml", "D Wire")])
+    config_edit.remove_feed(path, "https://b.example/feed")
+    config_edit.edit_thread(
+        path, "chips", description="Fines for chipmakers.", entities=["Veltrion", "European Commission"]
+    )
+    config_edit.set_muted(path, "ports", True)
+    config_edit.set_muted(path, "story-98cbc67ee635", True)
+    text = path.read_text(encoding="utf-8")
+
+    # every comment but the removed feed's own, in the order written; the removed feed's lines gone
+    removed = ["# B: slow server, keep anyway", "# their own name"]
+    kept = [c for c in _comments(COMMENTED) if c not in removed]
+    assert _comments(text) == kept
+    assert "b.example" not in text and "B Daily" not in text
+    # a comment says where it stood: the next item's stays above it, the section's above the key
+    assert "# C: ok\n  - url: https://c.example/rss" in text
+    assert '    name: "D Wire"\n# below: what I follow\nthreads:' in text
+    # the lines not changed are the user's, byte for byte (the quoting, the aligned comment)
+    assert '  title: "My brief"   # shown in the subject\n' in text
+    assert '  - url: https://a.example/feed   # checked 2026-01\n    name: "A News"\n' in text
+    # an edited value's comment stands after it
+    assert "    entities: [Veltrion, European Commission]   # names seen in the first articles\n" in text
+    config = load_config(path)
+    assert [f.url for f in config.feeds] == [
+        "https://a.example/feed",
+        "https://c.example/rss",
+        "https://d.example/atom.xml",
+    ]
+    chips, ports = config.threads
+    assert chips.description == "Fines for chipmakers."
+    assert chips.entities == ("Veltrion", "European Commission")
+    assert ports.muted and not chips.muted
+    assert config.muted == ("story-98cbc67ee635",)
+
+
+def test_a_change_that_only_re_lays_a_line_keeps_the_users_lines(tmp_path: Path) -> None:
+    """ruamel.yaml would join the two-line entities list of the thread that is not edited."""
+    path = _written(tmp_path, SHIPPED.read_text(encoding="utf-8"))
+    config_edit.edit_thread(path, "lecun-exit", title="LeCun leaves Meta")
+    before, after = SHIPPED.read_text(encoding="utf-8").splitlines(), path.read_text("utf-8").splitlines()
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert changed == [('    title: "Yann LeCun\'s exit"', '    title: "LeCun leaves Meta"')]
+
+
+def test_muting_then_unmuting_gives_back_the_same_bytes(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    for thread_id in ("chips", "story-98cbc67ee635"):
+        config_edit.set_muted(path, thread_id, True)
+        config_edit.set_muted(path, thread_id, False)
+    assert path.read_text(encoding="utf-8") == COMMENTED
+    with pytest.raises(EditError, match="unmuted already"):
+        config_edit.set_muted(path, "chips", False)
+
+
+def test_a_new_thread_is_written_as_the_shipped_ones_are(tmp_path: Path) -> None:
+    path = _written(tmp_path, SHIPPED.read_text(encoding="utf-8"))
+    spec = ThreadSpec(
+        "eu-fines-veltrion",
+        "EU fines chipmaker Veltrion: €870 million",
+        "The European Commission fined Veltrion Semiconductors €870 million on Thursday, ruling that "
+        "the Dutch chipmaker abused its dominant position in automotive microcontrollers.",
+        entities=("Veltrion", "European Commission"),
+        story="story-98cbc67ee635",
+    )
+    edited = config_edit.add_thread(path, spec)
+    assert edited.config.threads[-1] == ThreadSpec(
+        spec.id,
+        spec.title,
+        spec.description,
+        keywords=spec.entities,
+        entities=spec.entities,
+        story=spec.story,
+    )
+    tail = path.read_text(encoding="utf-8").split("  - id: eu-fines-veltrion\n")[1]
+    assert tail.startswith("    title: 'EU fines chipmaker Veltrion: €870 million'\n    description: >\n")
+    assert all(len(line) <= 100 for line in tail.splitlines())
+    assert "    entities: [Veltrion, European Commission]\n    story: story-98cbc67ee635\n" in tail
+    with pytest.raises(EditError, match="configured already"):
+        config_edit.add_thread(path, spec)
+
+
+def test_a_change_that_would_make_the_file_invalid_is_refused_and_nothing_written(tmp_path: Path) -> None:
+    path = _written(tmp_path, "feeds:\n  - https://only.example/feed  # the one\n")
+    with pytest.raises(ConfigError, match=r"not changed: .*no feeds configured"):
+        config_edit.remove_feed(path, "https://only.example/feed")
+    assert path.read_text(encoding="utf-8") == "feeds:\n  - https://only.example/feed  # the one\n"
+    with pytest.raises(EditError, match="no feed"):
+        config_edit.remove_feed(path, "https://other.example/feed")
+    with pytest.raises(EditError, match="no configured thread 'nope'"):
+        config_edit.set_muted(path, "nope", True)
+
+
+def test_a_file_edited_by_hand_since_it_was_read_is_not_overwritten(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    seen = config_edit.version(path)  # as a web form shows the file
+    hand_edit = COMMENTED.replace('"My brief"', '"My own brief"')
+    path.write_text(hand_edit, encoding="utf-8")
+    with pytest.raises(ConfigChangedError, match="changed since it was read"):
+        config_edit.set_muted(path, "chips", True, expect=seen)
+    assert path.read_text(encoding="utf-8") == hand_edit
+    # the check is made again just before the rename, for an edit made while the change was made
+    with pytest.raises(ConfigChangedError):
+        config_edit._replace(path, b"feeds: [https://x.example/]\n", COMMENTED.encode())
+    assert path.read_text(encoding="utf-8") == hand_edit
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sources.yaml"]  # no temporary file left
+
+
+def test_a_file_that_is_invalid_now_is_not_changed_and_says_why(tmp_path: Path) -> None:
+    path = _written(tmp_path, "feeds: [https://a.example/]\nbrief:\n  tilte: x\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'brief\.tilte'"):
+        config_edit.add_feeds(path, [FeedSource("https://b.example/", "")])
+
+
+def test_a_feed_listed_already_is_not_added_twice(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    with pytest.raises(EditError, match="listed already"):
+        config_edit.add_feeds(path, [FeedSource("HTTPS://A.example/feed/", "again")])
+    assert path.read_text(encoding="utf-8") == COMMENTED
+
+
+def test_a_file_of_bare_urls_and_flow_lists_is_edited_too(tmp_path: Path) -> None:
+    path = _written(tmp_path, "feeds: [https://a.example/, https://b.example/]\nthreads: []\n")
+    config_edit.add_feeds(path, [FeedSource("https://c.example/", "")])
+    config_edit.remove_feed(path, "https://a.example/")
+    config_edit.add_thread(path, ThreadSpec("x", "X", ""))
+    config = load_config(path)
+    assert [f.url for f in config.feeds] == ["https://b.example/", "https://c.example/"]
+    assert [t.id for t in config.threads] == ["x"]
