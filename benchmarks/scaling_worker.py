@@ -1,7 +1,8 @@
 """One `run_brief` in its own process, so its peak RSS is its own: prints one JSON line.
 
 The peak counts the run's extraction workers and helpers too (`pipeline/ingest/pool.py`): the
-proportional set size (PSS) of this process and its children is summed every 20 ms, and the
+proportional set size (PSS) of this process and its children is summed every 100 ms while the
+sum of their RSS (read every 20 ms) is above the PSS sum's peak (it cannot be higher), and the
 figure is the higher of that sum's peak and this process's own high-water mark. PSS, not
 RSS: a child caught between its fork and its exec shares every page of the run (its RSS is
 the run's, counted twice), and the workers share the interpreter's pages; the RSS sum's peak
@@ -68,6 +69,10 @@ def _children() -> list[str]:
     return found
 
 
+RSS_EVERY = 0.02  # seconds between two readings of the RSS sum (cheap: each process's status)
+PSS_EVERY = 0.1  # seconds between two readings of the PSS sum, at least
+
+
 class _TreePeak:
     """The highest sum of this process's and its children's resident memory, sampled."""
 
@@ -78,10 +83,19 @@ class _TreePeak:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        while not self._stop.wait(0.02):
+        last_pss = 0.0
+        while not self._stop.wait(RSS_EVERY):
             children = _children()
-            self.peak_mb = max(self.peak_mb, _pss_mb("self") + sum(_pss_mb(pid) for pid in children))
-            self.rss_peak_mb = max(self.rss_peak_mb, _rss_mb("self") + sum(_rss_mb(pid) for pid in children))
+            rss = _rss_mb("self") + sum(_rss_mb(pid) for pid in children)
+            self.rss_peak_mb = max(self.rss_peak_mb, rss)
+            # a process's PSS is at most its RSS: the PSS sum can be at a new high only when the
+            # RSS sum is over its peak. It is read then, at most every PSS_EVERY: reading smaps
+            # walks every page of a process, and at every 20 ms it took a tenth of a core from
+            # the run it measured (~5,000 pages, py-spy), slowing its page faults meanwhile
+            now = time.monotonic()
+            if rss > self.peak_mb and now - last_pss >= PSS_EVERY:
+                last_pss = now
+                self.peak_mb = max(self.peak_mb, _pss_mb("self") + sum(_pss_mb(pid) for pid in children))
 
     def __enter__(self) -> _TreePeak:
         if Path("/proc/self/status").exists():

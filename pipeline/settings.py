@@ -151,8 +151,10 @@ FETCH_KEYS: dict[str, Key] = {
     "extract_workers": Key(
         "integer",
         16,
-        "Processes that extract pages (and read the facts of those shown) beside the run's own, at "
-        "most one per usable core beyond the first; `0` does it all in the run's process. A worker "
+        "Processes that extract pages, at most one per usable core (the run's own process fetches "
+        "and feeds them), and that read the facts of the articles shown beside the run's own, at "
+        "most one per core beyond the first; none on a single core, and `0` does it all in the "
+        "run's process. A worker "
         "that crashes on a page costs that page its full text (the feed summary stands in), never "
         "the run.",
         min=0,

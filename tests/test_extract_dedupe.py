@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from conftest import DATA, article_page, make_article, utc
 
 from pipeline.ingest.dedupe import dedupe
-from pipeline.ingest.extract import extract_article
+from pipeline.ingest.extract import _clean, _drop_chrome, _drop_leading_title, extract_article
 from pipeline.ingest.urls import article_id, canonical_url
 from pipeline.models import FeedEntry, Page
 
@@ -46,6 +47,34 @@ def test_an_article_page_gives_its_text_without_navigation_or_footer() -> None:
     assert article.source == "Harbor Gazette"
     assert article.published == ENTRY.published
     assert article.found_at == (("Harbor Gazette", FERRY_URL),)
+
+
+DEMO_PAGES = DATA.parents[2] / "pipeline" / "demo" / "corpus" / "pages"
+
+
+def test_what_a_feed_entry_lacks_is_taken_from_the_page_as_trafilaturas_full_metadata_finds_it() -> None:
+    """The page is parsed once and only the metadata the entry lacks is looked for: the
+    title, author and date are still those of `bare_extraction(with_metadata=True)`, and
+    the text that of the extraction that read every field."""
+    import trafilatura
+
+    bare = FeedEntry("https://harbor.example/feed", "x-1", FERRY_URL, "", "", None, date_note="missing")
+    pages = sorted(DATA.glob("*.html")) + sorted(DEMO_PAGES.rglob("*.html"))
+    dated = 0
+    for path in pages:
+        body = path.read_bytes()
+        article = extract_article(Page(bare, FERRY_URL, body), "Harbor Gazette")
+        full: Any = trafilatura.bare_extraction(body, url=FERRY_URL, with_metadata=True, favor_precision=True)
+        if full is None or not article.extracted:
+            continue
+        assert article.title == " ".join((full.title or "").split()), path.name
+        assert article.author == " ".join((full.author or "").split()), path.name
+        if full.date:
+            dated += 1
+            assert article.published is not None and article.published.date().isoformat() == full.date[:10]
+        # the same text as when every field was read
+        assert article.text == _drop_leading_title(_drop_chrome(_clean(full.text)), article.title)
+    assert dated >= 10  # the demo's pages carry dates and bylines: the comparison is not empty
 
 
 def test_an_app_shell_page_falls_back_to_the_feed_summary() -> None:

@@ -1,18 +1,17 @@
-"""Pages extracted in worker processes beside the run's own, so a run uses every core.
+"""Pages extracted in worker processes, one per usable core, so a run uses every core.
 
 Extraction is most of a run's CPU, and Python threads cannot share it out (measured: two
-threads extract no faster than one). The run's own process extracts, and so do up to
-`workers` more processes, one per usable core beyond the first (this interpreter running
-`main` below, in a session of its own), each fed one page at a time over its pipes by a thread
-of the run that waits on it, one more page queued for each; a page that finds them all busy is
-extracted in the run's own process, between fetching the next pages. Measured on 2 cores
-(issue 19), in runs back to back: this extracts as fast as a pool of two; a worker per core
-beside the run's process was no faster (within the noise at 85 and 510 pages, 248 s against
-243 s at ~5,000) and held ~80 MB more at its peak (each worker grows to ~100 MB on the
-biggest pages); a worker per core with the run's process only fetching was slower at 85
-pages (nothing extracts while the workers start). Workers start with the first pages, so a
-run with nothing new starts none, and they stop when the pages are done, giving back their
-memory before the threads stage needs it.
+threads extract no faster than one). Up to `workers` processes extract, one per usable core
+(this interpreter running `main` below, in a session of its own), each fed one page at a time
+over its pipes by a thread of the run that waits on it, with one more page queued for each;
+the run's own process only fetches and feeds them, and waits when every worker has its pages.
+Measured on 2 cores (issue 19): when the run's process extracted too (a worker per core beyond
+the first, the run's process taking a page that found the worker busy), its fetching, its
+extraction and the threads feeding the worker took turns under its one interpreter lock and
+the worker waited for pages: a run of 1,020 pages took 37-38 s of CPU in all, against 31 s
+now, and its own process peaked at 230-245 MB against 165 MB. Workers start with the first
+pages, so a run with nothing new starts none, and they stop when the pages are done, giving
+back their memory before the threads stage needs it.
 
 A worker that dies or goes silent costs one page, never the run: that page falls back to its
 feed summary (as a page with no article does) and the next page gets a new worker. A page
@@ -64,18 +63,20 @@ _Task = tuple[int, Page, str]
 
 
 class ExtractPool:
-    """Extract pages in up to `workers` processes (at most one per usable core beyond the
-    first) and in the run's own process when they are all busy: `submit` pages as they
-    arrive, take the articles as they are ready from `done`, and the rest from `rest` once
-    every page is in. Use it as a context manager."""
+    """Extract pages in up to `workers` processes (at most one per usable core), the run's own
+    process only fetching and feeding them (and extracting itself only when no worker could
+    start): `submit` pages as they arrive, take the articles as they are ready from `done`,
+    and the rest from `rest` once every page is in. Use it as a context manager."""
+
+    QUEUED = 2  # pages waiting for each worker: one in hand, one more ready when it is done
 
     def __init__(self, workers: int, budget: float = EXTRACT_BUDGET, cores: int | None = None) -> None:
-        self.workers = _beside_the_run(workers, cores)
+        self.workers = _per_core(workers, cores)
         self.budget = budget
         self.started: list[int] = []  # the process id of every worker started
         self.in_process = 0  # pages extracted in the run's own process
-        # one page waits for each worker; a page that finds them all busy is extracted here
-        self._tasks: queue.Queue[_Task | None] = queue.Queue(maxsize=max(1, self.workers))
+        # `submit` waits while these are full: the pages held at once stay bounded
+        self._tasks: queue.Queue[_Task | None] = queue.Queue(maxsize=max(1, self.workers * self.QUEUED))
         self._results: queue.Queue[tuple[int, Article]] = queue.Queue()
         self._lanes: list[threading.Thread] = []
         self._live: dict[int, _Worker] = {}  # each lane's worker, by lane
@@ -85,7 +86,8 @@ class ExtractPool:
         self._waiting = 0
 
     def submit(self, index: int, page: Page, source: str) -> None:
-        """Extract `page` (of feed `source`); its article comes back under `index`."""
+        """Extract `page` (of feed `source`); its article comes back under `index`. Waits while
+        every worker has its pages queued."""
         self._waiting += 1
         if self.workers and page.body and page.error is None and not self._broken:
             if len(self._lanes) < self.workers:  # one more worker with each page until all run
@@ -97,11 +99,8 @@ class ExtractPool:
                 )
                 lane.start()
                 self._lanes.append(lane)
-            try:
-                self._tasks.put_nowait((index, page, source))
-                return
-            except queue.Full:
-                pass
+            self._tasks.put((index, page, source))
+            return
         self._results.put((index, self._here(page, source)))
 
     def done(self) -> Iterator[tuple[int, Article]]:
@@ -307,6 +306,13 @@ class Helpers:
 def _beside_the_run(workers: int, cores: int | None) -> int:
     """How many of `workers` to start: one per usable core beyond the run's own, at most."""
     return max(0, min(workers, (cores or _cores()) - 1))
+
+
+def _per_core(workers: int, cores: int | None) -> int:
+    """How many of `workers` to start: one per usable core at most, none on a single core
+    (a worker there would only take turns with the run's process, at the cost of the pipes)."""
+    usable = cores or _cores()
+    return max(0, min(workers, usable)) if usable > 1 else 0
 
 
 def _load(module: str) -> None:
