@@ -20,10 +20,17 @@ from pipeline.errors import BriefError, CorruptStoreError, storage_error
 from pipeline.ingest.health import describe
 from pipeline.models import ArchivedBrief
 from pipeline.operate.lock import RunLock, ServiceLock
-from pipeline.operate.schedule import current_slot, next_slot, parse_slot, slot_id, status_line
+from pipeline.operate.schedule import (
+    current_slot,
+    next_slot,
+    parse_slot,
+    pipeline_state,
+    slot_id,
+    status_line,
+)
 from pipeline.publish.outbox import recipients_line
 from pipeline.store import Store
-from pipeline.store.records import SlotRecord, SlotState, SubscriberStatus
+from pipeline.store.records import SubscriberStatus
 
 if TYPE_CHECKING:
     from pipeline.config_edit import Edited
@@ -432,7 +439,7 @@ def status(config_path: Path) -> None:
         people = {e.slot: store.recipients(e.brief_id or e.slot) for e in slots}
     finally:
         store.close()
-    state, reason = _pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
+    state, reason = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
     last_slot = parse_slot(last_delivered) if last_delivered else (last.slot if last else None)
     click.echo(status_line(last_slot, now, config.schedule, state=state))
     if reason:
@@ -461,32 +468,6 @@ def status(config_path: Path) -> None:
         click.echo(f"{feed.name[:28]:<28} {ok:<16} {seen:>7}  {describe(h, now)}{error}")
     for host, (until, why) in sorted(paused.items()):
         click.echo(f"Host {host} asked us to wait ({why}) until {until:%Y-%m-%d %H:%M} UTC")
-
-
-def _pipeline_state(
-    slots: list[SlotRecord], heartbeat: str | None, running: bool, failure: str = ""
-) -> tuple[str, str]:
-    """Active (a scheduler holds its lock now), Stopped (none does), or Failing (the last slot
-    failed, or the scheduler's last tick failed before it could make one); with a line on a slot
-    that waits for a retry or for a person."""
-    latest = next((r for r in slots if r.state != SlotState.SKIPPED), None)
-    if latest is not None and latest.state == SlotState.FAILED:
-        return "Failing", f"Slot {latest.slot} failed: {latest.error}"
-    if running and failure:
-        return "Failing", f"The scheduler's last try failed at {failure}"
-    waiting = ""
-    if latest is not None and latest.state in (SlotState.SENDING, SlotState.DEFERRED):
-        waiting = f"Slot {latest.slot} is not delivered yet: {latest.error or 'being sent'}"
-        if not running and latest.state == SlotState.DEFERRED:
-            waiting += " (when `brief schedule` runs, or now with `brief run`)"
-    if latest is not None and latest.state == SlotState.UNSURE:
-        waiting = f"Slot {latest.slot} needs you: {latest.error}"
-    if running:
-        return "Active", waiting
-    beat = datetime.fromisoformat(heartbeat) if heartbeat else None  # "" when stopped cleanly
-    since = f" (last seen {beat:%Y-%m-%d %H:%M} UTC)" if beat else ""
-    stopped = f"The scheduler is not running{since}: start it with `brief schedule`."
-    return "Stopped", "\n".join(line for line in (waiting, stopped) if line)
 
 
 def _archived(config: Config) -> list[ArchivedBrief]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
+from pipeline.store.records import SlotRecord, SlotState
+
 
 def slot_id(slot: datetime) -> str:
     """ "2026-11-23T1500Z": the id of a brief, its folder and its Message-ID."""
@@ -68,3 +70,29 @@ def _at(when: datetime, day_of: datetime) -> str:
     """ "at 21:00 UTC" on the day of `day_of`, else "on Wed 25 Nov at 15:00 UTC"."""
     day = "" if when.date() == day_of.date() else f"on {when:%a %d %b} "
     return f"{day}at {when:%H:%M} UTC"
+
+
+def pipeline_state(
+    slots: list[SlotRecord], heartbeat: str | None, running: bool, failure: str = ""
+) -> tuple[str, str]:
+    """Active (a scheduler holds its lock now), Stopped (none does), or Failing (the last slot
+    failed, or the scheduler's last tick failed before it could make one); with a line on a slot
+    that waits for a retry or for a person."""
+    latest = next((r for r in slots if r.state != SlotState.SKIPPED), None)
+    if latest is not None and latest.state == SlotState.FAILED:
+        return "Failing", f"Slot {latest.slot} failed: {latest.error}"
+    if running and failure:
+        return "Failing", f"The scheduler's last try failed at {failure}"
+    waiting = ""
+    if latest is not None and latest.state in (SlotState.SENDING, SlotState.DEFERRED):
+        waiting = f"Slot {latest.slot} is not delivered yet: {latest.error or 'being sent'}"
+        if not running and latest.state == SlotState.DEFERRED:
+            waiting += " (when `brief schedule` runs, or now with `brief run`)"
+    if latest is not None and latest.state == SlotState.UNSURE:
+        waiting = f"Slot {latest.slot} needs you: {latest.error}"
+    if running:
+        return "Active", waiting
+    beat = datetime.fromisoformat(heartbeat) if heartbeat else None  # "" when stopped cleanly
+    since = f" (last seen {beat:%Y-%m-%d %H:%M} UTC)" if beat else ""
+    stopped = f"The scheduler is not running{since}: start it with `brief schedule`."
+    return "Stopped", "\n".join(line for line in (waiting, stopped) if line)

@@ -1,8 +1,6 @@
 """What the pipeline is doing now, as `brief status` says it: the live line, the recent slots
 and their delivery, the health of each feed. Read from the state database on every request.
-
-`pipeline_state` is `brief status`'s rule (pipeline/cli.py `_pipeline_state`), kept word for
-word: the CLI may not be imported, and both must say the same thing.
+`brief status` and this page say the state by one rule (`operate.schedule.pipeline_state`).
 """
 
 from __future__ import annotations
@@ -13,10 +11,9 @@ from datetime import datetime
 from pipeline.config import Config
 from pipeline.ingest.health import describe
 from pipeline.operate.lock import ServiceLock
-from pipeline.operate.schedule import next_slot, parse_slot, status_line
+from pipeline.operate.schedule import next_slot, parse_slot, pipeline_state, status_line
 from pipeline.publish.outbox import recipients_line
 from pipeline.store import Store
-from pipeline.store.records import SlotRecord, SlotState
 
 
 @dataclass(frozen=True)
@@ -112,29 +109,3 @@ def live(config: Config, now: datetime) -> Live:
         slots=tuple(rows),
         feeds=tuple(feeds),
     )
-
-
-def pipeline_state(
-    slots: list[SlotRecord], heartbeat: str | None, running: bool, failure: str = ""
-) -> tuple[str, str]:
-    """Active (a scheduler holds its lock now), Stopped (none does), or Failing (the last slot
-    failed, or the scheduler's last tick failed before it could make one); with a line on a slot
-    that waits for a retry or for a person."""
-    latest = next((r for r in slots if r.state != SlotState.SKIPPED), None)
-    if latest is not None and latest.state == SlotState.FAILED:
-        return "Failing", f"Slot {latest.slot} failed: {latest.error}"
-    if running and failure:
-        return "Failing", f"The scheduler's last try failed at {failure}"
-    waiting = ""
-    if latest is not None and latest.state in (SlotState.SENDING, SlotState.DEFERRED):
-        waiting = f"Slot {latest.slot} is not delivered yet: {latest.error or 'being sent'}"
-        if not running and latest.state == SlotState.DEFERRED:
-            waiting += " (when `brief schedule` runs, or now with `brief run`)"
-    if latest is not None and latest.state == SlotState.UNSURE:
-        waiting = f"Slot {latest.slot} needs you: {latest.error}"
-    if running:
-        return "Active", waiting
-    beat = datetime.fromisoformat(heartbeat) if heartbeat else None  # "" when stopped cleanly
-    since = f" (last seen {beat:%Y-%m-%d %H:%M} UTC)" if beat else ""
-    stopped = f"The scheduler is not running{since}: start it with `brief schedule`."
-    return "Stopped", "\n".join(line for line in (waiting, stopped) if line)
