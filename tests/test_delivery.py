@@ -39,7 +39,7 @@ from conftest import (
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.errors import DeliveryError
 from pipeline.publish.compose import EMAIL_HTML_BUDGET
-from pipeline.publish.mail import build_message, html_part_size, send_message, send_with_retries
+from pipeline.publish.mail import build_message, html_part_size, personalise, send_message, send_with_retries
 from pipeline.publish.outbox import SendPolicy
 from pipeline.run import RunResult
 from pipeline.service import run_due_slots
@@ -63,8 +63,19 @@ def body_of(message: EmailMessage, kind: str) -> str:
 
 
 def same_bytes(received: bytes, stored: bytes) -> bool:
-    """The server's copy is the stored message.eml (SMTP may add the final line break)."""
-    return received.rstrip(b"\r\n") == stored.rstrip(b"\r\n")
+    """The server's copy is the stored message.eml made the reader's, as the outbox makes it
+    (To their address, their own Message-ID); SMTP may add the final line break."""
+    brief_id = re.search(rb"Message-ID: <brief\.([^.]+)\.", stored)
+    assert brief_id, "a brief's message.eml"
+    own, _ = personalise(stored, brief_id.group(1).decode(), MAIL_TO)
+    return received.rstrip(b"\r\n") == own.rstrip(b"\r\n")
+
+
+def same_message(brief_id: str, readers_id: str) -> bool:
+    """Whether a reader's Message-ID is their copy of the brief's message `brief_id`: the same
+    but for the 12 characters that make it theirs."""
+    theirs = re.compile(r"(<brief\.[^.]+\.)[0-9a-f]{12}")
+    return theirs.sub(r"\1", brief_id) == theirs.sub(r"\1", readers_id) and brief_id != readers_id
 
 
 def newsroom_config(tmp_path: Path, site: LoopbackSite) -> Config:
@@ -151,10 +162,13 @@ def test_a_full_run_delivers_one_well_formed_message_over_starttls_and_auth(
     assert top_story in body_of(received, "plain")
 
     stored = (result.brief_dir / "message.eml").read_bytes()
-    assert parse(stored)["Message-ID"] == received["Message-ID"]
+    # the archive's copy is the one rendering, no one's: the reader's copy was made from it
+    assert parse(stored)["To"] == "undisclosed-recipients:;" and MAIL_TO.encode() not in stored
+    assert parse(stored)["Subject"] == received["Subject"]
     slots, deliveries = ledger(config.state_dir)
     assert deliveries[SLOT].state == "sent"
-    assert deliveries[SLOT].message_id == received["Message-ID"]
+    assert deliveries[SLOT].message_id == parse(stored)["Message-ID"]  # the brief's, each copy its own
+    assert received["Message-ID"] != deliveries[SLOT].message_id
     assert (deliveries[SLOT].attempts, deliveries[SLOT].sends) == (1, 1)
     assert slots[SLOT].state == "delivered" and slots[SLOT].brief_id == SLOT
 
@@ -244,7 +258,7 @@ def test_a_connection_dropped_after_data_is_retried_with_the_very_same_message(
     assert smtp.mailbox.accepted == [second]
     stored = (result.brief_dir / "message.eml").read_bytes()
     assert same_bytes(first, stored) and same_bytes(second, stored), "the stored bytes, both times"
-    assert parse(second)["Message-ID"] == parse(stored)["Message-ID"] == result.delivery.message_id
+    assert parse(stored)["Message-ID"] == result.delivery.message_id
     slots, deliveries = ledger(config.state_dir)
     assert (deliveries[SLOT].state, deliveries[SLOT].sends) == ("sent", 1)
     assert slots[SLOT].state == "delivered"
@@ -475,7 +489,8 @@ def test_brief_send_and_run_force_send_again_with_new_message_ids(
     original, again = (parse(raw) for raw in smtp.mailbox.accepted)
     assert again["Message-ID"] != original["Message-ID"]
     assert again["Subject"] == original["Subject"]
-    assert f"(Message-ID {again['Message-ID']})" in sent.out
+    said = re.search(r"\(Message-ID (<[^>]+>)\)", sent.out)
+    assert said and same_message(said.group(1), again["Message-ID"]), sent.out
 
     rerun = brief_cli("run", "--slot", "2026-11-10T15:00Z", *config_arg)
 
@@ -489,8 +504,9 @@ def test_brief_send_and_run_force_send_again_with_new_message_ids(
     assert len(smtp.mailbox.accepted) == 3
     third = parse(smtp.mailbox.accepted[2])
     assert third["Message-ID"] not in (original["Message-ID"], again["Message-ID"])
-    assert parse((first.brief_dir / "message.eml").read_bytes())["Message-ID"] == third["Message-ID"]
+    kept = parse((first.brief_dir / "message.eml").read_bytes())["Message-ID"]
+    assert same_message(kept, third["Message-ID"])
     slots, deliveries = ledger(config.state_dir)
     assert (deliveries[SLOT].state, deliveries[SLOT].sends) == ("sent", 3)
-    assert deliveries[SLOT].message_id == third["Message-ID"]
+    assert deliveries[SLOT].message_id == kept
     assert slots[SLOT].state == "delivered"

@@ -221,6 +221,29 @@ def test_one_who_unsubscribes_before_their_turn_is_not_sent_the_slot(
     assert f"{SLOT}  delivered · delivered to 2 of 2; 1 left before their turn" in status
 
 
+def test_one_who_unsubscribes_while_the_slot_is_being_sent_is_not_sent_it(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    everyone = people(3)
+    config = load_config(write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone))
+
+    def unsubscribe_the_last_as_the_first_arrives() -> str | None:
+        if len(smtp.mailbox.data) == 1:  # a one-click unsubscribe, from the web app, meanwhile
+            store = Store(config.state_dir)
+            try:
+                store.set_subscriber_status(everyone[2], SubscriberStatus.UNSUBSCRIBED, AT_1500)
+            finally:
+                store.close()
+        return None
+
+    smtp.mailbox.intercept = unsubscribe_the_last_as_the_first_arrives
+    run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
+
+    assert sorted(e for (e,) in smtp.mailbox.envelopes) == sorted(everyone[:2])
+    assert recipients(config.state_dir)[everyone[2]] == "dropped"
+
+
 def test_a_kill_inside_the_smtp_window_resends_that_one_subscriber_the_same_bytes(
     tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
 ) -> None:

@@ -37,7 +37,7 @@ from pipeline.publish.tokens import SECRET_ENV, TOKEN_PLACEHOLDER, make_token, r
 from pipeline.service import run_due_slots
 from pipeline.settings import WEB_ENV
 from pipeline.store import Store
-from pipeline.store.records import SubscriberStatus
+from pipeline.store.records import SlotState, SubscriberStatus
 
 SECRET = b"k" * 32
 OTHER_SECRET = b"q" * 32
@@ -398,6 +398,24 @@ def test_a_subscribers_link_is_put_in_each_part_as_it_is_encoded(text: str, enco
         personal.for_subscriber("2026-11-10T1500Z", "ana@readers.example", "", None)
 
 
+@pytest.mark.parametrize("name", ["José Müller", "Zoë O’Brien-Łukasz", "李 小龍", "Ana"])
+def test_a_subscribers_name_in_to_is_ascii_on_the_wire_and_reads_back_as_typed(name: str) -> None:
+    raw, _ = build_message(
+        subject="Karsholm Brief",
+        text="Text\n",
+        html="<p>Text</p>\n",
+        mail_from="Karsholm Brief <brief@karsholm.example>",
+        mail_to=(),
+        brief_id="2026-11-10T1500Z",
+        when=NOW,
+    )
+    content, _ = personalise(raw, "2026-11-10T1500Z", "jose@readers.example", name)
+    head = content.partition(b"\r\n\r\n")[0]
+    assert head.isascii(), "a header with 8-bit bytes: refused by strict servers without SMTPUTF8"
+    to = message_from_bytes(content, policy=policy.default)["To"]
+    assert (to.addresses[0].display_name, to.addresses[0].addr_spec) == (name, "jose@readers.example")
+
+
 def test_a_strangers_request_never_holds_back_an_address_the_admin_lists(
     tmp_path: Path, store: Store, make_smtp: Callable[..., SmtpServer]
 ) -> None:
@@ -442,6 +460,18 @@ def test_a_message_with_links_is_never_sent_without_the_secret_to_sign_them(
         store.close()
     assert later.failed and "BRIEF_SECRET is not set" in later.detail and "--rebuild" in later.detail
     assert smtp.mailbox.accepted == [], "no message with a link that cannot work"
+    # nothing is given up: with the secret back, the next start sends it, its links signed
+    monkeypatch.setenv("BRIEF_SECRET", SECRET.decode())
+    store = Store(config.state_dir)
+    try:
+        (sent,) = resume_deliveries(store, config, smtp.settings(), AT_1500 + timedelta(hours=2), NO_WAIT)
+        assert sent.sent, sent.detail
+        slot = store.slot(first.brief_id)
+        assert slot is not None and slot.state == SlotState.DELIVERED
+    finally:
+        store.close()
+    (received,) = smtp.mailbox.accepted
+    assert TOKEN_PLACEHOLDER.encode() not in received and b"/unsubscribe?token=" in received
 
 
 def test_a_brief_sent_again_carries_each_subscribers_own_link_too(
@@ -452,7 +482,9 @@ def test_a_brief_sent_again_carries_each_subscribers_own_link_too(
         monkeypatch.setenv(name, value)
     two = ("ana@readers.example", "ben@harbour.example")
     path = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=two)
-    path.write_text(path.read_text() + f'web:\n  public_url: "{PUBLIC}"\n', encoding="utf-8")
+    # a long address: its link is longer than a header line, which the email package would encode
+    public = "https://the-morning-brief.newsroom-of-a-large-company.example/"
+    path.write_text(path.read_text() + f'web:\n  public_url: "{public}"\n', encoding="utf-8")
     config = load_config(path)
     assert run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT) is not None
 
@@ -466,6 +498,8 @@ def test_a_brief_sent_again_carries_each_subscribers_own_link_too(
         https = re.findall(r"<([^>]+)>", str(message["List-Unsubscribe"]))[0]
         assert https == unsubscribe_url(config, SECRET, own)
         assert token_of(https).encode() in content.replace(b"=\r\n", b"")
+        assert TOKEN_PLACEHOLDER.encode() not in content.replace(b"=\r\n", b"")
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_without_a_secret_the_email_offers_only_what_works_a_mail_to_the_sender(

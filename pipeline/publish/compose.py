@@ -63,7 +63,7 @@ def write_brief(
             text=email.text,
             html=email.html,
             mail_from=config.mail_from,
-            mail_to=config.mail_to,
+            mail_to=(),  # the one rendering (and the archive's message.eml) is addressed to no one
             brief_id=brief.id,
             when=now,
             nonce=nonce,

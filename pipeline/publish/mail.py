@@ -98,10 +98,22 @@ def _one_click(link: str, sender: str) -> bytes:
 
 
 def _replace_header(raw: bytes, name: str, lines: bytes) -> bytes:
-    """`raw` with its header `name` (with its folded lines) replaced by `lines`."""
+    """`raw` with its header `name` (with its folded lines) replaced by `lines` (added at the
+    end of the header block when it has none)."""
     head, sep, body = raw.partition(b"\r\n\r\n")
-    out = [lines if key.lower() == name.lower() else line for key, line in logical_headers(head)]
+    found = logical_headers(head)
+    out = [lines if key.lower() == name.lower() else line for key, line in found]
+    if not any(key.lower() == name.lower() for key, _ in found):
+        out.append(lines)
     return b"".join(out).removesuffix(b"\r\n") + sep + body
+
+
+def restamped(raw: bytes, message_id: str, when: datetime) -> bytes:
+    """`raw` with a new Message-ID and Date and every other byte as it was: read and written
+    again by the email package, a long List-Unsubscribe link would come back as RFC 2047 words,
+    which no client takes for a link and in which no subscriber's token can be put."""
+    raw = _replace_header(raw, "Message-ID", SMTP.fold("Message-ID", message_id).encode("ascii"))
+    return _replace_header(raw, "Date", SMTP.fold("Date", format_datetime(when)).encode("ascii"))
 
 
 def personalise(

@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.policy import SMTP
-from email.utils import format_datetime, getaddresses
+from email.utils import getaddresses
 from pathlib import Path
 
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import DeliveryError
 from pipeline.models import Delivery
-from pipeline.publish.mail import MessageRefused, SmtpSession, Timeouts
+from pipeline.publish.mail import MessageRefused, SmtpSession, Timeouts, restamped
 from pipeline.publish.personal import Personal
 from pipeline.publish.tokens import TOKEN_PLACEHOLDER, make_token, secret_from_env
 from pipeline.store import Store
@@ -226,8 +226,14 @@ def _send(
     try:
         token_of = subscriber_tokens(raw)
     except DeliveryError as exc:
-        error = f"delivery failed: {exc}"
-        settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
+        # no secret here (a shell without the service's environment): the service's next start
+        # sends it, to those not served yet; a message whose links cannot be made anyone's: failed
+        if exc.temporary:
+            error = f"delivery deferred: {exc}"
+            settle(store, brief_id, DeliveryState.DEFERRED, SlotState.DEFERRED, now, error=error)
+        else:
+            error = f"delivery failed: {exc}"
+            settle(store, brief_id, DeliveryState.FAILED, SlotState.FAILED, now, error=error)
         return Delivery(message_id, str(eml), False, f"{error} ({exc.hint})", failed=True)
     with store.transaction():
         settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, attempt=True)
@@ -259,14 +265,23 @@ def subscriber_tokens(raw: bytes) -> Callable[[str], str | None]:
     """Each subscriber's unsubscribe token for a message that carries one-click links (None for
     one that does not). Raises DeliveryError when it carries them and BRIEF_SECRET is unset:
     the links would not work."""
-    if TOKEN_PLACEHOLDER.encode("ascii") not in raw.partition(b"\r\n\r\n")[0]:
+    placeholder = TOKEN_PLACEHOLDER.encode("ascii")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    if placeholder not in head:
+        if placeholder in body:  # its header re-encoded: no subscriber's token could be put in it
+            raise DeliveryError(
+                "the brief's message carries unsubscribe links whose List-Unsubscribe header "
+                "cannot be made each subscriber's",
+                hint="make the brief again with `brief run --slot SLOT --rebuild`",
+            )
         return lambda address: None
     secret = secret_from_env()
     if secret is None:
         raise DeliveryError(
             "the brief's message has one-click unsubscribe links and BRIEF_SECRET is not set to sign them",
-            hint="set BRIEF_SECRET as it was when the brief was made, or make the brief again with "
-            "`brief run --slot SLOT --rebuild`",
+            hint="set BRIEF_SECRET as it was when the brief was made (the service's environment); the "
+            "service's next start sends it, or make the brief again with `brief run --slot SLOT --rebuild`",
+            temporary=True,
         )
     return lambda address: make_token(secret, "unsubscribe", address)
 
@@ -284,7 +299,6 @@ def _round(
     """One pass over the recipients still waiting, each one's message on one connection, at
     `delivery.pace`; each result kept as it comes (a kill loses at most the one in flight,
     sent again, the same bytes, by the next start). Returns what broke the connection, if so."""
-    active = {s.address.lower() for s in store.subscribers(SubscriberStatus.ACTIVE)}
     message = Personal(raw)  # read once, made each one's below
     gap = 1.0 / config.pace if config.pace else 0.0
     due = policy.clock()
@@ -292,7 +306,7 @@ def _round(
         for person in store.recipients(brief_id):
             if person.state not in WAITING:
                 continue
-            if person.address.lower() not in active:  # left since the slot was first sent
+            if not _still_subscribed(store, person.address):  # left since the slot was first sent
                 store.set_recipient(brief_id, person.address, RecipientState.DROPPED, now)
                 continue
             personal, _ = message.for_subscriber(
@@ -314,6 +328,13 @@ def _round(
                 store.set_recipient(brief_id, person.address, RecipientState.SENT, now)
                 store.set_delivery(brief_id, DeliveryState.SENDING, now, sent=True)
     return None
+
+
+def _still_subscribed(store: Store, address: str) -> bool:
+    """Whether `address` is subscribed now, asked just before its message goes: at a pace of
+    ten a second, a thousand subscribers take minutes, in which one may unsubscribe."""
+    found = store.subscriber(address)
+    return found is not None and found.status == SubscriberStatus.ACTIVE
 
 
 def _settle_round(
@@ -398,18 +419,15 @@ def resend_brief(
     Message-ID, so it is not mistaken for a duplicate of the first sending."""
     if not eml.is_file():
         raise DeliveryError(f"{eml} is missing from the archive", hint="`brief list` shows the briefs kept")
-    message = message_from_bytes(eml.read_bytes(), policy=SMTP)
+    kept = eml.read_bytes()
     previous = store.delivery(brief_id)
     sends = previous.sends if previous is not None else 0
-    old = str(message["Message-ID"] or f"<brief.{brief_id}@localhost>")
+    old = str(message_from_bytes(kept, policy=SMTP)["Message-ID"] or f"<brief.{brief_id}@localhost>")
     local, _, domain = old.strip("<>").partition("@")
     # the time too: the count of sends starts again when the state is recovered, and a
     # Message-ID used once is never used for other bytes
     message_id = f"<{local}.r{sends + 1}-{_base36(int(now.timestamp()))}@{domain or 'localhost'}>"
-    del message["Message-ID"], message["Date"]
-    message["Message-ID"] = message_id
-    message["Date"] = format_datetime(now)
-    raw = message.as_bytes()
+    raw = restamped(kept, message_id, now)
     seed_subscribers(store, config, now)
     people = store.subscribers(SubscriberStatus.ACTIVE)
     refused: list[str] = []

@@ -80,8 +80,8 @@ class Personal:
         to = str(Address(display_name=name, addr_spec=address)) if name else address
         out = []
         for (key, _), line in zip(self.headers, headers, strict=True):
-            if key.lower() == "to":
-                line = SMTP.fold("To", to).encode()
+            if key.lower() == "to":  # a name not in ASCII as RFC 2047 words: a header is ASCII
+                line = SMTP.header_factory("To", to).fold(policy=SMTP).encode("ascii")
             elif key.lower() == "message-id":
                 line = SMTP.fold("Message-ID", message_id).encode()
             out.append(line)
