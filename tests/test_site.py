@@ -15,14 +15,12 @@ from typing import Any
 import feedparser
 import html5lib
 import pytest
+from browser import CHROMEDRIVER, CHROMIUM, NO_BROWSER, chromium
 
 from pipeline.config import load_config
 from pipeline.demo import run_demo
 from pipeline.publish.compose import rebuild_archive
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-NO_BROWSER = "headless Chromium is not installed (Debian packages chromium and chromium-driver)"
 WIDTHS = (375, 1280)
 
 
@@ -101,29 +99,8 @@ def test_rebuild_regenerates_the_archive_identically(site: Path, tmp_path: Path)
 def browser() -> Iterator[Any]:
     if not (CHROMIUM and CHROMEDRIVER):
         pytest.skip(NO_BROWSER)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--allow-file-access-from-files",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
+    with chromium("--allow-file-access-from-files") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _open(driver: Any, page: Path, width: int, dark: bool = False) -> None:

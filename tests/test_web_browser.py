@@ -14,7 +14,6 @@ import email
 import email.policy
 import os
 import re
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import CHROMEDRIVER, CHROMIUM, NO_BROWSER, chromium
+from selenium.common.exceptions import StaleElementReferenceException
 from web_app import ENV, PASSWORD, Clock, runs_of_app
 
 from pipeline.config import Config, SmtpSettings, load_config
@@ -33,12 +34,10 @@ from pipeline.operate.schedule import parse_slot
 from pipeline.store import Store
 from pipeline.web import create_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-NO_BROWSER = "headless Chromium is not installed (Debian packages chromium and chromium-driver)"
 WIDTHS = (1280, 375)
 SHOTS = Path(os.environ.get("BRIEF_SHOTS", "/tmp/shots"))
 FIRST_SLOT = parse_slot("2026-04-08T21:00Z")
+REFRESHED = (StaleElementReferenceException,)  # a page that refreshes itself, read as it did
 WAIT = 120  # seconds a page may take to show what a test waits for (a whole run, on a busy machine)
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason=NO_BROWSER)
@@ -91,29 +90,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM or ""
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(WAIT)
-    try:
+    with chromium(page_load_timeout=WAIT) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def _width(driver: Any, width: int, height: int = 900) -> None:
@@ -290,7 +268,7 @@ def test_the_admin_presses_run_now_and_watches_it_finish(browser: Any, site: Sit
         watched.add(text)
         return not text.startswith("Running")
 
-    WebDriverWait(browser, WAIT, poll_frequency=0.25).until(finished)
+    WebDriverWait(browser, WAIT, poll_frequency=0.25, ignored_exceptions=REFRESHED).until(finished)
     state = browser.find_element("id", "run-state").text
     assert state == "Done: the brief of 2026-04-08T2100Z", (state, browser.page_source)
     stages = [li.text for li in browser.find_elements("css selector", "ol.stages li")]

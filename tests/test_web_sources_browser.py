@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_web_browser import WAIT, Site, _go, _log_in, _press, _shoot, browser, site
+from test_web_browser import REFRESHED, WAIT, Site, _go, _log_in, _press, _shoot, browser, site
 from web_app import runs_of_app
 
 from pipeline.config import load_config
@@ -30,7 +30,7 @@ def _run_now(driver: Any, site: Site, slot_index: int) -> None:
     _log_in(driver, site)  # a login lasts twelve hours of the app's clock, which moved a day
     _go(driver, site.url + "/run")
     _press(driver, "form[action='/run'] button")
-    WebDriverWait(driver, WAIT, poll_frequency=0.25).until(
+    WebDriverWait(driver, WAIT, poll_frequency=0.25, ignored_exceptions=REFRESHED).until(
         lambda d: not str(d.find_element("id", "run-state").text).startswith("Running")
     )
     assert driver.find_element("id", "run-state").text.startswith("Done"), driver.page_source
