@@ -433,6 +433,11 @@ def test_every_page_has_the_security_headers(admin: TestClient) -> None:
         assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy, path
         assert "script-src" not in policy or "'unsafe-inline'" not in policy, path
     assert admin.get("/admin/subscribers").headers["cache-control"] == "no-store"
+    # a page made for a session (its CSRF token, the admin's view) is never kept by a shared cache
+    for path in ("/status", "/assets/style.css", "/"):
+        assert admin.get(path).headers["cache-control"] == "no-store", path
+    stranger = TestClient(admin.app)
+    assert stranger.get("/assets/style.css").headers["cache-control"] == "no-cache"
 
 
 def test_a_body_over_the_bound_is_refused(client: TestClient) -> None:

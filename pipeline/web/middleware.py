@@ -65,7 +65,9 @@ async def _too_large(send: Send, limit: int) -> None:
 
 class SecurityHeaders:
     """nosniff, no framing, the app's CSP and referrer policy unless the route set its own;
-    `Cache-Control: no-store` on what the admin sees and on every POST's answer."""
+    `Cache-Control: no-store` on what the admin sees, on every POST's answer, and on every
+    answer to a request that carries a cookie (a page made for a session, with its CSRF token
+    or the admin's view of the status, is never kept by a shared cache for someone else)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -83,7 +85,9 @@ class SecurityHeaders:
                 for name, value in DEFAULTS.items():
                     if name not in headers:
                         headers[name] = value
-                if "cache-control" not in headers and (
+                if _with_cookie(scope):
+                    headers["cache-control"] = "no-store"
+                elif "cache-control" not in headers and (
                     scope["method"] != "GET" or "set-cookie" in headers or _private(scope["path"])
                 ):
                     headers["cache-control"] = "no-store"
@@ -94,3 +98,7 @@ class SecurityHeaders:
 
 def _private(path: str) -> bool:
     return path.startswith(("/admin", "/run", "/login", "/confirm", "/unsubscribe"))
+
+
+def _with_cookie(scope: Scope) -> bool:
+    return any(name == b"cookie" for name, _ in scope.get("headers") or ())
