@@ -85,11 +85,8 @@ class SecurityHeaders:
                 for name, value in DEFAULTS.items():
                     if name not in headers:
                         headers[name] = value
-                if _with_cookie(scope):
-                    headers["cache-control"] = "no-store"
-                elif "cache-control" not in headers and (
-                    scope["method"] != "GET" or "set-cookie" in headers or _private(scope["path"])
-                ):
+                made_for_one = scope["method"] != "GET" or "set-cookie" in headers or _private(scope["path"])
+                if _with_cookie(scope) or ("cache-control" not in headers and made_for_one):
                     headers["cache-control"] = "no-store"
             await send(message)
 
