@@ -254,7 +254,7 @@ def parse_config(text: str, path: Path) -> Config:
         per_host=fetch.integer("per_host"),
         extract_workers=fetch.integer("extract_workers"),
         muted=tuple(dict.fromkeys(muted)),
-        web_url=_folder_url(web, "public_url", "the address readers reach brief serve at"),
+        web_url=_site_root(web, "public_url", "the address readers reach brief serve at"),
         web_host=web.text("host"),
         web_port=web.integer("port"),
     )
@@ -297,6 +297,24 @@ def _folder_url(section: _Section, key: str, what: str) -> str:
     if urlsplit(url).query or urlsplit(url).fragment:
         raise v.fail(node, f"{name} {url!r} has a query or a fragment", hint="give the folder's address")
     return url if url.endswith("/") else url + "/"
+
+
+def _site_root(section: _Section, key: str, what: str) -> str:
+    """A section's address key as the root of a site ("" when unset): `brief serve` answers at
+    `/` (its redirects, its pages' links and the archive's links to it are root paths), so an
+    address with a path would send every reader to pages that are not there."""
+    url = _folder_url(section, key, what)
+    path = urlsplit(url).path
+    if path not in ("", "/"):
+        host = urlsplit(url).hostname or "example.org"
+        raise section.v.fail(
+            section.node(key),
+            f"{section.where}.{key} {url!r} has a path ({path}): brief serve answers at the root of its "
+            "host name only",
+            hint=f"serve it at the root of a host name of its own, e.g. public_url: https://brief.{host}/ "
+            "(a sub-domain your TLS proxy sends to brief serve)",
+        )
+    return url
 
 
 def _story_id(v: _Validator, node: yaml.Node | None, where: str, text: str) -> None:

@@ -193,7 +193,9 @@ WEB_KEYS: dict[str, Key] = {
     "public_url": Key(
         "text",
         "",
-        "The public address of `brief serve` (e.g. `https://news.example/`), behind your TLS proxy. "
+        "The public address of `brief serve` (e.g. `https://news.example/`), behind your TLS proxy: "
+        "the root of a host name of its own (an address with a path, such as `https://example.org/brief/`, "
+        "is refused: the app's pages and links are at `/`). "
         "Subscribe, confirmation and one-click unsubscribe links point there; unset, the email offers "
         "unsubscribing by a mail to the sender only, and `brief check` says so.",
         shown="none",

@@ -370,10 +370,10 @@ def test_a_configured_thread_may_not_take_an_emerging_storys_id(tmp_path: Path) 
     assert "story-" in str(error) and error.hint == "choose another id, e.g. ports"
 
 
-def test_the_web_address_is_a_folder_and_nothing_else(tmp_path: Path) -> None:
-    config = load_config(write(tmp_path, FEEDS + "web:\n  public_url: https://news.example/brief\n"))
+def test_the_web_address_is_the_root_of_a_site_and_nothing_else(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, FEEDS + "web:\n  public_url: https://news.example\n"))
     assert (config.web_url, config.web_host, config.web_port) == (
-        "https://news.example/brief/",
+        "https://news.example/",
         "127.0.0.1",
         8080,
     )
@@ -381,3 +381,8 @@ def test_the_web_address_is_a_folder_and_nothing_else(tmp_path: Path) -> None:
         load_config(write(tmp_path, FEEDS + "web:\n  public_url: https://news.example/?x=1\n"))
     with pytest.raises(ConfigError, match=r"web\.public_url"):
         load_config(write(tmp_path, FEEDS + "web:\n  public_url: ftp://news.example/\n"))
+    for under_a_path in ("https://example.org/brief/", "https://example.org/brief"):
+        error = config_error(tmp_path, FEEDS + f"web:\n  public_url: {under_a_path}\n")
+        assert "web.public_url 'https://example.org/brief/' has a path (/brief/)" in str(error)
+        assert "root of its host name only" in str(error) and error.line is not None
+        assert error.hint and "https://brief.example.org/" in error.hint
