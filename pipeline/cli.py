@@ -673,14 +673,14 @@ def subscribers_export(config_path: Path) -> None:
     out = csv.writer(sys.stdout)  # RFC 4180: lines end with CRLF
     out.writerow(["address", "name", "status", "added_at", "updated_at"])
     for p in people:
-        out.writerow(
-            [p.address, _cell(p.name), p.status.value, p.added_at.isoformat(), p.updated_at.isoformat()]
-        )
+        row = [p.address, p.name, p.status.value, p.added_at.isoformat(), p.updated_at.isoformat()]
+        out.writerow([_cell(text) for text in row])
 
 
 def _cell(text: str) -> str:
-    """A CSV cell a spreadsheet shows as text: a name typed into the subscribe form as
-    `=HYPERLINK(...)` is never a formula."""
+    """A CSV cell a spreadsheet shows as text: a name given as `=HYPERLINK(...)`, or an
+    address as `=cmd|'/Ccalc'!A0@evil.example` (a valid one), is never a formula. Every cell
+    goes through it, so no column is left to trust."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 

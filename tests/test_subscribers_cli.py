@@ -99,6 +99,16 @@ def test_a_name_that_is_a_formula_is_exported_as_text(tmp_path: Path) -> None:
     assert rows[0]["name"] == '\'=HYPERLINK("https://evil.example")'
 
 
+def test_an_address_that_is_a_formula_is_exported_as_text(tmp_path: Path) -> None:
+    config = sources(tmp_path, to=())
+    for address in ("=cmd|'/Ccalc'!A0@evil.example", "+sum@evil.example", "-x@evil.example"):
+        added = brief_cli("subscribers", "add", "--config", config, "--", address)
+        assert added.code == 0, added.err  # each is a valid address
+    rows = list(csv.DictReader(io.StringIO(brief_cli("subscribers", "export", "--config", config).out)))
+    assert [r["address"] for r in rows] == ["'=cmd|'/Ccalc'!A0@evil.example", "'+sum@evil.example", "'-x@evil.example"]
+    assert all(r["status"] == "active" and r["added_at"][:1].isdigit() for r in rows)
+
+
 def test_add_with_confirm_mails_a_link_and_waits_for_it(
     tmp_path: Path, make_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
 ) -> None:
