@@ -6,8 +6,10 @@ or a few, as an attacker or a careless client would send them.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import hashlib
 import html
 import os
 import re
@@ -119,6 +121,31 @@ def test_the_password_is_kept_as_a_hash_only() -> None:
 def test_a_damaged_hash_is_refused_with_how_to_make_one() -> None:
     with pytest.raises(ConfigError, match="brief serve --hash-password"):
         AdminPassword.from_env("scrypt:16384:8:1:not base64!:xx")
+
+
+def _hash_of_cost(password: str, n: int, r: int, p: int, *, compute: bool = True) -> str:
+    """A pre-hashed password of any cost (its digest made only when `compute`: a cost too
+    large to check is too large to make here too)."""
+    salt = b"0123456789abcdef"
+    digest = (
+        hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=2**27, dklen=32)
+        if compute
+        else b"\0" * 32
+    )
+    b64 = [base64.urlsafe_b64encode(x).decode().rstrip("=") for x in (salt, digest)]
+    return f"scrypt:{n}:{r}:{p}:{b64[0]}:{b64[1]}"
+
+
+def test_a_hash_too_costly_to_check_is_refused_at_start_not_at_every_login(config: Config) -> None:
+    for n, r, p in ((2**20, 8, 1), (2**16, 8, 1), (2**14, 32, 1)):
+        hashed = _hash_of_cost(PASSWORD, n, r, p, compute=False)
+        with pytest.raises(ConfigError, match=rf"cost n={n}, r={r}, p={p}: checking a login") as caught:
+            create_app(config, env={"BRIEF_SECRET": SECRET, "BRIEF_ADMIN_PASSWORD": hashed})
+        assert "brief serve --hash-password" in (caught.value.hint or "")
+    costly = _hash_of_cost(PASSWORD, 2**15, 8, 2)  # 32 MiB: within what a login may take
+    client = TestClient(create_app(config, env={"BRIEF_SECRET": SECRET, "BRIEF_ADMIN_PASSWORD": costly}))
+    log_in(client)
+    assert client.get("/admin/subscribers").status_code == 200
 
 
 def test_a_change_to_sources_yaml_is_seen_by_the_next_page_and_a_broken_one_is_not(

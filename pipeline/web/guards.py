@@ -25,6 +25,7 @@ MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # 
 
 # scrypt's cost: 16 MiB and ~50 ms a try, so a stolen hash is slow to guess and a login is quick
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SCRYPT_MAXMEM = 64 * 1024 * 1024  # what one login may take to check; a costlier hash is refused at start
 
 
 @dataclass(frozen=True)
@@ -75,13 +76,14 @@ class AdminPassword:
                 cost, salt, digest = (int(n), int(r), int(p)), _unb64(salt_text), _unb64(digest_text)
                 if not (2**10 <= cost[0] <= 2**20 and cost[1] <= 32 and cost[2] <= 16 and len(digest) == 32):
                     raise ValueError("not the cost or length brief serve makes")
-                return cls(*cost, salt, digest)
             except ValueError:
                 raise ConfigError(
                     f"{PASSWORD_ENV} starts with scrypt: but is not a hash made by "
                     "`brief serve --hash-password`",
                     hint="make it again with `brief serve --hash-password`",
                 ) from None
+            _check_memory(*cost)
+            return cls(*cost, salt, digest)
         if len(value) < MIN_PASSWORD:
             raise ConfigError(
                 f"{PASSWORD_ENV} is {len(value)} characters, fewer than {MIN_PASSWORD}",
@@ -173,8 +175,28 @@ def derived_key(secret: bytes, purpose: str) -> str:
     return hmac.new(secret, f"dailybrief {purpose}".encode(), hashlib.sha256).hexdigest()
 
 
+def scrypt_memory(n: int, r: int, p: int) -> int:
+    """The bytes OpenSSL's scrypt needs for this cost (its own bound, `128·r·(n + p + 2)`): more
+    than `maxmem` and it raises ValueError instead of hashing."""
+    return 128 * r * (n + p + 2)
+
+
+def _check_memory(n: int, r: int, p: int) -> None:
+    """ConfigError when a hash of this cost could never be checked: refused at start, not with
+    a 500 at every login."""
+    need = scrypt_memory(n, r, p)
+    if need > SCRYPT_MAXMEM:
+        raise ConfigError(
+            f"{PASSWORD_ENV} is a scrypt hash of cost n={n}, r={r}, p={p}: checking a login against "
+            f"it needs {need / 2**20:.0f} MiB, more than the {SCRYPT_MAXMEM // 2**20} MiB brief serve "
+            "gives one",
+            hint=f"make it again with `brief serve --hash-password` (n={SCRYPT_N}, r={SCRYPT_R}, "
+            f"p={SCRYPT_P}: {scrypt_memory(SCRYPT_N, SCRYPT_R, SCRYPT_P) / 2**20:.0f} MiB a login)",
+        )
+
+
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=SCRYPT_MAXMEM, dklen=32)
 
 
 def _b64(data: bytes) -> str:
