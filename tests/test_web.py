@@ -295,6 +295,45 @@ def test_login_is_rate_limited_per_client_address(client: TestClient, clock: Clo
     log_in(client)
 
 
+def _guess(app: Any, address: str, tries: int) -> list[int]:
+    """`tries` wrong passwords from a client at `address`; the status of each answer."""
+    client = TestClient(app, client=(address, 50000))
+    token = csrf_of(client.get("/login").text)
+    return [
+        client.post("/login", data={"csrf": token, "password": f"guess {i}"}).status_code
+        for i in range(tries)
+    ]
+
+
+def test_an_ipv6_client_is_counted_by_its_64_and_an_ipv4_one_by_its_address(client: TestClient) -> None:
+    app = client.app
+    # one home's /64: a new address for every try is still the same client
+    codes = [code for n in range(1, 12) for code in _guess(app, f"2001:db8:5:7::{n:x}", 1)]
+    assert codes == [401] * 10 + [429]
+    assert _guess(app, "2001:db8:5:7:ffff:ffff:ffff:ffff", 1) == [429]
+    assert _guess(app, "2001:db8:5:8::1", 1) == [401]  # the next /64 is another client
+    assert _guess(app, "::ffff:192.0.2.7", 10) == [401] * 10  # an IPv4 address, however written
+    assert _guess(app, "192.0.2.7", 1) == [429]
+    assert _guess(app, "192.0.2.8", 1) == [401]
+
+
+def test_wrong_passwords_from_many_addresses_pause_every_login_for_a_while(
+    client: TestClient, clock: Clock
+) -> None:
+    app = client.app
+    for n in range(10):  # 100 wrong passwords, each address under its own limit
+        assert _guess(app, f"198.51.100.{n}", 10) == [401] * 10
+    fresh = TestClient(app, client=("203.0.113.9", 50000))
+    token = csrf_of(fresh.get("/login").text)
+    refused = fresh.post("/login", data={"csrf": token, "password": PASSWORD})
+    assert refused.status_code == 429  # even the right password, from an address never seen
+    assert "Logging in is paused: 100 wrong passwords were tried in the last 15 minutes" in refused.text
+    assert int(refused.headers["retry-after"]) > 0
+    assert fresh.get("/status").status_code == 200  # the site itself stays up
+    clock.advance(minutes=16)
+    log_in(fresh)
+
+
 def test_logging_in_gives_a_new_session_and_logging_out_ends_it(client: TestClient) -> None:
     before = csrf_of(client.get("/login").text)
     log_in(client)

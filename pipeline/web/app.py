@@ -47,7 +47,10 @@ ROUTE_MODULES = (
 )
 
 SESSION_HOURS = 12  # the session cookie's life; an admin login also ends then (AdminSessions)
-LOGIN_LIMIT = (10, 15 * 60)  # tries per client address per 15 minutes
+LOGIN_LIMIT = (10, 15 * 60)  # tries per client address (an IPv6 one: its /64) per 15 minutes
+# wrong passwords from all addresses together per 15 minutes, then no login until the window
+# has room again: many addresses each under LOGIN_LIMIT are one guessing attack
+FAILED_LOGIN_BUDGET = (100, 15 * 60)
 SUBSCRIBE_LIMIT = (5, 60 * 60)  # subscribe forms sent per client address per hour
 
 
@@ -98,6 +101,7 @@ def create_app(
         admin=found.admin,
         sessions=AdminSessions(clock),
         login_limit=SlidingWindow(*LOGIN_LIMIT, clock=clock),
+        failed_logins=SlidingWindow(*FAILED_LOGIN_BUDGET, clock=clock, keys=1),
         subscribe_limit=SlidingWindow(*SUBSCRIBE_LIMIT, clock=clock),
         runs=RunNow(config, smtp, clock),
         nav=tuple(nav),

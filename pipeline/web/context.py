@@ -38,6 +38,7 @@ class WebContext:
     admin: AdminPassword | None  # None: no BRIEF_ADMIN_PASSWORD, the app is read-only
     sessions: AdminSessions
     login_limit: SlidingWindow
+    failed_logins: SlidingWindow  # one key: every wrong password, from every address together
     subscribe_limit: SlidingWindow
     runs: RunNow
     nav: tuple[NavItem, ...]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import threading
 from collections import deque
@@ -143,6 +144,13 @@ class SlidingWindow:
 
     def hit(self, key: str) -> float:
         """Count one event for `key`: 0 when it is allowed, else the seconds until one is."""
+        return self._event(key, count=True)
+
+    def wait(self, key: str) -> float:
+        """The seconds until an event for `key` is allowed (0: now), counting nothing."""
+        return self._event(key, count=False)
+
+    def _event(self, key: str, *, count: bool) -> float:
         now = self._clock().timestamp()
         with self._lock:
             times = self._seen.pop(key, None) or deque()
@@ -151,10 +159,26 @@ class SlidingWindow:
             self._seen[key] = times  # the key is now the newest
             if len(times) >= self.limit:
                 return max(times[0] + self.seconds - now, 1.0)
-            times.append(now)
+            if count:
+                times.append(now)
             while len(self._seen) > self._keys:
                 del self._seen[next(iter(self._seen))]
             return 0.0
+
+
+def client_key(host: str) -> str:
+    """What the rate limits count a client by: an IPv4 address as it is, an IPv6 one by its
+    /64 (one home or one server is given a /64 and may take any address in it: counted per
+    address, it would have 2**64 tries); anything else (no address) as it is."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 def safe_next(target: str | None, default: str = "/status") -> str:

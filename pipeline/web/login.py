@@ -1,5 +1,6 @@
 """The admin's login and logout: the password from BRIEF_ADMIN_PASSWORD, rate-limited per
-client address; `next=` only ever leads to a page of this site."""
+client address (an IPv6 one by its /64) and by a budget of wrong passwords for all addresses
+together; `next=` only ever leads to a page of this site."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from pipeline.web.security import (
     rate_limit,
     render,
     safe_next,
+    too_many,
     web_context,
 )
+
+ALL = "every address"  # the failed-login budget's one key
 
 
 async def login_page(request: Request) -> Response:
@@ -30,6 +34,13 @@ async def login_page(request: Request) -> Response:
 async def login(request: Request) -> Response:
     web = web_context(request)
     rate_limit(request, web.login_limit, "login attempts")
+    paused = web.failed_logins.wait(ALL)
+    if paused:
+        raise too_many(
+            f"Logging in is paused: {web.failed_logins.limit} wrong passwords were tried in the last "
+            f"{web.failed_logins.seconds / 60:.0f} minutes, from all addresses together.",
+            paused,
+        )
     form = await checked_form(request)
     target = safe_next(str(form.get("next", "")))
     password = form.get("password")
@@ -39,6 +50,7 @@ async def login(request: Request) -> Response:
         and await run_in_threadpool(web.admin.verify, password)
     )
     if not ok:
+        web.failed_logins.hit(ALL)
         return await render(
             request, "web/login.html", status_code=401, page_title="Log in", next=target, failed=True
         )

@@ -38,7 +38,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.publish.render import make_environments
 from pipeline.web.context import NavItem, WebContext, web_context
-from pipeline.web.guards import SlidingWindow, safe_next
+from pipeline.web.guards import SlidingWindow, client_key, safe_next
 from pipeline.web.live import live_line
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "render",
     "require_admin",
     "safe_next",
+    "too_many",
     "web_context",
 ]
 
@@ -131,15 +132,20 @@ def client_address(request: Request) -> str:
 
 
 def rate_limit(request: Request, window: SlidingWindow, what: str) -> None:
-    """429, with Retry-After, when this client has done `what` too often."""
-    wait = window.hit(client_address(request))
+    """429, with Retry-After, when this client (an IPv6 one: its /64) has done `what` too often."""
+    wait = window.hit(client_key(client_address(request)))
     if wait:
-        minutes = max(1, round(wait / 60))
-        raise HTTPException(
-            429,
-            f"Too many {what} from your address. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-            headers={"Retry-After": str(int(wait))},
-        )
+        raise too_many(f"Too many {what} from your address.", wait)
+
+
+def too_many(said: str, wait: float) -> HTTPException:
+    """The 429 that says `said` and when to try again (Retry-After too)."""
+    minutes = max(1, round(wait / 60))
+    return HTTPException(
+        429,
+        f"{said} Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
+        headers={"Retry-After": str(int(wait))},
+    )
 
 
 def log_in(request: Request) -> None:
