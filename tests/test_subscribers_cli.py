@@ -105,7 +105,11 @@ def test_an_address_that_is_a_formula_is_exported_as_text(tmp_path: Path) -> Non
         added = brief_cli("subscribers", "add", "--config", config, "--", address)
         assert added.code == 0, added.err  # each is a valid address
     rows = list(csv.DictReader(io.StringIO(brief_cli("subscribers", "export", "--config", config).out)))
-    assert [r["address"] for r in rows] == ["'=cmd|'/Ccalc'!A0@evil.example", "'+sum@evil.example", "'-x@evil.example"]
+    assert [r["address"] for r in rows] == [
+        "'=cmd|'/Ccalc'!A0@evil.example",
+        "'+sum@evil.example",
+        "'-x@evil.example",
+    ]
     assert all(r["status"] == "active" and r["added_at"][:1].isdigit() for r in rows)
 
 
