@@ -16,24 +16,29 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import LoopbackSite, Reply, rss_feed
+from conftest import NO_WAIT, LoopbackSite, Reply, SmtpServer, publish_news, rss_feed, write_sources
 from starlette.testclient import TestClient
 from web_app import ENV, PASSWORD, SECRET, Clock, csrf_of, log_in, runs_of, write_config
 
-from pipeline.config import Config, SmtpSettings
+from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.demo import SmtpSink, run_demo, smtp_sink
 from pipeline.errors import ConfigError
+from pipeline.service import run_due_slots
 from pipeline.store import Store
 from pipeline.store.records import SubscriberStatus
 from pipeline.web import create_app
 from pipeline.web.archive import APP_LINKS
 from pipeline.web.guards import AdminPassword, hash_password
+
+AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
+AT_2100 = datetime(2026, 11, 10, 21, 0, 30, tzinfo=UTC)
 
 # -- fixtures ---------------------------------------------------------------------------------------
 
@@ -249,6 +254,52 @@ def test_the_status_page_says_what_brief_status_says(demo: Path) -> None:
         assert feed.name in page
     assert page.count(">ok</span>") == len(config.feeds)
     assert "Run now" not in page  # the admin's only
+
+
+def _every_public_answer(client: TestClient, config: Config) -> dict[str, str]:
+    """What a visitor without the login gets from every page of the app and every file of the
+    archive: each path and its body."""
+    paths = ["/", "/status", "/subscribe", "/login", "/run", "/admin/subscribers", "/nope"]
+    paths += [
+        "/" + p.relative_to(config.output_dir).as_posix() for p in config.output_dir.rglob("*") if p.is_file()
+    ]
+    return {path: client.get(path).content.decode("utf-8", "replace") for path in paths}
+
+
+def test_no_page_a_visitor_can_reach_shows_a_subscribers_address_or_what_smtp_said(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    smtp = make_smtp()
+    people = ("ana@readers.example", "bob@harbour.example", "carla@quay.example")
+    refusal = "550 5.1.1 <bob@harbour.example>: no mailbox here by that name"
+    smtp.mailbox.refuse = {"bob@harbour.example": refusal}
+    # delivery.to lists one: the brief's one rendering, archived, names her in its To
+    config = load_config(write_sources(tmp_path, [publish_news(site)], [site.allow()], to=people[:1]))
+    store = Store(config.state_dir)
+    try:
+        for address in people[1:]:
+            store.add_subscriber(address, "", AT_1500)
+    finally:
+        store.close()
+    first = run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
+    assert first is not None and first.delivery.sent and len(smtp.mailbox.accepted) == 2
+    smtp.mailbox.refuse = {a: refusal for a in people}  # the next slot: every one refused
+    second = run_due_slots(config, clock=lambda: AT_2100, smtp=smtp.settings(), policy=NO_WAIT)
+    assert second is not None and not second.delivery.sent
+
+    visitor = TestClient(create_app(config, clock=lambda: AT_2100, env=ENV))
+    answers = _every_public_answer(visitor, config)
+    assert any(path.endswith("message.eml") for path in answers)
+    for path, body in answers.items():
+        for secret in (*people, "no mailbox here", "550 5.1.1"):
+            assert secret not in body, (path, secret)
+    status = answers["/status"]
+    assert "delivered to 2 of 3; 1 refused" in status and "delivered to 0 of 3; 3 refused" in status
+    assert "failed: the error is shown to the admin only" in status
+
+    log_in(visitor)
+    seen = visitor.get("/status").text
+    assert "1 refused (bob@harbour.example: " in seen and "no mailbox here by that name" in seen
 
 
 # -- login -------------------------------------------------------------------------------------------------

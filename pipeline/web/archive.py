@@ -6,6 +6,9 @@ of the folder through a symlink. A folder is its `index.html`. A page's header g
 the status and the subscribe form (the file is not changed). The stylesheet is the one the
 archive is written with (the user's `templates/style.css` first), so the app's pages have it
 before the first brief is made.
+
+A message of the archive (`message.eml`) is served with no one in its `To`: the brief's one
+rendering names its recipient when `delivery.to` lists only one, and the archive is public.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from pipeline.publish.personal import logical_headers
 from pipeline.publish.site import stylesheet
 from pipeline.web.security import web_context
 
@@ -36,6 +40,7 @@ _SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*
 APP_LINKS = (
     '<p class="app-links"><a href="/status">Status</a> · <a href="/subscribe">Subscribe by email</a></p>\n'
 ).encode()
+NOBODY = b"To: undisclosed-recipients:;\r\n"
 _TYPES = {".eml": "message/rfc822", ".json": "application/json", ".xml": "application/atom+xml"}
 
 
@@ -77,6 +82,13 @@ def with_app_links(page: bytes) -> bytes:
     return head + APP_LINKS + sep + rest if sep else page
 
 
+def without_recipient(message: bytes) -> bytes:
+    """The message with its `To` naming no one, the rest as it is."""
+    head, sep, body = message.partition(b"\r\n\r\n")
+    lines = [NOBODY if name.lower() == "to" else line for name, line in logical_headers(head)]
+    return b"".join(lines).removesuffix(b"\r\n") + sep + body
+
+
 async def archive_page(request: Request) -> Response:
     root = web_context(request).config.output_dir
     path = request.url.path
@@ -95,6 +107,9 @@ async def archive_page(request: Request) -> Response:
         content = with_app_links(await run_in_threadpool(found.read_bytes))
         headers["content-security-policy"] = csp_for(content)
         return Response(content, media_type="text/html; charset=utf-8", headers=headers)
+    if found.suffix == ".eml":
+        message = without_recipient(await run_in_threadpool(found.read_bytes))
+        return Response(message, media_type=media, headers=headers)
     return FileResponse(found, media_type=media, headers=headers)
 
 

@@ -1,19 +1,35 @@
 """What the pipeline is doing now, as `brief status` says it: the live line, the recent slots
 and their delivery, the health of each feed. Read from the state database on every request.
 `brief status` and this page say the state by one rule (`operate.schedule.pipeline_state`).
+
+The status page is public, and a subscriber's address is not: without the admin's login a
+slot's delivery is counts only ("delivered to 2 of 3; 1 refused"), with no address and no
+error text (an SMTP server's reply names the address it refused, and a run's error may quote
+one); the admin sees both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from pipeline.config import Config
 from pipeline.ingest.health import describe
 from pipeline.operate.lock import ServiceLock
 from pipeline.operate.schedule import next_slot, parse_slot, pipeline_state, status_line
-from pipeline.publish.outbox import recipients_line
+from pipeline.publish.outbox import recipient_counts, recipients_line
 from pipeline.store import Store
+from pipeline.store.records import RecipientRecord, RecipientState, SlotRecord
+
+# what a visitor without the login reads in place of an error
+ERROR_HIDDEN = "the error is shown to the admin only"
+# the states a public line counts beside the delivered, with what it calls them
+_COUNTED = (
+    (RecipientState.FAILED, "refused"),
+    (RecipientState.DEFERRED, "retrying"),
+    (RecipientState.PENDING, "not sent yet"),
+    (RecipientState.DROPPED, "left before their turn"),
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +79,9 @@ def live_line(config: Config, now: datetime) -> str:
     return status_line(last_slot, now, config.schedule, state=state)
 
 
-def live(config: Config, now: datetime) -> Live:
-    """Everything `brief status` shows, as data for the status page."""
+def live(config: Config, now: datetime, *, admin: bool) -> Live:
+    """Everything `brief status` shows, as data for the status page; without `admin`, no
+    address and no error text (see the module's docstring)."""
     store = Store(config.state_dir)
     try:
         last = store.last_brief()
@@ -76,14 +93,17 @@ def live(config: Config, now: datetime) -> Live:
         people = {e.slot: store.recipients(e.brief_id or e.slot) for e in slots}
     finally:
         store.close()
+    if not admin:
+        slots, failure = [_without_error(e) for e in slots], _when_only(failure)
     state, reason = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
     last_slot = parse_slot(delivered) if delivered else (last.slot if last else None)
     rows = []
     for entry in slots:
         detail = f"covered by {entry.covered_by}" if entry.covered_by else ""
-        parts = [detail, entry.error or ""]
+        parts = [detail, entry.error if admin and entry.error else ""]
         if people[entry.slot]:
-            parts.append(recipients_line(people[entry.slot]))
+            line_of = recipients_line if admin else counts_line
+            parts.append(line_of(people[entry.slot]))
         rows.append(SlotRow(entry.slot, str(entry.state), " · ".join(p for p in parts if p)))
     feeds = []
     for feed in config.feeds:
@@ -109,3 +129,21 @@ def live(config: Config, now: datetime) -> Live:
         slots=tuple(rows),
         feeds=tuple(feeds),
     )
+
+
+def counts_line(people: list[RecipientRecord]) -> str:
+    """Where a brief's recipients stand, in numbers only: "delivered to 2 of 3; 1 refused"."""
+    counts = recipient_counts(people)
+    total = len(people) - counts[RecipientState.DROPPED]
+    said = [f"delivered to {counts[RecipientState.SENT]:,} of {total:,}"]
+    return "; ".join(said + [f"{counts[s]:,} {word}" for s, word in _COUNTED if counts[s]])
+
+
+def _without_error(entry: SlotRecord) -> SlotRecord:
+    return replace(entry, error=ERROR_HIDDEN) if entry.error else entry
+
+
+def _when_only(failure: str) -> str:
+    """The scheduler's last failure as `service._note_failure` keeps it ("2026-11-24 15:00 UTC:
+    what failed"), cut to when."""
+    return failure.split(": ", 1)[0]

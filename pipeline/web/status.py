@@ -10,13 +10,13 @@ from starlette.routing import BaseRoute, Route
 
 from pipeline.web.context import NavItem
 from pipeline.web.live import live
-from pipeline.web.security import render, web_context
+from pipeline.web.security import is_admin, render, web_context
 
 
 async def status(request: Request) -> Response:
     web = web_context(request)
     now = web.clock()
-    found = await run_in_threadpool(live, web.config, now)
+    found = await run_in_threadpool(live, web.config, now, admin=is_admin(request))
     latest = web.runs.latest()
     return await render(
         request,
