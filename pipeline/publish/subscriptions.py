@@ -11,7 +11,10 @@ What is guaranteed:
   same (nothing) whether the address was new, pending, active, unsubscribed or rate-limited,
   and mails the address itself, never the requester: a new, pending or departed address gets
   the confirmation link, an active one a note that it is subscribed already (so both cost one
-  mail and take as long). What the requester typed as their name is never put in a mail.
+  mail and take as long). A name given with a request is never put in a mail; it is the
+  admin's (`brief subscribers add --confirm --name`): the public form gives none, since it
+  would go in the To: of every brief once the owner confirmed a request they did not make
+  (`web/public.py`).
 - **The form cannot be used to bomb a mailbox.** At most one mail per address per hour
   (`MAIL_EVERY`, counted in the database: it holds across processes and restarts), and at most
   `MAILS_PER_HOUR` in all (then `SubscriptionsBusy`: many addresses at once is an attack on the

@@ -6,6 +6,13 @@ button's form carries the session's CSRF token like every other; the one POST th
 RFC 8058's one-click unsubscribe (body `List-Unsubscribe=One-Click`), which a mail provider
 sends from its own servers: the signed token in the link is its authority. Token pages send no
 Referer onwards and are never cached.
+
+The form asks for an address and nothing else: no name. Whoever fills it in is anyone until
+the owner confirms, the owner confirms without seeing what was typed (the mail never carries
+it), and a subscriber's name goes in the To: of every brief they get: a stranger could name
+someone else's address, pending or departed, and have the owner's own confirmation put that
+name in front of them. A name given here is ignored; names are the admin's to give
+(`delivery.to`, `brief subscribers add --name`, the subscribers page).
 """
 
 from __future__ import annotations
@@ -48,7 +55,7 @@ async def subscribe_page(request: Request) -> Response:
         page_title="Subscribe",
         closed=_closed(web.config, web.smtp),
         error="",
-        form={"address": "", "name": ""},
+        address="",
     )
 
 
@@ -56,9 +63,9 @@ async def subscribe(request: Request) -> Response:
     web = web_context(request)
     rate_limit(request, web.subscribe_limit, "subscribe requests")
     form = await checked_form(request)
-    address, name = str(form.get("address", "")), str(form.get("name", ""))
+    address = str(form.get("address", ""))
     try:
-        await run_in_threadpool(_request, web.config, web.smtp, web.secret, address, name, web.clock())
+        await run_in_threadpool(_request, web.config, web.smtp, web.secret, address, web.clock())
     except ValueError as exc:
         return await render(
             request,
@@ -67,7 +74,7 @@ async def subscribe(request: Request) -> Response:
             page_title="Subscribe",
             closed="",
             error=str(exc),
-            form={"address": address[:254], "name": name[:100]},
+            address=address[:254],
         )
     except SubscriptionsBusy:
         return await render(
@@ -79,7 +86,7 @@ async def subscribe(request: Request) -> Response:
             closed="",
             error="So many people asked to subscribe in the last hour that subscribing is paused. "
             "Please try again in an hour.",
-            form={"address": address[:254], "name": name[:100]},
+            address=address[:254],
         )
     except SubscriptionsClosed as exc:
         return await render(
@@ -89,7 +96,7 @@ async def subscribe(request: Request) -> Response:
             page_title="Subscribe",
             closed=str(exc),
             error="",
-            form={"address": "", "name": ""},
+            address="",
         )
     except DeliveryError:
         return await render(
@@ -99,7 +106,7 @@ async def subscribe(request: Request) -> Response:
             page_title="Subscribe",
             closed="",
             error="The confirmation mail could not be sent just now. Please try again in a few minutes.",
-            form={"address": address[:254], "name": name[:100]},
+            address=address[:254],
         )
     return await render(request, "web/subscribed.html", page_title="Check your inbox")
 
@@ -205,12 +212,10 @@ def _closed(config: Config, smtp: SmtpSettings | None) -> str:
     return ""
 
 
-def _request(
-    config: Config, smtp: SmtpSettings | None, secret: bytes, address: str, name: str, now: datetime
-) -> None:
+def _request(config: Config, smtp: SmtpSettings | None, secret: bytes, address: str, now: datetime) -> None:
     store = Store(config.state_dir)
     try:
-        request_subscription(config, store, secret, address, name, now, smtp)
+        request_subscription(config, store, secret, address, "", now, smtp)  # no name: see above
     finally:
         store.close()
 
