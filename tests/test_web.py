@@ -302,6 +302,25 @@ def test_no_page_a_visitor_can_reach_shows_a_subscribers_address_or_what_smtp_sa
     assert "1 refused (bob@harbour.example: " in seen and "no mailbox here by that name" in seen
 
 
+def test_what_the_schedulers_last_try_failed_on_is_the_admins_to_read(config: Config, clock: Clock) -> None:
+    from pipeline.operate.lock import ServiceLock
+
+    store = Store(config.state_dir)
+    try:
+        store.set_service("last_failure", "2026-11-24 15:00 UTC: 550 5.7.1 <ana@readers.example> refused")
+    finally:
+        store.close()
+    app = create_app(config, clock=clock, env=ENV)
+    with ServiceLock(config.state_dir):  # the scheduler is running
+        visitor = TestClient(app).get("/status").text
+        admin = TestClient(app)
+        log_in(admin)
+        seen = admin.get("/status").text
+    assert "The scheduler&#39;s last try failed at 2026-11-24 15:00 UTC</p>" in visitor
+    assert "ana@readers.example" not in visitor and "550" not in visitor
+    assert "failed at 2026-11-24 15:00 UTC: 550 5.7.1 &lt;ana@readers.example&gt; refused" in seen
+
+
 # -- login -------------------------------------------------------------------------------------------------
 
 
