@@ -18,6 +18,7 @@ name in front of them. A name given here is ignored; names are the admin's to gi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -38,7 +39,7 @@ from pipeline.publish.subscriptions import (
     request_subscription,
     unsubscribe,
 )
-from pipeline.publish.tokens import read_token
+from pipeline.publish.tokens import Purpose, read_token
 from pipeline.store import Store
 from pipeline.web.security import check_csrf, checked_form, rate_limit, render, web_context
 
@@ -111,83 +112,77 @@ async def subscribe(request: Request) -> Response:
     return await render(request, "web/subscribed.html", page_title="Check your inbox")
 
 
+@dataclass(frozen=True)
+class _LinkPage:
+    """A page a mailed link opens: it shows a button (opening the link alone changes nothing,
+    so a mail scanner cannot act), and the button's POST acts on the link's token."""
+
+    purpose: Purpose
+    template: str
+    asking: str  # the page's title before the button is pressed
+    done: str  # and after
+    act: TokenAction  # what the token's POST does; returns the address it acted on
+
+
+_CONFIRM = _LinkPage(
+    "confirm", "web/confirm.html", "Confirm your subscription", "You are subscribed", confirm_subscription
+)
+_UNSUBSCRIBE = _LinkPage(
+    "unsubscribe", "web/unsubscribe.html", "Unsubscribe", "You are unsubscribed", unsubscribe
+)
+
+
 async def confirm_page(request: Request) -> Response:
-    web = web_context(request)
-    token = request.query_params.get("token", "")
-    try:
-        address, _ = read_token(web.secret, token, "confirm", web.clock())
-    except TokenError as exc:
-        return await _token_refused(request, "Confirm your subscription", exc)
-    return await render(
-        request,
-        "web/confirm.html",
-        headers=TOKEN_PAGE,
-        page_title="Confirm your subscription",
-        address=address,
-        token=token,
-        done=False,
-    )
+    return await _link_shown(request, _CONFIRM)
 
 
 async def confirm(request: Request) -> Response:
-    web = web_context(request)
     form = await checked_form(request)
-    token = str(form.get("token", ""))
-    try:
-        address = await run_in_threadpool(
-            _with_store, web.config, confirm_subscription, web.secret, token, web.clock()
-        )
-    except TokenError as exc:
-        return await _token_refused(request, "Confirm your subscription", exc)
-    return await render(
-        request,
-        "web/confirm.html",
-        headers=TOKEN_PAGE,
-        page_title="You are subscribed",
-        address=address,
-        token="",
-        done=True,
-    )
+    return await _link_used(request, _CONFIRM, str(form.get("token", "")))
 
 
 async def unsubscribe_page(request: Request) -> Response:
-    web = web_context(request)
-    token = request.query_params.get("token", "")
-    try:
-        address, _ = read_token(web.secret, token, "unsubscribe", web.clock())
-    except TokenError as exc:
-        return await _token_refused(request, "Unsubscribe", exc)
-    return await render(
-        request,
-        "web/unsubscribe.html",
-        headers=TOKEN_PAGE,
-        page_title="Unsubscribe",
-        address=address,
-        token=token,
-        done=False,
-    )
+    return await _link_shown(request, _UNSUBSCRIBE)
 
 
 async def unsubscribe_post(request: Request) -> Response:
-    web = web_context(request)
     form = await request.form()
     if form.get("List-Unsubscribe") != ONE_CLICK:
         check_csrf(request, form)  # the page's button; the one-click POST is the token's alone
-    token = str(form.get("token") or request.query_params.get("token", ""))
+    return await _link_used(
+        request, _UNSUBSCRIBE, str(form.get("token") or request.query_params.get("token", ""))
+    )
+
+
+async def _link_shown(request: Request, page: _LinkPage) -> Response:
+    web = web_context(request)
+    token = request.query_params.get("token", "")
     try:
-        address = await run_in_threadpool(
-            _with_store, web.config, unsubscribe, web.secret, token, web.clock()
-        )
+        address, _ = read_token(web.secret, token, page.purpose, web.clock())
     except TokenError as exc:
-        return await _token_refused(request, "Unsubscribe", exc)
+        return await _token_refused(request, page.asking, exc)
+    return await _link_page(request, page, address, token)
+
+
+async def _link_used(request: Request, page: _LinkPage, token: str) -> Response:
+    web = web_context(request)
+    try:
+        address = await run_in_threadpool(_with_store, web.config, page.act, web.secret, token, web.clock())
+    except TokenError as exc:
+        return await _token_refused(request, page.asking, exc)
+    return await _link_page(request, page, address, "")
+
+
+async def _link_page(request: Request, page: _LinkPage, address: str, token: str) -> Response:
+    """The page with its button (`token` given) or saying it is done (no token)."""
     return await render(
         request,
-        "web/unsubscribe.html",
+        page.template,
         headers=TOKEN_PAGE,
-        page_title="You are unsubscribed",
+        page_title=page.asking if token else page.done,
         address=address,
-        token="",
-        done=True,
+        token=token,
+        done=not token,
     )
 
 
