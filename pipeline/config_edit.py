@@ -457,7 +457,10 @@ def _editing(path: Path) -> Iterator[None]:
         except OSError as exc:
             raise ConfigError(f"cannot read config: {exc.strerror or exc}", path=str(path)) from exc
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError as exc:  # a file system that cannot lock a folder opened to read (NFS)
+                raise _not_writable(path, exc) from exc
             yield
         finally:
             os.close(fd)  # the lock goes with it

@@ -153,6 +153,16 @@ def test_a_hash_too_costly_to_check_is_refused_at_start_not_at_every_login(confi
     assert client.get("/admin/subscribers").status_code == 200
 
 
+@pytest.mark.parametrize("cost", [(16385, 8, 1), (2**14, 0, 1), (2**14, 8, 0), (2**14, -1, 1)])
+def test_a_hash_of_a_cost_scrypt_refuses_is_refused_at_start(
+    config: Config, cost: tuple[int, int, int]
+) -> None:
+    hashed = _hash_of_cost(PASSWORD, *cost, compute=False)
+    with pytest.raises(ConfigError, match="BRIEF_ADMIN_PASSWORD") as caught:
+        create_app(config, env={"BRIEF_SECRET": SECRET, "BRIEF_ADMIN_PASSWORD": hashed})
+    assert "brief serve --hash-password" in (caught.value.hint or "")
+
+
 def test_a_change_to_sources_yaml_is_seen_by_the_next_page_and_a_broken_one_is_not(
     client: TestClient, config: Config
 ) -> None:
@@ -391,6 +401,9 @@ def test_wrong_passwords_from_many_addresses_pause_every_login_for_a_while(
     client: TestClient, clock: Clock
 ) -> None:
     app = client.app
+    admins = TestClient(app, client=("192.0.2.50", 50000))
+    log_in(admins)  # the admin's browser, from a login before the attack
+    admins.post("/logout", data={"csrf": csrf_of(admins.get("/status").text)})
     for n in range(10):  # 100 wrong passwords, each address under its own limit
         assert _guess(app, f"198.51.100.{n}", 10) == [401] * 10
     fresh = TestClient(app, client=("203.0.113.9", 50000))
@@ -400,6 +413,11 @@ def test_wrong_passwords_from_many_addresses_pause_every_login_for_a_while(
     assert "Logging in is paused: 100 wrong passwords were tried in the last 15 minutes" in refused.text
     assert int(refused.headers["retry-after"]) > 0
     assert fresh.get("/status").status_code == 200  # the site itself stays up
+    log_in(admins)  # a browser the admin logged in from passes the pause: no lock-out by strangers
+    forged = TestClient(app, client=("203.0.113.10", 50000))
+    forged.cookies.set("brief-known", "1.AAAA")  # a cookie not signed by us passes nothing
+    token = csrf_of(forged.get("/login").text)
+    assert forged.post("/login", data={"csrf": token, "password": PASSWORD}).status_code == 429
     clock.advance(minutes=16)
     log_in(fresh)
 
@@ -570,10 +588,12 @@ def test_every_page_has_the_security_headers(admin: TestClient) -> None:
         assert "script-src" not in policy or "'unsafe-inline'" not in policy, path
     assert admin.get("/admin/subscribers").headers["cache-control"] == "no-store"
     # a page made for a session (its CSRF token, the admin's view) is never kept by a shared cache
-    for path in ("/status", "/assets/style.css", "/"):
+    for path in ("/status", "/login", "/subscribe"):
         assert admin.get(path).headers["cache-control"] == "no-store", path
+    # the archive's files are the same for everyone: their caching is kept, cookie or not
     stranger = TestClient(admin.app)
     assert stranger.get("/assets/style.css").headers["cache-control"] == "no-cache"
+    assert admin.get("/assets/style.css").headers["cache-control"] == "no-cache"
 
 
 def test_a_body_over_the_bound_is_refused(client: TestClient) -> None:

@@ -431,25 +431,29 @@ def resend_brief(
     seed_subscribers(store, config, now)
     people = store.subscribers(SubscriberStatus.ACTIVE)
     refused: list[str] = []
+    sent: list[str] = []
     try:
         token_of = subscriber_tokens(raw)
         template = Personal(raw)
         with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
             for person in people:
+                if not _still_subscribed(store, person.address):  # left while the others were sent
+                    continue
                 try:
                     token = token_of(person.address)
                     personal, _ = template.for_subscriber(brief_id, person.address, person.name, token)
                     session.send(personal, config.mail_from, person.address)
+                    sent.append(person.address)
                 except MessageRefused as exc:
                     refused.append(f"{person.address} ({exc})")
     except DeliveryError as exc:
         return Delivery(message_id, str(eml), False, f"delivery failed: {exc}", failed=True)
-    if len(refused) == len(people):
+    if not sent:
         why = "; ".join(refused) or "no subscriber is active"
         return Delivery(message_id, str(eml), False, f"delivery failed: {why}", failed=True)
     settle(store, brief_id, DeliveryState.SENT, SlotState.DELIVERED, now, sent=True, message_id=message_id)
     note = f" (refused: {', '.join(refused)})" if refused else ""
-    sent_to = people[0].address if len(people) == 1 else f"{len(people) - len(refused):,} subscribers"
+    sent_to = sent[0] if len(sent) == 1 else f"{len(sent):,} subscribers"
     detail = f"sent again: sent to {sent_to} via {smtp.host}:{smtp.port}{note}"
     return Delivery(message_id, str(eml), True, detail)
 

@@ -30,7 +30,7 @@ from starlette.routing import BaseRoute
 from pipeline.config import Config, SmtpSettings
 from pipeline.web import archive
 from pipeline.web.context import NavItem, WebContext
-from pipeline.web.guards import AdminSessions, SlidingWindow, derived_key, secrets_from_env
+from pipeline.web.guards import AdminSessions, KnownBrowser, SlidingWindow, derived_key, secrets_from_env
 from pipeline.web.middleware import MAX_BODY, BodyLimit, SecurityHeaders
 from pipeline.web.runner import RunNow
 from pipeline.web.security import plain_error, render
@@ -102,6 +102,7 @@ def create_app(
         sessions=AdminSessions(clock),
         login_limit=SlidingWindow(*LOGIN_LIMIT, clock=clock),
         failed_logins=SlidingWindow(*FAILED_LOGIN_BUDGET, clock=clock, keys=1),
+        known=KnownBrowser(found.secret),
         subscribe_limit=SlidingWindow(*SUBSCRIBE_LIMIT, clock=clock),
         runs=RunNow(config, smtp, clock),
         nav=tuple(nav),

@@ -8,7 +8,8 @@ archive is written with (the user's `templates/style.css` first), so the app's p
 before the first brief is made.
 
 A message of the archive (`message.eml`) is served with no one in its `To`: the brief's one
-rendering names its recipient when `delivery.to` lists only one, and the archive is public.
+rendering names no one, but one made by an earlier version named the one address of
+`delivery.to`, and the archive is public.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from starlette.requests import Request
 
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.errors import ConfigError
-from pipeline.web.guards import AdminPassword, AdminSessions, SlidingWindow
+from pipeline.web.guards import AdminPassword, AdminSessions, KnownBrowser, SlidingWindow
 from pipeline.web.runner import RunNow
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ class WebContext:
     sessions: AdminSessions
     login_limit: SlidingWindow
     failed_logins: SlidingWindow  # one key: every wrong password, from every address together
+    known: KnownBrowser  # browsers the admin logged in from: they pass the failed-login pause
     subscribe_limit: SlidingWindow
     runs: RunNow
     nav: tuple[NavItem, ...]

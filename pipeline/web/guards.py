@@ -84,6 +84,13 @@ class AdminPassword:
                     hint="make it again with `brief serve --hash-password`",
                 ) from None
             _check_memory(*cost)
+            try:  # once now, with its cost: a cost scrypt refuses (n not a power of 2, r or p
+                _scrypt("", salt, *cost)  # under 1) is said at start, not at every login as a 500
+            except (ValueError, OverflowError, TypeError) as exc:
+                raise ConfigError(
+                    f"{PASSWORD_ENV} is a scrypt hash of a cost scrypt refuses ({exc})",
+                    hint="make it again with `brief serve --hash-password`",
+                ) from None
             return cls(*cost, salt, digest)
         if len(value) < MIN_PASSWORD:
             raise ConfigError(
@@ -128,6 +135,31 @@ class AdminSessions:
         if isinstance(sid, str):
             with self._lock:
                 self._until.pop(sid, None)
+
+
+class KnownBrowser:
+    """A browser the admin logged in from before: a signed cookie given at each login, good for
+    `lifetime`. While wrong passwords from everywhere pause logging in, such a browser may
+    still log in (with the password, as ever), so a stranger's guesses cannot lock the admin out."""
+
+    def __init__(self, secret: bytes, lifetime: timedelta = timedelta(days=90)) -> None:
+        self._key = derived_key(secret, "known browser").encode()
+        self.lifetime = lifetime
+
+    def make(self, now: datetime) -> str:
+        issued = str(int(now.timestamp()))
+        return f"{issued}.{self._mac(issued)}"
+
+    def valid(self, value: object, now: datetime) -> bool:
+        if not isinstance(value, str) or value.count(".") != 1:
+            return False
+        issued, mac = value.split(".")
+        if not issued.isdigit() or not hmac.compare_digest(mac, self._mac(issued)):
+            return False
+        return 0 <= now.timestamp() - int(issued) < self.lifetime.total_seconds()
+
+    def _mac(self, issued: str) -> str:
+        return _b64(hmac.new(self._key, issued.encode(), hashlib.sha256).digest())
 
 
 class SlidingWindow:

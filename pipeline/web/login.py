@@ -1,6 +1,7 @@
 """The admin's login and logout: the password from BRIEF_ADMIN_PASSWORD, rate-limited per
 client address (an IPv6 one by its /64) and by a budget of wrong passwords for all addresses
-together; `next=` only ever leads to a page of this site."""
+together, which a browser the admin logged in from before passes (`guards.KnownBrowser`);
+`next=` only ever leads to a page of this site."""
 
 from __future__ import annotations
 
@@ -31,10 +32,17 @@ async def login_page(request: Request) -> Response:
     return await render(request, "web/login.html", page_title="Log in", next=target, failed=False)
 
 
+def known_cookie(secure: bool) -> str:
+    """The cookie of a browser the admin logged in from (`guards.KnownBrowser`)."""
+    return "__Host-brief-known" if secure else "brief-known"
+
+
 async def login(request: Request) -> Response:
     web = web_context(request)
     rate_limit(request, web.login_limit, "login attempts")
-    paused = web.failed_logins.wait(ALL)
+    secure = web.config.web_url.startswith("https://")
+    known = web.known.valid(request.cookies.get(known_cookie(secure)), web.clock())
+    paused = 0.0 if known else web.failed_logins.wait(ALL)
     if paused:
         raise too_many(
             f"Logging in is paused: {web.failed_logins.limit} wrong passwords were tried in the last "
@@ -55,7 +63,16 @@ async def login(request: Request) -> Response:
             request, "web/login.html", status_code=401, page_title="Log in", next=target, failed=True
         )
     log_in(request)
-    return RedirectResponse(target, status_code=303)
+    answer = RedirectResponse(target, status_code=303)
+    answer.set_cookie(
+        known_cookie(secure),
+        web.known.make(web.clock()),
+        max_age=int(web.known.lifetime.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    return answer
 
 
 async def logout(request: Request) -> Response:

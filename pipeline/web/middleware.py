@@ -65,9 +65,10 @@ async def _too_large(send: Send, limit: int) -> None:
 
 class SecurityHeaders:
     """nosniff, no framing, the app's CSP and referrer policy unless the route set its own;
-    `Cache-Control: no-store` on what the admin sees, on every POST's answer, and on every
-    answer to a request that carries a cookie (a page made for a session, with its CSRF token
-    or the admin's view of the status, is never kept by a shared cache for someone else)."""
+    `Cache-Control: no-store` on what the admin sees, on every POST's answer, and on every page
+    made for a request that carries a cookie (its CSRF token, the admin's view of the status:
+    never kept by a shared cache for someone else); a route that says its own caching (the
+    archive's files, the same for everyone) keeps it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -86,7 +87,7 @@ class SecurityHeaders:
                     if name not in headers:
                         headers[name] = value
                 made_for_one = scope["method"] != "GET" or "set-cookie" in headers or _private(scope["path"])
-                if _with_cookie(scope) or ("cache-control" not in headers and made_for_one):
+                if "cache-control" not in headers and (made_for_one or _with_cookie(scope)):
                     headers["cache-control"] = "no-store"
             await send(message)
 
