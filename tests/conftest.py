@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from postgres_server import PostgresServer, running_server
 
 from pipeline.cli import main as cli_main
 from pipeline.config import load_config
@@ -680,3 +681,36 @@ def brief_process(*args: str, env: Mapping[str, str] | None = None, **popen: Any
         text=True,
         **popen,
     )
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test session (skipped, saying why, when it cannot start)."""
+    try:
+        with running_server(free_port()) as server:
+            yield server
+    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+        detail = (
+            exc.stderr.decode(errors="replace")[-400:]
+            if isinstance(exc, subprocess.CalledProcessError)
+            else ""
+        )
+        pytest.skip(f"no PostgreSQL server for the tests: {exc} {detail}".strip())
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The address of a new, empty, migrated PostgreSQL database."""
+    return postgres_server.database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> str | None:
+    """The store's backend for a test that runs against both: None is SQLite in the state
+    folder, else a fresh PostgreSQL database's address."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres_url"))

@@ -117,7 +117,7 @@ def guard_lost_state(config: Config, store: Store) -> None:
 def rebuild_archive(config: Config) -> int:
     """Write the whole archive again from the database (after a template change, or if it was
     deleted); the message of each brief is the one that was built. Returns the briefs written."""
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         guard_lost_state(config, store)
         kept = [(entry, brief_from_json(data), raw) for entry, data, raw in store.brief_contents()]

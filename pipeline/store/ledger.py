@@ -8,11 +8,10 @@ the only writer of a delivery's state.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
 from pipeline.models import ArchivedBrief
-from pipeline.store.base import Database, from_text, to_text
+from pipeline.store.base import Database, Row, from_text, to_text
 from pipeline.store.records import DeliveryRecord, DeliveryState, RunRecord, RunStatus, SlotRecord, SlotState
 
 
@@ -209,7 +208,7 @@ class Ledger(Database):
         return found[0] if found else None
 
 
-def _run(row: sqlite3.Row) -> RunRecord:
+def _run(row: Row) -> RunRecord:
     return RunRecord(
         id=int(row["id"]),
         slot=row["slot"],
@@ -221,7 +220,7 @@ def _run(row: sqlite3.Row) -> RunRecord:
     )
 
 
-def _slot(row: sqlite3.Row) -> SlotRecord:
+def _slot(row: Row) -> SlotRecord:
     return SlotRecord(
         slot=row["slot"],
         state=SlotState(row["state"]),
@@ -233,7 +232,7 @@ def _slot(row: sqlite3.Row) -> SlotRecord:
     )
 
 
-def _delivery(row: sqlite3.Row) -> DeliveryRecord:
+def _delivery(row: Row) -> DeliveryRecord:
     return DeliveryRecord(
         brief_id=row["brief_id"],
         state=DeliveryState(row["state"]),
@@ -246,7 +245,7 @@ def _delivery(row: sqlite3.Row) -> DeliveryRecord:
     )
 
 
-def archived_brief(row: sqlite3.Row) -> ArchivedBrief:
+def archived_brief(row: Row) -> ArchivedBrief:
     return ArchivedBrief(
         id=row["id"],
         slot=datetime.fromisoformat(row["slot"]),

@@ -49,7 +49,7 @@ class Live:
 
 def live_line(config: Config, now: datetime) -> str:
     """Only the live line: what every page's header shows."""
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         slots = store.recent_slots(6)
         heartbeat = store.service("heartbeat")
@@ -58,14 +58,14 @@ def live_line(config: Config, now: datetime) -> str:
         last = store.last_brief() if delivered is None else None
     finally:
         store.close()
-    state, _ = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
+    state, _ = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure)
     last_slot = parse_slot(delivered) if delivered else (last.slot if last else None)
     return status_line(last_slot, now, config.schedule, state=state)
 
 
 def live(config: Config, now: datetime) -> Live:
     """Everything `brief status` shows, as data for the status page."""
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         last = store.last_brief()
         slots = store.recent_slots(6)
@@ -76,7 +76,9 @@ def live(config: Config, now: datetime) -> Live:
         people = {e.slot: store.recipients(e.brief_id or e.slot) for e in slots}
     finally:
         store.close()
-    state, reason = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
+    state, reason = pipeline_state(
+        slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure
+    )
     last_slot = parse_slot(delivered) if delivered else (last.slot if last else None)
     rows = []
     for entry in slots:

@@ -208,7 +208,7 @@ def _closed(config: Config, smtp: SmtpSettings | None) -> str:
 def _request(
     config: Config, smtp: SmtpSettings | None, secret: bytes, address: str, name: str, now: datetime
 ) -> None:
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         request_subscription(config, store, secret, address, name, now, smtp)
     finally:
@@ -216,7 +216,7 @@ def _request(
 
 
 def _with_store(config: Config, action: TokenAction, secret: bytes, token: str, now: datetime) -> str:
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         return action(store, secret, token, now)
     finally:
