@@ -641,9 +641,15 @@ def make_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         controller.stop()
 
 
+def open_store(state_dir: Path) -> Store:
+    """The state of this test's backend: SQLite in `state_dir`, or the PostgreSQL database that
+    `on_each_backend` named in BRIEF_DATABASE_URL (as the config of the test reads it)."""
+    return Store(state_dir, os.environ.get("BRIEF_DATABASE_URL") or None)
+
+
 def ledger(state_dir: Path) -> tuple[dict[str, SlotRecord], dict[str, DeliveryRecord]]:
     """The ledger's slots and the outbox's deliveries, by slot and by brief id."""
-    store = Store(state_dir)
+    store = open_store(state_dir)
     try:
         return {s.slot: s for s in store.slots()}, {d.brief_id: d for d in store.deliveries()}
     finally:
@@ -705,6 +711,17 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """The address of a new, empty, migrated PostgreSQL database."""
     return postgres_server.database()
+
+
+@pytest.fixture
+def on_each_backend(database: str | None, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The test runs once with SQLite and once with PostgreSQL: every config it loads (and
+    every `brief` child process it starts) finds the database in BRIEF_DATABASE_URL."""
+    if database is None:
+        monkeypatch.delenv("BRIEF_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("BRIEF_DATABASE_URL", database)
+    return database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -70,9 +70,9 @@ class Ledger(Database):
             db.execute(
                 "INSERT INTO slots (slot, state, brief_id, covered_by, attempts, error, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(slot) DO UPDATE SET state = excluded.state, "
-                "brief_id = COALESCE(excluded.brief_id, brief_id), "
-                "covered_by = COALESCE(excluded.covered_by, covered_by), "
-                "attempts = attempts + excluded.attempts, error = excluded.error, "
+                "brief_id = COALESCE(excluded.brief_id, slots.brief_id), "
+                "covered_by = COALESCE(excluded.covered_by, slots.covered_by), "
+                "attempts = slots.attempts + excluded.attempts, error = excluded.error, "
                 "updated_at = excluded.updated_at",
                 (slot, state, brief_id, covered_by, int(attempt), error, to_text(now)),
             )
@@ -119,9 +119,11 @@ class Ledger(Database):
             db.execute(
                 "INSERT INTO deliveries (brief_id, message_id, eml_path, state, attempts, sends, last_error, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(brief_id) DO UPDATE SET "
-                "message_id = COALESCE(NULLIF(excluded.message_id, ''), message_id), "
-                "eml_path = COALESCE(NULLIF(excluded.eml_path, ''), eml_path), state = excluded.state, "
-                "attempts = attempts + excluded.attempts, sends = sends + excluded.sends, "
+                "message_id = COALESCE(NULLIF(excluded.message_id, ''), deliveries.message_id), "
+                "eml_path = COALESCE(NULLIF(excluded.eml_path, ''), deliveries.eml_path), "
+                "state = excluded.state, "
+                "attempts = deliveries.attempts + excluded.attempts, "
+                "sends = deliveries.sends + excluded.sends, "
                 "last_error = excluded.last_error, updated_at = excluded.updated_at",
                 (
                     brief_id,

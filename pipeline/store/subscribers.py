@@ -35,8 +35,9 @@ class SubscriberStore(Database):
                 cur = db.execute(
                     "INSERT INTO subscribers (key, address, name, status, added_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = excluded.status, "
-                    "updated_at = excluded.updated_at, name = COALESCE(NULLIF(excluded.name, ''), name) "
-                    "WHERE status = ?",
+                    "updated_at = excluded.updated_at, "
+                    "name = COALESCE(NULLIF(excluded.name, ''), subscribers.name) "
+                    "WHERE subscribers.status = ?",
                     (
                         address.lower(),
                         address,
