@@ -9,6 +9,7 @@ import io
 import re
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -520,6 +521,7 @@ class ScriptedMailbox:
         self.envelopes: list[list[str]] = []  # the RCPT TO addresses of each message accepted
         self.refuse: dict[str, str] = {}  # an address: the reply to its RCPT TO ("550 5.1.1 ...")
         self.sessions: set[int] = set()  # the connections messages came over
+        self.per_session: Counter[int] = Counter()  # messages accepted over each connection
         self.logins: list[tuple[str, bool, int]] = []  # (user, accepted, session)
         self.release = threading.Event()
         self.before_250: Callable[[], None] = lambda: None  # what happens once a message is kept
@@ -544,6 +546,7 @@ class ScriptedMailbox:
         if reply.startswith("250"):
             self.envelopes.append(list(envelope.rcpt_tos))
             self.sessions.add(id(session))
+            self.per_session[id(session)] += 1
             self._record(self.accepted, content)
             self.before_250()
         return reply

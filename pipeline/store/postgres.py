@@ -229,12 +229,13 @@ def store_error(exc: Exception, url: str) -> BriefError:
             f"the PostgreSQL database {where} is read-only: {text}",
             hint="point brief.database at the primary server, or let this user write",
         )
-    if state in ("28P01", "28000"):  # authentication failed / not authorised
+    # a refused connection has no SQLSTATE in psycopg: the server's words say which it was
+    if state in ("28P01", "28000") or "authentication failed" in text or "no password supplied" in text:
         return StoreError(
             f"the PostgreSQL server refused dailybrief's login to {where}: {text}",
             hint="set PGPASSWORD (or ~/.pgpass) for that user, or BRIEF_DATABASE_URL with the password",
         )
-    if state == "3D000":  # invalid_catalog_name
+    if state == "3D000" or re.search(r'database "[^"]*" does not exist', text):
         return StoreError(
             f"the PostgreSQL database of {where} does not exist: {text}",
             hint="create it (createdb NAME, owned by the user dailybrief logs in as)",
