@@ -454,6 +454,8 @@ def status(config_path: Path) -> None:
     click.echo(status_line(last_slot, now, config.schedule, state=state))
     if reason:
         click.echo(reason)
+    if store.on_postgres:  # shared by every machine that names it: say which one this is
+        click.echo(f"State: {store.where} (PostgreSQL)")
     if last:
         click.echo(
             f"Last brief: {last.id} ({last.articles} articles) · "

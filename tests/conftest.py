@@ -701,7 +701,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         with running_server(free_port()) as server:
             yield server
-    except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+    except (FileNotFoundError, KeyError, subprocess.CalledProcessError) as exc:
         detail = (
             exc.stderr.decode(errors="replace")[-400:]
             if isinstance(exc, subprocess.CalledProcessError)

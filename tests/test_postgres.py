@@ -289,3 +289,4 @@ def test_the_demo_through_postgresql_makes_the_same_briefs_as_through_sqlite(
     assert not (tmp_path / "postgres" / "state" / "dailybrief.sqlite3").exists()
     status = brief_cli("status", "--config", str(tmp_path / "postgres" / "sources.yaml"))
     assert status.code == 0 and f"{on_postgres[-1][0]}  delivered" in status.out
+    assert f"State: {postgres_url} (PostgreSQL)" in status.out
