@@ -680,9 +680,14 @@ def brief_cli(*args: str) -> CliResult:
 
 def brief_process(*args: str, env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[str]:
     """`python -m pipeline ARGS` as a child process, BRIEF_SMTP_* taken from `env` only."""
+    return python_process("-m", "pipeline", *args, env=env, **popen)
+
+
+def python_process(*args: str, env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[str]:
+    """`python ARGS` as a child process (`-c CODE ...`), BRIEF_SMTP_* taken from `env` only."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_SMTP")}
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, *args],
         env=clean | dict(env or {}),
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from conftest import (
     brief_process,
     ledger,
     publish_news,
+    python_process,
     write_sources,
 )
 from postgres_server import PostgresServer
@@ -85,11 +85,10 @@ def test_a_new_database_is_migrated_once_when_two_processes_open_it_together(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
     url = postgres_server.empty_database()
-    both = [
-        subprocess.Popen([sys.executable, "-c", OPEN_STORE, str(tmp_path / f"machine{n}"), url], text=True)
-        for n in (1, 2)
-    ]
-    assert [p.wait(TIMEOUT) for p in both] == [0, 0]
+    both = [python_process("-c", OPEN_STORE, str(tmp_path / f"machine{n}"), url) for n in (1, 2)]
+    for opened in both:
+        out, err = opened.communicate(timeout=TIMEOUT)
+        assert opened.returncode == 0, out + err
     assert schema_version(url, tmp_path) == [len(MIGRATIONS)]
 
 
@@ -173,12 +172,7 @@ def test_the_run_lock_is_the_databases_so_a_second_machine_waits(
 
 
 def test_a_lock_holder_that_is_killed_leaves_no_lock_behind(postgres_url: str, tmp_path: Path) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(tmp_path / "machine1"), postgres_url],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = python_process("-c", HOLD_LOCK, str(tmp_path / "machine1"), postgres_url, stdin=subprocess.PIPE)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         assert RunLock.holder(tmp_path / "machine2", postgres_url) == str(holder.pid)
@@ -218,7 +212,7 @@ def test_two_processes_delivering_one_brief_send_each_subscriber_one_message(
     smtp.mailbox.default = "250 2.0.0 accepted"
     paced = write_sources(tmp_path, [feed], [site.allow()], to=everyone, delivery="pace: 25")
     later = (AT_1500 + timedelta(days=1)).isoformat()
-    senders = [brief_process_python(RESUME, str(paced), later, env=smtp.env()) for _ in range(2)]
+    senders = [python_process("-c", RESUME, str(paced), later, env=smtp.env()) for _ in range(2)]
     for sender in senders:
         out, err = sender.communicate(timeout=TIMEOUT)
         assert sender.returncode == 0, out + err
@@ -235,18 +229,6 @@ def test_two_processes_delivering_one_brief_send_each_subscriber_one_message(
     finally:
         store.close()
     assert ledger(tmp_path / "state")[0][SLOT].state == SlotState.DELIVERED
-
-
-def brief_process_python(code: str, *args: str, env: dict[str, str]) -> subprocess.Popen[str]:
-    """`python -c CODE ARGS` with BRIEF_SMTP_* from `env` only (as `brief_process` gives them)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_SMTP")}
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=clean | env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 # -- the whole run --------------------------------------------------------------------------------------
