@@ -24,12 +24,13 @@ pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with
 
 
 def lose_state(config: Config) -> None:
-    """The state is lost: the state folder deleted, and with PostgreSQL its database emptied."""
-    shutil.rmtree(config.state_dir)
-    if config.database:
-        with psycopg.connect(config.database, autocommit=True) as db:
-            db.execute("DROP SCHEMA public CASCADE")
-            db.execute("CREATE SCHEMA public")
+    """The state is lost: the state folder deleted, or the PostgreSQL database emptied."""
+    if not config.database:
+        shutil.rmtree(config.state_dir)
+        return
+    with psycopg.connect(config.database, autocommit=True) as db:
+        db.execute("DROP SCHEMA public CASCADE")
+        db.execute("CREATE SCHEMA public")
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:

@@ -111,7 +111,9 @@ def guard_lost_state(config: Config, store: Store) -> None:
         return
     found = archive.archived_briefs(config.output_dir)
     if found:
-        raise LostStateError(config.state_dir, len(found), config.output_dir)
+        raise LostStateError(
+            store.where if store.on_postgres else config.state_dir, len(found), config.output_dir
+        )
 
 
 def rebuild_archive(config: Config) -> int:
