@@ -180,7 +180,7 @@ def schedule(config_path: Path) -> None:
 
     Stops cleanly on SIGTERM or Ctrl-C, after the stage in flight.
 
-    Example: brief schedule --config /etc/dailybrief/sources.yaml
+    Example: brief schedule --config /etc/dailybrief/config/sources.yaml
     """
     from pipeline.service import serve
 
@@ -224,7 +224,7 @@ def serve(
     Needs BRIEF_SECRET (and BRIEF_ADMIN_PASSWORD for anything that changes something) in the
     environment; see README "Web app". Stops cleanly on SIGTERM or Ctrl-C.
 
-    Example: brief serve --config /etc/dailybrief/sources.yaml --schedule
+    Example: brief serve --config /etc/dailybrief/config/sources.yaml --schedule
     """
     from pipeline.web.guards import hash_password as make_hash
 
@@ -232,9 +232,12 @@ def serve(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         click.echo(make_hash(password))
         return
+    from pipeline.config_edit import unwritable
     from pipeline.web.serve import serve_web
 
     config = load_config(config_path)
+    if note := unwritable(config.path):
+        click.echo(f"note: {note}", err=True)
     serve_web(
         config,
         smtp_from_env(),
@@ -275,12 +278,15 @@ def check(config_path: Path) -> None:
 
     Example: brief check --config sources.yaml
     """
+    from pipeline.config_edit import unwritable
     from pipeline.errors import DeliveryError
     from pipeline.ingest.reading import check_feeds
 
     config = load_config(config_path)
     problems = 0
     click.echo(f"config    ok: {config.path} ({len(config.feeds)} feeds, {len(config.threads)} threads)")
+    if note := unwritable(config.path):
+        click.echo(f"config    note: {note}")
     smtp = smtp_from_env()
     if smtp is None:
         click.echo("smtp      not configured: briefs are written as message.eml only (set BRIEF_SMTP_HOST)")

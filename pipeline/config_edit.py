@@ -20,11 +20,15 @@ One rule, for every change:
 from __future__ import annotations
 
 import difflib
+import fcntl
 import hashlib
 import io
 import os
+import tempfile
 import textwrap
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +54,7 @@ __all__ = [
     "remove_feed",
     "same_feed",
     "set_muted",
+    "unwritable",
     "version",
 ]
 
@@ -86,6 +91,19 @@ def version(path: str | Path) -> str:
     return _version(_read(Path(path)))
 
 
+def unwritable(path: str | Path) -> str:
+    """Why a change could not be written to sources.yaml at `path` here ("" when it can): the
+    file or its folder read-only for this user (`brief check` and `brief serve` say it first)."""
+    target = Path(path).resolve()
+    for where, what in ((target.parent, "its folder"), (target, "the file")):
+        if not os.access(where, os.W_OK):
+            return (
+                f"{target}: {what} cannot be written by this user, so changes from the web app and "
+                "`brief feeds`/`brief threads` are refused (edit it by hand, or make the folder writable)"
+            )
+    return ""
+
+
 def add_feeds(path: str | Path, feeds: Sequence[FeedSource], *, expect: str | None = None) -> Edited:
     """Add the `feeds` not listed yet (by `same_feed`) at the end of `feeds:`; an empty `name`
     is left out (the feed's host stands in)."""
@@ -96,6 +114,7 @@ def add_feeds(path: str | Path, feeds: Sequence[FeedSource], *, expect: str | No
         known = [_feed_url(item) for item in items]
         names = [item.get("name") for item in items if isinstance(item, CommentedMap)]
         added: list[str] = []
+        new_items: list[CommentedMap] = []
         for feed in feeds:
             if any(same_feed(feed.url, url) for url in known):
                 continue
@@ -103,11 +122,12 @@ def add_feeds(path: str | Path, feeds: Sequence[FeedSource], *, expect: str | No
             item["url"] = feed.url
             if feed.name:
                 item["name"] = _styled_like(names, " ".join(feed.name.split()))
-            doc.append_item("feeds", item)
+            new_items.append(item)
             known.append(feed.url)
             added.append(feed.url)
         if not added:
             raise EditError("every feed given is listed already", path=str(doc.path))
+        doc.append_items("feeds", new_items)  # one change for all: an OPML of 500 feeds is one write
         return f"added {len(added)} feed{'s' if len(added) != 1 else ''}: {', '.join(added)}"
 
     return _edit(Path(path), change, expect)
@@ -145,7 +165,7 @@ def add_thread(path: str | Path, spec: ThreadSpec, *, expect: str | None = None)
             item["entities"] = _flow(spec.entities)
         if spec.story:
             item["story"] = spec.story
-        doc.append_item("threads", item)
+        doc.append_items("threads", [item])
         return f"added thread {spec.id}"
 
     return _edit(Path(path), change, expect)
@@ -293,15 +313,15 @@ class _Document:
 
     # the changes
 
-    def append_item(self, key: str, item: object) -> None:
-        """Add `item` at the end of the top-level list `key` (made when absent)."""
+    def append_items(self, key: str, items: Sequence[object]) -> None:
+        """Add `items` at the end of the top-level list `key` (made when absent)."""
 
         def mutate(data: CommentedMap) -> None:
             listed = data.get(key)
             if isinstance(listed, CommentedSeq):
-                listed.append(item)
+                listed.extend(items)
             else:
-                data[key] = CommentedSeq([item])
+                data[key] = CommentedSeq(items)
 
         def splice() -> str:
             listed = self.data.get(key)
@@ -314,7 +334,7 @@ class _Document:
                 raise _Unsure
             layout = _layout(self.data, self.text.splitlines())
             piece = self._dump_with(
-                CommentedMap({key: CommentedSeq([item])}),
+                CommentedMap({key: CommentedSeq(items)}),
                 {"mapping": layout["mapping"], "sequence": column - dash, "offset": 0},
             ).splitlines(keepends=True)[1:]
             at = _last_content(lines, line, self._end((key,), len(lines)))
@@ -421,6 +441,42 @@ def _yaml() -> YAML:
 
 def _edit(path: Path, change: Callable[[_Document], str], expect: str | None) -> Edited:
     path = path.resolve()  # a symlinked sources.yaml: its target is replaced, the link kept
+    with _editing(path):
+        return _edit_locked(path, change, expect)
+
+
+@contextmanager
+def _editing(path: Path) -> Iterator[None]:
+    """One change at a time to `path`, across the threads of the web app and every process
+    (`brief feeds` while the app writes): an exclusive `flock` on the folder that holds it (no
+    lock file left beside it), held from reading the file to replacing it. A hand edit takes no
+    lock; `_replace` sees it."""
+    with _THREADS:
+        try:
+            fd = os.open(path.parent, os.O_RDONLY)
+        except OSError as exc:
+            raise ConfigError(f"cannot read config: {exc.strerror or exc}", path=str(path)) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # the lock goes with it
+
+
+_THREADS = threading.Lock()  # flock is per open file: two threads' locks would not exclude
+
+
+def _not_writable(path: Path, exc: OSError) -> ConfigError:
+    return ConfigError(
+        f"cannot write config: {exc.strerror or exc}",
+        path=str(path),
+        hint="changes from `brief feeds`, `brief threads` and the web app are written to sources.yaml "
+        "and a temporary file beside it: the folder holding it must be writable by this user "
+        '(with Docker, mount the folder, not the file alone; see the README\'s "Running it as a service")',
+    )
+
+
+def _edit_locked(path: Path, change: Callable[[_Document], str], expect: str | None) -> Edited:
     original = _read(path)
     if expect is not None and _version(original) != expect:
         raise ConfigChangedError(path)
@@ -462,9 +518,13 @@ def _version(data: bytes) -> str:
 
 def _replace(path: Path, data: bytes, original: bytes) -> None:
     """Write `data` over `path` atomically, unless the file no longer holds `original`."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "wb") as out:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _not_writable(path, exc) from exc
+    temporary = Path(name)
+    try:
+        with open(fd, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
@@ -472,13 +532,15 @@ def _replace(path: Path, data: bytes, original: bytes) -> None:
         if _read(path) != original:
             raise ConfigChangedError(path)
         os.replace(temporary, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    except OSError as exc:  # full disk, a file bind-mounted alone (EBUSY), a read-only mount
+        raise _not_writable(path, exc) from exc
     finally:
         temporary.unlink(missing_ok=True)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def _layout(data: CommentedMap, lines: Sequence[str]) -> dict[str, int]:

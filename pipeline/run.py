@@ -416,6 +416,9 @@ def _digests(
     (but for the briefs of slots it `covers`: built, never delivered)."""
     store = ctx.store
     keywords = {s.id: s.keywords for s in ctx.config.threads}
+    followed = {s.id: s.story for s in ctx.config.threads if s.story}
+    for thread_id, story_id in followed.items():
+        store.adopt_story(thread_id, story_id)
     digests = []
     above: set[str] = set()  # what the threads above show: a thread sharing an article takes others
     for t in ranked:
@@ -427,7 +430,7 @@ def _digests(
             store.thread_events(t.id),
             ctx.config.audience,
             _earlier_roles(store, t.id),
-            _earlier_figures(store, t.id, slot),
+            _earlier_figures(store, (t.id, followed.get(t.id, "")), slot),
             above,
         )
         above |= {s.text for s in (*digest.overview, *digest.why_it_matters, *digest.tldr)}
@@ -451,10 +454,13 @@ def _earlier_roles(store: Store, thread_id: str) -> tuple[Involved, ...]:
     return tuple(replace(i, role_cited=origin.get(i.context.article_id, ())) for i in roles)
 
 
-def _earlier_figures(store: Store, thread_id: str, slot: datetime) -> tuple[KeyFigure, ...]:
+def _earlier_figures(store: Store, thread_ids: Sequence[str], slot: datetime) -> tuple[KeyFigure, ...]:
     """The key figures of the thread's last brief before `slot`, each with the date of the
-    brief that first showed it, so a later brief keeps the thread's headline figures."""
-    for entry, data in store.thread_appearances(thread_id):
+    brief that first showed it, so a later brief keeps the thread's headline figures. A thread
+    that follows a story (its id, then the story's in `thread_ids`) has the story's before its own
+    first brief."""
+    earlier = (a for thread_id in thread_ids if thread_id for a in store.thread_appearances(thread_id))
+    for entry, data in earlier:
         if entry.slot < slot:
             day = entry.slot.date().isoformat()
             digest = digest_from_json(data)

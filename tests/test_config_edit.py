@@ -3,7 +3,13 @@ hand edit made meanwhile."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import subprocess
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -191,3 +197,79 @@ def test_a_file_of_bare_urls_and_flow_lists_is_edited_too(tmp_path: Path) -> Non
     config = load_config(path)
     assert [f.url for f in config.feeds] == ["https://b.example/", "https://c.example/"]
     assert [t.id for t in config.threads] == ["x"]
+
+
+def _add_each(path: str, prefix: str, n: int) -> list[str]:
+    """Add n feeds one change at a time, from two threads; the errors said."""
+    errors: list[str] = []
+
+    def add(half: int) -> None:
+        for i in range(half, n, 2):
+            try:
+                config_edit.add_feeds(path, [FeedSource(f"https://{prefix}{i}.example/feed", "")])
+            except Exception as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=add, args=(half,)) for half in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_changes_made_at_once_by_two_processes_and_their_threads_are_all_kept(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        done = [pool.submit(_add_each, str(path), prefix, 12) for prefix in ("p", "q")]
+        errors = [e for d in done for e in d.result()]
+    assert errors == []  # none refused, none failed: each waited for the one before
+    urls = {f.url for f in load_config(path).feeds}
+    assert {f"https://{p}{i}.example/feed" for p in "pq" for i in range(12)} <= urls
+    assert _comments(path.read_text(encoding="utf-8")) == _comments(COMMENTED)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sources.yaml"]
+
+
+def test_a_file_that_cannot_be_written_is_a_clear_error_and_is_left_whole(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    # a write that fails as on a full disk (the file size limit of this process: EFBIG)
+    script = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))\n"
+        "from pipeline import config_edit\n"
+        "from pipeline.config import FeedSource\n"
+        "from pipeline.errors import ConfigError\n"
+        "try:\n"
+        "    config_edit.add_feeds(sys.argv[1], [FeedSource('https://new.example/feed', '')])\n"
+        "except ConfigError as exc:\n"
+        "    print(exc, '|', exc.hint)\n"
+    )
+    said = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert said.stdout.startswith(f"{path}: cannot write config: File too large"), said.stdout + said.stderr
+    assert "the folder holding it must be writable" in said.stdout
+    assert path.read_text(encoding="utf-8") == COMMENTED
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sources.yaml"]
+
+
+def test_a_sources_yaml_this_user_cannot_write_is_said_before_any_change(tmp_path: Path) -> None:
+    path = _written(tmp_path)
+    assert config_edit.unwritable(path) == ""
+    read, write = os.pipe()
+    if (child := os.fork()) == 0:  # another user, as the service's is: the file and folder are not its
+        try:
+            if os.geteuid() == 0:
+                os.setuid(65534)
+            else:
+                tmp_path.chmod(0o555)
+            os.write(write, config_edit.unwritable(path).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    said = os.read(read, 4096).decode()
+    os.waitpid(child, 0)
+    tmp_path.chmod(0o755)
+    assert said.startswith(f"{path}: its folder cannot be written by this user"), said
+    assert "changes from the web app and `brief feeds`/`brief threads` are refused" in said

@@ -68,6 +68,14 @@ def _story(brief: dict[str, Any], title_start: str) -> str:
     return str(found[0])
 
 
+def _said(digest: dict[str, Any]) -> set[str]:
+    return {s["text"] for part in ("overview", "why_it_matters", "tldr") for s in digest[part]}
+
+
+def _events(digest: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(e["date"], e["text"]["text"]) for e in digest["timeline"]}
+
+
 def _shown(brief: dict[str, Any]) -> set[str]:
     return {d["thread_id"] for d in brief["digests"]}
 
@@ -100,6 +108,10 @@ def test_a_followed_story_is_a_configured_thread_that_the_next_run_files_its_art
     assert digest["kind"] == "configured"
     assert followed.members[spec.id] == as_is.members[story]
     assert len(followed.members[spec.id]) == 3
+    # and it goes on from what the story had said: nothing repeated as new, its timeline kept
+    as_story = next(d for d in as_is.briefs[2]["digests"] if d["thread_id"] == story)
+    assert _said(digest) == _said(as_story) and digest["since"] == as_story["since"]
+    assert _events(as_story) <= _events(digest)
     # the other threads are as they were
     for thread_id in ("meta-closed-pivot", "lecun-exit"):
         assert followed.members[thread_id] == as_is.members[thread_id]

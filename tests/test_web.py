@@ -700,6 +700,31 @@ def test_the_unsubscribe_page_shows_a_button_and_its_form_needs_the_csrf_token(
     assert _subscribers(config) == {"ana@example.org": "unsubscribed"}
 
 
+def test_the_archived_emails_unsubscribe_link_says_each_subscriber_has_their_own(
+    site: LoopbackSite, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.run import RunOptions, run_brief
+
+    site.serve("/feed.xml", lambda seen: Reply(200, rss_feed()))
+    config = write_config(
+        tmp_path / "archived",
+        web="  public_url: http://testserver/\n",
+        feeds=f"network:\n  allow: [{site.allow()!r}]\nfeeds:\n  - url: {site.url('/feed.xml')}\n",
+    )
+    client = TestClient(create_app(config, clock=clock, env=ENV))
+    _active(config, "ana@example.org", clock)
+    monkeypatch.setenv("BRIEF_SECRET", SECRET)
+    result = run_brief(config, slot=clock(), clock=clock, options=RunOptions(send=False))
+    archived = (result.brief_dir / "email.txt").read_text(encoding="utf-8")
+    link = re.search(r"http://testserver/unsubscribe\?token=\S+", archived)
+    assert link, archived  # the archive keeps the email as the one rendering made it
+    one_click = client.post(link.group(0), data={"List-Unsubscribe": "One-Click"})
+    for answer in (client.get(link.group(0)), one_click):
+        assert answer.status_code == 400
+        assert "archive copy" in answer.text and "Use the link in the email you received" in answer.text
+    assert _subscribers(config) == {"ana@example.org": "active"}
+
+
 @pytest.mark.parametrize("kind", ["forged", "malformed", "a confirm token"])
 def test_a_bad_unsubscribe_token_is_refused_and_changes_nothing(
     public: tuple[TestClient, Config], sink: SmtpSink, clock: Clock, kind: str

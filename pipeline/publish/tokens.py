@@ -35,7 +35,7 @@ from pipeline.config import Config
 from pipeline.errors import ConfigError
 
 Purpose = Literal["confirm", "unsubscribe"]
-Reason = Literal["forged", "expired", "malformed", "purpose"]
+Reason = Literal["forged", "expired", "malformed", "purpose", "archive"]
 
 SECRET_ENV = "BRIEF_SECRET"  # noqa: S105 (its name, not its value; one of settings.WEB_ENV)
 MIN_SECRET_BYTES = 32
@@ -62,6 +62,8 @@ class TokenError(Exception):
         "forged": "This link is not one we sent: copy the whole link from the email.",
         "expired": "This link has expired: subscribe again to get a new one.",
         "purpose": "This link is not meant for this page.",
+        "archive": "This link is from the brief's archive copy, which is no one's: each "
+        "subscriber's email carries their own unsubscribe link. Use the link in the email you received.",
     }
 
     def __init__(self, reason: Reason, detail: str = "") -> None:
@@ -102,6 +104,8 @@ def make_token(secret: bytes, purpose: Purpose, address: str, issued: datetime |
 def read_token(secret: bytes, token: str, purpose: Purpose, now: datetime) -> tuple[str, datetime | None]:
     """The address a valid token of `purpose` was made for, and when it was issued (None for an
     unsubscribe token). Raises TokenError."""
+    if token.strip() == TOKEN_PLACEHOLDER:  # followed from the archive's copy of the email
+        raise TokenError("archive")
     payload_text, dot, mac_text = token.strip().partition(".")
     if not dot or not payload_text or not mac_text:
         raise TokenError("malformed")

@@ -9,6 +9,13 @@ from pipeline.models import Involved, Sentence, Thread, TimelineEvent
 from pipeline.store.base import Database
 from pipeline.store.records import Membership
 
+# what a thread keeps of its own, by table: the columns copied when it adopts a story
+_ADOPTED = {
+    "events": "date, kind, text, article_id, cited, title",
+    "roles": "name, kind, role, text, article_id",
+    "shown": "key, brief_id",
+}
+
 
 class ThreadStore(Database):
     """Thread memberships, timelines, roles, and the keys of what each thread has shown readers."""
@@ -112,6 +119,20 @@ class ThreadStore(Database):
                     "ON CONFLICT(thread_id, name) DO UPDATE SET role = excluded.role, text = excluded.text, "
                     "article_id = excluded.article_id",
                     (thread_id, i.name, i.kind, i.role, said.text, said.article_id),
+                )
+
+    def adopt_story(self, thread_id: str, story_id: str) -> None:
+        """Give a configured thread that follows an emerging story (`ThreadSpec.story`) what
+        the story had kept: its timeline, its roles and what briefs showed of it, so following
+        a story neither repeats it as new nor starts its timeline again. What the thread has
+        of its own is kept; adopting again adds nothing."""
+        with self.transaction() as db:
+            for table, columns in _ADOPTED.items():
+                db.execute(  # (table and column names are the constants above)
+                    f"INSERT INTO {table} (thread_id, {columns}) "  # noqa: S608
+                    f"SELECT ?, {columns} FROM {table} WHERE thread_id = ? "
+                    "ON CONFLICT DO NOTHING",
+                    (thread_id, story_id),
                 )
 
     def shown_before(self, thread_id: str, brief_id: str, covers: Sequence[str] = ()) -> set[str]:
