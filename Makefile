@@ -6,7 +6,7 @@ CODE   := pipeline tests $(wildcard benchmarks)
 DATA   ?= ../shared/data
 BENCH  := $(VENV)/.bench-installed
 
-.PHONY: venv demo test lint docs bench chaos clean browser
+.PHONY: venv demo test lint docs bench chaos clean browser postgres
 
 $(BIN)/brief: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ lint: venv
 docs: venv
 	$(BIN)/python -m pipeline.docs README.md
 
-test: venv lint browser $(BENCH)
+test: venv lint browser postgres $(BENCH)
 	$(BIN)/pytest -q
 
 # The archive's browser checks need Debian's chromium and chromium-driver: install them when
@@ -46,6 +46,20 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
 	      >/dev/null 2>&1 || echo "could not install chromium: the browser checks will be skipped"; \
 	  else echo "chromium is not installed: the browser checks will be skipped"; fi; \
+	fi
+
+# The store's tests run against a real PostgreSQL server too, which they start themselves from
+# Debian's postgresql package: install it when missing and we can (root with apt-get), without
+# the cluster the package would make and start; otherwise those tests are skipped and say why.
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing postgresql for the store's tests"; \
+	    mkdir -p /etc/postgresql-common/createcluster.d && \
+	    echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/dailybrief-tests.conf; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+	      >/dev/null 2>&1 || echo "could not install postgresql: the PostgreSQL tests will be skipped"; \
+	  else echo "postgresql is not installed: the PostgreSQL tests will be skipped"; fi; \
 	fi
 
 bench: venv $(BENCH)

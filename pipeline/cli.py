@@ -30,6 +30,7 @@ from pipeline.operate.schedule import (
 )
 from pipeline.publish.outbox import recipients_line
 from pipeline.store import Store
+from pipeline.store.postgres import shown
 from pipeline.store.records import SubscriberStatus
 
 if TYPE_CHECKING:
@@ -325,7 +326,7 @@ def _check_subscribers(config: Config, smtp: SmtpSettings | None) -> int:
     whether subscribing and one-click unsubscribing can work; return how many problems there are."""
     from pipeline.publish.subscriptions import SUBSCRIBE_PATH, page_url, secret_from_env
 
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         known = {p.address.lower(): p.status for p in store.subscribers()}
     finally:
@@ -400,7 +401,7 @@ def _check_storage(config: Config) -> int:
         else:
             click.echo(f"{found.what:<9} ok: {found.folder} is writable, {free}")
     try:
-        store = Store(config.state_dir)
+        store = Store(config.state_dir, config.database)
     except BriefError as exc:
         click.echo(f"database  FAILED: {exc}" + (f" (fix: {exc.hint})" if exc.hint else ""))
         return problems + 1
@@ -416,11 +417,18 @@ def _check_storage(config: Config) -> int:
     if lost is not None:
         click.echo(f"database  FAILED: {lost} (fix: {lost.hint})")
         return problems + 1
+    if damage and store.on_postgres:
+        click.echo(f"database  FAILED: {store.where} cannot be read whole: {damage}")
+        return problems + 1
     if damage:
         hint = CorruptStoreError(store.path, damage).hint
         click.echo(f"database  FAILED: {store.path} is damaged: {damage} (fix: {hint})")
         return problems + 1
-    click.echo(f"database  ok: {store.path}")
+    # the server checks its own pages and keeps its own disk: every table read is what we can see
+    said = (
+        " (PostgreSQL: every table reads; its disk and backups are the server's)" if store.on_postgres else ""
+    )
+    click.echo(f"database  ok: {store.where}{said}")
     return problems
 
 
@@ -432,7 +440,7 @@ def status(config_path: Path) -> None:
     Example: brief status --config sources.yaml
     """
     config = load_config(config_path)
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         now = datetime.now(UTC)
         last = store.last_brief()
@@ -445,11 +453,15 @@ def status(config_path: Path) -> None:
         people = {e.slot: store.recipients(e.brief_id or e.slot) for e in slots}
     finally:
         store.close()
-    state, reason = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
+    state, reason = pipeline_state(
+        slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure
+    )
     last_slot = parse_slot(last_delivered) if last_delivered else (last.slot if last else None)
     click.echo(status_line(last_slot, now, config.schedule, state=state))
     if reason:
         click.echo(reason)
+    if store.on_postgres:  # shared by every machine that names it: say which one this is
+        click.echo(f"State: {store.where} (PostgreSQL)")
     if last:
         click.echo(
             f"Last brief: {last.id} ({last.articles} articles) · "
@@ -478,7 +490,7 @@ def status(config_path: Path) -> None:
 
 def _archived(config: Config) -> list[ArchivedBrief]:
     """The briefs kept, newest first."""
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         return store.briefs()
     finally:
@@ -523,7 +535,7 @@ def _subscriber_store(config: Config) -> Store:
     """The state database with `delivery.to` seeded, as the next run will see it."""
     from pipeline.publish.outbox import seed_subscribers
 
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     seed_subscribers(store, config, datetime.now(UTC))
     return store
 
@@ -630,7 +642,7 @@ def subscribers_remove(config_path: Path, address: str, forget: bool) -> None:
                 f"delivery.to lists {address}: remove it from sources.yaml first, "
                 "or the next run adds them again"
             )
-        store = Store(config.state_dir)
+        store = Store(config.state_dir, config.database)
         try:
             if not store.forget_subscriber(address):
                 raise click.ClickException(f"{address} is not known (`brief subscribers list` shows them)")
@@ -700,7 +712,7 @@ def why(config_path: Path, article: str) -> None:
     config = load_config(config_path)
     address = article.strip()
     wanted = article_id(canonical_url(address)) if "://" in address else address
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         found = store.articles([wanted])
         if not found and "://" in address:
@@ -759,7 +771,7 @@ def rebuild(config_path: Path) -> None:
     from pipeline.publish.compose import rebuild_archive
 
     config = load_config(config_path)
-    with RunLock(config.state_dir):
+    with RunLock(config.state_dir, config.database):
         count = rebuild_archive(config)
     click.echo(f"Rebuilt {count} brief{'s' if count != 1 else ''} in {config.output_dir / 'index.html'}")
 
@@ -777,7 +789,7 @@ def recover(config_path: Path) -> None:
     from pipeline.recover import recover_state
 
     config = load_config(config_path)
-    with RunLock(config.state_dir):
+    with RunLock(config.state_dir, config.database):
         done = recover_state(config, datetime.now(UTC))
     for skipped in done.skipped:
         click.echo(
@@ -787,7 +799,8 @@ def recover(config_path: Path) -> None:
         )
     click.echo(
         f"Recovered {done.briefs} brief{'s' if done.briefs != 1 else ''} and {done.articles} articles "
-        f"into {config.state_dir}; the next run goes on from the newest"
+        f"into {shown(config.database) if config.database else config.state_dir}; the next run goes on "
+        "from the newest"
     )
 
 
@@ -936,7 +949,7 @@ def threads_list(config_path: Path) -> None:
     from pipeline.curate import emerging_stories
 
     config = load_config(config_path)
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         stories = emerging_stories(config, store)
     finally:
@@ -964,7 +977,7 @@ def threads_follow(config_path: Path, story_id: str) -> None:
     from pipeline.curate import follow_story
 
     config = load_config(config_path)
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         edited = follow_story(config, store, story_id)
     finally:

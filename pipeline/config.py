@@ -64,6 +64,7 @@ class Config:
     schedule: tuple[time, ...]
     output_dir: Path
     state_dir: Path
+    database: str = field(repr=False)  # "" for SQLite in state_dir; may hold a password (env)
     max_threads: int
     min_free_mb: int
     mail_to: tuple[str, ...]
@@ -234,6 +235,7 @@ def parse_config(text: str, path: Path) -> Config:
         schedule=tuple(sorted(set(schedule))),
         output_dir=output_dir,
         state_dir=state_dir,
+        database=_database(brief),
         unchanged_threads=brief.choice("unchanged_threads"),
         archive_url=_folder_url(brief, "archive_url", "the address readers open the archive at"),
         max_threads=brief.integer("max_threads"),
@@ -313,6 +315,39 @@ def _site_root(section: _Section, key: str, what: str) -> str:
             "host name only",
             hint=f"serve it at the root of a host name of its own, e.g. public_url: https://brief.{host}/ "
             "(a sub-domain your TLS proxy sends to brief serve)",
+        )
+    return url
+
+
+DATABASE_ENV = "BRIEF_DATABASE_URL"  # the whole address, password included: for containers
+
+
+def _database(section: _Section, env: Mapping[str, str] = os.environ) -> str:
+    """brief.database, or BRIEF_DATABASE_URL in its place: a PostgreSQL address ("" for SQLite).
+    A password is refused in the file: sources.yaml is shared, edited from the web app and shown."""
+    if env.get(DATABASE_ENV):
+        url = env[DATABASE_ENV]
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(
+                f"{DATABASE_ENV} is not a PostgreSQL address",
+                hint="e.g. postgresql://brief:PASSWORD@db.example:5432/brief, or unset it for SQLite",
+            )
+        return url
+    node = section.node("database")
+    url = section.text("database").strip()
+    if not url:
+        return ""
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise section.v.fail(
+            node,
+            f"brief.database {url!r} is not a PostgreSQL address",
+            hint="e.g. postgresql://brief@db.example:5432/brief; leave it out to keep SQLite in brief.state",
+        )
+    if urlsplit(url).password is not None or "password=" in urlsplit(url).query:
+        raise section.v.fail(
+            node,
+            "brief.database holds a password, and sources.yaml is no place for one",
+            hint=f"remove it; set PGPASSWORD (or ~/.pgpass), or {DATABASE_ENV} with the whole address",
         )
     return url
 

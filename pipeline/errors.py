@@ -70,9 +70,10 @@ class LostStateError(StoreError):
 
     exit_code = 65  # EX_DATAERR
 
-    def __init__(self, state_dir: Path, archived: int, output_dir: Path) -> None:
+    def __init__(self, state: Path | str, archived: int, output_dir: Path) -> None:
+        where = f"in {state}" if isinstance(state, Path) else state  # a folder, or a server's database
         super().__init__(
-            f"the state database in {state_dir} is empty or missing, but {output_dir} holds "
+            f"the state database {where} is empty or missing, but {output_dir} holds "
             f"{archived} archived brief{'s' if archived != 1 else ''}: going on would drop them from the "
             "archive's index and could send their slots again",
             hint="run `brief recover` to rebuild the state from the archive (no archived file changes), "

@@ -54,8 +54,9 @@ def recover_state(config: Config, now: datetime) -> Recovered:
     """Rebuild the state database from the archive (the module docstring says what is kept).
 
     The new database is made beside the old one and takes its place in one rename: a recover
-    stopped half-way leaves the state as it was, never half a state."""
-    live = Store(config.state_dir)
+    stopped half-way leaves the state as it was, never half a state. (With PostgreSQL, one
+    transaction does the same: see `_recover_in_place`.)"""
+    live = Store(config.state_dir, config.database)
     try:
         if live.briefs():
             raise BriefError(
@@ -65,6 +66,8 @@ def recover_state(config: Config, now: datetime) -> Recovered:
             )
     finally:
         live.close()
+    if config.database:
+        return _recover_in_place(config, now)
     for stale in config.state_dir.glob(".recover-*"):  # what a recover stopped half-way left
         shutil.rmtree(stale, ignore_errors=True)
     building = Path(tempfile.mkdtemp(prefix=".recover-", dir=config.state_dir))
@@ -85,6 +88,17 @@ def recover_state(config: Config, now: datetime) -> Recovered:
         return done
     finally:
         shutil.rmtree(building, ignore_errors=True)
+
+
+def _recover_in_place(config: Config, now: datetime) -> Recovered:
+    """PostgreSQL's database is the server's, not a file to swap: the archive is read into it in
+    one transaction, committed whole or not at all."""
+    store = Store(config.state_dir, config.database)
+    try:
+        with store.transaction():
+            return _recover_into(store, config, now)
+    finally:
+        store.close()
 
 
 def _recover_into(store: Store, config: Config, now: datetime) -> Recovered:

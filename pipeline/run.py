@@ -146,9 +146,9 @@ def _run_slot(
     progress: Progress | None,
     options: RunOptions,
 ) -> SlotOutcome:
-    with RunLock(config.state_dir):
+    with RunLock(config.state_dir, config.database):
         now = clock()
-        store = Store(config.state_dir)
+        store = Store(config.state_dir, config.database)
         try:
             compose.guard_lost_state(config, store)  # the archive is the record: never from an empty state
             if options.heartbeat:
@@ -214,7 +214,7 @@ def run_brief(
     started = time.monotonic()
     now = clock()
     sid = slot_id(slot)
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         ledger = store.slot(sid)
         built = store.delivery(sid)

@@ -64,7 +64,7 @@ def _note_failure(config: Config, said: str) -> None:
     """Keep what the last tick failed on ("" once one gets through), as far as the state folder
     can take it: a state that cannot be written is said by the run's own error."""
     try:
-        store = Store(config.state_dir)
+        store = Store(config.state_dir, config.database)
         try:
             if (store.service("last_failure") or "") != said:
                 store.set_service("last_failure", said)
@@ -77,11 +77,11 @@ def _note_failure(config: Config, said: str) -> None:
 def serve(config: Config, smtp: SmtpSettings | None) -> None:
     """Run until SIGTERM or SIGINT: a cron trigger per scheduled time plus a 60 s heartbeat,
     all calling run_due_slots. A stop request lets the stage in flight finish."""
-    with ServiceLock(config.state_dir):
+    with ServiceLock(config.state_dir, config.database):
         try:
             _serve(config, smtp)
         finally:
-            store = Store(config.state_dir)
+            store = Store(config.state_dir, config.database)
             try:
                 store.set_service("heartbeat", "")  # stopped: `brief status` says so at once
             finally:
@@ -121,7 +121,7 @@ class BackgroundService:
         from apscheduler.schedulers.background import BackgroundScheduler
 
         self.config = config
-        self._lock = ServiceLock(config.state_dir)
+        self._lock = ServiceLock(config.state_dir, config.database)
         self._stop = threading.Event()
         self._scheduler = BackgroundScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
         _add_jobs(self._scheduler, current or (lambda: config), smtp, self._stop)
@@ -148,7 +148,7 @@ class BackgroundService:
         try:
             self._scheduler.shutdown(wait=True)
         finally:
-            store = Store(self.config.state_dir)
+            store = Store(self.config.state_dir, self.config.database)
             try:
                 store.set_service("heartbeat", "")  # stopped: `brief status` says so at once
             finally:

@@ -80,6 +80,15 @@ BRIEF_KEYS: dict[str, Key] = {
         "show: their articles are still filed under them, so unmuting brings the story back with its "
         "history. `brief threads mute ID` adds one. A configured thread is muted by its own `muted`.",
     ),
+    "database": Key(
+        "text",
+        "",
+        "A PostgreSQL database to keep the state in instead of SQLite in `state`, as "
+        "`postgresql://user@host:5432/name` (no password here: libpq reads `PGPASSWORD` or "
+        "`~/.pgpass`; `BRIEF_DATABASE_URL`, when set, replaces this key, password included). "
+        "Empty: SQLite.",
+        shown='""',
+    ),
 }
 DELIVERY_KEYS: dict[str, Key] = {
     "to": Key(

@@ -9,6 +9,7 @@ import io
 import re
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from postgres_server import PostgresServer, running_server
 
 from pipeline.cli import main as cli_main
 from pipeline.config import load_config
@@ -519,6 +521,7 @@ class ScriptedMailbox:
         self.envelopes: list[list[str]] = []  # the RCPT TO addresses of each message accepted
         self.refuse: dict[str, str] = {}  # an address: the reply to its RCPT TO ("550 5.1.1 ...")
         self.sessions: set[int] = set()  # the connections messages came over
+        self.per_session: Counter[int] = Counter()  # messages accepted over each connection
         self.logins: list[tuple[str, bool, int]] = []  # (user, accepted, session)
         self.release = threading.Event()
         self.before_250: Callable[[], None] = lambda: None  # what happens once a message is kept
@@ -543,6 +546,7 @@ class ScriptedMailbox:
         if reply.startswith("250"):
             self.envelopes.append(list(envelope.rcpt_tos))
             self.sessions.add(id(session))
+            self.per_session[id(session)] += 1
             self._record(self.accepted, content)
             self.before_250()
         return reply
@@ -640,9 +644,15 @@ def make_smtp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[...
         controller.stop()
 
 
+def open_store(state_dir: Path) -> Store:
+    """The state of this test's backend: SQLite in `state_dir`, or the PostgreSQL database that
+    `on_each_backend` named in BRIEF_DATABASE_URL (as the config of the test reads it)."""
+    return Store(state_dir, os.environ.get("BRIEF_DATABASE_URL") or None)
+
+
 def ledger(state_dir: Path) -> tuple[dict[str, SlotRecord], dict[str, DeliveryRecord]]:
     """The ledger's slots and the outbox's deliveries, by slot and by brief id."""
-    store = Store(state_dir)
+    store = open_store(state_dir)
     try:
         return {s.slot: s for s in store.slots()}, {d.brief_id: d for d in store.deliveries()}
     finally:
@@ -670,9 +680,14 @@ def brief_cli(*args: str) -> CliResult:
 
 def brief_process(*args: str, env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[str]:
     """`python -m pipeline ARGS` as a child process, BRIEF_SMTP_* taken from `env` only."""
+    return python_process("-m", "pipeline", *args, env=env, **popen)
+
+
+def python_process(*args: str, env: Mapping[str, str] | None = None, **popen: Any) -> subprocess.Popen[str]:
+    """`python ARGS` as a child process (`-c CODE ...`), BRIEF_SMTP_* taken from `env` only."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("BRIEF_SMTP")}
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline", *args],
+        [sys.executable, *args],
         env=clean | dict(env or {}),
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -680,3 +695,47 @@ def brief_process(*args: str, env: Mapping[str, str] | None = None, **popen: Any
         text=True,
         **popen,
     )
+
+
+# -- PostgreSQL ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test session (skipped, saying why, when it cannot start)."""
+    try:
+        with running_server(free_port()) as server:
+            yield server
+    except (FileNotFoundError, KeyError, subprocess.CalledProcessError) as exc:
+        detail = (
+            exc.stderr.decode(errors="replace")[-400:]
+            if isinstance(exc, subprocess.CalledProcessError)
+            else ""
+        )
+        pytest.skip(f"no PostgreSQL server for the tests: {exc} {detail}".strip())
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The address of a new, empty, migrated PostgreSQL database."""
+    return postgres_server.database()
+
+
+@pytest.fixture
+def on_each_backend(database: str | None, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The test runs once with SQLite and once with PostgreSQL: every config it loads (and
+    every `brief` child process it starts) finds the database in BRIEF_DATABASE_URL."""
+    if database is None:
+        monkeypatch.delenv("BRIEF_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("BRIEF_DATABASE_URL", database)
+    return database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> str | None:
+    """The store's backend for a test that runs against both: None is SQLite in the state
+    folder, else a fresh PostgreSQL database's address."""
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres_url"))

@@ -47,6 +47,8 @@ LATE_NEWS = (
     "the fish market. Season tickets bought before the change stay valid until March.",
 )
 
+pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with PostgreSQL
+
 
 def same_bytes(received: bytes, stored: bytes) -> bool:
     """The server's copy is the stored message.eml (SMTP may add the final line break)."""

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import NO_WAIT, LoopbackSite, SmtpServer, brief_cli, ledger, publish_news, write_sources
 
@@ -18,6 +19,18 @@ from pipeline.config import Config, load_config
 from pipeline.service import run_due_slots
 from pipeline.store import Store
 from pipeline.understand.novelty import _norm
+
+pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with PostgreSQL
+
+
+def lose_state(config: Config) -> None:
+    """The state is lost: the state folder deleted, or the PostgreSQL database emptied."""
+    if not config.database:
+        shutil.rmtree(config.state_dir)
+        return
+    with psycopg.connect(config.database, autocommit=True) as db:
+        db.execute("DROP SCHEMA public CASCADE")
+        db.execute("CREATE SCHEMA public")
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -51,7 +64,7 @@ def test_a_run_after_the_state_was_deleted_stops_and_leaves_the_archive_as_it_wa
     config = _two_briefs(tmp_path, site, smtp)
     before, index = _archive(config.output_dir), (config.output_dir / "index.html").read_bytes()
     sent = len(smtp.mailbox.data)
-    shutil.rmtree(config.state_dir)
+    lose_state(config)
 
     run = brief_cli("run", "--config", str(config.path), "--no-send")
     rebuild = brief_cli("rebuild", "--config", str(config.path))
@@ -71,7 +84,7 @@ def test_brief_recover_rebuilds_the_state_from_the_archive_and_nothing_is_sent_o
     config = _two_briefs(tmp_path, site, smtp)
     before = _archive(config.output_dir)
     sent = len(smtp.mailbox.data)
-    shutil.rmtree(config.state_dir)
+    lose_state(config)
 
     recovered = brief_cli("recover", "--config", str(config.path))
     rebuilt = brief_cli("rebuild", "--config", str(config.path))
@@ -94,7 +107,7 @@ def test_brief_recover_rebuilds_the_state_from_the_archive_and_nothing_is_sent_o
     assert deliveries["2026-11-10T2100Z"].message_id  # the Message-ID it was sent under
     # what the top of a brief showed counts as shown for its thread, as the run that made it said
     first = json.loads((config.output_dir / "2026/11/10/1500/brief.json").read_text(encoding="utf-8"))
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         assert first["top"]
         for line in first["top"]:
@@ -115,7 +128,7 @@ def test_a_brief_made_again_after_a_recover_gets_a_message_id_never_used_before(
     args = ("run", "--config", str(config.path), "--slot", slot)
     assert brief_cli(*args).code == 0
     assert brief_cli(*args, "--force").code == 0
-    shutil.rmtree(config.state_dir)
+    lose_state(config)
     assert brief_cli("recover", "--config", str(config.path)).code == 0
 
     again = [brief_cli(*args, "--force") for _ in range(2)]
@@ -133,7 +146,7 @@ def test_an_unreadable_brief_json_is_reported_and_its_slot_is_not_sent_again(
     sent = len(smtp.mailbox.data)
     (first, _) = sorted(config.output_dir.glob("2026/*/*/*/brief.json"))
     first.write_text('{"id": "2026-11-10T15', encoding="utf-8")  # cut short by a full disk
-    shutil.rmtree(config.state_dir)
+    lose_state(config)
 
     recovered = brief_cli("recover", "--config", str(config.path))
     run = run_due_slots(config, clock=_fixed(at(10, 15, 5)), smtp=smtp.settings(), policy=NO_WAIT)
@@ -154,7 +167,7 @@ def test_a_brief_made_again_after_a_recover_without_its_message_gets_a_new_messa
     received = {str(message_from_bytes(raw)["Message-ID"]) for raw in smtp.mailbox.data}
     folder = config.output_dir / "2026/11/10/2100"
     (folder / "message.eml").unlink()  # the message is gone, and so is the state
-    shutil.rmtree(config.state_dir)
+    lose_state(config)
     assert brief_cli("recover", "--config", str(config.path)).code == 0
 
     made = brief_cli(

@@ -13,6 +13,8 @@ from pipeline.config import load_config
 from pipeline.errors import NothingToDoError
 from pipeline.run import RunOptions, RunResult, run_brief
 
+pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with PostgreSQL
+
 PARAGRAPH = (
     "The harbour authority of Lindqvist approved a plan on Monday to dredge the northern channel. "
     "The work will let container ships with a draught of up to 16 metres reach the new terminal. "

@@ -42,6 +42,8 @@ from pipeline.operate.schedule import current_slot, slot_id
 from pipeline.run import RunResult
 from pipeline.service import run_due_slots
 
+pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with PostgreSQL
+
 TIMEOUT = 60  # seconds a child process may take before the test gives up on it
 
 
@@ -224,7 +226,7 @@ def test_two_runs_started_together_make_one_brief(
     procs = [brief_process(*args, env=smtp.env()), brief_process(*args, env=smtp.env())]
     try:
         assert asked.wait(TIMEOUT), "neither run fetched the feed"
-        holder = int((config.state_dir / "run.lock").read_text())
+        holder = int(RunLock.holder(config.state_dir, config.database) or 0)
         (winner,) = [p for p in procs if p.pid == holder]
         (loser,) = [p for p in procs if p.pid != holder]
         out, err = loser.communicate(timeout=TIMEOUT)
@@ -255,7 +257,7 @@ def test_a_command_finding_the_lock_taken_exits_75_and_does_nothing(
         monkeypatch.setenv(name, value)
     args = {"run": ("run",), "send": ("send", "2026-11-10T1500Z")}[command]
 
-    with RunLock(config.state_dir):
+    with RunLock(config.state_dir, config.database):
         result = brief_cli(*args, "--config", str(config.path))
 
     assert result.code == 75

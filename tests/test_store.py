@@ -33,8 +33,8 @@ def entry(n: int, feed: str = FEED) -> FeedEntry:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "state")
+def store(tmp_path: Path, database: str | None) -> Iterator[Store]:
+    s = Store(tmp_path / "state", database)
     try:
         yield s
     finally:

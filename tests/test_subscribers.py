@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 from conftest import (
     NO_WAIT,
     LoopbackSite,
@@ -25,6 +26,7 @@ from conftest import (
     brief_cli,
     brief_process,
     ledger,
+    open_store,
     publish_news,
     write_sources,
 )
@@ -36,6 +38,8 @@ from pipeline.service import run_due_slots
 from pipeline.store import Store
 from pipeline.store.records import RecipientState, SubscriberStatus
 
+pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with PostgreSQL
+
 SLOT = "2026-11-10T1500Z"
 AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
 TIMEOUT = 120
@@ -46,7 +50,7 @@ def people(n: int) -> list[str]:
 
 
 def recipients(state_dir: Path) -> dict[str, RecipientState]:
-    store = Store(state_dir)
+    store = open_store(state_dir)
     try:
         return {r.address: r.state for r in store.recipients(SLOT)}
     finally:
@@ -83,7 +87,7 @@ def test_delivery_to_seeds_subscribers_and_never_brings_back_one_who_left(tmp_pa
     feed, allow = ["http://127.0.0.1:9/feed.xml"], ["127.0.0.1:9"]
     first = load_config(write_sources(tmp_path, feed, allow, to=("ana@readers.example",)))
     now = datetime(2026, 11, 10, tzinfo=UTC)
-    store = Store(first.state_dir)
+    store = Store(first.state_dir, first.database)
     try:
         assert seed_subscribers(store, first, now) == 1
         assert store.set_subscriber_status("ANA@readers.example", SubscriberStatus.UNSUBSCRIBED, now)
@@ -205,7 +209,7 @@ def test_one_who_unsubscribes_before_their_turn_is_not_sent_the_slot(
     smtp.mailbox.refuse = {everyone[2]: "451 4.2.1 try later"}
     config = load_config(write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone))
     run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         store.set_subscriber_status(everyone[2], SubscriberStatus.UNSUBSCRIBED, AT_1500)
     finally:

@@ -16,6 +16,8 @@ from pipeline.config import load_config
 from pipeline.store import Store
 from pipeline.store.records import SubscriberStatus
 
+pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with PostgreSQL
+
 SECRET = "s" * 32
 PUBLIC = "https://news.example/"
 
@@ -32,7 +34,8 @@ def sources(
 
 
 def status_of(config: str, address: str) -> SubscriberStatus | None:
-    store = Store(load_config(config).state_dir)
+    loaded = load_config(config)
+    store = Store(loaded.state_dir, loaded.database)
     try:
         found = store.subscriber(address)
         return found.status if found is not None else None
@@ -129,6 +132,9 @@ def test_add_with_confirm_mails_a_link_and_waits_for_it(
     assert "not mailed" in twice.out and len(smtp.mailbox.accepted) == 1
 
 
+# three installations side by side, each with subscribers of its own: on SQLite only, where each
+# folder is a state of its own (this test's one PostgreSQL database would be shared by all three)
+@pytest.mark.parametrize("database", [None], ids=["sqlite"])
 def test_check_says_who_receives_the_brief_and_what_subscribing_lacks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,7 +163,7 @@ def test_check_says_who_receives_the_brief_and_what_subscribing_lacks(
 
 
 def test_remove_forget_deletes_everything_kept_of_them_but_not_while_delivery_to_lists_them(
-    tmp_path: Path,
+    tmp_path: Path, database: str | None
 ) -> None:
     config = sources(tmp_path, to=("ana@readers.example",))
     brief_cli("subscribers", "add", "ben@harbour.example", "--name", "Ben Ode", "--config", config)
@@ -171,9 +177,20 @@ def test_remove_forget_deletes_everything_kept_of_them_but_not_while_delivery_to
     forgot = brief_cli("subscribers", "remove", "ben@harbour.example", "--forget", "--config", config)
     assert forgot.code == 0 and "forgot ben@harbour.example" in forgot.out
     assert status_of(config, "ben@harbour.example") is None
-    # not only unlinked: the bytes are gone from the database file and its write-ahead log
-    state = load_config(config).state_dir
-    assert not any(b"harbour" in f.read_bytes() or b"Ben Ode" in f.read_bytes() for f in state.iterdir())
+    if database is None:  # not only unlinked: the bytes are gone from the database file and its WAL
+        state = load_config(config).state_dir
+        assert not any(b"harbour" in f.read_bytes() or b"Ben Ode" in f.read_bytes() for f in state.iterdir())
+    else:  # PostgreSQL keeps no row of them, in either table (the server's disk is its own)
+        store = Store(tmp_path, database)
+        try:
+            rows = store.db.execute(
+                "SELECT (SELECT count(*) FROM subscribers WHERE key = ?) + "
+                "(SELECT count(*) FROM recipients WHERE key = ?)",
+                ("ben@harbour.example", "ben@harbour.example"),
+            ).fetchone()[0]
+        finally:
+            store.close()
+        assert rows == 0
     exported = brief_cli("subscribers", "export", "--config", config).out
     assert "ben@harbour.example" not in exported and "Ben Ode" not in exported
     again = brief_cli("subscribers", "remove", "ben@harbour.example", "--forget", "--config", config)

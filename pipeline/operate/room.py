@@ -1,7 +1,8 @@
 """Room before work: a run checks that its folders have space and can be written before it
 starts, so a full or read-only disk stops it at once with the folder named, not half-way.
 
-`folders` names the two folders a run writes: the archive (`output`) and the state (`state`).
+`folders` names the folders a run writes: the archive (`output`) and the state (`state`), when
+the state is SQLite's (a PostgreSQL server keeps its own disk).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ class Room:
 
 
 def folders(config: Config) -> dict[str, Path]:
+    # with the state in PostgreSQL, the server's disk is the server's: a full one is its error
+    if config.database:
+        return {"output": config.output_dir}
     return {"output": config.output_dir, "state": config.state_dir}
 
 

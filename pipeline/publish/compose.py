@@ -111,13 +111,15 @@ def guard_lost_state(config: Config, store: Store) -> None:
         return
     found = archive.archived_briefs(config.output_dir)
     if found:
-        raise LostStateError(config.state_dir, len(found), config.output_dir)
+        raise LostStateError(
+            store.where if store.on_postgres else config.state_dir, len(found), config.output_dir
+        )
 
 
 def rebuild_archive(config: Config) -> int:
     """Write the whole archive again from the database (after a template change, or if it was
     deleted); the message of each brief is the one that was built. Returns the briefs written."""
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         guard_lost_state(config, store)
         kept = [(entry, brief_from_json(data), raw) for entry, data, raw in store.brief_contents()]

@@ -17,7 +17,9 @@ The slot's message is sent to each subscriber alone (`mail.personalise`: their T
 and unsubscribe link on the stored bytes, so a resend is byte for byte the message sent before). The
 outbox keeps a row per (slot, subscriber), recorded `sent` with the slot's count in the
 transaction that follows each 250: a kill in the middle resends to those not recorded (the one
-in flight may get one identical copy) and never to the others. Temporary and permanent refusals
+in flight may get one identical copy) and never to the others. Each recipient is claimed while
+sent (`Store.claim_recipient`): with PostgreSQL, two processes delivering the same brief skip
+each other's recipients, so none is sent one message twice. Temporary and permanent refusals
 are per subscriber; the slot is delivered when every recipient is sent or refused for good.
 """
 
@@ -306,27 +308,30 @@ def _round(
         for person in store.recipients(brief_id):
             if person.state not in WAITING:
                 continue
-            if not _still_subscribed(store, person.address):  # left since the slot was first sent
-                store.set_recipient(brief_id, person.address, RecipientState.DROPPED, now)
-                continue
-            personal, _ = message.for_subscriber(
-                brief_id, person.address, person.name, token_of(person.address)
-            )
-            wait = due - policy.clock()
-            if wait > 0:
-                policy.sleep(wait)
-            due = max(due, policy.clock()) + gap
-            try:
-                session.send(personal, config.mail_from, person.address)
-            except MessageRefused as exc:
-                state = RecipientState.DEFERRED if exc.temporary else RecipientState.FAILED
-                store.set_recipient(brief_id, person.address, state, now, error=str(exc))
-                continue
-            except DeliveryError as exc:
-                return exc  # the one in flight stays waiting: sent again, as it is
-            with store.transaction():
-                store.set_recipient(brief_id, person.address, RecipientState.SENT, now)
-                store.set_delivery(brief_id, DeliveryState.SENDING, now, sent=True)
+            with store.claim_recipient(brief_id, person.address) as state:
+                if state not in WAITING:  # another process has it, or served it since
+                    continue
+                if not _still_subscribed(store, person.address):  # left since the slot was first sent
+                    store.set_recipient(brief_id, person.address, RecipientState.DROPPED, now)
+                    continue
+                personal, _ = message.for_subscriber(
+                    brief_id, person.address, person.name, token_of(person.address)
+                )
+                wait = due - policy.clock()
+                if wait > 0:
+                    policy.sleep(wait)
+                due = max(due, policy.clock()) + gap
+                try:
+                    session.send(personal, config.mail_from, person.address)
+                except MessageRefused as exc:
+                    refused = RecipientState.DEFERRED if exc.temporary else RecipientState.FAILED
+                    store.set_recipient(brief_id, person.address, refused, now, error=str(exc))
+                    continue
+                except DeliveryError as exc:
+                    return exc  # the one in flight stays waiting: sent again, as it is
+                with store.transaction():
+                    store.set_recipient(brief_id, person.address, RecipientState.SENT, now)
+                    store.set_delivery(brief_id, DeliveryState.SENDING, now, sent=True)
     return None
 
 

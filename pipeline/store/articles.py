@@ -7,12 +7,11 @@ transaction: an entry is `pending` exactly until its article is kept.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pipeline.models import Article, FeedEntry
-from pipeline.store.base import Database, from_text, to_text
+from pipeline.store.base import Connection, Database, Row, from_text, to_text
 
 
 class ArticleStore(Database):
@@ -44,7 +43,8 @@ class ArticleStore(Database):
                     # text a merged copy extracted from a page replaces it (the rule of dedupe)
                     "ON CONFLICT(id) DO UPDATE SET found_at = excluded.found_at, text = CASE WHEN "
                     "excluded.extracted > articles.extracted THEN excluded.text ELSE articles.text END, "
-                    "extracted = max(excluded.extracted, articles.extracted)",
+                    "extracted = CASE WHEN excluded.extracted > articles.extracted THEN excluded.extracted "
+                    "ELSE articles.extracted END",
                     (
                         a.id,
                         a.url,
@@ -69,7 +69,7 @@ class ArticleStore(Database):
             self._mark_done(db, entries)
 
     @staticmethod
-    def _mark_done(db: sqlite3.Connection, entries: dict[str, list[FeedEntry]]) -> None:
+    def _mark_done(db: Connection, entries: dict[str, list[FeedEntry]]) -> None:
         for article_id, group in entries.items():
             for e in group:
                 db.execute(
@@ -143,7 +143,7 @@ class ArticleStore(Database):
                 db.execute("UPDATE articles SET brief_id = ? WHERE id = ?", (brief_id, article_id))
 
 
-def _article(row: sqlite3.Row) -> Article:
+def _article(row: Row) -> Article:
     return Article(
         id=row["id"],
         url=row["url"],

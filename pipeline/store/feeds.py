@@ -6,12 +6,11 @@ until its article is stored (see `articles.py`), so a crash loses no entry.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
 from pipeline.models import FeedEntry, FeedHealth, FeedState, Validators
-from pipeline.store.base import Database, from_text, to_text
+from pipeline.store.base import Connection, Database, from_text, to_text
 
 
 class FeedStore(Database):
@@ -50,7 +49,7 @@ class FeedStore(Database):
             self._upsert_feed(db, url, name, now)
             db.execute("UPDATE feeds SET moved_to = ? WHERE url = ?", (moved_to, url))
 
-    def _upsert_feed(self, db: sqlite3.Connection, url: str, name: str, now: datetime) -> None:
+    def _upsert_feed(self, db: Connection, url: str, name: str, now: datetime) -> None:
         db.execute(
             "INSERT INTO feeds (url, name, last_attempt) VALUES (?, ?, ?) "
             "ON CONFLICT(url) DO UPDATE SET name = excluded.name, last_attempt = excluded.last_attempt",

@@ -8,11 +8,10 @@ the only writer of a delivery's state.
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
 from pipeline.models import ArchivedBrief
-from pipeline.store.base import Database, from_text, to_text
+from pipeline.store.base import Database, Row, from_text, to_text
 from pipeline.store.records import DeliveryRecord, DeliveryState, RunRecord, RunStatus, SlotRecord, SlotState
 
 
@@ -71,9 +70,9 @@ class Ledger(Database):
             db.execute(
                 "INSERT INTO slots (slot, state, brief_id, covered_by, attempts, error, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(slot) DO UPDATE SET state = excluded.state, "
-                "brief_id = COALESCE(excluded.brief_id, brief_id), "
-                "covered_by = COALESCE(excluded.covered_by, covered_by), "
-                "attempts = attempts + excluded.attempts, error = excluded.error, "
+                "brief_id = COALESCE(excluded.brief_id, slots.brief_id), "
+                "covered_by = COALESCE(excluded.covered_by, slots.covered_by), "
+                "attempts = slots.attempts + excluded.attempts, error = excluded.error, "
                 "updated_at = excluded.updated_at",
                 (slot, state, brief_id, covered_by, int(attempt), error, to_text(now)),
             )
@@ -120,9 +119,11 @@ class Ledger(Database):
             db.execute(
                 "INSERT INTO deliveries (brief_id, message_id, eml_path, state, attempts, sends, last_error, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(brief_id) DO UPDATE SET "
-                "message_id = COALESCE(NULLIF(excluded.message_id, ''), message_id), "
-                "eml_path = COALESCE(NULLIF(excluded.eml_path, ''), eml_path), state = excluded.state, "
-                "attempts = attempts + excluded.attempts, sends = sends + excluded.sends, "
+                "message_id = COALESCE(NULLIF(excluded.message_id, ''), deliveries.message_id), "
+                "eml_path = COALESCE(NULLIF(excluded.eml_path, ''), deliveries.eml_path), "
+                "state = excluded.state, "
+                "attempts = deliveries.attempts + excluded.attempts, "
+                "sends = deliveries.sends + excluded.sends, "
                 "last_error = excluded.last_error, updated_at = excluded.updated_at",
                 (
                     brief_id,
@@ -209,7 +210,7 @@ class Ledger(Database):
         return found[0] if found else None
 
 
-def _run(row: sqlite3.Row) -> RunRecord:
+def _run(row: Row) -> RunRecord:
     return RunRecord(
         id=int(row["id"]),
         slot=row["slot"],
@@ -221,7 +222,7 @@ def _run(row: sqlite3.Row) -> RunRecord:
     )
 
 
-def _slot(row: sqlite3.Row) -> SlotRecord:
+def _slot(row: Row) -> SlotRecord:
     return SlotRecord(
         slot=row["slot"],
         state=SlotState(row["state"]),
@@ -233,7 +234,7 @@ def _slot(row: sqlite3.Row) -> SlotRecord:
     )
 
 
-def _delivery(row: sqlite3.Row) -> DeliveryRecord:
+def _delivery(row: Row) -> DeliveryRecord:
     return DeliveryRecord(
         brief_id=row["brief_id"],
         state=DeliveryState(row["state"]),
@@ -246,7 +247,7 @@ def _delivery(row: sqlite3.Row) -> DeliveryRecord:
     )
 
 
-def archived_brief(row: sqlite3.Row) -> ArchivedBrief:
+def archived_brief(row: Row) -> ArchivedBrief:
     return ArchivedBrief(
         id=row["id"],
         slot=datetime.fromisoformat(row["slot"]),

@@ -31,8 +31,10 @@ class ArchivePages(Database):
                     [(brief_id, n, thread_id, digest) for n, (thread_id, digest) in enumerate(appearances)],
                 )
                 db.execute(
-                    "INSERT OR REPLACE INTO summaries (brief_id, slot, month, summary) "
-                    "SELECT id, slot, substr(slot, 1, 7), ? FROM briefs WHERE id = ?",
+                    "INSERT INTO summaries (brief_id, slot, month, summary) "
+                    "SELECT id, slot, substr(slot, 1, 7), ? FROM briefs WHERE id = ? "
+                    "ON CONFLICT(brief_id) DO UPDATE SET slot = excluded.slot, month = excluded.month, "
+                    "summary = excluded.summary",
                     (summary, brief_id),
                 )
                 db.execute("UPDATE briefs SET summarised = 1 WHERE id = ?", (brief_id,))
@@ -62,8 +64,8 @@ class ArchivePages(Database):
         where = f"WHERE s.month IN ({', '.join('?' * len(wanted))})" if wanted else ""
         rows = self.db.execute(
             f"SELECT {_ENTRY}, s.summary FROM summaries s JOIN briefs b ON b.id = s.brief_id {where} "  # noqa: S608 - placeholders only
-            "ORDER BY s.slot DESC, s.brief_id DESC LIMIT ?",
-            (*wanted, -1 if limit is None else limit),
+            "ORDER BY s.slot DESC, s.brief_id DESC" + ("" if limit is None else " LIMIT ?"),
+            (*wanted, *(() if limit is None else (limit,))),
         ).fetchall()
         return [(archived_brief(r), str(r["summary"])) for r in rows]
 

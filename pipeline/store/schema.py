@@ -1,21 +1,25 @@
 """The schema: numbered migrations, each applied in its own transaction.
 
-`PRAGMA user_version` is the number of migrations applied. Opening a database made by an
-older dailybrief backs it up (`dailybrief.v<N>.bak`) and applies the missing ones in order;
-one made by a newer dailybrief is refused.
+`PRAGMA user_version` (PostgreSQL: the one row of `schema_version`) is the number of
+migrations applied. Opening a database made by an older dailybrief backs it up
+(`dailybrief.v<N>.bak`; with PostgreSQL, whose DDL is transactional, a migration that fails
+leaves nothing behind, and backups are the server's: pg_dump) and applies the missing ones in
+order; one made by a newer dailybrief is refused. The migrations are SQLite's SQL, which
+`postgres.translate` turns into PostgreSQL's.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 
 from pipeline.errors import StoreError
-from pipeline.store.base import Database
+from pipeline.store import postgres
+from pipeline.store.base import Connection, Database
 
 
-def _migration_1(db: sqlite3.Connection) -> None:
+def _migration_1(db: Connection) -> None:
     _script(
         db,
         """
@@ -92,14 +96,14 @@ def _migration_1(db: sqlite3.Connection) -> None:
     )
 
 
-def _script(db: sqlite3.Connection, sql: str) -> None:
+def _script(db: Connection, sql: str) -> None:
     # executescript() would COMMIT first; one statement at a time stays in our transaction
     for statement in sql.split(";"):
         if statement.strip():
             db.execute(statement)
 
 
-def _migration_2(db: sqlite3.Connection) -> None:
+def _migration_2(db: Connection) -> None:
     """Feed health (backoff, 410, permanent moves), host pauses, and flagged dates."""
     _script(
         db,
@@ -118,7 +122,7 @@ def _migration_2(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_3(db: sqlite3.Connection) -> None:
+def _migration_3(db: Connection) -> None:
     """The slot ledger, the delivery outbox, the scheduler's heartbeat, and which brief
     showed each article (so a brief rebuilt after a crash shows the same articles)."""
     _script(
@@ -154,7 +158,7 @@ def _migration_3(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_4(db: sqlite3.Connection) -> None:
+def _migration_4(db: Connection) -> None:
     """Keep each brief's data and message, so the archive can be rebuilt from the database."""
     _script(
         db,
@@ -165,7 +169,7 @@ def _migration_4(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_5(db: sqlite3.Connection) -> None:
+def _migration_5(db: Connection) -> None:
     """Each thread's timeline, so it grows across briefs."""
     _script(
         db,
@@ -183,7 +187,7 @@ def _migration_5(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_6(db: sqlite3.Connection) -> None:
+def _migration_6(db: Connection) -> None:
     """What each thread has shown readers, so a later brief does not repeat it."""
     _script(
         db,
@@ -198,7 +202,7 @@ def _migration_6(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_7(db: sqlite3.Connection) -> None:
+def _migration_7(db: Connection) -> None:
     """Drop the briefs' `message_id` and `delivered`, written and never read: the outbox's
     deliveries table is what says whether and how a brief was sent."""
     # the table is rebuilt rather than ALTER TABLE ... DROP COLUMN, which needs SQLite 3.35
@@ -227,7 +231,7 @@ def _migration_7(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_8(db: sqlite3.Connection) -> None:
+def _migration_8(db: Connection) -> None:
     """What the archive's lists show of each brief, and each thread's appearances, so a run
     writes the pages it changes without reading every brief kept."""
     _script(
@@ -255,12 +259,12 @@ def _migration_8(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_9(db: sqlite3.Connection) -> None:
+def _migration_9(db: Connection) -> None:
     """Why each article was filed under its thread, for `brief why`."""
     _script(db, "ALTER TABLE memberships ADD COLUMN why TEXT NOT NULL DEFAULT ''")
 
 
-def _migration_10(db: sqlite3.Connection) -> None:
+def _migration_10(db: Connection) -> None:
     """The role each person or organisation of a thread was given, kept for later briefs."""
     _script(
         db,
@@ -278,12 +282,12 @@ def _migration_10(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_11(db: sqlite3.Connection) -> None:
+def _migration_11(db: Connection) -> None:
     """Each timeline event's title, so an event kept from an earlier brief keeps it."""
     _script(db, "ALTER TABLE events ADD COLUMN title TEXT NOT NULL DEFAULT ''")
 
 
-def _migration_12(db: sqlite3.Connection) -> None:
+def _migration_12(db: Connection) -> None:
     """Subscribers (seeded from `delivery.to`), and each one's message of each brief: one
     message per subscriber, delivered once each."""
     _script(
@@ -312,14 +316,14 @@ def _migration_12(db: sqlite3.Connection) -> None:
     )
 
 
-def _migration_13(db: sqlite3.Connection) -> None:
+def _migration_13(db: Connection) -> None:
     """Double opt-in: a subscriber may be `pending` (asked, not confirmed), and the time the last
     confirmation mail went to each address, so the subscribe form mails one address at most
     once an hour whoever asks."""
     _script(db, "ALTER TABLE subscribers ADD COLUMN mailed_at TEXT")
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
     _migration_1,
     _migration_2,
     _migration_3,
@@ -335,21 +339,58 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _migration_13,
 )
 
+# every table of the latest schema (what `brief check` reads through on PostgreSQL)
+TABLES = (
+    "runs", "feeds", "entries", "articles", "memberships", "briefs", "hosts", "slots", "deliveries",
+    "service", "events", "shown", "summaries", "appearances", "roles", "subscribers", "recipients",
+)  # fmt: skip
+
 
 def migrate(database: Database) -> None:
     """Bring the open database to the latest schema, backing it up first if it had an older one."""
-    db = database.db
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise StoreError(
-            f"the state database is schema {version}, newer than this dailybrief ({len(MIGRATIONS)})",
-            hint="upgrade dailybrief, or point brief.state at another folder",
-        )
-    if version < len(MIGRATIONS) and version > 0:
-        backup = database.path.with_suffix(f".v{version}.bak")
-        with closing(sqlite3.connect(backup)) as dst:
-            db.backup(dst)
-    for number in range(version, len(MIGRATIONS)):
-        with database.transaction() as tx:
-            MIGRATIONS[number](tx)
-            tx.execute(f"PRAGMA user_version = {number + 1}")
+    with _alone(database):
+        version = _version(database)
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the state database is schema {version}, newer than this dailybrief ({len(MIGRATIONS)})",
+                hint="upgrade dailybrief, or point brief.state (or brief.database) at another one",
+            )
+        if version < len(MIGRATIONS) and version > 0 and isinstance(database.db, sqlite3.Connection):
+            backup = database.path.with_suffix(f".v{version}.bak")
+            with closing(sqlite3.connect(backup)) as dst:
+                database.db.backup(dst)
+        for number in range(version, len(MIGRATIONS)):
+            with database.transaction() as tx:
+                MIGRATIONS[number](tx)
+                _set_version(database, tx, number + 1)
+
+
+def _version(database: Database) -> int:
+    if not database.on_postgres:
+        return int(database.db.execute("PRAGMA user_version").fetchone()[0])
+    database.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = database.db.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def _set_version(database: Database, tx: Connection, version: int) -> None:
+    if not database.on_postgres:
+        tx.execute(f"PRAGMA user_version = {version}")
+        return
+    tx.execute("DELETE FROM schema_version")
+    tx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+
+@contextmanager
+def _alone(database: Database) -> Iterator[None]:
+    """Two processes opening a new PostgreSQL database at once migrate it once: the second
+    waits for the first, then finds it done."""
+    if not database.on_postgres:
+        yield
+        return
+    lock = (postgres.LOCK_SPACE, postgres.LOCKS["migration"])
+    database.db.execute("SELECT pg_advisory_lock(?, ?)", lock)
+    try:
+        yield
+    finally:
+        database.db.execute("SELECT pg_advisory_unlock(?, ?)", lock)

@@ -13,11 +13,11 @@ makes a subscriber `active`, and one who left must confirm a request made after 
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from pipeline.store.base import Database, to_text
+from pipeline.store.base import Database, Row, to_text
 from pipeline.store.records import RecipientRecord, RecipientState, Subscriber, SubscriberStatus
 
 
@@ -35,8 +35,9 @@ class SubscriberStore(Database):
                 cur = db.execute(
                     "INSERT INTO subscribers (key, address, name, status, added_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET status = excluded.status, "
-                    "updated_at = excluded.updated_at, name = COALESCE(NULLIF(excluded.name, ''), name) "
-                    "WHERE status = ?",
+                    "updated_at = excluded.updated_at, "
+                    "name = COALESCE(NULLIF(excluded.name, ''), subscribers.name) "
+                    "WHERE subscribers.status = ?",
                     (
                         address.lower(),
                         address,
@@ -163,7 +164,14 @@ class SubscriberStore(Database):
     def forget_subscriber(self, address: str) -> bool:
         """Delete everything kept of `address`: its subscriber row and its rows in the briefs'
         recipients, overwritten on disk (secure_delete, and the write-ahead log checkpointed and
-        emptied), not only unlinked. False when it was not known."""
+        emptied), not only unlinked. False when it was not known. With PostgreSQL the rows are
+        deleted and the two tables vacuumed; overwriting the freed bytes is the server's."""
+        if self.on_postgres:
+            with self.transaction() as db:
+                gone = db.execute("DELETE FROM subscribers WHERE key = ?", (address.lower(),)).rowcount
+                gone += db.execute("DELETE FROM recipients WHERE key = ?", (address.lower(),)).rowcount
+            self.db.execute("VACUUM subscribers, recipients")
+            return gone > 0
         self.db.execute("PRAGMA secure_delete = ON")
         try:
             with self.transaction() as db:
@@ -230,6 +238,26 @@ class SubscriberStore(Database):
                 (state, error, to_text(now), brief_id, address.lower()),
             )
 
+    @contextmanager
+    def claim_recipient(self, brief_id: str, address: str) -> Iterator[RecipientState | None]:
+        """The state of one recipient's message of the brief, held for the block (its send and
+        what is recorded of it): None when another process holds it now.
+
+        With PostgreSQL, where processes on several machines may deliver the same brief, the
+        row is locked (`FOR UPDATE SKIP LOCKED`) until the block's writes commit: a second
+        process skips it, and finds it sent once the first is done; a process that dies lets
+        go of it with its connection, unsent. With SQLite the run lock keeps every other process
+        out already, and a transaction held across an SMTP exchange would stall every other
+        writer: the state is read, nothing held."""
+        sql = "SELECT state FROM recipients WHERE brief_id = ? AND key = ?"
+        if not self.on_postgres:
+            row = self.db.execute(sql, (brief_id, address.lower())).fetchone()
+            yield RecipientState(row["state"]) if row is not None else None
+            return
+        with self.transaction() as db:
+            row = db.execute(sql + " FOR UPDATE SKIP LOCKED", (brief_id, address.lower())).fetchone()
+            yield RecipientState(row["state"]) if row is not None else None
+
     def recipient_counts(self, brief_id: str) -> dict[RecipientState, int]:
         """How many of the brief's recipients are in each state."""
         rows = self.db.execute(
@@ -238,7 +266,7 @@ class SubscriberStore(Database):
         return {RecipientState(r["state"]): int(r["n"]) for r in rows}
 
 
-def _subscriber(row: sqlite3.Row) -> Subscriber:
+def _subscriber(row: Row) -> Subscriber:
     return Subscriber(
         address=row["address"],
         name=row["name"],
@@ -249,7 +277,7 @@ def _subscriber(row: sqlite3.Row) -> Subscriber:
     )
 
 
-def _recipient(row: sqlite3.Row) -> RecipientRecord:
+def _recipient(row: Row) -> RecipientRecord:
     return RecipientRecord(
         brief_id=row["brief_id"],
         address=row["address"],

@@ -65,7 +65,7 @@ class Live:
 
 def live_line(config: Config, now: datetime) -> str:
     """Only the live line: what every page's header shows."""
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         slots = store.recent_slots(6)
         heartbeat = store.service("heartbeat")
@@ -74,7 +74,7 @@ def live_line(config: Config, now: datetime) -> str:
         last = store.last_brief() if delivered is None else None
     finally:
         store.close()
-    state, _ = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
+    state, _ = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure)
     last_slot = parse_slot(delivered) if delivered else (last.slot if last else None)
     return status_line(last_slot, now, config.schedule, state=state)
 
@@ -82,7 +82,7 @@ def live_line(config: Config, now: datetime) -> str:
 def live(config: Config, now: datetime, *, admin: bool) -> Live:
     """Everything `brief status` shows, as data for the status page; without `admin`, no
     address and no error text (see the module's docstring)."""
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         last = store.last_brief()
         slots = store.recent_slots(6)
@@ -95,7 +95,9 @@ def live(config: Config, now: datetime, *, admin: bool) -> Live:
         store.close()
     if not admin:
         slots, failure = [_without_error(e) for e in slots], _when_only(failure)
-    state, reason = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir), failure)
+    state, reason = pipeline_state(
+        slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure
+    )
     last_slot = parse_slot(delivered) if delivered else (last.slot if last else None)
     rows = []
     for entry in slots:

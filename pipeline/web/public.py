@@ -208,7 +208,7 @@ def _closed(config: Config, smtp: SmtpSettings | None) -> str:
 
 
 def _request(config: Config, smtp: SmtpSettings | None, secret: bytes, address: str, now: datetime) -> None:
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         request_subscription(config, store, secret, address, "", now, smtp)  # no name: see above
     finally:
@@ -216,7 +216,7 @@ def _request(config: Config, smtp: SmtpSettings | None, secret: bytes, address: 
 
 
 def _with_store(config: Config, action: TokenAction, secret: bytes, token: str, now: datetime) -> str:
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         return action(store, secret, token, now)
     finally:

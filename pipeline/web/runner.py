@@ -98,8 +98,9 @@ class RunNow:
             going = next((j for j in self._jobs.values() if j.running), None)
             if going is not None:
                 raise BusyError(str(os.getpid()))
-            if RunLock.held(self.config.state_dir):
-                raise BusyError(_lock_pid(self.config))
+            holder = RunLock.holder(self.config.state_dir, self.config.database)
+            if holder is not None:
+                raise BusyError(holder)
             now = self.clock()
             job = Job(
                 id=secrets.token_urlsafe(8),
@@ -217,10 +218,3 @@ def _said(result: object, config: Config) -> tuple[list[str], str, str]:
         lines += [f"Feed failed: {name}: {error}" for name, error in result.feed_errors]
     lines.append(f"Email: {result.delivery.detail}")
     return lines, "failed" if result.delivery.failed else "done", path
-
-
-def _lock_pid(config: Config) -> str:
-    try:
-        return (config.state_dir / RunLock.name).read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""

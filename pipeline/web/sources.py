@@ -58,7 +58,7 @@ async def follow(request: Request) -> Response:
     form = await checked_form(request)
 
     def change(config: Config) -> Edited:
-        store = Store(config.state_dir)
+        store = Store(config.state_dir, config.database)
         try:
             return curate.follow_story(config, store, _field(form, "story"), expect=_field(form, "version"))
         finally:
@@ -235,7 +235,7 @@ def _read(web: WebContext, stories: bool) -> _Shown:
     version = config_edit.version(config.path)
     if not stories:
         return _Shown(config, version)
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         return _Shown(config, version, tuple(curate.emerging_stories(config, store)))
     finally:

@@ -90,7 +90,7 @@ _SAID = {
 
 
 def _subscribers(config: Config) -> list[Subscriber]:
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         return store.subscribers()
     finally:
@@ -98,7 +98,7 @@ def _subscribers(config: Config) -> list[Subscriber]:
 
 
 def _add(config: Config, address: str, name: str, now: datetime) -> SubscriberStatus | None:
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         return store.add_subscriber(address, name, now)
     finally:
@@ -106,7 +106,7 @@ def _add(config: Config, address: str, name: str, now: datetime) -> SubscriberSt
 
 
 def _remove(config: Config, address: str, now: datetime) -> bool:
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, config.database)
     try:
         if store.subscriber(address) is None:
             return False
