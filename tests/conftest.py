@@ -415,6 +415,19 @@ from pipeline.store.records import DeliveryRecord, SlotRecord  # noqa: E402
 
 MAIL_FROM = "Karsholm Brief <brief@karsholm.example>"
 MAIL_TO = "reader@karsholm.example"
+
+
+def same_bytes(received: bytes, stored: bytes, address: str = MAIL_TO) -> bool:
+    """Whether the server's copy is the stored message.eml made the reader's, as the outbox makes
+    it (To their address, their own Message-ID); SMTP may add the final line break."""
+    from pipeline.publish.mail import personalise
+
+    brief_id = re.search(rb"Message-ID: <brief\.([^.]+)\.", stored)
+    assert brief_id, "a brief's message.eml"
+    own, _ = personalise(stored, brief_id.group(1).decode(), address)
+    return received.rstrip(b"\r\n") == own.rstrip(b"\r\n")
+
+
 SMTP_USER = "brief-bot"
 SMTP_PASSWORD = "tide-table-42"
 

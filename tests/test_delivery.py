@@ -32,6 +32,7 @@ from conftest import (
     publish_news,
     rss_feed,
     rss_item,
+    same_bytes,
     story_page,
     write_sources,
 )
@@ -39,7 +40,7 @@ from conftest import (
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.errors import DeliveryError
 from pipeline.publish.compose import EMAIL_HTML_BUDGET
-from pipeline.publish.mail import build_message, html_part_size, personalise, send_message, send_with_retries
+from pipeline.publish.mail import build_message, html_part_size, send_message, send_with_retries
 from pipeline.publish.outbox import SendPolicy
 from pipeline.run import RunResult
 from pipeline.service import run_due_slots
@@ -60,15 +61,6 @@ def body_of(message: EmailMessage, kind: str) -> str:
     part = message.get_body((kind,))
     assert isinstance(part, EmailMessage)
     return str(part.get_content())
-
-
-def same_bytes(received: bytes, stored: bytes) -> bool:
-    """The server's copy is the stored message.eml made the reader's, as the outbox makes it
-    (To their address, their own Message-ID); SMTP may add the final line break."""
-    brief_id = re.search(rb"Message-ID: <brief\.([^.]+)\.", stored)
-    assert brief_id, "a brief's message.eml"
-    own, _ = personalise(stored, brief_id.group(1).decode(), MAIL_TO)
-    return received.rstrip(b"\r\n") == own.rstrip(b"\r\n")
 
 
 def same_message(brief_id: str, readers_id: str) -> bool:

@@ -29,6 +29,7 @@ from conftest import (
     ledger,
     rss_feed,
     rss_item,
+    same_bytes,
     story_page,
     write_sources,
 )
@@ -48,11 +49,6 @@ LATE_NEWS = (
 )
 
 pytestmark = pytest.mark.usefixtures("on_each_backend")  # with SQLite, and with PostgreSQL
-
-
-def same_bytes(received: bytes, stored: bytes) -> bool:
-    """The server's copy is the stored message.eml (SMTP may add the final line break)."""
-    return received.rstrip(b"\r\n") == stored.rstrip(b"\r\n")
 
 
 def parse(raw: bytes) -> EmailMessage:
@@ -122,7 +118,7 @@ def test_a_previewed_brief_is_sent_byte_for_byte_though_news_came_in_since(
         assert (newsroom.brief / name).read_bytes() == content, f"{name} is as previewed"
     slots, deliveries = ledger(load_config(newsroom.config).state_dir)
     assert (deliveries[SLOT].state, deliveries[SLOT].sends) == ("sent", 1)
-    assert deliveries[SLOT].message_id == parse(received)["Message-ID"]
+    assert deliveries[SLOT].message_id == parse(previewed["message.eml"])["Message-ID"]
     assert slots[SLOT].state == "delivered"
     assert "already delivered" in newsroom.run()
     assert len(smtp.mailbox.data) == 1
@@ -160,7 +156,7 @@ def test_rebuild_makes_the_slot_again_from_what_is_new_under_a_new_message_id(
     assert LATE_NEWS[0] in parse(received).get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert same_bytes(received, newsroom.eml()), "the archive holds what was sent"
     _, deliveries = ledger(load_config(newsroom.config).state_dir)
-    assert deliveries[SLOT].message_id == parse(received)["Message-ID"]
+    assert deliveries[SLOT].message_id == parse(newsroom.eml())["Message-ID"]
     assert "already delivered" in newsroom.run()
     assert len(smtp.mailbox.data) == 1
 

@@ -234,7 +234,7 @@ def test_one_who_unsubscribes_while_the_slot_is_being_sent_is_not_sent_it(
 
     def unsubscribe_the_last_as_the_first_arrives() -> str | None:
         if len(smtp.mailbox.data) == 1:  # a one-click unsubscribe, from the web app, meanwhile
-            store = Store(config.state_dir)
+            store = Store(config.state_dir, config.database)
             try:
                 store.set_subscriber_status(everyone[2], SubscriberStatus.UNSUBSCRIBED, AT_1500)
             finally:
