@@ -466,7 +466,7 @@ def _editing(path: Path) -> Iterator[None]:
             os.close(fd)  # the lock goes with it
 
 
-_THREADS = threading.Lock()  # flock is per open file: two threads' locks would not exclude
+_THREADS = threading.Lock()  # the app's threads queue here; the flock keeps other processes out
 
 
 def _not_writable(path: Path, exc: OSError) -> ConfigError:
