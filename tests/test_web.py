@@ -329,6 +329,15 @@ def test_what_the_schedulers_last_try_failed_on_is_the_admins_to_read(config: Co
     assert "The scheduler&#39;s last try failed at 2026-11-24 15:00 UTC</p>" in visitor
     assert "ana@readers.example" not in visitor and "550" not in visitor
     assert "failed at 2026-11-24 15:00 UTC: 550 5.7.1 &lt;ana@readers.example&gt; refused" in seen
+    # a failure not written as the scheduler writes it: none of its text, not a leading part
+    store = Store(config.state_dir)
+    try:
+        store.set_service("last_failure", "ana@readers.example: 550 refused")
+    finally:
+        store.close()
+    with ServiceLock(config.state_dir):
+        visitor = TestClient(app).get("/status").text
+    assert "ana@readers.example" not in visitor and "the error is shown to the admin only" in visitor
 
 
 # -- login -------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ one); the admin sees both.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from pipeline.store.records import RecipientRecord, RecipientState, SlotRecord
 
 # what a visitor without the login reads in place of an error
 ERROR_HIDDEN = "the error is shown to the admin only"
+_FAILED_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC(?=: )")  # as service._note_failure writes it
 # the states a public line counts beside the delivered, with what it calls them
 _COUNTED = (
     (RecipientState.FAILED, "refused"),
@@ -147,5 +149,6 @@ def _without_error(entry: SlotRecord) -> SlotRecord:
 
 def _when_only(failure: str) -> str:
     """The scheduler's last failure as `service._note_failure` keeps it ("2026-11-24 15:00 UTC:
-    what failed"), cut to when."""
-    return failure.split(": ", 1)[0]
+    what failed"), cut to when; any other text, none of it (it may quote an address)."""
+    when = _FAILED_AT.match(failure)
+    return when.group(0) if when else (ERROR_HIDDEN if failure else "")
