@@ -46,6 +46,12 @@ config_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The sources.yaml to use.",
 )
+edition_option = click.option(
+    "--edition",
+    "edition",
+    default=None,
+    help="Which edition (its id in sources.yaml's editions:); needed when there are several.",
+)
 
 
 class _Progress:
@@ -100,6 +106,7 @@ def cli() -> None:
 
 @cli.command()
 @config_option
+@edition_option
 @click.option("--slot", help='The slot to make, e.g. "2026-11-23T15:00Z" (default: the latest one due).')
 @click.option("--no-send", is_flag=True, help="Write the brief and its message, but do not send it.")
 @click.option("--force", is_flag=True, help="Make and send the slot again even if it was delivered.")
@@ -109,29 +116,72 @@ def cli() -> None:
     help="Make a slot built with --no-send again, from what is new since, under a new Message-ID "
     "(without it, the message built is the one sent).",
 )
-def run(config_path: Path, slot: str | None, no_send: bool, force: bool, rebuild: bool) -> None:
+def run(
+    config_path: Path, edition: str | None, slot: str | None, no_send: bool, force: bool, rebuild: bool
+) -> None:
     """Make one brief now, archive it, and send it.
 
     A slot built before with --no-send is sent as it was built, byte for byte.
 
     Example: brief run --config sources.yaml --no-send
     """
-    from pipeline.run import RunOptions, run_slot
+    from pipeline.run import RunOptions, run_editions, run_slot
     from pipeline.understand.llm import llm_from_env
 
     config = load_config(config_path)
     smtp = None if no_send else smtp_from_env()
     now = datetime.now(UTC)
-    when = _scheduled(_slot(slot), config, now) if slot else current_slot(now, config.schedule)
     progress = _Progress(live=sys.stderr.isatty())
     options = RunOptions(send=not no_send, force=force, rebuild=rebuild, llm=llm_from_env(), manual=True)
+    if config.several:  # each edition asked (all by default) at its own current slot, read once
+        chosen = [config.for_edition(edition)] if edition else list(config.editions)
+        if slot and len(chosen) > 1:
+            raise click.UsageError("--slot names one edition's slot: say which with --edition")
+        try:
+            outcomes = (
+                {
+                    e.edition: o
+                    for e in chosen
+                    for o in run_editions(
+                        config,
+                        [e.edition],
+                        slot=_scheduled(_slot(slot), e, now) if slot else current_slot(now, e.schedule),
+                        smtp=smtp,
+                        progress=progress,
+                        options=options,
+                    ).values()
+                }
+                if len(chosen) == 1
+                else run_editions(config, [], smtp=smtp, progress=progress, options=options)
+            )
+        finally:
+            progress.close()
+        failed = False
+        for eid, out in outcomes.items():
+            click.echo(f"Edition {eid}:")
+            if out.result is None:
+                click.echo("  nothing due")
+                continue
+            try:
+                _said_run(out.result, slot, no_send)
+            except click.exceptions.Exit:
+                failed = True
+        if failed:
+            raise click.exceptions.Exit(2)
+        return
+    config = config.for_edition(edition)
+    when = _scheduled(_slot(slot), config, now) if slot else current_slot(now, config.schedule)
     try:
         outcome = run_slot(config, slot=when, smtp=smtp, progress=progress, options=options)
     finally:
         progress.close()
-    result = outcome.result
-    if result is None:  # a slot was named: it is made, or said to be delivered
+    if outcome.result is None:  # a slot was named: it is made, or said to be delivered
         raise click.ClickException(f"slot {slot_id(when)} was not made")
+    _said_run(outcome.result, slot, no_send)
+
+
+def _said_run(result: RunResult, slot: str | None, no_send: bool) -> None:
+    """What `brief run` says of the brief it made (or found made)."""
     if result.already_delivered:
         click.echo(f"Brief {result.brief_id} was already delivered; nothing to do (--force sends it again).")
         click.echo(f"It is at {result.brief_dir / 'index.html'}")
@@ -434,28 +484,33 @@ def _check_storage(config: Config) -> int:
 
 @cli.command()
 @config_option
-def status(config_path: Path) -> None:
+@edition_option
+def status(config_path: Path, edition: str | None) -> None:
     """Show whether the pipeline is running, its recent slots, and the health of each feed.
 
     Example: brief status --config sources.yaml
     """
-    config = load_config(config_path)
+    top = load_config(config_path)
+    config = top.for_edition(edition)
     store = Store(config.state_dir, config.database)
+    reading = Store(*config.shared_state) if config.edition else store  # feeds: read for every edition
     try:
         now = datetime.now(UTC)
         last = store.last_brief()
         slots = store.recent_slots(6)
         heartbeat = store.service("heartbeat")
         failure = store.service("last_failure") or ""
-        health = {h.url: h for h in store.feed_health()}
-        paused = store.paused_hosts(now)
+        health = {h.url: h for h in reading.feed_health()}
+        paused = reading.paused_hosts(now)
         last_delivered = store.last_delivered_slot()
         people = {e.slot: store.recipients(e.brief_id or e.slot) for e in slots}
     finally:
         store.close()
-    state, reason = pipeline_state(
-        slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure
-    )
+        if reading is not store:
+            reading.close()
+    state, reason = pipeline_state(slots, heartbeat, ServiceLock.held(*config.shared_state), failure)
+    if config.edition:
+        click.echo(f"Edition {config.edition}: {config.title}")
     last_slot = parse_slot(last_delivered) if last_delivered else (last.slot if last else None)
     click.echo(status_line(last_slot, now, config.schedule, state=state))
     if reason:

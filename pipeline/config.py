@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ from pipeline.models import ThreadSpec
 from pipeline.settings import (
     BRIEF_KEYS,
     DELIVERY_KEYS,
+    EDITION_KEYS,
     FEED_KEYS,
     FETCH_KEYS,
     NETWORK_KEYS,
@@ -88,6 +89,39 @@ class Config:
     web_url: str  # brief serve's public address, ending with "/" when set
     web_host: str
     web_port: int
+    edition: str = ""  # this edition's id; "" for the brief of a file without editions
+    editions: tuple[Config, ...] = ()  # the file's editions (each a whole Config); () without
+    reading_dir: Path | None = None  # an edition's: the state folder of the reading all editions share
+
+    @property
+    def shared_state(self) -> tuple[Path, str]:
+        """The state folder and database of the reading (feeds, entries, articles, hosts): the
+        file's own, which its editions share."""
+        if self.reading_dir is None:
+            return self.state_dir, self.database
+        return self.reading_dir, re.sub(r"[?&]options=-csearch_path%3Dedition_[a-z0-9_]+$", "", self.database)
+
+    @property
+    def several(self) -> bool:
+        """Whether the file has editions: then runs, state and archive are per edition."""
+        return bool(self.editions)
+
+    def for_edition(self, edition_id: str | None) -> Config:
+        """The Config of one edition: `None` is the only one (the file itself without editions,
+        or its one edition); raises ConfigError naming the ids there are."""
+        if not self.editions:
+            if edition_id not in (None, ""):
+                raise ConfigError(f"{self.path.name} has no editions, so no edition {edition_id!r}")
+            return self
+        if edition_id is None and len(self.editions) == 1:
+            return self.editions[0]
+        ids = ", ".join(e.edition for e in self.editions)
+        if edition_id is None:
+            raise ConfigError(f"{self.path.name} has several editions: say which with --edition ({ids})")
+        for e in self.editions:
+            if e.edition == edition_id:
+                return e
+        raise ConfigError(f"no edition {edition_id!r} in {self.path.name}", hint=f"its editions: {ids}")
 
     @property
     def templates_dir(self) -> Path:
@@ -179,11 +213,118 @@ def parse_config(text: str, path: Path) -> Config:
             hint="add at least one entry under feeds: with a url:",
         )
 
+    threads = _threads(v, top.get("threads"), "threads")
+    muted = brief.texts("muted")
+    for i, node in enumerate(v.seq(brief.node("muted"), "brief.muted")):
+        _story_id(v, node, f"brief.muted[{i}]", muted[i])
+
+    mail_to = delivery.addresses("to")
+    mail_from = delivery.address("from")
+    allow = network.host_ports("allow")
+    config = Config(
+        path=path.resolve(),
+        title=brief.text("title"),
+        audience=brief.text("audience"),
+        schedule=tuple(sorted(set(schedule))),
+        output_dir=output_dir,
+        state_dir=state_dir,
+        database=_database(brief),
+        unchanged_threads=brief.choice("unchanged_threads"),
+        archive_url=_folder_url(brief, "archive_url", "the address readers open the archive at"),
+        max_threads=brief.integer("max_threads"),
+        min_free_mb=brief.integer("min_free_mb"),
+        mail_to=mail_to,
+        mail_from=mail_from,
+        smtp_timeout=delivery.integer("smtp_timeout"),
+        smtp_data_timeout=delivery.integer("smtp_data_timeout"),
+        retry_pause=delivery.integer("retry_pause"),
+        retry_after=delivery.integer("retry_after"),
+        pace=delivery.integer("pace"),
+        feeds=tuple(feeds),
+        threads=tuple(threads),
+        network_allow=allow,
+        user_agent=fetch.optional_text("user_agent"),
+        max_entries_per_feed=fetch.integer("max_entries_per_feed"),
+        concurrency=fetch.integer("concurrency"),
+        per_host=fetch.integer("per_host"),
+        extract_workers=fetch.integer("extract_workers"),
+        muted=tuple(dict.fromkeys(muted)),
+        web_url=_site_root(web, "public_url", "the address readers reach brief serve at"),
+        web_host=web.text("host"),
+        web_port=web.integer("port"),
+    )
+    return replace(config, editions=_editions(v, top.get("editions"), config))
+
+
+def _editions(v: _Validator, node: yaml.Node | None, top: Config) -> tuple[Config, ...]:
+    """The file's editions, each a Config of its own: its folders `output/<id>/` and
+    `<state>/<id>/` (with PostgreSQL, a schema of its own), its feeds, threads and subscribers."""
+    by_key = {f.name: f for f in top.feeds} | {f.url: f for f in top.feeds}
+    out: list[Config] = []
+    for i, item in enumerate(v.seq(node, "editions")):
+        where = f"editions[{i}]"
+        section = v.section(item, EDITION_KEYS, where)
+        eid = section.text("id")
+        id_line = _line(section.node("id"))
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", eid) or eid in ("threads", "static"):
+            raise ConfigError(
+                f"{where}.id {eid!r} is not a valid edition id",
+                path=v.path,
+                line=id_line,
+                hint="use lower-case letters, digits and dashes (e.g. markets), and not threads or static",
+            )
+        if any(e.edition == eid for e in out):
+            raise ConfigError(f"{where}.id {eid!r} is used twice", path=v.path, line=id_line)
+        feeds: list[FeedSource] = []
+        for j, f in enumerate(v.seq(section.node("feeds"), f"{where}.feeds")):
+            key = v.string(f, f"{where}.feeds[{j}]")
+            if key not in by_key:
+                raise v.fail(
+                    f,
+                    f"{where}.feeds[{j}] {key!r} is not a feed of feeds:",
+                    hint="name a feed by its name or url, e.g. " + top.feeds[0].name,
+                )
+            if by_key[key] not in feeds:
+                feeds.append(by_key[key])
+        schedule = section.clocks("schedule")
+        out.append(
+            replace(
+                top,
+                title=section.text("title") or top.title,
+                audience=section.text("audience") or top.audience,
+                schedule=tuple(sorted(set(schedule))) or top.schedule,
+                output_dir=top.output_dir / eid,
+                state_dir=top.state_dir / eid,
+                database=_edition_database(top.database, eid),
+                feeds=tuple(feeds) or top.feeds,
+                # its own threads; none listed: a copy of `threads:`, still its own (ids, history)
+                threads=_threads(v, section.node("threads"), f"{where}.threads") or top.threads,
+                mail_to=section.addresses("to"),
+                edition=eid,
+                reading_dir=top.state_dir,
+            )
+        )
+    return tuple(out)
+
+
+def _edition_database(database: str, edition: str) -> str:
+    """An edition's PostgreSQL database: the same one, in a schema of its own (made on first
+    use, `store/postgres.py`), so its tables and ids are its alone; "" (SQLite) stays ""."""
+    if not database:
+        return ""
+    schema = "edition_" + edition.replace("-", "_")
+    joiner = "&" if "?" in database else "?"
+    return f"{database}{joiner}options=-csearch_path%3D{schema}"
+
+
+def _threads(v: _Validator, node: yaml.Node | None, label: str) -> tuple[ThreadSpec, ...]:
+    """The story threads listed at `node` (`threads`, or an edition's)."""
+    path = v.path
     threads: list[ThreadSpec] = []
     seen_ids: set[str] = set()
-    for i, node in enumerate(v.seq(top.get("threads"), "threads")):
-        where = f"threads[{i}]"
-        thread = v.section(node, THREAD_KEYS, where)
+    for i, item in enumerate(v.seq(node, label)):
+        where = f"{label}[{i}]"
+        thread = v.section(item, THREAD_KEYS, where)
         tid = thread.text("id")
         id_line = _line(thread.node("id"))
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", tid):
@@ -221,45 +362,7 @@ def parse_config(text: str, path: Path) -> Config:
                 story=story,
             )
         )
-    muted = brief.texts("muted")
-    for i, node in enumerate(v.seq(brief.node("muted"), "brief.muted")):
-        _story_id(v, node, f"brief.muted[{i}]", muted[i])
-
-    mail_to = delivery.addresses("to")
-    mail_from = delivery.address("from")
-    allow = network.host_ports("allow")
-    return Config(
-        path=path.resolve(),
-        title=brief.text("title"),
-        audience=brief.text("audience"),
-        schedule=tuple(sorted(set(schedule))),
-        output_dir=output_dir,
-        state_dir=state_dir,
-        database=_database(brief),
-        unchanged_threads=brief.choice("unchanged_threads"),
-        archive_url=_folder_url(brief, "archive_url", "the address readers open the archive at"),
-        max_threads=brief.integer("max_threads"),
-        min_free_mb=brief.integer("min_free_mb"),
-        mail_to=mail_to,
-        mail_from=mail_from,
-        smtp_timeout=delivery.integer("smtp_timeout"),
-        smtp_data_timeout=delivery.integer("smtp_data_timeout"),
-        retry_pause=delivery.integer("retry_pause"),
-        retry_after=delivery.integer("retry_after"),
-        pace=delivery.integer("pace"),
-        feeds=tuple(feeds),
-        threads=tuple(threads),
-        network_allow=allow,
-        user_agent=fetch.optional_text("user_agent"),
-        max_entries_per_feed=fetch.integer("max_entries_per_feed"),
-        concurrency=fetch.integer("concurrency"),
-        per_host=fetch.integer("per_host"),
-        extract_workers=fetch.integer("extract_workers"),
-        muted=tuple(dict.fromkeys(muted)),
-        web_url=_site_root(web, "public_url", "the address readers reach brief serve at"),
-        web_host=web.text("host"),
-        web_port=web.integer("port"),
-    )
+    return tuple(threads)
 
 
 def smtp_from_env(env: Mapping[str, str] = os.environ) -> SmtpSettings | None:

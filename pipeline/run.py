@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 
 from pipeline.config import Config, SmtpSettings
@@ -100,6 +101,26 @@ class RunOptions:
     send_policy: SendPolicy = field(default_factory=SendPolicy)
     heartbeat: bool = False  # the scheduler calls: record that it is alive (`brief status`)
     fetch: FetchSettings | None = None  # limits and timeouts of fetching (None: from the config)
+    reading: Reading | None = None  # an edition's: the slot's reading, shared by its editions
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one reading of the feeds of several editions gave (`run_editions`): each edition's
+    brief takes in its own feeds' articles from it rather than fetching them again."""
+
+    feed_errors: tuple[tuple[str, str], ...]
+    entries_new: int
+    read: int
+    pages_failed: int
+    kept: int
+    articles: tuple[Article, ...]  # what the shared store holds from the context window
+
+    def of(self, config: Config) -> tuple[list[Article], list[tuple[str, str]]]:
+        """The articles found in `config`'s feeds, and those feeds' errors."""
+        names = {f.name for f in config.feeds}
+        mine = [a for a in self.articles if a.source in names or any(s in names for s, _ in a.found_at)]
+        return mine, [e for e in self.feed_errors if e[0] in names]
 
 
 @dataclass(frozen=True)
@@ -147,40 +168,165 @@ def _run_slot(
     options: RunOptions,
 ) -> SlotOutcome:
     with RunLock(config.state_dir, config.database):
-        now = clock()
-        store = Store(config.state_dir, config.database)
-        try:
-            compose.guard_lost_state(config, store)  # the archive is the record: never from an empty state
-            if options.heartbeat:
-                store.set_service("heartbeat", now.isoformat())
-            # room first: a send the state folder cannot record would be sent again by each start
-            check_room(config)
-            told = (progress or QuietProgress()).note  # a retry's pause says what it waits for
-            options = replace(options, send_policy=replace(options.send_policy, tell=told))
-            if resend:  # the one brief asked for, on purpose; what a crash left waits for a run
-                if slot is None or smtp is None:
-                    raise BriefError("a resend needs a slot and an SMTP server")
-                return SlotOutcome(resent=_resend(store, config, slot, smtp, now, options))
-            resumed = tuple(
-                resume_deliveries(store, config, smtp, now, options.send_policy, options.should_stop)
-            )
-            for done in resumed:  # said now: the run that follows may fail
-                (progress or QuietProgress()).note(
-                    f"finished an interrupted delivery: {done.detail} ({done.eml_path})"
-                )
-            if slot is None:
-                due = due_slot(store, now, config.schedule)
-                if due is None:
-                    return SlotOutcome(resumed)
-                slot, options = due.slot, replace(options, covers=due.covers)
-            elif slot == current_slot(now, config.schedule):
-                # made by hand, the current slot's brief makes up for the older ones as the
-                # scheduler's would: their news is not lost because a person ran it
-                options = replace(options, covers=covered_slots(store, slot, config.schedule))
-        finally:
-            store.close()
+        planned = _plan(config, slot, resend, clock, smtp, progress, options)
+        if isinstance(planned, SlotOutcome):
+            return planned
+        resumed, slot, options = planned
         result = run_brief(config, slot=slot, clock=clock, smtp=smtp, progress=progress, options=options)
         return SlotOutcome(resumed, result)
+
+
+def run_editions(
+    config: Config,
+    editions: Sequence[str] = (),
+    *,
+    slot: datetime | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    smtp: SmtpSettings | None = None,
+    progress: Progress | None = None,
+    options: RunOptions | None = None,
+) -> dict[str, SlotOutcome]:
+    """`run_slot` for the editions of a file that has them (`editions`: their ids; none: all),
+    under the one run lock: the feeds of the editions with a brief to make are read once, into
+    the shared state, then each makes its own brief (its slot, threads, archive and ledger) from
+    its feeds' articles. The archive's top page lists the editions."""
+    options = options or RunOptions()
+    chosen = [config.for_edition(e) for e in editions] or list(config.editions)
+    outcomes: dict[str, SlotOutcome] = {}
+    try:
+        with RunLock(config.state_dir, config.database):
+            plans = []
+            for edition in chosen:
+                planned = _plan(edition, slot, False, clock, smtp, progress, options)
+                if isinstance(planned, SlotOutcome):
+                    outcomes[edition.edition] = planned
+                else:
+                    plans.append((edition, planned))
+            if plans:
+                reading = _read_shared(config, [e for e, _ in plans], clock, progress, options)
+                for edition, (resumed, at, planned_options) in plans:
+                    result = run_brief(
+                        edition,
+                        slot=at,
+                        clock=clock,
+                        smtp=smtp,
+                        progress=progress,
+                        options=replace(planned_options, reading=reading),
+                    )
+                    outcomes[edition.edition] = SlotOutcome(resumed, result)
+            archive.write_file(config.output_dir, "index.html", editions_index(config))
+    except OSError as exc:
+        found = storage_fault(config, exc)
+        if found is None:
+            raise
+        raise found from exc
+    return outcomes
+
+
+def editions_index(config: Config) -> bytes:
+    """The archive's top page when there are editions: a link to each one's own archive."""
+    items = "".join(
+        f'<li><a href="{escape(e.edition)}/index.html">{escape(e.title)}</a> '
+        f"<small>({escape(e.audience)})</small></li>"
+        for e in config.editions
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(config.title)}</title></head><body><h1>{escape(config.title)}</h1>"
+        f"<ul>{items}</ul></body></html>\n"
+    ).encode()
+
+
+def _read_shared(
+    config: Config,
+    editions: Sequence[Config],
+    clock: Callable[[], datetime],
+    progress: Progress | None,
+    options: RunOptions,
+) -> Reading:
+    """Read the feeds of `editions` (each once, however many read it) into the shared state."""
+    now = clock()
+    feeds = tuple({f.url: f for e in editions for f in e.feeds}.values())
+    reader = replace(config, feeds=feeds)
+    store = Store(config.state_dir, config.database)
+    try:
+        run_id = store.start_run(slot_id(now), now)
+        paused = {host: until for host, (until, _) in store.paused_hosts(now).items()}
+        ctx = RunContext(
+            reader,
+            store,
+            run_id,
+            now,
+            progress or QuietProgress(),
+            replace(options.fetch or fetch_settings(config), clock=clock),
+            paused,
+            random.Random(slot_id(now)),
+            options.should_stop,
+            options.manual,
+        )
+        try:
+            _, feed_errors = read_feeds(ctx)
+            entries = store.pending_entries()
+            recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
+            read, pages_failed, kept = read_articles(ctx, entries, recent)
+        except BaseException as exc:
+            store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=str(exc) or type(exc).__name__)
+            raise
+        store.finish_run(run_id, clock(), RunStatus.DONE, {"pages": read, "kept": kept})
+        return Reading(
+            tuple(feed_errors),
+            len(entries),
+            read,
+            pages_failed,
+            kept,
+            tuple(store.stored_since(now - CONTEXT_WINDOW)),
+        )
+    finally:
+        store.close()
+
+
+def _plan(
+    config: Config,
+    slot: datetime | None,
+    resend: bool,
+    clock: Callable[[], datetime],
+    smtp: SmtpSettings | None,
+    progress: Progress | None,
+    options: RunOptions,
+) -> SlotOutcome | tuple[tuple[Delivery, ...], datetime, RunOptions]:
+    """Under the run lock: what a run of `config` does first (a resend, the deliveries a crash
+    left), then the slot it is to make and how, or its outcome when there is none to make."""
+    now = clock()
+    store = Store(config.state_dir, config.database)
+    try:
+        compose.guard_lost_state(config, store)  # the archive is the record: never from an empty state
+        if options.heartbeat:
+            store.set_service("heartbeat", now.isoformat())
+        # room first: a send the state folder cannot record would be sent again by each start
+        check_room(config)
+        told = (progress or QuietProgress()).note  # a retry's pause says what it waits for
+        options = replace(options, send_policy=replace(options.send_policy, tell=told))
+        if resend:  # the one brief asked for, on purpose; what a crash left waits for a run
+            if slot is None or smtp is None:
+                raise BriefError("a resend needs a slot and an SMTP server")
+            return SlotOutcome(resent=_resend(store, config, slot, smtp, now, options))
+        resumed = tuple(resume_deliveries(store, config, smtp, now, options.send_policy, options.should_stop))
+        for done in resumed:  # said now: the run that follows may fail
+            (progress or QuietProgress()).note(
+                f"finished an interrupted delivery: {done.detail} ({done.eml_path})"
+            )
+        if slot is None:
+            due = due_slot(store, now, config.schedule)
+            if due is None:
+                return SlotOutcome(resumed)
+            slot, options = due.slot, replace(options, covers=due.covers)
+        elif slot == current_slot(now, config.schedule):
+            # made by hand, the current slot's brief makes up for the older ones as the
+            # scheduler's would: their news is not lost because a person ran it
+            options = replace(options, covers=covered_slots(store, slot, config.schedule))
+        return resumed, slot, options
+    finally:
+        store.close()
 
 
 def _resend(
@@ -281,15 +427,23 @@ def _run(
 ) -> RunResult:
     config, store, now = ctx.config, ctx.store, ctx.now
     sid = slot_id(slot)
-    feeds_ok, feed_errors = read_feeds(ctx)
-    pending = store.pending_entries()
-    if feeds_ok == 0 and not pending and not store.has_unbriefed_articles(sid, options.covers):
-        raise NothingToDoError(
-            f"none of the {len(config.feeds)} feeds could be read",
-            hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
-        )
-    recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
-    read, pages_failed, kept = read_articles(ctx, pending, recent)
+    if options.reading is None:
+        feeds_ok, feed_errors = read_feeds(ctx)
+        entries = store.pending_entries()
+        pending = len(entries)
+        if feeds_ok == 0 and not entries and not store.has_unbriefed_articles(sid, options.covers):
+            raise _nothing_read(config, feed_errors)
+        recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
+        read, pages_failed, kept = read_articles(ctx, entries, recent)
+    else:  # an edition: its feeds were read with the other editions'; it takes in their articles
+        mine, feed_errors = options.reading.of(config)
+        feeds_ok = len(config.feeds) - len(feed_errors)
+        pending = options.reading.entries_new
+        read, pages_failed, kept = options.reading.read, options.reading.pages_failed, options.reading.kept
+        recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
+        store.save_articles(mine, ctx.run_id, now, {})
+        if feeds_ok == 0 and not store.has_unbriefed_articles(sid, options.covers):
+            raise _nothing_read(config, feed_errors)
     # what this brief shows: every article no brief has shown yet (this run's, and any a
     # crashed or stopped run stored), or this slot's own when it is made again, or what a brief
     # of a slot it makes up for showed without being delivered (a preview never sent)
@@ -313,7 +467,7 @@ def _run(
         feeds_total=len(config.feeds),
         feeds_ok=feeds_ok,
         feeds_failed=len(feed_errors),
-        entries_new=len(pending),
+        entries_new=pending,
         pages_fetched=read - pages_failed,
         pages_failed=pages_failed,
         articles_new=len(unique),
@@ -377,6 +531,13 @@ def _run(
     if delivery.failed:
         ctx.progress.note(delivery.detail)
     return RunResult(sid, folder, stats, delivery, tuple(d.thread_id for d in digests), tuple(feed_errors))
+
+
+def _nothing_read(config: Config, feed_errors: Sequence[tuple[str, str]]) -> NothingToDoError:
+    return NothingToDoError(
+        f"none of the {len(config.feeds)} feeds could be read",
+        hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
+    )
 
 
 def _file_threads(

@@ -198,6 +198,33 @@ THREAD_KEYS: dict[str, Key] = {
         shown="none",
     ),
 }
+EDITION_KEYS: dict[str, Key] = {
+    "id": Key(
+        "text",
+        None,
+        "Short identifier (lower-case letters, digits and dashes): the edition's folder "
+        "`output/<id>/` and its `--edition ID`.",
+        required=True,
+    ),
+    "title": Key("text", "", "Title of this edition's brief.", shown="`brief.title`"),
+    "audience": Key("text", "", "Who this edition is for.", shown="`brief.audience`"),
+    "schedule": Key("list", (), "Times of day (UTC) this edition is made.", shown="`brief.schedule`"),
+    "feeds": Key(
+        "list",
+        (),
+        "The feeds it reads, each by its `name` or `url` in `feeds:`; a feed read by several "
+        "editions is fetched once per slot.",
+        shown="every feed",
+    ),
+    "threads": Key(
+        "list", (), "Its story threads, as under `threads:`; its own, never shared with another edition."
+    ),
+    "to": Key(
+        "list",
+        (),
+        "Its subscribers (as `delivery.to`): each edition keeps its own list and sends only its own brief.",
+    ),
+}
 WEB_KEYS: dict[str, Key] = {
     "public_url": Key(
         "text",
@@ -220,6 +247,12 @@ TOP_KEYS: dict[str, Key] = {
     "web": Key("mapping", None, "The web app (`brief serve`): where it listens, its public address."),
     "feeds": Key("list", None, "The feeds to read.", required=True),
     "threads": Key("list", (), "The story threads you follow."),
+    "editions": Key(
+        "list",
+        (),
+        "Several briefs from one installation, each with its own title, schedule, feeds, threads "
+        "and subscribers (see Editions); absent, the file is one brief.",
+    ),
 }
 
 SECTIONS: dict[str, dict[str, Key]] = {
@@ -230,6 +263,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
     "web": WEB_KEYS,
     "feeds[]": FEED_KEYS,
     "threads[]": THREAD_KEYS,
+    "editions[]": EDITION_KEYS,
 }
 
 # the web app's secrets, from the environment only: the key that signs subscribe and unsubscribe

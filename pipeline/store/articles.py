@@ -114,6 +114,14 @@ class ArticleStore(Database):
         ).fetchall()
         return [_article(r) for r in rows]
 
+    def stored_since(self, since: datetime) -> list[Article]:
+        """Every article stored since `since`, by any run: what the shared reading of several
+        editions gives each of them to take in."""
+        rows = self.db.execute(
+            "SELECT * FROM articles WHERE stored_at >= ? ORDER BY stored_at, rowid", (to_text(since),)
+        ).fetchall()
+        return [_article(r) for r in rows]
+
     def unbriefed_articles(self, brief_id: str, covers: Sequence[str] = ()) -> list[Article]:
         """Articles no brief has shown yet, and those this brief showed before (a rebuild) or a
         brief of a slot it `covers` did (built, never delivered: a preview no one sent)."""

@@ -107,6 +107,12 @@ class Cursor:
         return iter(self.fetchall())
 
 
+def edition_schema(url: str) -> str:
+    """The schema an edition's address names (`config._edition_database`), or ""."""
+    found = re.search(r"options=-csearch_path%3D(edition_[a-z0-9_]+)$", url)
+    return found.group(1) if found else ""
+
+
 class Connection:
     """A psycopg connection in autocommit mode, so that `BEGIN` ... `COMMIT` are the store's own,
     as with SQLite's `isolation_level=None`. Values are bound on the client (psycopg's
@@ -130,6 +136,9 @@ class Connection:
             raise store_error(exc, url) from exc
         self._conn.row_factory = _row_factory
         self.url = url
+        schema = edition_schema(url)
+        if schema:  # an edition's tables: made on its first use, beside the shared ones
+            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
     @property
     def in_transaction(self) -> bool:
