@@ -21,6 +21,7 @@ from . import (
     brief_quality,
     delivery,
     digest,
+    editions,
     entities,
     extraction,
     facts_gold,
@@ -64,6 +65,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "archive": archive.run,
     "brief_quality": brief_quality.run,
     "delivery": delivery.run,
+    "editions": editions.run,
 }
 NEEDS_DATA = (
     "extraction",

@@ -300,15 +300,16 @@ def serve(
 
 @cli.command()
 @config_option
+@edition_option
 @click.argument("brief_id")
-def send(config_path: Path, brief_id: str) -> None:
+def send(config_path: Path, edition: str | None, brief_id: str) -> None:
     """Send an archived brief again, on purpose, with a new Message-ID.
 
     Example: brief send 2026-11-23T1500Z
     """
     from pipeline.run import run_slot
 
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     smtp = smtp_from_env()
     if smtp is None:
         raise click.ClickException("BRIEF_SMTP_HOST is not set: there is no server to send to")
@@ -554,12 +555,13 @@ def _archived(config: Config) -> list[ArchivedBrief]:
 
 @cli.command(name="list")
 @config_option
-def list_briefs(config_path: Path) -> None:
+@edition_option
+def list_briefs(config_path: Path, edition: str | None) -> None:
     """List archived briefs, newest first.
 
     Example: brief list
     """
-    briefs = _archived(load_config(config_path))
+    briefs = _archived(load_config(config_path).for_edition(edition))
     if not briefs:
         click.echo("No briefs yet: run `brief run` to make one.")
     for b in briefs:
@@ -597,17 +599,18 @@ def _subscriber_store(config: Config) -> Store:
 
 @subscribers.command(name="list")
 @config_option
+@edition_option
 @click.option(
     "--status",
     type=click.Choice([s.value for s in SubscriberStatus]),
     help="Only the subscribers in this status.",
 )
-def subscribers_list(config_path: Path, status: str | None) -> None:
+def subscribers_list(config_path: Path, edition: str | None, status: str | None) -> None:
     """List the subscribers with their status and when it last changed, oldest first.
 
     Example: brief subscribers list --status pending
     """
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     store = _subscriber_store(config)
     try:
         people = store.subscribers(SubscriberStatus(status) if status else None)
@@ -628,6 +631,7 @@ def subscribers_list(config_path: Path, status: str | None) -> None:
 
 @subscribers.command(name="add")
 @config_option
+@edition_option
 @click.argument("address")
 @click.option("--name", default="", help="The subscriber's name, shown in the To of their messages.")
 @click.option(
@@ -636,7 +640,7 @@ def subscribers_list(config_path: Path, status: str | None) -> None:
     is_flag=True,
     help="Mail them a confirmation link instead: they are active once they confirm (double opt-in).",
 )
-def subscribers_add(config_path: Path, address: str, name: str, ask: bool) -> None:
+def subscribers_add(config_path: Path, edition: str | None, address: str, name: str, ask: bool) -> None:
     """Add a subscriber: active at once, as an address in delivery.to is, since you vouch that
     they asked; with --confirm, mailed a confirmation link instead, as the subscribe form does.
     One who unsubscribed is never added back by you: only by confirming (--confirm).
@@ -645,7 +649,7 @@ def subscribers_add(config_path: Path, address: str, name: str, ask: bool) -> No
     """
     from pipeline.publish.subscriptions import clean_name, request_subscription, secret_from_env
 
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     address, name = _address(address), clean_name(name)
     now = datetime.now(UTC)
     store = _subscriber_store(config)
@@ -674,6 +678,7 @@ def subscribers_add(config_path: Path, address: str, name: str, ask: bool) -> No
 
 @subscribers.command(name="remove")
 @config_option
+@edition_option
 @click.argument("address")
 @click.option(
     "--forget",
@@ -681,14 +686,14 @@ def subscribers_add(config_path: Path, address: str, name: str, ask: bool) -> No
     help="Delete everything kept of them instead (their row and their past deliveries), when they "
     "ask to be forgotten; refused while delivery.to lists them.",
 )
-def subscribers_remove(config_path: Path, address: str, forget: bool) -> None:
+def subscribers_remove(config_path: Path, edition: str | None, address: str, forget: bool) -> None:
     """Unsubscribe someone: they receive no further brief. Their address is kept, marked
     unsubscribed (not deleted): it is what keeps delivery.to, an add or a request they did not
     confirm from ever mailing them again. With --forget, nothing of them is kept.
 
     Example: brief subscribers remove ana@example.com
     """
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     address = _address(address)
     listed = any(a.lower() == address.lower() for _, a in getaddresses(list(config.mail_to)))
     if forget:
@@ -724,14 +729,15 @@ def subscribers_remove(config_path: Path, address: str, forget: bool) -> None:
 
 @subscribers.command(name="export")
 @config_option
-def subscribers_export(config_path: Path) -> None:
+@edition_option
+def subscribers_export(config_path: Path, edition: str | None) -> None:
     """Write every subscriber as CSV to stdout: address, name, status, added, updated (UTC).
 
     Example: brief subscribers export > subscribers.csv
     """
     import csv
 
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     store = _subscriber_store(config)
     try:
         people = store.subscribers()
@@ -753,8 +759,9 @@ def _cell(text: str) -> str:
 
 @cli.command()
 @config_option
+@edition_option
 @click.argument("article")
-def why(config_path: Path, article: str) -> None:
+def why(config_path: Path, edition: str | None, article: str) -> None:
     """Say which threads an article was filed under, with the score and what decided each.
 
     ARTICLE is the article's address, or the link a feed gave for it, or its id (as brief.json
@@ -764,7 +771,7 @@ def why(config_path: Path, article: str) -> None:
     """
     from pipeline.ingest.urls import article_id, canonical_url
 
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     address = article.strip()
     wanted = article_id(canonical_url(address)) if "://" in address else address
     store = Store(config.state_dir, config.database)
@@ -796,13 +803,14 @@ def why(config_path: Path, article: str) -> None:
 
 @cli.command()
 @config_option
+@edition_option
 @click.argument("brief_id", required=False)
-def show(config_path: Path, brief_id: str | None) -> None:
+def show(config_path: Path, edition: str | None, brief_id: str | None) -> None:
     """Print an archived brief as text (the latest when no ID is given).
 
     Example: brief show 2026-11-23T1500Z
     """
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     briefs = _archived(config)
     if not briefs:
         raise click.ClickException("no briefs yet: run `brief run` to make one")
@@ -818,14 +826,15 @@ def show(config_path: Path, brief_id: str | None) -> None:
 
 @cli.command()
 @config_option
-def rebuild(config_path: Path) -> None:
+@edition_option
+def rebuild(config_path: Path, edition: str | None) -> None:
     """Write the archive (every brief, thread page, month page, index and feed) again from the database.
 
     Example: brief rebuild --config sources.yaml
     """
     from pipeline.publish.compose import rebuild_archive
 
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     with RunLock(config.state_dir, config.database):
         count = rebuild_archive(config)
     click.echo(f"Rebuilt {count} brief{'s' if count != 1 else ''} in {config.output_dir / 'index.html'}")
@@ -996,14 +1005,15 @@ def threads() -> None:
 
 @threads.command(name="list")
 @config_option
-def threads_list(config_path: Path) -> None:
+@edition_option
+def threads_list(config_path: Path, edition: str | None) -> None:
     """List the configured threads, then the emerging stories of the last brief (with their ids).
 
     Example: brief threads list
     """
     from pipeline.curate import emerging_stories
 
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     store = Store(config.state_dir, config.database)
     try:
         stories = emerging_stories(config, store)

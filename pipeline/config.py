@@ -253,7 +253,12 @@ def parse_config(text: str, path: Path) -> Config:
         web_host=web.text("host"),
         web_port=web.integer("port"),
     )
-    return replace(config, editions=_editions(v, top.get("editions"), config))
+    editions = _editions(v, top.get("editions"), config)
+    if not editions:
+        return config
+    # the file's times are every edition's: the scheduler wakes at each, for the editions due
+    times = tuple(sorted({t for e in editions for t in e.schedule}))
+    return replace(config, editions=editions, schedule=times)
 
 
 def _editions(v: _Validator, node: yaml.Node | None, top: Config) -> tuple[Config, ...]:

@@ -167,7 +167,7 @@ def _run_slot(
     progress: Progress | None,
     options: RunOptions,
 ) -> SlotOutcome:
-    with RunLock(config.state_dir, config.database):
+    with RunLock(*config.shared_state):  # an edition's: the one lock of every edition and the reading
         planned = _plan(config, slot, resend, clock, smtp, progress, options)
         if isinstance(planned, SlotOutcome):
             return planned

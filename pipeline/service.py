@@ -21,7 +21,7 @@ from pipeline.errors import BriefError, BusyError, StoppedError
 from pipeline.operate.lock import ServiceLock
 from pipeline.operate.progress import Progress
 from pipeline.publish.outbox import SendPolicy
-from pipeline.run import RunOptions, RunResult, run_slot
+from pipeline.run import RunOptions, RunResult, run_editions, run_slot
 from pipeline.store import Store
 from pipeline.understand.llm import llm_from_env
 
@@ -48,7 +48,14 @@ def run_due_slots(
         should_stop=should_stop, send_policy=policy or SendPolicy(), llm=llm_from_env(), heartbeat=True
     )
     try:
-        result = run_slot(config, clock=clock, smtp=smtp, progress=progress, options=options).result
+        if config.several:  # each edition due at its own times; those due now read the feeds once
+            made = run_editions(config, clock=clock, smtp=smtp, progress=progress, options=options)
+            results = [o.result for o in made.values() if o.result is not None]
+            for r in results[:-1]:
+                log.warning("brief %s: %s", r.brief_dir, r.delivery.detail)
+            result = results[-1] if results else None
+        else:
+            result = run_slot(config, clock=clock, smtp=smtp, progress=progress, options=options).result
     except (BusyError, StoppedError):
         raise
     except BriefError as exc:

@@ -217,7 +217,10 @@ EDITION_KEYS: dict[str, Key] = {
         shown="every feed",
     ),
     "threads": Key(
-        "list", (), "Its story threads, as under `threads:`; its own, never shared with another edition."
+        "list",
+        (),
+        "Its story threads, as under `threads:`; its own (ids, history), never shared with another edition.",
+        shown="a copy of `threads:`",
     ),
     "to": Key(
         "list",

@@ -83,6 +83,14 @@ def test_every_key_left_out_gets_the_default_its_table_declares(tmp_path: Path) 
                 # entities and keywords are read into one tuple of keywords
                 loaded = thread.keywords if name in ("keywords", "entities") else getattr(thread, name)
                 assert loaded == default, dotted
+            elif section == "editions[]":  # left out, an edition's key is the file's own
+                text = path.read_text() + "editions:\n  - id: one\n"
+                edition = load_config(write(tmp_path, text, "editions.yaml")).editions[0]
+                top = {"title": config.title, "audience": config.audience, "schedule": config.schedule}
+                top |= {"feeds": config.feeds, "threads": config.threads, "to": ()}
+                field = {"to": "mail_to", "id": "edition"}.get(name, name)
+                assert default in ((), ""), dotted
+                assert name == "id" or getattr(edition, field) == top[name], dotted
             elif dotted == "brief.schedule":
                 assert config.schedule == tuple(time.fromisoformat(t) for t in default)
             elif dotted in ("brief.output", "brief.state"):
