@@ -62,7 +62,8 @@ def _handler(hits: Counter[str]) -> type[BaseHTTPRequestHandler]:
             hits[self.path] += 1
             if self.path.startswith("/feed/"):
                 n = int(self.path.rsplit("/", 1)[1])
-                body, kind = _feed(n, self.server.server_address[1]), "application/rss+xml"  # type: ignore[index]
+                port = int(self.headers.get("Host", "").rsplit(":", 1)[-1])
+                body, kind = _feed(n, port), "application/rss+xml"
             else:
                 body, kind = _page(self.path), "text/html; charset=utf-8"
             self.send_response(200)

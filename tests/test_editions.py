@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import MAIL_FROM, LoopbackSite, SmtpServer, brief_cli, rss_feed, story_item
 
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.run import RunOptions, run_editions, run_slot
-from tests.conftest import MAIL_FROM, LoopbackSite, SmtpServer, brief_cli, rss_feed, story_item
 
 SLOT = datetime(2026, 11, 9, 15, 0, tzinfo=UTC)
 
