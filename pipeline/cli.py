@@ -138,21 +138,14 @@ def run(
         if slot and len(chosen) > 1:
             raise click.UsageError("--slot names one edition's slot: say which with --edition")
         try:
-            outcomes = (
-                {
-                    e.edition: o
-                    for e in chosen
-                    for o in run_editions(
-                        config,
-                        [e.edition],
-                        slot=_scheduled(_slot(slot), e, now) if slot else current_slot(now, e.schedule),
-                        smtp=smtp,
-                        progress=progress,
-                        options=options,
-                    ).values()
-                }
-                if len(chosen) == 1
-                else run_editions(config, [], smtp=smtp, progress=progress, options=options)
+            outcomes = run_editions(
+                config,
+                [e.edition for e in chosen],
+                slot=_scheduled(_slot(slot), chosen[0], now) if slot else None,
+                smtp=smtp,
+                progress=progress,
+                options=options,
+                current=True,
             )
         finally:
             progress.close()

@@ -185,11 +185,13 @@ def run_editions(
     smtp: SmtpSettings | None = None,
     progress: Progress | None = None,
     options: RunOptions | None = None,
+    current: bool = False,
 ) -> dict[str, SlotOutcome]:
     """`run_slot` for the editions of a file that has them (`editions`: their ids; none: all),
     under the one run lock: the feeds of the editions with a brief to make are read once, into
     the shared state, then each makes its own brief (its slot, threads, archive and ledger) from
-    its feeds' articles. The archive's top page lists the editions."""
+    its feeds' articles. The archive's top page lists the editions. `slot` None: each edition's
+    due slot, or with `current` (a run by hand) each edition's current slot."""
     options = options or RunOptions()
     chosen = [config.for_edition(e) for e in editions] or list(config.editions)
     outcomes: dict[str, SlotOutcome] = {}
@@ -197,7 +199,8 @@ def run_editions(
         with RunLock(config.state_dir, config.database):
             plans = []
             for edition in chosen:
-                planned = _plan(edition, slot, False, clock, smtp, progress, options)
+                at = current_slot(clock(), edition.schedule) if current and slot is None else slot
+                planned = _plan(edition, at, False, clock, smtp, progress, options)
                 if isinstance(planned, SlotOutcome):
                     outcomes[edition.edition] = planned
                 else:
