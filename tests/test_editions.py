@@ -169,3 +169,19 @@ def test_brief_run_by_hand_makes_each_edition_at_its_current_slot(tmp_path: Path
     assert site.hits("/dredging") == 1  # read once for both editions
     one = brief_cli("run", "--config", str(path), "--no-send", "--edition", "nowhere")
     assert one.code != 0 and "coast, valley" in one.err
+
+
+def test_the_scheduler_makes_each_edition_at_its_own_times(tmp_path: Path, site: LoopbackSite) -> None:
+    from pipeline.service import run_due_slots
+
+    _publish(site)
+    editions = EDITIONS.replace(
+        "    title: Valley Brief\n", '    title: Valley Brief\n    schedule: ["07:00"]\n'
+    )
+    config = load_config(_sources(tmp_path, site, editions))
+    assert [f"{t:%H:%M}" for t in config.schedule] == ["07:00", "15:00", "21:00"]
+    run_due_slots(config, clock=lambda: datetime(2026, 11, 9, 15, 1, tzinfo=UTC))
+    coast = list((tmp_path / "output" / "coast").glob("2026/11/09/*"))
+    valley = list((tmp_path / "output" / "valley").glob("2026/11/09/*"))
+    assert [p.name for p in coast] == ["1500"] and [p.name for p in valley] == ["0700"]
+    assert site.hits("/sea.xml") == 1  # both editions were due: their feeds read once
