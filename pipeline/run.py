@@ -26,6 +26,7 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.pool import Helpers
+from pipeline.ingest.queue import articles_by_workers
 from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
 from pipeline.models import (
     Article,
@@ -289,7 +290,8 @@ def _run(
             hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
         )
     recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
-    read, pages_failed, kept = read_articles(ctx, pending, recent)
+    # queue mode (brief.queue): `brief worker` processes read the pages
+    read, pages_failed, kept = read_articles(ctx, pending, recent, articles_by_workers if config.queue else None)
     # what this brief shows: every article no brief has shown yet (this run's, and any a
     # crashed or stopped run stored), or this slot's own when it is made again, or what a brief
     # of a slot it makes up for showed without being delivered (a preview never sent)
