@@ -235,7 +235,7 @@ def parse_config(text: str, path: Path) -> Config:
         raise brief.v.fail(
             brief.node("queue"),
             "brief.queue needs a PostgreSQL database: the queue's tasks are kept in it",
-            hint="set brief.database (or BRIEF_DATABASE_URL), or remove brief.queue to read pages in this process",
+            hint="set brief.database (or BRIEF_DATABASE_URL), or remove brief.queue to read pages here",
         )
     return Config(
         path=path.resolve(),

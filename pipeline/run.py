@@ -290,8 +290,8 @@ def _run(
             hint="; ".join(f"{n}: {e}" for n, e in feed_errors[:5]) or None,
         )
     recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
-    # queue mode (brief.queue): `brief worker` processes read the pages
-    read, pages_failed, kept = read_articles(ctx, pending, recent, articles_by_workers if config.queue else None)
+    reader = articles_by_workers if config.queue else None  # queue mode: `brief worker`s read the pages
+    read, pages_failed, kept = read_articles(ctx, pending, recent, reader)
     # what this brief shows: every article no brief has shown yet (this run's, and any a
     # crashed or stopped run stored), or this slot's own when it is made again, or what a brief
     # of a slot it makes up for showed without being delivered (a preview never sent)

@@ -5,21 +5,37 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
 import pytest
-from conftest import brief_cli, brief_process
+from conftest import (
+    STORIES,
+    LoopbackSite,
+    Reply,
+    SeenRequest,
+    article_page,
+    brief_cli,
+    brief_process,
+    rss_feed,
+    rss_item,
+    story_item,
+    write_sources,
+)
 
 from pipeline.config import SmtpSettings, load_config
 from pipeline.demo import DEMO_SLOTS, CorpusServer, demo_config_text, serve_corpus, slot_clock, smtp_sink
 from pipeline.errors import ConfigError
 from pipeline.operate.schedule import parse_slot
 from pipeline.run import run_brief
+from pipeline.store import Store
 
 Brief = tuple[str, str, str]
+AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
 
 
 def demo_folder(server: CorpusServer, folder: Path, database: str | None, queue: bool) -> Path:
@@ -81,7 +97,7 @@ def test_the_queue_needs_a_postgresql_database(tmp_path: Path, monkeypatch: pyte
     sources.write_text(
         "brief:\n  title: T\n  queue: true\nfeeds:\n  - url: http://127.0.0.1:9/feed\n", encoding="utf-8"
     )
-    with pytest.raises(ConfigError, match="brief.queue needs a PostgreSQL database") as raised:
+    with pytest.raises(ConfigError, match=r"brief\.queue needs a PostgreSQL database") as raised:
         load_config(sources)
     assert raised.value.line == 3
     worker = brief_cli("worker", "--config", str(sources))
@@ -96,3 +112,60 @@ def test_a_worker_refuses_an_install_without_the_queue(postgres_url: str, tmp_pa
     )
     worker = brief_cli("worker", "--config", str(sources))
     assert worker.code != 0 and "brief.queue is off" in worker.out + worker.err
+
+
+def test_a_worker_killed_mid_page_has_its_page_read_again_and_stored_once(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    items = [story_item(site, key, when) for key in ("dredging", "ferry", "lighthouse")]
+    reached, release = threading.Event(), threading.Event()
+    title, text = STORIES["orchard"]
+    page = Reply(body=article_page(title, text), content_type="text/html; charset=utf-8")
+
+    def held_once(seen: SeenRequest) -> Reply:
+        if not reached.is_set():
+            reached.set()
+            release.wait(60)  # the worker fetching it is killed meanwhile
+        return page
+
+    site.serve("/orchard", held_once)
+    items.append(rss_item(title, site.url("/orchard"), "orchard", when, text.split(". ")[0] + "."))
+    site.serve("/feed.xml", rss_feed(*items))
+    sources = write_sources(tmp_path, [site.url("/feed.xml")], [site.allow()], to=())
+    text_of = sources.read_text(encoding="utf-8")
+    sources.write_text(text_of.replace("brief:\n", f"brief:\n  database: {postgres_url}\n  queue: true\n"))
+    config = load_config(sources)
+    first = brief_process("worker", "--config", str(sources), "--stalled-after", "2")
+    second: list[subprocess.Popen[str]] = []
+
+    def kill_then_replace() -> None:
+        if reached.wait(120):
+            first.send_signal(signal.SIGKILL)
+            first.wait()
+            second.append(brief_process("worker", "--config", str(sources), "--stalled-after", "2"))
+        release.set()
+
+    killer = threading.Thread(target=kill_then_replace, daemon=True)
+    killer.start()
+    try:
+        result = run_brief(config, slot=AT_1500, clock=lambda: AT_1500)
+    finally:
+        release.set()
+        killer.join()
+        for worker in [first, *second]:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+            worker.communicate(timeout=30)
+
+    assert first.returncode == -signal.SIGKILL and second, "the first worker was killed mid-page"
+    assert site.hits("/orchard") == 2, "the killed worker's page was read again"
+    assert result.stats.pages_failed == 0
+    store = Store(config.state_dir, config.database)
+    try:
+        rows = store.db.execute("SELECT count(*) FROM articles WHERE url = ?", (site.url("/orchard"),))
+        assert rows.fetchone()[0] == 1
+    finally:
+        store.close()
+    email = (result.brief_dir / "email.txt").read_text(encoding="utf-8")
+    assert email.count(title) >= 1

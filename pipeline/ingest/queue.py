@@ -40,6 +40,7 @@ POLL = 0.2  # seconds between two looks at the jobs left
 ATTEMPTS = 3  # a page's job is tried this many times (a worker that died counts as one)
 STALLED_AFTER = 30.0  # seconds without a worker's heartbeat before its jobs are tried again
 
+
 def _engine() -> Any:
     if procrastinate is None:
         raise BriefError(
@@ -87,7 +88,8 @@ async def _retry_stalled(context: Any, timestamp: int) -> None:
     """Jobs of a worker that stopped sending its heartbeat (killed, its machine gone) are tried
     again: Procrastinate's own recipe for stalled jobs, run every few seconds by a worker."""
     manager = context.app.job_manager
-    for job in await manager.get_stalled_jobs():
+    stalled_after = context.additional_context["stalled_after"]
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
         await manager.retry_job(job)
 
 
@@ -105,16 +107,17 @@ def _add_tasks(app: Any, engine: Any) -> None:
     )
 
 
-def run_worker(config: Config, concurrency: int) -> None:
-    """Run a worker until SIGINT or SIGTERM: it reads pages for every run that defers them."""
+def run_worker(config: Config, concurrency: int, stalled_after: float = STALLED_AFTER) -> None:
+    """Run a worker until SIGINT or SIGTERM: it reads pages for every run that defers them. A
+    worker silent for `stalled_after` seconds is taken for dead, and its jobs tried again."""
     app = queue_app(config)
     with app.open():
         app.run_worker(
             queues=[QUEUE],
             concurrency=concurrency,
-            additional_context={"config": config},
-            stalled_worker_timeout=STALLED_AFTER,
-            update_heartbeat_interval=STALLED_AFTER / 3,
+            additional_context={"config": config, "stalled_after": stalled_after},
+            stalled_worker_timeout=stalled_after,
+            update_heartbeat_interval=stalled_after / 3,
         )
 
 
@@ -144,17 +147,17 @@ def articles_by_workers(
             ]
         ends = time.monotonic() + deadline
         while True:
-            for index, (failed, blob) in pages.taken(ctx.run_id).items():
+            for index, (bad, blob) in pages.taken(ctx.run_id).items():
                 if index not in found:
-                    found[index] = (failed, pickle.loads(blob))  # noqa: S301 - our own workers' rows
+                    found[index] = (bad, pickle.loads(blob))  # noqa: S301 - our own workers' rows
                     ctx.progress.advance(pending[index].title)
             if not pages.jobs_left(jobs) or time.monotonic() > ends:
                 break
             if ctx.should_stop():
                 raise StoppedError("stopped while the workers read the articles")
             time.sleep(POLL)
-        for index, (failed, blob) in pages.taken(ctx.run_id).items():
-            found.setdefault(index, (failed, pickle.loads(blob)))  # noqa: S301
+        for index, (bad, blob) in pages.taken(ctx.run_id).items():
+            found.setdefault(index, (bad, pickle.loads(blob)))  # noqa: S301
         pages.forget(ctx.run_id)
     finally:
         pages.close()
@@ -163,7 +166,8 @@ def articles_by_workers(
     for index, entry in enumerate(pending):
         if index not in found:  # no link, or its job did not end in time (or failed for good)
             reason = "no link" if not entry.link else "not read by a worker in time"
-            found[index] = (True, extract_article(Page(entry, entry.link, b"", error=reason), names.get(entry.feed_url, entry.feed_url)))
+            page = Page(entry, entry.link, b"", error=reason)
+            found[index] = (True, extract_article(page, names.get(entry.feed_url, entry.feed_url)))
             ctx.progress.advance(entry.title)
         failed += found[index][0]
         articles.append(found[index][1])
