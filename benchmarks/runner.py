@@ -25,6 +25,7 @@ from . import (
     extraction,
     facts_gold,
     feeds,
+    scale,
     speed,
     summaries,
     threads,
@@ -64,6 +65,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "archive": archive.run,
     "brief_quality": brief_quality.run,
     "delivery": delivery.run,
+    "scale": scale.run,
 }
 NEEDS_DATA = (
     "extraction",

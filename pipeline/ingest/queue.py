@@ -121,6 +121,22 @@ def run_worker(config: Config, concurrency: int, stalled_after: float = STALLED_
         )
 
 
+def defer_pages(app: Any, config: Config, run_id: int, pending: Sequence[FeedEntry]) -> list[int]:
+    """A job per entry with a link, for run `run_id` (the app open); their ids. Each takes one
+    of `fetch.per_host` locks of its host, so no host has more pages in flight at once across
+    all the workers than a run on one machine gives it."""
+    names = {f.url: f.name for f in config.feeds}
+    task = app.tasks["brief:read_page"]
+    per_host = max(1, config.per_host)
+    return [
+        task.configure(lock=f"host:{host_of(e.link)}:{i % per_host}").defer(
+            run_id=run_id, index=i, entry=_pack(e), source=names.get(e.feed_url, e.feed_url)
+        )
+        for i, e in enumerate(pending)
+        if e.link
+    ]
+
+
 def articles_by_workers(
     ctx: RunContext, pending: Sequence[FeedEntry], deadline: float = WAIT_FOR_PAGES
 ) -> tuple[list[Article], dict[str, list[FeedEntry]], int]:
@@ -136,15 +152,7 @@ def articles_by_workers(
     found: dict[int, tuple[bool, Article]] = {}
     try:
         with app.open():
-            task = app.tasks["brief:read_page"]
-            per_host = max(1, ctx.config.per_host)
-            jobs = [
-                task.configure(lock=f"host:{host_of(e.link)}:{i % per_host}").defer(
-                    run_id=ctx.run_id, index=i, entry=_pack(e), source=names.get(e.feed_url, e.feed_url)
-                )
-                for i, e in enumerate(pending)
-                if e.link
-            ]
+            jobs = defer_pages(app, ctx.config, ctx.run_id, pending)
         ends = time.monotonic() + deadline
         while True:
             for index, (bad, blob) in pages.taken(ctx.run_id).items():
