@@ -26,6 +26,7 @@ from . import (
     extraction,
     facts_gold,
     feeds,
+    scale,
     speed,
     summaries,
     threads,
@@ -66,6 +67,7 @@ BENCHMARKS: dict[str, Callable[[Options, Report], None]] = {
     "brief_quality": brief_quality.run,
     "delivery": delivery.run,
     "editions": editions.run,
+    "scale": scale.run,
 }
 NEEDS_DATA = (
     "extraction",

@@ -819,6 +819,36 @@ def show(config_path: Path, edition: str | None, brief_id: str | None) -> None:
 
 @cli.command()
 @config_option
+@click.option(
+    "--concurrency", default=8, show_default=True, type=click.IntRange(1, 256), help="Pages read at once."
+)
+@click.option(
+    "--stalled-after",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="Seconds without a worker's heartbeat before its pages are read again by another.",
+)
+def worker(config_path: Path, concurrency: int, stalled_after: float) -> None:
+    """Read pages for the runs of a queue-mode install (brief.queue), until stopped (Ctrl-C, SIGTERM).
+
+    Start one or more on any machine that reaches the PostgreSQL database.
+
+    Example: brief worker --config sources.yaml --concurrency 8
+    """
+    from pipeline.ingest.queue import run_worker
+
+    config = load_config(config_path)
+    if not config.queue:
+        raise click.ClickException("brief.queue is off in this config: its runs read their pages themselves")
+    click.echo(
+        f"Worker reading pages for {config.title!r} ({concurrency} at once); Ctrl-C stops it", err=True
+    )
+    run_worker(config, concurrency, stalled_after)
+
+
+@cli.command()
+@config_option
 @edition_option
 def rebuild(config_path: Path, edition: str | None) -> None:
     """Write the archive (every brief, thread page, month page, index and feed) again from the database.

@@ -66,6 +66,7 @@ class Config:
     output_dir: Path
     state_dir: Path
     database: str = field(repr=False)  # "" for SQLite in state_dir; may hold a password (env)
+    queue: bool  # pages read by `brief worker` processes (needs `database`)
     max_threads: int
     min_free_mb: int
     mail_to: tuple[str, ...]
@@ -221,6 +222,14 @@ def parse_config(text: str, path: Path) -> Config:
     mail_to = delivery.addresses("to")
     mail_from = delivery.address("from")
     allow = network.host_ports("allow")
+    database = _database(brief)
+    queue = brief.flag("queue")
+    if queue and not database:
+        raise brief.v.fail(
+            brief.node("queue"),
+            "brief.queue needs a PostgreSQL database: the queue's tasks are kept in it",
+            hint="set brief.database (or BRIEF_DATABASE_URL), or remove brief.queue to read pages here",
+        )
     config = Config(
         path=path.resolve(),
         title=brief.text("title"),
@@ -228,7 +237,8 @@ def parse_config(text: str, path: Path) -> Config:
         schedule=tuple(sorted(set(schedule))),
         output_dir=output_dir,
         state_dir=state_dir,
-        database=_database(brief),
+        database=database,
+        queue=queue,
         unchanged_threads=brief.choice("unchanged_threads"),
         archive_url=_folder_url(brief, "archive_url", "the address readers open the archive at"),
         max_threads=brief.integer("max_threads"),

@@ -27,7 +27,8 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.pool import Helpers
-from pipeline.ingest.reading import RunContext, fetch_settings, read_articles, read_feeds
+from pipeline.ingest.queue import articles_by_workers
+from pipeline.ingest.reading import Reader, RunContext, fetch_settings, read_articles, read_feeds
 from pipeline.models import (
     Article,
     Brief,
@@ -240,6 +241,11 @@ def editions_index(config: Config) -> bytes:
     ).encode()
 
 
+def _reader(config: Config) -> Reader | None:
+    """Who reads the pages: `brief worker`s in queue mode (brief.queue), else this process."""
+    return articles_by_workers if config.queue else None
+
+
 def _read_shared(
     config: Config,
     editions: Sequence[Config],
@@ -271,7 +277,7 @@ def _read_shared(
             _, feed_errors = read_feeds(ctx)
             entries = store.pending_entries()
             recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
-            read, pages_failed, kept = read_articles(ctx, entries, recent)
+            read, pages_failed, kept = read_articles(ctx, entries, recent, _reader(config))
         except BaseException as exc:
             store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=str(exc) or type(exc).__name__)
             raise
@@ -437,7 +443,7 @@ def _run(
         if feeds_ok == 0 and not entries and not store.has_unbriefed_articles(sid, options.covers):
             raise _nothing_read(config, feed_errors)
         recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=ctx.run_id)
-        read, pages_failed, kept = read_articles(ctx, entries, recent)
+        read, pages_failed, kept = read_articles(ctx, entries, recent, _reader(config))
     else:  # an edition: its feeds were read with the other editions'; it takes in their articles
         mine, feed_errors = options.reading.of(config)
         feeds_ok = len(config.feeds) - len(feed_errors)

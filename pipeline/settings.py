@@ -89,6 +89,13 @@ BRIEF_KEYS: dict[str, Key] = {
         "Empty: SQLite.",
         shown='""',
     ),
+    "queue": Key(
+        "flag",
+        False,
+        "Fetch and extract pages as tasks of a queue in the PostgreSQL `database` (Procrastinate), "
+        "run by `brief worker` processes on any machine that reaches it; needs `database`. "
+        "Off: the run reads every page itself, as on one machine.",
+    ),
 }
 DELIVERY_KEYS: dict[str, Key] = {
     "to": Key(

@@ -118,7 +118,7 @@ def read_feeds(ctx: RunContext) -> tuple[int, list[tuple[str, str]]]:
         requests, ctx.settings, on_done=lambda r: ctx.progress.advance(r.url), paused=ctx.paused
     )
     for (feed, state), result in zip(due, fetched, strict=True):
-        _note_pause(ctx, result)
+        note_pause(ctx, result)
         if result.moved_to and result.moved_to != state.moved_to:
             store.record_feed_moved(feed.url, feed.name, now, result.moved_to)
         error = _read_feed(ctx, feed, state, result)
@@ -128,7 +128,7 @@ def read_feeds(ctx: RunContext) -> tuple[int, list[tuple[str, str]]]:
     return len(feeds) - len(errors), errors
 
 
-def _note_pause(ctx: RunContext, result: FetchResult) -> None:
+def note_pause(ctx: RunContext, result: FetchResult) -> None:
     """Remember a host's Retry-After, so the next runs leave it alone until then too."""
     host = host_of(result.final_url)
     if result.retry_after is not None and host:
@@ -136,14 +136,18 @@ def _note_pause(ctx: RunContext, result: FetchResult) -> None:
         ctx.store.pause_host(host, result.retry_after, f"HTTP {result.status}")
 
 
+Reader = Callable[[RunContext, Sequence[FeedEntry]], tuple[list[Article], dict[str, list[FeedEntry]], int]]
+
+
 def read_articles(
-    ctx: RunContext, pending: Sequence[FeedEntry], recent: Sequence[Article]
+    ctx: RunContext, pending: Sequence[FeedEntry], recent: Sequence[Article], reader: Reader | None = None
 ) -> tuple[int, int, int]:
     """Read the pending entries' articles, merge duplicates (among them, and into `recent`
     stored ones) and store them; return (articles read, pages that failed, articles kept).
     The articles are not returned: the brief reads what is stored, and the texts read here
-    are freed before it does."""
-    articles, origin, pages_failed = _articles(ctx, pending)
+    are freed before it does. `reader` reads the pages (by default here, with the extraction
+    pool; `pipeline/ingest/queue.py` has workers read them)."""
+    articles, origin, pages_failed = (reader or _articles)(ctx, pending)
     deduped = dedupe(articles, recent)
     for dup, kept in deduped.merged_into.items():
         origin.setdefault(kept, []).extend(origin.pop(dup, []))
@@ -155,8 +159,14 @@ def _articles(
     ctx: RunContext, pending: Sequence[FeedEntry]
 ) -> tuple[list[Article], dict[str, list[FeedEntry]], int]:
     """Fetch and extract the pages of pending entries; return (articles, entries per article
-    id, pages that failed). An entry whose link is an article already stored (the same story
-    under a new GUID) is marked done without being fetched or shown again."""
+    id, pages that failed)."""
+    pending = skip_known(ctx, pending)
+    return _articles_read_here(ctx, pending, {f.url: f.name for f in ctx.config.feeds})
+
+
+def skip_known(ctx: RunContext, pending: Sequence[FeedEntry]) -> Sequence[FeedEntry]:
+    """The pending entries left to read: one whose link is an article already stored (the same
+    story under a new GUID) is marked done without being fetched or shown again."""
     known = ctx.store.known_canonical_urls(canonical_url(e.link) for e in pending if e.link)
     if known:
         repeats: dict[str, list[FeedEntry]] = {}
@@ -165,7 +175,20 @@ def _articles(
                 repeats.setdefault(known[canonical_url(e.link)], []).append(e)
         ctx.store.mark_entries_done(repeats)
         pending = [e for e in pending if not (e.link and canonical_url(e.link) in known)]
-    names = {f.url: f.name for f in ctx.config.feeds}
+    return pending
+
+
+def origins(pending: Sequence[FeedEntry], articles: Sequence[Article]) -> dict[str, list[FeedEntry]]:
+    """The entries each article was read for, by article id."""
+    origin: dict[str, list[FeedEntry]] = {}
+    for entry, article in zip(pending, articles, strict=True):
+        origin.setdefault(article.id, []).append(entry)
+    return origin
+
+
+def _articles_read_here(
+    ctx: RunContext, pending: Sequence[FeedEntry], names: dict[str, str]
+) -> tuple[list[Article], dict[str, list[FeedEntry]], int]:
     with_link = [i for i, e in enumerate(pending) if e.link]
     ctx.stage("Fetching and extracting articles", len(pending))
     found: dict[int, Article] = {}
@@ -179,7 +202,7 @@ def _articles(
     def extract(index: int, result: FetchResult | None) -> None:
         nonlocal failed
         entry = pending[index]
-        page = _page(entry, result)
+        page = page_of(entry, result)
         failed += page.error is not None
         pool.submit(index, page, names.get(entry.feed_url, entry.feed_url))
         take(pool.done())
@@ -192,16 +215,13 @@ def _articles(
             for k, result in fetched:
                 if ctx.should_stop():  # a long stage: a stop is not kept waiting for every page
                     raise StoppedError("stopped while fetching and extracting articles")
-                _note_pause(ctx, result)
+                note_pause(ctx, result)
                 extract(with_link[k], result)
         for index in sorted(set(range(len(pending))) - set(with_link)):
             extract(index, None)
         take(pool.rest())
     articles = [found[i] for i in range(len(pending))]
-    origin: dict[str, list[FeedEntry]] = {}
-    for entry, article in zip(pending, articles, strict=True):
-        origin.setdefault(article.id, []).append(entry)
-    return articles, origin, failed
+    return articles, origins(pending, articles), failed
 
 
 def _read_feed(ctx: RunContext, feed: FeedSource, state: FeedState, result: FetchResult) -> str | None:
@@ -234,7 +254,8 @@ def _read_feed(ctx: RunContext, feed: FeedSource, state: FeedState, result: Fetc
     return None
 
 
-def _page(entry: FeedEntry, result: FetchResult | None) -> Page:
+def page_of(entry: FeedEntry, result: FetchResult | None) -> Page:
+    """The page of `entry` as fetched (`result`; None: the entry has no link)."""
     if result is None:
         return Page(entry, entry.link, b"", error="no link")
     if result.error or result.status != 200:

@@ -149,6 +149,11 @@ class Connection:
         cur.execute(translate(sql, bool(parameters)), tuple(parameters) or None)
         return Cursor(cur, self._conn)
 
+    def execute_native(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        """SQL in PostgreSQL's own dialect (placeholders `%s`), not translated: for the task
+        queue's tables, which SQLite never has."""
+        return self._conn.execute(sql, parameters or None)
+
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor:
         cur = self._conn.cursor()
         rows = [tuple(r) for r in rows]
