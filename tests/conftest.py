@@ -402,6 +402,7 @@ import os  # noqa: E402
 import ssl  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 import trustme  # noqa: E402
@@ -523,7 +524,9 @@ class ScriptedMailbox:
     after reading the message, without answering) or "HOLD" (wait until `release` is set, then
     answer 451; the client that sent it is usually gone by then). Every message that arrives is
     kept in `data`, those answered 250 in `accepted`; `wait_data(n)` and `wait_accepted(n)` block
-    until there are n of them (or a timeout passes, returning False).
+    until there are n of them (or a timeout passes, returning False). With `together` = n, no
+    message is answered until messages have come over n connections (or a minute passes), so
+    that n clients are sure to be sending at the same time.
     """
 
     def __init__(self) -> None:
@@ -541,6 +544,8 @@ class ScriptedMailbox:
         # what happens as a message arrives, before it is kept: a reply returned instead of
         # keeping it (the message never committed), or None to go on
         self.intercept: Callable[[], str | None] = lambda: None
+        self.together = 0
+        self._arrived: set[int] = set()  # the connections a message has come over
         self._changed = threading.Condition()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -548,6 +553,10 @@ class ScriptedMailbox:
         instead = self.intercept()
         if instead is not None:
             return instead
+        self._arrived.add(id(session))
+        deadline = time.monotonic() + 60
+        while len(self._arrived) < self.together and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
         reply = self.script.pop(0) if self.script else self.default
         self._record(self.data, content)
         if reply == "HOLD":

@@ -207,9 +207,10 @@ def test_two_processes_delivering_one_brief_send_each_subscriber_one_message(
     assert made is not None and not made.delivery.sent
     assert ledger(tmp_path / "state")[1][SLOT].state == DeliveryState.DEFERRED
 
-    # two "machines" send what waits, at once, paced so that each is still sending when the
-    # other starts: each subscriber is claimed by one of them
+    # two "machines" send what waits, at once: the server answers no one until both are
+    # sending, and each subscriber is claimed by one of them
     smtp.mailbox.default = "250 2.0.0 accepted"
+    smtp.mailbox.together = 2
     paced = write_sources(tmp_path, [feed], [site.allow()], to=everyone, delivery="pace: 25")
     later = (AT_1500 + timedelta(days=1)).isoformat()
     senders = [python_process("-c", RESUME, str(paced), later, env=smtp.env()) for _ in range(2)]
