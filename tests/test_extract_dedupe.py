@@ -55,7 +55,9 @@ DEMO_PAGES = DATA.parents[2] / "pipeline" / "demo" / "corpus" / "pages"
 def test_what_a_feed_entry_lacks_is_taken_from_the_page_as_trafilaturas_full_metadata_finds_it() -> None:
     """The page is parsed once and only the metadata the entry lacks is looked for: the
     title, author and date are still those of `bare_extraction(with_metadata=True)`, and
-    the text that of the extraction that read every field."""
+    the text that of the extraction that read every field with every fallback (ours reads a
+    page with trafilatura's own extractor alone first, and again with its fallbacks only when
+    that finds little)."""
     import trafilatura
 
     bare = FeedEntry("https://harbor.example/feed", "x-1", FERRY_URL, "", "", None, date_note="missing")
@@ -75,6 +77,22 @@ def test_what_a_feed_entry_lacks_is_taken_from_the_page_as_trafilaturas_full_met
         # the same text as when every field was read
         assert article.text == _drop_leading_title(_drop_chrome(_clean(full.text)), article.title)
     assert dated >= 10  # the demo's pages carry dates and bylines: the comparison is not empty
+
+
+def test_an_article_that_only_trafilaturas_fallbacks_find_is_still_read_whole() -> None:
+    """Each page is read first by trafilatura's own extractor alone; a page it reads little
+    of (here: an article in bare <div>s, which it discards) is read again with readability and
+    jusText, so the article is the page's, not the feed's teaser."""
+    said = (
+        "The harbour board voted on Tuesday to keep the night ferry running through the winter, "
+        "after a month of petitions from shift workers who cross the strait before dawn."
+    )
+    body = "<html><body>" + "".join(f"<div>{said} ({n})</div>" for n in range(12)) + "</body></html>"
+
+    article = extract_article(Page(ENTRY, FERRY_URL, body.encode()), "Harbor Gazette")
+
+    assert article.extracted
+    assert article.text.count(said) == 12 and article.text != ENTRY.summary
 
 
 def test_an_app_shell_page_falls_back_to_the_feed_summary() -> None:
