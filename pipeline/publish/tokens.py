@@ -45,6 +45,9 @@ CONFIRM_TTL = timedelta(hours=48)
 SUBSCRIBE_PATH = "/subscribe"  # GET: the form; POST: request a subscription (a confirmation mail)
 CONFIRM_PATH = "/confirm"  # ?token=: GET shows a button, POST confirms (a link scanner only GETs)
 UNSUBSCRIBE_PATH = "/unsubscribe"  # ?token=: GET shows a button, POST unsubscribes (RFC 8058's one click)
+# with editions, each edition's pages (these three too) are under its own prefix, /e/<id>: the
+# links of an edition's mails act on its subscribers alone
+EDITION_PREFIX = "/e/"
 
 # what the brief's one rendering carries in place of each subscriber's unsubscribe token: the
 # link in both parts and the List-Unsubscribe header (`mail.personalise` puts theirs in)
@@ -151,13 +154,19 @@ def placeholder_link(config: Config) -> str:
     return f"{base}?token={TOKEN_PLACEHOLDER}" if base else ""
 
 
+def edition_path(config: Config) -> str:
+    """Where an edition's pages are in the web app ("/e/coast"); "" for the brief of a file
+    without editions, whose pages are at the top as ever."""
+    return f"{EDITION_PREFIX}{config.edition}" if config.edition else ""
+
+
 def page_url(config: Config, path: str) -> str | None:
-    """The public address of one of the web paths above, in ASCII as a mail header needs it (an
-    international domain in its IDNA form, the rest percent-encoded); None without
-    web.public_url."""
+    """The public address of one of the web paths above (an edition's: under its prefix), in
+    ASCII as a mail header needs it (an international domain in its IDNA form, the rest
+    percent-encoded); None without web.public_url."""
     if not config.web_url:
         return None
-    parts = urlsplit(config.web_url + path.lstrip("/"))
+    parts = urlsplit(config.web_url + (edition_path(config) + path).lstrip("/"))
     host = parts.hostname or ""
     try:
         host = host.encode("idna").decode("ascii")

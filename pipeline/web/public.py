@@ -13,6 +13,11 @@ it), and a subscriber's name goes in the To: of every brief they get: a stranger
 someone else's address, pending or departed, and have the owner's own confirmation put that
 name in front of them. A name given here is ignored; names are the admin's to give
 (`delivery.to`, `brief subscribers add --name`, the subscribers page).
+
+With editions, each edition has these pages under its prefix (`/e/<id>/subscribe`, ...) and
+its mails link to them (`tokens.page_url`): they act on its subscribers alone, so the
+unsubscribe link of one edition's brief never touches another's list. At the top, a link made
+before editions had their own pages names none: it acts in every edition that knows its address.
 """
 
 from __future__ import annotations
@@ -167,7 +172,7 @@ async def _link_shown(request: Request, page: _LinkPage) -> Response:
 async def _link_used(request: Request, page: _LinkPage, token: str) -> Response:
     web = web_context(request)
     try:
-        address = await run_in_threadpool(_with_store, web.config, page.act, web.secret, token, web.clock())
+        address = await run_in_threadpool(_with_store, web.config, page, web.secret, token, web.clock())
     except TokenError as exc:
         return await _token_refused(request, page.asking, exc)
     return await _link_page(request, page, address, "")
@@ -215,19 +220,44 @@ def _request(config: Config, smtp: SmtpSettings | None, secret: bytes, address: 
         store.close()
 
 
-def _with_store(config: Config, action: TokenAction, secret: bytes, token: str, now: datetime) -> str:
+def _with_store(config: Config, page: _LinkPage, secret: bytes, token: str, now: datetime) -> str:
+    if config.several:
+        return _in_every_edition(config, page, secret, token, now)
     store = Store(config.state_dir, config.database)
     try:
-        return action(store, secret, token, now)
+        return page.act(store, secret, token, now)
     finally:
         store.close()
 
 
-ROUTES: list[BaseRoute] = [
-    Route(SUBSCRIBE_PATH, subscribe_page, methods=["GET", "HEAD"]),
-    Route(SUBSCRIBE_PATH, subscribe, methods=["POST"]),
+def _in_every_edition(config: Config, page: _LinkPage, secret: bytes, token: str, now: datetime) -> str:
+    """A link that names no edition (mailed before editions had their own pages) acts in each
+    edition whose list has its address; TokenError as one edition would say it."""
+    address, _ = read_token(secret, token, page.purpose, now)
+    refused: TokenError | None = None
+    done = ""
+    for edition in config.editions:
+        store = Store(edition.state_dir, edition.database)
+        try:
+            if store.subscriber(address) is not None:
+                done = page.act(store, secret, token, now)
+        except TokenError as exc:  # a confirmation for another edition's request
+            refused = exc
+        finally:
+            store.close()
+    if done or page.purpose == "unsubscribe":  # on no list: nothing is sent to it, as asked
+        return done or address
+    raise refused or TokenError("expired", "This link is no longer valid: subscribe again to get a new one.")
+
+
+TOKEN_ROUTES: list[BaseRoute] = [  # with editions at the top too, for the links that name none
     Route(CONFIRM_PATH, confirm_page, methods=["GET", "HEAD"]),
     Route(CONFIRM_PATH, confirm, methods=["POST"]),
     Route(UNSUBSCRIBE_PATH, unsubscribe_page, methods=["GET", "HEAD"]),
     Route(UNSUBSCRIBE_PATH, unsubscribe_post, methods=["POST"]),
+]
+ROUTES: list[BaseRoute] = [
+    Route(SUBSCRIBE_PATH, subscribe_page, methods=["GET", "HEAD"]),
+    Route(SUBSCRIBE_PATH, subscribe, methods=["POST"]),
+    *TOKEN_ROUTES,
 ]

@@ -17,7 +17,7 @@ async def status(request: Request) -> Response:
     web = web_context(request)
     now = web.clock()
     found = await run_in_threadpool(live, web.config, now, admin=is_admin(request))
-    latest = web.runs.latest()
+    latest = web.runs.latest(web.config.edition)
     return await render(
         request,
         "web/status.html",
@@ -28,4 +28,4 @@ async def status(request: Request) -> Response:
 
 
 ROUTES: list[BaseRoute] = [Route("/status", status, methods=["GET", "HEAD"])]
-NAV = [NavItem("Archive", "/"), NavItem("Status", "/status")]
+NAV = [NavItem("Archive", "/", of="both"), NavItem("Status", "/status")]
