@@ -68,6 +68,10 @@ async def home(request: Request) -> Response:
     )
 
 
+async def to_home(request: Request) -> Response:
+    return RedirectResponse("/", status_code=303)
+
+
 async def choose(request: Request) -> Response:
     web = web_context(request)
     rows = [(e.title, e.audience, edition_path(e)) for e in web.config.editions]
@@ -104,7 +108,7 @@ class EditionPages:
 ROUTES: list[BaseRoute] = [
     *archive.ROUTES,
     Route("/", home, methods=["GET", "HEAD"]),
-    Route("/status", home, methods=["GET", "HEAD"]),  # where a login leads back to
+    Route("/status", to_home, methods=["GET", "HEAD"]),  # where a login leads back to
     Route(SUBSCRIBE_PATH, choose, methods=["GET", "HEAD"]),
     *runs.ROUTES,  # Run now at the top: every edition
     *public.TOKEN_ROUTES,  # the links that name no edition
