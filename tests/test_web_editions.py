@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import MAIL_FROM, LoopbackSite, rss_feed, story_item
 from starlette.testclient import TestClient
-from web_app import ENV, SECRET, Clock, csrf_of, log_in, runs_of
+from web_app import ENV, SECRET, Clock, csrf_of, log_in, mailed_link, runs_of
 
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.demo import SmtpSink, smtp_sink
@@ -57,7 +57,7 @@ class Made:
 def _write(folder: Path, site: LoopbackSite) -> Path:
     path = folder / "sources.yaml"
     path.write_text(
-        "brief:\n  title: Harbour Briefs\n  output: output\n  state: state\n"
+        "brief:\n  title: Harbour Briefs\n  output: output\n  state: state\n  archive_url: http://testserver/\n"
         f'delivery:\n  from: "{MAIL_FROM}"\n'
         "web:\n  public_url: http://testserver/\n"
         f'network:\n  allow: ["{site.allow()}"]\n'
@@ -238,16 +238,6 @@ def test_an_editions_threads_page_shows_its_threads_and_changes_none(own: Config
 # -- subscribing and unsubscribing, each edition its own list -----------------------------------------
 
 
-def _link(raw: bytes, path: str) -> str:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    body = message.get_body(("plain",))
-    assert body is not None
-    found = re.search(rf"http://testserver{path}\?token=\S+", body.get_content())
-    assert found, body.get_content()
-    return found.group(0)
-
-
 def test_subscribing_on_an_editions_page_subscribes_to_that_edition_alone(
     own: Config, sink: SmtpSink
 ) -> None:
@@ -257,7 +247,7 @@ def test_subscribing_on_an_editions_page_subscribes_to_that_edition_alone(
     asked = client.post("/e/valley/subscribe", data={"csrf": csrf_of(form), "address": "ana@example.org"})
     assert asked.status_code == 200 and len(sink.messages) == 1
     assert "Valley Brief" in email.message_from_bytes(sink.messages[0])["Subject"]
-    link = _link(sink.messages[0], "/e/valley/confirm")  # the confirmation leads to the valley's page
+    link = mailed_link(sink.messages[0], "/e/valley/confirm")  # the confirmation leads to the valley's page
     page = client.get(link)
     token = html.unescape(re.search(r'name="token" value="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
     assert 'action="/e/valley/confirm"' in page.text
@@ -265,6 +255,17 @@ def test_subscribing_on_an_editions_page_subscribes_to_that_edition_alone(
     assert done.status_code == 200 and "is subscribed" in done.text
     assert _subscribers(own, "valley")["ana@example.org"] == "active"
     assert "ana@example.org" not in _subscribers(own, "coast")
+
+
+def test_an_editions_mail_links_its_brief_in_its_own_archive(client: TestClient, made: Made) -> None:
+    message = _mail(made.mails, "coast@harbour.example", "Coast Brief")
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(r"http://testserver(/\S+/index\.html)", body.get_content())
+    assert found and found.group(1) == "/coast/2026/11/09/1500/index.html", body.get_content()
+    page = client.get(found.group(1))  # brief.archive_url is where brief serve is
+    assert page.status_code == 200 and page.url.path == "/e/coast/2026/11/09/1500/index.html"
+    assert "Coast Brief" in page.text
 
 
 def test_the_unsubscribe_link_of_one_editions_mail_leaves_the_other(own: Config, made: Made) -> None:

@@ -3,9 +3,12 @@ logged-in client, and the CSRF token of a page."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
@@ -48,6 +51,17 @@ def write_config(folder: Path, *, web: str = "", feeds: str = "", brief: str = "
         encoding="utf-8",
     )
     return load_config(path)
+
+
+def mailed_link(raw: bytes, path: str) -> str:
+    """The link to `path` (at http://testserver) in a mail's text part, decoded."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(rf"http://testserver{path}\?token=\S+", body.get_content())
+    assert found, body.get_content()
+    return found.group(0)
 
 
 def csrf_of(html: str) -> str:

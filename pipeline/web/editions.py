@@ -58,13 +58,12 @@ def edition_rows(config: Config, now: datetime, *, admin: bool) -> list[EditionR
 async def home(request: Request) -> Response:
     web = web_context(request)
     rows = await run_in_threadpool(edition_rows, web.config, web.clock(), admin=is_admin(request))
-    latest = web.runs.latest()
     return await render(
         request,
         "web/editions.html",
         page_title="Editions",
         editions=rows,
-        latest_run=web.runs.snapshot(latest) if latest else None,
+        latest_run=web.runs.latest_shown(),
     )
 
 

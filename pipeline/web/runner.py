@@ -128,6 +128,11 @@ class RunNow:
         with self._lock:
             return next((j for j in reversed(self._jobs.values()) if j.edition in ("", edition)), None)
 
+    def latest_shown(self, edition: str = "") -> Job | None:
+        """A snapshot of `latest(edition)`, for a page to show."""
+        latest = self.latest(edition)
+        return self.snapshot(latest) if latest else None
+
     def snapshot(self, job: Job) -> Job:
         """A copy of the job that its thread does not change while a page renders it."""
         with self._lock:

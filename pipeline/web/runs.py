@@ -48,12 +48,11 @@ async def run_page(request: Request) -> Response:
 @require_admin
 async def run_form(request: Request) -> Response:
     web = web_context(request)
-    latest = web.runs.latest(web.config.edition)
     return await render(
         request,
         "web/run_start.html",
         page_title="Run now",
-        latest_run=web.runs.snapshot(latest) if latest else None,
+        latest_run=web.runs.latest_shown(web.config.edition),
     )
 
 

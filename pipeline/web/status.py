@@ -17,13 +17,12 @@ async def status(request: Request) -> Response:
     web = web_context(request)
     now = web.clock()
     found = await run_in_threadpool(live, web.config, now, admin=is_admin(request))
-    latest = web.runs.latest(web.config.edition)
     return await render(
         request,
         "web/status.html",
         page_title="Status",
         status=found,
-        latest_run=web.runs.snapshot(latest) if latest else None,
+        latest_run=web.runs.latest_shown(web.config.edition),
     )
 
 
