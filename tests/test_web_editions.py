@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
+import httpx
 import pytest
-from conftest import MAIL_FROM, LoopbackSite, rss_feed, story_item
+from conftest import MAIL_FROM, LoopbackSite, brief_process, free_port, rss_feed, story_item
 from starlette.testclient import TestClient
-from web_app import ENV, SECRET, Clock, csrf_of, log_in, mailed_link, runs_of
+from web_app import ENV, SECRET, Clock, csrf_of, first_answer, log_in, mailed_link, runs_of
 
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.demo import SmtpSink, smtp_sink
@@ -152,6 +153,8 @@ def test_the_home_lists_every_edition_with_its_times_last_brief_and_delivery(cli
     assert "last brief 2026-11-09T1500Z" in text
     assert "next due 2026-11-09 18:00 UTC" in text and "next due 2026-11-09 21:00 UTC" in text
     assert "delivered to 2 of 2" in text  # each edition's own subscribers, counted
+    # the header's live line is theirs together: the last brief of any, the next slot of any
+    assert "Last: 15:00 UTC | Next: 18:00 UTC" in text
     assert client.get("/status", follow_redirects=False).headers["location"] == "/"  # after a login
 
 
@@ -298,7 +301,22 @@ def test_a_link_that_names_no_edition_unsubscribes_from_every_edition_with_the_a
     assert _subscribers(own, "coast")["coast@harbour.example"] == "active"
 
 
-# -- Run now -----------------------------------------------------------------------------------------
+def test_a_confirmation_link_that_names_no_edition_confirms_where_it_was_asked(
+    own: Config, sink: SmtpSink
+) -> None:
+    client = _app(own, sink)
+    form = client.get("/e/coast/subscribe").text
+    client.post("/e/coast/subscribe", data={"csrf": csrf_of(form), "address": "ana@example.org"})
+    token = mailed_link(sink.messages[0], "/e/coast/confirm").partition("?token=")[2]
+    page = client.get(f"/confirm?token={token}")  # as a mail before editions had pages linked it
+    assert page.status_code == 200 and 'action="/confirm"' in page.text
+    done = client.post("/confirm", data={"csrf": csrf_of(page.text), "token": html.unescape(token)})
+    assert done.status_code == 200 and "is subscribed" in done.text
+    assert _subscribers(own, "coast")["ana@example.org"] == "active"
+    assert "ana@example.org" not in _subscribers(own, "valley")
+
+
+# -- Run now and brief serve ----------------------------------------------------------------------------
 
 
 def test_run_now_on_an_edition_makes_that_editions_brief_only(own: Config) -> None:
@@ -314,3 +332,34 @@ def test_run_now_on_an_edition_makes_that_editions_brief_only(own: Config) -> No
     assert 'href="/e/coast/2026/11/09/2100/"' in page
     assert (own.output_dir / "coast" / "2026" / "11" / "09" / "2100" / "index.html").is_file()
     assert not (own.output_dir / "valley" / "2026" / "11" / "09" / "1800").exists()
+
+
+def test_run_now_at_the_top_makes_every_editions_brief_as_brief_run_does(own: Config) -> None:
+    client = _app(own, now=datetime(2026, 11, 9, 21, 5, tzinfo=UTC))
+    log_in(client)
+    home = client.get("/").text
+    assert 'action="/run"' in home and "the feeds read once" in home
+    started = client.post("/run", data={"csrf": csrf_of(home)}, follow_redirects=False)
+    assert started.status_code == 303 and started.headers["location"].startswith("/run/")
+    runs_of(client).wait(60)
+    page = client.get(started.headers["location"]).text
+    assert "coast 2026-11-09T2100Z, valley 2026-11-09T1800Z" in page
+    assert (
+        "Edition coast: Brief 2026-11-09T2100Z" in page and "Edition valley: Brief 2026-11-09T1800Z" in page
+    )
+    assert (own.output_dir / "valley" / "2026" / "11" / "09" / "1800" / "index.html").is_file()
+
+
+def test_brief_serve_serves_every_edition_on_loopback(made: Made) -> None:
+    port = free_port()
+    config = made.folder / "sources.yaml"
+    child = brief_process("serve", "--config", str(config), "--port", str(port), env=dict(ENV))
+    try:
+        home = first_answer(f"http://127.0.0.1:{port}/", child)
+        assert home.status_code == 200 and "Coast Brief" in home.text and "Valley Brief" in home.text
+        coast = httpx.get(f"http://127.0.0.1:{port}/e/coast/status", timeout=10)
+        assert coast.status_code == 200 and "2026-11-09T1500Z" in coast.text
+        assert httpx.get(f"http://127.0.0.1:{port}/e/nowhere/status", timeout=10).status_code == 404
+    finally:  # stopping it cleanly is tests/test_web_serve.py's
+        child.kill()
+        child.communicate()
