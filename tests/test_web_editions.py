@@ -363,3 +363,13 @@ def test_brief_serve_serves_every_edition_on_loopback(made: Made) -> None:
     finally:  # stopping it cleanly is tests/test_web_serve.py's
         child.kill()
         child.communicate()
+
+
+def test_before_any_brief_each_edition_leads_to_its_status(tmp_path: Path, news: LoopbackSite) -> None:
+    client = _app(load_config(_write(tmp_path, news)))
+    home = client.get("/")
+    assert home.status_code == 200 and home.text.count("no brief yet") == 2
+    first = client.get("/e/valley/", follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/e/valley/status"
+    status = client.get(first.headers["location"])
+    assert status.status_code == 200 and "No slot has been run yet." in status.text

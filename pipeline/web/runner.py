@@ -109,8 +109,7 @@ class RunNow:
             if holder is not None:
                 raise BusyError(holder)
             now = self.clock()
-            job = Job(id=secrets.token_urlsafe(8), slot=_slots(self.config, edition, now), started=now)
-            job.edition = edition
+            job = Job(secrets.token_urlsafe(8), _slots(self.config, edition, now), now, edition)
             self._jobs[job.id] = job
             while len(self._jobs) > KEPT:
                 del self._jobs[next(iter(self._jobs))]
