@@ -22,9 +22,9 @@ before editions had their own pages names none: it acts in every edition that kn
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -44,11 +44,19 @@ from pipeline.publish.subscriptions import (
     request_subscription,
     unsubscribe,
 )
-from pipeline.publish.tokens import Purpose, read_token
+from pipeline.publish.tokens import Purpose, read_token, signed_for
 from pipeline.store import Store
 from pipeline.web.security import check_csrf, checked_form, rate_limit, render, web_context
 
-TokenAction = Callable[[Store, bytes, str, datetime], str]
+
+class TokenAction(Protocol):
+    """What a link's POST does with its token, in the list of `edition`; returns the address."""
+
+    def __call__(
+        self, store: Store, secret: bytes, token: str, now: datetime, *, edition: str = ""
+    ) -> str: ...
+
+
 TOKEN_PAGE = {"referrer-policy": "no-referrer", "cache-control": "no-store"}
 ONE_CLICK = "One-Click"
 
@@ -163,7 +171,8 @@ async def _link_shown(request: Request, page: _LinkPage) -> Response:
     web = web_context(request)
     token = request.query_params.get("token", "")
     try:
-        address, _ = read_token(web.secret, token, page.purpose, web.clock())
+        signer = _signer(web.config, web.secret, token)
+        address, _ = read_token(web.secret, token, page.purpose, web.clock(), edition=signer)
     except TokenError as exc:
         return await _token_refused(request, page.asking, exc)
     return await _link_page(request, page, address, token)
@@ -203,6 +212,14 @@ async def _token_refused(request: Request, title: str, exc: TokenError) -> Respo
     )
 
 
+def _signer(config: Config, secret: bytes, token: str) -> str:
+    """The edition whose key a token is read with: on an edition's pages its own; at the top of
+    a file with editions, the one it was signed for ("": none, a token of before their keys)."""
+    return (
+        signed_for(secret, token, [e.edition for e in config.editions]) if config.several else config.edition
+    )
+
+
 def _closed(config: Config, smtp: SmtpSettings | None) -> str:
     """Why this server cannot take subscriptions ("" when it can)."""
     if not config.web_url:
@@ -222,25 +239,27 @@ def _request(config: Config, smtp: SmtpSettings | None, secret: bytes, address: 
 
 def _with_store(config: Config, page: _LinkPage, secret: bytes, token: str, now: datetime) -> str:
     if config.several:
-        return _in_every_edition(config, page, secret, token, now)
+        return _at_the_top(config, page, secret, token, now)
     store = Store(config.state_dir, config.database)
     try:
-        return page.act(store, secret, token, now)
+        return page.act(store, secret, token, now, edition=config.edition)
     finally:
         store.close()
 
 
-def _in_every_edition(config: Config, page: _LinkPage, secret: bytes, token: str, now: datetime) -> str:
-    """A link that names no edition (mailed before editions had their own pages) acts in each
-    edition whose list has its address; TokenError as one edition would say it."""
-    address, _ = read_token(secret, token, page.purpose, now)
+def _at_the_top(config: Config, page: _LinkPage, secret: bytes, token: str, now: datetime) -> str:
+    """A link that names no edition (mailed before editions had their own pages) acts in the
+    edition its token was signed for; a token of no edition's (signed before editions had keys
+    of their own) in each edition whose list has its address. TokenError as one edition says it."""
+    signer = _signer(config, secret, token)
+    address, _ = read_token(secret, token, page.purpose, now, edition=signer)
     refused: TokenError | None = None
     done = ""
-    for edition in config.editions:
+    for edition in [config.for_edition(signer)] if signer else config.editions:
         store = Store(edition.state_dir, edition.database)
         try:
             if store.subscriber(address) is not None:
-                done = page.act(store, secret, token, now)
+                done = page.act(store, secret, token, now, edition=signer)
         except TokenError as exc:  # a confirmation for another edition's request
             refused = exc
         finally:
