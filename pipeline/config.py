@@ -315,6 +315,8 @@ def _editions(v: _Validator, node: yaml.Node | None, top: Config) -> tuple[Confi
                 # its own threads; none listed: a copy of `threads:`, still its own (ids, history)
                 threads=_threads(v, section.node("threads"), f"{where}.threads") or top.threads,
                 mail_to=section.addresses("to"),
+                # its briefs are in output/<id>/: so are they at the address the archive is served
+                archive_url=f"{top.archive_url}{eid}/" if top.archive_url else "",
                 edition=eid,
                 reading_dir=top.state_dir,
             )

@@ -33,7 +33,7 @@ from pipeline.publish.subscriptions import (
     unsubscribe,
     unsubscribe_url,
 )
-from pipeline.publish.tokens import SECRET_ENV, TOKEN_PLACEHOLDER, make_token, read_token
+from pipeline.publish.tokens import SECRET_ENV, TOKEN_PLACEHOLDER, make_token, read_token, signed_for
 from pipeline.service import run_due_slots
 from pipeline.settings import WEB_ENV
 from pipeline.store import Store
@@ -133,6 +133,19 @@ def test_an_unsubscribe_link_never_expires_and_names_its_own_address_only(tmp_pa
     assert (
         unsubscribe_url(web_config(tmp_path / "bare", public_url=""), SECRET, "ana@readers.example") is None
     )
+
+
+def test_an_editions_tokens_are_its_own_and_the_files_are_as_before() -> None:
+    coast = make_token(SECRET, "unsubscribe", "ana@readers.example", edition="coast")
+    assert read_token(SECRET, coast, "unsubscribe", NOW, edition="coast")[0] == "ana@readers.example"
+    for other in ("valley", ""):  # another edition's pages, or a file without editions
+        with pytest.raises(TokenError) as refused:
+            read_token(SECRET, coast, "unsubscribe", NOW, edition=other)
+        assert refused.value.reason == "forged"
+    plain = make_token(SECRET, "unsubscribe", "ana@readers.example")
+    assert plain == make_token(SECRET, "unsubscribe", "ana@readers.example", edition="") != coast
+    assert signed_for(SECRET, coast, ["valley", "coast"]) == "coast"
+    assert signed_for(SECRET, plain, ["valley", "coast"]) == "" == signed_for(SECRET, "junk", ["coast"])
 
 
 def test_the_secret_comes_from_the_environment_and_a_short_one_is_refused() -> None:

@@ -7,8 +7,6 @@ or a few, as an attacker or a careless client would send them.
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
 import hashlib
 import html
 import os
@@ -18,14 +16,13 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import NO_WAIT, LoopbackSite, Reply, SmtpServer, publish_news, rss_feed, write_sources
 from starlette.testclient import TestClient
-from web_app import ENV, PASSWORD, SECRET, Clock, csrf_of, log_in, runs_of, write_config
+from web_app import ENV, PASSWORD, SECRET, Clock, csrf_of, log_in, mailed_link, runs_of, write_config
 
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.demo import SmtpSink, run_demo, smtp_sink
@@ -762,13 +759,7 @@ def public(tmp_path: Path, clock: Clock, sink: SmtpSink) -> tuple[TestClient, Co
 
 def _mailed_link(sink: SmtpSink, path: str) -> str:
     """The link to `path` in the last mail the sink received (its text part, decoded)."""
-    message = email.message_from_bytes(sink.messages[-1], policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    body = message.get_body(("plain",))
-    assert body is not None
-    found = re.search(rf"http://testserver{path}\?token=\S+", body.get_content())
-    assert found, body.get_content()
-    return found.group(0)
+    return mailed_link(sink.messages[-1], path)
 
 
 def _subscribe(client: TestClient, address: str, name: str = "") -> Any:

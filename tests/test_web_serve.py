@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
-import httpx
 from conftest import LoopbackSite, brief_cli, brief_process, free_port, rss_feed
-from web_app import ENV, PASSWORD, write_config
+from web_app import ENV, PASSWORD, first_answer, write_config
 
 from pipeline.config import Config
 from pipeline.operate.lock import ServiceLock
@@ -51,7 +49,7 @@ def test_serve_with_schedule_is_the_scheduler_too_and_stops_cleanly_on_sigterm(t
         "serve", "--config", str(config.path), "--port", str(port), "--schedule", env=dict(ENV)
     )
     try:
-        page = _first_answer(f"http://127.0.0.1:{port}/status", child)
+        page = first_answer(f"http://127.0.0.1:{port}/status", child)
         assert page.status_code == 200
         assert page.headers["x-frame-options"] == "DENY"
         assert ServiceLock.held(config.state_dir)  # `brief status` says the scheduler runs
@@ -70,23 +68,6 @@ def test_serve_with_schedule_is_the_scheduler_too_and_stops_cleanly_on_sigterm(t
         assert [s.slot for s in store.recent_slots()]  # its tick at start ran a slot
     finally:
         store.close()
-
-
-def _first_answer(url: str, child: object, seconds: float = 60) -> httpx.Response:
-    """The server's first answer: it listens once Python and uvicorn have started."""
-    import subprocess
-
-    assert isinstance(child, subprocess.Popen)
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            return httpx.get(url, timeout=5)
-        except httpx.TransportError:
-            if child.poll() is not None:
-                raise AssertionError(f"brief serve exited: {child.communicate()}") from None
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def test_with_schedule_each_tick_runs_with_sources_yaml_as_it_is_then(

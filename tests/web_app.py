@@ -3,12 +3,18 @@ logged-in client, and the CSRF token of a page."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
+import subprocess
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import cast
 
+import httpx
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -48,6 +54,31 @@ def write_config(folder: Path, *, web: str = "", feeds: str = "", brief: str = "
         encoding="utf-8",
     )
     return load_config(path)
+
+
+def mailed_link(raw: bytes, path: str) -> str:
+    """The link to `path` (at http://testserver) in a mail's text part, decoded."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    body = message.get_body(("plain",))
+    assert body is not None
+    found = re.search(rf"http://testserver{path}\?token=\S+", body.get_content())
+    assert found, body.get_content()
+    return found.group(0)
+
+
+def first_answer(url: str, child: subprocess.Popen[str], seconds: float = 60) -> httpx.Response:
+    """The first answer of a `brief serve` child: it listens once Python and uvicorn have started."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return httpx.get(url, timeout=5)
+        except httpx.TransportError:
+            if child.poll() is not None:
+                raise AssertionError(f"brief serve exited: {child.communicate()}") from None
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def csrf_of(html: str) -> str:

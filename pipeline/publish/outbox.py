@@ -226,7 +226,7 @@ def _send(
     then those again. The recipients are the active subscribers when the slot is first sent."""
     raw = eml.read_bytes()
     try:
-        token_of = subscriber_tokens(raw)
+        token_of = subscriber_tokens(raw, config.edition)
     except DeliveryError as exc:
         # no secret here (a shell without the service's environment): the service's next start
         # sends it, to those not served yet; a message whose links cannot be made anyone's: failed
@@ -263,9 +263,10 @@ def _send(
 WAITING = (RecipientState.PENDING, RecipientState.DEFERRED)
 
 
-def subscriber_tokens(raw: bytes) -> Callable[[str], str | None]:
-    """Each subscriber's unsubscribe token for a message that carries one-click links (None for
-    one that does not). Raises DeliveryError when it carries them and BRIEF_SECRET is unset:
+def subscriber_tokens(raw: bytes, edition: str = "") -> Callable[[str], str | None]:
+    """Each subscriber's unsubscribe token (signed for `edition`: its mails' links act on its
+    list alone) for a message that carries one-click links (None for one that does not). Raises
+    DeliveryError when it carries them and BRIEF_SECRET is unset:
     the links would not work."""
     placeholder = TOKEN_PLACEHOLDER.encode("ascii")
     head, _, body = raw.partition(b"\r\n\r\n")
@@ -285,7 +286,7 @@ def subscriber_tokens(raw: bytes) -> Callable[[str], str | None]:
             "service's next start sends it, or make the brief again with `brief run --slot SLOT --rebuild`",
             temporary=True,
         )
-    return lambda address: make_token(secret, "unsubscribe", address)
+    return lambda address: make_token(secret, "unsubscribe", address, edition=edition)
 
 
 def _round(
@@ -438,7 +439,7 @@ def resend_brief(
     refused: list[str] = []
     sent: list[str] = []
     try:
-        token_of = subscriber_tokens(raw)
+        token_of = subscriber_tokens(raw, config.edition)
         template = Personal(raw)
         with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
             for person in people:

@@ -172,33 +172,37 @@ def request_subscription(
         raise
 
 
-def confirm_subscription(store: SubscriberStore, secret: bytes, token: str, now: datetime) -> str:
-    """Make the address of a confirm token active; return it. Confirming twice is no error.
-    Raises TokenError (forged, malformed, purpose, expired; expired too for a link older than
-    the subscriber's leaving, or whose request was deleted)."""
-    address, asked_at = read_token(secret, token, "confirm", now)
+def confirm_subscription(
+    store: SubscriberStore, secret: bytes, token: str, now: datetime, *, edition: str = ""
+) -> str:
+    """Make the address of a confirm token (of `edition`, whose list `store` is) active; return
+    it. Confirming twice is no error. Raises TokenError (forged, malformed, purpose, expired;
+    expired too for a link older than the subscriber's leaving, or whose request was deleted)."""
+    address, asked_at = read_token(secret, token, "confirm", now, edition=edition)
     if asked_at is None or not store.confirm_subscriber(address, asked_at, now):
         raise TokenError("expired", "This link is no longer valid: subscribe again to get a new one.")
     return address
 
 
-def unsubscribe(store: SubscriberStore, secret: bytes, token: str, now: datetime) -> str:
-    """Mark the address of an unsubscribe token unsubscribed; return it. Idempotent. Raises
-    TokenError (forged, malformed, purpose)."""
-    address, _ = read_token(secret, token, "unsubscribe", now)
+def unsubscribe(
+    store: SubscriberStore, secret: bytes, token: str, now: datetime, *, edition: str = ""
+) -> str:
+    """Mark the address of an unsubscribe token (of `edition`, whose list `store` is)
+    unsubscribed; return it. Idempotent. Raises TokenError (forged, malformed, purpose)."""
+    address, _ = read_token(secret, token, "unsubscribe", now, edition=edition)
     store.unsubscribe_subscriber(address, now)
     return address
 
 
-def token_address(secret: bytes, token: str, purpose: Purpose, now: datetime) -> str:
+def token_address(secret: bytes, token: str, purpose: Purpose, now: datetime, *, edition: str = "") -> str:
     """The address a token is for, changing nothing: what the page a link opens shows above its
     button (a GET). Raises TokenError as the POST would (an expired confirmation too)."""
-    return read_token(secret, token, purpose, now)[0]
+    return read_token(secret, token, purpose, now, edition=edition)[0]
 
 
-def unsubscribe_token(secret: bytes, address: str) -> str:
-    """The token of `address`'s unsubscribe link: the same every time."""
-    return make_token(secret, "unsubscribe", address)
+def unsubscribe_token(secret: bytes, address: str, *, edition: str = "") -> str:
+    """The token of `address`'s unsubscribe link (of `edition`'s mails): the same every time."""
+    return make_token(secret, "unsubscribe", address, edition=edition)
 
 
 def clean_name(name: str) -> str:

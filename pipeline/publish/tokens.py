@@ -14,6 +14,11 @@ anything in the payload is believed.
   works, as a reader expects and RFC 8058 and the mail providers ask. Changing `BRIEF_SECRET`
   is what withdraws every link at once (the mailto beside it still works).
 
+With editions, each edition's tokens are signed with a key of its own (derived from the same
+secret and its id): a token from one edition's mail is `forged` to another edition's pages, so
+its link, however edited, acts on its own edition's subscribers only. A file without editions
+signs as it always has.
+
 A token is refused with a reason (`TokenError.reason`): `malformed` (not a token at all),
 `forged` (the MAC does not match: made without the secret, or altered), `purpose` (a confirm
 token used to unsubscribe, or the other way), `expired`.
@@ -26,7 +31,7 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -45,6 +50,9 @@ CONFIRM_TTL = timedelta(hours=48)
 SUBSCRIBE_PATH = "/subscribe"  # GET: the form; POST: request a subscription (a confirmation mail)
 CONFIRM_PATH = "/confirm"  # ?token=: GET shows a button, POST confirms (a link scanner only GETs)
 UNSUBSCRIBE_PATH = "/unsubscribe"  # ?token=: GET shows a button, POST unsubscribes (RFC 8058's one click)
+# with editions, each edition's pages (these three too) are under its own prefix, /e/<id>: the
+# links of an edition's mails act on its subscribers alone
+EDITION_PREFIX = "/e/"
 
 # what the brief's one rendering carries in place of each subscriber's unsubscribe token: the
 # link in both parts and the List-Unsubscribe header (`mail.personalise` puts theirs in)
@@ -87,9 +95,12 @@ def secret_from_env(env: Mapping[str, str] = os.environ) -> bytes | None:
     return secret
 
 
-def make_token(secret: bytes, purpose: Purpose, address: str, issued: datetime | None = None) -> str:
-    """A token for `address`: a confirm token needs `issued` (it expires CONFIRM_TTL after);
-    an unsubscribe token has none, so it is the same every time."""
+def make_token(
+    secret: bytes, purpose: Purpose, address: str, issued: datetime | None = None, *, edition: str = ""
+) -> str:
+    """A token for `address` (of `edition`'s list: "" without editions): a confirm token needs
+    `issued` (it expires CONFIRM_TTL after); an unsubscribe token has none, so it is the same
+    every time."""
     if purpose == "confirm":
         if issued is None:
             raise ValueError("a confirm token needs the time it is issued")
@@ -98,12 +109,14 @@ def make_token(secret: bytes, purpose: Purpose, address: str, issued: datetime |
         start = end = 0
     code = next(c for c, p in _CODES.items() if p == purpose)
     payload = f"{code}|{start}|{end}|{address.lower()}".encode()
-    return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
+    return f"{_b64(payload)}.{_b64(_mac(secret, payload, edition))}"
 
 
-def read_token(secret: bytes, token: str, purpose: Purpose, now: datetime) -> tuple[str, datetime | None]:
-    """The address a valid token of `purpose` was made for, and when it was issued (None for an
-    unsubscribe token). Raises TokenError."""
+def read_token(
+    secret: bytes, token: str, purpose: Purpose, now: datetime, *, edition: str = ""
+) -> tuple[str, datetime | None]:
+    """The address a valid token of `purpose` (of `edition`'s list) was made for, and when it
+    was issued (None for an unsubscribe token). Raises TokenError."""
     if token.strip() == TOKEN_PLACEHOLDER:  # followed from the archive's copy of the email
         raise TokenError("archive")
     payload_text, dot, mac_text = token.strip().partition(".")
@@ -113,7 +126,7 @@ def read_token(secret: bytes, token: str, purpose: Purpose, now: datetime) -> tu
         payload, mac = _unb64(payload_text), _unb64(mac_text)
     except (binascii.Error, ValueError):
         raise TokenError("malformed") from None
-    if not hmac.compare_digest(mac, _mac(secret, payload)):
+    if not hmac.compare_digest(mac, _mac(secret, payload, edition)):
         raise TokenError("forged")
     # signed by us: what follows only guards against our own older formats
     try:
@@ -129,14 +142,25 @@ def read_token(secret: bytes, token: str, purpose: Purpose, now: datetime) -> tu
     return address, issued
 
 
+def signed_for(secret: bytes, token: str, editions: Sequence[str]) -> str:
+    """Which of `editions` a token was signed for; "" when none (a token of a file without
+    editions, or one `read_token` refuses: it says why)."""
+    payload_text, _, mac_text = token.strip().partition(".")
+    try:
+        payload, mac = _unb64(payload_text), _unb64(mac_text)
+    except (binascii.Error, ValueError):
+        return ""
+    return next((e for e in editions if e and hmac.compare_digest(mac, _mac(secret, payload, e))), "")
+
+
 def confirm_url(config: Config, secret: bytes, address: str, now: datetime) -> str | None:
     """The link of a confirmation mail (valid for CONFIRM_TTL); None without web.public_url."""
-    return _url(config, CONFIRM_PATH, make_token(secret, "confirm", address, now))
+    return _url(config, CONFIRM_PATH, make_token(secret, "confirm", address, now, edition=config.edition))
 
 
 def unsubscribe_url(config: Config, secret: bytes, address: str) -> str | None:
     """The one-click unsubscribe link for `address` (never expires); None without web.public_url."""
-    return _url(config, UNSUBSCRIBE_PATH, make_token(secret, "unsubscribe", address))
+    return _url(config, UNSUBSCRIBE_PATH, make_token(secret, "unsubscribe", address, edition=config.edition))
 
 
 def unsubscribe_link(config: Config, secret: bytes | None) -> str:
@@ -151,13 +175,19 @@ def placeholder_link(config: Config) -> str:
     return f"{base}?token={TOKEN_PLACEHOLDER}" if base else ""
 
 
+def edition_path(config: Config) -> str:
+    """Where an edition's pages are in the web app ("/e/coast"); "" for the brief of a file
+    without editions, whose pages are at the top as ever."""
+    return f"{EDITION_PREFIX}{config.edition}" if config.edition else ""
+
+
 def page_url(config: Config, path: str) -> str | None:
-    """The public address of one of the web paths above, in ASCII as a mail header needs it (an
-    international domain in its IDNA form, the rest percent-encoded); None without
-    web.public_url."""
+    """The public address of one of the web paths above (an edition's: under its prefix), in
+    ASCII as a mail header needs it (an international domain in its IDNA form, the rest
+    percent-encoded); None without web.public_url."""
     if not config.web_url:
         return None
-    parts = urlsplit(config.web_url + path.lstrip("/"))
+    parts = urlsplit(config.web_url + (edition_path(config) + path).lstrip("/"))
     host = parts.hostname or ""
     try:
         host = host.encode("idna").decode("ascii")
@@ -172,8 +202,9 @@ def _url(config: Config, path: str, token: str) -> str | None:
     return f"{base}?token={quote(token, safe='')}" if base else None
 
 
-def _mac(secret: bytes, payload: bytes) -> bytes:
-    key = hmac.new(secret, _KEY_LABEL, hashlib.sha256).digest()
+def _mac(secret: bytes, payload: bytes, edition: str) -> bytes:
+    label = _KEY_LABEL + (f" edition {edition}".encode() if edition else b"")
+    key = hmac.new(secret, label, hashlib.sha256).digest()
     return hmac.new(key, payload, hashlib.sha256).digest()
 
 

@@ -1,8 +1,13 @@
 """`create_app`: the web app of `brief serve`, a Starlette app over one config.
 
-Each page is a route module listed in ROUTE_MODULES: it exports `ROUTES` (Starlette routes) and
-may export `NAV` (links of every page's header). Adding a page is a module and one line here.
+Each page is a route module listed in ROUTE_MODULES: it exports `ROUTES` (Starlette routes: the
+pages of a brief), may export `FILE_ROUTES` (the pages of the whole sources.yaml: the login, the
+feeds) and `NAV` (links of every page's header). Adding a page is a module and one line here.
 The archive answers every path none of them took, so it comes last.
+
+With editions (read at start: adding the first or removing the last takes a restart), the
+pages of a brief are each edition's, under `/e/<id>` (`editions.EditionPages`), and the top
+has the file's pages and the list of editions (`editions.ROUTES`).
 
 Around every request, outermost first: the security headers, the bound on the body, the
 signed session cookie (HttpOnly, SameSite=Lax, Secure when `web.public_url` is https).
@@ -25,10 +30,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from pipeline.config import Config, SmtpSettings
-from pipeline.web import archive
+from pipeline.publish.tokens import EDITION_PREFIX
+from pipeline.web import archive, editions
 from pipeline.web.context import NavItem, WebContext
 from pipeline.web.guards import AdminSessions, KnownBrowser, SlidingWindow, derived_key, secrets_from_env
 from pipeline.web.middleware import MAX_BODY, BodyLimit, SecurityHeaders
@@ -68,12 +74,23 @@ def create_app(
     if found.admin is None:
         log.warning("BRIEF_ADMIN_PASSWORD is not set: the web app is read-only (no login, no Run now)")
     modules = [importlib.import_module(name) for name in ROUTE_MODULES]
-    routes: list[BaseRoute] = [*archive.ROUTES]
+    brief: list[BaseRoute] = [*archive.ROUTES]
+    whole: list[BaseRoute] = []
     nav: list[NavItem] = []
     for module in modules:
-        routes += module.ROUTES
+        brief += module.ROUTES
+        whole += getattr(module, "FILE_ROUTES", [])
         nav += getattr(module, "NAV", [])
-    routes += archive.CATCH_ALL
+    if config.several:
+        pages = editions.EditionPages([*brief, *archive.CATCH_ALL])
+        routes = [
+            *whole,
+            *editions.ROUTES,
+            Mount(EDITION_PREFIX + "{edition}", app=pages),
+            *editions.CATCH_ALL,
+        ]
+    else:
+        routes = [*whole, *brief, *archive.CATCH_ALL]
     secure = config.web_url.startswith("https://")
     middleware = [
         Middleware(SecurityHeaders),

@@ -7,6 +7,9 @@ the status and the subscribe form (the file is not changed). The stylesheet is t
 archive is written with (the user's `templates/style.css` first), so the app's pages have it
 before the first brief is made.
 
+With editions, each edition's archive (`output/<id>/`) is served under its pages' prefix
+(`/e/<id>/`), its header linking that edition's status and subscribe form.
+
 A message of the archive (`message.eml`) is served with no one in its `To`: the brief's one
 rendering names no one, but one made by an earlier version named the one address of
 `delivery.to`, and the archive is public.
@@ -15,6 +18,7 @@ rendering names no one, but one made by an earlier version named the one address
 from __future__ import annotations
 
 import hashlib
+import html
 import mimetypes
 import re
 from base64 import b64encode
@@ -38,9 +42,11 @@ ARCHIVE_CSP = (
 )
 _SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>(.*?)</script>", re.S | re.I)
 # the archive's pages, served here, link the app's pages a reader needs (the files are unchanged)
-APP_LINKS = (
-    '<p class="app-links"><a href="/status">Status</a> · <a href="/subscribe">Subscribe by email</a></p>\n'
-).encode()
+APP_LINKS_OF = (
+    '<p class="app-links"><a href="{base}/status">Status</a> · '
+    '<a href="{base}/subscribe">Subscribe by email</a></p>\n'
+)
+APP_LINKS = APP_LINKS_OF.format(base="").encode()
 NOBODY = b"To: undisclosed-recipients:;\r\n"
 _TYPES = {".eml": "message/rfc822", ".json": "application/json", ".xml": "application/atom+xml"}
 
@@ -76,11 +82,12 @@ def csp_for(content: bytes) -> str:
     return ARCHIVE_CSP.format(scripts=" ".join(hashes) or "'none'")
 
 
-def with_app_links(page: bytes) -> bytes:
-    """The page with the app's links at the end of its header (a page without one, such as an
-    email, as it is)."""
+def with_app_links(page: bytes, base: str = "") -> bytes:
+    """The page with the app's links (under the prefix `base`: an edition's) at the end of its
+    header (a page without one, such as an email, as it is)."""
     head, sep, rest = page.partition(b"</header>")
-    return head + APP_LINKS + sep + rest if sep else page
+    links = APP_LINKS_OF.format(base=html.escape(base)).encode()
+    return head + links + sep + rest if sep else page
 
 
 def without_recipient(message: bytes) -> bytes:
@@ -91,21 +98,21 @@ def without_recipient(message: bytes) -> bytes:
 
 
 async def archive_page(request: Request) -> Response:
-    root = web_context(request).config.output_dir
-    path = request.url.path
-    found = await run_in_threadpool(archive_file, root, path)
+    web = web_context(request)
+    path = "/" + request.path_params["path"]  # in the archive (an edition's: after its prefix)
+    found = await run_in_threadpool(archive_file, web.config.output_dir, path)
     if found is not None and found.is_dir():
         if not path.endswith("/"):
-            return RedirectResponse(path + "/", status_code=301)
+            return RedirectResponse(web.base + path + "/", status_code=301)
         found = None
     if found is None or not found.is_file():
         if path == "/":
-            return RedirectResponse("/status", status_code=303)  # no brief yet
+            return RedirectResponse(f"{web.base}/status", status_code=303)  # no brief yet
         raise HTTPException(404, "There is no such page in the archive.")
     media = _TYPES.get(found.suffix) or mimetypes.guess_type(found.name)[0] or "application/octet-stream"
     headers = {"cache-control": "no-cache"}
     if found.suffix == ".html":
-        content = with_app_links(await run_in_threadpool(found.read_bytes))
+        content = with_app_links(await run_in_threadpool(found.read_bytes), web.base)
         headers["content-security-policy"] = csp_for(content)
         return Response(content, media_type="text/html; charset=utf-8", headers=headers)
     if found.suffix == ".eml":

@@ -1,19 +1,25 @@
 """What every request of the web app can reach: the config, the clock, the mailer, the secrets,
 the admin's sessions, the rate limits and the background run. One per app (`create_app`), never
-at module level, so two apps in one test never share a session or a limit."""
+at module level, so two apps in one test never share a session or a limit.
+
+With editions, a request for an edition's pages (`/e/<id>/...`) gets that edition's context:
+its Config and the prefix of its pages, the rest the app's. It is resolved once, where the
+request enters the edition's pages (`app.EditionPages`), so every page reads it alike."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Literal
 
 from starlette.requests import Request
 
 from pipeline.config import Config, SmtpSettings, load_config
 from pipeline.errors import ConfigError
+from pipeline.publish.tokens import edition_path
 from pipeline.web.guards import AdminPassword, AdminSessions, KnownBrowser, SlidingWindow
 from pipeline.web.runner import RunNow
 
@@ -27,11 +33,23 @@ class NavItem:
     label: str
     path: str
     admin: bool = False
+    # with editions, where the page is: "brief", each edition's (under its prefix); "file", the
+    # whole sources.yaml's (its feeds), at the top; "both", each edition's and the top's for all
+    of: Literal["brief", "file", "both"] = "brief"
+
+    def shown(self, several: bool, base: str) -> NavItem | None:
+        """The link as a page shows it: without editions as it is; with them under the edition's
+        prefix on its pages (None where the page is not)."""
+        if not several:
+            return self
+        if not base:
+            return self if self.of != "brief" else None
+        return self if self.of == "file" else replace(self, path=base + self.path)
 
 
 @dataclass
 class WebContext:
-    config: Config
+    config: Config  # the brief the request is about: the file's, or on an edition's pages the edition's
     smtp: SmtpSettings | None
     clock: Callable[[], datetime]
     secret: bytes  # BRIEF_SECRET: signs the session cookie (a key derived from it) and the mail tokens
@@ -43,6 +61,7 @@ class WebContext:
     subscribe_limit: SlidingWindow
     runs: RunNow
     nav: tuple[NavItem, ...]
+    base: str = ""  # the prefix of the pages of `config`: "" or an edition's "/e/<id>"
     _stamp: int | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -70,9 +89,18 @@ class WebContext:
             self.config = config
             self.runs.config = config
 
+    def for_edition(self, edition_id: str) -> WebContext | None:
+        """The context of one edition's pages, sharing the app's sessions, limits and runs;
+        None when sources.yaml has no such edition."""
+        found = next((e for e in self.config.editions if e.edition == edition_id), None)
+        return replace(self, config=found, base=edition_path(found)) if found else None
+
 
 def web_context(request: Request) -> WebContext:
-    """The app's context, from any request (its config as sources.yaml says now)."""
+    """The request's context (its config as sources.yaml says now): an edition's on its pages."""
+    scoped: WebContext | None = getattr(request.state, "web", None)
+    if scoped is not None:
+        return scoped
     found: WebContext = request.app.state.web
     found.refresh()
     return found

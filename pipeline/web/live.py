@@ -16,6 +16,7 @@ from datetime import datetime
 
 from pipeline.config import Config
 from pipeline.ingest.health import describe
+from pipeline.models import FeedHealth
 from pipeline.operate.lock import ServiceLock
 from pipeline.operate.schedule import next_slot, parse_slot, pipeline_state, status_line
 from pipeline.publish.outbox import recipient_counts, recipients_line
@@ -66,7 +67,16 @@ class Live:
 
 
 def live_line(config: Config, now: datetime) -> str:
-    """Only the live line: what every page's header shows."""
+    """Only the live line: what every page's header shows. For a file with editions, theirs
+    together: the last brief of any, the next slot of any, Failing when one is."""
+    said = [_state_and_last(e) for e in config.editions or (config,)]
+    state = "Failing" if any(s == "Failing" for s, _ in said) else said[0][0]
+    last = max((at for _, at in said if at is not None), default=None)
+    return status_line(last, now, config.schedule, state=state)
+
+
+def _state_and_last(config: Config) -> tuple[str, datetime | None]:
+    """The pipeline's state for one brief (an edition's: the one lock they share) and its last slot."""
     store = Store(config.state_dir, config.database)
     try:
         slots = store.recent_slots(6)
@@ -76,9 +86,8 @@ def live_line(config: Config, now: datetime) -> str:
         last = store.last_brief() if delivered is None else None
     finally:
         store.close()
-    state, _ = pipeline_state(slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure)
-    last_slot = parse_slot(delivered) if delivered else (last.slot if last else None)
-    return status_line(last_slot, now, config.schedule, state=state)
+    state, _ = pipeline_state(slots, heartbeat, ServiceLock.held(*config.shared_state), failure)
+    return state, parse_slot(delivered) if delivered else (last.slot if last else None)
 
 
 def live(config: Config, now: datetime, *, admin: bool) -> Live:
@@ -90,16 +99,14 @@ def live(config: Config, now: datetime, *, admin: bool) -> Live:
         slots = store.recent_slots(6)
         heartbeat = store.service("heartbeat")
         failure = store.service("last_failure") or ""
-        health = {h.url: h for h in store.feed_health()}
         delivered = store.last_delivered_slot()
         people = {e.slot: store.recipients(e.brief_id or e.slot) for e in slots}
     finally:
         store.close()
+    health = {h.url: h for h in _feed_health(config)}
     if not admin:
         slots, failure = [_without_error(e) for e in slots], _when_only(failure)
-    state, reason = pipeline_state(
-        slots, heartbeat, ServiceLock.held(config.state_dir, config.database), failure
-    )
+    state, reason = pipeline_state(slots, heartbeat, ServiceLock.held(*config.shared_state), failure)
     last_slot = parse_slot(delivered) if delivered else (last.slot if last else None)
     rows = []
     for entry in slots:
@@ -133,6 +140,15 @@ def live(config: Config, now: datetime, *, admin: bool) -> Live:
         slots=tuple(rows),
         feeds=tuple(feeds),
     )
+
+
+def _feed_health(config: Config) -> list[FeedHealth]:
+    """How each feed fares: an edition's feeds are read for every edition, in the shared store."""
+    store = Store(*config.shared_state)
+    try:
+        return store.feed_health()
+    finally:
+        store.close()
 
 
 def counts_line(people: list[RecipientRecord]) -> str:

@@ -81,7 +81,8 @@ async def logout(request: Request) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
-ROUTES: list[BaseRoute] = [
+ROUTES: list[BaseRoute] = []
+FILE_ROUTES: list[BaseRoute] = [  # one admin for the whole file: at the top with editions too
     Route("/login", login_page, methods=["GET", "HEAD"]),
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),

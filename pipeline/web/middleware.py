@@ -8,6 +8,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pipeline.publish.tokens import EDITION_PREFIX
+
 MAX_BODY = 1024 * 1024  # bytes: a form is a few hundred; an OPML file of many feeds fits
 
 # no script at all, styles from this site only, no frame around it, forms back to it only
@@ -95,6 +97,8 @@ class SecurityHeaders:
 
 
 def _private(path: str) -> bool:
+    if path.startswith(EDITION_PREFIX):  # an edition's pages: the same ones, under its prefix
+        path = "/" + path.removeprefix(EDITION_PREFIX).partition("/")[2]
     return path.startswith(("/admin", "/run", "/login", "/confirm", "/unsubscribe"))
 
 

@@ -13,13 +13,18 @@ it), and a subscriber's name goes in the To: of every brief they get: a stranger
 someone else's address, pending or departed, and have the owner's own confirmation put that
 name in front of them. A name given here is ignored; names are the admin's to give
 (`delivery.to`, `brief subscribers add --name`, the subscribers page).
+
+With editions, each edition has these pages under its prefix (`/e/<id>/subscribe`, ...) and
+its mails link to them (`tokens.page_url`): they act on its subscribers alone, so the
+unsubscribe link of one edition's brief never touches another's list. At the top, a link made
+before editions had their own pages names none: it acts in every edition that knows its address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -39,11 +44,19 @@ from pipeline.publish.subscriptions import (
     request_subscription,
     unsubscribe,
 )
-from pipeline.publish.tokens import Purpose, read_token
+from pipeline.publish.tokens import Purpose, read_token, signed_for
 from pipeline.store import Store
 from pipeline.web.security import check_csrf, checked_form, rate_limit, render, web_context
 
-TokenAction = Callable[[Store, bytes, str, datetime], str]
+
+class TokenAction(Protocol):
+    """What a link's POST does with its token, in the list of `edition`; returns the address."""
+
+    def __call__(
+        self, store: Store, secret: bytes, token: str, now: datetime, *, edition: str = ""
+    ) -> str: ...
+
+
 TOKEN_PAGE = {"referrer-policy": "no-referrer", "cache-control": "no-store"}
 ONE_CLICK = "One-Click"
 
@@ -158,7 +171,8 @@ async def _link_shown(request: Request, page: _LinkPage) -> Response:
     web = web_context(request)
     token = request.query_params.get("token", "")
     try:
-        address, _ = read_token(web.secret, token, page.purpose, web.clock())
+        signer = _signer(web.config, web.secret, token)
+        address, _ = read_token(web.secret, token, page.purpose, web.clock(), edition=signer)
     except TokenError as exc:
         return await _token_refused(request, page.asking, exc)
     return await _link_page(request, page, address, token)
@@ -167,7 +181,7 @@ async def _link_shown(request: Request, page: _LinkPage) -> Response:
 async def _link_used(request: Request, page: _LinkPage, token: str) -> Response:
     web = web_context(request)
     try:
-        address = await run_in_threadpool(_with_store, web.config, page.act, web.secret, token, web.clock())
+        address = await run_in_threadpool(_with_store, web.config, page, web.secret, token, web.clock())
     except TokenError as exc:
         return await _token_refused(request, page.asking, exc)
     return await _link_page(request, page, address, "")
@@ -198,6 +212,14 @@ async def _token_refused(request: Request, title: str, exc: TokenError) -> Respo
     )
 
 
+def _signer(config: Config, secret: bytes, token: str) -> str:
+    """The edition whose key a token is read with: on an edition's pages its own; at the top of
+    a file with editions, the one it was signed for ("": none, a token of before their keys)."""
+    return (
+        signed_for(secret, token, [e.edition for e in config.editions]) if config.several else config.edition
+    )
+
+
 def _closed(config: Config, smtp: SmtpSettings | None) -> str:
     """Why this server cannot take subscriptions ("" when it can)."""
     if not config.web_url:
@@ -215,19 +237,46 @@ def _request(config: Config, smtp: SmtpSettings | None, secret: bytes, address: 
         store.close()
 
 
-def _with_store(config: Config, action: TokenAction, secret: bytes, token: str, now: datetime) -> str:
+def _with_store(config: Config, page: _LinkPage, secret: bytes, token: str, now: datetime) -> str:
+    if config.several:
+        return _at_the_top(config, page, secret, token, now)
     store = Store(config.state_dir, config.database)
     try:
-        return action(store, secret, token, now)
+        return page.act(store, secret, token, now, edition=config.edition)
     finally:
         store.close()
 
 
-ROUTES: list[BaseRoute] = [
-    Route(SUBSCRIBE_PATH, subscribe_page, methods=["GET", "HEAD"]),
-    Route(SUBSCRIBE_PATH, subscribe, methods=["POST"]),
+def _at_the_top(config: Config, page: _LinkPage, secret: bytes, token: str, now: datetime) -> str:
+    """A link that names no edition (mailed before editions had their own pages) acts in the
+    edition its token was signed for; a token of no edition's (signed before editions had keys
+    of their own) in each edition whose list has its address. TokenError as one edition says it."""
+    signer = _signer(config, secret, token)
+    address, _ = read_token(secret, token, page.purpose, now, edition=signer)
+    refused: TokenError | None = None
+    done = ""
+    for edition in [config.for_edition(signer)] if signer else config.editions:
+        store = Store(edition.state_dir, edition.database)
+        try:
+            if store.subscriber(address) is not None:
+                done = page.act(store, secret, token, now, edition=signer)
+        except TokenError as exc:  # a confirmation for another edition's request
+            refused = exc
+        finally:
+            store.close()
+    if done or page.purpose == "unsubscribe":  # on no list: nothing is sent to it, as asked
+        return done or address
+    raise refused or TokenError("expired", "This link is no longer valid: subscribe again to get a new one.")
+
+
+TOKEN_ROUTES: list[BaseRoute] = [  # with editions at the top too, for the links that name none
     Route(CONFIRM_PATH, confirm_page, methods=["GET", "HEAD"]),
     Route(CONFIRM_PATH, confirm, methods=["POST"]),
     Route(UNSUBSCRIBE_PATH, unsubscribe_page, methods=["GET", "HEAD"]),
     Route(UNSUBSCRIBE_PATH, unsubscribe_post, methods=["POST"]),
+]
+ROUTES: list[BaseRoute] = [
+    Route(SUBSCRIBE_PATH, subscribe_page, methods=["GET", "HEAD"]),
+    Route(SUBSCRIBE_PATH, subscribe, methods=["POST"]),
+    *TOKEN_ROUTES,
 ]

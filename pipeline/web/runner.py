@@ -1,5 +1,6 @@
 """Run now: a run of the current slot in a background thread, as `brief run` makes it, with its
-progress recorded stage by stage for the page that watches it.
+progress recorded stage by stage for the page that watches it. With editions, as `brief run
+--edition ID` makes one edition's brief, or `brief run` every edition's (the feeds read once).
 
 One run at a time, whoever starts it: `start` refuses while this app's run is going or while
 any process holds the run lock (`brief run` in a shell, the scheduler); a run that loses the
@@ -12,14 +13,19 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, BusyError, StoppedError
 from pipeline.operate.lock import RunLock
 from pipeline.operate.schedule import current_slot, slot_id
+from pipeline.publish.tokens import edition_path
+
+if TYPE_CHECKING:
+    from pipeline.run import SlotOutcome
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +46,14 @@ class Job:
     id: str
     slot: str
     started: datetime
+    edition: str = ""  # the edition it makes; "" for the brief of a file without editions, or all
     state: str = "running"  # running, done, failed, refused
     stages: list[Stage] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)  # what `brief run` would print at the end
     error: str = ""
     hint: str = ""
-    brief_path: str = ""  # the brief's page, relative to the archive
+    brief_path: str = ""  # the brief's page in the app ("/2026/11/24/1500/", "/e/coast/2026/...")
     finished: datetime | None = None
 
     @property
@@ -89,9 +96,9 @@ class RunNow:
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
 
-    def start(self) -> Job:
-        """Start a run of the current slot; BusyError while a run is going, here or elsewhere
-        (BriefError while the server stops)."""
+    def start(self, edition: str = "") -> Job:
+        """Start a run of the current slot (with editions: of `edition`'s, or of every one's);
+        BusyError while a run is going, here or elsewhere (BriefError while the server stops)."""
         with self._lock:
             if self._stopping.is_set():
                 raise BriefError("the server is stopping", hint="start it again, then run")
@@ -102,11 +109,7 @@ class RunNow:
             if holder is not None:
                 raise BusyError(holder)
             now = self.clock()
-            job = Job(
-                id=secrets.token_urlsafe(8),
-                slot=slot_id(current_slot(now, self.config.schedule)),
-                started=now,
-            )
+            job = Job(secrets.token_urlsafe(8), _slots(self.config, edition, now), now, edition)
             self._jobs[job.id] = job
             while len(self._jobs) > KEPT:
                 del self._jobs[next(iter(self._jobs))]
@@ -119,9 +122,15 @@ class RunNow:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def latest(self) -> Job | None:
+    def latest(self, edition: str = "") -> Job | None:
+        """The last run started that made `edition` (every edition's runs among them)."""
         with self._lock:
-            return next(reversed(self._jobs.values()), None)
+            return next((j for j in reversed(self._jobs.values()) if j.edition in ("", edition)), None)
+
+    def latest_shown(self, edition: str = "") -> Job | None:
+        """A snapshot of `latest(edition)`, for a page to show."""
+        latest = self.latest(edition)
+        return self.snapshot(latest) if latest else None
 
     def snapshot(self, job: Job) -> Job:
         """A copy of the job that its thread does not change while a page renders it."""
@@ -130,6 +139,7 @@ class RunNow:
                 id=job.id,
                 slot=job.slot,
                 started=job.started,
+                edition=job.edition,
                 state=job.state,
                 stages=[Stage(s.name, s.total, s.done) for s in job.stages],
                 notes=list(job.notes),
@@ -155,17 +165,30 @@ class RunNow:
         self.wait()
 
     def _run(self, job: Job) -> None:
-        from pipeline.run import RunOptions, run_slot
+        from pipeline.run import RunOptions, run_editions, run_slot
         from pipeline.understand.llm import llm_from_env
 
         progress = _Recorder(job, self._lock)
+        config = self.config
         try:
-            slot = current_slot(job.started, self.config.schedule)
             options = RunOptions(llm=llm_from_env(), manual=True, should_stop=self._stopping.is_set)
-            outcome = run_slot(
-                self.config, slot=slot, clock=self.clock, smtp=self.smtp, progress=progress, options=options
-            )
-            said, state, path = _said(outcome.result, self.config)
+            if config.several:  # as `brief run [--edition ID]`: each at its current slot, read once
+                made = run_editions(
+                    config,
+                    [job.edition] if job.edition else [],
+                    clock=self.clock,
+                    smtp=self.smtp,
+                    progress=progress,
+                    options=options,
+                    current=True,
+                )
+                said, state, path = _said_editions(made, config)
+            else:
+                slot = current_slot(job.started, config.schedule)
+                outcome = run_slot(
+                    config, slot=slot, clock=self.clock, smtp=self.smtp, progress=progress, options=options
+                )
+                said, state, path = _said(outcome.result, config)
         except BusyError as exc:
             said, state, path = [], "refused", ""
             self._end(job, state, said, path, str(exc), exc.hint or "")
@@ -192,6 +215,26 @@ class RunNow:
             job.error, job.hint, job.finished = error, hint, self.clock()
 
 
+def _slots(config: Config, edition: str, now: datetime) -> str:
+    """The slot a run makes ("2026-11-24T1500Z"); with editions, each one's ("coast
+    2026-11-24T1500Z, valley 2026-11-24T1200Z")."""
+    if not config.several:
+        return slot_id(current_slot(now, config.schedule))
+    chosen = [config.for_edition(edition)] if edition else config.editions
+    return ", ".join(f"{e.edition} {slot_id(current_slot(now, e.schedule))}" for e in chosen)
+
+
+def _said_editions(made: Mapping[str, SlotOutcome], config: Config) -> tuple[list[str], str, str]:
+    """`_said` of each edition's run, each line saying whose; the brief's page when one was made."""
+    lines, states, paths = [], [], []
+    for eid, outcome in made.items():
+        said, state, path = _said(outcome.result, config.for_edition(eid))
+        lines += [f"Edition {eid}: {line}" for line in said]
+        states.append(state)
+        paths += [path] if path else []
+    return lines, "failed" if "failed" in states else "done", paths[0] if len(paths) == 1 else ""
+
+
 def _said(result: object, config: Config) -> tuple[list[str], str, str]:
     """What `brief run` prints of a result, the job's end state, and the brief's page."""
     from pipeline.run import RunResult
@@ -199,7 +242,8 @@ def _said(result: object, config: Config) -> tuple[list[str], str, str]:
     if not isinstance(result, RunResult):
         return ["Nothing was made."], "done", ""
     try:
-        path = result.brief_dir.relative_to(config.output_dir).as_posix() + "/"
+        folder = result.brief_dir.relative_to(config.output_dir).as_posix()
+        path = f"{edition_path(config)}/{folder}/"
     except ValueError:
         path = ""
     if result.already_delivered:

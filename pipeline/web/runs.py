@@ -1,6 +1,7 @@
 """Run now (admin): start a run of the current slot in the background, and its page, which
 shows the run's stages as they come and its result. Refused, and said, while another run
-holds the lock (this app's, `brief run` in a shell, or the scheduler's)."""
+holds the lock (this app's, `brief run` in a shell, or the scheduler's). With editions, an
+edition's Run now makes its brief; the one at the top, every edition's (as `brief run` does)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ async def run_now(request: Request) -> Response:
     await checked_form(request)
     web = web_context(request)
     try:
-        job = web.runs.start()
+        job = web.runs.start(web.config.edition)
     except BriefError as exc:
         return await render(
             request,
@@ -28,9 +29,9 @@ async def run_now(request: Request) -> Response:
             page_title="A run is in progress",
             error=str(exc),
             hint=exc.hint or "",
-            latest_run=web.runs.latest(),
+            latest_run=web.runs.latest(web.config.edition),
         )
-    return RedirectResponse(f"/run/{job.id}", status_code=303)
+    return RedirectResponse(f"{web.base}/run/{job.id}", status_code=303)
 
 
 @require_admin
@@ -47,12 +48,11 @@ async def run_page(request: Request) -> Response:
 @require_admin
 async def run_form(request: Request) -> Response:
     web = web_context(request)
-    latest = web.runs.latest()
     return await render(
         request,
         "web/run_start.html",
         page_title="Run now",
-        latest_run=web.runs.snapshot(latest) if latest else None,
+        latest_run=web.runs.latest_shown(web.config.edition),
     )
 
 
@@ -61,4 +61,4 @@ ROUTES: list[BaseRoute] = [
     Route("/run", run_now, methods=["POST"]),
     Route("/run/{job}", run_page, methods=["GET", "HEAD"]),
 ]
-NAV = [NavItem("Run now", "/run", admin=True)]
+NAV = [NavItem("Run now", "/run", admin=True, of="both")]

@@ -17,7 +17,8 @@ nothing else:
 hand edit) is seen by the next request, and by Run now.
 
 Templates get `csrf_field` (the hidden input to put in every form), `is_admin`, `live` (the
-pipeline's live line), `nav`, `title` and `schedule`; every value is autoescaped.
+pipeline's live line), `nav`, `title`, `schedule` and `base`, what the page's own links start
+with ("", or on an edition's pages its prefix "/e/<id>"); every value is autoescaped.
 """
 
 from __future__ import annotations
@@ -167,14 +168,18 @@ def page_context(request: Request) -> dict[str, Any]:
     """What every template gets (call it from a worker thread: it reads the state database)."""
     web = web_context(request)
     admin = is_admin(request)
+    several = bool(web.base) or web.config.several
+    shown = (n.shown(several, web.base) for n in web.nav if admin or not n.admin)
     return {
-        "root": "/",
+        "root": web.base + "/",
+        "base": web.base,  # what the pages' own links start with: "" or an edition's "/e/<id>"
+        "several": several,  # the file has editions: the pages link the list of them
         "title": web.config.title,
         "schedule": " and ".join(f"{t:%H:%M}" for t in web.config.schedule),
         "live": live_line(web.config, web.clock()),
         "is_admin": admin,
         "admin_enabled": web.admin is not None,
-        "nav": [n for n in web.nav if admin or not n.admin],
+        "nav": [n for n in shown if n is not None],
         "path": request.url.path,
         "csrf_field": csrf_field(request),
     }

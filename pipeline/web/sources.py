@@ -3,6 +3,9 @@
 Feeds: the list, add one by its site's address (feed discovery), remove one, import an OPML
 file, export them as OPML. Threads: the configured threads (edit the title, description and
 names; mute, unmute) and the emerging stories of the last brief (follow one as a thread; mute).
+With editions, the Feeds page is the file's (`feeds:`, at the top) and each edition has its
+Threads page, which shows its threads and stories without changing them (they are under its
+entry of `editions:`, which the pages do not write yet).
 
 Every change goes through `pipeline.curate` / `pipeline.config_edit`, so it is written to
 sources.yaml by the README's one rule (and the app reads the file again, Run now included:
@@ -34,6 +37,7 @@ from pipeline.web.security import checked_form, render, require_admin, web_conte
 
 MAX_FIELD = 2000  # characters of a description; more is not a description
 SAID = "sources_said"  # the session's key for what the last change did, shown once
+EDITION_THREADS = "An edition's threads are changed in sources.yaml by hand, under its entry of editions:."
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,8 @@ async def _changed(
     again with why not (409 when the file was edited since the page showed it), or with the
     feeds a site offers to choose from."""
     web = web_context(request)
+    if web.base:  # config_edit writes `threads:` and `brief.muted`, none of an edition's
+        return await page(request, error=EDITION_THREADS, status_code=400)
 
     def made() -> str:
         return change(web.config).said
@@ -257,10 +263,15 @@ ROUTES: list[BaseRoute] = [
     Route("/admin/threads/mute", mute, methods=["POST"]),
     Route("/admin/threads/unmute", unmute, methods=["POST"]),
     Route("/admin/threads/edit", edit, methods=["POST"]),
+]
+FILE_ROUTES: list[BaseRoute] = [  # `feeds:` is the whole file's: at the top with editions too
     Route("/admin/feeds", feeds_page, methods=["GET", "HEAD"]),
     Route("/admin/feeds/add", add_feed, methods=["POST"]),
     Route("/admin/feeds/remove", remove_feed, methods=["POST"]),
     Route("/admin/feeds/import", import_opml, methods=["POST"]),
     Route("/admin/feeds.opml", export_opml, methods=["GET", "HEAD"]),
 ]
-NAV = [NavItem("Threads", "/admin/threads", admin=True), NavItem("Feeds", "/admin/feeds", admin=True)]
+NAV = [
+    NavItem("Threads", "/admin/threads", admin=True),
+    NavItem("Feeds", "/admin/feeds", admin=True, of="file"),
+]

@@ -17,15 +17,14 @@ async def status(request: Request) -> Response:
     web = web_context(request)
     now = web.clock()
     found = await run_in_threadpool(live, web.config, now, admin=is_admin(request))
-    latest = web.runs.latest()
     return await render(
         request,
         "web/status.html",
         page_title="Status",
         status=found,
-        latest_run=web.runs.snapshot(latest) if latest else None,
+        latest_run=web.runs.latest_shown(web.config.edition),
     )
 
 
 ROUTES: list[BaseRoute] = [Route("/status", status, methods=["GET", "HEAD"])]
-NAV = [NavItem("Archive", "/"), NavItem("Status", "/status")]
+NAV = [NavItem("Archive", "/", of="both"), NavItem("Status", "/status")]

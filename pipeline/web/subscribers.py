@@ -1,7 +1,8 @@
 """The subscribers (admin): the list with each one's status, add one, remove one. Kept in the
 state database (pipeline/store/subscribers.py), as `delivery.to` seeds them. A subscriber
 removed here is `unsubscribed`, so the file never makes them active again; one who left is not
-made active by the admin either (only their own confirmed request does that)."""
+made active by the admin either (only their own confirmed request does that). With editions,
+each edition's page is its own list (`/e/<id>/admin/subscribers`)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ async def add(request: Request) -> Response:
         )
     had = await run_in_threadpool(_add, web.config, address, name, web.clock())
     said = "added" if had in (None, SubscriberStatus.PENDING) else str(had)
-    return RedirectResponse(f"/admin/subscribers?said={said}", status_code=303)
+    return RedirectResponse(f"{web.base}/admin/subscribers?said={said}", status_code=303)
 
 
 @require_admin
@@ -76,7 +77,8 @@ async def remove(request: Request) -> Response:
     web = web_context(request)
     address = str(form.get("address", "")).strip()
     found = await run_in_threadpool(_remove, web.config, address, web.clock())
-    return RedirectResponse(f"/admin/subscribers?said={'removed' if found else 'unknown'}", status_code=303)
+    said = "removed" if found else "unknown"
+    return RedirectResponse(f"{web.base}/admin/subscribers?said={said}", status_code=303)
 
 
 _SAID = {
