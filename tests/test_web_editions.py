@@ -186,6 +186,21 @@ def test_each_edition_has_its_own_status(client: TestClient) -> None:
     assert "Status · Coast Brief" in coast and '<a href="/">All editions</a>' in coast
 
 
+def test_every_atom_feed_a_page_points_to_is_there(client: TestClient) -> None:
+    """The top pages have no brief of their own: they point feed readers to each edition's."""
+    links = re.compile(r'<link rel="alternate" type="application/atom\+xml" title="([^"]*)" href="([^"]*)">')
+    home = links.findall(client.get("/").text)
+    assert home == [
+        ("Coast Brief (Atom)", "/e/coast/feed.xml"),
+        ("Valley Brief (Atom)", "/e/valley/feed.xml"),
+    ]
+    assert links.findall(client.get("/e/valley/status").text) == [("All briefs (Atom)", "/e/valley/feed.xml")]
+    for _, href in home:
+        feed = client.get(href)
+        assert feed.status_code == 200 and feed.text.lstrip().startswith("<?xml") and "<feed" in feed.text
+    assert "2026-11-09" in client.get("/e/coast/feed.xml").text
+
+
 @pytest.mark.parametrize(
     "path", ["/e/nowhere/", "/e/nowhere/status", "/e/nowhere/admin/subscribers", "/nowhere/", "/e/"]
 )

@@ -37,7 +37,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from pipeline.config import Config
 from pipeline.publish.render import make_environments
+from pipeline.publish.tokens import edition_path
 from pipeline.web.context import NavItem, WebContext, web_context
 from pipeline.web.guards import SlidingWindow, client_key, safe_next
 from pipeline.web.live import live_line
@@ -172,6 +174,7 @@ def page_context(request: Request) -> dict[str, Any]:
     shown = (n.shown(several, web.base) for n in web.nav if admin or not n.admin)
     return {
         "root": web.base + "/",
+        "feeds": _atom_feeds(web.config, web.base),
         "base": web.base,  # what the pages' own links start with: "" or an edition's "/e/<id>"
         "several": several,  # the file has editions: the pages link the list of them
         "title": web.config.title,
@@ -183,6 +186,14 @@ def page_context(request: Request) -> dict[str, Any]:
         "path": request.url.path,
         "csrf_field": csrf_field(request),
     }
+
+
+def _atom_feeds(config: Config, base: str) -> list[tuple[str, str]]:
+    """The Atom feeds a page points feed readers to: its brief's, or, on the top pages of a
+    file with editions (which have no brief of their own), every edition's."""
+    if base or not config.several:
+        return [("All briefs (Atom)", f"{base}/feed.xml")]
+    return [(f"{e.title} (Atom)", f"{edition_path(e)}/feed.xml") for e in config.editions]
 
 
 async def render(
