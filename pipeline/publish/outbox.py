@@ -33,6 +33,7 @@ from email import message_from_bytes
 from email.policy import SMTP
 from email.utils import getaddresses
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import DeliveryError
@@ -79,9 +80,10 @@ def deliver_brief(
     *,
     send: bool = True,
     policy: SendPolicy = SendPolicy(),
+    sender: Sender | None = None,
 ) -> Delivery:
     """Send the slot's message, recorded before (`record_built`, or an earlier run's), or say
-    why not; the slot follows the result."""
+    why not; the slot follows the result. `sender`: who sends it (this process by default)."""
     if not send:  # recorded as held already: a kill now cannot make resuming send a preview
         return Delivery(message_id, str(eml), False, "not sent (--no-send)")
     seed_subscribers(store, config, now)
@@ -92,7 +94,7 @@ def deliver_brief(
         if smtp is not None:
             why = "no active subscribers (delivery.to)"
         return Delivery(message_id, str(eml), False, f"{why}; message written")
-    return _send(store, brief_id, eml, message_id, config, smtp, now, policy)
+    return (sender or _send)(store, brief_id, eml, message_id, config, smtp, now, policy)
 
 
 def seed_subscribers(store: Store, config: Config, now: datetime) -> int:
@@ -211,6 +213,23 @@ def _gone(store: Store, record: DeliveryRecord, now: datetime) -> str:
     return error
 
 
+class Sender(Protocol):
+    """What sends a slot's recorded message to its subscribers and says how it went: this
+    process (`_send`), or `brief worker`s in queue mode (`pipeline.publish.queued`)."""
+
+    def __call__(
+        self,
+        store: Store,
+        brief_id: str,
+        eml: Path,
+        message_id: str,
+        config: Config,
+        smtp: SmtpSettings,
+        now: datetime,
+        policy: SendPolicy,
+    ) -> Delivery: ...
+
+
 def _send(
     store: Store,
     brief_id: str,
@@ -224,9 +243,21 @@ def _send(
     """Send the slot's message to each of its recipients not served yet, over one connection,
     in rounds: after a round that left some refused for now, the next of the policy's pauses,
     then those again. The recipients are the active subscribers when the slot is first sent."""
-    raw = eml.read_bytes()
+    refused = begin_sending(store, brief_id, eml, message_id, config, now)
+    if refused is not None:
+        return refused
+    broken = send_waiting(store, brief_id, eml.read_bytes(), config, smtp, now, policy)
+    return finish_sending(store, brief_id, eml, message_id, config, smtp, now, broken)
+
+
+def begin_sending(
+    store: Store, brief_id: str, eml: Path, message_id: str, config: Config, now: datetime
+) -> Delivery | None:
+    """Mark the slot's message as being sent, its recipients (the active subscribers, when it
+    is first sent) recorded; None when it can be sent, or the Delivery that says why not (its
+    links cannot be signed here)."""
     try:
-        token_of = subscriber_tokens(raw, config.edition)
+        subscriber_tokens(eml.read_bytes(), config.edition)
     except DeliveryError as exc:
         # no secret here (a shell without the service's environment): the service's next start
         # sends it, to those not served yet; a message whose links cannot be made anyone's: failed
@@ -241,6 +272,22 @@ def _send(
         settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, attempt=True)
         if not store.recipients(brief_id):
             store.add_recipients(brief_id, store.subscribers(SubscriberStatus.ACTIVE), now)
+    return None
+
+
+def send_waiting(
+    store: Store,
+    brief_id: str,
+    raw: bytes,
+    config: Config,
+    smtp: SmtpSettings,
+    now: datetime,
+    policy: SendPolicy,
+) -> DeliveryError | None:
+    """Send the message `raw` to each recipient still waiting that no other process holds, in
+    rounds with the policy's pauses between them; what broke the connection, if so. The slot's
+    state is `finish_sending`'s to say."""
+    token_of = subscriber_tokens(raw, config.edition)
     delays = policy.delays
     if delays is None:
         delays = tuple(float(config.retry_pause * k) for k in RETRY_FACTORS)
@@ -257,7 +304,7 @@ def _send(
         settle(store, brief_id, DeliveryState.SENDING, SlotState.SENDING, now, error=note)
         policy.tell(f"waiting to send brief {brief_id}: {note}")
         policy.sleep(delay)
-    return _settle_round(store, brief_id, eml, message_id, config, smtp, now, broken)
+    return broken
 
 
 WAITING = (RecipientState.PENDING, RecipientState.DEFERRED)
@@ -343,7 +390,7 @@ def _still_subscribed(store: Store, address: str) -> bool:
     return found is not None and found.status == SubscriberStatus.ACTIVE
 
 
-def _settle_round(
+def finish_sending(
     store: Store,
     brief_id: str,
     eml: Path,
