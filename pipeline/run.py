@@ -15,6 +15,7 @@ what is pending.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -70,6 +71,8 @@ from pipeline.understand.once import each_once, top_of_brief
 from pipeline.understand.rank import others, rank_threads
 from pipeline.understand.summarize import summarize_thread
 from pipeline.understand.threads import TUNING, assign_threads
+
+log = logging.getLogger(__name__)
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
@@ -279,7 +282,10 @@ def _read_shared(
             recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
             read, pages_failed, kept = read_articles(ctx, entries, recent, _reader(config))
         except BaseException as exc:
-            store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=str(exc) or type(exc).__name__)
+            try:
+                store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=str(exc) or type(exc).__name__)
+            except BriefError as lost:  # the state itself failed: the reading's own error is said
+                log.warning("the reading's end could not be recorded: %s", lost)
             raise
         store.finish_run(run_id, clock(), RunStatus.DONE, {"pages": read, "kept": kept})
         return Reading(
@@ -412,14 +418,12 @@ def run_brief(
         try:
             result = _run(ctx, slot, smtp, options, nonce)
         except StoppedError as exc:
-            store.finish_run(run_id, clock(), RunStatus.STOPPED, {}, error=str(exc))
-            store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
+            _record_end(store, run_id, sid, clock(), str(exc), stopped=True)
             raise
         except BaseException as exc:
             said = storage_fault(config, exc) if isinstance(exc, OSError) else None
             error = str(said or exc) or type(exc).__name__
-            store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
-            store.set_slot(sid, SlotState.FAILED, clock(), error=error)
+            _record_end(store, run_id, sid, clock(), error)
             if said is not None:
                 raise said from exc
             raise
@@ -540,6 +544,19 @@ def _run(
     if delivery.failed:
         ctx.progress.note(delivery.detail)
     return RunResult(sid, folder, stats, delivery, tuple(d.thread_id for d in digests), tuple(feed_errors))
+
+
+def _record_end(
+    store: Store, run_id: int, sid: str, when: datetime, error: str, stopped: bool = False
+) -> None:
+    """Record that the run failed (or was stopped) with `error`, as far as the state can take it:
+    when the state itself is what failed (the database went away mid-run), the run's own error
+    is the one to say, and the slot, left `running`, is made by the next run."""
+    try:
+        store.finish_run(run_id, when, RunStatus.STOPPED if stopped else RunStatus.FAILED, {}, error=error)
+        store.set_slot(sid, SlotState.INTERRUPTED if stopped else SlotState.FAILED, when, error=error)
+    except BriefError as lost:
+        log.warning("the run's end could not be recorded: %s", lost)
 
 
 def _nothing_read(config: Config, feed_errors: Sequence[tuple[str, str]]) -> NothingToDoError:

@@ -9,8 +9,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -24,6 +23,7 @@ from conftest import (
     article_page,
     brief_cli,
     brief_process,
+    brief_workers,
     rss_feed,
     rss_item,
     story_item,
@@ -63,29 +63,12 @@ def demo_briefs(server: CorpusServer, smtp: SmtpSettings, sources: Path) -> list
     return made
 
 
-@contextmanager
-def workers(sources: Path, count: int) -> Iterator[list[subprocess.Popen[str]]]:
-    started = [brief_process("worker", "--config", str(sources), "--concurrency", "4") for _ in range(count)]
-    try:
-        yield started
-    finally:
-        for worker in started:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in started:
-            try:
-                worker.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.communicate()
-
-
 def test_two_workers_make_the_same_briefs_as_one_process_on_sqlite(postgres_url: str, tmp_path: Path) -> None:
     with serve_corpus(slot_clock(parse_slot(DEMO_SLOTS[0]))) as server, smtp_sink() as sink:
         smtp = SmtpSettings("127.0.0.1", sink.port, None, None, "none")
         on_sqlite = demo_briefs(server, smtp, demo_folder(server, tmp_path / "sqlite", None, False))
         sources = demo_folder(server, tmp_path / "queue", postgres_url, True)
-        with workers(sources, 2) as started:
+        with brief_workers(sources, 2) as started:
             on_queue = demo_briefs(server, smtp, sources)
             assert all(w.poll() is None for w in started), "a worker stopped during the runs"
 
@@ -225,7 +208,7 @@ def test_a_job_carries_plain_json_and_a_pickle_in_the_queue_is_never_loaded(
 ) -> None:
     publish_stories(site, ("dredging", "ferry"))
     sources = queue_sources(tmp_path, site, postgres_url)
-    with workers(sources, 1):
+    with brief_workers(sources, 1):
         result = run_brief(load_config(sources), slot=AT_1500, clock=lambda: AT_1500)
         # a job as the first queue mode made it: its entry a pickle, which here would leave a file
         marker = tmp_path / "unpickled"
@@ -286,7 +269,7 @@ def test_the_per_host_limit_holds_across_every_worker(
         site.serve(f"/{key}", slow(page))
     sources = queue_sources(tmp_path, site, postgres_url)
     assert load_config(sources).per_host == 2
-    with workers(sources, 3):  # 12 pages at once between them
+    with brief_workers(sources, 3):  # 12 pages at once between them
         result = run_brief(load_config(sources), slot=AT_1500, clock=lambda: AT_1500)
 
     assert result.stats.pages_fetched == len(keys)
@@ -329,7 +312,7 @@ def test_a_host_that_asks_the_workers_to_wait_is_read_when_it_said(
             "brief:\n", f"brief:\n  database: {postgres_url}\n  queue: true\n", 1
         )
     )
-    with workers(sources, 1):
+    with brief_workers(sources, 1):
         result = run_brief(load_config(sources), slot=AT_1500, clock=lambda: AT_1500)
 
     assert result.stats.pages_failed == 0 and set(fetched) == {f"/{k}" for k in keys}
@@ -363,7 +346,7 @@ def test_pages_the_workers_do_not_read_in_time_are_named_and_read_by_the_next_ru
     assert config.queue_wait == 3
     progress = Recorded()
     at_2100 = AT_1500.replace(hour=21)
-    with workers(sources, 1):
+    with brief_workers(sources, 1):
         try:
             first = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, progress=progress)
         finally:

@@ -17,6 +17,9 @@ from the store), its publisher and the time its run stops waiting. Nothing is pi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import signal
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -36,6 +39,8 @@ try:
     import procrastinate
 except ImportError:  # the optional extra: a single machine never needs it
     procrastinate = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 
 QUEUE = "pages"
 POLL = 0.2  # seconds between two looks at the jobs left
@@ -139,17 +144,51 @@ def _add_tasks(app: Any, engine: Any) -> None:
 
 def run_worker(config: Config, concurrency: int, stalled_after: float = STALLED_AFTER) -> None:
     """Run a worker until SIGINT or SIGTERM: it reads pages for every run that defers them. A
-    worker silent for `stalled_after` seconds is taken for dead, and its jobs tried again."""
+    worker silent for `stalled_after` seconds is taken for dead, and its jobs tried again.
+
+    A worker outlives its database: when the server goes away (stopped, restarted, out of
+    reach), Procrastinate's worker ends; this one says so, waits `RECONNECT` seconds and starts
+    it again, until the server is back. The jobs it held are tried again as stalled."""
     app = queue_app(config)
-    with app.open():
-        app.run_worker(
-            queues=[QUEUE],
-            concurrency=concurrency,
-            additional_context={"config": config, "stalled_after": stalled_after},
-            stalled_worker_timeout=stalled_after,
-            update_heartbeat_interval=stalled_after / 3,
-            fetch_job_polling_interval=LOOK_FOR_JOBS,
-        )
+    asyncio.run(_work(app, config, concurrency, stalled_after))
+
+
+RECONNECT = 2.0  # seconds between a worker's tries to reach its database again
+
+
+async def _work(app: Any, config: Config, concurrency: int, stalled_after: float) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    while not stopping.is_set():
+        try:
+            async with app.open_async():
+                working = asyncio.ensure_future(
+                    app.run_worker_async(
+                        queues=[QUEUE],
+                        concurrency=concurrency,
+                        additional_context={"config": config, "stalled_after": stalled_after},
+                        stalled_worker_timeout=stalled_after,
+                        update_heartbeat_interval=stalled_after / 3,
+                        fetch_job_polling_interval=LOOK_FOR_JOBS,
+                        install_signal_handlers=False,
+                    )
+                )
+                stop = asyncio.ensure_future(stopping.wait())
+                await asyncio.wait({working, stop}, return_when=asyncio.FIRST_COMPLETED)
+                if stop.done():  # a graceful stop: the pages in hand are finished first
+                    working.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await working
+                    return
+                stop.cancel()
+                working.result()  # what ended it, raised
+                log.warning("the worker stopped without being asked to; starting it again")
+        except Exception as exc:  # the database gone: Procrastinate's error, or psycopg's
+            log.warning("the worker lost its database (%s); trying again in %.0f s", exc, RECONNECT)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), RECONNECT)
 
 
 def defer_pages(
