@@ -19,6 +19,7 @@ from conftest import (
     SmtpServer,
     brief_workers,
     free_port,
+    python_process,
     rss_feed,
     story_item,
     write_sources,
@@ -119,3 +120,55 @@ def test_the_database_restarted_while_workers_hold_pages_loses_nothing_and_sends
         assert stored_once(database, site) == {f"/{k}": 1 for k in KEYS}, "every page kept, once"
         assert slot_state(database) == SlotState.DELIVERED
         assert STORIES["ferry"][0] in (made.brief_dir / "email.txt").read_text(encoding="utf-8")
+
+
+# a scheduler's tick on a machine of its own: what `brief schedule` runs every minute
+TICK = (
+    "import sys, datetime; from pipeline.config import load_config, smtp_from_env\n"
+    "from pipeline.errors import BusyError\n"
+    "from pipeline.service import run_due_slots\n"
+    "config = load_config(sys.argv[1]); now = datetime.datetime.fromisoformat(sys.argv[2])\n"
+    "try:\n"
+    "    made = run_due_slots(config, clock=lambda: now, smtp=smtp_from_env())\n"
+    "except BusyError:\n"
+    "    print('busy')\n"
+    "else:\n"
+    "    print('made' if made is not None and made.delivery.sent else 'nothing')\n"
+)
+
+
+def test_two_schedulers_on_two_machines_due_for_one_slot_make_and_send_it_once(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    reached, release = held_news(site, "lighthouse")
+    smtp = make_smtp()
+    readers = [f"reader{i}@karsholm.example" for i in range(3)]
+    machines = []
+    for name in ("machine1", "machine2"):  # each its own folders, the one database
+        (tmp_path / name).mkdir()
+        sources = write_sources(tmp_path / name, [site.url("/feed.xml")], [site.allow()], to=readers)
+        machines.append(in_queue_mode(sources, postgres_url))
+
+    with brief_workers(machines[0], 1):
+        ticks = [python_process("-c", TICK, str(m), AT_1500.isoformat(), env=smtp.env()) for m in machines]
+        assert reached.wait(120), "one scheduler's run is reading the slot's pages"
+        # the other finds the slot's run under way on the other machine and leaves it alone
+        while all(t.poll() is None for t in ticks):
+            threading.Event().wait(0.05)
+        release.set()
+        said = []
+        for tick in ticks:
+            out, err = tick.communicate(timeout=180)
+            assert tick.returncode == 0, out + err
+            said.append(out.strip())
+        later = AT_1500.replace(minute=1).isoformat()  # the next ticks: the slot is done
+        again = [python_process("-c", TICK, str(m), later, env=smtp.env()) for m in machines]
+        said_again = [t.communicate(timeout=180)[0].strip() for t in again]
+
+    assert sorted(said) == ["busy", "made"] and said_again == ["nothing", "nothing"]
+    assert Counter(e for (e,) in smtp.mailbox.envelopes) == Counter(readers), "each subscriber once"
+    assert slot_state(postgres_url) == SlotState.DELIVERED
+    maker = machines[said.index("made")].parent
+    assert len(list((maker / "output").glob("2026/11/10/1500/message.eml"))) == 1
+    other = machines[said.index("busy")].parent
+    assert not list((other / "output").glob("2026/*")), "the other machine made no brief"
