@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -134,6 +135,7 @@ class SlotOutcome:
     resumed: tuple[Delivery, ...] = ()
     result: RunResult | None = None  # None: nothing was due (or the slot was only resent)
     resent: Delivery | None = None
+    error: Exception | None = None  # an edition's failure (`run_editions`): the others went on
 
 
 def run_slot(
@@ -195,39 +197,62 @@ def run_editions(
     under the one run lock: the feeds of the editions with a brief to make are read once, into
     the shared state, then each makes its own brief (its slot, threads, archive and ledger) from
     its feeds' articles. The archive's top page lists the editions. `slot` None: each edition's
-    due slot, or with `current` (a run by hand) each edition's current slot."""
+    due slot, or with `current` (a run by hand) each edition's current slot.
+
+    One edition failing does not stop the others: its error is its outcome's `error` (and its
+    slot is recorded failed in its own ledger, by `run_brief`), said to `progress`, and the next
+    edition is made. A stop request (StoppedError) and the reading's own failure stop them all."""
     options = options or RunOptions()
     chosen = [config.for_edition(e) for e in editions] or list(config.editions)
+    told = progress or QuietProgress()
     outcomes: dict[str, SlotOutcome] = {}
     try:
         with RunLock(config.state_dir, config.database):
             plans = []
             for edition in chosen:
                 at = current_slot(clock(), edition.schedule) if current and slot is None else slot
-                planned = _plan(edition, at, False, clock, smtp, progress, options)
-                if isinstance(planned, SlotOutcome):
-                    outcomes[edition.edition] = planned
-                else:
-                    plans.append((edition, planned))
+                with _edition_failure(edition, outcomes, told):
+                    planned = _plan(edition, at, False, clock, smtp, progress, options)
+                    if isinstance(planned, SlotOutcome):
+                        outcomes[edition.edition] = planned
+                    else:
+                        plans.append((edition, planned))
             if plans:
                 reading = _read_shared(config, [e for e, _ in plans], clock, progress, options)
                 for edition, (resumed, at, planned_options) in plans:
-                    result = run_brief(
-                        edition,
-                        slot=at,
-                        clock=clock,
-                        smtp=smtp,
-                        progress=progress,
-                        options=replace(planned_options, reading=reading),
-                    )
-                    outcomes[edition.edition] = SlotOutcome(resumed, result)
+                    outcomes[edition.edition] = SlotOutcome(resumed)  # until its brief is made
+                    with _edition_failure(edition, outcomes, told):
+                        result = run_brief(
+                            edition,
+                            slot=at,
+                            clock=clock,
+                            smtp=smtp,
+                            progress=progress,
+                            options=replace(planned_options, reading=reading),
+                        )
+                        outcomes[edition.edition] = SlotOutcome(resumed, result)
             archive.write_file(config.output_dir, "index.html", editions_index(config))
     except OSError as exc:
         found = storage_fault(config, exc)
         if found is None:
             raise
         raise found from exc
-    return outcomes
+    return {e.edition: outcomes[e.edition] for e in chosen}
+
+
+@contextmanager
+def _edition_failure(edition: Config, outcomes: dict[str, SlotOutcome], told: Progress) -> Iterator[None]:
+    """An edition's step: what makes it fail becomes its outcome's error, said to `told`."""
+    try:
+        yield
+    except StoppedError:
+        raise
+    except Exception as exc:  # any failure of one edition: the next ones are still made
+        if isinstance(exc, OSError):
+            exc = storage_fault(edition, exc) or exc
+        outcomes[edition.edition] = replace(outcomes.get(edition.edition, SlotOutcome()), error=exc)
+        told.note(f"edition {edition.edition} failed: {exc}")
+        log.error("edition %s failed: %s", edition.edition, exc, exc_info=not isinstance(exc, BriefError))
 
 
 def editions_index(config: Config) -> bytes:
