@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from pipeline.models import Article
+from pipeline.store.articles import article_of, article_row
 from pipeline.store.feeds import FeedStore
 from pipeline.store.postgres import ERRORS, LOCK_SPACE, Connection, store_error
 
@@ -68,7 +67,7 @@ class QueuedPages(FeedStore):
             self.conn.execute_native(
                 "INSERT INTO queued_articles (run_id, entry_index, failed, article) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (run_id, entry_index) DO NOTHING",
-                (run_id, index, failed, json.dumps(_plain(article))),
+                (run_id, index, failed, json.dumps(article_row(article))),
             )
         except ERRORS as exc:
             raise store_error(exc, self.server) from exc
@@ -81,7 +80,7 @@ class QueuedPages(FeedStore):
             ).fetchall()
         except ERRORS as exc:
             raise store_error(exc, self.server) from exc
-        return {int(r[0]): (bool(r[1]), _article(r[2])) for r in rows}
+        return {int(r[0]): (bool(r[1]), article_of(r[2])) for r in rows}
 
     def jobs_left(self, job_ids: Sequence[int]) -> list[int]:
         """Those of these jobs still waiting or running (not done, failed for good or cancelled)."""
@@ -101,38 +100,3 @@ class QueuedPages(FeedStore):
             self.conn.execute_native("DELETE FROM queued_articles WHERE run_id <= %s", (run_id,))
         except ERRORS as exc:
             raise store_error(exc, self.server) from exc
-
-
-def _plain(article: Article) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "url": article.url,
-        "canonical_url": article.canonical_url,
-        "source": article.source,
-        "title": article.title,
-        "text": article.text,
-        "published": article.published.isoformat() if article.published else None,
-        "author": article.author,
-        "extracted": article.extracted,
-        "found_at": [list(pair) for pair in article.found_at],
-        "date_note": article.date_note,
-    }
-
-
-def _article(data: Any) -> Article:
-    """An article from its JSON (psycopg gives JSONB as Python values already)."""
-    value = json.loads(data) if isinstance(data, str | bytes) else data
-    published = value["published"]
-    return Article(
-        id=str(value["id"]),
-        url=str(value["url"]),
-        canonical_url=str(value["canonical_url"]),
-        source=str(value["source"]),
-        title=str(value["title"]),
-        text=str(value["text"]),
-        published=datetime.fromisoformat(published) if published else None,
-        author=str(value["author"]),
-        extracted=bool(value["extracted"]),
-        found_at=tuple((str(p), str(u)) for p, u in value["found_at"]),
-        date_note=str(value["date_note"]),
-    )
