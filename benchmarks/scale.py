@@ -20,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -129,17 +129,17 @@ def _workers(report: Report, database: str, tmp: Path) -> None:
     try:
         for count in (1, 2, 4):
             run_id = 1000 + count
+            feed = f"http://{host}/feed.xml"
             entries = [
-                FeedEntry(
-                    f"http://{host}/feed.xml", f"e{i}", f"http://{host}/p/{count}/{i}", f"Page {i}", "", None
-                )
+                FeedEntry(feed, f"{count}-{i}", f"http://{host}/p/{count}/{i}", f"Page {i}", "", None)
                 for i in range(pages)
             ]
+            stored.record_feed_success(feed, "Scale", datetime.now(UTC), None, entries)  # what a worker reads
             workers = [_worker(sources, 1) for _ in range(count)]
             time.sleep(3)  # the workers start (Python, trafilatura) before the clock does
             started = time.monotonic()
             with app.open():
-                defer_pages(app, config, run_id, entries)
+                defer_pages(app, config, run_id, entries, datetime.now(UTC) + timedelta(hours=1))
             while len(stored.taken(run_id)) < pages and time.monotonic() - started < 1800:
                 time.sleep(0.2)
             rates[count] = len(stored.taken(run_id)) / (time.monotonic() - started)

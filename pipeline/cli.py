@@ -149,18 +149,23 @@ def run(
             )
         finally:
             progress.close()
-        failed = False
+        code = 0
         for eid, out in outcomes.items():
             click.echo(f"Edition {eid}:")
+            if out.error is not None:
+                hint = getattr(out.error, "hint", None)
+                click.echo(f"  failed: {out.error}" + (f"\n  hint: {hint}" if hint else ""))
+                code = max(code, getattr(out.error, "exit_code", 1))
+                continue
             if out.result is None:
                 click.echo("  nothing due")
                 continue
             try:
                 _said_run(out.result, slot, no_send)
             except click.exceptions.Exit:
-                failed = True
-        if failed:
-            raise click.exceptions.Exit(2)
+                code = max(code, 2)
+        if code:
+            raise click.exceptions.Exit(code)
         return
     config = config.for_edition(edition)
     when = _scheduled(_slot(slot), config, now) if slot else current_slot(now, config.schedule)

@@ -67,6 +67,7 @@ class Config:
     state_dir: Path
     database: str = field(repr=False)  # "" for SQLite in state_dir; may hold a password (env)
     queue: bool  # pages read by `brief worker` processes (needs `database`)
+    queue_wait: int  # seconds a run waits for the workers to read its pages
     max_threads: int
     min_free_mb: int
     mail_to: tuple[str, ...]
@@ -239,6 +240,7 @@ def parse_config(text: str, path: Path) -> Config:
         state_dir=state_dir,
         database=database,
         queue=queue,
+        queue_wait=brief.integer("queue_wait"),
         unchanged_threads=brief.choice("unchanged_threads"),
         archive_url=_folder_url(brief, "archive_url", "the address readers open the archive at"),
         max_threads=brief.integer("max_threads"),

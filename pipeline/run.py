@@ -15,9 +15,11 @@ what is pending.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -70,6 +72,8 @@ from pipeline.understand.once import each_once, top_of_brief
 from pipeline.understand.rank import others, rank_threads
 from pipeline.understand.summarize import summarize_thread
 from pipeline.understand.threads import TUNING, assign_threads
+
+log = logging.getLogger(__name__)
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
@@ -131,6 +135,7 @@ class SlotOutcome:
     resumed: tuple[Delivery, ...] = ()
     result: RunResult | None = None  # None: nothing was due (or the slot was only resent)
     resent: Delivery | None = None
+    error: Exception | None = None  # an edition's failure (`run_editions`): the others went on
 
 
 def run_slot(
@@ -192,39 +197,62 @@ def run_editions(
     under the one run lock: the feeds of the editions with a brief to make are read once, into
     the shared state, then each makes its own brief (its slot, threads, archive and ledger) from
     its feeds' articles. The archive's top page lists the editions. `slot` None: each edition's
-    due slot, or with `current` (a run by hand) each edition's current slot."""
+    due slot, or with `current` (a run by hand) each edition's current slot.
+
+    One edition failing does not stop the others: its error is its outcome's `error` (and its
+    slot is recorded failed in its own ledger, by `run_brief`), said to `progress`, and the next
+    edition is made. A stop request (StoppedError) and the reading's own failure stop them all."""
     options = options or RunOptions()
     chosen = [config.for_edition(e) for e in editions] or list(config.editions)
+    told = progress or QuietProgress()
     outcomes: dict[str, SlotOutcome] = {}
     try:
         with RunLock(config.state_dir, config.database):
             plans = []
             for edition in chosen:
                 at = current_slot(clock(), edition.schedule) if current and slot is None else slot
-                planned = _plan(edition, at, False, clock, smtp, progress, options)
-                if isinstance(planned, SlotOutcome):
-                    outcomes[edition.edition] = planned
-                else:
-                    plans.append((edition, planned))
+                with _edition_failure(edition, outcomes, told):
+                    planned = _plan(edition, at, False, clock, smtp, progress, options)
+                    if isinstance(planned, SlotOutcome):
+                        outcomes[edition.edition] = planned
+                    else:
+                        plans.append((edition, planned))
             if plans:
                 reading = _read_shared(config, [e for e, _ in plans], clock, progress, options)
                 for edition, (resumed, at, planned_options) in plans:
-                    result = run_brief(
-                        edition,
-                        slot=at,
-                        clock=clock,
-                        smtp=smtp,
-                        progress=progress,
-                        options=replace(planned_options, reading=reading),
-                    )
-                    outcomes[edition.edition] = SlotOutcome(resumed, result)
+                    outcomes[edition.edition] = SlotOutcome(resumed)  # until its brief is made
+                    with _edition_failure(edition, outcomes, told):
+                        result = run_brief(
+                            edition,
+                            slot=at,
+                            clock=clock,
+                            smtp=smtp,
+                            progress=progress,
+                            options=replace(planned_options, reading=reading),
+                        )
+                        outcomes[edition.edition] = SlotOutcome(resumed, result)
             archive.write_file(config.output_dir, "index.html", editions_index(config))
     except OSError as exc:
         found = storage_fault(config, exc)
         if found is None:
             raise
         raise found from exc
-    return outcomes
+    return {e.edition: outcomes[e.edition] for e in chosen}
+
+
+@contextmanager
+def _edition_failure(edition: Config, outcomes: dict[str, SlotOutcome], told: Progress) -> Iterator[None]:
+    """An edition's step: what makes it fail becomes its outcome's error, said to `told`."""
+    try:
+        yield
+    except StoppedError:
+        raise
+    except Exception as exc:  # any failure of one edition: the next ones are still made
+        if isinstance(exc, OSError):
+            exc = storage_fault(edition, exc) or exc
+        outcomes[edition.edition] = replace(outcomes.get(edition.edition, SlotOutcome()), error=exc)
+        told.note(f"edition {edition.edition} failed: {exc}")
+        log.error("edition %s failed: %s", edition.edition, exc, exc_info=not isinstance(exc, BriefError))
 
 
 def editions_index(config: Config) -> bytes:
@@ -279,7 +307,10 @@ def _read_shared(
             recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
             read, pages_failed, kept = read_articles(ctx, entries, recent, _reader(config))
         except BaseException as exc:
-            store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=str(exc) or type(exc).__name__)
+            try:
+                store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=str(exc) or type(exc).__name__)
+            except BriefError as lost:  # the state itself failed: the reading's own error is said
+                log.warning("the reading's end could not be recorded: %s", lost)
             raise
         store.finish_run(run_id, clock(), RunStatus.DONE, {"pages": read, "kept": kept})
         return Reading(
@@ -412,14 +443,12 @@ def run_brief(
         try:
             result = _run(ctx, slot, smtp, options, nonce)
         except StoppedError as exc:
-            store.finish_run(run_id, clock(), RunStatus.STOPPED, {}, error=str(exc))
-            store.set_slot(sid, SlotState.INTERRUPTED, clock(), error=str(exc))
+            _record_end(store, run_id, sid, clock(), str(exc), stopped=True)
             raise
         except BaseException as exc:
             said = storage_fault(config, exc) if isinstance(exc, OSError) else None
             error = str(said or exc) or type(exc).__name__
-            store.finish_run(run_id, clock(), RunStatus.FAILED, {}, error=error)
-            store.set_slot(sid, SlotState.FAILED, clock(), error=error)
+            _record_end(store, run_id, sid, clock(), error)
             if said is not None:
                 raise said from exc
             raise
@@ -540,6 +569,19 @@ def _run(
     if delivery.failed:
         ctx.progress.note(delivery.detail)
     return RunResult(sid, folder, stats, delivery, tuple(d.thread_id for d in digests), tuple(feed_errors))
+
+
+def _record_end(
+    store: Store, run_id: int, sid: str, when: datetime, error: str, stopped: bool = False
+) -> None:
+    """Record that the run failed (or was stopped) with `error`, as far as the state can take it:
+    when the state itself is what failed (the database went away mid-run), the run's own error
+    is the one to say, and the slot, left `running`, is made by the next run."""
+    try:
+        store.finish_run(run_id, when, RunStatus.STOPPED if stopped else RunStatus.FAILED, {}, error=error)
+        store.set_slot(sid, SlotState.INTERRUPTED if stopped else SlotState.FAILED, when, error=error)
+    except BriefError as lost:
+        log.warning("the run's end could not be recorded: %s", lost)
 
 
 def _nothing_read(config: Config, feed_errors: Sequence[tuple[str, str]]) -> NothingToDoError:

@@ -54,6 +54,10 @@ def run_due_slots(
             for r in results[:-1]:
                 log.warning("brief %s: %s", r.brief_dir, r.delivery.detail)
             result = results[-1] if results else None
+            failed = [f"edition {e}: {o.error}" for e, o in made.items() if o.error is not None]
+            if failed:  # the others were made: `brief status` says Failing, with which and why
+                _note_failure(config, f"{clock():%Y-%m-%d %H:%M} UTC: " + "; ".join(failed))
+                return result
         else:
             result = run_slot(config, clock=clock, smtp=smtp, progress=progress, options=options).result
     except (BusyError, StoppedError):

@@ -96,6 +96,15 @@ BRIEF_KEYS: dict[str, Key] = {
         "run by `brief worker` processes on any machine that reaches it; needs `database`. "
         "Off: the run reads every page itself, as on one machine.",
     ),
+    "queue_wait": Key(
+        "integer",
+        1800,
+        "Seconds a run in queue mode (`queue`) waits for the workers to read its pages. Then it goes "
+        "on with the pages read and names those not read: their entries stay pending, and the next "
+        "run reads them.",
+        min=1,
+        max=86_400,
+    ),
 }
 DELIVERY_KEYS: dict[str, Key] = {
     "to": Key(

@@ -399,6 +399,7 @@ def newsroom(tmp_path: Path) -> Newsroom:
 
 import asyncio  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import ssl  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -717,6 +718,27 @@ def python_process(*args: str, env: Mapping[str, str] | None = None, **popen: An
         text=True,
         **popen,
     )
+
+
+@contextlib.contextmanager
+def brief_workers(sources: Path, count: int, *args: str) -> Iterator[list[subprocess.Popen[str]]]:
+    """`count` processes of `brief worker --config SOURCES --concurrency 4 ARGS`, stopped (SIGTERM,
+    then killed if they linger) after the block."""
+    started = [
+        brief_process("worker", "--config", str(sources), "--concurrency", "4", *args) for _ in range(count)
+    ]
+    try:
+        yield started
+    finally:
+        for worker in started:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in started:
+            try:
+                worker.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.communicate()
 
 
 # -- PostgreSQL ------------------------------------------------------------------------------------

@@ -38,6 +38,18 @@ class PostgresServer:
         self.folder = folder
         self.port = port
         self._names = itertools.count(1)
+        self._ctl = [str(bindir / "pg_ctl"), "-D", str(folder / "data"), "-w"]
+
+    def start(self) -> None:
+        """Start the server (again, after `stop`), waiting until it takes connections."""
+        # no durability needed for a test's data: fsync off keeps CREATE DATABASE quick
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
+        options += " -c fsync=off -c full_page_writes=off"
+        _run([*self._ctl, "-o", options, "-l", str(self.folder / "log"), "start"])
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server: `fast` ends every session at once (what a restart does to clients)."""
+        _run([*self._ctl, "-m", mode, "stop"])
 
     def url(self, name: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
@@ -78,19 +90,26 @@ def running_server(port: int) -> Iterator[PostgresServer]:
     if os.geteuid() == 0:
         owner = pwd.getpwnam("postgres")
         os.chown(folder, owner.pw_uid, owner.pw_gid)
-    data = folder / "data"
-    ctl = [str(bindir / "pg_ctl"), "-D", str(data), "-w"]
     try:
-        _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"])
-        # no durability needed for a test's data: fsync off keeps CREATE DATABASE quick
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-        _run([*ctl, "-o", options, "-l", str(folder / "log"), "start"])
+        _run(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(folder / "data"),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+            ]
+        )
+        server = PostgresServer(bindir, folder, port)
+        server.start()
         try:
-            server = PostgresServer(bindir, folder, port)
             server.sql(f"CREATE DATABASE {TEMPLATE}")
             Store(folder, server.url(TEMPLATE)).close()
             yield server
         finally:
-            _run([*ctl, "-m", "immediate", "stop"])
+            server.stop("immediate")
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import MAIL_FROM, LoopbackSite, SmtpServer, brief_cli, rss_feed, story_item
+from conftest import MAIL_FROM, LoopbackSite, Reply, SmtpServer, brief_cli, ledger, rss_feed, story_item
 
 from pipeline.config import load_config
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, NothingToDoError
 from pipeline.run import RunOptions, run_editions
+from pipeline.store.records import SlotState
 
 SLOT = datetime(2026, 11, 9, 15, 0, tzinfo=UTC)
 
@@ -185,3 +186,29 @@ def test_the_scheduler_makes_each_edition_at_its_own_times(tmp_path: Path, site:
     valley = list((tmp_path / "output" / "valley").glob("2026/11/09/*"))
     assert [p.name for p in coast] == ["1500"] and [p.name for p in valley] == ["0700"]
     assert site.hits("/sea.xml") == 1  # both editions were due: their feeds read once
+
+
+def test_one_edition_failing_does_not_stop_the_next_and_is_reported(
+    tmp_path: Path, site: LoopbackSite, make_smtp: Callable[..., SmtpServer]
+) -> None:
+    _publish(site)
+    site.serve("/sea.xml", Reply(503, b"down", "text/plain"))  # the coast edition's only feed
+    config = load_config(_sources(tmp_path, site, EDITIONS))
+    smtp = make_smtp()
+    outcomes = run_editions(config, slot=SLOT, clock=lambda: SLOT, smtp=smtp.settings())
+
+    coast, valley = outcomes["coast"], outcomes["valley"]
+    assert isinstance(coast.error, NothingToDoError) and coast.result is None
+    assert "none of the 1 feeds could be read" in str(coast.error)
+    assert valley.error is None and valley.result is not None and valley.result.delivery.sent
+    assert smtp.mailbox.wait_accepted(1) and smtp.mailbox.envelopes == [["valley@harbour.example"]]
+    slots, _ = ledger(tmp_path / "state" / "coast")
+    assert slots["2026-11-09T1500Z"].state == SlotState.FAILED
+    assert "none of the 1 feeds could be read" in (slots["2026-11-09T1500Z"].error or "")
+
+    # by hand: each edition says what it did, and the exit code says one failed
+    made = brief_cli("run", "--config", str(tmp_path / "sources.yaml"), "--no-send")
+    assert made.code == NothingToDoError.exit_code != 0
+    coast_said = made.out.split("Edition valley:")[0]
+    assert "Edition coast:" in coast_said and "failed: none of the 1 feeds could be read" in coast_said
+    assert "Written to" in made.out.split("Edition valley:")[1]

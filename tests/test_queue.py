@@ -3,11 +3,13 @@ in the PostgreSQL database the tests start, make the same briefs as one process 
 
 from __future__ import annotations
 
+import base64
+import pickle
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -21,6 +23,7 @@ from conftest import (
     article_page,
     brief_cli,
     brief_process,
+    brief_workers,
     rss_feed,
     rss_item,
     story_item,
@@ -30,9 +33,11 @@ from conftest import (
 from pipeline.config import SmtpSettings, load_config
 from pipeline.demo import DEMO_SLOTS, CorpusServer, demo_config_text, serve_corpus, slot_clock, smtp_sink
 from pipeline.errors import ConfigError
+from pipeline.ingest.queue import queue_app
 from pipeline.operate.schedule import parse_slot
 from pipeline.run import run_brief
 from pipeline.store import Store
+from pipeline.store.queued import QueuedPages
 
 Brief = tuple[str, str, str]
 AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
@@ -58,29 +63,12 @@ def demo_briefs(server: CorpusServer, smtp: SmtpSettings, sources: Path) -> list
     return made
 
 
-@contextmanager
-def workers(sources: Path, count: int) -> Iterator[list[subprocess.Popen[str]]]:
-    started = [brief_process("worker", "--config", str(sources), "--concurrency", "4") for _ in range(count)]
-    try:
-        yield started
-    finally:
-        for worker in started:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in started:
-            try:
-                worker.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.communicate()
-
-
 def test_two_workers_make_the_same_briefs_as_one_process_on_sqlite(postgres_url: str, tmp_path: Path) -> None:
     with serve_corpus(slot_clock(parse_slot(DEMO_SLOTS[0]))) as server, smtp_sink() as sink:
         smtp = SmtpSettings("127.0.0.1", sink.port, None, None, "none")
         on_sqlite = demo_briefs(server, smtp, demo_folder(server, tmp_path / "sqlite", None, False))
         sources = demo_folder(server, tmp_path / "queue", postgres_url, True)
-        with workers(sources, 2) as started:
+        with brief_workers(sources, 2) as started:
             on_queue = demo_briefs(server, smtp, sources)
             assert all(w.poll() is None for w in started), "a worker stopped during the runs"
 
@@ -169,3 +157,213 @@ def test_a_worker_killed_mid_page_has_its_page_read_again_and_stored_once(
         store.close()
     email = (result.brief_dir / "email.txt").read_text(encoding="utf-8")
     assert email.count(title) >= 1
+
+
+# -- what a job carries, the per-host limit, a host's wait, the run's wait (issue 21, queue gaps) --
+
+
+def queue_sources(
+    root: Path, site: LoopbackSite, database: str, *extra: str, allow: tuple[str, ...] = ()
+) -> Path:
+    """A sources.yaml in queue mode reading `site`'s /feed.xml; `extra` lines go under brief:."""
+    sources = write_sources(root, [site.url("/feed.xml")], [site.allow(), *allow], to=())
+    lines = "".join(f"  {line}\n" for line in (f"database: {database}", "queue: true", *extra))
+    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n" + lines, 1))
+    return sources
+
+
+def publish_stories(site: LoopbackSite, keys: tuple[str, ...], feed: LoopbackSite | None = None) -> None:
+    """STORIES[key] for each key, their pages on `site`, their feed on `feed` (default `site`)."""
+    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    (feed or site).serve("/feed.xml", rss_feed(*(story_item(site, key, when) for key in keys)))
+
+
+class Recorded:
+    """A run's progress, its notes kept."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, detail: str = "") -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+def queued_jobs(database: str) -> list[tuple[str, dict[str, object]]]:
+    store = Store(Path("."), database)
+    try:
+        rows = store.db.execute("SELECT task_name, args FROM procrastinate_jobs ORDER BY id").fetchall()
+        return [(str(r[0]), dict(r[1])) for r in rows]
+    finally:
+        store.close()
+
+
+def test_a_job_carries_plain_json_and_a_pickle_in_the_queue_is_never_loaded(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    publish_stories(site, ("dredging", "ferry"))
+    sources = queue_sources(tmp_path, site, postgres_url)
+    with brief_workers(sources, 1):
+        result = run_brief(load_config(sources), slot=AT_1500, clock=lambda: AT_1500)
+        # a job as the first queue mode made it: its entry a pickle, which here would leave a file
+        marker = tmp_path / "unpickled"
+        app = queue_app(load_config(sources))
+        with app.open():
+            hostile = base64.b64encode(pickle.dumps(_Touch(marker))).decode()
+            job = app.tasks["brief:read_page"].defer(run_id=1, index=0, entry=hostile, source="x")
+        pages = QueuedPages(postgres_url)
+        try:
+            while pages.jobs_left([job]):
+                time.sleep(0.1)
+        finally:
+            pages.close()
+
+    assert result.stats.pages_fetched == 2 and result.stats.pages_failed == 0
+    reads = [args for task, args in queued_jobs(postgres_url) if task == "brief:read_page"][:2]
+    assert [sorted(a) for a in reads] == [["entry_id", "feed_url", "index", "run_id", "source", "until"]] * 2
+    assert all(isinstance(v, int | str) for a in reads for v in a.values())
+    assert {a["entry_id"] for a in reads} == {"dredging", "ferry"}
+    assert not marker.exists(), "a worker unpickled what the queue held"
+
+
+class _Touch:
+    """A pickle that, loaded, creates a file: what a worker must never do with the queue's data."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch, (str(self.path),))
+
+
+def test_the_per_host_limit_holds_across_every_worker(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    keys = ("dredging", "ferry", "lighthouse", "orchard", "library", "glacier")
+    publish_stories(site, keys)
+    gate = threading.Lock()
+    now_in, most = [0], [0]
+
+    def slow(reply: Reply) -> Callable[[SeenRequest], Reply]:
+        def answer(seen: SeenRequest) -> Reply:
+            with gate:
+                now_in[0] += 1
+                most[0] = max(most[0], now_in[0])
+            try:
+                time.sleep(0.5)  # the host is slow: pages in flight overlap
+                return reply
+            finally:
+                with gate:
+                    now_in[0] -= 1
+
+        return answer
+
+    for key in keys:
+        page = site.routes[f"/{key}"]
+        assert isinstance(page, Reply)
+        site.serve(f"/{key}", slow(page))
+    sources = queue_sources(tmp_path, site, postgres_url)
+    assert load_config(sources).per_host == 2
+    with brief_workers(sources, 3):  # 12 pages at once between them
+        result = run_brief(load_config(sources), slot=AT_1500, clock=lambda: AT_1500)
+
+    assert result.stats.pages_fetched == len(keys)
+    assert most[0] == 2, f"at most fetch.per_host pages of the host at once, and that many: {most[0]}"
+
+
+def test_a_host_that_asks_the_workers_to_wait_is_read_when_it_said(
+    postgres_url: str, tmp_path: Path, make_site: Callable[[], LoopbackSite]
+) -> None:
+    site, feeds = make_site(), make_site()  # the pages on 127.0.0.1, the feed on localhost
+    keys = ("dredging", "ferry", "lighthouse", "orchard")
+    publish_stories(site, keys, feed=feeds)
+    asked: list[float] = []  # when the host said 429 first
+    early: list[str] = []  # requests that came while it said to wait
+    fetched: dict[str, float] = {}
+
+    def busy(reply: Reply, path: str) -> Callable[[SeenRequest], Reply]:
+        def answer(seen: SeenRequest) -> Reply:
+            now = time.monotonic()
+            if not asked:
+                asked.append(now)
+            if now < asked[0] + 2:
+                if now > asked[0]:
+                    early.append(path)
+                return Reply(429, b"slow down", "text/plain", headers={"Retry-After": "2"})
+            fetched[path] = now
+            return reply
+
+        return answer
+
+    for key in keys:
+        page = site.routes[f"/{key}"]
+        assert isinstance(page, Reply)
+        site.serve(f"/{key}", busy(page, f"/{key}"))
+    sources = write_sources(
+        tmp_path, [feeds.url("/feed.xml", host="localhost")], [site.allow(), feeds.allow("localhost")], to=()
+    )
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace(
+            "brief:\n", f"brief:\n  database: {postgres_url}\n  queue: true\n", 1
+        )
+    )
+    with brief_workers(sources, 1):
+        result = run_brief(load_config(sources), slot=AT_1500, clock=lambda: AT_1500)
+
+    assert result.stats.pages_failed == 0 and set(fetched) == {f"/{k}" for k in keys}
+    assert min(fetched.values()) >= asked[0] + 2, "no page read before the time the host named"
+    assert len(early) <= 1, f"only a page already in flight (per_host 2) is asked again early: {early}"
+    store = Store(tmp_path / "state", postgres_url)
+    try:
+        stored = store.stored_since(AT_1500.replace(day=1))
+        assert len(stored) == len(keys) and all(a.extracted for a in stored), "read from their pages"
+        assert "127.0.0.1" in store.paused_hosts(AT_1500), "the host's wait is kept for the next runs"
+    finally:
+        store.close()
+
+
+def test_pages_the_workers_do_not_read_in_time_are_named_and_read_by_the_next_run(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    keys = ("dredging", "ferry", "lighthouse")
+    publish_stories(site, keys)
+    release = threading.Event()
+    ferry = site.routes["/ferry"]
+    assert isinstance(ferry, Reply)
+
+    def held_until_released(seen: SeenRequest) -> Reply:
+        release.wait(120)
+        return ferry
+
+    site.serve("/ferry", held_until_released)
+    sources = queue_sources(tmp_path, site, postgres_url, "queue_wait: 3")
+    config = load_config(sources)
+    assert config.queue_wait == 3
+    progress = Recorded()
+    at_2100 = AT_1500.replace(hour=21)
+    with brief_workers(sources, 1):
+        try:
+            first = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, progress=progress)
+        finally:
+            release.set()
+        second = run_brief(config, slot=at_2100, clock=lambda: at_2100)
+
+    assert first.stats.pages_fetched == 2 and first.stats.pages_failed == 0
+    said = [n for n in progress.notes if "not read by the workers" in n]
+    assert said and site.url("/ferry") in said[0] and "the next run reads them" in said[0]
+    assert STORIES["ferry"][0] not in (first.brief_dir / "email.txt").read_text(encoding="utf-8")
+    assert site.hits("/ferry") == 2 and second.stats.pages_fetched == 1
+    second_email = (second.brief_dir / "email.txt").read_text(encoding="utf-8")
+    assert STORIES["ferry"][0] in second_email
+    store = Store(tmp_path / "state", postgres_url)
+    try:
+        assert store.pending_entries() == []
+        (article,) = [a for a in store.stored_since(AT_1500.replace(day=1)) if a.url == site.url("/ferry")]
+        assert article.extracted, "read from its page, not the feed's summary"
+    finally:
+        store.close()

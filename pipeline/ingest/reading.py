@@ -34,6 +34,7 @@ from pipeline.models import (
 )
 from pipeline.operate.progress import Progress
 from pipeline.store import Store
+from pipeline.store.feeds import FeedStore
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -130,10 +131,19 @@ def read_feeds(ctx: RunContext) -> tuple[int, list[tuple[str, str]]]:
 
 def note_pause(ctx: RunContext, result: FetchResult) -> None:
     """Remember a host's Retry-After, so the next runs leave it alone until then too."""
+    paused = keep_pause(ctx.store, result)
+    if paused is not None:
+        ctx.paused[paused[0]] = paused[1]
+
+
+def keep_pause(store: FeedStore, result: FetchResult) -> tuple[str, datetime] | None:
+    """Store a host's Retry-After (a run's, or a worker's: `queue.py`); (host, until), or None
+    when the answer asked for no wait."""
     host = host_of(result.final_url)
-    if result.retry_after is not None and host:
-        ctx.paused[host] = result.retry_after
-        ctx.store.pause_host(host, result.retry_after, f"HTTP {result.status}")
+    if result.retry_after is None or not host:
+        return None
+    store.pause_host(host, result.retry_after, f"HTTP {result.status}")
+    return host, result.retry_after
 
 
 Reader = Callable[[RunContext, Sequence[FeedEntry]], tuple[list[Article], dict[str, list[FeedEntry]], int]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from pipeline.models import Article, FeedEntry
 from pipeline.store.base import Connection, Database, Row, from_text, to_text
@@ -83,7 +84,7 @@ class ArticleStore(Database):
         for article_id in ids:
             row = self.db.execute("SELECT * FROM articles WHERE id = ?", (article_id,)).fetchone()
             if row:
-                out.append(_article(row))
+                out.append(article_of(row))
         return out
 
     def filed_links(self, start: str) -> list[tuple[str, str]]:
@@ -100,7 +101,7 @@ class ArticleStore(Database):
     def all_articles(self) -> list[Article]:
         """Every stored article, in the order they were stored."""
         rows = self.db.execute("SELECT * FROM articles ORDER BY stored_at, rowid").fetchall()
-        return [_article(r) for r in rows]
+        return [article_of(r) for r in rows]
 
     def article_count(self) -> int:
         """How many articles are stored."""
@@ -112,7 +113,7 @@ class ArticleStore(Database):
             "SELECT * FROM articles WHERE stored_at >= ? AND run_id != ? ORDER BY stored_at, rowid",
             (to_text(since), exclude_run),
         ).fetchall()
-        return [_article(r) for r in rows]
+        return [article_of(r) for r in rows]
 
     def stored_since(self, since: datetime) -> list[Article]:
         """Every article stored since `since`, by any run: what the shared reading of several
@@ -120,7 +121,7 @@ class ArticleStore(Database):
         rows = self.db.execute(
             "SELECT * FROM articles WHERE stored_at >= ? ORDER BY stored_at, rowid", (to_text(since),)
         ).fetchall()
-        return [_article(r) for r in rows]
+        return [article_of(r) for r in rows]
 
     def unbriefed_articles(self, brief_id: str, covers: Sequence[str] = ()) -> list[Article]:
         """Articles no brief has shown yet, and those this brief showed before (a rebuild) or a
@@ -132,7 +133,7 @@ class ArticleStore(Database):
             "ORDER BY stored_at, rowid",
             ids,
         ).fetchall()
-        return [_article(r) for r in rows]
+        return [article_of(r) for r in rows]
 
     def has_unbriefed_articles(self, brief_id: str, covers: Sequence[str] = ()) -> bool:
         """Whether `unbriefed_articles` would return any, without reading them."""
@@ -151,7 +152,8 @@ class ArticleStore(Database):
                 db.execute("UPDATE articles SET brief_id = ? WHERE id = ?", (brief_id, article_id))
 
 
-def _article(row: Row) -> Article:
+def article_of(row: Row) -> Article:
+    """An article from its row (or from `article_row`'s values, kept elsewhere as JSON)."""
     return Article(
         id=row["id"],
         url=row["url"],
@@ -165,3 +167,20 @@ def _article(row: Row) -> Article:
         found_at=tuple((str(s), str(u)) for s, u in json.loads(row["found_at"])),
         date_note=row["date_note"],
     )
+
+
+def article_row(a: Article) -> dict[str, Any]:
+    """The values of an article's row, as `article_of` reads them: plain JSON values."""
+    return {
+        "id": a.id,
+        "url": a.url,
+        "canonical_url": a.canonical_url,
+        "source": a.source,
+        "title": a.title,
+        "text": a.text,
+        "published": to_text(a.published),
+        "author": a.author,
+        "extracted": a.extracted,
+        "found_at": json.dumps([list(pair) for pair in a.found_at]),
+        "date_note": a.date_note,
+    }

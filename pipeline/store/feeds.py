@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from pipeline.models import FeedEntry, FeedHealth, FeedState, Validators
-from pipeline.store.base import Connection, Database, from_text, to_text
+from pipeline.store.base import Connection, Database, Row, from_text, to_text
 
 
 class FeedStore(Database):
@@ -127,19 +127,14 @@ class FeedStore(Database):
         rows = self.db.execute(
             "SELECT * FROM entries WHERE status = 'pending' ORDER BY first_seen, rowid"
         ).fetchall()
-        return [
-            FeedEntry(
-                feed_url=r["feed_url"],
-                entry_id=r["entry_id"],
-                link=r["link"],
-                title=r["title"],
-                summary=r["summary"],
-                published=from_text(r["published"]),
-                author=r["author"],
-                date_note=r["date_note"],
-            )
-            for r in rows
-        ]
+        return [_entry(r) for r in rows]
+
+    def entry(self, feed_url: str, entry_id: str) -> FeedEntry | None:
+        """One entry by its feed and id (what a worker is handed), or None when unknown."""
+        row = self.db.execute(
+            "SELECT * FROM entries WHERE feed_url = ? AND entry_id = ?", (feed_url, entry_id)
+        ).fetchone()
+        return _entry(row) if row is not None else None
 
     def feed_health(self) -> list[FeedHealth]:
         """Every feed ever read, by name: last success, last error, entries seen, backoff."""
@@ -162,3 +157,16 @@ class FeedStore(Database):
             )
             for r in rows
         ]
+
+
+def _entry(r: Row) -> FeedEntry:
+    return FeedEntry(
+        feed_url=r["feed_url"],
+        entry_id=r["entry_id"],
+        link=r["link"],
+        title=r["title"],
+        summary=r["summary"],
+        published=from_text(r["published"]),
+        author=r["author"],
+        date_note=r["date_note"],
+    )

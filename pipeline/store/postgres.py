@@ -254,6 +254,15 @@ def store_error(exc: Exception, url: str) -> BriefError:
             f"the PostgreSQL database of {where} does not exist: {text}",
             hint="create it (createdb NAME, owned by the user dailybrief logs in as)",
         )
+    # the server ended our session (stopped, restarted, crashed), or the connection it had is gone
+    if state in ("57P01", "57P02", "57P03") or (
+        driver is not None and isinstance(exc, driver.OperationalError) and _lost(text)
+    ):
+        return StoreError(
+            f"lost the connection to the PostgreSQL server of {where} (it stopped or restarted): {text}",
+            hint="what was stored before is kept: run again once the server is back (the scheduler "
+            "does at its next tick), and the run goes on from there",
+        )
     if driver is not None and isinstance(exc, driver.OperationalError) and not state:
         return StoreError(
             f"cannot reach the PostgreSQL server of {where}: {text}",
@@ -261,6 +270,14 @@ def store_error(exc: Exception, url: str) -> BriefError:
             "BRIEF_DATABASE_URL) names it",
         )
     return StoreError(f"the PostgreSQL database {where} failed: {text}")
+
+
+def _lost(text: str) -> bool:
+    """Whether psycopg's words say the connection was lost (they carry no SQLSTATE)."""
+    return any(
+        said in text
+        for said in ("the connection is closed", "server closed the connection", "consuming input failed")
+    )
 
 
 # -- advisory locks --------------------------------------------------------------------------

@@ -1,27 +1,38 @@
 """The task queue's tables in PostgreSQL: Procrastinate's own schema, applied once by whoever
-starts first, and the pages its workers read, kept until the run that asked for them takes them.
+starts first, and the articles its workers read, kept until the run that asked for them takes
+them.
 
 Only a run in queue mode (`brief.queue`) and `brief worker` use these; SQLite never has them.
-A page read twice (a job retried after its worker died) is kept once: the first copy stays.
+Nothing here is pickled: a job's arguments are plain ids and strings (the entry it names is read
+from `entries`), and an article is kept as JSON. A page read twice (a job retried after its
+worker died) is kept once: the first copy stays.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
+from pipeline.models import Article
+from pipeline.store.articles import article_of, article_row
+from pipeline.store.feeds import FeedStore
 from pipeline.store.postgres import ERRORS, LOCK_SPACE, Connection, store_error
 
 QUEUE_LOCK = 4  # the advisory lock under which the queue's schema is applied (see postgres.LOCKS)
 
-_PAGES = (
-    "CREATE TABLE IF NOT EXISTS queued_pages ("
+_ARTICLES = (
+    "CREATE TABLE IF NOT EXISTS queued_articles ("
     " run_id BIGINT NOT NULL, entry_index INTEGER NOT NULL, failed BOOLEAN NOT NULL,"
-    " article BYTEA NOT NULL, PRIMARY KEY (run_id, entry_index))"
+    " article JSONB NOT NULL, PRIMARY KEY (run_id, entry_index))"
 )
+# the table of the first queue mode, whose articles were pickled: its rows only ever lived
+# for one run, so it is dropped rather than read
+_PICKLED = "DROP TABLE IF EXISTS queued_pages"
 
 
 def apply_queue_schema(url: str, procrastinate_schema: str) -> None:
-    """Create Procrastinate's schema and our pages table unless they exist: idempotent, and
+    """Create Procrastinate's schema and our articles table unless they exist: idempotent, and
     safe when several workers and the scheduler start together (an advisory lock orders them)."""
     conn = Connection(url)
     try:
@@ -29,7 +40,8 @@ def apply_queue_schema(url: str, procrastinate_schema: str) -> None:
         present = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()[0]
         if not present:
             conn.execute_native(procrastinate_schema)  # its own SQL, in its own dialect: not translated
-        conn.execute_native(_PAGES)
+        conn.execute_native(_ARTICLES)
+        conn.execute_native(_PICKLED)
         conn.execute("SELECT pg_advisory_unlock(?, ?)", (LOCK_SPACE, QUEUE_LOCK))
     except ERRORS as exc:
         raise store_error(exc, url) from exc
@@ -37,52 +49,54 @@ def apply_queue_schema(url: str, procrastinate_schema: str) -> None:
         conn.close()
 
 
-class QueuedPages:
-    """The pages workers have read for runs, on a connection of its own."""
+class QueuedPages(FeedStore):
+    """The articles workers have read for runs, on a connection of its own; with the feeds'
+    queries (an entry by its id, the hosts that asked us to wait), which a worker needs too."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.conn = Connection(url)
+        self.url = self.server = url
+        self.path = Path()  # no SQLite file: errors name the server (`Database.error`)
+        self.db = self.conn = Connection(url)  # the feeds' queries use `db`; the queue's, `conn`
 
     def close(self) -> None:
         self.conn.close()
 
-    def put(self, run_id: int, index: int, failed: bool, article: bytes) -> None:
+    def put(self, run_id: int, index: int, failed: bool, article: Article) -> None:
         """Keep a page's article for run `run_id`; a second copy of one page is dropped."""
         try:
             self.conn.execute_native(
-                "INSERT INTO queued_pages (run_id, entry_index, failed, article) VALUES (%s, %s, %s, %s) "
+                "INSERT INTO queued_articles (run_id, entry_index, failed, article) VALUES (%s, %s, %s, %s) "
                 "ON CONFLICT (run_id, entry_index) DO NOTHING",
-                (run_id, index, failed, article),
+                (run_id, index, failed, json.dumps(article_row(article))),
             )
         except ERRORS as exc:
-            raise store_error(exc, self.url) from exc
+            raise store_error(exc, self.server) from exc
 
-    def taken(self, run_id: int) -> dict[int, tuple[bool, bytes]]:
+    def taken(self, run_id: int) -> dict[int, tuple[bool, Article]]:
         """Every page read so far for `run_id`: index -> (failed, article)."""
         try:
             rows = self.conn.execute_native(
-                "SELECT entry_index, failed, article FROM queued_pages WHERE run_id = %s", (run_id,)
+                "SELECT entry_index, failed, article FROM queued_articles WHERE run_id = %s", (run_id,)
             ).fetchall()
         except ERRORS as exc:
-            raise store_error(exc, self.url) from exc
-        return {int(r[0]): (bool(r[1]), bytes(r[2])) for r in rows}
+            raise store_error(exc, self.server) from exc
+        return {int(r[0]): (bool(r[1]), article_of(r[2])) for r in rows}
 
-    def jobs_left(self, job_ids: Sequence[int]) -> int:
-        """How many of these jobs are still waiting or running (not done, failed for good or
-        cancelled)."""
+    def jobs_left(self, job_ids: Sequence[int]) -> list[int]:
+        """Those of these jobs still waiting or running (not done, failed for good or cancelled)."""
         try:
-            row = self.conn.execute_native(
-                "SELECT count(*) FROM procrastinate_jobs WHERE id = ANY(%s) AND status IN ('todo', 'doing')",
+            rows = self.conn.execute_native(
+                "SELECT id FROM procrastinate_jobs WHERE id = ANY(%s) AND status IN ('todo', 'doing')",
                 (list(job_ids),),
-            ).fetchone()
+            ).fetchall()
         except ERRORS as exc:
-            raise store_error(exc, self.url) from exc
-        return int(row[0])
+            raise store_error(exc, self.server) from exc
+        return [int(r[0]) for r in rows]
 
     def forget(self, run_id: int) -> None:
-        """Drop the pages of `run_id` once its articles are stored."""
+        """Drop the articles of `run_id` once they are stored, and any a worker kept for an
+        earlier run after that run had stopped waiting (one run at a time: the run lock)."""
         try:
-            self.conn.execute_native("DELETE FROM queued_pages WHERE run_id = %s", (run_id,))
+            self.conn.execute_native("DELETE FROM queued_articles WHERE run_id <= %s", (run_id,))
         except ERRORS as exc:
-            raise store_error(exc, self.url) from exc
+            raise store_error(exc, self.server) from exc
