@@ -835,21 +835,26 @@ def show(config_path: Path, edition: str | None, brief_id: str | None) -> None:
     help="Seconds without a worker's heartbeat before its pages are read again by another.",
 )
 def worker(config_path: Path, concurrency: int, stalled_after: float) -> None:
-    """Read pages for the runs of a queue-mode install (brief.queue), until stopped (Ctrl-C, SIGTERM).
+    """Read pages and send briefs for the runs of a queue-mode install (brief.queue), until
+    stopped (Ctrl-C, SIGTERM).
 
-    Start one or more on any machine that reaches the PostgreSQL database.
+    Start one or more on any machine that reaches the PostgreSQL database, with the service's
+    BRIEF_SMTP_* and BRIEF_SECRET in its environment (it sends the briefs).
 
     Example: brief worker --config sources.yaml --concurrency 8
     """
     from pipeline.ingest.queue import run_worker
+    from pipeline.publish import queued
 
     config = load_config(config_path)
     if not config.queue:
         raise click.ClickException("brief.queue is off in this config: its runs read their pages themselves")
     click.echo(
-        f"Worker reading pages for {config.title!r} ({concurrency} at once); Ctrl-C stops it", err=True
+        f"Worker reading pages and sending briefs for {config.title!r} ({concurrency} at once); "
+        "Ctrl-C stops it",
+        err=True,
     )
-    run_worker(config, concurrency, stalled_after)
+    run_worker(config, concurrency, stalled_after, [(queued.QUEUE, queued.add_delivery_task)])
 
 
 @cli.command()

@@ -29,7 +29,7 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.pool import Helpers
-from pipeline.ingest.queue import articles_by_workers
+from pipeline.ingest.queue import articles_by_workers, queue_app
 from pipeline.ingest.reading import Reader, RunContext, fetch_settings, read_articles, read_feeds
 from pipeline.models import (
     Article,
@@ -48,10 +48,11 @@ from pipeline.operate.progress import Progress, QuietProgress
 from pipeline.operate.room import check_room, storage_fault
 from pipeline.operate.schedule import current_slot, made_line, slot_id
 from pipeline.operate.slots import covered_slots, due_slot
-from pipeline.publish import archive, compose
+from pipeline.publish import archive, compose, queued
 from pipeline.publish.outbox import (
     DELIVERED,
     UNDELIVERED,
+    Sender,
     SendPolicy,
     deliver_brief,
     deliver_built,
@@ -272,6 +273,13 @@ def editions_index(config: Config) -> bytes:
 def _reader(config: Config) -> Reader | None:
     """Who reads the pages: `brief worker`s in queue mode (brief.queue), else this process."""
     return articles_by_workers if config.queue else None
+
+
+def _sender(config: Config, ctx: RunContext) -> Sender | None:
+    """Who sends the brief: `brief worker`s in queue mode (brief.queue), else this process."""
+    if not config.queue:
+        return None
+    return queued.sender(queue_app(config), config.queue_wait, ctx.should_stop)
 
 
 def _read_shared(
@@ -565,6 +573,7 @@ def _run(
         now,
         send=options.send,
         policy=options.send_policy,
+        sender=_sender(config, ctx),
     )
     if delivery.failed:
         ctx.progress.note(delivery.detail)

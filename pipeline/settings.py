@@ -99,9 +99,10 @@ BRIEF_KEYS: dict[str, Key] = {
     "queue_wait": Key(
         "integer",
         1800,
-        "Seconds a run in queue mode (`queue`) waits for the workers to read its pages. Then it goes "
-        "on with the pages read and names those not read: their entries stay pending, and the next "
-        "run reads them.",
+        "Seconds a run in queue mode (`queue`) waits for the workers to read its pages, and again "
+        "to send its brief. Then it goes on with the pages read and names those not read: their "
+        "entries stay pending, and the next run reads them; a brief not sent to everyone by then "
+        "is deferred, and the workers still sending go on (`brief schedule` sends the rest).",
         min=1,
         max=86_400,
     ),

@@ -721,11 +721,15 @@ def python_process(*args: str, env: Mapping[str, str] | None = None, **popen: An
 
 
 @contextlib.contextmanager
-def brief_workers(sources: Path, count: int, *args: str) -> Iterator[list[subprocess.Popen[str]]]:
-    """`count` processes of `brief worker --config SOURCES --concurrency 4 ARGS`, stopped (SIGTERM,
-    then killed if they linger) after the block."""
+def brief_workers(
+    sources: Path, count: int, *args: str, env: Mapping[str, str] | None = None
+) -> Iterator[list[subprocess.Popen[str]]]:
+    """`count` processes of `brief worker --config SOURCES --concurrency 4 ARGS` (BRIEF_SMTP_* from
+    `env` only: the SMTP server they send the briefs with), stopped (SIGTERM, then killed if they
+    linger) after the block."""
     started = [
-        brief_process("worker", "--config", str(sources), "--concurrency", "4", *args) for _ in range(count)
+        brief_process("worker", "--config", str(sources), "--concurrency", "4", *args, env=env)
+        for _ in range(count)
     ]
     try:
         yield started

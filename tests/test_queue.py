@@ -9,21 +9,26 @@ import signal
 import subprocess
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+import psycopg
 import pytest
 from conftest import (
     STORIES,
     LoopbackSite,
     Reply,
     SeenRequest,
+    SmtpServer,
     article_page,
     brief_cli,
     brief_process,
     brief_workers,
+    ledger,
+    publish_news,
     rss_feed,
     rss_item,
     story_item,
@@ -38,6 +43,7 @@ from pipeline.operate.schedule import parse_slot
 from pipeline.run import run_brief
 from pipeline.store import Store
 from pipeline.store.queued import QueuedPages
+from pipeline.store.records import DeliveryState, SlotState
 
 Brief = tuple[str, str, str]
 AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
@@ -68,7 +74,8 @@ def test_two_workers_make_the_same_briefs_as_one_process_on_sqlite(postgres_url:
         smtp = SmtpSettings("127.0.0.1", sink.port, None, None, "none")
         on_sqlite = demo_briefs(server, smtp, demo_folder(server, tmp_path / "sqlite", None, False))
         sources = demo_folder(server, tmp_path / "queue", postgres_url, True)
-        with brief_workers(sources, 2) as started:
+        sends = {"BRIEF_SMTP_HOST": "127.0.0.1", "BRIEF_SMTP_PORT": str(sink.port), "BRIEF_SMTP_TLS": "none"}
+        with brief_workers(sources, 2, env=sends) as started:  # they send the briefs too
             on_queue = demo_briefs(server, smtp, sources)
             assert all(w.poll() is None for w in started), "a worker stopped during the runs"
 
@@ -367,3 +374,42 @@ def test_pages_the_workers_do_not_read_in_time_are_named_and_read_by_the_next_ru
         assert article.extracted, "read from its page, not the feed's summary"
     finally:
         store.close()
+
+
+# -- delivery by the workers ------------------------------------------------------------------------
+
+
+def test_workers_send_a_queued_brief_each_subscriber_once_over_their_own_smtp(
+    postgres_url: str,
+    tmp_path: Path,
+    site: LoopbackSite,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In queue mode the run sends nothing itself: its jobs (two for 150 subscribers), on the
+    workers, send each subscriber one message over the workers' own SMTP server, each job over a
+    connection of its own; the run then says the slot is delivered. (That jobs sending at once
+    split the subscribers is tests/test_postgres.py's two senders.)"""
+    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
+    everyone = [f"reader{i:03d}@town{i % 5}.example" for i in range(150)]
+    workers_smtp, runs_smtp = make_smtp(), make_smtp()
+    sources = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone, delivery="pace: 0")
+    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n  queue: true\n", 1))
+    config = load_config(sources)
+    with brief_workers(sources, 2, env=workers_smtp.env()) as started:
+        made = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, smtp=runs_smtp.settings())
+        assert all(w.poll() is None for w in started), "a worker stopped"
+
+    assert Counter(e for (e,) in workers_smtp.mailbox.envelopes) == Counter(everyone), "every subscriber once"
+    assert _job_states(postgres_url, "brief:deliver") == ["succeeded", "succeeded"], "two jobs, both done"
+    assert not runs_smtp.mailbox.data, "the run's own process sent nothing"
+    assert made.delivery.sent and "150 subscribers" in made.delivery.detail
+    slots, deliveries = ledger(tmp_path / "state")
+    assert slots["2026-11-10T1500Z"].state == SlotState.DELIVERED
+    assert deliveries["2026-11-10T1500Z"].state == DeliveryState.SENT
+
+
+def _job_states(database: str, task: str) -> list[str]:
+    with psycopg.connect(database) as conn:
+        rows = conn.execute("SELECT status FROM procrastinate_jobs WHERE task_name = %s", (task,)).fetchall()
+    return sorted(str(r[0]) for r in rows)

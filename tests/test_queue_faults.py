@@ -98,7 +98,7 @@ def test_the_database_restarted_while_workers_hold_pages_loses_nothing_and_sends
             except BaseException as exc:
                 outcome.append(exc)
 
-        with brief_workers(sources, 1, "--stalled-after", "2") as started:
+        with brief_workers(sources, 1, "--stalled-after", "2", env=smtp.env()) as started:
             first = threading.Thread(target=run)
             first.start()
             assert reached.wait(120), "a worker is reading the held page"
@@ -149,7 +149,7 @@ def test_two_schedulers_on_two_machines_due_for_one_slot_make_and_send_it_once(
         sources = write_sources(tmp_path / name, [site.url("/feed.xml")], [site.allow()], to=readers)
         machines.append(in_queue_mode(sources, postgres_url))
 
-    with brief_workers(machines[0], 1):
+    with brief_workers(machines[0], 1, env=smtp.env()):
         ticks = [python_process("-c", TICK, str(m), AT_1500.isoformat(), env=smtp.env()) for m in machines]
         assert reached.wait(120), "one scheduler's run is reading the slot's pages"
         # the other finds the slot's run under way on the other machine and leaves it alone

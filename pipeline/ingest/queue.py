@@ -22,7 +22,7 @@ import logging
 import signal
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,12 +58,19 @@ def _engine() -> Any:
     return procrastinate
 
 
-def queue_app(config: Config) -> Any:
-    """The Procrastinate app of this installation's database, its schema applied if missing."""
+TaskAdder = Callable[[Any, Any], None]  # gives an app (and its engine) a task of another stage
+
+
+def queue_app(config: Config, more: Sequence[TaskAdder] = ()) -> Any:
+    """The Procrastinate app of this installation's database, its schema applied if missing:
+    the pages' tasks, and those `more` adds (a worker's app has every task a run defers)."""
     engine = _engine()
-    app = engine.App(connector=engine.PsycopgConnector(conninfo=config.database))
+    database = config.shared_state[1]  # the jobs are the installation's, not an edition's
+    app = engine.App(connector=engine.PsycopgConnector(conninfo=database))
     _add_tasks(app, engine)
-    apply_queue_schema(config.database, engine.schema.SchemaManager.get_schema())
+    for add in more:
+        add(app, engine)
+    apply_queue_schema(database, engine.schema.SchemaManager.get_schema())
     return app
 
 
@@ -142,21 +149,28 @@ def _add_tasks(app: Any, engine: Any) -> None:
     )
 
 
-def run_worker(config: Config, concurrency: int, stalled_after: float = STALLED_AFTER) -> None:
-    """Run a worker until SIGINT or SIGTERM: it reads pages for every run that defers them. A
-    worker silent for `stalled_after` seconds is taken for dead, and its jobs tried again.
+def run_worker(
+    config: Config,
+    concurrency: int,
+    stalled_after: float = STALLED_AFTER,
+    more: Sequence[tuple[str, TaskAdder]] = (),
+) -> None:
+    """Run a worker until SIGINT or SIGTERM: it reads pages for every run that defers them, and
+    does the jobs of the other queues `more` names (each with what adds its task). A worker
+    silent for `stalled_after` seconds is taken for dead, and its jobs tried again.
 
     A worker outlives its database: when the server goes away (stopped, restarted, out of
     reach), Procrastinate's worker ends; this one says so, waits `RECONNECT` seconds and starts
     it again, until the server is back. The jobs it held are tried again as stalled."""
-    app = queue_app(config)
-    asyncio.run(_work(app, config, concurrency, stalled_after))
+    app = queue_app(config, [add for _, add in more])
+    queues = [QUEUE, *(name for name, _ in more)]
+    asyncio.run(_work(app, config, queues, concurrency, stalled_after))
 
 
 RECONNECT = 2.0  # seconds between a worker's tries to reach its database again
 
 
-async def _work(app: Any, config: Config, concurrency: int, stalled_after: float) -> None:
+async def _work(app: Any, config: Config, queues: list[str], concurrency: int, stalled_after: float) -> None:
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -166,7 +180,7 @@ async def _work(app: Any, config: Config, concurrency: int, stalled_after: float
             async with app.open_async():
                 working = asyncio.ensure_future(
                     app.run_worker_async(
-                        queues=[QUEUE],
+                        queues=queues,
                         concurrency=concurrency,
                         additional_context={"config": config, "stalled_after": stalled_after},
                         stalled_worker_timeout=stalled_after,
