@@ -33,7 +33,6 @@ from email import message_from_bytes
 from email.policy import SMTP
 from email.utils import getaddresses
 from pathlib import Path
-from typing import Protocol
 
 from pipeline.config import Config, SmtpSettings
 from pipeline.errors import DeliveryError
@@ -213,21 +212,9 @@ def _gone(store: Store, record: DeliveryRecord, now: datetime) -> str:
     return error
 
 
-class Sender(Protocol):
-    """What sends a slot's recorded message to its subscribers and says how it went: this
-    process (`_send`), or `brief worker`s in queue mode (`pipeline.publish.queued`)."""
-
-    def __call__(
-        self,
-        store: Store,
-        brief_id: str,
-        eml: Path,
-        message_id: str,
-        config: Config,
-        smtp: SmtpSettings,
-        now: datetime,
-        policy: SendPolicy,
-    ) -> Delivery: ...
+# what sends a slot's recorded message to its subscribers and says how it went: this process
+# (`_send`), or `brief worker`s in queue mode (`pipeline.publish.queued`); its arguments are `_send`'s
+Sender = Callable[[Store, str, Path, str, Config, SmtpSettings, datetime, SendPolicy], Delivery]
 
 
 def _send(
