@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from pipeline.demo import DEMO_SLOTS, CorpusServer, demo_config_text, serve_corp
 from pipeline.errors import BusyError, ConfigError, StoreError
 from pipeline.operate.lock import RunLock
 from pipeline.operate.schedule import parse_slot
+from pipeline.publish.outbox import SendPolicy, send_waiting
 from pipeline.run import run_brief
 from pipeline.service import run_due_slots
 from pipeline.store import MIGRATIONS, Store
@@ -230,6 +232,53 @@ def test_two_processes_delivering_one_brief_send_each_subscriber_one_message(
     finally:
         store.close()
     assert ledger(tmp_path / "state")[0][SLOT].state == SlotState.DELIVERED
+
+
+def test_a_sender_does_not_pause_for_a_subscriber_another_process_is_sending_to(
+    postgres_url: str,
+    tmp_path: Path,
+    site: LoopbackSite,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pause between rounds is for those the server put off; one held by another process
+    (its message in flight there) is that process's: this one sends the rest and is done."""
+    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
+    smtp = make_smtp()
+    everyone = ["ana@karsholm.example", "ben@karsholm.example", "cai@karsholm.example"]
+    smtp.mailbox.default = "451 4.3.0 try again later"
+    config = load_config(
+        write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone, delivery="pace: 0")
+    )
+    run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
+    smtp.mailbox.default = "250 2.0.0 accepted"
+    other, mine = Store(tmp_path / "state", postgres_url), Store(tmp_path / "state", postgres_url)
+    holding, release = threading.Event(), threading.Event()
+
+    def in_flight_elsewhere() -> None:
+        with other.claim_recipient(SLOT, everyone[0]):
+            holding.set()
+            release.wait(60)
+
+    elsewhere = threading.Thread(target=in_flight_elsewhere)
+    elsewhere.start()
+    slept: list[float] = []
+    try:
+        assert holding.wait(30)
+        record = mine.delivery(SLOT)
+        assert record is not None
+        raw = Path(record.eml_path).read_bytes()
+        policy = SendPolicy(delays=(30.0,), sleep=slept.append)
+        broken = send_waiting(mine, SLOT, raw, config, smtp.settings(), AT_1500, policy)
+        states = {r.address: r.state for r in mine.recipients(SLOT)}
+    finally:
+        release.set()
+        elsewhere.join()
+        other.close()
+        mine.close()
+    assert broken is None and slept == [], "no pause for the one another process holds"
+    assert sorted(e for (e,) in smtp.mailbox.envelopes) == everyone[1:]
+    assert states[everyone[0]] == RecipientState.DEFERRED  # still the other process's to send
 
 
 # -- the whole run --------------------------------------------------------------------------------------

@@ -280,9 +280,11 @@ def send_waiting(
         delays = tuple(float(config.retry_pause * k) for k in RETRY_FACTORS)
     broken: DeliveryError | None = None
     for delay in (*delays, None):
-        broken = _round(store, brief_id, raw, config, smtp, now, policy, token_of)
+        broken, put_off = _round(store, brief_id, raw, config, smtp, now, policy, token_of)
         left = [r for r in store.recipients(brief_id) if r.state in WAITING]
         if not left or delay is None or (broken is not None and not broken.temporary):
+            break
+        if broken is None and not put_off:  # those left are another process's, being sent now
             break
         # said where a user looks: `brief status` (the ledger) and `brief run`'s stderr
         note = f"{broken or left[0].error}; trying again in {delay:.0f} s" + (
@@ -332,11 +334,13 @@ def _round(
     now: datetime,
     policy: SendPolicy,
     token_of: Callable[[str], str | None],
-) -> DeliveryError | None:
+) -> tuple[DeliveryError | None, int]:
     """One pass over the recipients still waiting, each one's message on one connection, at
     `delivery.pace`; each result kept as it comes (a kill loses at most the one in flight,
-    sent again, the same bytes, by the next start). Returns what broke the connection, if so."""
+    sent again, the same bytes, by the next start). Returns what broke the connection, if so,
+    and how many the server refused for now (worth another round after a pause)."""
     message = Personal(raw)  # read once, made each one's below
+    put_off = 0
     gap = 1.0 / config.pace if config.pace else 0.0
     due = policy.clock()
     with SmtpSession(smtp, Timeouts(config.smtp_timeout, config.smtp_data_timeout)) as session:
@@ -361,13 +365,14 @@ def _round(
                 except MessageRefused as exc:
                     refused = RecipientState.DEFERRED if exc.temporary else RecipientState.FAILED
                     store.set_recipient(brief_id, person.address, refused, now, error=str(exc))
+                    put_off += exc.temporary
                     continue
                 except DeliveryError as exc:
-                    return exc  # the one in flight stays waiting: sent again, as it is
+                    return exc, put_off  # the one in flight stays waiting: sent again, as it is
                 with store.transaction():
                     store.set_recipient(brief_id, person.address, RecipientState.SENT, now)
                     store.set_delivery(brief_id, DeliveryState.SENDING, now, sent=True)
-    return None
+    return None, put_off
 
 
 def _still_subscribed(store: Store, address: str) -> bool:
