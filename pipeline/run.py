@@ -573,7 +573,7 @@ def _run(
         now,
         send=options.send,
         policy=options.send_policy,
-        sender=_sender(config, ctx),
+        sender=_sender(config, ctx) if options.send else None,  # the queue's app only to send
     )
     if delivery.failed:
         ctx.progress.note(delivery.detail)
