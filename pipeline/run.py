@@ -275,11 +275,12 @@ def _reader(config: Config) -> Reader | None:
     return articles_by_workers if config.queue else None
 
 
-def _sender(config: Config, ctx: RunContext) -> Sender | None:
-    """Who sends the brief: `brief worker`s in queue mode (brief.queue), else this process."""
+def _sender(config: Config, should_stop: Callable[[], bool]) -> Sender | None:
+    """Who sends the brief: `brief worker`s in queue mode (brief.queue), else this process. The
+    queue's app is made only when there is something to send."""
     if not config.queue:
         return None
-    return queued.sender(queue_app(config), config.queue_wait, ctx.should_stop)
+    return queued.sender(lambda: queue_app(config), config.queue_wait, should_stop)
 
 
 def _read_shared(
@@ -358,7 +359,10 @@ def _plan(
             if slot is None or smtp is None:
                 raise BriefError("a resend needs a slot and an SMTP server")
             return SlotOutcome(resent=_resend(store, config, slot, smtp, now, options))
-        resumed = tuple(resume_deliveries(store, config, smtp, now, options.send_policy, options.should_stop))
+        sender = _sender(config, options.should_stop)
+        resumed = tuple(
+            resume_deliveries(store, config, smtp, now, options.send_policy, options.should_stop, sender)
+        )
         for done in resumed:  # said now: the run that follows may fail
             (progress or QuietProgress()).note(
                 f"finished an interrupted delivery: {done.detail} ({done.eml_path})"
@@ -573,7 +577,7 @@ def _run(
         now,
         send=options.send,
         policy=options.send_policy,
-        sender=_sender(config, ctx) if options.send else None,  # the queue's app only to send
+        sender=_sender(config, ctx.should_stop),
     )
     if delivery.failed:
         ctx.progress.note(delivery.detail)
@@ -752,7 +756,16 @@ def _as_built(
 ) -> RunResult:
     """The run of a slot whose message was built before and not delivered: that message is
     delivered (or, with `--no-send` again, left as it is), the brief it was built from said."""
-    delivery = deliver_built(store, built, config, smtp, now, send=options.send, policy=options.send_policy)
+    delivery = deliver_built(
+        store,
+        built,
+        config,
+        smtp,
+        now,
+        send=options.send,
+        policy=options.send_policy,
+        sender=_sender(config, options.should_stop),
+    )
     data = store.brief_data(built.brief_id)
     kept = brief_from_json(data) if data is not None else None
     stats = kept.stats if kept is not None else RunStats(len(config.feeds), 0, 0, 0, 0, 0, 0, 0)

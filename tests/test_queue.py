@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import base64
 import pickle
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import SMTP
 from functools import partial
 from pathlib import Path
 
@@ -40,10 +44,12 @@ from pipeline.demo import DEMO_SLOTS, CorpusServer, demo_config_text, serve_corp
 from pipeline.errors import ConfigError
 from pipeline.ingest.queue import queue_app
 from pipeline.operate.schedule import parse_slot
-from pipeline.run import run_brief
+from pipeline.publish.outbox import begin_sending, seed_subscribers
+from pipeline.publish.queued import send_for_run
+from pipeline.run import RunOptions, run_brief
 from pipeline.store import Store
-from pipeline.store.queued import QueuedPages
-from pipeline.store.records import DeliveryState, SlotState
+from pipeline.store.queued import QueuedMessages, QueuedPages
+from pipeline.store.records import DeliveryState, RecipientState, SlotState
 
 Brief = tuple[str, str, str]
 AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
@@ -413,3 +419,75 @@ def _job_states(database: str, task: str) -> list[str]:
     with psycopg.connect(database) as conn:
         rows = conn.execute("SELECT status FROM procrastinate_jobs WHERE task_name = %s", (task,)).fetchall()
     return sorted(str(r[0]) for r in rows)
+
+
+def test_a_brief_built_without_sending_is_sent_later_by_the_workers_not_the_run(
+    postgres_url: str,
+    tmp_path: Path,
+    site: LoopbackSite,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A slot's message built and held (`--no-send`), then sent by a later run of the slot, goes
+    out as the run's own would in queue mode: through the workers, over their SMTP server; and
+    the message they sent from is no longer kept in the queue's database once the slot is settled."""
+    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
+    workers_smtp, runs_smtp = make_smtp(), make_smtp()
+    sources = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=["reader@town.example"])
+    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n  queue: true\n", 1))
+    config = load_config(sources)
+    with brief_workers(sources, 1, env=workers_smtp.env()):
+        held = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, options=RunOptions(send=False))
+        sent = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, smtp=runs_smtp.settings())
+
+    assert not held.delivery.sent and sent.as_built and sent.delivery.sent, sent.delivery.detail
+    assert workers_smtp.mailbox.envelopes == [["reader@town.example"]]
+    assert not runs_smtp.mailbox.data, "the run's own process sent nothing"
+    assert _job_states(postgres_url, "brief:deliver") == ["succeeded"]
+    assert _kept_messages(postgres_url) == 0
+    slots, _ = ledger(tmp_path / "state")
+    assert slots["2026-11-10T1500Z"].state == SlotState.DELIVERED
+
+
+def test_a_worker_without_the_archive_sends_the_message_the_run_kept_in_the_database(
+    postgres_url: str,
+    tmp_path: Path,
+    site: LoopbackSite,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker on another machine has no copy of `output/`: it sends the bytes the run archived,
+    from the database, to the recipients the run recorded."""
+    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
+    smtp = make_smtp()
+    sources = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=["reader@town.example"])
+    config = load_config(sources)  # made on one machine; sent as queue mode sends it
+    held = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, options=RunOptions(send=False))
+    eml = held.brief_dir / "message.eml"
+    raw = eml.read_bytes()
+    queued = replace(config, queue=True)
+    queue_app(queued)  # the queue's tables
+    store = Store(config.state_dir, config.database)
+    kept = QueuedMessages(postgres_url)
+    try:
+        seed_subscribers(store, queued, AT_1500)  # as a run that sends does first
+        assert begin_sending(store, held.brief_id, eml, "", queued, AT_1500) is None
+        kept.put(queued.edition, held.brief_id, raw)
+        shutil.rmtree(config.output_dir)  # the worker's machine has no archive
+
+        send_for_run(queued, held.brief_id, smtp.settings())
+
+        recipients = store.recipients(held.brief_id)
+    finally:
+        kept.close()
+        store.close()
+    assert smtp.mailbox.envelopes == [["reader@town.example"]]
+    assert [r.state for r in recipients] == [RecipientState.SENT]
+    subject = message_from_bytes(raw, policy=SMTP)["Subject"]
+    assert message_from_bytes(smtp.mailbox.data[0], policy=SMTP)["Subject"] == subject
+
+
+def _kept_messages(database: str) -> int:
+    with psycopg.connect(database) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM queued_messages").fetchall()
+    return int(count[0])

@@ -6,12 +6,16 @@ and our own redirect loop, so every hop is checked. Each request has a
 total deadline that a server dribbling bytes cannot stretch, a cap on raw bytes and one on
 decoded bytes (we decompress ourselves, so a gzip bomb stops at the cap), a polite
 User-Agent, conditional GET, and a per-host concurrency limit. A failure's kind comes from
-the classes of the exceptions raised, never from their text.
+the classes of the exceptions raised, never from their text. The TLS settings (the system's
+certificates) are loaded once per process: loading them takes about 40 ms of CPU, which a
+`brief worker` fetching one page per call paid for every page (`make bench`, `scale.workers`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import queue
 import ssl
 import threading
@@ -187,6 +191,14 @@ class _Handoff:
                 self._loop.call_soon_threadsafe(self._task.cancel)
 
 
+@functools.cache
+def _tls(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """Certificates verified against the system's store, as `ssl.create_default_context` makes
+    them (OpenSSL reads `SSL_CERT_FILE` and `SSL_CERT_DIR`, so one context per value of those);
+    one context for every connection of the process: it holds no connection's state."""
+    return ssl.create_default_context()
+
+
 async def _fetch_all(
     requests: Sequence[FetchRequest],
     settings: FetchSettings,
@@ -202,7 +214,7 @@ async def _fetch_all(
     hosts: dict[str, asyncio.Semaphore] = {}
 
     transport = GuardedTransport(
-        ssl_context=ssl.create_default_context(),
+        ssl_context=_tls(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")),
         allow=normalize_allow(settings.allow),
         max_connections=settings.concurrency,
     )

@@ -144,9 +144,11 @@ def deliver_built(
     *,
     send: bool = True,
     policy: SendPolicy = SendPolicy(),
+    sender: Sender | None = None,
 ) -> Delivery:
     """Deliver the message built before for a slot (held by `--no-send`, or left by a run that
-    stopped before sending it): its stored bytes under its Message-ID, never a new build."""
+    stopped before sending it): its stored bytes under its Message-ID, never a new build.
+    `sender`: who sends it (this process by default)."""
     eml, brief_id = Path(built.eml_path), built.brief_id
     if not eml.is_file():
         error = _gone(store, built, now)
@@ -155,7 +157,7 @@ def deliver_built(
     message_id = str(message_from_bytes(eml.read_bytes(), policy=SMTP)["Message-ID"] or built.message_id)
     if not send:
         return Delivery(message_id, str(eml), False, "built before and not sent (--no-send)")
-    return deliver_brief(store, brief_id, eml, message_id, config, smtp, now, policy=policy)
+    return deliver_brief(store, brief_id, eml, message_id, config, smtp, now, policy=policy, sender=sender)
 
 
 def resume_deliveries(
@@ -165,10 +167,12 @@ def resume_deliveries(
     now: datetime,
     policy: SendPolicy = SendPolicy(),
     should_stop: Callable[[], bool] = lambda: False,
+    sender: Sender | None = None,
 ) -> list[Delivery]:
     """Send what a crash left between `built` and `sent`, and what a server refused for now
     once `delivery.retry_after` has passed: the stored bytes, unchanged. A stop asked for
-    (SIGTERM) starts no further send: the next start finishes them."""
+    (SIGTERM) starts no further send: the next start finishes them. `sender`: who sends them
+    (this process by default)."""
     done: list[Delivery] = []
     if smtp is None:
         return done
@@ -185,7 +189,7 @@ def resume_deliveries(
         if not eml.is_file():
             _gone(store, unfinished, now)
             continue
-        done.append(_send(store, brief_id, eml, unfinished.message_id, config, smtp, now, policy))
+        done.append((sender or _send)(store, brief_id, eml, unfinished.message_id, config, smtp, now, policy))
     return done
 
 

@@ -6,13 +6,19 @@ and defers a few `deliver` jobs, one per `PER_JOB` recipients waiting (at most `
 Each job sends the stored message to the recipients no other process holds
 (`outbox.send_waiting`: each recipient is claimed `FOR UPDATE SKIP LOCKED` as it is sent, so
 jobs on any machines split them and none gets two), over the SMTP server of the worker's own
-environment (`BRIEF_SMTP_*`, `BRIEF_SECRET`: secrets never go into a job). The run waits for
+environment (`BRIEF_SMTP_*`, `BRIEF_SECRET`: secrets never go into a job). The message is the
+archived `message.eml`, kept in the database while it is sent (`queued_messages`), so a worker
+needs no copy of the archive. The run waits for
 its jobs, as it waits for its pages, and then says where the slot stands from the recipients
 themselves (`outbox.finish_sending`): a job that died is tried again by the engine, and those
 its worker had not sent are still waiting for the next job or the scheduler's next resume.
 
-    run ─ begin_sending, defer deliver ×K ─▶ procrastinate_jobs ◀─ brief worker (×M)
+    run ─ begin_sending, keep the message, defer deliver ×K ─▶ procrastinate_jobs ◀─ brief worker (×M)
       ◀── recipients (each sent once, claimed as it is sent) ──┘ ─▶ finish_sending
+
+Every send of a slot's message goes this way in queue mode: a run's, and the scheduler's
+resume of one deferred or left unfinished (`outbox.resume_deliveries`, `outbox.deliver_built`).
+`brief send` (a resend on purpose, to every subscriber) sends from where it is run.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pipeline.errors import DeliveryError, StoppedError
 from pipeline.models import Delivery
 from pipeline.publish.outbox import WAITING, Sender, SendPolicy, begin_sending, finish_sending, send_waiting
 from pipeline.store import Store
-from pipeline.store.queued import QueuedPages
+from pipeline.store.queued import QueuedJobs, QueuedMessages
 from pipeline.store.records import DeliveryState
 
 QUEUE = "deliveries"
@@ -73,7 +79,7 @@ def send_for_run(config: Config, brief_id: str, smtp: SmtpSettings | None = None
         record = store.delivery(brief_id)
         if record is None or record.state != DeliveryState.SENDING:
             return
-        raw = Path(record.eml_path).read_bytes()
+        raw = _message(config, brief_id, Path(record.eml_path))
         now = datetime.now(UTC)
         broken = send_waiting(store, brief_id, raw, config, smtp, now, SendPolicy())
         if broken is not None:  # kept where the run looks, and the job tried again
@@ -83,9 +89,30 @@ def send_for_run(config: Config, brief_id: str, smtp: SmtpSettings | None = None
         store.close()
 
 
-def sender(app: Any, wait: float, should_stop: Callable[[], bool] = lambda: False) -> Sender:
-    """The `Sender` of a run in queue mode: defer the jobs, wait for them (at most `wait`
-    seconds), and say where the slot stands."""
+def _message(config: Config, brief_id: str, eml: Path) -> bytes:
+    """The message the run kept for the workers; the archive's file when it kept none (a
+    worker that shares the run's folder)."""
+    kept = QueuedMessages(config.shared_state[1])
+    try:
+        raw = kept.get(config.edition, brief_id)
+    finally:
+        kept.close()
+    if raw is not None:
+        return raw
+    try:
+        return eml.read_bytes()
+    except OSError as exc:
+        raise DeliveryError(
+            f"brief {brief_id}'s message is neither in the queue's database nor readable here ({exc})",
+            hint="the scheduler keeps it again when it resumes the delivery",
+            temporary=True,
+        ) from exc
+
+
+def sender(app_of: Callable[[], Any], wait: float, should_stop: Callable[[], bool] = lambda: False) -> Sender:
+    """The `Sender` of queue mode: keep the message, defer the jobs, wait for them (at most
+    `wait` seconds), and say where the slot stands. `app_of` makes the queue's app, when there
+    is something to send."""
 
     def deliver(
         store: Store,
@@ -102,31 +129,36 @@ def sender(app: Any, wait: float, should_stop: Callable[[], bool] = lambda: Fals
             return refused
         waiting = sum(1 for r in store.recipients(brief_id) if r.state in WAITING)
         count = min(MAX_JOBS, max(1, math.ceil(waiting / PER_JOB)))
-        task = app.configure_task(name=TASK, queue=QUEUE)
-        with app.open():
-            jobs = [task.defer(edition=config.edition, brief_id=brief_id) for _ in range(count)]
-        policy.tell(f"brief {brief_id}: {waiting:,} subscribers, sent by {count} worker job(s)")
-        left = _wait(config.shared_state[1], jobs, wait, should_stop)
-        said = store.delivery(brief_id)
-        broken = None
-        if left:
-            broken = DeliveryError(f"{left} of the workers' jobs not done after {wait:.0f} s", temporary=True)
-        elif said is not None and said.error:  # what broke a worker's connection
-            broken = DeliveryError(said.error, temporary=True)
-        return finish_sending(store, brief_id, eml, message_id, config, smtp, now, broken)
+        app = app_of()
+        kept = QueuedMessages(config.shared_state[1])
+        try:
+            kept.put(config.edition, brief_id, eml.read_bytes())
+            task = app.configure_task(name=TASK, queue=QUEUE)
+            with app.open():
+                jobs = [task.defer(edition=config.edition, brief_id=brief_id) for _ in range(count)]
+            policy.tell(f"brief {brief_id}: {waiting:,} subscribers, sent by {count} worker job(s)")
+            left = _wait(kept, jobs, wait, should_stop)  # stopped: the jobs go on with the message
+            said = store.delivery(brief_id)
+            broken = None
+            if left:
+                late = f"{left} of the workers' jobs not done after {wait:.0f} s"
+                broken = DeliveryError(late, temporary=True)
+            elif said is not None and said.error:  # what broke a worker's connection
+                broken = DeliveryError(said.error, temporary=True)
+            delivery = finish_sending(store, brief_id, eml, message_id, config, smtp, now, broken)
+            kept.forget(config.edition, brief_id)  # a job that starts now finds the slot settled
+            return delivery
+        finally:
+            kept.close()
 
     return deliver
 
 
-def _wait(database: str, jobs: list[int], wait: float, should_stop: Callable[[], bool]) -> int:
+def _wait(queued: QueuedJobs, jobs: list[int], wait: float, should_stop: Callable[[], bool]) -> int:
     """Until none of `jobs` is waiting or running, or `wait` seconds have passed; how many are."""
     ends = time.monotonic() + wait
-    queued = QueuedPages(database)
-    try:
-        while (left := len(queued.jobs_left(jobs))) and time.monotonic() < ends:
-            if should_stop():
-                raise StoppedError("stopped while the workers sent the brief (they go on)")
-            time.sleep(POLL)
-        return left
-    finally:
-        queued.close()
+    while (left := len(queued.jobs_left(jobs))) and time.monotonic() < ends:
+        if should_stop():
+            raise StoppedError("stopped while the workers sent the brief (they go on)")
+        time.sleep(POLL)
+    return left

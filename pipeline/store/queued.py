@@ -1,11 +1,12 @@
 """The task queue's tables in PostgreSQL: Procrastinate's own schema, applied once by whoever
-starts first, and the articles its workers read, kept until the run that asked for them takes
-them.
+starts first; the articles its workers read, kept until the run that asked for them takes
+them; and the messages its workers send, kept while they are being sent.
 
 Only a run in queue mode (`brief.queue`) and `brief worker` use these; SQLite never has them.
 Nothing here is pickled: a job's arguments are plain ids and strings (the entry it names is read
 from `entries`), and an article is kept as JSON. A page read twice (a job retried after its
-worker died) is kept once: the first copy stays.
+worker died) is kept once: the first copy stays. A message is the bytes the run archived
+(`message.eml`), so a worker on another machine needs no copy of the archive to send it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ _ARTICLES = (
     " run_id BIGINT NOT NULL, entry_index INTEGER NOT NULL, failed BOOLEAN NOT NULL,"
     " article JSONB NOT NULL, PRIMARY KEY (run_id, entry_index))"
 )
+_MESSAGES = (
+    "CREATE TABLE IF NOT EXISTS queued_messages ("
+    " edition TEXT NOT NULL, brief_id TEXT NOT NULL, raw BYTEA NOT NULL, PRIMARY KEY (edition, brief_id))"
+)
 # the table of the first queue mode, whose articles were pickled: its rows only ever lived
 # for one run, so it is dropped rather than read
 _PICKLED = "DROP TABLE IF EXISTS queued_pages"
@@ -41,6 +46,7 @@ def apply_queue_schema(url: str, procrastinate_schema: str) -> None:
         if not present:
             conn.execute_native(procrastinate_schema)  # its own SQL, in its own dialect: not translated
         conn.execute_native(_ARTICLES)
+        conn.execute_native(_MESSAGES)
         conn.execute_native(_PICKLED)
         conn.execute("SELECT pg_advisory_unlock(?, ?)", (LOCK_SPACE, QUEUE_LOCK))
     except ERRORS as exc:
@@ -49,17 +55,37 @@ def apply_queue_schema(url: str, procrastinate_schema: str) -> None:
         conn.close()
 
 
-class QueuedPages(FeedStore):
-    """The articles workers have read for runs, on a connection of its own; with the feeds'
-    queries (an entry by its id, the hosts that asked us to wait), which a worker needs too."""
+class QueuedJobs:
+    """Where the queue's jobs stand, on a connection of its own."""
 
     def __init__(self, url: str) -> None:
-        self.url = self.server = url
-        self.path = Path()  # no SQLite file: errors name the server (`Database.error`)
-        self.db = self.conn = Connection(url)  # the feeds' queries use `db`; the queue's, `conn`
+        self.server = url
+        self.conn = Connection(url)
 
     def close(self) -> None:
         self.conn.close()
+
+    def jobs_left(self, job_ids: Sequence[int]) -> list[int]:
+        """Those of these jobs still waiting or running (not done, failed for good or cancelled)."""
+        try:
+            rows = self.conn.execute_native(
+                "SELECT id FROM procrastinate_jobs WHERE id = ANY(%s) AND status IN ('todo', 'doing')",
+                (list(job_ids),),
+            ).fetchall()
+        except ERRORS as exc:
+            raise store_error(exc, self.server) from exc
+        return [int(r[0]) for r in rows]
+
+
+class QueuedPages(QueuedJobs, FeedStore):
+    """The articles workers have read for runs; with the feeds' queries (an entry by its id,
+    the hosts that asked us to wait), which a worker needs too."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.url = url
+        self.path = Path()  # no SQLite file: errors name the server (`Database.error`)
+        self.db = self.conn  # the feeds' queries use `db`; the queue's, `conn`
 
     def put(self, run_id: int, index: int, failed: bool, article: Article) -> None:
         """Keep a page's article for run `run_id`; a second copy of one page is dropped."""
@@ -82,21 +108,44 @@ class QueuedPages(FeedStore):
             raise store_error(exc, self.server) from exc
         return {int(r[0]): (bool(r[1]), article_of(r[2])) for r in rows}
 
-    def jobs_left(self, job_ids: Sequence[int]) -> list[int]:
-        """Those of these jobs still waiting or running (not done, failed for good or cancelled)."""
-        try:
-            rows = self.conn.execute_native(
-                "SELECT id FROM procrastinate_jobs WHERE id = ANY(%s) AND status IN ('todo', 'doing')",
-                (list(job_ids),),
-            ).fetchall()
-        except ERRORS as exc:
-            raise store_error(exc, self.server) from exc
-        return [int(r[0]) for r in rows]
-
     def forget(self, run_id: int) -> None:
         """Drop the articles of `run_id` once they are stored, and any a worker kept for an
         earlier run after that run had stopped waiting (one run at a time: the run lock)."""
         try:
             self.conn.execute_native("DELETE FROM queued_articles WHERE run_id <= %s", (run_id,))
+        except ERRORS as exc:
+            raise store_error(exc, self.server) from exc
+
+
+class QueuedMessages(QueuedJobs):
+    """The message of each brief being sent by workers, by edition and brief id."""
+
+    def put(self, edition: str, brief_id: str, raw: bytes) -> None:
+        """Keep the message `raw` of `brief_id` for the workers (in place of one kept before)."""
+        try:
+            self.conn.execute_native(
+                "INSERT INTO queued_messages (edition, brief_id, raw) VALUES (%s, %s, %s) "
+                "ON CONFLICT (edition, brief_id) DO UPDATE SET raw = excluded.raw",
+                (edition, brief_id, raw),
+            )
+        except ERRORS as exc:
+            raise store_error(exc, self.server) from exc
+
+    def get(self, edition: str, brief_id: str) -> bytes | None:
+        try:
+            row = self.conn.execute_native(
+                "SELECT raw FROM queued_messages WHERE edition = %s AND brief_id = %s", (edition, brief_id)
+            ).fetchone()
+        except ERRORS as exc:
+            raise store_error(exc, self.server) from exc
+        return bytes(row[0]) if row is not None else None
+
+    def forget(self, edition: str, brief_id: str) -> None:
+        """Drop the message once its run has said where its slot stands: a later send (the
+        scheduler's resume) keeps it again."""
+        try:
+            self.conn.execute_native(
+                "DELETE FROM queued_messages WHERE edition = %s AND brief_id = %s", (edition, brief_id)
+            )
         except ERRORS as exc:
             raise store_error(exc, self.server) from exc
