@@ -71,13 +71,14 @@ from pipeline.understand.llm import LlmSettings, rewrite_all
 from pipeline.understand.novelty import only_new, shown_keys
 from pipeline.understand.once import each_once, top_of_brief
 from pipeline.understand.rank import others, rank_threads
-from pipeline.understand.summarize import summarize_thread
+from pipeline.understand.summarize import SummaryTuning, summarize_thread
 from pipeline.understand.threads import TUNING, assign_threads
 
 log = logging.getLogger(__name__)
 
 CONTEXT_WINDOW = timedelta(days=3)  # earlier articles used to dedupe and thread new ones
 MEMBERS_PER_THREAD = 40  # most recent members of a thread used as its context
+FACTS_PER_THREAD = SummaryTuning().max_articles  # articles of a thread whose facts its digest reads
 
 
 @dataclass(frozen=True)
@@ -503,7 +504,9 @@ def _run(
     with Helpers(config.extract_workers if unique else 0, preload=[extract_facts.__module__]) as helpers:
         threads = _file_threads(ctx, unique, [a for a in recent if a.id not in by_id])
         ranked = rank_threads(threads, by_id)[: config.max_threads]
-        in_brief = list({i: by_id[i] for t in ranked for i in t.article_ids}.values())
+        # the facts of the articles each digest reads, its most central first (as its summary):
+        # a story of hundreds of articles costs the facts of `FACTS_PER_THREAD`, not of each
+        in_brief = list({i: by_id[i] for t in ranked for i in t.article_ids[:FACTS_PER_THREAD]}.values())
         ctx.stage("Reading the facts", len(in_brief))
         # only what the digests will show, shared between those processes and this one
         facts = dict(zip((a.id for a in in_brief), helpers.map(extract_facts, in_brief), strict=True))
