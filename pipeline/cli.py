@@ -825,18 +825,22 @@ def show(config_path: Path, edition: str | None, brief_id: str | None) -> None:
 @cli.command()
 @config_option
 @click.option(
-    "--concurrency", default=8, show_default=True, type=click.IntRange(1, 256), help="Pages read at once."
+    "--concurrency",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Feeds and pages read at once.",
 )
 @click.option(
     "--stalled-after",
     default=30.0,
     show_default=True,
     type=click.FloatRange(1, 3600),
-    help="Seconds without a worker's heartbeat before its pages are read again by another.",
+    help="Seconds without a worker's heartbeat before its jobs are done again by another.",
 )
 def worker(config_path: Path, concurrency: int, stalled_after: float) -> None:
-    """Read pages and send briefs for the runs of a queue-mode install (brief.queue), until
-    stopped (Ctrl-C, SIGTERM).
+    """Fetch feeds, read pages and send briefs for the runs of a queue-mode install (brief.queue),
+    until stopped (Ctrl-C, SIGTERM).
 
     Start one or more on any machine that reaches the PostgreSQL database, with the service's
     BRIEF_SMTP_* and BRIEF_SECRET in its environment (it sends the briefs).
@@ -848,9 +852,11 @@ def worker(config_path: Path, concurrency: int, stalled_after: float) -> None:
 
     config = load_config(config_path)
     if not config.queue:
-        raise click.ClickException("brief.queue is off in this config: its runs read their pages themselves")
+        raise click.ClickException(
+            "brief.queue is off in this config: its runs read their feeds and pages themselves"
+        )
     click.echo(
-        f"Worker reading pages and sending briefs for {config.title!r} ({concurrency} at once); "
+        f"Worker reading feeds and pages and sending briefs for {config.title!r} ({concurrency} at once); "
         "Ctrl-C stops it",
         err=True,
     )

@@ -29,12 +29,20 @@ from pipeline.config import Config, SmtpSettings
 from pipeline.errors import BriefError, NothingToDoError, StoppedError
 from pipeline.ingest.fetch import FetchSettings
 from pipeline.ingest.pool import Helpers
-from pipeline.ingest.queue import articles_by_workers, queue_app
-from pipeline.ingest.reading import Reader, RunContext, fetch_settings, read_articles, read_feeds
+from pipeline.ingest.queue import articles_by_workers, feeds_by_workers, queue_app
+from pipeline.ingest.reading import (
+    FeedFetcher,
+    Reader,
+    RunContext,
+    fetch_settings,
+    read_articles,
+    read_feeds,
+)
 from pipeline.models import (
     Article,
     Brief,
     Delivery,
+    FeedEntry,
     Involved,
     KeyFigure,
     RunStats,
@@ -271,6 +279,16 @@ def editions_index(config: Config) -> bytes:
     ).encode()
 
 
+def _fetcher(config: Config) -> FeedFetcher | None:
+    """Who fetches the feeds: `brief worker`s in queue mode (brief.queue), else this process."""
+    return feeds_by_workers if config.queue else None
+
+
+def _pending(config: Config, store: Store) -> list[FeedEntry]:
+    """The entries to read, in the order one process stores them, workers or not."""
+    return store.pending_entries([f.url for f in config.feeds] if config.queue else ())
+
+
 def _reader(config: Config) -> Reader | None:
     """Who reads the pages: `brief worker`s in queue mode (brief.queue), else this process."""
     return articles_by_workers if config.queue else None
@@ -312,8 +330,8 @@ def _read_shared(
             options.manual,
         )
         try:
-            _, feed_errors = read_feeds(ctx)
-            entries = store.pending_entries()
+            _, feed_errors = read_feeds(ctx, _fetcher(config))
+            entries = _pending(reader, store)
             recent = store.recent_articles(now - CONTEXT_WINDOW, exclude_run=run_id)
             read, pages_failed, kept = read_articles(ctx, entries, recent, _reader(config))
         except BaseException as exc:
@@ -479,8 +497,8 @@ def _run(
     config, store, now = ctx.config, ctx.store, ctx.now
     sid = slot_id(slot)
     if options.reading is None:
-        feeds_ok, feed_errors = read_feeds(ctx)
-        entries = store.pending_entries()
+        feeds_ok, feed_errors = read_feeds(ctx, _fetcher(config))
+        entries = _pending(config, store)
         pending = len(entries)
         if feeds_ok == 0 and not entries and not store.has_unbriefed_articles(sid, options.covers):
             raise _nothing_read(config, feed_errors)

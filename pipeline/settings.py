@@ -92,16 +92,16 @@ BRIEF_KEYS: dict[str, Key] = {
     "queue": Key(
         "flag",
         False,
-        "Fetch and extract pages as tasks of a queue in the PostgreSQL `database` (Procrastinate), "
-        "run by `brief worker` processes on any machine that reaches it; needs `database`. "
-        "Off: the run reads every page itself, as on one machine.",
+        "Fetch feeds, fetch and extract pages, and send the brief as tasks of a queue in the "
+        "PostgreSQL `database` (Procrastinate), run by `brief worker` processes on any machine that "
+        "reaches it; needs `database`. Off: the run does it all itself, as on one machine.",
     ),
     "queue_wait": Key(
         "integer",
         1800,
-        "Seconds a run in queue mode (`queue`) waits for the workers to read its pages, and again "
-        "to send its brief. Then it goes on with the pages read and names those not read: their "
-        "entries stay pending, and the next run reads them; a brief not sent to everyone by then "
+        "Seconds a run in queue mode (`queue`) waits for the workers to fetch its feeds, again to "
+        "read its pages, and again to send its brief. Then it goes on with what was read and names "
+        "the feeds and pages not read: the next run reads them; a brief not sent to everyone by then "
         "is deferred, and the workers still sending go on (`brief schedule` sends the rest).",
         min=1,
         max=86_400,

@@ -4,6 +4,7 @@ in the PostgreSQL database the tests start, make the same briefs as one process 
 from __future__ import annotations
 
 import base64
+import contextlib
 import pickle
 import shutil
 import signal
@@ -11,9 +12,9 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import SMTP
 from functools import partial
@@ -41,7 +42,7 @@ from conftest import (
 
 from pipeline.config import SmtpSettings, load_config
 from pipeline.demo import DEMO_SLOTS, CorpusServer, demo_config_text, serve_corpus, slot_clock, smtp_sink
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, NothingToDoError
 from pipeline.ingest.queue import queue_app
 from pipeline.operate.schedule import parse_slot
 from pipeline.publish.outbox import begin_sending, seed_subscribers
@@ -53,6 +54,7 @@ from pipeline.store.records import DeliveryState, RecipientState, SlotState
 
 Brief = tuple[str, str, str]
 AT_1500 = datetime(2026, 11, 10, 15, 0, 30, tzinfo=UTC)
+AT_2100 = AT_1500.replace(hour=21)
 
 
 def demo_folder(server: CorpusServer, folder: Path, database: str | None, queue: bool) -> Path:
@@ -115,51 +117,69 @@ def test_a_worker_refuses_an_install_without_the_queue(postgres_url: str, tmp_pa
     assert worker.code != 0 and "brief.queue is off" in worker.out + worker.err
 
 
-def test_a_worker_killed_mid_page_has_its_page_read_again_and_stored_once(
-    postgres_url: str, tmp_path: Path, site: LoopbackSite
-) -> None:
-    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
-    items = [story_item(site, key, when) for key in ("dredging", "ferry", "lighthouse")]
-    reached, release = threading.Event(), threading.Event()
-    title, text = STORIES["orchard"]
-    page = Reply(body=article_page(title, text), content_type="text/html; charset=utf-8")
-
-    def held_once(seen: SeenRequest) -> Reply:
-        if not reached.is_set():
-            reached.set()
-            release.wait(60)  # the worker fetching it is killed meanwhile
-        return page
-
-    site.serve("/orchard", held_once)
-    items.append(rss_item(title, site.url("/orchard"), "orchard", when, text.split(". ")[0] + "."))
-    site.serve("/feed.xml", rss_feed(*items))
-    sources = write_sources(tmp_path, [site.url("/feed.xml")], [site.allow()], to=())
-    text_of = sources.read_text(encoding="utf-8")
-    sources.write_text(text_of.replace("brief:\n", f"brief:\n  database: {postgres_url}\n  queue: true\n"))
-    config = load_config(sources)
+@contextlib.contextmanager
+def a_worker_killed_mid_request(
+    sources: Path, reached: threading.Event, release: threading.Event
+) -> Iterator[list[subprocess.Popen[str]]]:
+    """A worker (`--stalled-after 2`) killed outright once `reached` is set (it is then in the
+    middle of a request the test holds), and another started in its place; then `release` is
+    set. Yields [the first, the second once started]; both are stopped after the block."""
     first = brief_process("worker", "--config", str(sources), "--stalled-after", "2")
-    second: list[subprocess.Popen[str]] = []
+    started = [first]
 
     def kill_then_replace() -> None:
         if reached.wait(120):
             first.send_signal(signal.SIGKILL)
             first.wait()
-            second.append(brief_process("worker", "--config", str(sources), "--stalled-after", "2"))
+            started.append(brief_process("worker", "--config", str(sources), "--stalled-after", "2"))
         release.set()
 
     killer = threading.Thread(target=kill_then_replace, daemon=True)
     killer.start()
     try:
-        result = run_brief(config, slot=AT_1500, clock=lambda: AT_1500)
+        yield started
     finally:
         release.set()
         killer.join()
-        for worker in [first, *second]:
+        for worker in started:
             if worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
             worker.communicate(timeout=30)
+    assert first.returncode == -signal.SIGKILL and len(started) == 2, (
+        "the first worker was killed mid-request"
+    )
 
-    assert first.returncode == -signal.SIGKILL and second, "the first worker was killed mid-page"
+
+def held_once(reply: Reply) -> tuple[Callable[[SeenRequest], Reply], threading.Event, threading.Event]:
+    """An answer held the first time it is asked for until `release` is set (`reached` says it
+    was asked for), then `reply`; (the answer, reached, release)."""
+    reached, release = threading.Event(), threading.Event()
+
+    def answer(seen: SeenRequest) -> Reply:
+        if not reached.is_set():
+            reached.set()
+            release.wait(60)  # the worker fetching it is killed meanwhile
+        return reply
+
+    return answer, reached, release
+
+
+def test_a_worker_killed_mid_page_has_its_page_read_again_and_stored_once(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    items = [story_item(site, key, when) for key in ("dredging", "ferry", "lighthouse")]
+    title, text = STORIES["orchard"]
+    page, reached, release = held_once(
+        Reply(body=article_page(title, text), content_type="text/html; charset=utf-8")
+    )
+    site.serve("/orchard", page)
+    items.append(rss_item(title, site.url("/orchard"), "orchard", when, text.split(". ")[0] + "."))
+    site.serve("/feed.xml", rss_feed(*items))
+    config = load_config(queue_sources(tmp_path, site, postgres_url))
+    with a_worker_killed_mid_request(config.path, reached, release):
+        result = run_brief(config, slot=AT_1500, clock=lambda: AT_1500)
+
     assert site.hits("/orchard") == 2, "the killed worker's page was read again"
     assert result.stats.pages_failed == 0
     store = Store(config.state_dir, config.database)
@@ -176,10 +196,18 @@ def test_a_worker_killed_mid_page_has_its_page_read_again_and_stored_once(
 
 
 def queue_sources(
-    root: Path, site: LoopbackSite, database: str, *extra: str, allow: tuple[str, ...] = ()
+    root: Path,
+    site: LoopbackSite,
+    database: str | None,
+    *extra: str,
+    allow: tuple[str, ...] = (),
+    feeds: tuple[str, ...] = ("/feed.xml",),
 ) -> Path:
-    """A sources.yaml in queue mode reading `site`'s /feed.xml; `extra` lines go under brief:."""
-    sources = write_sources(root, [site.url("/feed.xml")], [site.allow(), *allow], to=())
+    """A sources.yaml in queue mode reading `site`'s `feeds`; `extra` lines go under brief:.
+    `database` None: the same file without the queue, on SQLite."""
+    sources = write_sources(root, [site.url(f) for f in feeds], [site.allow(), *allow], to=())
+    if database is None:
+        return sources
     lines = "".join(f"  {line}\n" for line in (f"database: {database}", "queue: true", *extra))
     sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n" + lines, 1))
     return sources
@@ -242,6 +270,9 @@ def test_a_job_carries_plain_json_and_a_pickle_in_the_queue_is_never_loaded(
     assert all(isinstance(v, int | str) for a in reads for v in a.values())
     assert {a["entry_id"] for a in reads} == {"dredging", "ferry"}
     assert not marker.exists(), "a worker unpickled what the queue held"
+    (feed,) = [args for task, args in queued_jobs(postgres_url) if task == "brief:read_feed"]
+    assert sorted(feed) == ["feed_url", "name", "now", "run_id", "seed", "until"]
+    assert all(isinstance(v, int | str) for v in feed.values())
 
 
 class _Touch:
@@ -380,6 +411,144 @@ def test_pages_the_workers_do_not_read_in_time_are_named_and_read_by_the_next_ru
         assert article.extracted, "read from its page, not the feed's summary"
     finally:
         store.close()
+
+
+# -- feeds read by the workers ----------------------------------------------------------------------
+
+
+def test_a_run_with_no_worker_fetches_no_feed_and_names_it(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    """The run's own process fetches no feed in queue mode: with no worker up, no request
+    reaches the feed, the run says which feeds were not read in time, and cancels their jobs."""
+    publish_stories(site, ("dredging",))
+    config = load_config(queue_sources(tmp_path, site, postgres_url, "queue_wait: 1"))
+    progress = Recorded()
+    with pytest.raises(NothingToDoError, match="none of the 1 feeds could be read") as raised:
+        run_brief(config, slot=AT_1500, clock=lambda: AT_1500, progress=progress)
+
+    assert site.hits() == 0, "the run fetched a feed itself"
+    assert raised.value.hint == "Karsholm Courier: not read by the workers in time: the next run reads it"
+    (said,) = [n for n in progress.notes if "feeds not read by the workers" in n]
+    assert "brief.queue_wait (1 s)" in said and site.url("/feed.xml") in said
+    assert _job_states(postgres_url, "brief:read_feed") == ["cancelled"]
+
+
+def etag_feed(body: bytes, etag: str = '"v1"') -> Callable[[SeenRequest], Reply]:
+    """A feed that answers 304 to a request that names its ETag."""
+
+    def answer(seen: SeenRequest) -> Reply:
+        if seen.headers.get("if-none-match") == etag:
+            return Reply(304, b"", None, headers={"ETag": etag})
+        return Reply(body=body, headers={"ETag": etag})
+
+    return answer
+
+
+def test_a_failing_feed_is_told_and_rested_as_without_the_queue_and_a_304_keeps_nothing_new(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    site.serve("/feed.xml", etag_feed(rss_feed(*(story_item(site, k, when) for k in ("dredging", "ferry")))))
+    site.serve("/broken.xml", Reply(500, b"down", "text/plain"))
+    feeds = ("/feed.xml", "/broken.xml")
+    made = {}
+    soon = AT_1500 + timedelta(minutes=10)
+    for name, database in (("sqlite", None), ("queue", postgres_url)):
+        (tmp_path / name).mkdir()
+        config = load_config(queue_sources(tmp_path / name, site, database, feeds=feeds))
+        progress = Recorded()
+        with contextlib.ExitStack() as workers:
+            if database is not None:
+                workers.enter_context(brief_workers(config.path, 1))
+            result = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, progress=progress)
+            store = Store(config.state_dir, config.database)
+            try:
+                (broken,) = [h for h in store.feed_health() if h.url == site.url("/broken.xml")]
+            finally:
+                store.close()
+            # the next slot's brief, made early by hand: the broken feed is still resting
+            again = run_brief(config, slot=AT_2100, clock=lambda: soon)
+        made[name] = (result, progress.notes, broken, again)
+
+    (one, one_notes, one_broken, _), (queued, notes, broken, again) = made["sqlite"], made["queue"]
+    assert queued.feed_errors == one.feed_errors == (("Feed 1", "HTTP 500 Internal Server Error"),)
+    assert notes == one_notes and "feed failed: Feed 1: HTTP 500 Internal Server Error" in notes
+    brief = (queued.brief_dir / "email.txt").read_text(encoding="utf-8")
+    assert brief == (one.brief_dir / "email.txt").read_text(encoding="utf-8")
+    assert (
+        (broken.failures, broken.last_error)
+        == (one_broken.failures, one_broken.last_error)
+        == (1, "HTTP 500 Internal Server Error")
+    )
+    assert (
+        broken.next_attempt is not None
+        and 24 * 60 <= (broken.next_attempt - AT_1500).total_seconds() <= 36 * 60
+    )
+    # the next slot: the broken feed rests (not fetched), the good one answers 304, nothing new
+    assert site.hits("/broken.xml") == 2, "once per path, none while resting"
+    assert again.feed_errors[0][0] == "Feed 1" and again.feed_errors[0][1].startswith(
+        "resting after 1 failures"
+    )
+    assert again.stats.entries_new == 0 and again.stats.feeds_ok == 1
+    asked = [r.headers.get("if-none-match") for r in site.requests if r.path == "/feed.xml"]
+    assert asked == [None, '"v1"', None, '"v1"'], "each path's second fetch was conditional"
+
+
+def test_a_feed_job_retried_after_its_worker_died_stores_its_entries_once(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    keys = ("dredging", "ferry", "lighthouse")
+    feed, reached, release = held_once(Reply(body=rss_feed(*(story_item(site, k, when) for k in keys))))
+    site.serve("/feed.xml", feed)
+    config = load_config(queue_sources(tmp_path, site, postgres_url))
+    with a_worker_killed_mid_request(config.path, reached, release):
+        result = run_brief(config, slot=AT_1500, clock=lambda: AT_1500)
+
+    assert site.hits("/feed.xml") == 2, "the killed worker's feed was read again"
+    assert result.feed_errors == () and result.stats.entries_new == len(keys)
+    assert result.stats.pages_fetched == len(keys)
+    store = Store(config.state_dir, config.database)
+    try:
+        rows = store.db.execute("SELECT entry_id, count(*) FROM entries GROUP BY entry_id").fetchall()
+        assert {str(r[0]): int(r[1]) for r in rows} == dict.fromkeys(keys, 1)
+    finally:
+        store.close()
+
+
+def test_a_feed_job_done_twice_records_the_feed_once(
+    postgres_url: str, tmp_path: Path, site: LoopbackSite
+) -> None:
+    """Two copies of one feed's job (a job taken for stalled while its worker still ran it)
+    both fetch the feed; its failure is counted, and its rest drawn, once."""
+    site.serve("/broken.xml", Reply(500, b"down", "text/plain"))
+    config = load_config(queue_sources(tmp_path, site, postgres_url, feeds=("/broken.xml",)))
+    app = queue_app(config)
+    job = {
+        "run_id": 7,
+        "feed_url": site.url("/broken.xml"),
+        "name": "Karsholm Courier",
+        "now": AT_1500.isoformat(),
+        "seed": 1,
+        "until": datetime(2100, 1, 1, tzinfo=UTC).isoformat(),
+    }
+    with brief_workers(config.path, 1):
+        with app.open():
+            task = app.tasks["brief:read_feed"]
+            jobs = [task.defer(**job), task.defer(**job)]
+        pages = QueuedPages(postgres_url)
+        try:
+            while pages.jobs_left(jobs):
+                time.sleep(0.1)
+            kept = pages.feeds_read(7)
+            (health,) = pages.feed_health()
+        finally:
+            pages.close()
+
+    assert site.hits("/broken.xml") == 2 and _job_states(postgres_url, "brief:read_feed") == ["succeeded"] * 2
+    assert kept == {site.url("/broken.xml"): ("HTTP 500 Internal Server Error", None)}
+    assert health.failures == 1
 
 
 # -- delivery by the workers ------------------------------------------------------------------------

@@ -90,11 +90,12 @@ class RunContext:
         self.progress.stage(name, total)
 
 
-def read_feeds(ctx: RunContext) -> tuple[int, list[tuple[str, str]]]:
+def read_feeds(ctx: RunContext, fetcher: FeedFetcher | None = None) -> tuple[int, list[tuple[str, str]]]:
     """Fetch and parse every feed that is due, storing new entries; return (feeds read, errors).
 
     A disabled feed (410 Gone), one backing off after failures, or one on a host that asked
-    us to wait is not fetched, and is listed with the reason.
+    us to wait is not fetched, and is listed with the reason. `fetcher` fetches and records the
+    due ones (by default here; `pipeline/ingest/queue.py` has workers do it).
     """
     store, now = ctx.store, ctx.now
     feeds = ctx.config.feeds
@@ -113,20 +114,40 @@ def read_feeds(ctx: RunContext) -> tuple[int, list[tuple[str, str]]]:
             )
         else:
             due.append((feed, state))
+    for (feed, _), outcome in zip(due, (fetcher or _feeds_read_here)(ctx, due), strict=True):
+        if outcome is None:  # not read in time by the workers (`queue.py`, which said so)
+            errors.append((feed.name, "not read by the workers in time: the next run reads it"))
+            continue
+        error, warning = outcome
+        if warning:
+            ctx.progress.note(f"{feed.name}: {warning}")
+        if error:
+            errors.append((feed.name, error))
+            ctx.progress.note(f"feed failed: {feed.name}: {error}")
+    return len(feeds) - len(errors), errors
+
+
+FeedOutcome = tuple[str | None, str | None]  # a feed read and recorded: (its error, its warning)
+# who fetches the due feeds and records each (`record_feed`): this process, or the workers of
+# `queue.py`, whose None is a feed they did not read in time
+FeedFetcher = Callable[[RunContext, Sequence[tuple[FeedSource, FeedState]]], list[FeedOutcome | None]]
+
+
+def _feeds_read_here(
+    ctx: RunContext, due: Sequence[tuple[FeedSource, FeedState]]
+) -> list[FeedOutcome | None]:
     ctx.stage("Fetching feeds", len(due))
     requests = [FetchRequest(s.moved_to or f.url, s.validators, kind="feed") for f, s in due]
     fetched = fetch_all(
         requests, ctx.settings, on_done=lambda r: ctx.progress.advance(r.url), paused=ctx.paused
     )
+    outcomes: list[FeedOutcome | None] = []
     for (feed, state), result in zip(due, fetched, strict=True):
         note_pause(ctx, result)
-        if result.moved_to and result.moved_to != state.moved_to:
-            store.record_feed_moved(feed.url, feed.name, now, result.moved_to)
-        error = _read_feed(ctx, feed, state, result)
-        if error:
-            errors.append((feed.name, error))
-            ctx.progress.note(f"feed failed: {feed.name}: {error}")
-    return len(feeds) - len(errors), errors
+        outcomes.append(
+            record_feed(ctx.store, feed, state, result, ctx.now, ctx.rng, ctx.config.max_entries_per_feed)
+        )
+    return outcomes
 
 
 def note_pause(ctx: RunContext, result: FetchResult) -> None:
@@ -234,34 +255,43 @@ def _articles_read_here(
     return articles, origins(pending, articles), failed
 
 
-def _read_feed(ctx: RunContext, feed: FeedSource, state: FeedState, result: FetchResult) -> str | None:
-    """Record one feed's fetch; return the error shown to the user, or None."""
-    store, now = ctx.store, ctx.now
+def record_feed(
+    store: FeedStore,
+    feed: FeedSource,
+    state: FeedState,
+    result: FetchResult,
+    now: datetime,
+    rng: random.Random,
+    max_entries: int,
+) -> FeedOutcome:
+    """Record one feed's fetch (`state`: what the fetch was made with): its move, its entries
+    and validators, or its failure and rest; return (the error shown to the user, a warning).
+    A run and a worker (`queue.py`) both record a feed with it."""
+    if result.moved_to and result.moved_to != state.moved_to:
+        store.record_feed_moved(feed.url, feed.name, now, result.moved_to)
     if result.error or not result.ok:
         error = result.error or f"HTTP {result.status}"
         kind = str(result.error_kind or "http")
         if result.status == 410:
             store.record_feed_failure(feed.url, feed.name, now, error, kind, disabled="HTTP 410 Gone")
-            return f"{error}: the feed is gone and will not be fetched again"
+            return f"{error}: the feed is gone and will not be fetched again", None
         # a host that asked us to wait is not the feed's failure: no backoff on top
-        rest = None if result.error_kind == ErrorKind.PAUSED else now + backoff(state.failures + 1, ctx.rng)
+        rest = None if result.error_kind == ErrorKind.PAUSED else now + backoff(state.failures + 1, rng)
         store.record_feed_failure(feed.url, feed.name, now, error, kind, next_attempt=rest)
-        return error
+        return error, None
     if result.not_modified:
         store.record_feed_success(feed.url, feed.name, now, result.validators, [])
-        return None
-    parsed = parse_feed(result, now, ctx.config.max_entries_per_feed)
+        return None, None
+    parsed = parse_feed(result, now, max_entries)
     if parsed.error:
         # validators are not stored: the next run must fetch the body again
-        rest = now + backoff(state.failures + 1, ctx.rng)
+        rest = now + backoff(state.failures + 1, rng)
         store.record_feed_failure(
             feed.url, feed.name, now, parsed.error, str(parsed.error_kind or "parse"), next_attempt=rest
         )
-        return parsed.error
+        return parsed.error, None
     store.record_feed_success(feed.url, feed.name, now, result.validators, parsed.entries)
-    if parsed.warning:
-        ctx.progress.note(f"{feed.name}: {parsed.warning}")
-    return None
+    return None, parsed.warning or None
 
 
 def page_of(entry: FeedEntry, result: FetchResult | None) -> Page:

@@ -6,7 +6,7 @@ until its article is stored (see `articles.py`), so a crash loses no entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from pipeline.models import FeedEntry, FeedHealth, FeedState, Validators
@@ -122,11 +122,17 @@ class FeedStore(Database):
                 (error, kind, to_text(next_attempt), disabled, url),
             )
 
-    def pending_entries(self) -> list[FeedEntry]:
-        """Entries seen but not yet turned into an article (this run's, or a crashed run's)."""
+    def pending_entries(self, feeds: Sequence[str] = ()) -> list[FeedEntry]:
+        """Entries seen but not yet turned into an article (this run's, or a crashed run's), in
+        the order they were stored; with `feeds` (their addresses), those first seen at once in
+        the order of their feeds there, as one process stores them: the workers of queue mode
+        store a run's feeds in whatever order they finish (`pipeline/ingest/queue.py`)."""
         rows = self.db.execute(
             "SELECT * FROM entries WHERE status = 'pending' ORDER BY first_seen, rowid"
         ).fetchall()
+        if feeds:
+            place = {url: i for i, url in enumerate(feeds)}
+            rows = sorted(rows, key=lambda r: (r["first_seen"], place.get(r["feed_url"], len(place))))
         return [_entry(r) for r in rows]
 
     def entry(self, feed_url: str, entry_id: str) -> FeedEntry | None:

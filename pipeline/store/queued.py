@@ -1,11 +1,13 @@
 """The task queue's tables in PostgreSQL: Procrastinate's own schema, applied once by whoever
-starts first; the articles its workers read, kept until the run that asked for them takes
-them; and the messages its workers send, kept while they are being sent.
+starts first; what its workers hand back to the run that asked (each feed's error and warning,
+each page's article), kept until that run takes them; and the messages its workers send, kept
+while they are being sent.
 
 Only a run in queue mode (`brief.queue`) and `brief worker` use these; SQLite never has them.
 Nothing here is pickled: a job's arguments are plain ids and strings (the entry it names is read
 from `entries`), and an article is kept as JSON. A page read twice (a job retried after its
-worker died) is kept once: the first copy stays. A message is the bytes the run archived
+worker died) is kept once: the first copy stays; a feed read twice is recorded once (its row is
+claimed in the transaction that records it). A message is the bytes the run archived
 (`message.eml`), so a worker on another machine needs no copy of the archive to send it.
 """
 
@@ -27,6 +29,11 @@ _ARTICLES = (
     " run_id BIGINT NOT NULL, entry_index INTEGER NOT NULL, failed BOOLEAN NOT NULL,"
     " article JSONB NOT NULL, PRIMARY KEY (run_id, entry_index))"
 )
+_FEEDS = (
+    "CREATE TABLE IF NOT EXISTS queued_feeds ("
+    " run_id BIGINT NOT NULL, feed_url TEXT NOT NULL, error TEXT, warning TEXT,"
+    " PRIMARY KEY (run_id, feed_url))"
+)
 _MESSAGES = (
     "CREATE TABLE IF NOT EXISTS queued_messages ("
     " edition TEXT NOT NULL, brief_id TEXT NOT NULL, raw BYTEA NOT NULL, PRIMARY KEY (edition, brief_id))"
@@ -46,6 +53,7 @@ def apply_queue_schema(url: str, procrastinate_schema: str) -> None:
         if not present:
             conn.execute_native(procrastinate_schema)  # its own SQL, in its own dialect: not translated
         conn.execute_native(_ARTICLES)
+        conn.execute_native(_FEEDS)
         conn.execute_native(_MESSAGES)
         conn.execute_native(_PICKLED)
         conn.execute("SELECT pg_advisory_unlock(?, ?)", (LOCK_SPACE, QUEUE_LOCK))
@@ -78,8 +86,9 @@ class QueuedJobs:
 
 
 class QueuedPages(QueuedJobs, FeedStore):
-    """The articles workers have read for runs; with the feeds' queries (an entry by its id,
-    the hosts that asked us to wait), which a worker needs too."""
+    """The feeds and articles workers have read for runs; with the feeds' queries and records
+    (an entry by its id, a feed's state, the hosts that asked us to wait), which a worker needs
+    too."""
 
     def __init__(self, url: str) -> None:
         super().__init__(url)
@@ -108,11 +117,45 @@ class QueuedPages(QueuedJobs, FeedStore):
             raise store_error(exc, self.server) from exc
         return {int(r[0]): (bool(r[1]), article_of(r[2])) for r in rows}
 
+    def claim_feed(self, run_id: int, feed_url: str) -> bool:
+        """In the transaction that records the feed: whether this job is the first to record
+        `feed_url` for run `run_id`. A copy of the job running at once waits here until the
+        first commits, and is told no."""
+        try:
+            cursor = self.conn.execute_native(
+                "INSERT INTO queued_feeds (run_id, feed_url) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                (run_id, feed_url),
+            )
+        except ERRORS as exc:
+            raise store_error(exc, self.server) from exc
+        return bool(cursor.rowcount == 1)
+
+    def put_feed(self, run_id: int, feed_url: str, error: str | None, warning: str | None) -> None:
+        """Keep what recording a feed claimed (`claim_feed`) gave: its error and its warning."""
+        try:
+            self.conn.execute_native(
+                "UPDATE queued_feeds SET error = %s, warning = %s WHERE run_id = %s AND feed_url = %s",
+                (error, warning, run_id, feed_url),
+            )
+        except ERRORS as exc:
+            raise store_error(exc, self.server) from exc
+
+    def feeds_read(self, run_id: int) -> dict[str, tuple[str | None, str | None]]:
+        """Every feed recorded so far for `run_id`: its address -> (error, warning)."""
+        try:
+            rows = self.conn.execute_native(
+                "SELECT feed_url, error, warning FROM queued_feeds WHERE run_id = %s", (run_id,)
+            ).fetchall()
+        except ERRORS as exc:
+            raise store_error(exc, self.server) from exc
+        return {str(r[0]): (r[1], r[2]) for r in rows}
+
     def forget(self, run_id: int) -> None:
-        """Drop the articles of `run_id` once they are stored, and any a worker kept for an
-        earlier run after that run had stopped waiting (one run at a time: the run lock)."""
+        """Drop what the workers kept for `run_id` once the run has taken it, and any they kept
+        for an earlier run after that run had stopped waiting (one run at a time: the run lock)."""
         try:
             self.conn.execute_native("DELETE FROM queued_articles WHERE run_id <= %s", (run_id,))
+            self.conn.execute_native("DELETE FROM queued_feeds WHERE run_id <= %s", (run_id,))
         except ERRORS as exc:
             raise store_error(exc, self.server) from exc
 
