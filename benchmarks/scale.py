@@ -140,9 +140,13 @@ def _workers(report: Report, database: str, tmp: Path) -> None:
             started = time.monotonic()
             with app.open():
                 defer_pages(app, config, run_id, entries, datetime.now(UTC) + timedelta(hours=1))
-            while len(stored.taken(run_id)) < pages and time.monotonic() - started < 1800:
+            read: set[int] = set()
+            while True:
+                read |= stored.taken(run_id, read).keys()  # only those new since: each parsed once
+                if len(read) >= pages or time.monotonic() - started > 1800:
+                    break
                 time.sleep(0.2)
-            rates[count] = len(stored.taken(run_id)) / (time.monotonic() - started)
+            rates[count] = len(read) / (time.monotonic() - started)
             stored.forget(run_id)
             _stop(workers)
     finally:

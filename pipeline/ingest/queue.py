@@ -412,10 +412,9 @@ def articles_by_workers(
     found: dict[int, tuple[bool, Article]] = {}
 
     def take() -> None:
-        for index, kept in pages.taken(ctx.run_id).items():
-            if index not in found:
-                found[index] = kept
-                ctx.progress.advance(pending[index].title)
+        for index, kept in pages.taken(ctx.run_id, found.keys()).items():
+            found[index] = kept
+            ctx.progress.advance(pending[index].title)
 
     try:
         with app.open():

@@ -14,7 +14,7 @@ claimed in the transaction that records it). A message is the bytes the run arch
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from pipeline.models import Article
@@ -107,11 +107,14 @@ class QueuedPages(QueuedJobs, FeedStore):
         except ERRORS as exc:
             raise store_error(exc, self.server) from exc
 
-    def taken(self, run_id: int) -> dict[int, tuple[bool, Article]]:
-        """Every page read so far for `run_id`: index -> (failed, article)."""
+    def taken(self, run_id: int, known: Collection[int] = ()) -> dict[int, tuple[bool, Article]]:
+        """Every page read so far for `run_id` but the `known` ones: index -> (failed, article).
+        A run looks every fraction of a second: each article is read and parsed once."""
         try:
             rows = self.conn.execute_native(
-                "SELECT entry_index, failed, article FROM queued_articles WHERE run_id = %s", (run_id,)
+                "SELECT entry_index, failed, article FROM queued_articles"
+                " WHERE run_id = %s AND NOT (entry_index = ANY(%s))",
+                (run_id, list(known)),
             ).fetchall()
         except ERRORS as exc:
             raise store_error(exc, self.server) from exc
