@@ -39,6 +39,10 @@ from conftest import (
     story_item,
     write_sources,
 )
+from test_editions import EDITIONS
+from test_editions import SLOT as EDITION_SLOT
+from test_editions import _publish as publish_editions
+from test_editions import _sources as edition_sources
 
 from pipeline.config import SmtpSettings, load_config
 from pipeline.demo import DEMO_SLOTS, CorpusServer, demo_config_text, serve_corpus, slot_clock, smtp_sink
@@ -47,7 +51,7 @@ from pipeline.ingest.queue import queue_app
 from pipeline.operate.schedule import parse_slot
 from pipeline.publish.outbox import begin_sending, seed_subscribers
 from pipeline.publish.queued import send_for_run
-from pipeline.run import RunOptions, run_brief
+from pipeline.run import RunOptions, run_brief, run_editions
 from pipeline.store import Store
 from pipeline.store.queued import QueuedMessages, QueuedPages
 from pipeline.store.records import DeliveryState, RecipientState, SlotState
@@ -660,3 +664,39 @@ def _kept_messages(database: str) -> int:
     with psycopg.connect(database) as conn:
         (count,) = conn.execute("SELECT count(*) FROM queued_messages").fetchall()
     return int(count[0])
+
+
+def test_editions_in_queue_mode_read_each_page_once_and_the_workers_send_each_its_own_brief(
+    postgres_url: str,
+    tmp_path: Path,
+    site: LoopbackSite,
+    make_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two editions sharing a feed, in queue mode: the workers fetch every feed and page once for
+    both, and send each edition's subscribers that edition's brief (one message each, two briefs
+    of one slot kept apart in the queue's database)."""
+    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
+    publish_editions(site)
+    sources = edition_sources(tmp_path, site, EDITIONS)
+    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n  queue: true\n", 1))
+    config = load_config(sources)
+    workers_smtp, runs_smtp = make_smtp(), make_smtp()
+    with brief_workers(sources, 2, env=workers_smtp.env()):
+        outcomes = run_editions(
+            config, slot=EDITION_SLOT, clock=lambda: EDITION_SLOT, smtp=runs_smtp.settings()
+        )
+
+    for path in ("/sea.xml", "/land.xml", "/dredging", "/ferry", "/lighthouse", "/orchard", "/library"):
+        assert site.hits(path) == 1, path
+    made = {name: o.result for name, o in outcomes.items()}
+    assert all(r is not None and r.delivery.sent for r in made.values()), outcomes
+    assert not runs_smtp.mailbox.data, "the run's own process sent nothing"
+    subjects = {
+        tuple(to): str(message_from_bytes(data, policy=SMTP)["Subject"])
+        for to, data in zip(workers_smtp.mailbox.envelopes, workers_smtp.mailbox.data, strict=True)
+    }
+    assert set(subjects) == {("coast@harbour.example",), ("valley@harbour.example",)}
+    assert "Coast Brief" in subjects[("coast@harbour.example",)]
+    assert "Valley Brief" in subjects[("valley@harbour.example",)]
+    assert _kept_messages(postgres_url) == 0
