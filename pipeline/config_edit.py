@@ -460,6 +460,8 @@ def _realign(mapping: CommentedMap, key: str, value: object) -> None:
     if token is None or token.start_mark is None:
         return
     shown = "[" + ", ".join(map(str, value)) + "]" if isinstance(value, CommentedSeq) else str(value)
+    if isinstance(value, DoubleQuotedScalarString):
+        shown = f'"{shown}"'  # written with its quotes: the comment after them
     token.start_mark.column = mapping.lc.key(key)[1] + len(key) + 2 + len(shown) + 3
 
 
