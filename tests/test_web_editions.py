@@ -276,14 +276,15 @@ def _entry(text: str, edition: str) -> str:
     return text[text.index(f"  - id: {edition}\n") :].split("\n  - id: ")[0]
 
 
-def test_an_editions_threads_page_mutes_and_edits_its_own_threads(own: Config) -> None:
+def test_an_editions_threads_page_mutes_and_edits_its_own_threads_and_refuses_a_stale_form(
+    own: Config,
+) -> None:
     client = _app(own)
     log_in(client)
     before = own.path.read_text(encoding="utf-8")
+    first = _threads_form(client, "coast")
     muted = client.post(
-        "/e/coast/admin/threads/mute",
-        data={**_threads_form(client, "coast"), "id": "harbour"},
-        follow_redirects=False,
+        "/e/coast/admin/threads/mute", data={**first, "id": "harbour"}, follow_redirects=False
     )
     assert muted.status_code == 303 and muted.headers["location"] == "/e/coast/admin/threads"
     edited = client.post(
@@ -302,6 +303,11 @@ def test_an_editions_threads_page_mutes_and_edits_its_own_threads(own: Config) -
     assert (harbour.title, harbour.entities, harbour.muted) == ("The port", ("Harbour Board",), True)
     assert config.for_edition("valley").threads == () and config.threads == ()
     assert _entry(own.path.read_text(encoding="utf-8"), "valley") == _entry(before, "valley")
+    # the first page's form is stale now: refused, and the file as the two changes left it
+    changed = own.path.read_bytes()
+    stale = client.post("/e/coast/admin/threads/unmute", data={**first, "id": "harbour"})
+    assert stale.status_code == 409 and "changed since it was read" in stale.text
+    assert own.path.read_bytes() == changed
 
 
 def test_following_a_story_on_an_editions_page_gives_that_edition_the_thread(own: Config) -> None:
@@ -319,17 +325,6 @@ def test_following_a_story_on_an_editions_page_gives_that_edition_the_thread(own
     assert thread.story == story.group(1)
     assert [t.id for t in config.for_edition("coast").threads] == ["harbour"]
     assert "    threads:\n      - id: " in _entry(own.path.read_text(encoding="utf-8"), "valley")
-
-
-def test_an_editions_threads_form_shown_before_a_hand_edit_is_refused(own: Config) -> None:
-    client = _app(own)
-    log_in(client)
-    form = _threads_form(client, "coast")
-    by_hand = own.path.read_text(encoding="utf-8") + "# a note added by hand\n"
-    own.path.write_text(by_hand, encoding="utf-8")
-    answer = client.post("/e/coast/admin/threads/mute", data={**form, "id": "harbour"})
-    assert answer.status_code == 409 and "changed since it was read" in answer.text
-    assert own.path.read_text(encoding="utf-8") == by_hand
 
 
 def test_brief_threads_with_edition_changes_that_editions_threads(own: Config) -> None:
