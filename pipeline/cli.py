@@ -1036,9 +1036,11 @@ def feeds_export(config_path: Path) -> None:
 def threads() -> None:
     """List the threads and the emerging stories; follow, mute, unmute and edit them.
 
-    Each change is written to sources.yaml with its comments kept; the next run reads it.
+    Each change is written to sources.yaml with its comments kept; the next run reads it. With
+    editions, --edition ID says whose threads: the change is written under that edition's entry
+    (one that had no threads of its own gets its own copy of threads: first).
 
-    Example: brief threads follow story-98cbc67ee635
+    Example: brief threads follow story-98cbc67ee635 --edition coast
     """
 
 
@@ -1072,61 +1074,72 @@ def threads_list(config_path: Path, edition: str | None) -> None:
 
 @threads.command(name="follow")
 @config_option
+@edition_option
 @click.argument("story_id")
-def threads_follow(config_path: Path, story_id: str) -> None:
+def threads_follow(config_path: Path, edition: str | None, story_id: str) -> None:
     """Follow an emerging story as a configured thread: the next run files its articles there.
 
     Example: brief threads follow story-98cbc67ee635
     """
     from pipeline.curate import follow_story
 
-    config = load_config(config_path)
+    config = load_config(config_path).for_edition(edition)
     store = Store(config.state_dir, config.database)
     try:
         edited = follow_story(config, store, story_id)
     finally:
         store.close()
-    spec = edited.config.threads[-1]
-    _said(edited)
+    spec = _said(edited, config.edition).threads[-1]
     click.echo(f"  title: {spec.title}\n  entities: {', '.join(spec.entities) or 'none'}")
     click.echo(f"  description: {spec.description}")
-    click.echo(f"Change them with: brief threads edit {spec.id} --description ... --entities ...")
+    also = f" --edition {config.edition}" if config.edition else ""
+    click.echo(f"Change them with: brief threads edit {spec.id}{also} --description ... --entities ...")
 
 
 @threads.command(name="mute")
 @config_option
+@edition_option
 @click.argument("thread_id")
-def threads_mute(config_path: Path, thread_id: str) -> None:
+def threads_mute(config_path: Path, edition: str | None, thread_id: str) -> None:
     """Stop showing a thread or an emerging story; its articles are still filed under it.
 
     Example: brief threads mute story-df33fd3aa444
     """
     from pipeline.config_edit import set_muted
 
-    _said(set_muted(load_config(config_path).path, thread_id, True))
+    config = load_config(config_path).for_edition(edition)
+    _said(set_muted(config.path, thread_id, True, edition=config.edition or None), config.edition)
 
 
 @threads.command(name="unmute")
 @config_option
+@edition_option
 @click.argument("thread_id")
-def threads_unmute(config_path: Path, thread_id: str) -> None:
+def threads_unmute(config_path: Path, edition: str | None, thread_id: str) -> None:
     """Show a muted thread or emerging story again, with the history it kept.
 
     Example: brief threads unmute story-df33fd3aa444
     """
     from pipeline.config_edit import set_muted
 
-    _said(set_muted(load_config(config_path).path, thread_id, False))
+    config = load_config(config_path).for_edition(edition)
+    _said(set_muted(config.path, thread_id, False, edition=config.edition or None), config.edition)
 
 
 @threads.command(name="edit")
 @config_option
+@edition_option
 @click.argument("thread_id")
 @click.option("--title", default=None, help="The thread's new title.")
 @click.option("--description", default=None, help="Its new description ('' removes it).")
 @click.option("--entities", default=None, help='Its names, comma-separated: "Veltrion, European Commission".')
 def threads_edit(
-    config_path: Path, thread_id: str, title: str | None, description: str | None, entities: str | None
+    config_path: Path,
+    edition: str | None,
+    thread_id: str,
+    title: str | None,
+    description: str | None,
+    entities: str | None,
 ) -> None:
     """Change a configured thread's title, description or names (entities).
 
@@ -1134,17 +1147,25 @@ def threads_edit(
     """
     from pipeline.config_edit import edit_thread
 
+    config = load_config(config_path).for_edition(edition)
     names = [n.strip() for n in entities.split(",")] if entities is not None else None
     edited = edit_thread(
-        load_config(config_path).path, thread_id, title=title, description=description, entities=names
+        config.path,
+        thread_id,
+        title=title,
+        description=description,
+        entities=names,
+        edition=config.edition or None,
     )
-    _said(edited)
+    _said(edited, config.edition)
 
 
-def _said(edited: Edited) -> None:
-    config = edited.config
+def _said(edited: Edited, edition: str = "") -> Config:
+    """Say what `edited` did; the brief it changed (the edition's, given one) as it now reads."""
+    config = edited.config.for_edition(edition) if edition else edited.config
     click.echo(f"{config.path}: {edited.said}")
     click.echo(f"  now {len(config.feeds)} feeds, {len(config.threads)} threads; `brief check` reads them")
+    return config
 
 
 def _slot(text: str) -> datetime:

@@ -127,7 +127,7 @@ def add_feeds(path: str | Path, feeds: Sequence[FeedSource], *, expect: str | No
             added.append(feed.url)
         if not added:
             raise EditError("every feed given is listed already", path=str(doc.path))
-        doc.append_items("feeds", new_items)  # one change for all: an OPML of 500 feeds is one write
+        doc.append_items(("feeds",), new_items)  # one change for all: an OPML of 500 feeds is one write
         return f"added {len(added)} feed{'s' if len(added) != 1 else ''}: {', '.join(added)}"
 
     return _edit(Path(path), change, expect)
@@ -149,24 +149,29 @@ def remove_feed(path: str | Path, url: str, *, expect: str | None = None) -> Edi
     return _edit(Path(path), change, expect)
 
 
-def add_thread(path: str | Path, spec: ThreadSpec, *, expect: str | None = None) -> Edited:
-    """Add a configured thread at the end of `threads:` (its id must be new)."""
+def add_thread(
+    path: str | Path, spec: ThreadSpec, *, edition: str | None = None, expect: str | None = None
+) -> Edited:
+    """Add a configured thread at the end of `threads:` (its id must be new); with `edition`, at
+    the end of that edition's own threads (see `_threads_of`)."""
 
     def change(doc: _Document) -> str:
-        listed = doc.get(("threads",))
+        where, copied = _threads_of(doc, edition)
+        listed = doc.get(where)
         if any(_get(t, "id") == spec.id for t in (listed if isinstance(listed, CommentedSeq) else [])):
             raise EditError(f"a thread {spec.id!r} is configured already", path=str(doc.path))
         item = CommentedMap()
         item["id"] = spec.id
         item["title"] = spec.title
+        indent = 6 if edition is None else 10  # where its lines start under `editions:`
         if spec.description:
-            item["description"] = _folded(spec.description, 6)
+            item["description"] = _folded(spec.description, indent)
         if spec.entities:
             item["entities"] = _flow(spec.entities)
         if spec.story:
             item["story"] = spec.story
-        doc.append_items("threads", [item])
-        return f"added thread {spec.id}"
+        doc.append_items(where, [item])
+        return f"added thread {spec.id}" + _in(edition, copied)
 
     return _edit(Path(path), change, expect)
 
@@ -178,13 +183,18 @@ def edit_thread(
     title: str | None = None,
     description: str | None = None,
     entities: Sequence[str] | None = None,
+    edition: str | None = None,
     expect: str | None = None,
 ) -> Edited:
     """Change a configured thread's title, description or entities (None: left as it is; an
-    empty description or list removes the key)."""
+    empty description or list removes the key); with `edition`, one of that edition's threads."""
 
     def change(doc: _Document) -> str:
-        where = ("threads", _thread_index(doc, thread_id))
+        if title is None and description is None and entities is None:
+            raise EditError("nothing to change: give a title, a description or entities")
+        listed, copied = _threads_of(doc, edition)
+        where = (*listed, _thread_index(doc, listed, thread_id))
+        indent = 6 if edition is None else 10
         changed = []
         if title is not None:
             doc.set_key(where, "title", _styled_like([doc.get(where).get("title")], " ".join(title.split())))
@@ -194,7 +204,7 @@ def edit_thread(
             if not text:
                 doc.delete_key(where, "description")
             elif isinstance(doc.get(where).get("description"), FoldedScalarString) or len(text) > WRAP:
-                doc.set_key(where, "description", _folded(text, 6))
+                doc.set_key(where, "description", _folded(text, indent))
             else:
                 doc.set_key(where, "description", text)
             changed.append("description")
@@ -205,20 +215,23 @@ def edit_thread(
             else:
                 doc.delete_key(where, "entities")
             changed.append("entities")
-        if not changed:
-            raise EditError("nothing to change: give a title, a description or entities")
-        return f"thread {thread_id}: {', '.join(changed)} changed"
+        return f"thread {thread_id}: {', '.join(changed)} changed" + _in(edition, copied)
 
     return _edit(Path(path), change, expect)
 
 
-def set_muted(path: str | Path, thread_id: str, muted: bool, *, expect: str | None = None) -> Edited:
-    """Mute (or unmute) a configured thread (its `muted: true`) or an emerging story (its id in
-    `brief.muted`)."""
+def set_muted(
+    path: str | Path, thread_id: str, muted: bool, *, edition: str | None = None, expect: str | None = None
+) -> Edited:
+    """Mute (or unmute) a configured thread (its `muted: true`; with `edition`, one of that
+    edition's threads) or an emerging story (its id in `brief.muted`, which every edition reads:
+    two editions reading the same articles name their story alike, so it is muted in both)."""
 
     def change(doc: _Document) -> str:
         word = "muted" if muted else "unmuted"
         if thread_id.startswith("story-"):
+            if edition is not None:
+                _edition_index(doc, edition)  # an unknown edition is said, not passed over
             brief = doc.get(("brief",))
             listed = brief.get("muted") if isinstance(brief, CommentedMap) else None
             ids = [str(i) for i in listed] if isinstance(listed, CommentedSeq) else []
@@ -229,15 +242,17 @@ def set_muted(path: str | Path, thread_id: str, muted: bool, *, expect: str | No
                 doc.set_key(("brief",), "muted", _flow(ids))
             else:
                 doc.delete_key(("brief",), "muted")
-            return f"story {thread_id} {word}"
-        where = ("threads", _thread_index(doc, thread_id))
+            every = " (in brief.muted: every edition that shows it)" if edition is not None else ""
+            return f"story {thread_id} {word}{every}"
+        listed, copied = _threads_of(doc, edition)
+        where = (*listed, _thread_index(doc, listed, thread_id))
         if bool(doc.get(where).get("muted", False)) == muted:
             raise EditError(f"thread {thread_id} is {word} already", path=str(doc.path))
         if muted:
             doc.set_key(where, "muted", True)
         else:
             doc.delete_key(where, "muted")
-        return f"thread {thread_id} {word}"
+        return f"thread {thread_id} {word}" + _in(edition, copied)
 
     return _edit(Path(path), change, expect)
 
@@ -254,7 +269,7 @@ def same_feed(a: str, b: str) -> bool:
 
 # --- the one way a change is made -------------------------------------------------------------
 
-Where = tuple[str] | tuple[str, int]  # a top-level key, or an item of a top-level list
+Where = tuple[str | int, ...]  # keys and list indexes from the top: ("editions", 1, "threads", 0)
 
 
 class _Unsure(Exception):
@@ -280,8 +295,7 @@ class _Document:
         return data
 
     def get(self, where: Where) -> Any:
-        found = self.data.get(where[0])
-        return found[where[1]] if len(where) == 2 and isinstance(found, CommentedSeq) else found
+        return _at(self.data, where)
 
     def _apply(self, mutate: Callable[[CommentedMap], None], splice: Callable[[], str] | None) -> None:
         data = self._load(self.text)
@@ -313,18 +327,20 @@ class _Document:
 
     # the changes
 
-    def append_items(self, key: str, items: Sequence[object]) -> None:
-        """Add `items` at the end of the top-level list `key` (made when absent)."""
+    def append_items(self, where: Where, items: Sequence[object]) -> None:
+        """Add `items` at the end of the list at `where` (made when absent, in a mapping there)."""
+        *outer, key = where
 
         def mutate(data: CommentedMap) -> None:
-            listed = data.get(key)
+            parent = _at(data, tuple(outer))
+            listed = parent.get(key)
             if isinstance(listed, CommentedSeq):
                 listed.extend(items)
             else:
-                data[key] = CommentedSeq(items)
+                parent[key] = CommentedSeq(items)
 
         def splice() -> str:
-            listed = self.data.get(key)
+            listed = self.get(where)
             if not isinstance(listed, CommentedSeq) or not listed or listed.fa.flow_style():
                 raise _Unsure
             lines = self.text.splitlines(keepends=True)
@@ -337,7 +353,7 @@ class _Document:
                 CommentedMap({key: CommentedSeq(items)}),
                 {"mapping": layout["mapping"], "sequence": column - dash, "offset": 0},
             ).splitlines(keepends=True)[1:]
-            at = _last_content(lines, line, self._end((key,), len(lines)))
+            at = _last_content(lines, line, self._end(where, len(lines)))
             return _insert(lines, at, [" " * dash + p for p in piece])
 
         self._apply(mutate, splice)
@@ -367,7 +383,7 @@ class _Document:
         def mutate(data: CommentedMap) -> None:
             if len(where) == 1 and not isinstance(data.get(where[0]), CommentedMap):
                 data[where[0]] = CommentedMap()
-            target = data[where[0]] if len(where) == 1 else data[where[0]][where[1]]
+            target = _at(data, where)
             target[key] = value
             if present:
                 _realign(target, key, value)
@@ -393,8 +409,7 @@ class _Document:
             return
 
         def mutate(data: CommentedMap) -> None:
-            target = data[where[0]] if len(where) == 1 else data[where[0]][where[1]]
-            del target[key]
+            del _at(data, where)[key]
 
         def splice() -> str:
             if mapping.fa.flow_style():
@@ -412,14 +427,30 @@ class _Document:
         self._apply(mutate, splice)
 
     def _end(self, where: Where, total: int) -> int:
-        """The line where what follows the container at `where` starts."""
-        if len(where) == 2:
-            listed = self.data[where[0]]
-            if where[1] + 1 < len(listed):
-                return int(listed.lc.item(where[1] + 1)[0])
-        keys = list(self.data)
-        following = keys.index(where[0]) + 1
-        return int(self.data.lc.key(keys[following])[0]) if following < len(keys) else total
+        """The line where what follows the container at `where` starts: its next sibling's,
+        or (the last of its parent) the one after its parent, up to the end of the file."""
+        for depth in range(len(where), 0, -1):
+            parent, step = _at(self.data, where[: depth - 1]), where[depth - 1]
+            if isinstance(parent, CommentedSeq) and isinstance(step, int) and step + 1 < len(parent):
+                return int(parent.lc.item(step + 1)[0])
+            if isinstance(parent, CommentedMap):
+                keys = list(parent)
+                following = keys.index(step) + 1
+                if following < len(keys):
+                    return int(parent.lc.key(keys[following])[0])
+        return total
+
+
+def _at(data: Any, where: Where) -> Any:
+    """What stands at `where` in `data`; None when a step is not there."""
+    for step in where:
+        if isinstance(step, int) and isinstance(data, CommentedSeq) and 0 <= step < len(data):
+            data = data[step]
+        elif isinstance(step, str) and isinstance(data, CommentedMap):
+            data = data.get(step)
+        else:
+            return None
+    return data
 
 
 def _realign(mapping: CommentedMap, key: str, value: object) -> None:
@@ -429,6 +460,8 @@ def _realign(mapping: CommentedMap, key: str, value: object) -> None:
     if token is None or token.start_mark is None:
         return
     shown = "[" + ", ".join(map(str, value)) + "]" if isinstance(value, CommentedSeq) else str(value)
+    if isinstance(value, DoubleQuotedScalarString):
+        shown = f'"{shown}"'  # written with its quotes: the comment after them
     token.start_mark.column = mapping.lc.key(key)[1] + len(key) + 2 + len(shown) + 3
 
 
@@ -611,8 +644,66 @@ def _blank_or_comment(line: str) -> bool:
     return not stripped or stripped.startswith("#")
 
 
-def _thread_index(doc: _Document, thread_id: str) -> int:
-    listed = doc.get(("threads",))
+def _threads_of(doc: _Document, edition: str | None) -> tuple[Where, bool]:
+    """Where the threads a change is made to are listed: `threads:` (no edition), or the
+    edition's own `threads:`. An edition with none reads a copy of `threads:`: it is given that
+    copy as its own list first (and True is returned), so the change is its alone."""
+    if edition is None:
+        return ("threads",), False
+    where: Where = ("editions", _edition_index(doc, edition), "threads")
+    listed = doc.get(where)
+    if isinstance(listed, CommentedSeq) and listed:
+        return where, False
+    top = doc.get(("threads",))
+    doc.set_key(
+        where[:2], "threads", CommentedSeq(_plain(t) for t in (top if isinstance(top, CommentedSeq) else []))
+    )
+    return where, True
+
+
+def _edition_index(doc: _Document, edition: str) -> int:
+    listed = doc.get(("editions",))
+    items = listed if isinstance(listed, CommentedSeq) else []
+    for index, item in enumerate(items):
+        if _get(item, "id") == edition:
+            return index
+    ids = ", ".join(_get(item, "id") for item in items)
+    raise EditError(
+        f"no edition {edition!r} in {doc.path.name}",
+        path=str(doc.path),
+        hint=f"its editions: {ids}" if ids else "it has no editions: leave the edition out",
+    )
+
+
+def _in(edition: str | None, copied: bool) -> str:
+    """The end of a thread change's `said`: which edition, and whether it took a copy."""
+    if edition is None:
+        return ""
+    if copied:
+        return (
+            f" in edition {edition}, which now has threads of its own (a copy of threads:, "
+            "changed): the other editions are unchanged"
+        )
+    return f" in edition {edition}"
+
+
+def _plain(node: Any) -> Any:
+    """A copy of `node` without its comments (they stay where they are written), its flow lists
+    kept flow: a thread of `threads:` copied under an edition."""
+    if isinstance(node, CommentedMap):
+        return CommentedMap((k, _plain(v)) for k, v in node.items())
+    if isinstance(node, FoldedScalarString):
+        return _folded(str(node), 10)  # folded anew where it now starts: `- ` and 4 spaces deeper
+    if isinstance(node, CommentedSeq):
+        copy = CommentedSeq(_plain(v) for v in node)
+        if node.fa.flow_style():
+            copy.fa.set_flow_style()
+        return copy
+    return node
+
+
+def _thread_index(doc: _Document, where: Where, thread_id: str) -> int:
+    listed = doc.get(where)
     for index, item in enumerate(listed if isinstance(listed, CommentedSeq) else []):
         if _get(item, "id") == thread_id:
             return index

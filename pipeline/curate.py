@@ -107,7 +107,8 @@ def emerging_stories(config: Config, store: Store) -> list[Story]:
 
 def follow_story(config: Config, store: Store, story_id: str, *, expect: str | None = None) -> Edited:
     """Configure a thread that follows the emerging story `story_id` (see `understand.follow`):
-    the next run files the story's articles under it."""
+    the next run files the story's articles under it. `config` is the brief that showed it:
+    an edition's (`Config.for_edition`) reads its own store and gets the thread in its entry."""
     following = next((t for t in config.threads if t.story == story_id), None)
     if following is not None:
         raise EditError(f"story {story_id} is followed already, by thread {following.id}")
@@ -120,7 +121,7 @@ def follow_story(config: Config, store: Store, story_id: str, *, expect: str | N
     digest = digest_from_json(seen[0][1])
     articles = store.articles(store.thread_members().get(story_id, []))
     spec = followed_thread(digest, articles, {t.id for t in config.threads})
-    return add_thread(config.path, spec, expect=expect)
+    return add_thread(config.path, spec, edition=config.edition or None, expect=expect)
 
 
 def add_feed(

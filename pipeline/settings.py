@@ -236,7 +236,9 @@ EDITION_KEYS: dict[str, Key] = {
     "threads": Key(
         "list",
         (),
-        "Its story threads, as under `threads:`; its own (ids, history), never shared with another edition.",
+        "Its story threads, as under `threads:`; its own (ids, history), never shared with another edition. "
+        "`brief threads ... --edition ID` and its Threads page change them here (one without threads of its "
+        "own is given its own copy of `threads:` first).",
         shown="a copy of `threads:`",
     ),
     "to": Key(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import config_edit
-from pipeline.config import FeedSource, load_config
+from pipeline.config import FeedSource, load_config, parse_config
 from pipeline.config_edit import ConfigChangedError, EditError
 from pipeline.errors import ConfigError
 from pipeline.models import ThreadSpec
@@ -55,6 +55,29 @@ threads:
     title: "Port strikes"
 # end of file
 """
+
+
+EDITIONED = COMMENTED.replace(
+    "# end of file\n",
+    """\
+editions:
+  # the newsroom's own
+  - id: desk
+    title: "The desk"   # shown in its subject
+    threads:
+      # the desk follows the harbour
+      - id: harbour
+        title: "The harbour"   # renamed twice
+        entities: [Harbour Board]
+      - {id: ferry, title: Ferries}
+    to: [desk@example.org]   # the whole desk
+  # everyone else: the threads above
+  - id: all
+    title: "Everything"
+  - {id: flow, title: Flow, threads: [{id: sea, title: Sea}]}
+# end of file
+""",
+)
 
 
 def _comments(text: str) -> list[str]:
@@ -273,3 +296,92 @@ def test_a_sources_yaml_this_user_cannot_write_is_said_before_any_change(tmp_pat
     tmp_path.chmod(0o755)
     assert said.startswith(f"{path}: its folder cannot be written by this user"), said
     assert "changes from the web app and `brief feeds`/`brief threads` are refused" in said
+
+
+# -- an edition's threads -------------------------------------------------------------------------
+
+
+def _entry(text: str, edition: str) -> str:
+    return text[text.index(f"  - id: {edition}\n") :].split("\n  - ")[0]
+
+
+def test_an_editions_threads_are_changed_in_its_entry_alone(tmp_path: Path) -> None:
+    path = _written(tmp_path, EDITIONED)
+    said = config_edit.edit_thread(
+        path, "harbour", title="The port", entities=["Port Authority"], edition="desk"
+    )
+    assert said.said == "thread harbour: title, entities changed in edition desk"
+    config_edit.set_muted(path, "ferry", True, edition="desk")
+    config_edit.add_thread(
+        path, ThreadSpec("pilots", "Harbour pilots", "A" * 40 + " long" * 30), edition="desk"
+    )
+    text = path.read_text(encoding="utf-8")
+
+    config = load_config(path)
+    desk = config.for_edition("desk").threads
+    assert [(t.id, t.title, t.muted) for t in desk] == [
+        ("harbour", "The port", False),
+        ("ferry", "Ferries", True),
+        ("pilots", "Harbour pilots", False),
+    ]
+    assert desk[0].entities == ("Port Authority",) and desk[2].description.endswith("long long")
+    # the top-level threads, and the editions reading a copy of them, are as they were
+    assert config.threads == parse_config(EDITIONED, path).threads
+    assert config.for_edition("all").threads == config.threads
+    assert [t.id for t in config.for_edition("flow").threads] == ["sea"]
+    # every comment kept, where it was; the lines outside the desk's entry are the user's
+    assert _comments(text) == _comments(EDITIONED)
+    outside = EDITIONED.replace(_entry(EDITIONED, "desk"), "")
+    assert text.replace(_entry(text, "desk"), "") == outside
+    assert '        title: "The port"   # renamed twice\n' in text
+
+
+def test_an_edition_without_threads_of_its_own_is_given_a_copy_with_the_change(tmp_path: Path) -> None:
+    path = _written(tmp_path, EDITIONED)
+    edited = config_edit.set_muted(path, "ports", True, edition="all")
+    assert "a copy of threads:" in edited.said and "the other editions are unchanged" in edited.said
+
+    config = load_config(path)
+    assert [(t.id, t.muted) for t in config.for_edition("all").threads] == [("chips", False), ("ports", True)]
+    assert config.for_edition("all").threads[0] == config.threads[0]  # the copy says what the original does
+    assert [(t.id, t.muted) for t in config.threads] == [("chips", False), ("ports", False)]
+    assert [t.id for t in config.for_edition("desk").threads] == ["harbour", "ferry"]
+    text = path.read_text(encoding="utf-8")
+    assert _comments(text) == _comments(EDITIONED)  # the copy takes no comment along
+    assert text.startswith(EDITIONED[: EDITIONED.index("  - id: all\n")])
+    # its own now: unmuting changes the copy and leaves it its own
+    config_edit.set_muted(path, "ports", False, edition="all")
+    assert '  - id: all\n    title: "Everything"\n    threads:\n      - id: chips\n' in path.read_text(
+        "utf-8"
+    )
+
+
+def test_muting_then_unmuting_an_editions_thread_gives_back_the_same_bytes(tmp_path: Path) -> None:
+    path = _written(tmp_path, EDITIONED)
+    for edition, thread_id in (("desk", "harbour"), ("desk", "ferry"), ("flow", "sea")):
+        config_edit.set_muted(path, thread_id, True, edition=edition)
+        assert load_config(path).for_edition(edition).threads[0].muted is (thread_id != "ferry")
+        config_edit.set_muted(path, thread_id, False, edition=edition)
+        assert path.read_text(encoding="utf-8") == EDITIONED
+
+
+def test_an_editions_story_is_muted_in_brief_muted_which_every_edition_reads(tmp_path: Path) -> None:
+    path = _written(tmp_path, EDITIONED)
+    edited = config_edit.set_muted(path, "story-98cbc67ee635", True, edition="desk")
+    assert "every edition" in edited.said
+    config = load_config(path)
+    assert config.for_edition("desk").muted == config.for_edition("all").muted == ("story-98cbc67ee635",)
+
+
+def test_an_unknown_edition_or_a_stale_version_changes_nothing(tmp_path: Path) -> None:
+    path = _written(tmp_path, EDITIONED)
+    with pytest.raises(EditError, match="no edition 'hills'") as refused:
+        config_edit.set_muted(path, "chips", True, edition="hills")
+    assert refused.value.hint == "its editions: desk, all, flow"
+    with pytest.raises(EditError, match="no configured thread 'chips'"):
+        config_edit.set_muted(path, "chips", True, edition="desk")  # the top-level's, not the desk's
+    seen = config_edit.version(path)
+    path.write_text(EDITIONED + "# a note\n", encoding="utf-8")
+    with pytest.raises(ConfigChangedError):
+        config_edit.set_muted(path, "harbour", True, edition="desk", expect=seen)
+    assert path.read_text(encoding="utf-8") == EDITIONED + "# a note\n"

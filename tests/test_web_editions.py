@@ -1,6 +1,7 @@
 """The web app of a file with editions: a home listing them, and each edition's own pages under
 /e/<id> (its archive, status, subscribers, threads, Run now and subscribing), its mails' links
-acting on its own subscribers only. Without editions the app is as tests/test_web.py says."""
+acting on its own subscribers only; its threads changed from its page and from `brief threads
+--edition`, under its entry alone. Without editions the app is as tests/test_web.py says."""
 
 from __future__ import annotations
 
@@ -18,7 +19,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import MAIL_FROM, LoopbackSite, brief_process, free_port, rss_feed, story_item
+from conftest import (
+    BRIDGE_COST,
+    BRIDGE_VOTE,
+    MAIL_FROM,
+    LoopbackSite,
+    Reply,
+    brief_cli,
+    brief_process,
+    free_port,
+    rss_feed,
+    rss_item,
+    story_item,
+    story_page,
+)
 from starlette.testclient import TestClient
 from web_app import ENV, SECRET, Clock, csrf_of, first_answer, log_in, mailed_link, runs_of
 
@@ -80,7 +94,16 @@ def news() -> Iterator[LoopbackSite]:
     site.serve(
         "/sea.xml", rss_feed(*(story_item(site, k, when) for k in ("dredging", "ferry", "lighthouse")))
     )
-    site.serve("/land.xml", rss_feed(*(story_item(site, k, when) for k in ("orchard", "library"))))
+    bridge = []  # two articles of one story: the valley's brief shows it as an emerging story
+    for n, (title, text) in enumerate((BRIDGE_VOTE, BRIDGE_COST)):
+        site.serve(
+            f"/bridge/{n}", Reply(body=story_page(title, text), content_type="text/html; charset=utf-8")
+        )
+        bridge.append(
+            rss_item(title, site.url(f"/bridge/{n}"), f"bridge-{n}", when, text.split(". ")[0] + ".")
+        )
+    land = (*(story_item(site, k, when) for k in ("orchard", "library")), *bridge)
+    site.serve("/land.xml", rss_feed(*land))
     yield site
     site.shutdown()
     site.server_close()
@@ -241,17 +264,92 @@ def test_the_admin_sees_and_changes_each_editions_own_subscribers(own: Config) -
     assert "new@harbour.example" not in _subscribers(own, "valley")
 
 
-def test_an_editions_threads_page_shows_its_threads_and_changes_none(own: Config) -> None:
+def _threads_form(client: TestClient, edition: str) -> dict[str, str]:
+    page = client.get(f"/e/{edition}/admin/threads").text
+    version = re.search(r'name="version" value="([0-9a-f]+)"', page)
+    assert version and f'action="/e/{edition}/admin/threads/' in page
+    return {"csrf": csrf_of(page), "version": version.group(1)}
+
+
+def _entry(text: str, edition: str) -> str:
+    """The lines of an edition's entry in sources.yaml, as written."""
+    return text[text.index(f"  - id: {edition}\n") :].split("\n  - id: ")[0]
+
+
+def test_an_editions_threads_page_mutes_and_edits_its_own_threads_and_refuses_a_stale_form(
+    own: Config,
+) -> None:
     client = _app(own)
     log_in(client)
-    page = client.get("/e/coast/admin/threads")
-    assert page.status_code == 200 and "The harbour" in page.text and "under its entry of" in page.text
-    assert 'action="/e/coast/admin/threads' not in page.text
-    before = own.path.read_bytes()
-    refused = client.post(
-        "/e/coast/admin/threads/mute", data={"csrf": csrf_of(client.get("/login").text), "id": "harbour"}
+    before = own.path.read_text(encoding="utf-8")
+    first = _threads_form(client, "coast")
+    muted = client.post(
+        "/e/coast/admin/threads/mute", data={**first, "id": "harbour"}, follow_redirects=False
     )
-    assert refused.status_code == 400 and own.path.read_bytes() == before
+    assert muted.status_code == 303 and muted.headers["location"] == "/e/coast/admin/threads"
+    edited = client.post(
+        "/e/coast/admin/threads/edit",
+        data={
+            **_threads_form(client, "coast"),
+            "id": "harbour",
+            "title": "The port",
+            "entities": "Harbour Board",
+        },
+    )
+    assert edited.status_code == 200 and "thread harbour: title, description, entities changed" in edited.text
+    assert "The port" in edited.text and '<span class="pill pill-muted">muted</span>' in edited.text
+    config = load_config(own.path)
+    (harbour,) = config.for_edition("coast").threads
+    assert (harbour.title, harbour.entities, harbour.muted) == ("The port", ("Harbour Board",), True)
+    assert config.for_edition("valley").threads == () and config.threads == ()
+    assert _entry(own.path.read_text(encoding="utf-8"), "valley") == _entry(before, "valley")
+    # the first page's form is stale now: refused, and the file as the two changes left it
+    changed = own.path.read_bytes()
+    stale = client.post("/e/coast/admin/threads/unmute", data={**first, "id": "harbour"})
+    assert stale.status_code == 409 and "changed since it was read" in stale.text
+    assert own.path.read_bytes() == changed
+
+
+def test_following_a_story_on_an_editions_page_gives_that_edition_the_thread(own: Config) -> None:
+    client = _app(own)
+    log_in(client)
+    page = client.get("/e/valley/admin/threads").text
+    story = re.search(r'name="story" value="(story-[0-9a-f]{12})"', page)
+    assert story, "the valley's brief shows emerging stories"
+    followed = client.post(
+        "/e/valley/admin/threads/follow", data={**_threads_form(client, "valley"), "story": story.group(1)}
+    )
+    assert followed.status_code == 200 and "followed by" in followed.text
+    config = load_config(own.path)
+    (thread,) = config.for_edition("valley").threads
+    assert thread.story == story.group(1)
+    assert [t.id for t in config.for_edition("coast").threads] == ["harbour"]
+    assert "    threads:\n      - id: " in _entry(own.path.read_text(encoding="utf-8"), "valley")
+
+
+def test_brief_threads_with_edition_changes_that_editions_threads(own: Config) -> None:
+    config = ("--config", str(own.path))
+    listed = brief_cli("threads", "list", *config, "--edition", "valley")
+    story = re.search(r"story-[0-9a-f]{12}", listed.out)
+    assert listed.code == 0 and story, listed.out + listed.err
+    followed = brief_cli("threads", "follow", story.group(0), *config, "--edition", "valley")
+    assert followed.code == 0, followed.err
+    assert "in edition valley" in followed.out and "--edition valley --description" in followed.out
+    muted = brief_cli("threads", "mute", "harbour", *config, "--edition", "coast")
+    assert muted.code == 0 and "thread harbour muted in edition coast" in muted.out, muted.err
+    after = load_config(own.path)
+    assert [t.story for t in after.for_edition("valley").threads] == [story.group(0)]
+    assert [(t.id, t.muted) for t in after.for_edition("coast").threads] == [("harbour", True)]
+    assert after.threads == ()
+
+
+def test_brief_threads_names_the_editions_when_it_cannot_tell_which(own: Config) -> None:
+    before = own.path.read_bytes()
+    unknown = brief_cli("threads", "mute", "harbour", "--config", str(own.path), "--edition", "hills")
+    assert unknown.code != 0 and "no edition 'hills'" in unknown.err and "coast, valley" in unknown.err
+    unsaid = brief_cli("threads", "mute", "harbour", "--config", str(own.path))
+    assert unsaid.code != 0 and "say which with --edition (coast, valley)" in unsaid.err
+    assert own.path.read_bytes() == before
 
 
 # -- subscribing and unsubscribing, each edition its own list -----------------------------------------

@@ -4,8 +4,10 @@ Feeds: the list, add one by its site's address (feed discovery), remove one, imp
 file, export them as OPML. Threads: the configured threads (edit the title, description and
 names; mute, unmute) and the emerging stories of the last brief (follow one as a thread; mute).
 With editions, the Feeds page is the file's (`feeds:`, at the top) and each edition has its
-Threads page, which shows its threads and stories without changing them (they are under its
-entry of `editions:`, which the pages do not write yet).
+Threads page (`/e/<id>/admin/threads`): its threads and the stories of its own briefs, changed
+under its entry of `editions:` (an edition that read a copy of `threads:` gets its own copy at
+its first change, so no other edition changes; a muted story goes to `brief.muted`, which every
+edition reads).
 
 Every change goes through `pipeline.curate` / `pipeline.config_edit`, so it is written to
 sources.yaml by the README's one rule (and the app reads the file again, Run now included:
@@ -37,7 +39,6 @@ from pipeline.web.security import checked_form, render, require_admin, web_conte
 
 MAX_FIELD = 2000  # characters of a description; more is not a description
 SAID = "sources_said"  # the session's key for what the last change did, shown once
-EDITION_THREADS = "An edition's threads are changed in sources.yaml by hand, under its entry of editions:."
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,13 @@ async def _muting(request: Request, muted: bool) -> Response:
     form = await checked_form(request)
 
     def change(config: Config) -> Edited:
-        return config_edit.set_muted(config.path, _field(form, "id"), muted, expect=_field(form, "version"))
+        return config_edit.set_muted(
+            config.path,
+            _field(form, "id"),
+            muted,
+            edition=config.edition or None,
+            expect=_field(form, "version"),
+        )
 
     return await _changed(request, change, "/admin/threads", _threads)
 
@@ -102,6 +109,7 @@ async def edit(request: Request) -> Response:
             title=_field(form, "title") or None,
             description=_field(form, "description"),
             entities=names,
+            edition=config.edition or None,
             expect=_field(form, "version"),
         )
 
@@ -214,12 +222,10 @@ Page = Callable[..., Awaitable[Response]]
 async def _changed(
     request: Request, change: Callable[[Config], Edited], back: str, page: Page, **shown: str
 ) -> Response:
-    """Make `change` on sources.yaml as it is now; back to `back` with what it did, or the page
-    again with why not (409 when the file was edited since the page showed it), or with the
-    feeds a site offers to choose from."""
+    """Make `change` on sources.yaml as it is now (to the brief of the page: an edition's on
+    its pages); back to `back` with what it did, or the page again with why not (409 when the
+    file was edited since the page showed it), or with the feeds a site offers to choose from."""
     web = web_context(request)
-    if web.base:  # config_edit writes `threads:` and `brief.muted`, none of an edition's
-        return await page(request, error=EDITION_THREADS, status_code=400)
 
     def made() -> str:
         return change(web.config).said
@@ -233,7 +239,7 @@ async def _changed(
     except BriefError as exc:
         return await page(request, error=_message(exc), status_code=400, **shown)
     request.session[SAID] = said
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(web.base + back, status_code=303)
 
 
 def _read(web: WebContext, stories: bool) -> _Shown:
