@@ -572,8 +572,9 @@ def test_workers_send_a_queued_brief_each_subscriber_once_over_their_own_smtp(
     monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     everyone = [f"reader{i:03d}@town{i % 5}.example" for i in range(150)]
     workers_smtp, runs_smtp = make_smtp(), make_smtp()
-    sources = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone, delivery="pace: 0")
-    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n  queue: true\n", 1))
+    sources = in_queue_mode(
+        write_sources(tmp_path, [publish_news(site)], [site.allow()], to=everyone, delivery="pace: 0")
+    )
     config = load_config(sources)
     with brief_workers(sources, 2, env=workers_smtp.env()) as started:
         made = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, smtp=runs_smtp.settings())
@@ -606,8 +607,9 @@ def test_a_brief_built_without_sending_is_sent_later_by_the_workers_not_the_run(
     the message they sent from is no longer kept in the queue's database once the slot is settled."""
     monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     workers_smtp, runs_smtp = make_smtp(), make_smtp()
-    sources = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=["reader@town.example"])
-    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n  queue: true\n", 1))
+    sources = in_queue_mode(
+        write_sources(tmp_path, [publish_news(site)], [site.allow()], to=["reader@town.example"])
+    )
     config = load_config(sources)
     with brief_workers(sources, 1, env=workers_smtp.env()):
         held = run_brief(config, slot=AT_1500, clock=lambda: AT_1500, options=RunOptions(send=False))
@@ -660,6 +662,12 @@ def test_a_worker_without_the_archive_sends_the_message_the_run_kept_in_the_data
     assert message_from_bytes(smtp.mailbox.data[0], policy=SMTP)["Subject"] == subject
 
 
+def in_queue_mode(sources: Path) -> Path:
+    """`sources` with `brief.queue: true` (its database from BRIEF_DATABASE_URL)."""
+    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n  queue: true\n", 1))
+    return sources
+
+
 def _kept_messages(database: str) -> int:
     with psycopg.connect(database) as conn:
         (count,) = conn.execute("SELECT count(*) FROM queued_messages").fetchall()
@@ -678,8 +686,7 @@ def test_editions_in_queue_mode_read_each_page_once_and_the_workers_send_each_it
     of one slot kept apart in the queue's database)."""
     monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     publish_editions(site)
-    sources = edition_sources(tmp_path, site, EDITIONS)
-    sources.write_text(sources.read_text(encoding="utf-8").replace("brief:\n", "brief:\n  queue: true\n", 1))
+    sources = in_queue_mode(edition_sources(tmp_path, site, EDITIONS))
     config = load_config(sources)
     workers_smtp, runs_smtp = make_smtp(), make_smtp()
     with brief_workers(sources, 2, env=workers_smtp.env()):
