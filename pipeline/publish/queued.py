@@ -8,12 +8,12 @@ Each job sends the stored message to the recipients no other process holds
 jobs on any machines split them and none gets two), over the SMTP server of the worker's own
 environment (`BRIEF_SMTP_*`, `BRIEF_SECRET`: secrets never go into a job). The message is the
 archived `message.eml`, kept in the database while it is sent (`queued_messages`), so a worker
-needs no copy of the archive. The run waits for
-its jobs, as it waits for its pages, and then says where the slot stands from the recipients
-themselves (`outbox.finish_sending`): a job that died is tried again by the engine, and those
-its worker had not sent are still waiting for the next job or the scheduler's next resume.
+needs no copy of the archive. The run waits for its jobs, as it waits for its pages, and then
+says where the slot stands from the recipients themselves (`outbox.finish_sending`): a job that
+died is tried again by the engine, and those its worker had not sent are still waiting for the
+next job or the scheduler's next resume.
 
-    run ─ begin_sending, keep the message, defer deliver ×K ─▶ procrastinate_jobs ◀─ brief worker (×M)
+    run ─ begin_sending, keep the message, defer deliver ×K ─▶ procrastinate_jobs ◀─ brief worker
       ◀── recipients (each sent once, claimed as it is sent) ──┘ ─▶ finish_sending
 
 Every send of a slot's message goes this way in queue mode: a run's, and the scheduler's
