@@ -216,9 +216,7 @@ def parse_config(text: str, path: Path) -> Config:
         )
 
     threads = _threads(v, top.get("threads"), "threads")
-    muted = brief.texts("muted")
-    for i, node in enumerate(v.seq(brief.node("muted"), "brief.muted")):
-        _story_id(v, node, f"brief.muted[{i}]", muted[i])
+    muted = _muted(v, brief, "brief.muted")
 
     mail_to = delivery.addresses("to")
     mail_from = delivery.address("from")
@@ -260,7 +258,7 @@ def parse_config(text: str, path: Path) -> Config:
         concurrency=fetch.integer("concurrency"),
         per_host=fetch.integer("per_host"),
         extract_workers=fetch.integer("extract_workers"),
-        muted=tuple(dict.fromkeys(muted)),
+        muted=muted,
         web_url=_site_root(web, "public_url", "the address readers reach brief serve at"),
         web_host=web.text("host"),
         web_port=web.integer("port"),
@@ -317,6 +315,8 @@ def _editions(v: _Validator, node: yaml.Node | None, top: Config) -> tuple[Confi
                 # its own threads; none listed: a copy of `threads:`, still its own (ids, history)
                 threads=_threads(v, section.node("threads"), f"{where}.threads") or top.threads,
                 mail_to=section.addresses("to"),
+                # its own muted stories; none listed: those of `brief.muted` (`[]`: none)
+                muted=top.muted if section.node("muted") is None else _muted(v, section, f"{where}.muted"),
                 # its briefs are in output/<id>/: so are they at the address the archive is served
                 archive_url=f"{top.archive_url}{eid}/" if top.archive_url else "",
                 edition=eid,
@@ -472,6 +472,14 @@ def _database(section: _Section, env: Mapping[str, str] = os.environ) -> str:
             hint=f"remove it; set PGPASSWORD (or ~/.pgpass), or {DATABASE_ENV} with the whole address",
         )
     return url
+
+
+def _muted(v: _Validator, section: _Section, where: str) -> tuple[str, ...]:
+    """The story ids of the `muted` list of `section` (`brief`, or an edition), each checked."""
+    muted = section.texts("muted")
+    for i, node in enumerate(v.seq(section.node("muted"), where)):
+        _story_id(v, node, f"{where}[{i}]", muted[i])
+    return tuple(dict.fromkeys(muted))
 
 
 def _story_id(v: _Validator, node: yaml.Node | None, where: str, text: str) -> None:

@@ -224,26 +224,37 @@ def set_muted(
     path: str | Path, thread_id: str, muted: bool, *, edition: str | None = None, expect: str | None = None
 ) -> Edited:
     """Mute (or unmute) a configured thread (its `muted: true`; with `edition`, one of that
-    edition's threads) or an emerging story (its id in `brief.muted`, which every edition reads:
-    two editions reading the same articles name their story alike, so it is muted in both)."""
+    edition's threads) or an emerging story (its id in `brief.muted`; with `edition`, in that
+    edition's own `muted:`, which it is given as a copy of `brief.muted` when it has none: two
+    editions reading the same articles name a story alike, and muting it in one leaves the other)."""
 
     def change(doc: _Document) -> str:
         word = "muted" if muted else "unmuted"
         if thread_id.startswith("story-"):
-            if edition is not None:
-                _edition_index(doc, edition)  # an unknown edition is said, not passed over
+            # `brief.muted`, or the edition's own `muted:` (given a copy of `brief.muted` first)
+            where: Where = ("brief",) if edition is None else ("editions", _edition_index(doc, edition))
             brief = doc.get(("brief",))
-            listed = brief.get("muted") if isinstance(brief, CommentedMap) else None
+            own = doc.get(where)
+            listed = own.get("muted") if isinstance(own, CommentedMap) else None
+            copied = edition is not None and listed is None
+            if copied:
+                listed = brief.get("muted") if isinstance(brief, CommentedMap) else None
             ids = [str(i) for i in listed] if isinstance(listed, CommentedSeq) else []
             if (thread_id in ids) == muted:
                 raise EditError(f"story {thread_id} is {word} already", path=str(doc.path))
             ids = [*ids, thread_id] if muted else [i for i in ids if i != thread_id]
-            if ids:
-                doc.set_key(("brief",), "muted", _flow(ids))
+            if ids or edition is not None:  # an edition's `[]` says none: without it, brief.muted's
+                doc.set_key(where, "muted", _flow(ids))
             else:
-                doc.delete_key(("brief",), "muted")
-            every = " (in brief.muted: every edition that shows it)" if edition is not None else ""
-            return f"story {thread_id} {word}{every}"
+                doc.delete_key(where, "muted")
+            if edition is None:
+                return f"story {thread_id} {word}"
+            if copied:
+                return (
+                    f"story {thread_id} {word} in edition {edition}, which now has muted stories of its "
+                    "own (a copy of brief.muted, changed): the other editions are unchanged"
+                )
+            return f"story {thread_id} {word} in edition {edition}"
         listed, copied = _threads_of(doc, edition)
         where = (*listed, _thread_index(doc, listed, thread_id))
         if bool(doc.get(where).get("muted", False)) == muted:

@@ -246,6 +246,14 @@ EDITION_KEYS: dict[str, Key] = {
         (),
         "Its subscribers (as `delivery.to`): each edition keeps its own list and sends only its own brief.",
     ),
+    "muted": Key(
+        "list",
+        (),
+        "The emerging stories it does not show (as `brief.muted`), its own: `brief threads mute ID "
+        "--edition ID` and its Threads page change them here (one without a list of its own is given a "
+        "copy of `brief.muted` first; `[]`: none muted).",
+        shown="`brief.muted`",
+    ),
 }
 WEB_KEYS: dict[str, Key] = {
     "public_url": Key(

@@ -87,7 +87,7 @@ def test_every_key_left_out_gets_the_default_its_table_declares(tmp_path: Path) 
                 text = path.read_text() + "editions:\n  - id: one\n"
                 edition = load_config(write(tmp_path, text, "editions.yaml")).editions[0]
                 top = {"title": config.title, "audience": config.audience, "schedule": config.schedule}
-                top |= {"feeds": config.feeds, "threads": config.threads, "to": ()}
+                top |= {"feeds": config.feeds, "threads": config.threads, "to": (), "muted": config.muted}
                 field = {"to": "mail_to", "id": "edition"}.get(name, name)
                 assert default in ((), ""), dotted
                 assert name == "id" or getattr(edition, field) == top[name], dotted

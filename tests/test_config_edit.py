@@ -365,12 +365,27 @@ def test_muting_then_unmuting_an_editions_thread_gives_back_the_same_bytes(tmp_p
         assert path.read_text(encoding="utf-8") == EDITIONED
 
 
-def test_an_editions_story_is_muted_in_brief_muted_which_every_edition_reads(tmp_path: Path) -> None:
+def test_an_editions_story_is_muted_for_that_edition_alone_from_a_copy_of_brief_muted(tmp_path: Path) -> None:
     path = _written(tmp_path, EDITIONED)
+    config_edit.set_muted(path, "story-111111111111", True)  # brief.muted, which every edition reads
+    before = load_config(path)
+    assert before.muted == before.for_edition("desk").muted == ("story-111111111111",)
+
     edited = config_edit.set_muted(path, "story-98cbc67ee635", True, edition="desk")
-    assert "every edition" in edited.said
+
+    assert "a copy of brief.muted" in edited.said
     config = load_config(path)
-    assert config.for_edition("desk").muted == config.for_edition("all").muted == ("story-98cbc67ee635",)
+    assert config.for_edition("desk").muted == (*before.muted, "story-98cbc67ee635")
+    assert config.muted == config.for_edition("all").muted == before.muted  # the others unchanged
+    # unmuting every story of the desk leaves it an empty list of its own, not brief.muted's
+    for story in config.for_edition("desk").muted:
+        config_edit.set_muted(path, story, False, edition="desk")
+    again = load_config(path)
+    assert again.for_edition("desk").muted == () and again.for_edition("all").muted == before.muted
+    assert _comments(path.read_text(encoding="utf-8")) == _comments(EDITIONED)
+    assert (
+        "story-98cbc67ee635" in config_edit.set_muted(path, "story-98cbc67ee635", True, edition="desk").said
+    )
 
 
 def test_an_unknown_edition_or_a_stale_version_changes_nothing(tmp_path: Path) -> None:

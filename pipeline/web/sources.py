@@ -6,8 +6,8 @@ names; mute, unmute) and the emerging stories of the last brief (follow one as a
 With editions, the Feeds page is the file's (`feeds:`, at the top) and each edition has its
 Threads page (`/e/<id>/admin/threads`): its threads and the stories of its own briefs, changed
 under its entry of `editions:` (an edition that read a copy of `threads:` gets its own copy at
-its first change, so no other edition changes; a muted story goes to `brief.muted`, which every
-edition reads).
+its first change, so no other edition changes; a muted story goes to its own `muted:`, given a
+copy of `brief.muted` the same way).
 
 Every change goes through `pipeline.curate` / `pipeline.config_edit`, so it is written to
 sources.yaml by the README's one rule (and the app reads the file again, Run now included:
