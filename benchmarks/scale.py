@@ -54,14 +54,13 @@ class _Slow(BaseHTTPRequestHandler):
                 f"<item><title>Page {i}</title><link>{base}/{i}</link><guid>{base}/{i}</guid></item>"
                 for i in range(PER_FEED)
             )
-            body, kind = f"<rss version='2.0'><channel><title>Scale</title>{items}</channel></rss>", "rss+xml"
+            body = f"<rss version='2.0'><channel><title>Scale</title>{items}</channel></rss>"
+            kind = "application/rss+xml"
         else:
-            body, kind = PAGE.replace("{path}", self.path), "html"
+            body, kind = PAGE.replace("{path}", self.path), "text/html; charset=utf-8"
         data = body.encode()
         self.send_response(200)
-        self.send_header(
-            "Content-Type", f"application/{kind}" if kind != "html" else "text/html; charset=utf-8"
-        )
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

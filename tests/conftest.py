@@ -770,6 +770,14 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 
 
 @pytest.fixture
+def postgres_env(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`postgres_url`, named in BRIEF_DATABASE_URL too: every config the test loads (and every
+    `brief` child process it starts) keeps its state there."""
+    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
+    return postgres_url
+
+
+@pytest.fixture
 def on_each_backend(database: str | None, monkeypatch: pytest.MonkeyPatch) -> str | None:
     """The test runs once with SQLite and once with PostgreSQL: every config it loads (and
     every `brief` child process it starts) finds the database in BRIEF_DATABASE_URL."""

@@ -154,22 +154,19 @@ def test_a_password_belongs_in_the_environment_and_is_never_printed(
 # -- the locks ------------------------------------------------------------------------------------------
 
 
-def test_the_run_lock_is_the_databases_so_a_second_machine_waits(
-    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
+def test_the_run_lock_is_the_databases_so_a_second_machine_waits(postgres_env: str, tmp_path: Path) -> None:
     (tmp_path / "machine2").mkdir()
     other = write_sources(tmp_path / "machine2", ["http://127.0.0.1:9/feed.xml"], ["127.0.0.1:9"])
 
-    with RunLock(tmp_path / "machine1" / "state", postgres_url):
-        assert RunLock.holder(tmp_path / "machine2" / "state", postgres_url) == str(os.getpid())
+    with RunLock(tmp_path / "machine1" / "state", postgres_env):
+        assert RunLock.holder(tmp_path / "machine2" / "state", postgres_env) == str(os.getpid())
         with pytest.raises(BusyError, match=f"another dailybrief run is in progress \\(pid {os.getpid()}\\)"):
-            RunLock(tmp_path / "machine2" / "state", postgres_url).__enter__()
+            RunLock(tmp_path / "machine2" / "state", postgres_env).__enter__()
         second = brief_process("run", "--config", str(other))
         out, err = second.communicate(timeout=TIMEOUT)
         assert second.returncode == BusyError.exit_code, out + err
         assert f"another dailybrief run is in progress (pid {os.getpid()})" in err
-    assert not RunLock.held(tmp_path / "machine2" / "state", postgres_url)
+    assert not RunLock.held(tmp_path / "machine2" / "state", postgres_env)
     assert not (tmp_path / "machine2" / "state" / RunLock.name).exists(), "the lock is the database's"
 
 
@@ -193,13 +190,11 @@ def test_a_lock_holder_that_is_killed_leaves_no_lock_behind(postgres_url: str, t
 
 
 def test_two_processes_delivering_one_brief_send_each_subscriber_one_message(
-    postgres_url: str,
+    postgres_env: str,
     tmp_path: Path,
     site: LoopbackSite,
     make_smtp: Callable[..., SmtpServer],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     smtp = make_smtp()
     everyone = [f"reader{i:03d}@town{i % 5}.example" for i in range(120)]
     feed = publish_news(site)
@@ -224,7 +219,7 @@ def test_two_processes_delivering_one_brief_send_each_subscriber_one_message(
     assert len(smtp.mailbox.per_session) == 2 and min(smtp.mailbox.per_session.values()) > 0, (
         "both processes sent some: they ran at the same time"
     )
-    store = Store(tmp_path / "state", postgres_url)
+    store = Store(tmp_path / "state", postgres_env)
     try:
         assert {r.state for r in store.recipients(SLOT)} == {RecipientState.SENT}
         record = store.delivery(SLOT)
@@ -235,15 +230,13 @@ def test_two_processes_delivering_one_brief_send_each_subscriber_one_message(
 
 
 def test_a_sender_does_not_pause_for_a_subscriber_another_process_is_sending_to(
-    postgres_url: str,
+    postgres_env: str,
     tmp_path: Path,
     site: LoopbackSite,
     make_smtp: Callable[..., SmtpServer],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The pause between rounds is for those the server put off; one held by another process
     (its message in flight there) is that process's: this one sends the rest and is done."""
-    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     smtp = make_smtp()
     everyone = ["ana@karsholm.example", "ben@karsholm.example", "cai@karsholm.example"]
     smtp.mailbox.default = "451 4.3.0 try again later"
@@ -252,7 +245,7 @@ def test_a_sender_does_not_pause_for_a_subscriber_another_process_is_sending_to(
     )
     run_due_slots(config, clock=lambda: AT_1500, smtp=smtp.settings(), policy=NO_WAIT)
     smtp.mailbox.default = "250 2.0.0 accepted"
-    other, mine = Store(tmp_path / "state", postgres_url), Store(tmp_path / "state", postgres_url)
+    other, mine = Store(tmp_path / "state", postgres_env), Store(tmp_path / "state", postgres_env)
     holding, release = threading.Event(), threading.Event()
 
     def in_flight_elsewhere() -> None:

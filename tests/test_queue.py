@@ -559,17 +559,15 @@ def test_a_feed_job_done_twice_records_the_feed_once(
 
 
 def test_workers_send_a_queued_brief_each_subscriber_once_over_their_own_smtp(
-    postgres_url: str,
+    postgres_env: str,
     tmp_path: Path,
     site: LoopbackSite,
     make_smtp: Callable[..., SmtpServer],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """In queue mode the run sends nothing itself: its jobs (two for 150 subscribers), on the
     workers, send each subscriber one message over the workers' own SMTP server, each job over a
     connection of its own; the run then says the slot is delivered. (That jobs sending at once
     split the subscribers is tests/test_postgres.py's two senders.)"""
-    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     everyone = [f"reader{i:03d}@town{i % 5}.example" for i in range(150)]
     workers_smtp, runs_smtp = make_smtp(), make_smtp()
     sources = in_queue_mode(
@@ -581,7 +579,7 @@ def test_workers_send_a_queued_brief_each_subscriber_once_over_their_own_smtp(
         assert all(w.poll() is None for w in started), "a worker stopped"
 
     assert Counter(e for (e,) in workers_smtp.mailbox.envelopes) == Counter(everyone), "every subscriber once"
-    assert _job_states(postgres_url, "brief:deliver") == ["succeeded", "succeeded"], "two jobs, both done"
+    assert _job_states(postgres_env, "brief:deliver") == ["succeeded", "succeeded"], "two jobs, both done"
     assert not runs_smtp.mailbox.data, "the run's own process sent nothing"
     assert made.delivery.sent and "150 subscribers" in made.delivery.detail
     slots, deliveries = ledger(tmp_path / "state")
@@ -596,16 +594,14 @@ def _job_states(database: str, task: str) -> list[str]:
 
 
 def test_a_brief_built_without_sending_is_sent_later_by_the_workers_not_the_run(
-    postgres_url: str,
+    postgres_env: str,
     tmp_path: Path,
     site: LoopbackSite,
     make_smtp: Callable[..., SmtpServer],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A slot's message built and held (`--no-send`), then sent by a later run of the slot, goes
     out as the run's own would in queue mode: through the workers, over their SMTP server; and
     the message they sent from is no longer kept in the queue's database once the slot is settled."""
-    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     workers_smtp, runs_smtp = make_smtp(), make_smtp()
     sources = in_queue_mode(
         write_sources(tmp_path, [publish_news(site)], [site.allow()], to=["reader@town.example"])
@@ -618,22 +614,20 @@ def test_a_brief_built_without_sending_is_sent_later_by_the_workers_not_the_run(
     assert not held.delivery.sent and sent.as_built and sent.delivery.sent, sent.delivery.detail
     assert workers_smtp.mailbox.envelopes == [["reader@town.example"]]
     assert not runs_smtp.mailbox.data, "the run's own process sent nothing"
-    assert _job_states(postgres_url, "brief:deliver") == ["succeeded"]
-    assert _kept_messages(postgres_url) == 0
+    assert _job_states(postgres_env, "brief:deliver") == ["succeeded"]
+    assert _kept_messages(postgres_env) == 0
     slots, _ = ledger(tmp_path / "state")
     assert slots["2026-11-10T1500Z"].state == SlotState.DELIVERED
 
 
 def test_a_worker_without_the_archive_sends_the_message_the_run_kept_in_the_database(
-    postgres_url: str,
+    postgres_env: str,
     tmp_path: Path,
     site: LoopbackSite,
     make_smtp: Callable[..., SmtpServer],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A worker on another machine has no copy of `output/`: it sends the bytes the run archived,
     from the database, to the recipients the run recorded."""
-    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     smtp = make_smtp()
     sources = write_sources(tmp_path, [publish_news(site)], [site.allow()], to=["reader@town.example"])
     config = load_config(sources)  # made on one machine; sent as queue mode sends it
@@ -643,7 +637,7 @@ def test_a_worker_without_the_archive_sends_the_message_the_run_kept_in_the_data
     queued = replace(config, queue=True)
     queue_app(queued)  # the queue's tables
     store = Store(config.state_dir, config.database)
-    kept = QueuedMessages(postgres_url)
+    kept = QueuedMessages(postgres_env)
     try:
         seed_subscribers(store, queued, AT_1500)  # as a run that sends does first
         assert begin_sending(store, held.brief_id, eml, "", queued, AT_1500) is None
@@ -675,16 +669,14 @@ def _kept_messages(database: str) -> int:
 
 
 def test_editions_in_queue_mode_read_each_page_once_and_the_workers_send_each_its_own_brief(
-    postgres_url: str,
+    postgres_env: str,
     tmp_path: Path,
     site: LoopbackSite,
     make_smtp: Callable[..., SmtpServer],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two editions sharing a feed, in queue mode: the workers fetch every feed and page once for
     both, and send each edition's subscribers that edition's brief (one message each, two briefs
     of one slot kept apart in the queue's database)."""
-    monkeypatch.setenv("BRIEF_DATABASE_URL", postgres_url)
     publish_editions(site)
     sources = in_queue_mode(edition_sources(tmp_path, site, EDITIONS))
     config = load_config(sources)
@@ -706,4 +698,4 @@ def test_editions_in_queue_mode_read_each_page_once_and_the_workers_send_each_it
     assert set(subjects) == {("coast@harbour.example",), ("valley@harbour.example",)}
     assert "Coast Brief" in subjects[("coast@harbour.example",)]
     assert "Valley Brief" in subjects[("valley@harbour.example",)]
-    assert _kept_messages(postgres_url) == 0
+    assert _kept_messages(postgres_env) == 0

@@ -90,8 +90,8 @@ def send_for_run(config: Config, brief_id: str, smtp: SmtpSettings | None = None
 
 
 def _message(config: Config, brief_id: str, eml: Path) -> bytes:
-    """The message the run kept for the workers; the archive's file when it kept none (a
-    worker that shares the run's folder)."""
+    """The message the run kept for the workers; the archive's file when it kept none (a job
+    deferred by a dailybrief from before the messages were kept, on a worker beside the archive)."""
     kept = QueuedMessages(config.shared_state[1])
     try:
         raw = kept.get(config.edition, brief_id)
