@@ -178,7 +178,12 @@ def _needs_fallbacks(doc: Any) -> bool:
 
 def _metadata(tree: Any, url: str, options: Any, wanted: _Wanted) -> tuple[str, str, str]:
     """(title, author, date) of the page as trafilatura's `extract_metadata` finds them, the
-    ones not `wanted` left empty (the same steps in the same order, for those fields only)."""
+    ones not `wanted` left empty (the same steps in the same order, for those fields only),
+    except that the author is only the one the page's metadata names (its meta tags and
+    JSON-LD), never one guessed from the page's text: trafilatura's byline search there cost
+    a sixth of a page's extraction, and on the extraction set's 85 dev pages it named 19
+    authors, 6 of them wrong ("Jdadmin", "Beachbody", "Phil Helsel is a reporter", a name
+    run on to "Monday; November")."""
     if not (wanted.title or wanted.author or wanted.date):
         return "", "", ""
     from trafilatura import metadata as meta
@@ -193,8 +198,6 @@ def _metadata(tree: Any, url: str, options: Any, wanted: _Wanted) -> tuple[str, 
         log.warning("error in JSON metadata extraction: %s", exc)
     if wanted.title and not found.title:
         found.title = meta.extract_title(tree)
-    if wanted.author and not found.author:
-        found.author = meta.extract_author(tree)
     date = ""
     if wanted.date:
         if not found.url:
