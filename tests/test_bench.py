@@ -214,7 +214,7 @@ def test_the_large_runs_baselines_read_the_same_pages(tmp_path: Path) -> None:
 
     pages = load_pages(_tiny_data(tmp_path) / "extraction")
     vocab = loopback.vocabulary([p.html for p in pages])
-    result = speed._scaled_run(pages, 2, vocab, lazy=True, baselines=True)
+    result = speed._scaled_run(pages, 2, vocab, compressed=True, baselines=True)
 
     assert result["pages"] == 4 and result["articles_new"] == 4
     assert result["naive"]["pages"] == 4 and result["naive"]["seconds"] > 0
