@@ -39,6 +39,7 @@ from pipeline.understand.facts import (
     money_amount,
 )
 from pipeline.understand.headings import audience_groups, changes_for
+from pipeline.understand.summarize import SummaryTuning
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,12 @@ CONSEQUENCE = re.compile(
 )
 
 
+# the articles of a thread whose text the fields read, its most central first (`articles` come
+# in that order): those its summary reads, and whose facts the run reads; a story of hundreds
+# of articles cost its fields' text scans a quarter of a ~5,000-article run's summarizing
+CENTRAL_ARTICLES = SummaryTuning().max_articles
+
+
 def digest_fields(
     articles: Sequence[Article],
     facts: Mapping[str, ArticleFacts],
@@ -122,7 +129,9 @@ def digest_fields(
     orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"], kept, today)
     people, orgs = (tuple(_cited_today(i, by_id) for i in group) for group in (people, orgs))
     voices = _voices([q for fa in all_facts for q in fa.quotes])
-    text = " ".join(a.text for a in articles)
+    # what is read in the text itself, as the facts are: the thread's most central articles
+    central = articles[:CENTRAL_ARTICLES]
+    text = " ".join(a.text for a in central)
     used = set(shown)
     return DigestFields(
         category=_category(history),
@@ -135,7 +144,7 @@ def digest_fields(
         impact=_impact(articles, figures),
         horizon=_horizon(text),
         tone=_tone(text),
-        audience=_audience_sentences(articles, used, audience),
+        audience=_audience_sentences(central, used, audience),
         comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people, by_id),
     )
 
