@@ -97,7 +97,7 @@ CONSEQUENCE = re.compile(
 
 # the articles of a thread whose text the fields read, its most central first (`articles` come
 # in that order): those its summary reads, and whose facts the run reads; a story of hundreds
-# of articles cost its fields' text scans a quarter of a ~5,000-article run's summarizing
+# of articles cost its fields' text scans over half of a ~5,000-article run's summarizing
 CENTRAL_ARTICLES = SummaryTuning().max_articles
 
 
