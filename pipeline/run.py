@@ -748,6 +748,7 @@ def digest_thread(
         audience,
         earlier_roles=earlier_roles,
         earlier_figures=earlier_figures,
+        central=FACTS_PER_THREAD,
     )
     events = events_of(articles, TUNING)  # sources are compared within one event only
     return ThreadDigest.assemble(summary, fields, disagreements(articles, facts, earlier_events, events))

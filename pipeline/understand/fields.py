@@ -39,7 +39,6 @@ from pipeline.understand.facts import (
     money_amount,
 )
 from pipeline.understand.headings import audience_groups, changes_for
-from pipeline.understand.summarize import SummaryTuning
 
 
 @dataclass(frozen=True)
@@ -95,12 +94,6 @@ CONSEQUENCE = re.compile(
 )
 
 
-# the articles of a thread whose text the fields read, its most central first (`articles` come
-# in that order): those its summary reads, and whose facts the run reads; a story of hundreds
-# of articles cost its fields' text scans over half of a ~5,000-article run's summarizing
-CENTRAL_ARTICLES = SummaryTuning().max_articles
-
-
 def digest_fields(
     articles: Sequence[Article],
     facts: Mapping[str, ArticleFacts],
@@ -110,6 +103,7 @@ def digest_fields(
     audience: str = "readers",
     earlier_roles: Sequence[Involved] = (),
     earlier_figures: Sequence[KeyFigure] = (),
+    central: int | None = None,
 ) -> DigestFields:
     """The facts-based fields of one thread's digest. `shown` are sentences already in the
     overview / why it matters / TL;DR (not repeated); `earlier_events` are the thread's
@@ -117,7 +111,10 @@ def digest_fields(
     ("What this means for <audience>"); `earlier_roles` the roles its people and organisations
     were given in earlier briefs, shown when today's articles give none; `earlier_figures` the
     key figures of its last brief (each with the date it was first shown), kept while they are
-    headline."""
+    headline. `central`: how many of the articles, the most central first (they come in that
+    order), the fields read the text of, as the run reads the facts of as many (None: all); a
+    story of hundreds of articles had its text scanned whole, over half of a ~5,000-article
+    run's summarizing."""
     by_id = {a.id: a for a in articles}
     all_facts = [facts[a.id] for a in articles if a.id in facts]
     figures = _key_figures([f for fa in all_facts for f in fa.figures], keywords, earlier_figures)
@@ -129,9 +126,8 @@ def digest_fields(
     orgs = _involved([m for fa in all_facts for m in fa.mentions if m.kind == "org"], kept, today)
     people, orgs = (tuple(_cited_today(i, by_id) for i in group) for group in (people, orgs))
     voices = _voices([q for fa in all_facts for q in fa.quotes])
-    # what is read in the text itself, as the facts are: the thread's most central articles
-    central = articles[:CENTRAL_ARTICLES]
-    text = " ".join(a.text for a in central)
+    read = articles[:central]  # what is read in the text itself, as the facts are
+    text = " ".join(a.text for a in read)
     used = set(shown)
     return DigestFields(
         category=_category(history),
@@ -144,7 +140,7 @@ def digest_fields(
         impact=_impact(articles, figures),
         horizon=_horizon(text),
         tone=_tone(text),
-        audience=_audience_sentences(central, used, audience),
+        audience=_audience_sentences(read, used, audience),
         comparison=_comparison([f for fa in all_facts for f in fa.figures], orgs + people, by_id),
     )
 
