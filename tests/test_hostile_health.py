@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import (
@@ -31,7 +33,8 @@ from conftest import (
 from pipeline.config import load_config
 from pipeline.errors import NothingToDoError, StoppedError
 from pipeline.ingest.health import BACKOFF_CAP, backoff
-from pipeline.run import RunOptions, run_brief
+from pipeline.ingest.pool import Helpers
+from pipeline.run import RunOptions, RunResult, run_brief
 from pipeline.store import Store
 
 STATUS_TIME = "%Y-%m-%d %H:%M"
@@ -410,3 +413,51 @@ class _Recording:
 
     def note(self, message: str) -> None:
         pass
+
+
+# -- feeds parsed in a helper process ------------------------------------------------------------------
+
+
+def test_feeds_parsed_beside_the_run_give_what_the_runs_process_alone_gives(
+    tmp_path: Path, site: LoopbackSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run of many feeds parses them in a helper process as well as its own: the entries,
+    the errors and each feed's state are those the run's process alone would record, for a
+    good feed, a broken one, a 404 and an empty answer alike."""
+    import pipeline.ingest.reading as reading
+
+    t = now()
+    site.serve("/broken.xml", Reply(200, b"<rss><channel><item><title>x</ite", "application/rss+xml"))
+    site.serve("/empty.xml", Reply(200, b"", "application/rss+xml"))
+    feeds = [
+        good_feed(site, t),
+        ("Broken", site.url("/broken.xml")),
+        ("Missing", site.url("/missing.xml")),
+        ("Empty", site.url("/empty.xml")),
+    ]
+    for k, key in enumerate(("dredging", "ferry", "lighthouse")):
+        site.serve(f"/feed{k}.xml", rss_feed(story_item(site, key, t - timedelta(hours=2 + k))))
+        feeds.append((f"Feed {k}", site.url(f"/feed{k}.xml")))
+    used: list[Helpers] = []
+
+    class Kept(Helpers):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            used.append(self)
+
+    def read(folder: str, beside_from: int) -> tuple[Newsroom, RunResult]:
+        monkeypatch.setattr(reading, "PARSED_BESIDE_FROM", beside_from)
+        room = Newsroom(tmp_path / folder)
+        room.root.mkdir()
+        room.configure(feeds, allow=[site.allow()])
+        return room, room.run(t)
+
+    alone, by_itself = read("alone", 10_000)
+    monkeypatch.setattr(reading, "Helpers", Kept)
+    shared, with_helper = read("shared", 1)
+
+    assert any(h.started for h in used)  # a helper process was there to parse feeds
+    assert with_helper.feed_errors == by_itself.feed_errors and len(by_itself.feed_errors) == 2
+    assert with_helper.stats.articles_new == by_itself.stats.articles_new == 4
+    for name, _ in feeds:
+        assert status_row(shared, name) == status_row(alone, name)

@@ -160,6 +160,7 @@ def _articles() -> list[Article]:
 def test_helpers_give_the_facts_the_runs_own_process_gives() -> None:
     articles = _articles() * 3
     with Helpers(2, preload=[extract_facts.__module__], cores=3) as helpers:
+        helpers.wait_ready()
         shared = helpers.map(extract_facts, articles)
 
     assert len(helpers.started) == 2
@@ -172,12 +173,29 @@ def test_a_helper_that_died_costs_nothing_its_items_are_done_in_the_runs_process
 ) -> None:
     articles = _articles() * 2
     with caplog.at_level(logging.WARNING), Helpers(2, cores=3) as helpers:
-        helpers.map(len, [])  # waits until both have started
+        helpers.wait_ready()
         os.kill(helpers.started[0], signal.SIGKILL)
         shared = helpers.map(extract_facts, articles)
 
     assert shared == [extract_facts(a) for a in articles]
     assert "a helper process stopped" in caplog.text
+
+
+def test_a_map_does_not_wait_for_a_helper_still_starting_which_serves_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work that is over before a helper is ready is done in the run's process alone (the
+    feeds of a small run are parsed before a process could start to help)."""
+    (tmp_path / "slow_to_load.py").write_text("import time\ntime.sleep(3)\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    with Helpers(1, preload=["slow_to_load"], cores=2) as helpers:
+        started = time.monotonic()
+        assert helpers.map(len, ["ab", "c"]) == [2, 1]
+        assert time.monotonic() - started < 2.0  # not the 3 s its helper takes to be ready
+        helpers.wait_ready()
+        assert len(helpers.started) == 1  # started all the same, for the next map
+        articles = _articles()
+        assert helpers.map(extract_facts, articles) == [extract_facts(a) for a in articles]
 
 
 def test_no_helper_on_a_single_core_or_when_told() -> None:

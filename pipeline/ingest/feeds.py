@@ -33,6 +33,11 @@ _SURVIVABLE = ("CharacterEncodingOverride", "NonXMLContentType")
 FUTURE_TOLERANCE = timedelta(hours=24)
 
 
+def parse_job(job: tuple[FetchResult, datetime, int]) -> ParsedFeed:
+    """`parse_feed(result, now, max_entries)` as one value, for a helper process."""
+    return parse_feed(*job)
+
+
 def parse_feed(
     result: FetchResult, now: datetime, max_entries: int = FETCH_KEYS["max_entries_per_feed"].default
 ) -> ParsedFeed:

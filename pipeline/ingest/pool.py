@@ -219,21 +219,23 @@ class Helpers:
     manager."""
 
     CALL_WITHIN = 60.0  # seconds one item may take in a worker before it is done here instead
+    READY_POLL = 0.01  # seconds between two looks, while a worker starts, at whether work is left
 
     def __init__(self, workers: int, preload: Sequence[str] = (), cores: int | None = None) -> None:
         """`preload`: the modules each worker imports as it starts (those of the work to come)."""
         wanted = _beside_the_run(workers, cores)
         self._preload = tuple(preload)
         self.started: list[int] = []  # the process id of every helper started
-        self._workers: list[_Worker] = []
+        self._workers: dict[int, _Worker] = {}  # by the number of the thread that started it
         self._lock = threading.Lock()
         self._starting = [
-            threading.Thread(target=self._start, name=f"helper-start-{k}", daemon=True) for k in range(wanted)
+            threading.Thread(target=self._start, args=(k,), name=f"helper-start-{k}", daemon=True)
+            for k in range(wanted)
         ]
         for thread in self._starting:
             thread.start()
 
-    def _start(self) -> None:
+    def _start(self, number: int) -> None:
         try:
             worker = _Worker.start(extracting=False)
         except (OSError, _WorkerLost) as exc:
@@ -247,13 +249,18 @@ class Helpers:
             worker.close()
             return
         with self._lock:
-            self._workers.append(worker)
+            self._workers[number] = worker
             self.started.append(worker.process.pid)
 
-    def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-        """`[function(item) for item in items]`, shared between the workers and this process."""
+    def wait_ready(self) -> None:
+        """Wait until every worker has started (or failed to)."""
         for thread in self._starting:
             thread.join()
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        """`[function(item) for item in items]`, shared between the workers and this process.
+        This process starts at once; a worker still starting takes its share once it is
+        ready, and none if the items are all taken by then (it is kept for the next map)."""
         todo: queue.SimpleQueue[int] = queue.SimpleQueue()
         for index in range(len(items)):
             todo.put(index)
@@ -266,7 +273,15 @@ class Helpers:
             except queue.Empty:
                 return None
 
-        def lane(worker: _Worker) -> None:
+        def lane(number: int) -> None:
+            starting = self._starting[number]
+            while starting.is_alive():  # its worker is still starting: wait while work is left
+                if todo.empty():
+                    return
+                starting.join(self.READY_POLL)
+            worker = self._workers.get(number)
+            if worker is None:  # it could not start (and said so)
+                return
             while (k := take()) is not None:
                 try:
                     results[k] = worker.call(function, (items[k],), self.CALL_WITHIN)
@@ -277,7 +292,7 @@ class Helpers:
                     worker.close()
                     return
 
-        lanes = [threading.Thread(target=lane, args=(w,), daemon=True) for w in self._workers]
+        lanes = [threading.Thread(target=lane, args=(k,), daemon=True) for k in range(len(self._starting))]
         for thread in lanes:
             thread.start()
         while (mine := take()) is not None:
@@ -291,9 +306,8 @@ class Helpers:
         return results
 
     def close(self) -> None:
-        for thread in self._starting:
-            thread.join()
-        for worker in self._workers:
+        self.wait_ready()
+        for worker in self._workers.values():
             worker.close()
         self._workers.clear()
 
