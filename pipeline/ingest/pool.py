@@ -52,7 +52,6 @@ from typing import IO, Any
 
 from pipeline.ingest.extract import EXTRACT_BUDGET, _trafilatura, extract_article
 from pipeline.models import Article, Page
-from pipeline.operate.cores import usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -320,18 +319,27 @@ class Helpers:
 
 def _beside_the_run(workers: int, cores: int | None) -> int:
     """How many of `workers` to start: one per usable core beyond the run's own, at most."""
-    return max(0, min(workers, (cores or usable_cores()) - 1))
+    return max(0, min(workers, (cores or _cores()) - 1))
 
 
 def _per_core(workers: int, cores: int | None) -> int:
     """How many of `workers` to start: one per usable core at most, none on a single core
     (a worker there would only take turns with the run's process, at the cost of the pipes)."""
-    usable = cores or usable_cores()
+    usable = cores or _cores()
     return max(0, min(workers, usable)) if usable > 1 else 0
 
 
 def _load(module: str) -> None:
     importlib.import_module(module)
+
+
+def _cores() -> int:
+    """The cores this process may run on: fewer than the machine's under taskset or a
+    container's cpuset (a CPU quota, as `docker --cpus` sets, is not seen)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
 
 
 class _WorkerLost(Exception):

@@ -14,7 +14,6 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial.distance import squareform
 
 from pipeline.models import Article
-from pipeline.operate.cores import on_cores
 from pipeline.understand.tfidf import cosine, tfidf_rows, words
 
 BLOCK = 256  # rows of similarities computed at once: bounds memory at BLOCK × articles
@@ -124,8 +123,9 @@ def close_pairs(
     clustering would merge: an extra edge only joins two components."""
     position = np.full(matrix.shape[0], -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
-
-    def pairs_of(start: int) -> tuple[np.ndarray, np.ndarray]:
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    for start in range(0, len(rows), PAIR_BLOCK):
         block = rows[start : start + PAIR_BLOCK]
         sims = (matrix @ matrix[block].T).tocoo()
         mine = position[sims.row] >= 0
@@ -137,12 +137,8 @@ def close_pairs(
             score = score + name_bonus * jaccard(names, names[start : start + len(block)])
         found = score.tocoo()
         close = found.data > floor - 1e-4  # float32 sums: an extra edge only joins components
-        return found.row[close].astype(np.int64), found.col[close].astype(np.int64) + start
-
-    # the blocks on every core: the sparse products let go of the interpreter's lock
-    found = on_cores(pairs_of, range(0, len(rows), PAIR_BLOCK))
-    left = [pair[0] for pair in found]
-    right = [pair[1] for pair in found]
+        left.append(found.row[close].astype(np.int64))
+        right.append(found.col[close].astype(np.int64) + start)
     pairs = np.concatenate(left)
     edges = np.ones(len(pairs), dtype=np.int8)
     graph: csr_matrix = csr_matrix((edges, (pairs, np.concatenate(right))), shape=(len(rows), len(rows)))
