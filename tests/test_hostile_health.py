@@ -421,9 +421,9 @@ class _Recording:
 def test_feeds_parsed_beside_the_run_give_what_the_runs_process_alone_gives(
     tmp_path: Path, site: LoopbackSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A run of many feeds parses them in a helper process as well as its own: the entries,
-    the errors and each feed's state are those the run's process alone would record, for a
-    good feed, a broken one, a 404 and an empty answer alike."""
+    """A run of many feeds has a helper process to parse them beside its own: whichever of
+    the two parses a feed, the entries, the errors and each feed's state are those the run's
+    process alone records, for a good feed, a broken one, a 404 and an empty answer alike."""
     import pipeline.ingest.reading as reading
 
     t = now()
